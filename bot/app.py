@@ -1,0 +1,142 @@
+"""The factory: builds the bot from one Settings object and runs it in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.deps import Deps
+from bot.intake import Intake
+from bot.mail.source import DirectorySource, ImapSource, MailSource
+from bot.poster import Poster
+from bot.settings import Settings
+from bot.slack import SlackError, SlackGateway
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says what to fix."""
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    client: AsyncWebClient | None = None,
+    source: MailSource | None = None,
+    store: Store | None = None,
+) -> Deps:
+    """Create the store, Slack client, intake, poster and mail source from the settings."""
+    clock = clock or SystemClock()
+    store = store or Store.open(settings.database_path, clock=clock)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)
+    slack = SlackGateway(client, post_interval=settings.slack_post_interval)
+    poster = Poster(settings, store, slack, clock)
+    intake = Intake(settings, store, on_queued=poster.wake.set)
+    if source is None:
+        if settings.mail_source == "directory":
+            if settings.mail_directory is None:
+                raise StartupError("INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory")
+            source = DirectorySource(settings.mail_directory, store)
+        else:
+            source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
+    return Deps(settings=settings, clock=clock, store=store, client=client, slack=slack, intake=intake,
+                poster=poster, source=source)
+
+
+def _mailbox_notice(settings: Settings, slack: SlackGateway) -> Callable[[str, str | None], Awaitable[None]]:
+    async def notify(state: str, problem: str | None) -> None:
+        text = (
+            f":warning: The mailbox cannot be read: {problem}. Buyer messages are not arriving; retrying."
+            if state == "down"
+            else ":white_check_mark: The mailbox is readable again; catching up on waiting mails."
+        )
+        try:
+            await slack.post(channel=settings.slack_channel, text=text)
+        except SlackError as e:
+            log.error("could not tell the channel about the mailbox (%s): %s", state, e)
+
+    return notify
+
+
+def create_app(settings: Settings, deps: Deps) -> AsyncApp:
+    """The Bolt app with every listener registered and the dependencies injected into `context`."""
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = AsyncApp(
+        client=deps.client,
+        signing_secret=secret,
+        request_verification_enabled=settings.slack_mode == "http",
+        raise_error_for_unhandled_request=False,
+        name="inbox-bot",
+    )
+
+    @app.middleware
+    async def inject_deps(context: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
+        context["deps"] = deps
+        return await next()
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed for a %s request: %s", body.get("type", "?"), error, exc_info=error)
+
+    handlers.register_all(app)
+    return app
+
+
+async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = None) -> None:
+    """Run intake, the poster and the Slack listener until `stop` is set or a part fails."""
+    settings = deps.settings
+    try:
+        me = await deps.slack.auth_test()
+    except SlackError as e:
+        raise StartupError(f"Slack rejected the bot token ({e.code}): check INBOX_BOT_SLACK_BOT_TOKEN") from e
+    deps.bot_user_id = me.get("user_id")
+    log.info("connected to Slack as %s in %s", me.get("user"), me.get("team"))
+
+    stop = stop or asyncio.Event()
+    tasks = [
+        asyncio.create_task(deps.source.run(deps.intake.handle), name="intake"),
+        asyncio.create_task(deps.poster.run(), name="poster"),
+    ]
+    socket_handler: AsyncSocketModeHandler | None = None
+    runner: web.AppRunner | None = None
+    if settings.slack_mode == "socket":
+        if not settings.slack_app_token:
+            raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")
+        socket_handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        await socket_handler.connect_async()
+    else:
+        runner = web.AppRunner(app.web_app(path="/slack/events"))
+        await runner.setup()
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        log.info("listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port)
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    try:
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in [*tasks, stopper]:
+            task.cancel()
+        for task in [*tasks, stopper]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if socket_handler is not None:
+            await socket_handler.close_async()
+        if runner is not None:
+            await runner.cleanup()
+        log.info("inbox-bot stopped")

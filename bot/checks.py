@@ -1,0 +1,74 @@
+"""`inbox-bot check`: the settings and every connection, each problem with what to do."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import SystemClock
+from bot.mail.source import ImapSource, MailboxError
+from bot.settings import Settings
+from bot.slack import SlackError, SlackGateway
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Result = tuple[bool, str]
+
+
+async def check_slack(settings: Settings) -> Result:
+    """Slack auth.test with the bot token."""
+    if not settings.slack_bot_token:
+        return False, "Slack: no bot token (INBOX_BOT_SLACK_BOT_TOKEN)"
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10
+    )
+    try:
+        me = await SlackGateway(client).auth_test()
+    except SlackError as e:
+        hint = {
+            "invalid_auth": "the token is wrong or revoked: copy the Bot User OAuth Token again",
+            "not_authed": "no token was sent: set INBOX_BOT_SLACK_BOT_TOKEN",
+            "account_inactive": "the app was uninstalled: reinstall it to the workspace",
+            "connection": f"cannot reach {settings.slack_api_url}: check the network or INBOX_BOT_SLACK_API_URL",
+        }.get(e.code or "", "see Slack's error code")
+        return False, f"Slack: auth.test failed ({e.code}): {hint}"
+    return True, f"Slack: connected as @{me.get('user')} in {me.get('team')}"
+
+
+async def check_imap(settings: Settings) -> Result:
+    """IMAP login and the configured folder."""
+    source = ImapSource(settings, Store.open(":memory:", clock=SystemClock()), SystemClock())
+    try:
+        client = await source.login()
+    except MailboxError as e:
+        return False, f"IMAP: {e}"
+    except Exception as e:
+        return False, f"IMAP: {type(e).__name__}: {e}: check INBOX_BOT_IMAP_HOST, _PORT and _TLS"
+    try:
+        response = await client.select(settings.imap_folder)
+        if response.result != "OK":
+            return False, f"IMAP: folder {settings.imap_folder!r} does not exist: set INBOX_BOT_IMAP_FOLDER"
+        idle = "with IDLE" if client.has_capability("IDLE") else "without IDLE (polling)"
+        return True, f"IMAP: logged in as {settings.imap_user}, folder {settings.imap_folder!r} {idle}"
+    finally:
+        try:
+            await client.logout()
+        except Exception:
+            log.debug("logout failed", exc_info=True)
+
+
+async def run_checks(settings: Settings) -> list[Result]:
+    """Every check, in order: settings first, then each connection that is configured."""
+    results: list[Result] = [(False, p) for p in settings.problems()]
+    if not results:
+        results.append((True, "Settings: complete"))
+    if settings.slack_bot_token:
+        results.append(await check_slack(settings))
+    if settings.mail_source == "imap" and settings.imap_host and settings.imap_user:
+        results.append(await check_imap(settings))
+    elif settings.mail_source == "directory" and settings.mail_directory:
+        ok = settings.mail_directory.is_dir()
+        results.append((ok, f"Mail folder: {settings.mail_directory}" + ("" if ok else " does not exist")))
+    return results

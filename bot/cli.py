@@ -1,0 +1,118 @@
+"""The `inbox-bot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Amazon buyer messages in Slack.")
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML settings file (also INBOX_BOT_CONFIG)")
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except (ValidationError, FileNotFoundError) as e:
+        typer.echo(f"inbox-bot: the settings are not valid:\n{e}", err=True)
+        raise typer.Exit(2) from e
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Run the bot: read the mailbox, post cards, listen to Slack."""
+    from bot.app import StartupError, build_deps, create_app, run_bot
+
+    settings = _settings(config)
+    _logging(settings.log_level)
+    problems = settings.problems()
+    if problems:
+        for p in problems:
+            typer.echo(f"✗ {p}", err=True)
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        deps = build_deps(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_bot(deps, create_app(settings, deps), stop=stop)
+
+    try:
+        asyncio.run(main())
+    except StartupError as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+
+
+@app.command()
+def check(config: ConfigOption = None) -> None:
+    """Validate the settings and try each connection, one line per problem."""
+    from bot.checks import run_checks
+
+    settings = _settings(config)
+    _logging("WARNING")
+    results = asyncio.run(run_checks(settings))
+    for ok, line in results:
+        typer.echo(f"{'✓' if ok else '✗'} {line}")
+    raise typer.Exit(0 if all(ok for ok, _ in results) else 1)
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Saved relay mails (.eml)")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file, one per line")] = False,
+) -> None:
+    """Parse saved relay mails and print what the bot reads from them."""
+    from bot.mail.parser import parse_relay_mail
+
+    code = 0
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as e:
+            code = 2
+            out = {"file": str(file), "error": f"cannot read file: {e.strerror or e}"}
+            typer.echo(json.dumps(out, ensure_ascii=False) if as_json else f"{file}: {out['error']}")
+            continue
+        parsed = parse_relay_mail(raw)
+        data = parsed.to_json(str(file))
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False))
+        else:
+            typer.echo(f"== {file}")
+            for k, v in data.items():
+                if k not in ("file", "text") and v not in (None, []):
+                    typer.echo(f"  {k}: {v}")
+            typer.echo("  text:\n    " + (data["text"] or "").replace("\n", "\n    "))
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

@@ -1,0 +1,32 @@
+"""The dependencies listeners and jobs receive (through Bolt's context, or as arguments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.intake import Intake
+from bot.mail.source import MailSource
+from bot.poster import Poster
+from bot.settings import Settings
+from bot.slack import SlackGateway
+from bot.store import Store
+
+
+@dataclass
+class Deps:
+    """Everything listeners and jobs work with; handed to listeners through Bolt's context."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    client: AsyncWebClient
+    slack: SlackGateway
+    intake: Intake
+    poster: Poster
+    source: MailSource
+    bot_user_id: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,69 @@
+"""HTML mail bodies to plain text, with the standard library's tolerant parser."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from html.parser import HTMLParser
+
+log = logging.getLogger(__name__)
+
+_BLOCK = {
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+    "blockquote", "section", "article", "header", "footer", "hr", "pre", "dd", "dt",
+}
+_SKIP = {"style", "script", "head", "title", "template"}
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+        self._quote = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+            if tag == "blockquote":
+                self._quote += 1
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+            if tag == "blockquote":
+                self._quote = max(0, self._quote - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._quote:
+            data = "\n".join("> " + line if line.strip() else line for line in data.split("\n"))
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, list[str]]:
+    """Return the visible text of an HTML body (blockquotes as `>` lines) and the hrefs it links to."""
+    collector = _TextCollector()
+    try:
+        collector.feed(markup)
+        collector.close()
+    except Exception:  # HTMLParser is tolerant; anything left is logged and the text so far kept
+        log.warning("HTML body could not be fully converted; keeping what was read", exc_info=True)
+    text = html.unescape("".join(collector.parts)).replace("\xa0", " ")
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip(), collector.links

@@ -1,0 +1,373 @@
+"""Take an Amazon relay mail apart: who, which order, which marketplace, and what the buyer wrote this time."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from bot.mail import patterns as P
+from bot.mail.htmltext import html_to_text
+from bot.mail.language import detect_language
+from bot.mail.model import Attachment, MailKind, NoticeType, ParsedMail, sha256
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 1_000_000  # bodies beyond this are cut before text extraction (bounded time per mail)
+MAX_PARTS = 500  # MIME parts looked at per mail
+RAW_PREVIEW_CHARS = 20_000
+
+
+def parse_relay_mail(raw: bytes, *, amazon_domains: Iterable[str] = ()) -> ParsedMail:
+    """Parse one raw mail; never raises: a mail that cannot be taken apart comes back with `error` set."""
+    digest = sha256(raw)
+    try:
+        return _parse(raw, digest, {d.lower() for d in amazon_domains})
+    except Exception as e:  # any input, however broken, must still reach the team
+        log.warning("relay mail could not be parsed (sha256 %s): %s", digest[:12], e, exc_info=True)
+        return ParsedMail(
+            message_id=_scan_message_id(raw),
+            raw_sha256=digest,
+            error=f"{type(e).__name__}: {e}"[:500],
+            text=raw_preview(raw),
+        )
+
+
+def raw_preview(raw: bytes, limit: int = RAW_PREVIEW_CHARS) -> str:
+    """The raw mail as readable text, cut to `limit` characters."""
+    return raw[: limit * 4].decode("utf-8", errors="replace")[:limit]
+
+
+def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
+    msg = BytesParser().parsebytes(raw)
+    subject = _header(msg, "Subject") or None
+    from_name, from_addr = parseaddr(_header(msg, "From"))
+    from_addr = from_addr.strip().lower()
+    reply_addrs = [a.lower() for _, a in getaddresses([_header(msg, "Reply-To")]) if a]
+    domain = from_addr.rpartition("@")[2]
+    ntype = _header(msg, "X-Space-Notification-Type").strip().upper()
+
+    out = ParsedMail(
+        message_id=_msgid(_header(msg, "Message-ID")),
+        in_reply_to=_msgid(_header(msg, "In-Reply-To")),
+        references=re.findall(r"<[^<>\s]+>", _header(msg, "References"))[:100],
+        subject=subject,
+        sender=from_addr or None,
+        date=_date(_header(msg, "Date")),
+        raw_sha256=digest,
+    )
+    if not from_addr and not msg.keys():
+        out.error = "not an e-mail: no headers found"
+        out.text = raw_preview(raw)
+        return out
+
+    relay = P.RELAY_DOMAIN.match(domain)
+    relay_addr = from_addr if relay else next((a for a in reply_addrs if "@marketplace.amazon." in a), None)
+    amazon_site = _amazon_site(domain, extra_domains)
+    out.marketplace = (
+        relay.group(1) if relay
+        else P.MARKETPLACE_IDS.get(_header(msg, "X-Marketplace-ID").strip().upper()) or amazon_site
+    )
+    stripped_subject = P.REPLY_PREFIX.sub("", subject or "")
+
+    subject_notice = next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None)
+    if ntype in P.CONFIRMATION_TYPES or (
+        not ntype
+        and amazon_site
+        and not relay
+        and subject_notice is not NoticeType.MESSAGE_NOT_DELIVERED
+        and P.CONFIRMATION_SUBJECT.match(stripped_subject)
+    ):
+        out.kind = MailKind.CONFIRMATION
+    elif ntype in P.NOTICE_TYPES or (ntype and ntype not in P.BUYER_MESSAGE_TYPES and not relay):
+        out.kind = MailKind.AMAZON_NOTICE
+        out.notice_type = P.NOTICE_TYPES.get(ntype, ntype.lower())
+    elif relay:
+        out.kind = MailKind.BUYER_MESSAGE
+    elif amazon_site or domain in extra_domains:
+        out.kind = MailKind.AMAZON_NOTICE
+        out.notice_type = subject_notice or NoticeType.OTHER
+    if isinstance(out.notice_type, NoticeType):
+        out.notice_type = out.notice_type.value
+
+    if relay_addr:
+        out.buyer_alias = relay_addr
+        if out.marketplace is None:
+            m = P.RELAY_DOMAIN.match(relay_addr.rpartition("@")[2])
+            out.marketplace = m.group(1) if m else None
+
+    subject_lang = None
+    for lang, rx in P.SUBJECTS:
+        m = rx.match(stripped_subject)
+        if m:
+            subject_lang = lang
+            out.topic = _clean_field(m.groupdict().get("topic"))
+            out.buyer_name = _clean_field(m.groupdict().get("name"))
+            break
+    sender_name = P.SENDER_NAME.match(from_name or "")
+    if sender_name and (relay or out.buyer_name is None):
+        out.buyer_name = _clean_field(sender_name.group("name")) or out.buyer_name
+
+    plain, html, links, attachments = _bodies(msg)
+    out.attachments = attachments
+    body = plain if plain.strip() else html
+    out.no_response_link = _no_response_link(plain, html, links)
+    out.order_id = _order_id(subject or "", body)
+
+    if out.kind in (MailKind.BUYER_MESSAGE, MailKind.OTHER):
+        is_reply = bool(out.in_reply_to) or stripped_subject != (subject or "")
+        out.text = extract_buyer_text(body, is_reply=is_reply)
+    else:
+        out.text = _strip_footer(body)
+    out.language = (
+        detect_language(out.text)
+        or subject_lang
+        or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
+    )
+    return out
+
+
+# ---- headers ---------------------------------------------------------------------------------------
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header decoded to text (RFC 2047, raw 8-bit in any charset), folded onto one line; '' if absent."""
+    lname = name.lower()
+    value = next((v for k, v in msg.raw_items() if k.lower() == lname), None)
+    if value is None:
+        return ""
+    text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # raw 8-bit bytes in the header
+        text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:
+            text = "".join(
+                decode_bytes(chunk, cs) if isinstance(chunk, bytes) else chunk
+                for chunk, cs in _safe_decode_header(text)
+            )
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+def _safe_decode_header(text: str) -> list[tuple[bytes | str, str | None]]:
+    try:
+        return list(decode_header(text))
+    except Exception:
+        return [(text, None)]
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, then UTF-8, then Windows-1252; never raises."""
+    for cs in (charset, "utf-8"):
+        if not cs:
+            continue
+        try:
+            return data.decode(cs.strip().strip('"').lower())
+        except Exception:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _msgid(value: str) -> str | None:
+    m = re.search(r"<[^<>\s]+>", value)
+    if m:
+        return m.group(0)[:998]
+    value = value.strip()
+    return f"<{value[:996]}>" if value and " " not in value else None
+
+
+def _scan_message_id(raw: bytes) -> str | None:
+    m = re.search(rb"(?im)^message-id:\s*(<[^<>\s]{1,900}>)", raw[:65536])
+    return m.group(1).decode("ascii", errors="replace") if m else None
+
+
+def _date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except Exception:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _amazon_site(domain: str, extra: set[str]) -> str | None:
+    m = P.AMAZON_DOMAIN.match(domain)
+    if m and not domain.startswith("marketplace."):
+        return m.group(1)
+    return domain if domain in extra else None
+
+
+def _clean_field(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip(" \t\"'“”„")
+    return value or None
+
+
+# ---- bodies ----------------------------------------------------------------------------------------
+
+
+def _bodies(msg: Message) -> tuple[str, str, list[str], list[Attachment]]:
+    """The first text/plain and text/html bodies, the HTML's links, and the attachments."""
+    plain: str | None = None
+    html: str | None = None
+    links: list[str] = []
+    attachments: list[Attachment] = []
+    for count, part in enumerate(msg.walk()):
+        if count >= MAX_PARTS:
+            log.warning("mail has more than %d MIME parts; the rest is not read", MAX_PARTS)
+            break
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        filename = _filename(part)
+        if filename or disposition == "attachment" or not ctype.startswith(("text/", "message/")):
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else 0
+            attachments.append(Attachment(filename or "unnamed", ctype, size))
+            continue
+        if ctype == "text/plain" and plain is None:
+            plain = _text_of(part)
+        elif ctype == "text/html" and html is None:
+            html, links = html_to_text(_text_of(part))
+    return plain or "", html or "", links, attachments
+
+
+def _text_of(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return str(raw)[:MAX_BODY_CHARS] if isinstance(raw, str) else ""
+    text = decode_bytes(payload[: MAX_BODY_CHARS * 4], part.get_content_charset())
+    return text[:MAX_BODY_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    if not name:
+        return None
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except Exception:
+            pass
+    return name.strip()[:255] or None
+
+
+def _no_response_link(plain: str, html: str, links: list[str]) -> str | None:
+    for href in links:
+        if P.NO_RESPONSE_LINK.fullmatch(href.strip()):
+            return href.strip()
+    for text in (plain, html):
+        m = P.NO_RESPONSE_LINK.search(text)
+        if m:
+            return m.group(0).rstrip(".,;")
+    return None
+
+
+def _order_id(subject: str, body: str) -> str | None:
+    for text, rx in ((subject, P.STRICT_ORDER_ID), (body, P.STRICT_ORDER_ID), (subject, P.ORDER_ID)):
+        m = rx.search(text)
+        if m:
+            digits = re.sub(r"\D", "", m.group(0))
+            return f"{digits[:3]}-{digits[3:10]}-{digits[10:]}"
+    return None
+
+
+# ---- the buyer's own words -------------------------------------------------------------------------
+
+
+def _unquote(line: str) -> tuple[int, str]:
+    """Quote depth ('>' prefixes) and the line without them."""
+    depth = 0
+    rest = line.lstrip()
+    while rest.startswith(">"):
+        depth += 1
+        rest = rest[1:].lstrip()
+    return depth, rest
+
+
+def _history_start(lines: list[tuple[int, str]], base_depth: int = 0) -> int:
+    """Index of the first line of quoted history (reply header, deeper quote, forwarded block)."""
+    for i, (depth, content) in enumerate(lines):
+        if depth > base_depth:
+            return i
+        text = content.strip()
+        if not text:
+            continue
+        joined = text + " " + lines[i + 1][1].strip() if i + 1 < len(lines) else text
+        if P.REPLY_HEADER.match(text) or (
+            text.lower().startswith(("on ", "am ", "le ", "il ", "el ")) and P.REPLY_HEADER.match(joined)
+        ):
+            return i
+        if P.HEADER_BLOCK_FROM.match(text) and any(
+            P.HEADER_BLOCK_SENT.match(c.strip()) for _, c in lines[i + 1 : i + 4]
+        ):
+            return i
+        marker = P.MARKER.match(text)
+        if marker and P.HISTORY_LABEL.search(marker.group("label")):
+            return i
+    return len(lines)
+
+
+def _tidy(lines: Iterable[str], *, cut_footer: bool = True) -> str:
+    """Drop Amazon's boilerplate lines, stop at its footer, and collapse blank runs."""
+    out: list[str] = []
+    for line in lines:
+        text = line.rstrip()
+        stripped = text.strip()
+        if cut_footer and stripped and P.FOOTER.match(stripped):
+            break
+        if P.MARKER.match(stripped) or P.BOILERPLATE.match(stripped):
+            continue
+        if not stripped and (not out or not out[-1].strip()):
+            continue
+        out.append(text)
+    return "\n".join(out).strip()
+
+
+def _strip_footer(body: str) -> str:
+    return _tidy(body.split("\n"))
+
+
+def extract_buyer_text(body: str, *, is_reply: bool) -> str:
+    """What the buyer wrote this time: between Amazon's markers, or above them when answering in a mail client."""
+    lines = [_unquote(line) for line in body.split("\n")]
+    markers: list[tuple[int, str, int]] = []
+    for i, (depth, content) in enumerate(lines):
+        m = P.MARKER.match(content.strip())
+        if not m:
+            continue
+        label = m.group("label")
+        if P.HISTORY_LABEL.search(label):
+            continue
+        if P.MARKER_CLOSE.search(label):
+            markers.append((i, "close", depth))
+        elif P.MARKER_OPEN.search(label):
+            markers.append((i, "open", depth))
+
+    history = _history_start(lines)
+    opening = next((m for m in markers if m[1] == "open"), None)
+    if opening is None:
+        return _tidy(c for _, c in lines[:history])
+
+    open_idx, _, open_depth = opening
+    above = _tidy(c for d, c in lines[: min(open_idx, history)] if d == 0)
+    if above and (open_depth > 0 or history < open_idx or is_reply):
+        return above
+
+    closing = next((m for m in markers if m[1] == "close" and m[0] > open_idx and m[2] == open_depth), None)
+    segment = lines[open_idx + 1 : closing[0] if closing else len(lines)]
+    segment = segment[: _history_start(segment, base_depth=open_depth)]
+    return _tidy((c for _, c in segment), cut_footer=closing is None)

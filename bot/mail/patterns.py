@@ -1,0 +1,145 @@
+"""Everything the parser knows about Amazon's wording, in one place (see shared/docs/amazon.md)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.mail.model import NoticeType
+
+ORDER_ID = re.compile(r"(?<![\d-])(\d{3})[-\s]?(\d{7})[-\s]?(\d{7})(?![\d-])")
+STRICT_ORDER_ID = re.compile(r"(?<![\d-])\d{3}-\d{7}-\d{7}(?![\d-])")
+
+RELAY_DOMAIN = re.compile(r"^marketplace\.(amazon\.[a-z.]+)$")
+AMAZON_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)*(amazon\.[a-z.]+)$")
+
+# Amazon site → default language of the marketplace, when the text itself does not tell.
+MARKETPLACE_LANGUAGE = {
+    "amazon.com": "en", "amazon.co.uk": "en", "amazon.ca": "en", "amazon.com.au": "en", "amazon.in": "en",
+    "amazon.sg": "en", "amazon.ie": "en", "amazon.ae": "en", "amazon.sa": "ar", "amazon.eg": "ar",
+    "amazon.de": "de", "amazon.at": "de", "amazon.fr": "fr", "amazon.com.be": "fr", "amazon.it": "it",
+    "amazon.es": "es", "amazon.com.mx": "es", "amazon.nl": "nl", "amazon.se": "sv", "amazon.pl": "pl",
+    "amazon.com.br": "pt", "amazon.co.jp": "ja", "amazon.com.tr": "tr",
+}
+
+# X-Marketplace-ID → Amazon site (Amazon's public marketplace ids).
+MARKETPLACE_IDS = {
+    "ATVPDKIKX0DER": "amazon.com", "A2EUQ1WTGCTBG2": "amazon.ca", "A1AM78C64UM0Y8": "amazon.com.mx",
+    "A2Q3Y263D00KWC": "amazon.com.br", "A1PA6795UKMFR9": "amazon.de", "A1F83G8C2ARO7P": "amazon.co.uk",
+    "A13V1IB3VIYZZH": "amazon.fr", "APJ6JRA9NG5V4": "amazon.it", "A1RKKUPIHCS9HS": "amazon.es",
+    "A1805IZSGTT6HS": "amazon.nl", "A2NODRKZP88ZB9": "amazon.se", "A1C3SOZRARQ6R3": "amazon.pl",
+    "AMEN7PMS3EDWL": "amazon.com.be", "A28R8C7NBKEWEA": "amazon.ie", "A33AVAJ2PDY3EV": "amazon.com.tr",
+    "A1VC38T7YXB528": "amazon.co.jp", "A39IBJ37TRP1C6": "amazon.com.au", "A21TJRUUN4KGV": "amazon.in",
+    "A19VAU5U5O7RUS": "amazon.sg", "A2VIGQ35RCS4UG": "amazon.ae", "A17E79C6D8DWNP": "amazon.sa",
+}
+
+# X-Space-Notification-Type values.
+CONFIRMATION_TYPES = {"BBC_MESSAGE_CONFIRMATION_TO_MERCHANT"}
+BUYER_MESSAGE_TYPES = {"BBC_MESSAGE_SENT_TO_MERCHANT"}
+NOTICE_TYPES = {
+    "BRC_SELLER_NOTIFICATION": NoticeType.CANCELLATION_REQUEST,
+    "A_Z_CLAIM_RESPONDENT_NOTIFY": NoticeType.A_TO_Z_CLAIM,
+    "RETURN_REQUEST": NoticeType.RETURN_REQUEST,
+    "REFUND_ISSUED": NoticeType.REFUND_ISSUED,
+    "BUYER_OPTED_OUT_BSM_MESSAGES": NoticeType.MESSAGE_NOT_DELIVERED,
+}
+
+# Subject wording of notices, for mails without the header (order matters: first match wins).
+NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
+    (NoticeType.MESSAGE_NOT_DELIVERED, re.compile(
+        r"not (?:been )?delivered|could not be delivered|opted out|nicht zugestellt|nicht zustellbar|"
+        r"n'a pas pu être (?:remis|distribué)|non (?:è stato|può essere) recapitat|no se ha podido entregar",
+        re.I)),
+    (NoticeType.A_TO_Z_CLAIM, re.compile(
+        r"a-to-z|a-z[- ]guarant|a-bis-z|garantie de a à z|dalla a alla z|de la a a la z", re.I)),
+    (NoticeType.CHARGEBACK, re.compile(r"chargeback|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I)),
+    (NoticeType.CANCELLATION_REQUEST, re.compile(
+        r"cancel+ation request|requested (?:a )?cancel+ation|stornierungsanfrage|stornierungsantrag|"
+        r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación", re.I)),
+    (NoticeType.RETURN_REQUEST, re.compile(
+        r"return request|rücksendeanfrage|rücksendeantrag|demande de retour|richiesta di reso|"
+        r"solicitud de devolución", re.I)),
+    (NoticeType.REFUND_ISSUED, re.compile(
+        r"refund|erstattung|remboursement|rimborso|reembolso", re.I)),
+]
+
+CONFIRMATION_SUBJECT = re.compile(
+    r"^\s*(?:your (?:e-?mail|message) to|ihre (?:e-?mail|nachricht) an|votre (?:e-?mail|message) (?:à|a)|"
+    r"(?:la tua|il tuo) (?:e-?mail|messaggio) a|tu (?:correo electrónico|e-?mail|mensaje) a)\b",
+    re.I,
+)
+
+REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|wg|fw|fwd|tr|r|rif|rv|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+
+# "<Topic> inquiry from Amazon customer <Name> (Order: …)" and its siblings; `name` and `topic` optional.
+_ORDER_TAIL = r"(?:\s*\((?:order|bestellung|commande|ordine|pedido|bestelling|zamówienie)\s*:?[^)]*\))?\s*$"
+SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
+    ("en", re.compile(r"^(?P<topic>.+?) inquiry from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I)),
+    ("en", re.compile(r"^(?:message|inquiry|question) from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I)),
+    ("de", re.compile(
+        r"^(?:(?P<topic>.+?)[- ]?)?(?:anfrage|frage|nachricht) (?:von|des) Amazon[- ]Kunden? (?P<name>.+?)"
+        + _ORDER_TAIL, re.I)),
+    ("fr", re.compile(
+        r"^(?:(?:demande|question|message)(?: de renseignements)?(?: (?:concernant|sur) (?P<topic>.+?))? "
+        r"(?:de la part )?(?:du|de la) client(?:e)? Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
+    ("it", re.compile(
+        r"^(?:(?:richiesta|domanda|messaggio)(?: (?:su|relativa a) (?P<topic>.+?))? "
+        r"(?:dal|del|da) cliente Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
+    ("it", re.compile(r"^messaggio (?:dall'|dall’)acquirente(?: (?P<name>.+?))?" + _ORDER_TAIL, re.I)),
+    ("es", re.compile(
+        r"^(?:(?:consulta|pregunta|mensaje)(?: (?:sobre|acerca de) (?P<topic>.+?))? "
+        r"(?:del|de) cliente de Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
+]
+
+# The display name of the relay sender: "Jane Doe - Amazon Marketplace" (and translations).
+SENDER_NAME = re.compile(r"^\s*(?P<name>.+?)\s+(?:-|–|via)\s+(?:Amazon(?: Marketplace)?|Marketplace Amazon)\s*$", re.I)
+
+# Marker lines: a label between runs of dashes (or = _ *), quote characters allowed in front.
+MARKER = re.compile(r"^[-=_*]{3,}\s*(?P<label>[^\n]{1,80}?)\s*[-=_*]{3,}\s*$")
+MARKER_CLOSE = re.compile(r"\b(?:end|ende|fin|fine|finalizar|encerrar|einde|slut|koniec|終了)\b", re.I)
+MARKER_OPEN = re.compile(
+    r"(?:message|begin|nachricht|anfang|début|debut|messaggio|inizio|iniciar|mensaje|mensagem|bericht|"
+    r"meddelande|wiadomość|メッセージ)",
+    re.I,
+)
+HISTORY_LABEL = re.compile(
+    r"original|ursprüngliche|weitergeleitet|forwarded|d'origine|originale|reenviado|inoltrato", re.I
+)
+
+# A line that starts quoted history in a reply written in a mail client.
+REPLY_HEADER = re.compile(
+    r"^(?:on .{4,200} wrote:|am .{4,200} schrieb .{1,200}:|le .{4,200} a écrit ?:|il .{4,200} ha scritto:|"
+    r"el .{4,200} escribió:|op .{4,200} schreef .{1,200}:|-{2,}\s*(?:original message|ursprüngliche nachricht|"
+    r"message d'origine|messaggio originale|mensaje original)\s*-{2,})$",
+    re.I,
+)
+# Outlook-style quoted header block: "From: …" followed closely by "Sent: …".
+HEADER_BLOCK_FROM = re.compile(r"^(?:from|von|de|da|van)\s*:\s*\S", re.I)
+HEADER_BLOCK_SENT = re.compile(r"^(?:sent|gesendet|envoyé|inviato|enviado|date|datum|verzonden)\s*:", re.I)
+
+# Amazon's own lines around the buyer's text.
+BOILERPLATE = re.compile(
+    r"^(?:(?:order id|order|order number|bestellnummer|bestellung|n° de commande|numéro de commande|"
+    r"commande|ordine|numero (?:d'|dell')?ordine|n\.? ?de pedido|número de pedido|pedido)\s*[:#]?\s*\d{3}-\d{7}-\d{7}.*"
+    r"|\d+ (?:of|von|sur|di|de)\s.+|\[?asin\s*:?.*|(?:item|artikel|article|articolo|artículo|artigo|quantity|"
+    r"menge|anzahl|quantité|quantità|cantidad|condition|zustand|état|condizione|estado|sku|price|preis|prix|"
+    r"prezzo|precio)\s*:.*"
+    r"|you have (?:received|a) (?:a )?message.*|.*has sent you a message.*|"
+    r"sie haben eine (?:neue )?nachricht.*|.*hat ihnen eine nachricht gesendet.*|vous avez reçu un (?:nouveau )?message.*|"
+    r"hai ricevuto un (?:nuovo )?messaggio.*|has recibido un (?:nuevo )?mensaje.*|"
+    r"(?:dear|sehr geehrte[r]?|liebe[r]?|cher|chère|gentile|estimado) (?:seller|verkäufer(?:in)?|vendeur|venditore|vendedor),?"
+    r"|amazon (?:marketplace|customer|kunde|client|cliente)\s*:?.*)$",
+    re.I,
+)
+FOOTER = re.compile(
+    r"^(?:for your information|was this e-?mail helpful|resolve case|if you believe this message|"
+    r"to help arrive at the best solution|copyright|©|amazon\.com, inc|"
+    r"zur information|war diese e-?mail hilfreich|fall lösen|wenn sie der meinung sind|"
+    r"pour information|cet e-?mail vous a-t-il été utile|résoudre le cas|"
+    r"per tua informazione|questa e-?mail ti è stata utile|risolvi il caso|"
+    r"para tu información|¿?te ha resultado útil|resolver el caso|"
+    r"no response needed|keine antwort erforderlich|aucune réponse (?:n'est )?nécessaire|"
+    r"nessuna risposta necessaria|no es necesario responder)",
+    re.I,
+)
+
+NO_RESPONSE_LINK = re.compile(r"https?://[^\s\"'<>()]*no-?response-?needed[^\s\"'<>()]*", re.I)

@@ -1,0 +1,267 @@
+"""Where mails come from: an IMAP folder (IDLE, or polling) or a local folder for the demo and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import aioimaplib
+
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before the server's 30-minute timeout
+FETCH_BATCH = 25
+MAX_BACKOFF = 300.0
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    """One raw mail and where it came from."""
+
+    raw: bytes
+    source_ref: str
+    internal_date: datetime | None = None
+
+
+Handler = Callable[[IncomingMail], Awaitable[Any]]
+StatusCallback = Callable[[str, str | None], Awaitable[None]]
+
+
+class MailSource(Protocol):
+    """Something that hands every new mail to a handler, once, in order."""
+
+    name: str
+
+    async def run(self, handle: Handler) -> None:
+        """Deliver mails until cancelled; a mail's checkpoint moves only after `handle` returned."""
+        ...
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be read (login refused, folder missing, protocol error)."""
+
+
+# ---- IMAP ------------------------------------------------------------------------------------------
+
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+_FETCH_DATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+
+
+def _internaldate(text: bytes) -> datetime | None:
+    try:
+        return datetime.strptime(text.decode().strip(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def parse_fetch(lines: list[Any]) -> list[tuple[int, datetime | None, bytes]]:
+    """(UID, INTERNALDATE, raw mail) from the lines of a UID FETCH response."""
+    out: list[tuple[int, datetime | None, bytes]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if isinstance(line, bytes) and b" FETCH " in line and i + 1 < len(lines) and isinstance(
+            lines[i + 1], bytearray
+        ):
+            head = line
+            body = bytes(lines[i + 1])
+            tail = lines[i + 2] if i + 2 < len(lines) and isinstance(lines[i + 2], bytes) else b""
+            meta = head + b" " + tail
+            uid = _FETCH_UID.search(meta)
+            date = _FETCH_DATE.search(meta)
+            if uid:
+                out.append((int(uid.group(1)), _internaldate(date.group(1)) if date else None, body))
+            i += 3
+            continue
+        i += 1
+    return out
+
+
+class ImapSource:
+    """Reads one IMAP folder with IDLE (or polling), remembering UIDVALIDITY and the last UID in the store."""
+
+    def __init__(
+        self, settings: Settings, store: Store, clock: Clock, *, on_status: StatusCallback | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.on_status = on_status
+        self.name = f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
+        self.connected = asyncio.Event()
+        self._last_problem: str | None = None
+
+    def _client(self) -> aioimaplib.IMAP4:
+        s = self.settings
+        if s.imap_tls == "ssl":
+            ctx = ssl.create_default_context()
+            if not s.imap_tls_verify:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            return aioimaplib.IMAP4_SSL(s.imap_host, s.imap_port, timeout=s.imap_timeout, ssl_context=ctx)
+        return aioimaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.imap_timeout)
+
+    async def login(self) -> aioimaplib.IMAP4:
+        """Connect and log in; raises MailboxError with a readable reason."""
+        client = self._client()
+        try:
+            await client.wait_hello_from_server()
+        except (OSError, TimeoutError, asyncio.TimeoutError) as e:
+            raise MailboxError(f"cannot reach {self.settings.imap_host}:{self.settings.imap_port}: {e}") from e
+        password = self.settings.imap_password.get_secret_value() if self.settings.imap_password else ""
+        response = await client.login(self.settings.imap_user, password)
+        if response.result != "OK":
+            raise MailboxError(f"login refused for {self.settings.imap_user!r}: check user and (app) password")
+        return client
+
+    async def run(self, handle: Handler) -> None:
+        """Read forever, reconnecting with backoff; problems are logged and reported, never raised."""
+        backoff = 1.0
+        while True:
+            try:
+                await self._session(handle)
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                self.connected.clear()
+                problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+                log.warning("mailbox %s: %s; retrying in %.0f s", self.name, problem, backoff)
+                await self._report("down", problem)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _report(self, state: str, problem: str | None) -> None:
+        if self.on_status is None or problem == self._last_problem:
+            return
+        self._last_problem = problem
+        try:
+            await self.on_status(state, problem)
+        except Exception:
+            log.exception("could not report mailbox status")
+
+    async def _session(self, handle: Handler) -> None:
+        client = await self.login()
+        try:
+            response = await client.select(self.settings.imap_folder)
+            if response.result != "OK":
+                raise MailboxError(f"folder {self.settings.imap_folder!r} cannot be opened: {response.lines}")
+            validity = next(
+                (int(m.group(1)) for line in response.lines if (m := _UIDVALIDITY.search(bytes(line)))), 0
+            )
+            self.connected.set()
+            if self._last_problem is not None:
+                await self._report("up", None)
+            log.info("mailbox %s open (UIDVALIDITY %d)", self.name, validity)
+            use_idle = self.settings.imap_idle and client.has_capability("IDLE")
+            if self.settings.imap_idle and not use_idle:
+                log.info("server offers no IDLE; polling every %.0f s", self.settings.imap_poll_seconds)
+            while True:
+                await self._read_new(client, validity, handle)
+                if use_idle:
+                    await self._idle(client)
+                else:
+                    await asyncio.sleep(self.settings.imap_poll_seconds)
+                    await client.noop()
+        finally:
+            try:
+                await asyncio.wait_for(client.logout(), 5)
+            except Exception:
+                log.debug("logout failed", exc_info=True)
+
+    async def _new_uids(self, client: aioimaplib.IMAP4, validity: int) -> list[int]:
+        stored_validity, last_uid = self.store.mailbox_state(source=self.name)
+        if stored_validity != validity:
+            # First run, or the folder was re-created: read the recent past; Message-IDs dedupe the rest.
+            since = (self.clock.now() - timedelta(days=3)).strftime("%d-%b-%Y")
+            if stored_validity is not None:
+                log.warning("mailbox %s: UIDVALIDITY changed %s → %s; re-reading since %s",
+                            self.name, stored_validity, validity, since)
+            response = await client.uid_search("SINCE", since, charset=None)
+            last_uid = 0
+            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=0)
+        else:
+            response = await client.uid_search("UID", f"{last_uid + 1}:*", charset=None)
+        if response.result != "OK":
+            raise MailboxError(f"UID SEARCH failed: {response.lines}")
+        uids: list[int] = []
+        for line in response.lines:
+            if bytes(line).startswith(b"SEARCH"):
+                uids.extend(int(x) for x in bytes(line).split()[1:] if x.isdigit())
+        return sorted(u for u in uids if u > last_uid)
+
+    async def _read_new(self, client: aioimaplib.IMAP4, validity: int, handle: Handler) -> None:
+        uids = await self._new_uids(client, validity)
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start : start + FETCH_BATCH]
+            response = await client.uid("fetch", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
+            if response.result != "OK":
+                raise MailboxError(f"UID FETCH failed: {response.lines}")
+            for uid, internal_date, raw in sorted(parse_fetch(response.lines)):
+                await handle(IncomingMail(raw, f"{self.name}#{validity}:{uid}", internal_date))
+                self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=uid)
+                if self.settings.imap_move_to:
+                    moved = await client.uid("move", str(uid), self.settings.imap_move_to)
+                    if moved.result != "OK":
+                        log.error("could not move UID %d to %r: %s", uid, self.settings.imap_move_to, moved.lines)
+
+    async def _idle(self, client: aioimaplib.IMAP4) -> None:
+        idle = await client.idle_start(timeout=IDLE_RENEW_SECONDS)
+        try:
+            while client.has_pending_idle():
+                push = await client.wait_server_push(timeout=IDLE_RENEW_SECONDS + 60)
+                if push == aioimaplib.STOP_WAIT_SERVER_PUSH:
+                    break
+                if any(b"EXISTS" in bytes(line) for line in push):
+                    break
+        finally:
+            client.idle_done()
+            await asyncio.wait_for(idle, self.settings.imap_timeout)
+
+
+# ---- local folder ----------------------------------------------------------------------------------
+
+
+class DirectorySource:
+    """A Maildir (new/ and cur/) or a folder of .eml files, watched for new files (demo and tests)."""
+
+    def __init__(self, path: Path, store: Store, *, poll_seconds: float = 0.3) -> None:
+        self.path = Path(path)
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.name = f"dir:{self.path}"
+
+    def _files(self) -> list[Path]:
+        folders = [self.path / "cur", self.path / "new"] if (self.path / "new").is_dir() else [self.path]
+        files = [f for d in folders if d.is_dir() for f in d.iterdir() if f.is_file() and not f.name.startswith(".")]
+        return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
+
+    async def run(self, handle: Handler) -> None:
+        """Hand each file not stored before to `handle`, then keep watching."""
+        seen: set[str] = set()
+        while True:
+            try:
+                for file in self._files():
+                    ref = f"{self.name}/{file.name}"
+                    if ref in seen or self.store.has_source_ref(source_ref=ref):
+                        seen.add(ref)
+                        continue
+                    raw = file.read_bytes()
+                    when = datetime.fromtimestamp(file.stat().st_mtime, UTC)
+                    await handle(IncomingMail(raw, ref, when))
+                    seen.add(ref)
+            except OSError as e:
+                log.warning("mail folder %s: %s", self.path, e)
+            await asyncio.sleep(self.poll_seconds)

@@ -1,0 +1,194 @@
+"""Drains the outbox into Slack: earliest deadline first, paced, exactly once across crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot import blocks as B
+from bot.blocks import CardTime, PostKind
+from bot.clock import Clock
+from bot.mail.parser import raw_preview
+from bot.settings import Settings
+from bot.slack import BLOCK_ERRORS, SlackError, SlackGateway
+from bot.store import Row, Store, parse_iso
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = 300.0
+WAIT_FOR_PARENT = 2.0
+
+
+class Poster:
+    """Turns outbox items into Slack posts and updates."""
+
+    def __init__(self, settings: Settings, store: Store, slack: SlackGateway, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.slack = slack
+        self.clock = clock
+        self.wake = asyncio.Event()
+
+    def card_time(self) -> CardTime:
+        """The clock and timezone cards are drawn with."""
+        return CardTime(now=self.clock.now(), tz=self.settings.tz)
+
+    async def run(self) -> None:
+        """Post forever; sleeps until woken by intake or until the next retry is due."""
+        while True:
+            try:
+                worked = await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox pass failed; trying again shortly")
+                worked = False
+            if worked:
+                continue
+            self.wake.clear()
+            delay = 5.0
+            nxt = self.store.next_outbox_time()
+            if nxt is not None:
+                delay = max(0.05, min(delay, (nxt - self.clock.now()).total_seconds()))
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def drain(self, *, limit: int = 50) -> bool:
+        """Process the due items once; True if any item was handled."""
+        items = self.store.due_outbox(limit=limit)
+        for item in items:
+            await self.process(item)
+        return bool(items)
+
+    async def process(self, item: Row) -> None:
+        """Post, update or recover one outbox item; failures are recorded and retried later."""
+        outbox_id = int(item["id"])
+        conv = self.store.conversation(conversation_id=item["conversation_id"]) if item["conversation_id"] else None
+        message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
+        channel = item["channel"] or self.settings.slack_channel
+        if conv is None or message is None:
+            log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
+            self.store.defer_outbox(outbox_id=outbox_id, until=self.clock.now(), error="missing rows", failed=True)
+            return
+        try:
+            if item["kind"] == PostKind.UPDATE:
+                await self._update(item, conv, channel)
+            else:
+                await self._post(item, conv, message, channel)
+        except SlackError as e:
+            self._retry_later(item, e)
+
+    def render(self, item: Row, conv: Row, message: Row) -> B.Message:
+        """The Slack message an outbox item stands for, drawn from the current stored state."""
+        at = self.card_time()
+        if item["kind"] == PostKind.CARD:
+            if conv["kind"] == "buyer":
+                return B.buyer_card(conv, message, at)
+            if conv["kind"] == "notice":
+                return B.notice_card(conv, message, at)
+            if conv["kind"] == "raw":
+                return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
+            return B.other_card(conv, message, at)
+        if item["kind"] == PostKind.UPDATE:
+            latest = self._latest_buyer_message(conv) or message
+            return B.buyer_card(conv, latest, at)
+        payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
+        if "part" in payload:
+            return B.continuation(message, int(payload["part"]))
+        if message["direction"] == "out":
+            return B.confirmation_note(message, at)
+        return B.followup_message(message, at)
+
+    def _latest_buyer_message(self, conv: Row) -> Row | None:
+        rows = [m for m in self.store.conversation_messages(conversation_id=conv["id"]) if m["direction"] == "in"]
+        return rows[-1] if rows else None
+
+    async def _post(self, item: Row, conv: Row, message: Row, channel: str) -> None:
+        outbox_id = int(item["id"])
+        thread_ts = None
+        if item["kind"] == PostKind.THREAD:
+            thread_ts = conv.get("slack_ts")
+            if not thread_ts:  # the parent card is not posted yet
+                self.store.defer_outbox(
+                    outbox_id=outbox_id, until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                    error="waiting for the parent card",
+                )
+                return
+        key = str(item["dedupe_key"])
+        attempt = self.store.mark_in_flight(outbox_id=outbox_id)
+        if attempt > 1:
+            created = parse_iso(item["created_at"]) or self.clock.now()
+            found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
+            if found:
+                log.info("outbox %d (%s) was posted before a restart as %s; recorded, not reposted", outbox_id, key, found)
+                self._complete(item, channel, found, thread_ts)
+                return
+        rendered = self.render(item, conv, message)
+        try:
+            ts = await self.slack.post(
+                channel=channel, text=rendered["text"], blocks=rendered["blocks"], thread_ts=thread_ts, key=key
+            )
+        except SlackError as e:
+            if e.code not in BLOCK_ERRORS:
+                raise
+            log.error("Slack refused the blocks of %s (%s); posting as plain text", key, e.code)
+            ts = await self.slack.post(
+                channel=channel, text=plain_text(rendered), thread_ts=thread_ts, key=key
+            )
+        self._complete(item, channel, ts, thread_ts)
+
+    def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
+        role = {PostKind.CARD: "card", PostKind.THREAD: "thread"}[PostKind(item["kind"])]
+        self.store.complete_outbox(outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role)
+
+    async def _update(self, item: Row, conv: Row, channel: str) -> None:
+        if not conv.get("slack_ts"):
+            self.store.defer_outbox(
+                outbox_id=int(item["id"]), until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                error="waiting for the parent card",
+            )
+            return
+        message = self._latest_buyer_message(conv)
+        if message is None:
+            self.store.complete_outbox(outbox_id=int(item["id"]))
+            return
+        rendered = self.render(item, conv, message)
+        await self.slack.update(
+            channel=conv.get("slack_channel") or channel, ts=conv["slack_ts"], text=rendered["text"],
+            blocks=rendered["blocks"],
+        )
+        self.store.complete_outbox(outbox_id=int(item["id"]))
+
+    def _retry_later(self, item: Row, error: SlackError) -> None:
+        attempts = int(item.get("attempts") or 0) + 1
+        if error.retry_after is not None:
+            delay = error.retry_after
+        else:
+            delay = min(MAX_RETRY_DELAY, 2.0 ** min(attempts, 9))
+            log.error(
+                "Slack refused outbox %s (%s, attempt %d): %s; retrying in %.0f s",
+                item["id"], item["dedupe_key"], attempts, error, delay,
+            )
+        self.store.defer_outbox(
+            outbox_id=int(item["id"]), until=self.clock.now() + timedelta(seconds=delay), error=str(error),
+            not_sent=error.retry_after is not None,  # a 429 means Slack did not post it: no lookup needed next time
+        )
+
+
+def plain_text(message: B.Message) -> str:
+    """Every text of a rendered message, joined, for a post without blocks."""
+    parts: list[str] = []
+    for block in message.get("blocks", []):
+        for field in ("text",):
+            value = block.get(field)
+            if isinstance(value, dict):
+                parts.append(str(value.get("text", "")))
+        for element in block.get("fields", []) + block.get("elements", []):
+            if isinstance(element, dict) and "text" in element:
+                parts.append(str(element["text"]))
+    return B.truncate("\n".join(p for p in parts if p.strip()) or message.get("text", " "), 39000)

@@ -1,0 +1,319 @@
+"""A local stand-in for Slack's Web API and Socket Mode, for tests and the demo.
+
+It speaks Slack's wire format to the real `AsyncWebClient` (pointed at it with `base_url`) and to the real
+Socket Mode client (`apps.connections.open` returns a ws:// URL on loopback), keeps the channel's messages,
+enforces the Block Kit limits and token checks Slack enforces, and can answer with 429s or hold a response
+to simulate a crash between a post and its record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Fault:
+    """An injected answer for the next `times` calls of a method."""
+
+    status: int = 429
+    error: str = "ratelimited"
+    retry_after: float | None = 1.0
+    times: int = 1
+
+
+@dataclass
+class FakeSlack:
+    """One workspace with one bot and a few channels, served over HTTP on loopback."""
+
+    bot_token: str = "xoxb-test-token"
+    app_token: str = "xapp-test-token"
+    team_id: str = "T0INBOX"
+    team: str = "Example Shop"
+    bot_user_id: str = "U0INBOXBOT"
+    bot_id: str = "B0INBOXBOT"
+    channels: set[str] = field(default_factory=lambda: {"C0INBOX"})
+    calls: list[tuple[str, Json]] = field(default_factory=list)
+    messages: dict[str, list[Json]] = field(default_factory=dict)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+    users: dict[str, Json] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._base = int(time.time())
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[Json]] = {}
+        self.socket_connected = asyncio.Event()
+        self.on_post: list[Callable[[str, Json], None]] = []
+
+    # ---- lifecycle ----
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL to give the bot (INBOX_BOT_SLACK_API_URL)."""
+        return f"http://{self.host}:{self.port}/api/"
+
+    def web_app(self) -> web.Application:
+        """The aiohttp application (also mounted by the demo server)."""
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/link", self._socket)
+        return app
+
+    async def start(self) -> FakeSlack:
+        """Serve on loopback; the port is chosen by the OS unless set."""
+        self._runner = web.AppRunner(self.web_app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        """Close sockets and stop serving."""
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ---- test controls ----
+
+    def fail(self, method: str, **kwargs: Any) -> None:
+        """Answer the next call(s) of `method` with an error (default: 429 with Retry-After 1)."""
+        self.faults.setdefault(method, []).append(Fault(**kwargs))
+
+    def hold(self, method: str, times: int = 1) -> None:
+        """Carry out the next call(s) of `method` but never answer them (the caller's process dies waiting)."""
+        self.held[method] = self.held.get(method, 0) + times
+
+    def posts(self, channel: str | None = None, *, thread_ts: str | None = None, top_level: bool = False) -> list[Json]:
+        """Messages posted (oldest first), optionally of one channel, one thread, or only top-level ones."""
+        out = [m for ch, msgs in self.messages.items() if channel in (None, ch) for m in msgs]
+        if thread_ts:
+            out = [m for m in out if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
+        if top_level:
+            out = [m for m in out if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
+        return out
+
+    def calls_of(self, method: str) -> list[Json]:
+        """The arguments of every call of one method."""
+        return [args for name, args in self.calls if name == method]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `predicate()` holds after some call, or fail with TimeoutError."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    async def send_envelope(self, kind: str, payload: Json, timeout: float = 5.0, **extra: Any) -> Json:
+        """Deliver an event/interaction over Socket Mode and return the client's acknowledgement."""
+        await asyncio.wait_for(self.socket_connected.wait(), timeout)
+        envelope_id = str(uuid.uuid4())
+        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        ws = self._sockets[-1]
+        await ws.send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                            "accepts_response_payload": kind != "events_api", **extra})
+        return await asyncio.wait_for(future, timeout)
+
+    # ---- HTTP ----
+
+    def _next_ts(self) -> str:
+        return f"{self._base + next(self._ts)}.{next(self._ts) % 1000000:06d}"
+
+    async def _args(self, request: web.Request) -> Json:
+        args: Json = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                args.update(body if isinstance(body, dict) else {})
+            else:
+                args.update(dict(await request.post()))
+        for key in ("blocks", "metadata", "attachments", "view"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    args[key] = None
+        return args
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(args.get("token", ""))
+        self.calls.append((method, args))
+        faults = self.faults.get(method)
+        if faults:
+            fault = faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+            headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
+            await self._notify()
+            return web.json_response({"ok": False, "error": fault.error}, status=fault.status, headers=headers)
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token != expected:
+            return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+        if isinstance(result, dict) and result.get("ok") and method in self.held and self.held[method] > 0:
+            self.held[method] -= 1
+            await self._notify()
+            await asyncio.sleep(3600)  # the caller never hears back
+        await self._notify()
+        return web.json_response(result)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---- Web API methods ----
+
+    def _m_auth_test(self, args: Json) -> Json:
+        return {"ok": True, "url": "https://example-shop.slack.com/", "team": self.team, "user": "inbox-bot",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+
+    def _m_apps_connections_open(self, args: Json) -> Json:
+        return {"ok": True, "url": f"ws://{self.host}:{self.port}/link"}
+
+    def _m_users_info(self, args: Json) -> Json:
+        user = self.users.get(str(args.get("user")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _check_blocks(self, blocks: Any) -> str | None:
+        if blocks is None:
+            return None
+        if not isinstance(blocks, list) or len(blocks) > 50:
+            return "invalid_blocks"
+        for block in blocks:
+            if not isinstance(block, dict) or "type" not in block:
+                return "invalid_blocks"
+            text = block.get("text")
+            limit = 150 if block["type"] == "header" else 3000
+            if isinstance(text, dict) and (not text.get("text") or len(text["text"]) > limit):
+                return "invalid_blocks"
+            fields = block.get("fields") or []
+            if len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields):
+                return "invalid_blocks"
+            if block["type"] == "context" and not 0 < len(block.get("elements", [])) <= 10:
+                return "invalid_blocks"
+        return None
+
+    def _m_chat_postMessage(self, args: Json) -> Json:
+        channel = str(args.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        error = self._check_blocks(args.get("blocks"))
+        if error:
+            return {"ok": False, "error": error}
+        ts = self._next_ts()
+        message: Json = {"type": "message", "ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or [],
+                         "user": self.bot_user_id, "bot_id": self.bot_id, "channel": channel}
+        if args.get("thread_ts"):
+            parent = self._find(channel, str(args["thread_ts"]))
+            if parent is None:
+                return {"ok": False, "error": "thread_not_found"}
+            message["thread_ts"] = parent["ts"]
+            parent["thread_ts"] = parent["ts"]
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
+        self.messages.setdefault(channel, []).append(message)
+        for hook in self.on_post:
+            hook(channel, message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _find(self, channel: str, ts: str) -> Json | None:
+        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def _m_chat_update(self, args: Json) -> Json:
+        channel = str(args.get("channel", ""))
+        message = self._find(channel, str(args.get("ts", "")))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        error = self._check_blocks(args.get("blocks"))
+        if error:
+            return {"ok": False, "error": error}
+        message.update(text=args.get("text", message["text"]), edited={"ts": self._next_ts()})
+        if "blocks" in args:
+            message["blocks"] = args.get("blocks") or []
+        return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
+
+    def _m_chat_postEphemeral(self, args: Json) -> Json:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _visible(self, message: Json, with_meta: bool) -> Json:
+        out = {k: v for k, v in message.items() if k != "metadata" or with_meta}
+        return out
+
+    def _page(self, items: list[Json], args: Json) -> Json:
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        start = int(args.get("cursor") or 0)
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _m_conversations_history(self, args: Json) -> Json:
+        channel = str(args.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        top = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+        items = [self._visible(m, with_meta) for m in reversed(top) if float(m["ts"]) >= oldest]
+        return self._page(items, args)
+
+    def _m_conversations_replies(self, args: Json) -> Json:
+        channel = str(args.get("channel", ""))
+        parent = self._find(channel, str(args.get("ts", "")))
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = [parent] + [m for m in self.messages.get(channel, []) if m.get("thread_ts") == parent["ts"]
+                             and m["ts"] != parent["ts"]]
+        return self._page([self._visible(m, with_meta) for m in thread], args)
+
+    # ---- Socket Mode ----
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        self.socket_connected.set()
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    data = json.loads(msg.data)
+                except ValueError:
+                    continue
+                future = self._acks.pop(str(data.get("envelope_id")), None)
+                if future and not future.done():
+                    future.set_result(data)
+        finally:
+            self._sockets.remove(ws)
+            if not self._sockets:
+                self.socket_connected.clear()
+        return ws

@@ -1,0 +1,164 @@
+"""One typed settings object, read from the environment, `.env` and an optional TOML file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "INBOX_BOT_"
+CONFIG_ENV = "INBOX_BOT_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told; every field is also `INBOX_BOT_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-…)")
+    slack_app_token: SecretStr | None = Field(None, description="App-level token (xapp-…) for Socket Mode")
+    slack_signing_secret: SecretStr | None = Field(None, description="Signing secret, for HTTP mode")
+    slack_mode: Literal["socket", "http"] = Field("socket", description="How Slack reaches the bot")
+    slack_channel: str = Field("", description="Channel ID (C…) where buyer messages are posted")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    http_host: str = Field("127.0.0.1", description="HTTP mode: address to listen on")
+    http_port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port to listen on")
+    slack_post_interval: float = Field(1.0, gt=0, description="Seconds between posts to one channel")
+
+    # Mail intake
+    mail_source: Literal["imap", "directory"] = Field("imap", description="Where buyer mails are read")
+    mail_directory: Path | None = Field(None, description="Maildir or folder of .eml files (source=directory)")
+    imap_host: str = Field("", description="IMAP server")
+    imap_port: int = Field(993, ge=1, le=65535, description="IMAP port")
+    imap_user: str = Field("", description="IMAP login")
+    imap_password: SecretStr | None = Field(None, description="IMAP password or app password")
+    imap_folder: str = Field("INBOX", description="Folder that receives Amazon's relay mails")
+    imap_tls: Literal["ssl", "plain"] = Field("ssl", description="ssl (port 993) or plain (loopback only)")
+    imap_tls_verify: bool = Field(True, description="Verify the IMAP server's certificate")
+    imap_idle: bool = Field(True, description="Use IMAP IDLE when the server offers it")
+    imap_poll_seconds: float = Field(60.0, gt=0, description="Polling interval without IDLE")
+    imap_move_to: str | None = Field(None, description="Move processed mails to this folder (default: untouched)")
+    imap_timeout: float = Field(30.0, gt=0, description="Seconds before an IMAP command is abandoned")
+    non_amazon_mail: Literal["ignore", "post"] = Field(
+        "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"
+    )
+    amazon_sender_domains: list[str] = Field(
+        default_factory=list, description="Extra sender domains to treat as Amazon (comma-separated)"
+    )
+
+    # Store and display
+    database_path: Path = Field(Path("inbox-bot.db"), description="SQLite database file")
+    timezone: str = Field("UTC", description="Team timezone for display (IANA name)")
+    response_hours: float = Field(24.0, gt=0, description="Amazon's answer-by window in hours")
+    raw_retention_days: int = Field(30, ge=1, description="Days to keep raw mails and buyer text")
+    log_level: str = Field("INFO", description="Log level")
+
+    # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
+    sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
+    lwa_api_url: str = Field("https://api.amazon.com/auth/o2/token", description="Login-with-Amazon token URL")
+    dhl_api_url: str = Field("https://api-eu.dhl.com", description="DHL Unified Tracking API")
+    ups_api_url: str = Field("https://onlinetools.ups.com", description="UPS API")
+    fedex_api_url: str = Field("https://apis.fedex.com", description="FedEx API")
+    usps_api_url: str = Field("https://apis.usps.com", description="USPS API")
+    seventeentrack_api_url: str = Field("https://api.17track.net/track/v2.2", description="17TRACK API")
+    aftership_api_url: str = Field("https://api.aftership.com/tracking/2026-07", description="AfterShip API")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Berlin") from e
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("amazon_sender_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [d.strip().lower() for d in value.split(",") if d.strip()]
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The team's display timezone."""
+        return ZoneInfo(self.timezone)
+
+    def problems(self) -> list[str]:
+        """Configuration problems, each with what to do; empty when the settings can run the bot."""
+        out: list[str] = []
+        if not self.slack_bot_token:
+            out.append("INBOX_BOT_SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) of your app")
+        if not self.slack_channel:
+            out.append("INBOX_BOT_SLACK_CHANNEL is missing: set the channel ID (C…) and invite the bot there")
+        if self.slack_mode == "socket" and not self.slack_app_token:
+            out.append(
+                "INBOX_BOT_SLACK_APP_TOKEN is missing: create an app-level token with connections:write "
+                "(Basic Information → App-Level Tokens), or set INBOX_BOT_SLACK_MODE=http"
+            )
+        if self.slack_mode == "http" and not self.slack_signing_secret:
+            out.append("INBOX_BOT_SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it")
+        if self.mail_source == "imap":
+            for name in ("imap_host", "imap_user"):
+                if not getattr(self, name):
+                    out.append(f"INBOX_BOT_{name.upper()} is missing: the mailbox that receives Amazon's mails")
+            if not self.imap_password:
+                out.append("INBOX_BOT_IMAP_PASSWORD is missing: use the mailbox's (app) password")
+            if self.imap_tls == "plain" and self.imap_host not in ("127.0.0.1", "localhost", "::1"):
+                out.append(
+                    "INBOX_BOT_IMAP_TLS=plain sends the password unencrypted: use ssl (port 993) "
+                    "for any server that is not on this machine"
+                )
+        elif self.mail_directory is None:
+            out.append("INBOX_BOT_MAIL_DIRECTORY is missing: mail_source=directory needs a folder")
+        return out
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read settings: keyword overrides, then environment, then `.env`, then the TOML file."""
+    path = config_file or os.environ.get(CONFIG_ENV)
+    if path and not Path(path).is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources = [init_settings, env_settings, dotenv_settings]
+            if path:
+                sources.append(TomlConfigSettingsSource(settings_cls))
+            return (*sources, file_secret_settings)
+
+    return _FileSettings(**overrides)

@@ -1,0 +1,130 @@
+"""The one wrapper around Slack's Web API: pacing per channel, Retry-After, and finding the bot's own posts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import MetadataEvent
+
+log = logging.getLogger(__name__)
+
+# Slack error codes that will not heal by retrying the same request.
+BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_attachments", "invalid_metadata"}
+
+
+class SlackError(Exception):
+    """A Slack call failed; `retry_after` is set for rate limits, `code` is Slack's error string."""
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry_after = retry_after
+
+
+def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
+    if isinstance(e, SlackApiError):
+        status = e.response.status_code
+        code = e.response.get("error") if isinstance(e.response.data, dict) else None
+        if status == 429:
+            retry = float(e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)) or 1)
+            return SlackError(f"{method}: rate limited for {retry:.0f} s", code="ratelimited", retry_after=retry)
+        return SlackError(f"{method}: {code or status}", code=code or str(status))
+    return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
+
+
+class SlackGateway:
+    """Posts and updates through one AsyncWebClient, at most one post per channel per `post_interval`."""
+
+    def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
+        self.client = client
+        self.post_interval = post_interval
+        self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
+        self._paused_until: dict[str, float] = {}
+        self.rate_limited = 0  # 429 answers seen (for benchmarks and status)
+
+    async def _respect_pause(self, channel: str) -> None:
+        wait = self._paused_until.get(channel, 0.0) - time.monotonic()
+        if wait > 0:
+            log.info("channel %s paused %.1f s by Slack's Retry-After", channel, wait)
+            await asyncio.sleep(wait)
+
+    def _pause(self, channel: str, seconds: float) -> None:
+        self.rate_limited += 1
+        self._paused_until[channel] = max(self._paused_until.get(channel, 0.0), time.monotonic() + seconds)
+
+    async def _call(self, method: str, channel: str, **kwargs: Any) -> dict[str, Any]:
+        await self._respect_pause(channel)
+        try:
+            response = await getattr(self.client, method.replace(".", "_"))(**kwargs)
+        except SlackApiError as e:
+            err = _wrap(method, e)
+            if err.retry_after is not None:
+                self._pause(channel, err.retry_after)
+            log.warning("Slack %s in %s failed: %s", method, channel, err)
+            raise err from e
+        except (OSError, asyncio.TimeoutError, TimeoutError) as e:
+            err = _wrap(method, e)
+            log.warning("Slack %s in %s failed: %s", method, channel, err)
+            raise err from e
+        data = response.data if isinstance(response.data, dict) else {}
+        return data
+
+    async def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None, key: str | None = None,
+    ) -> str:
+        """Post a message (paced per channel) and return its ts; `key` goes into message metadata."""
+        async with self._limiters[channel]:
+            args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
+            if blocks:
+                args["blocks"] = blocks
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            if key:
+                args["metadata"] = {"event_type": MetadataEvent.POST.value, "event_payload": {"key": key}}
+            data = await self._call("chat.postMessage", channel, **args)
+        return str(data["ts"])
+
+    async def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Replace a message's text and blocks."""
+        await self._call("chat.update", channel, channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    async def find_post(
+        self, *, channel: str, key: str, oldest: datetime, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of an earlier post carrying metadata `key` (a post made but not recorded before a crash)."""
+        method = "conversations.replies" if thread_ts else "conversations.history"
+        args: dict[str, Any] = {
+            "channel": channel, "oldest": f"{oldest.timestamp() - 60:.6f}", "include_all_metadata": True,
+            "limit": 200,
+        }
+        if thread_ts:
+            args["ts"] = thread_ts
+        cursor: str | None = None
+        for _ in range(50):  # at most 10,000 messages back
+            if cursor:
+                args["cursor"] = cursor
+            data = await self._call(method, channel, **args)
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == MetadataEvent.POST.value and (meta.get("event_payload") or {}).get(
+                    "key"
+                ) == key:
+                    return str(message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+    async def auth_test(self) -> dict[str, Any]:
+        """Slack's auth.test: who the token belongs to."""
+        return await self._call("auth.test", "-")

@@ -1,0 +1,361 @@
+"""The bot's memory: conversations, messages, Slack posts, the outbox and the audit log, in SQLite (WAL)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+def iso(when: datetime) -> str:
+    """A UTC timestamp as sortable ISO 8601 text."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """The inverse of iso()."""
+    return datetime.fromisoformat(text) if text else None
+
+
+# ---- schema ----------------------------------------------------------------------------------------
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db["conversations"].create(
+        {
+            "id": int, "key": str, "kind": str, "state": str, "buyer_alias": str, "buyer_name": str,
+            "marketplace": str, "order_id": str, "language": str, "topic": str, "notice_type": str,
+            "opened_at": str, "deadline": str, "last_message_at": str, "message_count": int,
+            "slack_channel": str, "slack_ts": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "state", "created_at", "updated_at"},
+        defaults={"message_count": 0},
+    )
+    db["conversations"].create_index(["key"], unique=True)
+    db["conversations"].create_index(["state", "deadline"])
+    db["conversations"].create_index(["order_id"])
+    db["messages"].create(
+        {
+            "id": int, "message_id": str, "conversation_id": int, "direction": str, "kind": str,
+            "notice_type": str, "received_at": str, "sender": str, "subject": str, "topic": str, "text": str,
+            "language": str, "attachments": str, "no_response_link": str, "in_reply_to": str,
+            "refs": str, "parse_error": str, "raw": bytes, "raw_sha256": str, "source_ref": str,
+            "purge_after": str, "created_at": str,
+        },
+        pk="id",
+        not_null={"message_id", "direction", "kind", "received_at", "created_at"},
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db["messages"].create_index(["message_id"], unique=True)
+    db["messages"].create_index(["conversation_id"])
+    db["messages"].create_index(["source_ref"])
+    db["slack_posts"].create(
+        {
+            "id": int, "conversation_id": int, "message_row": int, "outbox_id": int, "role": str,
+            "channel": str, "ts": str, "thread_ts": str, "created_at": str,
+        },
+        pk="id",
+        not_null={"channel", "ts", "role", "created_at"},
+    )
+    db["slack_posts"].create_index(["channel", "ts"], unique=True)
+    db["outbox"].create(
+        {
+            "id": int, "kind": str, "dedupe_key": str, "conversation_id": int, "message_row": int,
+            "channel": str, "payload": str, "due_by": str, "state": str, "attempts": int,
+            "next_attempt_at": str, "last_error": str, "created_at": str, "done_at": str,
+        },
+        pk="id",
+        not_null={"kind", "dedupe_key", "state", "created_at"},
+        defaults={"attempts": 0, "state": "pending"},
+    )
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["state", "due_by"])
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "conversation_id": int, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["mailbox_state"].create(
+        {"source": str, "uidvalidity": int, "last_uid": int, "updated_at": str}, pk="source"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+
+
+# ---- store -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    """Small keyword-only functions over one SQLite database."""
+
+    db: sqlite_utils.Database
+    clock: Clock
+
+    @classmethod
+    def open(cls, path: Path | str, *, clock: Clock) -> Store:
+        """Open (creating with owner-only permissions) and migrate the database."""
+        if str(path) != ":memory:":
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        store = cls(db=db, clock=clock)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The number of migrations applied."""
+        return int(self.db.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Apply the migrations this database lacks, each in its own transaction."""
+        for version, step in enumerate(MIGRATIONS, start=1):
+            if self.schema_version >= version:
+                continue
+            with self.transaction():
+                step(self.db)
+                self.db.conn.execute(f"PRAGMA user_version={version}")
+            log.info("database migrated to schema version %d", version)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work; nested use joins the outer transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def now(self) -> str:
+        """The clock's time as stored text."""
+        return iso(self.clock.now())
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own integrity check."""
+        return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # ---- conversations ----
+
+    def conversation(self, *, conversation_id: int) -> Row | None:
+        """One conversation by id."""
+        rows = list(self.db["conversations"].rows_where("id = ?", [conversation_id]))
+        return rows[0] if rows else None
+
+    def conversation_by_key(self, *, key: str) -> Row | None:
+        """One conversation by its key (relay alias + order id)."""
+        rows = list(self.db["conversations"].rows_where("key = ?", [key]))
+        return rows[0] if rows else None
+
+    def conversation_by_card(self, *, channel: str, ts: str) -> Row | None:
+        """The conversation whose parent card is this Slack message."""
+        rows = list(self.db["conversations"].rows_where("slack_channel = ? AND slack_ts = ?", [channel, ts]))
+        return rows[0] if rows else None
+
+    def conversation_for_message_ids(self, *, message_ids: list[str]) -> Row | None:
+        """The conversation that holds any of these Message-IDs (for In-Reply-To / References)."""
+        if not message_ids:
+            return None
+        marks = ",".join("?" * len(message_ids))
+        row = self.db.conn.execute(
+            f"SELECT conversation_id FROM messages WHERE message_id IN ({marks}) "
+            "AND conversation_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            message_ids,
+        ).fetchone()
+        return self.conversation(conversation_id=row[0]) if row else None
+
+    def create_conversation(self, **fields: Any) -> int:
+        """Insert a conversation and return its id."""
+        now = self.now()
+        return int(self.db["conversations"].insert({**fields, "created_at": now, "updated_at": now}).last_pk)
+
+    def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
+        """Change fields of a conversation, stamping updated_at."""
+        self.db["conversations"].update(conversation_id, {**fields, "updated_at": self.now()})
+
+    def conversations(self, *, state: str | None = None) -> list[Row]:
+        """All conversations, optionally of one state, earliest deadline first."""
+        where, args = ("state = ?", [state]) if state else (None, [])
+        return list(self.db["conversations"].rows_where(where, args, order_by="deadline, id"))
+
+    # ---- messages ----
+
+    def has_message(self, *, message_id: str) -> bool:
+        """Whether a Message-ID was stored already."""
+        return self.db.conn.execute("SELECT 1 FROM messages WHERE message_id = ?", [message_id]).fetchone() is not None
+
+    def has_source_ref(self, *, source_ref: str) -> bool:
+        """Whether a mail from this place in a mailbox (file, IMAP UID) was stored already."""
+        sql = "SELECT 1 FROM messages WHERE source_ref = ?"
+        return self.db.conn.execute(sql, [source_ref]).fetchone() is not None
+
+    def insert_message(self, **fields: Any) -> int:
+        """Insert one message row and return its id."""
+        for name in ("attachments", "refs"):
+            if name in fields and not isinstance(fields[name], str):
+                fields[name] = json.dumps(fields[name], ensure_ascii=False)
+        return int(self.db["messages"].insert({**fields, "created_at": self.now()}).last_pk)
+
+    def message(self, *, row_id: int) -> Row | None:
+        """One message row."""
+        rows = list(self.db["messages"].rows_where("id = ?", [row_id]))
+        return rows[0] if rows else None
+
+    def conversation_messages(self, *, conversation_id: int) -> list[Row]:
+        """A conversation's messages, oldest first, without the raw mail."""
+        cols = [c for c in self.db["messages"].columns_dict if c != "raw"]
+        return list(
+            self.db["messages"].rows_where(
+                "conversation_id = ?", [conversation_id], order_by="received_at, id", select=", ".join(cols)
+            )
+        )
+
+    # ---- Slack posts ----
+
+    def slack_posts(self, *, conversation_id: int | None = None) -> list[Row]:
+        """Recorded Slack posts, optionally of one conversation."""
+        where, args = ("conversation_id = ?", [conversation_id]) if conversation_id else (None, [])
+        return list(self.db["slack_posts"].rows_where(where, args, order_by="id"))
+
+    # ---- outbox ----
+
+    def enqueue(self, *, kind: str, dedupe_key: str, due_by: str | None, **fields: Any) -> bool:
+        """Queue one Slack action; False if the same action was queued before (idempotent)."""
+        if isinstance(fields.get("payload"), dict):
+            fields["payload"] = json.dumps(fields["payload"], ensure_ascii=False)
+        now = self.now()
+        cur = self.db.conn.execute(
+            "INSERT OR IGNORE INTO outbox (kind, dedupe_key, due_by, state, attempts, next_attempt_at, created_at, "
+            + ", ".join(fields)
+            + ") VALUES (?, ?, ?, 'pending', 0, ?, ?"
+            + ", ?" * len(fields)
+            + ")",
+            [kind, dedupe_key, due_by, now, now, *fields.values()],
+        )
+        return cur.rowcount == 1
+
+    def due_outbox(self, *, limit: int = 100) -> list[Row]:
+        """Outbox items ready to go, earliest buyer deadline first."""
+        return list(
+            self.db["outbox"].rows_where(
+                "state IN ('pending', 'in_flight') AND next_attempt_at <= ?",
+                [self.now()],
+                order_by="due_by IS NULL, due_by, id",
+                limit=limit,
+            )
+        )
+
+    def pending_outbox_count(self) -> int:
+        """How many outbox items are not done yet."""
+        return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
+
+    def next_outbox_time(self) -> datetime | None:
+        """When the earliest waiting outbox item becomes due."""
+        row = self.db.conn.execute(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'in_flight')"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def outbox_item(self, *, outbox_id: int) -> Row:
+        """One outbox item."""
+        return dict(self.db["outbox"].get(outbox_id))
+
+    def mark_in_flight(self, *, outbox_id: int) -> int:
+        """Record that a send is about to be attempted; returns the attempt number."""
+        with self.transaction():
+            self.db.conn.execute(
+                "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?", [outbox_id]
+            )
+            return int(self.db.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0])
+
+    def complete_outbox(
+        self, *, outbox_id: int, channel: str | None = None, ts: str | None = None,
+        thread_ts: str | None = None, role: str | None = None,
+    ) -> None:
+        """Mark an item done and, for a post, record where it landed — atomically."""
+        item = self.outbox_item(outbox_id=outbox_id)
+        now = self.now()
+        with self.transaction():
+            if ts and channel and role:
+                self.db.conn.execute(
+                    "INSERT OR IGNORE INTO slack_posts (conversation_id, message_row, outbox_id, role, channel, ts, "
+                    "thread_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [item["conversation_id"], item["message_row"], outbox_id, role, channel, ts, thread_ts, now],
+                )
+                if role == "card" and item["conversation_id"]:
+                    self.update_conversation(
+                        conversation_id=item["conversation_id"], slack_channel=channel, slack_ts=ts
+                    )
+            self.db["outbox"].update(outbox_id, {"state": "done", "done_at": now, "last_error": None})
+
+    def defer_outbox(
+        self, *, outbox_id: int, until: datetime, error: str | None, failed: bool = False, not_sent: bool = False
+    ) -> None:
+        """Try again later (or give up with `failed`), keeping the reason; `not_sent` undoes the attempt count."""
+        state = "failed" if failed else "pending"
+        self.db.conn.execute(
+            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, "
+            "attempts = max(0, attempts - ?) WHERE id = ?",
+            [state, iso(until), (error or "")[:2000] or None, 1 if not_sent else 0, outbox_id],
+        )
+
+    # ---- audit and mailbox ----
+
+    def audit(self, *, actor: str, action: str, conversation_id: int | None = None, **detail: Any) -> None:
+        """Append one line to the audit log."""
+        self.db["audit"].insert(
+            {
+                "at": self.now(), "actor": actor, "action": action, "conversation_id": conversation_id,
+                "detail": json.dumps(detail, ensure_ascii=False, default=str),
+            }
+        )
+
+    def mailbox_state(self, *, source: str) -> tuple[int | None, int]:
+        """(UIDVALIDITY, last UID read) of one mailbox."""
+        row = self.db.conn.execute(
+            "SELECT uidvalidity, last_uid FROM mailbox_state WHERE source = ?", [source]
+        ).fetchone()
+        return (row[0], row[1] or 0) if row else (None, 0)
+
+    def set_mailbox_state(self, *, source: str, uidvalidity: int, last_uid: int) -> None:
+        """Remember how far a mailbox was read."""
+        self.db["mailbox_state"].upsert(
+            {"source": source, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": self.now()},
+            pk="source",
+        )

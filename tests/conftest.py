@@ -1,0 +1,101 @@
+"""Shared fixtures: the Slack stand-in, a real Dovecot, settings, and a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_deps, create_app, run_bot
+from bot.clock import Clock
+from bot.deps import Deps
+from bot.sandbox.slack_api import FakeSlack
+from bot.settings import Settings, load_settings
+from tests.support.dovecot import Dovecot
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mail"
+
+
+def fixture_mail(name: str) -> bytes:
+    """The bytes of one fixture mail."""
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("INBOX_BOT_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    slack = await FakeSlack().start()
+    yield slack
+    await slack.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Dovecot) -> Dovecot:
+    """The session's Dovecot with a fresh, empty mailbox for this test."""
+    client = dovecot_server.client()
+    try:
+        client.select("INBOX")
+        client.store("1:*", "+FLAGS", "\\Deleted")
+        client.expunge()
+    except Exception:
+        pass
+    finally:
+        client.logout()
+    return dovecot_server
+
+
+def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: Any) -> Settings:
+    """Settings for a test: a database in tmp_path and, if given, the Slack stand-in."""
+    base: dict[str, Any] = {
+        "database_path": tmp_path / "bot.db",
+        "slack_channel": "C0INBOX",
+        "timezone": "Europe/Berlin",
+        "slack_post_interval": 0.01,
+        "mail_source": "directory",
+        "mail_directory": tmp_path / "mail",
+    }
+    if slack is not None:
+        base.update(slack_api_url=slack.base_url, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token)
+    base.update(overrides)
+    return load_settings(**base)
+
+
+def imap_overrides(server: Dovecot) -> dict[str, Any]:
+    """Settings that point the bot at the test Dovecot."""
+    return {
+        "mail_source": "imap", "imap_host": "127.0.0.1", "imap_port": server.port, "imap_user": server.user,
+        "imap_password": server.password, "imap_tls": "plain",
+    }
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Deps]:
+    """The whole bot (intake, poster, Slack listener) running in this loop until the block ends."""
+    deps = build_deps(settings, clock=clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
+    try:
+        yield deps
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        deps.store.close()
