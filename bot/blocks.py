@@ -84,6 +84,11 @@ def split_for_card(text: str) -> tuple[str, list[str]]:
     return head, chunks(text[len(head) :].lstrip())
 
 
+def _fallback(text: str) -> str:
+    """The notification text: Slack reads it as mrkdwn too, so it is escaped like the blocks."""
+    return truncate(escape(text), FALLBACK_TEXT)
+
+
 def _plain(text: str, limit: int = HEADER_TEXT) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate(text or " ", limit), "emoji": True}
 
@@ -197,13 +202,13 @@ def buyer_card(conv: Row, latest: Row, at: CardTime) -> Message:
     fallback = f"New buyer message from {name} ({site})" + (f", order {order}" if order else "")
     if count > 1:
         fallback = f"Buyer {name} wrote again ({site})" + (f", order {order}" if order else "")
-    return {"text": truncate(fallback, FALLBACK_TEXT), "blocks": _limit(blocks)}
+    return {"text": _fallback(fallback), "blocks": _limit(blocks)}
 
 
 def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
     """A mail the parser could not take apart, shown as received so nothing is lost."""
     error = message.get("parse_error") or "unknown problem"
-    preview = truncate(raw_text.replace("```", "``\u200b`"), SECTION_TEXT - 10)
+    preview = truncate(escape(raw_text).replace("```", "``\u200b`"), SECTION_TEXT - 10)
     blocks = [
         {"type": "header", "text": _plain(":warning: A mail could not be read: shown as received")},
         _section(
@@ -213,7 +218,7 @@ def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
         _section(f"```{preview}```"),
         _context(f"Message-ID {escape(message.get('message_id') or '')}", "Open the mailbox to read the original."),
     ]
-    return {"text": truncate(f"Unreadable mail: {message.get('subject') or '(no subject)'}", FALLBACK_TEXT),
+    return {"text": _fallback(f"Unreadable mail: {message.get('subject') or '(no subject)'}"),
             "blocks": blocks}
 
 
@@ -234,7 +239,7 @@ def notice_card(conv: Row, message: Row, at: CardTime) -> Message:
         _context(":exclamation: Needs action in Seller Central" if needs else "For information",
                  attachments_line(message.get("attachments"))),
     ]
-    return {"text": truncate(f"{title}" + (f" — order {order}" if order else ""), FALLBACK_TEXT),
+    return {"text": _fallback(f"{title}" + (f" — order {order}" if order else "")),
             "blocks": blocks}
 
 
@@ -246,7 +251,7 @@ def other_card(conv: Row, message: Row, at: CardTime) -> Message:
         _section(f"*From:* {escape(message.get('sender') or '—')}\n*Subject:* {escape(message.get('subject') or '—')}"),
         _section(_quote(shown) if shown.strip() else "_(no text)_"),
     ]
-    return {"text": truncate(f"Mail from {message.get('sender') or 'unknown'}", FALLBACK_TEXT), "blocks": blocks}
+    return {"text": _fallback(f"Mail from {message.get('sender') or 'unknown'}"), "blocks": blocks}
 
 
 def followup_message(message: Row, at: CardTime) -> Message:
@@ -261,7 +266,7 @@ def followup_message(message: Row, at: CardTime) -> Message:
             f"_continues below ({len(rest)} more part(s))_" if rest else "",
         ),
     ]
-    return {"text": truncate("The buyer wrote again: " + shown, FALLBACK_TEXT), "blocks": blocks}
+    return {"text": _fallback("The buyer wrote again: " + shown), "blocks": blocks}
 
 
 def continuation(message: Row, part: int) -> Message:
@@ -269,7 +274,7 @@ def continuation(message: Row, part: int) -> Message:
     _, rest = split_for_card(message.get("text") or "")
     piece = rest[part - 1] if 0 < part <= len(rest) else ""
     return {
-        "text": truncate(piece, FALLBACK_TEXT),
+        "text": _fallback(piece),
         "blocks": [_section(_quote(piece) if piece else " "), _context(f"_continued, part {part + 1} of {len(rest) + 1}_")],
     }
 

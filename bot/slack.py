@@ -61,7 +61,8 @@ class SlackGateway:
         self.rate_limited += 1
         self._paused_until[channel] = max(self._paused_until.get(channel, 0.0), time.monotonic() + seconds)
 
-    async def _call(self, method: str, channel: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, for_channel: str, **kwargs: Any) -> dict[str, Any]:
+        channel = for_channel
         await self._respect_pause(channel)
         try:
             response = await getattr(self.client, method.replace(".", "_"))(**kwargs)

@@ -260,13 +260,11 @@ class Store:
         if isinstance(fields.get("payload"), dict):
             fields["payload"] = json.dumps(fields["payload"], ensure_ascii=False)
         now = self.now()
+        row = {"kind": kind, "dedupe_key": dedupe_key, "due_by": due_by, "state": "pending", "attempts": 0,
+               "next_attempt_at": now, "created_at": now, **fields}
         cur = self.db.conn.execute(
-            "INSERT OR IGNORE INTO outbox (kind, dedupe_key, due_by, state, attempts, next_attempt_at, created_at, "
-            + ", ".join(fields)
-            + ") VALUES (?, ?, ?, 'pending', 0, ?, ?"
-            + ", ?" * len(fields)
-            + ")",
-            [kind, dedupe_key, due_by, now, now, *fields.values()],
+            f"INSERT OR IGNORE INTO outbox ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
         )
         return cur.rowcount == 1
 

@@ -177,7 +177,7 @@ class ImapSource:
                     await client.noop()
         finally:
             try:
-                await asyncio.wait_for(client.logout(), 5)
+                await asyncio.wait_for(client.logout(), 1)
             except Exception:
                 log.debug("logout failed", exc_info=True)
 
@@ -197,9 +197,12 @@ class ImapSource:
         if response.result != "OK":
             raise MailboxError(f"UID SEARCH failed: {response.lines}")
         uids: list[int] = []
-        for line in response.lines:
-            if bytes(line).startswith(b"SEARCH"):
-                uids.extend(int(x) for x in bytes(line).split()[1:] if x.isdigit())
+        for line in response.lines[:-1]:  # the last line is the tagged status
+            words = bytes(line).split()
+            if words and words[0].upper() == b"SEARCH":  # aioimaplib usually strips it; some versions do not
+                words = words[1:]
+            if words and all(w.isdigit() for w in words):
+                uids.extend(int(w) for w in words)
         return sorted(u for u in uids if u > last_uid)
 
     async def _read_new(self, client: aioimaplib.IMAP4, validity: int, handle: Handler) -> None:

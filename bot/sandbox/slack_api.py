@@ -62,6 +62,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[Json]] = {}
         self.socket_connected = asyncio.Event()
+        self._released = asyncio.Event()
         self.on_post: list[Callable[[str, Json], None]] = []
 
     # ---- lifecycle ----
@@ -89,7 +90,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
-        """Close sockets and stop serving."""
+        """Close sockets and stop serving (held requests are dropped)."""
+        self._released.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner:
@@ -177,7 +179,8 @@ class FakeSlack:
         if isinstance(result, dict) and result.get("ok") and method in self.held and self.held[method] > 0:
             self.held[method] -= 1
             await self._notify()
-            await asyncio.sleep(3600)  # the caller never hears back
+            await self._released.wait()  # the caller never hears back
+            raise web.HTTPServiceUnavailable()
         await self._notify()
         return web.json_response(result)
 
