@@ -49,12 +49,22 @@ def build_deps(
     if source is None:
         if settings.mail_source == "directory":
             if settings.mail_directory is None:
-                raise StartupError("INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory")
+                raise StartupError(
+                    "INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory"
+                )
             source = DirectorySource(settings.mail_directory, store)
         else:
             source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
-    return Deps(settings=settings, clock=clock, store=store, client=client, slack=slack, intake=intake,
-                poster=poster, source=source)
+    return Deps(
+        settings=settings,
+        clock=clock,
+        store=store,
+        client=client,
+        slack=slack,
+        intake=intake,
+        poster=poster,
+        source=source,
+    )
 
 
 def _mailbox_notice(settings: Settings, slack: SlackGateway) -> Callable[[str, str | None], Awaitable[None]]:
@@ -117,7 +127,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         if not settings.slack_app_token:
             raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")
         socket_handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        await socket_handler.connect_async()
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     else:
         runner = web.AppRunner(app.web_app(path="/slack/events"))
         await runner.setup()
@@ -136,7 +146,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if socket_handler is not None:
-            await socket_handler.close_async()
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
         log.info("inbox-bot stopped")

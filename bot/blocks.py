@@ -46,7 +46,13 @@ NOTICE_TITLES = {
     "message_not_delivered": "Your message was NOT delivered",
     "other_notice": "Notice from Amazon",
 }
-NOTICE_NEEDS_ACTION = {"cancellation_request", "a_to_z_claim", "chargeback", "return_request", "message_not_delivered"}
+NOTICE_NEEDS_ACTION = {
+    "cancellation_request",
+    "a_to_z_claim",
+    "chargeback",
+    "return_request",
+    "message_not_delivered",
+}
 
 
 def escape(text: str) -> str:
@@ -152,7 +158,9 @@ def attachments_line(attachments_json: str | None) -> str:
         items = json.loads(attachments_json or "[]")
     except ValueError:
         return ""
-    parts = [f"{escape(a['filename'])} ({_size(int(a.get('size', 0)))})" for a in items if isinstance(a, dict)]
+    parts = [
+        f"{escape(a['filename'])} ({_size(int(a.get('size', 0)))})" for a in items if isinstance(a, dict)
+    ]
     return (":paperclip: " + ", ".join(parts)) if parts else ""
 
 
@@ -216,10 +224,14 @@ def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
             f"*Problem:* {escape(truncate(error, 500))}\n*Answer by:* {_deadline_text(conv, at)}"
         ),
         _section(f"```{preview}```"),
-        _context(f"Message-ID {escape(message.get('message_id') or '')}", "Open the mailbox to read the original."),
+        _context(
+            f"Message-ID {escape(message.get('message_id') or '')}", "Open the mailbox to read the original."
+        ),
     ]
-    return {"text": _fallback(f"Unreadable mail: {message.get('subject') or '(no subject)'}"),
-            "blocks": blocks}
+    return {
+        "text": _fallback(f"Unreadable mail: {message.get('subject') or '(no subject)'}"),
+        "blocks": blocks,
+    }
 
 
 def notice_card(conv: Row, message: Row, at: CardTime) -> Message:
@@ -230,17 +242,21 @@ def notice_card(conv: Row, message: Row, at: CardTime) -> Message:
     needs = ntype in NOTICE_NEEDS_ACTION
     shown, _ = split_for_card(message.get("text") or "")
     blocks = [
-        {"type": "header", "text": _plain(f"{':rotating_light:' if needs else ':information_source:'} {title}")},
+        {
+            "type": "header",
+            "text": _plain(f"{':rotating_light:' if needs else ':information_source:'} {title}"),
+        },
         _section(
             f"*Order:* {f'`{order}`' if order else '—'}   *Marketplace:* {escape(conv.get('marketplace') or '—')}\n"
             f"*Subject:* {escape(message.get('subject') or '—')}"
         ),
         _section(_quote(shown) if shown.strip() else "_(no text)_"),
-        _context(":exclamation: Needs action in Seller Central" if needs else "For information",
-                 attachments_line(message.get("attachments"))),
+        _context(
+            ":exclamation: Needs action in Seller Central" if needs else "For information",
+            attachments_line(message.get("attachments")),
+        ),
     ]
-    return {"text": _fallback(f"{title}" + (f" — order {order}" if order else "")),
-            "blocks": blocks}
+    return {"text": _fallback(f"{title}" + (f" — order {order}" if order else "")), "blocks": blocks}
 
 
 def other_card(conv: Row, message: Row, at: CardTime) -> Message:
@@ -248,7 +264,9 @@ def other_card(conv: Row, message: Row, at: CardTime) -> Message:
     shown, _ = split_for_card(message.get("text") or "")
     blocks = [
         {"type": "header", "text": _plain(":incoming_envelope: Mail not from Amazon")},
-        _section(f"*From:* {escape(message.get('sender') or '—')}\n*Subject:* {escape(message.get('subject') or '—')}"),
+        _section(
+            f"*From:* {escape(message.get('sender') or '—')}\n*Subject:* {escape(message.get('subject') or '—')}"
+        ),
         _section(_quote(shown) if shown.strip() else "_(no text)_"),
     ]
     return {"text": _fallback(f"Mail from {message.get('sender') or 'unknown'}"), "blocks": blocks}
@@ -275,7 +293,10 @@ def continuation(message: Row, part: int) -> Message:
     piece = rest[part - 1] if 0 < part <= len(rest) else ""
     return {
         "text": _fallback(piece),
-        "blocks": [_section(_quote(piece) if piece else " "), _context(f"_continued, part {part + 1} of {len(rest) + 1}_")],
+        "blocks": [
+            _section(_quote(piece) if piece else " "),
+            _context(f"_continued, part {part + 1} of {len(rest) + 1}_"),
+        ],
     }
 
 
@@ -285,5 +306,7 @@ def confirmation_note(message: Row, at: CardTime) -> Message:
     when = slack_date(received, at.tz) if received else "just now"
     return {
         "text": "Answered outside Slack (Amazon's copy of the reply arrived)",
-        "blocks": [_context(f":outbox_tray: Answered outside Slack: Amazon's copy of the reply arrived {when}.")],
+        "blocks": [
+            _context(f":outbox_tray: Answered outside Slack: Amazon's copy of the reply arrived {when}.")
+        ],
     }

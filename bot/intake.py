@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.blocks import PostKind, split_for_card
 from bot.mail.model import MailKind, ParsedMail
@@ -52,7 +53,9 @@ def conversation_key(parsed: ParsedMail) -> str:
 class Intake:
     """Stores each incoming mail exactly once and queues what Slack must show."""
 
-    def __init__(self, settings: Settings, store: Store, *, on_queued: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, *, on_queued: Callable[[], None] | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.on_queued = on_queued
@@ -67,11 +70,16 @@ class Intake:
         else:
             log.info(
                 "mail %s stored: kind=%s order=%s conversation=%s%s",
-                result.message_id, parsed.kind.value, parsed.order_id, result.conversation_id,
+                result.message_id,
+                parsed.kind.value,
+                parsed.order_id,
+                result.conversation_id,
                 " (follow-up)" if result.followup else "",
             )
             if parsed.is_raw:
-                log.warning("mail %s could not be parsed (%s); posted as a raw card", result.message_id, parsed.error)
+                log.warning(
+                    "mail %s could not be parsed (%s); posted as a raw card", result.message_id, parsed.error
+                )
         if result.posted and self.on_queued:
             self.on_queued()
         return result
@@ -87,18 +95,34 @@ class Intake:
                 return IngestResult(message_id=key, duplicate=True)
             now = store.clock.now()
             received = arrival_time(parsed, internal_date, now)
-            message = {
-                "message_id": key, "direction": "in", "kind": parsed.kind.value, "notice_type": parsed.notice_type,
-                "received_at": iso(received), "sender": parsed.sender, "subject": parsed.subject,
-                "topic": parsed.topic, "text": parsed.text, "language": parsed.language,
-                "attachments": [a.__dict__ for a in parsed.attachments], "no_response_link": parsed.no_response_link,
-                "in_reply_to": parsed.in_reply_to, "refs": parsed.references, "parse_error": parsed.error,
-                "raw": raw, "raw_sha256": parsed.raw_sha256, "source_ref": source_ref,
+            message: dict[str, Any] = {
+                "message_id": key,
+                "direction": "in",
+                "kind": parsed.kind.value,
+                "notice_type": parsed.notice_type,
+                "received_at": iso(received),
+                "sender": parsed.sender,
+                "subject": parsed.subject,
+                "topic": parsed.topic,
+                "text": parsed.text,
+                "language": parsed.language,
+                "attachments": [a.__dict__ for a in parsed.attachments],
+                "no_response_link": parsed.no_response_link,
+                "in_reply_to": parsed.in_reply_to,
+                "refs": parsed.references,
+                "parse_error": parsed.error,
+                "raw": raw,
+                "raw_sha256": parsed.raw_sha256,
+                "source_ref": source_ref,
                 "purge_after": iso(now + timedelta(days=self.settings.raw_retention_days)),
             }
             if parsed.kind is MailKind.CONFIRMATION and not parsed.is_raw:
                 return self._confirmation(parsed, message, received)
-            if parsed.kind is MailKind.OTHER and not parsed.is_raw and self.settings.non_amazon_mail == "ignore":
+            if (
+                parsed.kind is MailKind.OTHER
+                and not parsed.is_raw
+                and self.settings.non_amazon_mail == "ignore"
+            ):
                 row = store.insert_message(**message)
                 log.info("mail %s from %s is not from Amazon; stored, not posted", key, parsed.sender)
                 return IngestResult(message_id=key, message_row=row)
@@ -106,7 +130,7 @@ class Intake:
                 return self._buyer_message(parsed, message, received)
             return self._standalone(parsed, message, received)
 
-    def _buyer_message(self, parsed: ParsedMail, message: dict[str, object], received: datetime) -> IngestResult:
+    def _buyer_message(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         store = self.store
         deadline = received + self.window
         conv = store.conversation_for_message_ids(
@@ -117,16 +141,32 @@ class Intake:
         conv = conv or store.conversation_by_key(key=conversation_key(parsed))
         if conv is None:
             conv_id = store.create_conversation(
-                key=conversation_key(parsed), kind="buyer", state="open", buyer_alias=parsed.buyer_alias,
-                buyer_name=parsed.buyer_name, marketplace=parsed.marketplace, order_id=parsed.order_id,
-                language=parsed.language, topic=parsed.topic, opened_at=iso(received), deadline=iso(deadline),
-                last_message_at=iso(received), message_count=1,
+                key=conversation_key(parsed),
+                kind="buyer",
+                state="open",
+                buyer_alias=parsed.buyer_alias,
+                buyer_name=parsed.buyer_name,
+                marketplace=parsed.marketplace,
+                order_id=parsed.order_id,
+                language=parsed.language,
+                topic=parsed.topic,
+                opened_at=iso(received),
+                deadline=iso(deadline),
+                last_message_at=iso(received),
+                message_count=1,
             )
             row = store.insert_message(conversation_id=conv_id, **message)
             self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
             self._queue_continuations(parsed, conv_id, row, deadline)
-            store.audit(actor="intake", action="conversation_opened", conversation_id=conv_id, message=parsed.dedupe_key)
-            return IngestResult(message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
+            store.audit(
+                actor="intake",
+                action="conversation_opened",
+                conversation_id=conv_id,
+                message=parsed.dedupe_key,
+            )
+            return IngestResult(
+                message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
+            )
 
         conv_id = int(conv["id"])
         changes: dict[str, object] = {
@@ -153,28 +193,41 @@ class Intake:
             message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, followup=True, posted=True
         )
 
-    def _standalone(self, parsed: ParsedMail, message: dict[str, object], received: datetime) -> IngestResult:
+    def _standalone(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
         kind = "raw" if parsed.is_raw else ("notice" if parsed.kind is MailKind.AMAZON_NOTICE else "other")
         deadline = received + self.window
         conv_id = self.store.create_conversation(
-            key=f"mail:{parsed.dedupe_key}", kind=kind, state="open", marketplace=parsed.marketplace,
-            order_id=parsed.order_id, language=parsed.language, notice_type=parsed.notice_type,
-            buyer_alias=parsed.buyer_alias, buyer_name=parsed.buyer_name, opened_at=iso(received),
-            deadline=iso(deadline) if kind == "raw" else None, last_message_at=iso(received), message_count=1,
+            key=f"mail:{parsed.dedupe_key}",
+            kind=kind,
+            state="open",
+            marketplace=parsed.marketplace,
+            order_id=parsed.order_id,
+            language=parsed.language,
+            notice_type=parsed.notice_type,
+            buyer_alias=parsed.buyer_alias,
+            buyer_name=parsed.buyer_name,
+            opened_at=iso(received),
+            deadline=iso(deadline) if kind == "raw" else None,
+            last_message_at=iso(received),
+            message_count=1,
         )
         row = self.store.insert_message(conversation_id=conv_id, **message)
         self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
-        return IngestResult(message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
+        return IngestResult(
+            message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
+        )
 
-    def _confirmation(self, parsed: ParsedMail, message: dict[str, object], received: datetime) -> IngestResult:
+    def _confirmation(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """Amazon's copy of a reply the seller sent: never a buyer message; marks the order's conversation answered."""
         store = self.store
         message = {**message, "direction": "out"}
         conv = None
         if parsed.order_id:
             candidates = [
-                c for c in store.conversations(state="open") if c["order_id"] == parsed.order_id and c["kind"] == "buyer"
+                c
+                for c in store.conversations(state="open")
+                if c["order_id"] == parsed.order_id and c["kind"] == "buyer"
             ]
             conv = candidates[0] if candidates else None
         if conv is None:
@@ -184,19 +237,35 @@ class Intake:
         conv_id = int(conv["id"])
         row = store.insert_message(conversation_id=conv_id, **message)
         store.update_conversation(conversation_id=conv_id, state="answered")
-        store.audit(actor="amazon", action="answered_outside_slack", conversation_id=conv_id, message=parsed.dedupe_key)
+        store.audit(
+            actor="amazon",
+            action="answered_outside_slack",
+            conversation_id=conv_id,
+            message=parsed.dedupe_key,
+        )
         due = parse_iso(conv["deadline"]) or received
         self._queue(PostKind.THREAD, f"thread:{parsed.dedupe_key}", conv_id, row, due)
         self._queue(PostKind.UPDATE, f"update:{conv_id}:{row}", conv_id, row, due)
-        return IngestResult(message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
+        return IngestResult(
+            message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
+        )
 
-    def _queue(self, kind: PostKind, dedupe_key: str, conv_id: int, row: int, due: datetime, **extra: object) -> None:
+    def _queue(
+        self, kind: PostKind, dedupe_key: str, conv_id: int, row: int, due: datetime, **extra: object
+    ) -> None:
         self.store.enqueue(
-            kind=kind.value, dedupe_key=dedupe_key, due_by=iso(due), conversation_id=conv_id, message_row=row,
-            channel=self.settings.slack_channel, **extra,
+            kind=kind.value,
+            dedupe_key=dedupe_key,
+            due_by=iso(due),
+            conversation_id=conv_id,
+            message_row=row,
+            channel=self.settings.slack_channel,
+            **extra,
         )
 
     def _queue_continuations(self, parsed: ParsedMail, conv_id: int, row: int, due: datetime) -> None:
         _, rest = split_for_card(parsed.text or "")
         for part in range(1, len(rest) + 1):
-            self._queue(PostKind.THREAD, f"cont:{parsed.dedupe_key}:{part}", conv_id, row, due, payload={"part": part})
+            self._queue(
+                PostKind.THREAD, f"cont:{parsed.dedupe_key}:{part}", conv_id, row, due, payload={"part": part}
+            )

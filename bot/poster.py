@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -53,10 +54,8 @@ class Poster:
             nxt = self.store.next_outbox_time()
             if nxt is not None:
                 delay = max(0.05, min(delay, (nxt - self.clock.now()).total_seconds()))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
 
     async def drain(self, *, limit: int = 50) -> bool:
         """Process the due items once; True if any item was handled."""
@@ -68,12 +67,18 @@ class Poster:
     async def process(self, item: Row) -> None:
         """Post, update or recover one outbox item; failures are recorded and retried later."""
         outbox_id = int(item["id"])
-        conv = self.store.conversation(conversation_id=item["conversation_id"]) if item["conversation_id"] else None
+        conv = (
+            self.store.conversation(conversation_id=item["conversation_id"])
+            if item["conversation_id"]
+            else None
+        )
         message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
         channel = item["channel"] or self.settings.slack_channel
         if conv is None or message is None:
             log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
-            self.store.defer_outbox(outbox_id=outbox_id, until=self.clock.now(), error="missing rows", failed=True)
+            self.store.defer_outbox(
+                outbox_id=outbox_id, until=self.clock.now(), error="missing rows", failed=True
+            )
             return
         try:
             if item["kind"] == PostKind.UPDATE:
@@ -105,7 +110,9 @@ class Poster:
         return B.followup_message(message, at)
 
     def _latest_buyer_message(self, conv: Row) -> Row | None:
-        rows = [m for m in self.store.conversation_messages(conversation_id=conv["id"]) if m["direction"] == "in"]
+        rows = [
+            m for m in self.store.conversation_messages(conversation_id=conv["id"]) if m["direction"] == "in"
+        ]
         return rows[-1] if rows else None
 
     async def _post(self, item: Row, conv: Row, message: Row, channel: str) -> None:
@@ -115,7 +122,8 @@ class Poster:
             thread_ts = conv.get("slack_ts")
             if not thread_ts:  # the parent card is not posted yet
                 self.store.defer_outbox(
-                    outbox_id=outbox_id, until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                    outbox_id=outbox_id,
+                    until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                     error="waiting for the parent card",
                 )
                 return
@@ -125,13 +133,22 @@ class Poster:
             created = parse_iso(item["created_at"]) or self.clock.now()
             found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
             if found:
-                log.info("outbox %d (%s) was posted before a restart as %s; recorded, not reposted", outbox_id, key, found)
+                log.info(
+                    "outbox %d (%s) was posted before a restart as %s; recorded, not reposted",
+                    outbox_id,
+                    key,
+                    found,
+                )
                 self._complete(item, channel, found, thread_ts)
                 return
         rendered = self.render(item, conv, message)
         try:
             ts = await self.slack.post(
-                channel=channel, text=rendered["text"], blocks=rendered["blocks"], thread_ts=thread_ts, key=key
+                channel=channel,
+                text=rendered["text"],
+                blocks=rendered["blocks"],
+                thread_ts=thread_ts,
+                key=key,
             )
         except SlackError as e:
             if e.code not in BLOCK_ERRORS:
@@ -144,12 +161,15 @@ class Poster:
 
     def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
         role = {PostKind.CARD: "card", PostKind.THREAD: "thread"}[PostKind(item["kind"])]
-        self.store.complete_outbox(outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role)
+        self.store.complete_outbox(
+            outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role
+        )
 
     async def _update(self, item: Row, conv: Row, channel: str) -> None:
         if not conv.get("slack_ts"):
             self.store.defer_outbox(
-                outbox_id=int(item["id"]), until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                outbox_id=int(item["id"]),
+                until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                 error="waiting for the parent card",
             )
             return
@@ -159,7 +179,9 @@ class Poster:
             return
         rendered = self.render(item, conv, message)
         await self.slack.update(
-            channel=conv.get("slack_channel") or channel, ts=conv["slack_ts"], text=rendered["text"],
+            channel=conv.get("slack_channel") or channel,
+            ts=conv["slack_ts"],
+            text=rendered["text"],
             blocks=rendered["blocks"],
         )
         self.store.complete_outbox(outbox_id=int(item["id"]))
@@ -172,11 +194,18 @@ class Poster:
             delay = min(MAX_RETRY_DELAY, 2.0 ** min(attempts, 9))
             log.error(
                 "Slack refused outbox %s (%s, attempt %d): %s; retrying in %.0f s",
-                item["id"], item["dedupe_key"], attempts, error, delay,
+                item["id"],
+                item["dedupe_key"],
+                attempts,
+                error,
+                delay,
             )
         self.store.defer_outbox(
-            outbox_id=int(item["id"]), until=self.clock.now() + timedelta(seconds=delay), error=str(error),
-            not_sent=error.retry_after is not None,  # a 429 means Slack did not post it: no lookup needed next time
+            outbox_id=int(item["id"]),
+            until=self.clock.now() + timedelta(seconds=delay),
+            error=str(error),
+            not_sent=error.retry_after
+            is not None,  # a 429 means Slack did not post it: no lookup needed next time
         )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -46,7 +47,9 @@ class Settings(BaseSettings):
 
     # Mail intake
     mail_source: Literal["imap", "directory"] = Field("imap", description="Where buyer mails are read")
-    mail_directory: Path | None = Field(None, description="Maildir or folder of .eml files (source=directory)")
+    mail_directory: Path | None = Field(
+        None, description="Maildir or folder of .eml files (source=directory)"
+    )
     imap_host: str = Field("", description="IMAP server")
     imap_port: int = Field(993, ge=1, le=65535, description="IMAP port")
     imap_user: str = Field("", description="IMAP login")
@@ -56,12 +59,14 @@ class Settings(BaseSettings):
     imap_tls_verify: bool = Field(True, description="Verify the IMAP server's certificate")
     imap_idle: bool = Field(True, description="Use IMAP IDLE when the server offers it")
     imap_poll_seconds: float = Field(60.0, gt=0, description="Polling interval without IDLE")
-    imap_move_to: str | None = Field(None, description="Move processed mails to this folder (default: untouched)")
+    imap_move_to: str | None = Field(
+        None, description="Move processed mails to this folder (default: untouched)"
+    )
     imap_timeout: float = Field(30.0, gt=0, description="Seconds before an IMAP command is abandoned")
     non_amazon_mail: Literal["ignore", "post"] = Field(
         "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"
     )
-    amazon_sender_domains: list[str] = Field(
+    amazon_sender_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra sender domains to treat as Amazon (comma-separated)"
     )
 
@@ -74,7 +79,9 @@ class Settings(BaseSettings):
 
     # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
     sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
-    lwa_api_url: str = Field("https://api.amazon.com/auth/o2/token", description="Login-with-Amazon token URL")
+    lwa_api_url: str = Field(
+        "https://api.amazon.com/auth/o2/token", description="Login-with-Amazon token URL"
+    )
     dhl_api_url: str = Field("https://api-eu.dhl.com", description="DHL Unified Tracking API")
     ups_api_url: str = Field("https://onlinetools.ups.com", description="UPS API")
     fedex_api_url: str = Field("https://apis.fedex.com", description="FedEx API")
@@ -112,7 +119,9 @@ class Settings(BaseSettings):
         """Configuration problems, each with what to do; empty when the settings can run the bot."""
         out: list[str] = []
         if not self.slack_bot_token:
-            out.append("INBOX_BOT_SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) of your app")
+            out.append(
+                "INBOX_BOT_SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) of your app"
+            )
         if not self.slack_channel:
             out.append("INBOX_BOT_SLACK_CHANNEL is missing: set the channel ID (C…) and invite the bot there")
         if self.slack_mode == "socket" and not self.slack_app_token:
@@ -125,7 +134,9 @@ class Settings(BaseSettings):
         if self.mail_source == "imap":
             for name in ("imap_host", "imap_user"):
                 if not getattr(self, name):
-                    out.append(f"INBOX_BOT_{name.upper()} is missing: the mailbox that receives Amazon's mails")
+                    out.append(
+                        f"INBOX_BOT_{name.upper()} is missing: the mailbox that receives Amazon's mails"
+                    )
             if not self.imap_password:
                 out.append("INBOX_BOT_IMAP_PASSWORD is missing: use the mailbox's (app) password")
             if self.imap_tls == "plain" and self.imap_host not in ("127.0.0.1", "localhost", "::1"):
@@ -162,3 +173,24 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
             return (*sources, file_secret_settings)
 
     return _FileSettings(**overrides)
+
+
+def env_example() -> str:
+    """The text of `.env.example`: every setting as INBOX_BOT_<NAME>, its default and what it is for."""
+    lines = [
+        "# inbox-bot settings. Copy to .env (or export them) and fill in what you need.",
+        "# Every setting can also be given in a TOML file named by INBOX_BOT_CONFIG (keys without the prefix).",
+        "",
+    ]
+    for name, info in Settings.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, list):
+            value = ",".join(default)
+        elif default is None:
+            value = ""
+        else:
+            value = str(default).lower() if isinstance(default, bool) else str(default)
+        lines.append(f"# {info.description}")
+        lines.append(f"{ENV_PREFIX}{name.upper()}={value}")
+        lines.append("")
+    return "\n".join(lines)

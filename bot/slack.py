@@ -18,7 +18,13 @@ from bot.blocks import MetadataEvent
 log = logging.getLogger(__name__)
 
 # Slack error codes that will not heal by retrying the same request.
-BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_attachments", "invalid_metadata"}
+BLOCK_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "too_many_attachments",
+    "invalid_metadata",
+}
 
 
 class SlackError(Exception):
@@ -35,8 +41,12 @@ def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
         status = e.response.status_code
         code = e.response.get("error") if isinstance(e.response.data, dict) else None
         if status == 429:
-            retry = float(e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)) or 1)
-            return SlackError(f"{method}: rate limited for {retry:.0f} s", code="ratelimited", retry_after=retry)
+            retry = float(
+                e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)) or 1
+            )
+            return SlackError(
+                f"{method}: rate limited for {retry:.0f} s", code="ratelimited", retry_after=retry
+            )
         return SlackError(f"{method}: {code or status}", code=code or str(status))
     return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
 
@@ -72,7 +82,7 @@ class SlackGateway:
                 self._pause(channel, err.retry_after)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
-        except (OSError, asyncio.TimeoutError, TimeoutError) as e:
+        except (OSError, TimeoutError) as e:
             err = _wrap(method, e)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
@@ -80,12 +90,22 @@ class SlackGateway:
         return data
 
     async def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
-        thread_ts: str | None = None, key: str | None = None,
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        key: str | None = None,
     ) -> str:
         """Post a message (paced per channel) and return its ts; `key` goes into message metadata."""
         async with self._limiters[channel]:
-            args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
+            args: dict[str, Any] = {
+                "channel": channel,
+                "text": text,
+                "unfurl_links": False,
+                "unfurl_media": False,
+            }
             if blocks:
                 args["blocks"] = blocks
             if thread_ts:
@@ -95,7 +115,9 @@ class SlackGateway:
             data = await self._call("chat.postMessage", channel, **args)
         return str(data["ts"])
 
-    async def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    async def update(
+        self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         """Replace a message's text and blocks."""
         await self._call("chat.update", channel, channel=channel, ts=ts, text=text, blocks=blocks or [])
 
@@ -105,7 +127,9 @@ class SlackGateway:
         """The ts of an earlier post carrying metadata `key` (a post made but not recorded before a crash)."""
         method = "conversations.replies" if thread_ts else "conversations.history"
         args: dict[str, Any] = {
-            "channel": channel, "oldest": f"{oldest.timestamp() - 60:.6f}", "include_all_metadata": True,
+            "channel": channel,
+            "oldest": f"{oldest.timestamp() - 60:.6f}",
+            "include_all_metadata": True,
             "limit": 200,
         }
         if thread_ts:
@@ -117,9 +141,10 @@ class SlackGateway:
             data = await self._call(method, channel, **args)
             for message in data.get("messages", []):
                 meta = message.get("metadata") or {}
-                if meta.get("event_type") == MetadataEvent.POST.value and (meta.get("event_payload") or {}).get(
-                    "key"
-                ) == key:
+                if (
+                    meta.get("event_type") == MetadataEvent.POST.value
+                    and (meta.get("event_payload") or {}).get("key") == key
+                ):
                     return str(message["ts"])
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:

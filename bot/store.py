@@ -38,62 +38,112 @@ def parse_iso(text: str | None) -> datetime | None:
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
-    db["conversations"].create(
+    db.table("conversations").create(
         {
-            "id": int, "key": str, "kind": str, "state": str, "buyer_alias": str, "buyer_name": str,
-            "marketplace": str, "order_id": str, "language": str, "topic": str, "notice_type": str,
-            "opened_at": str, "deadline": str, "last_message_at": str, "message_count": int,
-            "slack_channel": str, "slack_ts": str, "created_at": str, "updated_at": str,
+            "id": int,
+            "key": str,
+            "kind": str,
+            "state": str,
+            "buyer_alias": str,
+            "buyer_name": str,
+            "marketplace": str,
+            "order_id": str,
+            "language": str,
+            "topic": str,
+            "notice_type": str,
+            "opened_at": str,
+            "deadline": str,
+            "last_message_at": str,
+            "message_count": int,
+            "slack_channel": str,
+            "slack_ts": str,
+            "created_at": str,
+            "updated_at": str,
         },
         pk="id",
         not_null={"key", "kind", "state", "created_at", "updated_at"},
         defaults={"message_count": 0},
     )
-    db["conversations"].create_index(["key"], unique=True)
-    db["conversations"].create_index(["state", "deadline"])
-    db["conversations"].create_index(["order_id"])
-    db["messages"].create(
+    db.table("conversations").create_index(["key"], unique=True)
+    db.table("conversations").create_index(["state", "deadline"])
+    db.table("conversations").create_index(["order_id"])
+    db.table("messages").create(
         {
-            "id": int, "message_id": str, "conversation_id": int, "direction": str, "kind": str,
-            "notice_type": str, "received_at": str, "sender": str, "subject": str, "topic": str, "text": str,
-            "language": str, "attachments": str, "no_response_link": str, "in_reply_to": str,
-            "refs": str, "parse_error": str, "raw": bytes, "raw_sha256": str, "source_ref": str,
-            "purge_after": str, "created_at": str,
+            "id": int,
+            "message_id": str,
+            "conversation_id": int,
+            "direction": str,
+            "kind": str,
+            "notice_type": str,
+            "received_at": str,
+            "sender": str,
+            "subject": str,
+            "topic": str,
+            "text": str,
+            "language": str,
+            "attachments": str,
+            "no_response_link": str,
+            "in_reply_to": str,
+            "refs": str,
+            "parse_error": str,
+            "raw": bytes,
+            "raw_sha256": str,
+            "source_ref": str,
+            "purge_after": str,
+            "created_at": str,
         },
         pk="id",
         not_null={"message_id", "direction", "kind", "received_at", "created_at"},
         foreign_keys=[("conversation_id", "conversations", "id")],
     )
-    db["messages"].create_index(["message_id"], unique=True)
-    db["messages"].create_index(["conversation_id"])
-    db["messages"].create_index(["source_ref"])
-    db["slack_posts"].create(
+    db.table("messages").create_index(["message_id"], unique=True)
+    db.table("messages").create_index(["conversation_id"])
+    db.table("messages").create_index(["source_ref"])
+    db.table("slack_posts").create(
         {
-            "id": int, "conversation_id": int, "message_row": int, "outbox_id": int, "role": str,
-            "channel": str, "ts": str, "thread_ts": str, "created_at": str,
+            "id": int,
+            "conversation_id": int,
+            "message_row": int,
+            "outbox_id": int,
+            "role": str,
+            "channel": str,
+            "ts": str,
+            "thread_ts": str,
+            "created_at": str,
         },
         pk="id",
         not_null={"channel", "ts", "role", "created_at"},
     )
-    db["slack_posts"].create_index(["channel", "ts"], unique=True)
-    db["outbox"].create(
+    db.table("slack_posts").create_index(["channel", "ts"], unique=True)
+    db.table("outbox").create(
         {
-            "id": int, "kind": str, "dedupe_key": str, "conversation_id": int, "message_row": int,
-            "channel": str, "payload": str, "due_by": str, "state": str, "attempts": int,
-            "next_attempt_at": str, "last_error": str, "created_at": str, "done_at": str,
+            "id": int,
+            "kind": str,
+            "dedupe_key": str,
+            "conversation_id": int,
+            "message_row": int,
+            "channel": str,
+            "payload": str,
+            "due_by": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "done_at": str,
         },
         pk="id",
         not_null={"kind", "dedupe_key", "state", "created_at"},
         defaults={"attempts": 0, "state": "pending"},
     )
-    db["outbox"].create_index(["dedupe_key"], unique=True)
-    db["outbox"].create_index(["state", "due_by"])
-    db["audit"].create(
+    db.table("outbox").create_index(["dedupe_key"], unique=True)
+    db.table("outbox").create_index(["state", "due_by"])
+    db.table("audit").create(
         {"id": int, "at": str, "actor": str, "action": str, "conversation_id": int, "detail": str},
         pk="id",
         not_null={"at", "actor", "action"},
     )
-    db["mailbox_state"].create(
+    db.table("mailbox_state").create(
         {"source": str, "uidvalidity": int, "last_uid": int, "updated_at": str}, pk="source"
     )
 
@@ -175,17 +225,19 @@ class Store:
 
     def conversation(self, *, conversation_id: int) -> Row | None:
         """One conversation by id."""
-        rows = list(self.db["conversations"].rows_where("id = ?", [conversation_id]))
+        rows = list(self.db.table("conversations").rows_where("id = ?", [conversation_id]))
         return rows[0] if rows else None
 
     def conversation_by_key(self, *, key: str) -> Row | None:
         """One conversation by its key (relay alias + order id)."""
-        rows = list(self.db["conversations"].rows_where("key = ?", [key]))
+        rows = list(self.db.table("conversations").rows_where("key = ?", [key]))
         return rows[0] if rows else None
 
     def conversation_by_card(self, *, channel: str, ts: str) -> Row | None:
         """The conversation whose parent card is this Slack message."""
-        rows = list(self.db["conversations"].rows_where("slack_channel = ? AND slack_ts = ?", [channel, ts]))
+        rows = list(
+            self.db.table("conversations").rows_where("slack_channel = ? AND slack_ts = ?", [channel, ts])
+        )
         return rows[0] if rows else None
 
     def conversation_for_message_ids(self, *, message_ids: list[str]) -> Row | None:
@@ -203,22 +255,26 @@ class Store:
     def create_conversation(self, **fields: Any) -> int:
         """Insert a conversation and return its id."""
         now = self.now()
-        return int(self.db["conversations"].insert({**fields, "created_at": now, "updated_at": now}).last_pk)
+        table = self.db.table("conversations").insert({**fields, "created_at": now, "updated_at": now})
+        return int(table.last_pk or 0)
 
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
         """Change fields of a conversation, stamping updated_at."""
-        self.db["conversations"].update(conversation_id, {**fields, "updated_at": self.now()})
+        self.db.table("conversations").update(conversation_id, {**fields, "updated_at": self.now()})
 
     def conversations(self, *, state: str | None = None) -> list[Row]:
         """All conversations, optionally of one state, earliest deadline first."""
         where, args = ("state = ?", [state]) if state else (None, [])
-        return list(self.db["conversations"].rows_where(where, args, order_by="deadline, id"))
+        return list(self.db.table("conversations").rows_where(where, args, order_by="deadline, id"))
 
     # ---- messages ----
 
     def has_message(self, *, message_id: str) -> bool:
         """Whether a Message-ID was stored already."""
-        return self.db.conn.execute("SELECT 1 FROM messages WHERE message_id = ?", [message_id]).fetchone() is not None
+        return (
+            self.db.conn.execute("SELECT 1 FROM messages WHERE message_id = ?", [message_id]).fetchone()
+            is not None
+        )
 
     def has_source_ref(self, *, source_ref: str) -> bool:
         """Whether a mail from this place in a mailbox (file, IMAP UID) was stored already."""
@@ -230,18 +286,19 @@ class Store:
         for name in ("attachments", "refs"):
             if name in fields and not isinstance(fields[name], str):
                 fields[name] = json.dumps(fields[name], ensure_ascii=False)
-        return int(self.db["messages"].insert({**fields, "created_at": self.now()}).last_pk)
+        table = self.db.table("messages").insert({**fields, "created_at": self.now()})
+        return int(table.last_pk or 0)
 
     def message(self, *, row_id: int) -> Row | None:
         """One message row."""
-        rows = list(self.db["messages"].rows_where("id = ?", [row_id]))
+        rows = list(self.db.table("messages").rows_where("id = ?", [row_id]))
         return rows[0] if rows else None
 
     def conversation_messages(self, *, conversation_id: int) -> list[Row]:
         """A conversation's messages, oldest first, without the raw mail."""
-        cols = [c for c in self.db["messages"].columns_dict if c != "raw"]
+        cols = [c for c in self.db.table("messages").columns_dict if c != "raw"]
         return list(
-            self.db["messages"].rows_where(
+            self.db.table("messages").rows_where(
                 "conversation_id = ?", [conversation_id], order_by="received_at, id", select=", ".join(cols)
             )
         )
@@ -251,7 +308,7 @@ class Store:
     def slack_posts(self, *, conversation_id: int | None = None) -> list[Row]:
         """Recorded Slack posts, optionally of one conversation."""
         where, args = ("conversation_id = ?", [conversation_id]) if conversation_id else (None, [])
-        return list(self.db["slack_posts"].rows_where(where, args, order_by="id"))
+        return list(self.db.table("slack_posts").rows_where(where, args, order_by="id"))
 
     # ---- outbox ----
 
@@ -260,8 +317,16 @@ class Store:
         if isinstance(fields.get("payload"), dict):
             fields["payload"] = json.dumps(fields["payload"], ensure_ascii=False)
         now = self.now()
-        row = {"kind": kind, "dedupe_key": dedupe_key, "due_by": due_by, "state": "pending", "attempts": 0,
-               "next_attempt_at": now, "created_at": now, **fields}
+        row = {
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "due_by": due_by,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            **fields,
+        }
         cur = self.db.conn.execute(
             f"INSERT OR IGNORE INTO outbox ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
@@ -271,7 +336,7 @@ class Store:
     def due_outbox(self, *, limit: int = 100) -> list[Row]:
         """Outbox items ready to go, earliest buyer deadline first."""
         return list(
-            self.db["outbox"].rows_where(
+            self.db.table("outbox").rows_where(
                 "state IN ('pending', 'in_flight') AND next_attempt_at <= ?",
                 [self.now()],
                 order_by="due_by IS NULL, due_by, id",
@@ -292,7 +357,7 @@ class Store:
 
     def outbox_item(self, *, outbox_id: int) -> Row:
         """One outbox item."""
-        return dict(self.db["outbox"].get(outbox_id))
+        return dict(self.db.table("outbox").get(outbox_id))
 
     def mark_in_flight(self, *, outbox_id: int) -> int:
         """Record that a send is about to be attempted; returns the attempt number."""
@@ -300,11 +365,18 @@ class Store:
             self.db.conn.execute(
                 "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?", [outbox_id]
             )
-            return int(self.db.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0])
+            return int(
+                self.db.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+            )
 
     def complete_outbox(
-        self, *, outbox_id: int, channel: str | None = None, ts: str | None = None,
-        thread_ts: str | None = None, role: str | None = None,
+        self,
+        *,
+        outbox_id: int,
+        channel: str | None = None,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        role: str | None = None,
     ) -> None:
         """Mark an item done and, for a post, record where it landed — atomically."""
         item = self.outbox_item(outbox_id=outbox_id)
@@ -314,16 +386,31 @@ class Store:
                 self.db.conn.execute(
                     "INSERT OR IGNORE INTO slack_posts (conversation_id, message_row, outbox_id, role, channel, ts, "
                     "thread_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [item["conversation_id"], item["message_row"], outbox_id, role, channel, ts, thread_ts, now],
+                    [
+                        item["conversation_id"],
+                        item["message_row"],
+                        outbox_id,
+                        role,
+                        channel,
+                        ts,
+                        thread_ts,
+                        now,
+                    ],
                 )
                 if role == "card" and item["conversation_id"]:
                     self.update_conversation(
                         conversation_id=item["conversation_id"], slack_channel=channel, slack_ts=ts
                     )
-            self.db["outbox"].update(outbox_id, {"state": "done", "done_at": now, "last_error": None})
+            self.db.table("outbox").update(outbox_id, {"state": "done", "done_at": now, "last_error": None})
 
     def defer_outbox(
-        self, *, outbox_id: int, until: datetime, error: str | None, failed: bool = False, not_sent: bool = False
+        self,
+        *,
+        outbox_id: int,
+        until: datetime,
+        error: str | None,
+        failed: bool = False,
+        not_sent: bool = False,
     ) -> None:
         """Try again later (or give up with `failed`), keeping the reason; `not_sent` undoes the attempt count."""
         state = "failed" if failed else "pending"
@@ -337,9 +424,12 @@ class Store:
 
     def audit(self, *, actor: str, action: str, conversation_id: int | None = None, **detail: Any) -> None:
         """Append one line to the audit log."""
-        self.db["audit"].insert(
+        self.db.table("audit").insert(
             {
-                "at": self.now(), "actor": actor, "action": action, "conversation_id": conversation_id,
+                "at": self.now(),
+                "actor": actor,
+                "action": action,
+                "conversation_id": conversation_id,
                 "detail": json.dumps(detail, ensure_ascii=False, default=str),
             }
         )
@@ -353,7 +443,7 @@ class Store:
 
     def set_mailbox_state(self, *, source: str, uidvalidity: int, last_uid: int) -> None:
         """Remember how far a mailbox was read."""
-        self.db["mailbox_state"].upsert(
+        self.db.table("mailbox_state").upsert(
             {"source": source, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": self.now()},
             pk="source",
         )

@@ -74,7 +74,9 @@ def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: A
         "mail_directory": tmp_path / "mail",
     }
     if slack is not None:
-        base.update(slack_api_url=slack.base_url, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token)
+        base.update(
+            slack_api_url=slack.base_url, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token
+        )
     base.update(overrides)
     return load_settings(**base)
 
@@ -82,8 +84,12 @@ def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: A
 def imap_overrides(server: Dovecot) -> dict[str, Any]:
     """Settings that point the bot at the test Dovecot."""
     return {
-        "mail_source": "imap", "imap_host": "127.0.0.1", "imap_port": server.port, "imap_user": server.user,
-        "imap_password": server.password, "imap_tls": "plain",
+        "mail_source": "imap",
+        "imap_host": "127.0.0.1",
+        "imap_port": server.port,
+        "imap_user": server.user,
+        "imap_password": server.password,
+        "imap_tls": "plain",
     }
 
 

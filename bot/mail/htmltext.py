@@ -10,8 +10,29 @@ from html.parser import HTMLParser
 log = logging.getLogger(__name__)
 
 _BLOCK = {
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-    "blockquote", "section", "article", "header", "footer", "hr", "pre", "dd", "dt",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "hr",
+    "pre",
+    "dd",
+    "dt",
 }
 _SKIP = {"style", "script", "head", "title", "template"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterable
@@ -70,7 +71,8 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     relay_addr = from_addr if relay else next((a for a in reply_addrs if "@marketplace.amazon." in a), None)
     amazon_site = _amazon_site(domain, extra_domains)
     out.marketplace = (
-        relay.group(1) if relay
+        relay.group(1)
+        if relay
         else P.MARKETPLACE_IDS.get(_header(msg, "X-Marketplace-ID").strip().upper()) or amazon_site
     )
     stripped_subject = P.REPLY_PREFIX.sub("", subject or "")
@@ -125,9 +127,7 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     else:
         out.text = _strip_footer(body)
     out.language = (
-        detect_language(out.text)
-        or subject_lang
-        or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
+        detect_language(out.text) or subject_lang or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
     )
     return out
 
@@ -258,10 +258,8 @@ def _filename(part: Message) -> str | None:
     if not name:
         return None
     if "=?" in name:
-        try:
+        with contextlib.suppress(Exception):
             name = str(make_header(decode_header(name)))
-        except Exception:
-            pass
     return name.strip()[:255] or None
 
 

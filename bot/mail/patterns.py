@@ -14,22 +14,54 @@ AMAZON_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)*(amazon\.[a-z.]+)$")
 
 # Amazon site → default language of the marketplace, when the text itself does not tell.
 MARKETPLACE_LANGUAGE = {
-    "amazon.com": "en", "amazon.co.uk": "en", "amazon.ca": "en", "amazon.com.au": "en", "amazon.in": "en",
-    "amazon.sg": "en", "amazon.ie": "en", "amazon.ae": "en", "amazon.sa": "ar", "amazon.eg": "ar",
-    "amazon.de": "de", "amazon.at": "de", "amazon.fr": "fr", "amazon.com.be": "fr", "amazon.it": "it",
-    "amazon.es": "es", "amazon.com.mx": "es", "amazon.nl": "nl", "amazon.se": "sv", "amazon.pl": "pl",
-    "amazon.com.br": "pt", "amazon.co.jp": "ja", "amazon.com.tr": "tr",
+    "amazon.com": "en",
+    "amazon.co.uk": "en",
+    "amazon.ca": "en",
+    "amazon.com.au": "en",
+    "amazon.in": "en",
+    "amazon.sg": "en",
+    "amazon.ie": "en",
+    "amazon.ae": "en",
+    "amazon.sa": "ar",
+    "amazon.eg": "ar",
+    "amazon.de": "de",
+    "amazon.at": "de",
+    "amazon.fr": "fr",
+    "amazon.com.be": "fr",
+    "amazon.it": "it",
+    "amazon.es": "es",
+    "amazon.com.mx": "es",
+    "amazon.nl": "nl",
+    "amazon.se": "sv",
+    "amazon.pl": "pl",
+    "amazon.com.br": "pt",
+    "amazon.co.jp": "ja",
+    "amazon.com.tr": "tr",
 }
 
 # X-Marketplace-ID → Amazon site (Amazon's public marketplace ids).
 MARKETPLACE_IDS = {
-    "ATVPDKIKX0DER": "amazon.com", "A2EUQ1WTGCTBG2": "amazon.ca", "A1AM78C64UM0Y8": "amazon.com.mx",
-    "A2Q3Y263D00KWC": "amazon.com.br", "A1PA6795UKMFR9": "amazon.de", "A1F83G8C2ARO7P": "amazon.co.uk",
-    "A13V1IB3VIYZZH": "amazon.fr", "APJ6JRA9NG5V4": "amazon.it", "A1RKKUPIHCS9HS": "amazon.es",
-    "A1805IZSGTT6HS": "amazon.nl", "A2NODRKZP88ZB9": "amazon.se", "A1C3SOZRARQ6R3": "amazon.pl",
-    "AMEN7PMS3EDWL": "amazon.com.be", "A28R8C7NBKEWEA": "amazon.ie", "A33AVAJ2PDY3EV": "amazon.com.tr",
-    "A1VC38T7YXB528": "amazon.co.jp", "A39IBJ37TRP1C6": "amazon.com.au", "A21TJRUUN4KGV": "amazon.in",
-    "A19VAU5U5O7RUS": "amazon.sg", "A2VIGQ35RCS4UG": "amazon.ae", "A17E79C6D8DWNP": "amazon.sa",
+    "ATVPDKIKX0DER": "amazon.com",
+    "A2EUQ1WTGCTBG2": "amazon.ca",
+    "A1AM78C64UM0Y8": "amazon.com.mx",
+    "A2Q3Y263D00KWC": "amazon.com.br",
+    "A1PA6795UKMFR9": "amazon.de",
+    "A1F83G8C2ARO7P": "amazon.co.uk",
+    "A13V1IB3VIYZZH": "amazon.fr",
+    "APJ6JRA9NG5V4": "amazon.it",
+    "A1RKKUPIHCS9HS": "amazon.es",
+    "A1805IZSGTT6HS": "amazon.nl",
+    "A2NODRKZP88ZB9": "amazon.se",
+    "A1C3SOZRARQ6R3": "amazon.pl",
+    "AMEN7PMS3EDWL": "amazon.com.be",
+    "A28R8C7NBKEWEA": "amazon.ie",
+    "A33AVAJ2PDY3EV": "amazon.com.tr",
+    "A1VC38T7YXB528": "amazon.co.jp",
+    "A39IBJ37TRP1C6": "amazon.com.au",
+    "A21TJRUUN4KGV": "amazon.in",
+    "A19VAU5U5O7RUS": "amazon.sg",
+    "A2VIGQ35RCS4UG": "amazon.ae",
+    "A17E79C6D8DWNP": "amazon.sa",
 }
 
 # X-Space-Notification-Type values.
@@ -45,21 +77,39 @@ NOTICE_TYPES = {
 
 # Subject wording of notices, for mails without the header (order matters: first match wins).
 NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
-    (NoticeType.MESSAGE_NOT_DELIVERED, re.compile(
-        r"not (?:been )?delivered|could not be delivered|opted out|nicht zugestellt|nicht zustellbar|"
-        r"n'a pas pu être (?:remis|distribué)|non (?:è stato|può essere) recapitat|no se ha podido entregar",
-        re.I)),
-    (NoticeType.A_TO_Z_CLAIM, re.compile(
-        r"a-to-z|a-z[- ]guarant|a-bis-z|garantie de a à z|dalla a alla z|de la a a la z", re.I)),
-    (NoticeType.CHARGEBACK, re.compile(r"chargeback|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I)),
-    (NoticeType.CANCELLATION_REQUEST, re.compile(
-        r"cancel+ation request|requested (?:a )?cancel+ation|stornierungsanfrage|stornierungsantrag|"
-        r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación", re.I)),
-    (NoticeType.RETURN_REQUEST, re.compile(
-        r"return request|rücksendeanfrage|rücksendeantrag|demande de retour|richiesta di reso|"
-        r"solicitud de devolución", re.I)),
-    (NoticeType.REFUND_ISSUED, re.compile(
-        r"refund|erstattung|remboursement|rimborso|reembolso", re.I)),
+    (
+        NoticeType.MESSAGE_NOT_DELIVERED,
+        re.compile(
+            r"not (?:been )?delivered|could not be delivered|opted out|nicht zugestellt|nicht zustellbar|"
+            r"n'a pas pu être (?:remis|distribué)|non (?:è stato|può essere) recapitat|no se ha podido entregar",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.A_TO_Z_CLAIM,
+        re.compile(r"a-to-z|a-z[- ]guarant|a-bis-z|garantie de a à z|dalla a alla z|de la a a la z", re.I),
+    ),
+    (
+        NoticeType.CHARGEBACK,
+        re.compile(r"chargeback|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I),
+    ),
+    (
+        NoticeType.CANCELLATION_REQUEST,
+        re.compile(
+            r"cancel+ation request|requested (?:a )?cancel+ation|stornierungsanfrage|stornierungsantrag|"
+            r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.RETURN_REQUEST,
+        re.compile(
+            r"return request|rücksendeanfrage|rücksendeantrag|demande de retour|richiesta di reso|"
+            r"solicitud de devolución",
+            re.I,
+        ),
+    ),
+    (NoticeType.REFUND_ISSUED, re.compile(r"refund|erstattung|remboursement|rimborso|reembolso", re.I)),
 ]
 
 CONFIRMATION_SUBJECT = re.compile(
@@ -74,24 +124,49 @@ REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|wg|fw|fwd|tr|r|rif|rv|sv|vs)\s*
 _ORDER_TAIL = r"(?:\s*\((?:order|bestellung|commande|ordine|pedido|bestelling|zamówienie)\s*:?[^)]*\))?\s*$"
 SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
     ("en", re.compile(r"^(?P<topic>.+?) inquiry from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I)),
-    ("en", re.compile(r"^(?:message|inquiry|question) from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I)),
-    ("de", re.compile(
-        r"^(?:(?P<topic>.+?)[- ]?)?(?:anfrage|frage|nachricht) (?:von|des) Amazon[- ]Kunden? (?P<name>.+?)"
-        + _ORDER_TAIL, re.I)),
-    ("fr", re.compile(
-        r"^(?:(?:demande|question|message)(?: de renseignements)?(?: (?:concernant|sur) (?P<topic>.+?))? "
-        r"(?:de la part )?(?:du|de la) client(?:e)? Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
-    ("it", re.compile(
-        r"^(?:(?:richiesta|domanda|messaggio)(?: (?:su|relativa a) (?P<topic>.+?))? "
-        r"(?:dal|del|da) cliente Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
+    (
+        "en",
+        re.compile(r"^(?:message|inquiry|question) from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I),
+    ),
+    (
+        "de",
+        re.compile(
+            r"^(?:(?P<topic>.+?)[- ]?)?(?:anfrage|frage|nachricht) (?:von|des) Amazon[- ]Kunden? (?P<name>.+?)"
+            + _ORDER_TAIL,
+            re.I,
+        ),
+    ),
+    (
+        "fr",
+        re.compile(
+            r"^(?:(?:demande|question|message)(?: de renseignements)?(?: (?:concernant|sur) (?P<topic>.+?))? "
+            r"(?:de la part )?(?:du|de la) client(?:e)? Amazon (?P<name>.+?))" + _ORDER_TAIL,
+            re.I,
+        ),
+    ),
+    (
+        "it",
+        re.compile(
+            r"^(?:(?:richiesta|domanda|messaggio)(?: (?:su|relativa a) (?P<topic>.+?))? "
+            r"(?:dal|del|da) cliente Amazon (?P<name>.+?))" + _ORDER_TAIL,
+            re.I,
+        ),
+    ),
     ("it", re.compile(r"^messaggio (?:dall'|dall’)acquirente(?: (?P<name>.+?))?" + _ORDER_TAIL, re.I)),
-    ("es", re.compile(
-        r"^(?:(?:consulta|pregunta|mensaje)(?: (?:sobre|acerca de) (?P<topic>.+?))? "
-        r"(?:del|de) cliente de Amazon (?P<name>.+?))" + _ORDER_TAIL, re.I)),
+    (
+        "es",
+        re.compile(
+            r"^(?:(?:consulta|pregunta|mensaje)(?: (?:sobre|acerca de) (?P<topic>.+?))? "
+            r"(?:del|de) cliente de Amazon (?P<name>.+?))" + _ORDER_TAIL,
+            re.I,
+        ),
+    ),
 ]
 
 # The display name of the relay sender: "Jane Doe - Amazon Marketplace" (and translations).
-SENDER_NAME = re.compile(r"^\s*(?P<name>.+?)\s+(?:-|–|via)\s+(?:Amazon(?: Marketplace)?|Marketplace Amazon)\s*$", re.I)
+SENDER_NAME = re.compile(
+    r"^\s*(?P<name>.+?)\s+(?:-|–|via)\s+(?:Amazon(?: Marketplace)?|Marketplace Amazon)\s*$", re.I
+)
 
 # Marker lines: a label between runs of dashes (or = _ *), quote characters allowed in front.
 MARKER = re.compile(r"^[-=_*]{3,}\s*(?P<label>[^\n]{1,80}?)\s*[-=_*]{3,}\s*$")

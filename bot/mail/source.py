@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import ssl
@@ -72,8 +73,11 @@ def parse_fetch(lines: list[Any]) -> list[tuple[int, datetime | None, bytes]]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if isinstance(line, bytes) and b" FETCH " in line and i + 1 < len(lines) and isinstance(
-            lines[i + 1], bytearray
+        if (
+            isinstance(line, bytes)
+            and b" FETCH " in line
+            and i + 1 < len(lines)
+            and isinstance(lines[i + 1], bytearray)
         ):
             head = line
             body = bytes(lines[i + 1])
@@ -99,7 +103,9 @@ class ImapSource:
         self.store = store
         self.clock = clock
         self.on_status = on_status
-        self.name = f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
+        self.name = (
+            f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
+        )
         self.connected = asyncio.Event()
         self._last_problem: str | None = None
 
@@ -118,12 +124,16 @@ class ImapSource:
         client = self._client()
         try:
             await client.wait_hello_from_server()
-        except (OSError, TimeoutError, asyncio.TimeoutError) as e:
-            raise MailboxError(f"cannot reach {self.settings.imap_host}:{self.settings.imap_port}: {e}") from e
+        except (OSError, TimeoutError) as e:
+            raise MailboxError(
+                f"cannot reach {self.settings.imap_host}:{self.settings.imap_port}: {e}"
+            ) from e
         password = self.settings.imap_password.get_secret_value() if self.settings.imap_password else ""
         response = await client.login(self.settings.imap_user, password)
         if response.result != "OK":
-            raise MailboxError(f"login refused for {self.settings.imap_user!r}: check user and (app) password")
+            raise MailboxError(
+                f"login refused for {self.settings.imap_user!r}: check user and (app) password"
+            )
         return client
 
     async def run(self, handle: Handler) -> None:
@@ -187,8 +197,13 @@ class ImapSource:
             # First run, or the folder was re-created: read the recent past; Message-IDs dedupe the rest.
             since = (self.clock.now() - timedelta(days=3)).strftime("%d-%b-%Y")
             if stored_validity is not None:
-                log.warning("mailbox %s: UIDVALIDITY changed %s → %s; re-reading since %s",
-                            self.name, stored_validity, validity, since)
+                log.warning(
+                    "mailbox %s: UIDVALIDITY changed %s → %s; re-reading since %s",
+                    self.name,
+                    stored_validity,
+                    validity,
+                    since,
+                )
             response = await client.uid_search("SINCE", since, charset=None)
             last_uid = 0
             self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=0)
@@ -218,7 +233,9 @@ class ImapSource:
                 if self.settings.imap_move_to:
                     moved = await client.uid("move", str(uid), self.settings.imap_move_to)
                     if moved.result != "OK":
-                        log.error("could not move UID %d to %r: %s", uid, self.settings.imap_move_to, moved.lines)
+                        log.error(
+                            "could not move UID %d to %r: %s", uid, self.settings.imap_move_to, moved.lines
+                        )
 
     async def _idle(self, client: aioimaplib.IMAP4) -> None:
         idle = await client.idle_start(timeout=IDLE_RENEW_SECONDS)
@@ -231,7 +248,9 @@ class ImapSource:
                     break
         finally:
             client.idle_done()
-            await asyncio.wait_for(idle, self.settings.imap_timeout)
+            # A dead connection never answers DONE: do not let cleanup (or shutdown) hang on it.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(idle, 2)
 
 
 # ---- local folder ----------------------------------------------------------------------------------
@@ -248,7 +267,13 @@ class DirectorySource:
 
     def _files(self) -> list[Path]:
         folders = [self.path / "cur", self.path / "new"] if (self.path / "new").is_dir() else [self.path]
-        files = [f for d in folders if d.is_dir() for f in d.iterdir() if f.is_file() and not f.name.startswith(".")]
+        files = [
+            f
+            for d in folders
+            if d.is_dir()
+            for f in d.iterdir()
+            if f.is_file() and not f.name.startswith(".")
+        ]
         return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
 
     async def run(self, handle: Handler) -> None:

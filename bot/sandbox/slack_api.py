@@ -85,7 +85,8 @@ class FakeSlack:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        server: Any = site._server
+        sockets = server.sockets if server else []
         self.port = sockets[0].getsockname()[1]
         return self
 
@@ -107,7 +108,9 @@ class FakeSlack:
         """Carry out the next call(s) of `method` but never answer them (the caller's process dies waiting)."""
         self.held[method] = self.held.get(method, 0) + times
 
-    def posts(self, channel: str | None = None, *, thread_ts: str | None = None, top_level: bool = False) -> list[Json]:
+    def posts(
+        self, channel: str | None = None, *, thread_ts: str | None = None, top_level: bool = False
+    ) -> list[Json]:
         """Messages posted (oldest first), optionally of one channel, one thread, or only top-level ones."""
         out = [m for ch, msgs in self.messages.items() if channel in (None, ch) for m in msgs]
         if thread_ts:
@@ -132,8 +135,15 @@ class FakeSlack:
         future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
         ws = self._sockets[-1]
-        await ws.send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                            "accepts_response_payload": kind != "events_api", **extra})
+        await ws.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                **extra,
+            }
+        )
         return await asyncio.wait_for(future, timeout)
 
     # ---- HTTP ----
@@ -160,7 +170,9 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args = await self._args(request)
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(args.get("token", ""))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(
+            args.get("token", "")
+        )
         self.calls.append((method, args))
         faults = self.faults.get(method)
         if faults:
@@ -170,7 +182,9 @@ class FakeSlack:
                 faults.pop(0)
             headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
             await self._notify()
-            return web.json_response({"ok": False, "error": fault.error}, status=fault.status, headers=headers)
+            return web.json_response(
+                {"ok": False, "error": fault.error}, status=fault.status, headers=headers
+            )
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
@@ -191,8 +205,15 @@ class FakeSlack:
     # ---- Web API methods ----
 
     def _m_auth_test(self, args: Json) -> Json:
-        return {"ok": True, "url": "https://example-shop.slack.com/", "team": self.team, "user": "inbox-bot",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        return {
+            "ok": True,
+            "url": "https://example-shop.slack.com/",
+            "team": self.team,
+            "user": "inbox-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
 
     def _m_apps_connections_open(self, args: Json) -> Json:
         return {"ok": True, "url": f"ws://{self.host}:{self.port}/link"}
@@ -230,8 +251,15 @@ class FakeSlack:
         if error:
             return {"ok": False, "error": error}
         ts = self._next_ts()
-        message: Json = {"type": "message", "ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or [],
-                         "user": self.bot_user_id, "bot_id": self.bot_id, "channel": channel}
+        message: Json = {
+            "type": "message",
+            "ts": ts,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks") or [],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "channel": channel,
+        }
         if args.get("thread_ts"):
             parent = self._find(channel, str(args["thread_ts"]))
             if parent is None:
@@ -274,8 +302,12 @@ class FakeSlack:
         start = int(args.get("cursor") or 0)
         page = items[start : start + limit]
         more = start + limit < len(items)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_conversations_history(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
@@ -293,8 +325,11 @@ class FakeSlack:
         if parent is None:
             return {"ok": False, "error": "thread_not_found"}
         with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        thread = [parent] + [m for m in self.messages.get(channel, []) if m.get("thread_ts") == parent["ts"]
-                             and m["ts"] != parent["ts"]]
+        thread = [parent] + [
+            m
+            for m in self.messages.get(channel, [])
+            if m.get("thread_ts") == parent["ts"] and m["ts"] != parent["ts"]
+        ]
         return self._page([self._visible(m, with_meta) for m in thread], args)
 
     # ---- Socket Mode ----

@@ -14,16 +14,29 @@ AT = B.CardTime(now=NOW, tz=ZoneInfo("Europe/Berlin"))
 
 def conv(**kw: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "id": 1, "kind": "buyer", "state": "open", "buyer_name": "Max Müller", "marketplace": "amazon.de",
-        "order_id": "302-1234567-1234567", "topic": None, "language": "de", "buyer_alias": "x@marketplace.amazon.de",
-        "deadline": (NOW + timedelta(hours=23, minutes=59)).isoformat(), "message_count": 1,
+        "id": 1,
+        "kind": "buyer",
+        "state": "open",
+        "buyer_name": "Max Müller",
+        "marketplace": "amazon.de",
+        "order_id": "302-1234567-1234567",
+        "topic": None,
+        "language": "de",
+        "buyer_alias": "x@marketplace.amazon.de",
+        "deadline": (NOW + timedelta(hours=23, minutes=59)).isoformat(),
+        "message_count": 1,
     }
     base.update(kw)
     return base
 
 
 def msg(text: str, **kw: object) -> dict[str, object]:
-    base: dict[str, object] = {"text": text, "received_at": NOW.isoformat(), "attachments": "[]", "topic": None}
+    base: dict[str, object] = {
+        "text": text,
+        "received_at": NOW.isoformat(),
+        "attachments": "[]",
+        "topic": None,
+    }
     base.update(kw)
     return base
 
@@ -55,7 +68,9 @@ def test_card_shows_order_deadline_and_time_left() -> None:
 
 
 def test_presale_card_and_overdue() -> None:
-    card = B.buyer_card(conv(order_id=None, deadline=(NOW - timedelta(minutes=90)).isoformat()), msg("Passt das?"), AT)
+    card = B.buyer_card(
+        conv(order_id=None, deadline=(NOW - timedelta(minutes=90)).isoformat()), msg("Passt das?"), AT
+    )
     dumped = json.dumps(card)
     assert "pre-sale" in dumped
     assert "overdue by 1 h 30 min" in dumped
@@ -92,7 +107,9 @@ def test_notice_card_says_when_action_is_needed() -> None:
 
 
 def test_raw_card_cannot_break_out_of_its_code_block() -> None:
-    card = B.raw_card(conv(kind="raw"), msg("", parse_error="boom", subject="<!channel>"), AT, "```<!channel>```")
+    card = B.raw_card(
+        conv(kind="raw"), msg("", parse_error="boom", subject="<!channel>"), AT, "```<!channel>```"
+    )
     dumped = json.dumps(card)
     assert "<!channel>" not in dumped.replace("```<!channel>", "")  # subject escaped
     assert card["blocks"][2]["text"]["text"].count("```") == 2

@@ -121,7 +121,9 @@ async def test_non_amazon_mail_is_stored_not_posted_unless_configured(tmp_path: 
     quiet = Intake(settings, Store.open(tmp_path / "a.db", clock=FakeClock(NOW)))
     result = await quiet.handle(IncomingMail(fixture_mail("not_amazon.eml"), "x", NOW))
     assert not result.posted and quiet.store.has_message(message_id=result.message_id)
-    loud = Intake(make_settings(tmp_path, non_amazon_mail="post"), Store.open(tmp_path / "b.db", clock=FakeClock(NOW)))
+    loud = Intake(
+        make_settings(tmp_path, non_amazon_mail="post"), Store.open(tmp_path / "b.db", clock=FakeClock(NOW))
+    )
     assert (await loud.handle(IncomingMail(fixture_mail("not_amazon.eml"), "x", NOW))).posted
 
 

@@ -53,7 +53,8 @@ async def test_card_is_posted_with_content_and_metadata_and_recorded(rig: Rig) -
     text = json.dumps(card["blocks"], ensure_ascii=False)
     assert "Max Müller · amazon.de" in text and "302-1234567-1234567" in text and "Rechnung schicken" in text
     assert card["metadata"] == {
-        "event_type": "inbox_bot_post", "event_payload": {"key": "card:<0100018f-de-invoice-0002@email.amazonses.com>"}
+        "event_type": "inbox_bot_post",
+        "event_payload": {"key": "card:<0100018f-de-invoice-0002@email.amazonses.com>"},
     }
     conv = rig.store.conversations()[0]
     assert conv["slack_ts"] == card["ts"] and conv["slack_channel"] == "C0INBOX"
@@ -103,9 +104,11 @@ async def test_rate_limit_is_honoured_and_nothing_is_posted_twice(rig: Rig) -> N
 
 
 async def test_backlog_is_posted_earliest_deadline_first(rig: Rig) -> None:
-    for name, date in [("en_shipping.eml", "Mon, 23 Nov 2026 20:00:00 +0000"),
-                       ("fr_damaged.eml", "Tue, 24 Nov 2026 10:00:00 +0000"),
-                       ("es_return.eml", "Mon, 23 Nov 2026 18:00:00 +0000")]:
+    for name, date in [
+        ("en_shipping.eml", "Mon, 23 Nov 2026 20:00:00 +0000"),
+        ("fr_damaged.eml", "Tue, 24 Nov 2026 10:00:00 +0000"),
+        ("es_return.eml", "Mon, 23 Nov 2026 18:00:00 +0000"),
+    ]:
         raw = fixture_mail(name)
         start = raw.index(b"Date: ")
         end = raw.index(b"\r\n", start)
@@ -140,7 +143,9 @@ async def test_refused_blocks_fall_back_to_plain_text_with_the_buyer_words(rig: 
     assert post["blocks"] == [] and "Rechnung schicken" in post["text"]
 
 
-async def test_slack_outage_is_retried_with_backoff_and_logged(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+async def test_slack_outage_is_retried_with_backoff_and_logged(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
     await rig.mail("de_invoice.eml")
     rig.slack.fail("chat.postMessage", status=200, error="channel_not_found", retry_after=None, times=3)
     for _ in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import os
 import shutil
@@ -36,7 +37,9 @@ class Dovecot:
     def start(self) -> Dovecot:
         """Write the config and start the server; wait until it greets."""
         if not os.path.exists(DOVECOT):
-            raise RuntimeError("dovecot is not installed: run `bash tests/run.sh` (it installs dovecot-imapd)")
+            raise RuntimeError(
+                "dovecot is not installed: run `bash tests/run.sh` (it installs dovecot-imapd)"
+            )
         os.chmod(self.root, 0o755)
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(exist_ok=True)
@@ -108,10 +111,8 @@ service imap-login {{
         """Stop the master and its children and wait for them."""
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover
@@ -154,7 +155,7 @@ service imap-login {{
         """How many messages the folder holds."""
         c = self.client()
         try:
-            typ, data = c.select(folder, readonly=True)
+            _typ, data = c.select(folder, readonly=True)
             return int(data[0] or 0)
         finally:
             c.logout()

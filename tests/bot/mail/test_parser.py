@@ -15,40 +15,64 @@ from tests.conftest import FIXTURES, fixture_mail
 # file → expected fields (only the ones named are checked; `text` is checked exactly)
 EXPECTED: dict[str, dict[str, object]] = {
     "en_shipping.eml": dict(
-        kind="buyer_message", order_id="111-7366207-0755439", buyer_name="John Smith", marketplace="amazon.com",
-        buyer_alias="hbwx9y8tcpd5r2k@marketplace.amazon.com", language="en", topic="Shipping",
+        kind="buyer_message",
+        order_id="111-7366207-0755439",
+        buyer_name="John Smith",
+        marketplace="amazon.com",
+        buyer_alias="hbwx9y8tcpd5r2k@marketplace.amazon.com",
+        language="en",
+        topic="Shipping",
         text="Hello, I ordered the lamp two weeks ago and it still has not arrived. Where is my order?\n\nThanks, John",
         no_response_link="https://sellercentral.amazon.com/messaging/no-response-needed?t=eyJhbGciOiJIUzI1NiJ9.abc123&x=1",
         message_id="<0100018f-en-shipping-0001@email.amazonses.com>",
     ),
     "de_invoice.eml": dict(
-        kind="buyer_message", order_id="302-1234567-1234567", buyer_name="Max Müller", marketplace="amazon.de",
-        language="de", no_response_link="https://sellercentral.amazon.de/messaging/no-response-needed?t=Zm9vYmFy",
+        kind="buyer_message",
+        order_id="302-1234567-1234567",
+        buyer_name="Max Müller",
+        marketplace="amazon.de",
+        language="de",
+        no_response_link="https://sellercentral.amazon.de/messaging/no-response-needed?t=Zm9vYmFy",
         text="Guten Tag, ich habe noch keine Rechnung für meine Bestellung bekommen. Können Sie mir bitte die "
         "Rechnung schicken? Vielen Dank! Grüße Max Müller",
     ),
     "de_damaged_topic.eml": dict(
-        order_id="302-7654321-7654321", buyer_name="Jürgen Weiß", topic="Rücksendungen", language="de",
+        order_id="302-7654321-7654321",
+        buyer_name="Jürgen Weiß",
+        topic="Rücksendungen",
+        language="de",
         text="Hallo, das Paket ist heute angekommen, aber die Glaskanne ist zerbrochen. Was kann ich tun? "
         "Fotos kann ich schicken.",
     ),
     "fr_damaged.eml": dict(
-        order_id="404-1111111-2222222", buyer_name="Camille Dupont", marketplace="amazon.fr", language="fr",
+        order_id="404-1111111-2222222",
+        buyer_name="Camille Dupont",
+        marketplace="amazon.fr",
+        language="fr",
         text="Bonjour, j'ai reçu le colis mais l'article est cassé. Je voudrais un remboursement ou un échange "
         "s'il vous plaît. Merci d'avance.",
     ),
     "it_generic.eml": dict(
-        order_id="171-3333333-4444444", buyer_name="Giulia Rossi", marketplace="amazon.it", language="it",
+        order_id="171-3333333-4444444",
+        buyer_name="Giulia Rossi",
+        marketplace="amazon.it",
+        language="it",
         topic=None,
         text="Buongiorno, il pacco non è ancora arrivato. Potete darmi il numero di tracciamento? Grazie",
     ),
     "es_return.eml": dict(
-        order_id="408-5555555-6666666", buyer_name="Lucía García", marketplace="amazon.es", language="es",
+        order_id="408-5555555-6666666",
+        buyer_name="Lucía García",
+        marketplace="amazon.es",
+        language="es",
         topic="devoluciones",
         text="Hola, quiero devolver el producto porque no es lo que esperaba. ¿Cómo puedo hacer la devolución? Gracias.",
     ),
     "uk_html_only.eml": dict(
-        kind="buyer_message", order_id="203-9999999-8888888", marketplace="amazon.co.uk", topic="Product details",
+        kind="buyer_message",
+        order_id="203-9999999-8888888",
+        marketplace="amazon.co.uk",
+        topic="Product details",
         text="Hi there,\nCould you tell me if this kettle works with 110 V? I'm travelling to the US & Canada.\n"
         "Cheers, Oliver",
         no_response_link="https://sellercentral.amazon.co.uk/messaging/no-response-needed?t=abc&m=1",
@@ -61,26 +85,38 @@ EXPECTED: dict[str, dict[str, object]] = {
         ],
     ),
     "de_presale_no_order.eml": dict(
-        kind="buyer_message", order_id=None, buyer_name="Erika Mustermann", topic="Produktdetails",
+        kind="buyer_message",
+        order_id=None,
+        buyer_name="Erika Mustermann",
+        topic="Produktdetails",
         text="Hallo, passt der Filter auch in das Modell X200? Viele Grüße",
     ),
     "de_followup_aw.eml": dict(
-        order_id="302-1234567-1234567", in_reply_to="<seller-reply-0001@example-shop.de>",
+        order_id="302-1234567-1234567",
+        in_reply_to="<seller-reply-0001@example-shop.de>",
         text="Danke für die schnelle Antwort! Die Rechnung ist aber immer noch nicht da.",
     ),
     "en_followup_re_quoted.eml": dict(text="It arrived today, thank you!", language="en"),
     "en_cp1252_body.eml": dict(
-        buyer_name="Sean O'Neil", marketplace="amazon.co.uk", order_id="026-1212121-3434343",
+        buyer_name="Sean O'Neil",
+        marketplace="amazon.co.uk",
+        order_id="026-1212121-3434343",
         subject="Other inquiry from Amazon customer Sean O'Neil - €uro (Order: 026-1212121-3434343)",
         text="The price said 49€ – but I was charged 59€. Why?",
     ),
     "de_unknown_charset.eml": dict(
-        buyer_name="Jörg Köhler", text="Grüße aus Köln – wann kommt mein Paket?", language="de",
+        buyer_name="Jörg Köhler",
+        text="Grüße aus Köln – wann kommt mein Paket?",
+        language="de",
     ),
     "confirmation_en.eml": dict(kind="confirmation", order_id="111-7366207-0755439", buyer_alias=None),
     "confirmation_de.eml": dict(kind="confirmation", order_id="302-1234567-1234567"),
-    "notice_cancellation.eml": dict(kind="amazon_notice", notice_type="cancellation_request", marketplace="amazon.de",
-                                    order_id="302-1234567-1234567"),
+    "notice_cancellation.eml": dict(
+        kind="amazon_notice",
+        notice_type="cancellation_request",
+        marketplace="amazon.de",
+        order_id="302-1234567-1234567",
+    ),
     "notice_atoz.eml": dict(kind="amazon_notice", notice_type="a_to_z_claim", order_id="302-2222222-3333333"),
     "notice_return.eml": dict(kind="amazon_notice", notice_type="return_request"),
     "notice_refund.eml": dict(kind="amazon_notice", notice_type="refund_issued"),
@@ -88,7 +124,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "notice_no_header_de.eml": dict(kind="amazon_notice", notice_type="cancellation_request"),
     "not_amazon.eml": dict(kind="other", buyer_alias=None, marketplace=None),
     "br_plus_alias.eml": dict(
-        marketplace="amazon.com.br", order_id="701-1231231-3213213", language="pt",
+        marketplace="amazon.com.br",
+        order_id="701-1231231-3213213",
+        language="pt",
         buyer_alias="p3dr0s0uza+4f1b2c3d-aaaa-bbbb-cccc-0123456789ab@marketplace.amazon.com.br",
         text="Olá, ainda não recebi o meu pedido. Podem verificar, por favor? Obrigado",
     ),
@@ -119,7 +157,7 @@ def test_fixture(name: str) -> None:
 
 
 def test_buyer_messages_have_kind_buyer_message() -> None:
-    for name, want in EXPECTED.items():
+    for name, _want in EXPECTED.items():
         if name.startswith(("en_", "de_", "fr_", "it_", "es_", "uk_", "br_", "ca_", "mixed", "no_")):
             assert parse_relay_mail(fixture_mail(name)).kind is MailKind.BUYER_MESSAGE, name
 
@@ -197,15 +235,34 @@ def test_structured_mails_never_crash_and_keep_the_buyer_words(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["multipart/mixed", "multipart/alternative", "text/plain", "text/html",
-                                 "image/jpeg", "message/rfc822"]), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "multipart/mixed",
+                "multipart/alternative",
+                "text/plain",
+                "text/html",
+                "image/jpeg",
+                "message/rfc822",
+            ]
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_odd_mime_structures_never_crash(types: list[str]) -> None:
     parts = []
     for i, ctype in enumerate(types):
         boundary = f"b{i}"
-        parts.append(f"--outer\r\nContent-Type: {ctype}; boundary=\"{boundary}\"; charset=bogus-{i}\r\n"
-                     f"Content-Transfer-Encoding: base64\r\n\r\n@@@not base64@@@\r\n")
-    raw = ("From: x@marketplace.amazon.de\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
-           + "".join(parts) + "--outer--\r\n").encode()
+        parts.append(
+            f'--outer\r\nContent-Type: {ctype}; boundary="{boundary}"; charset=bogus-{i}\r\n'
+            f"Content-Transfer-Encoding: base64\r\n\r\n@@@not base64@@@\r\n"
+        )
+    raw = (
+        'From: x@marketplace.amazon.de\r\nContent-Type: multipart/mixed; boundary="outer"\r\n\r\n'
+        + "".join(parts)
+        + "--outer--\r\n"
+    ).encode()
     parsed = parse_relay_mail(raw)
     assert parsed.kind is MailKind.BUYER_MESSAGE

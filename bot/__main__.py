@@ -1,0 +1,5 @@
+"""`python -m bot` is `inbox-bot`."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""Mail sources: IMAP against real Dovecot (IDLE, polling, outages, UID memory) and a local folder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.intake import Intake
+from bot.mail.source import DirectorySource, ImapSource, IncomingMail, MailSource
+from bot.store import Store
+from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings
+from tests.support.dovecot import Dovecot, free_port
+
+
+@asynccontextmanager
+async def reading(source: MailSource, got: list[IncomingMail]) -> AsyncIterator[None]:
+    async def handle(mail: IncomingMail) -> None:
+        got.append(mail)
+
+    task = asyncio.create_task(source.run(handle))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot: Dovecot) -> None:
+    settings = make_settings(tmp_path, **imap_overrides(dovecot))
+    store = Store.open(settings.database_path, clock=SystemClock())
+    dovecot.append(fixture_mail("de_invoice.eml"))
+    got: list[IncomingMail] = []
+    async with reading(ImapSource(settings, store, SystemClock()), got):
+        await eventually(lambda: len(got) == 1)
+        dovecot.append(fixture_mail("fr_damaged.eml"))  # arrives during IDLE
+        await eventually(lambda: len(got) == 2)
+    assert got[0].raw == fixture_mail("de_invoice.eml") and got[0].internal_date is not None
+    assert got[1].source_ref.endswith(":2")
+    dovecot.append(fixture_mail("es_return.eml"))
+    again: list[IncomingMail] = []
+    async with reading(ImapSource(settings, store, SystemClock()), again):
+        await eventually(lambda: len(again) == 1)
+        await asyncio.sleep(0.3)
+    assert [m.raw for m in again] == [fixture_mail("es_return.eml")]
+
+
+async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> None:
+    settings = make_settings(tmp_path, imap_idle=False, imap_poll_seconds=0.2, **imap_overrides(dovecot))
+    store = Store.open(settings.database_path, clock=SystemClock())
+    got: list[IncomingMail] = []
+    source = ImapSource(settings, store, SystemClock())
+    async with reading(source, got):
+        await source.connected.wait()
+        dovecot.append(fixture_mail("it_generic.eml"))
+        await eventually(lambda: len(got) == 1)
+
+
+async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dovecot: Dovecot) -> None:
+    settings = make_settings(tmp_path, **imap_overrides(dovecot))
+    store = Store.open(settings.database_path, clock=SystemClock())
+    intake = Intake(settings, store)
+    dovecot.append(fixture_mail("de_invoice.eml"))
+    source = ImapSource(settings, store, SystemClock())
+    task = asyncio.create_task(source.run(intake.handle))
+    await eventually(lambda: store.db.table("messages").count == 1)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    store.set_mailbox_state(
+        source=source.name, uidvalidity=1, last_uid=999
+    )  # as if the folder was re-created
+    dovecot.append(fixture_mail("fr_damaged.eml"))
+    task = asyncio.create_task(ImapSource(settings, store, SystemClock()).run(intake.handle))
+    await eventually(lambda: store.db.table("messages").count == 2)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert store.db.table("messages").count == 2
+    assert store.pending_outbox_count() == 2  # one card each, none twice
+
+
+async def test_outage_is_reported_once_and_recovery_catches_up(tmp_path: Path) -> None:
+    server = Dovecot(port=free_port())
+    settings = make_settings(tmp_path, **imap_overrides(server))
+    store = Store.open(settings.database_path, clock=SystemClock())
+    reports: list[tuple[str, str | None]] = []
+
+    async def on_status(state: str, problem: str | None) -> None:
+        reports.append((state, problem))
+
+    got: list[IncomingMail] = []
+    source = ImapSource(settings, store, SystemClock(), on_status=on_status)
+    try:
+        async with reading(source, got):
+            await eventually(lambda: len(reports) == 1)
+            await asyncio.sleep(1.5)  # several failed retries, still one report
+            assert reports == [("down", reports[0][1])]
+            assert f"cannot reach 127.0.0.1:{server.port}" in (reports[0][1] or "")
+            server.start()
+            server.append(fixture_mail("de_invoice.eml"))
+            await eventually(lambda: len(got) == 1, timeout=15)
+            assert reports[-1] == ("up", None)
+            assert len(reports) == 2
+    finally:
+        server.stop()
+
+
+async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
+    folder = tmp_path / "mail"
+    (folder / "new").mkdir(parents=True)
+    (folder / "cur").mkdir()
+    (folder / "new" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
+    settings = make_settings(tmp_path)
+    store = Store.open(settings.database_path, clock=SystemClock())
+    intake = Intake(settings, store)
+    got: list[IncomingMail] = []
+
+    async def handle(mail: IncomingMail) -> None:
+        got.append(mail)
+        await intake.handle(mail)
+
+    task = asyncio.create_task(DirectorySource(folder, store, poll_seconds=0.05).run(handle))
+    await eventually(lambda: len(got) == 1)
+    (folder / "new" / "2.eml").write_bytes(fixture_mail("fr_damaged.eml"))
+    await eventually(lambda: len(got) == 2)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    restarted: list[IncomingMail] = []
+
+    async def record(mail: IncomingMail) -> None:
+        restarted.append(mail)
+
+    task = asyncio.create_task(DirectorySource(folder, store, poll_seconds=0.05).run(record))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert restarted == []

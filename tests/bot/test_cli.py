@@ -1,0 +1,121 @@
+"""The `inbox-bot` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import FIXTURES
+from tests.support.dovecot import Dovecot
+
+KEYS = {
+    "file",
+    "message_id",
+    "in_reply_to",
+    "kind",
+    "notice_type",
+    "order_id",
+    "buyer_name",
+    "buyer_alias",
+    "marketplace",
+    "language",
+    "topic",
+    "subject",
+    "text",
+    "attachments",
+    "no_response_link",
+    "error",
+}
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a child process with a clean INBOX_BOT_ environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        input=stdin,
+        timeout=60,
+        cwd=Path(__file__).parent,
+    )
+
+
+def test_parse_json_prints_one_object_per_file_with_the_documented_keys() -> None:
+    files = [
+        str(FIXTURES / "de_invoice.eml"),
+        str(FIXTURES / "broken.eml"),
+        str(FIXTURES / "notice_atoz.eml"),
+    ]
+    result = cli("parse", *files, "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["file"] for r in rows] == files
+    assert all(set(r) == KEYS for r in rows)
+    assert rows[0]["order_id"] == "302-1234567-1234567" and rows[0]["language"] == "de"
+    assert rows[0]["text"].startswith("Guten Tag") and rows[0]["error"] is None
+    assert rows[1]["error"] and rows[1]["kind"] == "other"
+    assert rows[2]["kind"] == "amazon_notice" and rows[2]["notice_type"] == "a_to_z_claim"
+
+
+def test_parse_exits_2_when_a_file_cannot_be_read() -> None:
+    result = cli("parse", str(FIXTURES / "de_invoice.eml"), "/nonexistent/mail.eml", "--json")
+    assert result.returncode == 2
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["error"] is None
+    assert rows[1]["file"] == "/nonexistent/mail.eml" and "cannot read" in rows[1]["error"]
+
+
+def test_parse_without_json_is_readable() -> None:
+    result = cli("parse", str(FIXTURES / "fr_damaged.eml"))
+    assert result.returncode == 0
+    assert "order_id: 404-1111111-2222222" in result.stdout and "Bonjour" in result.stdout
+
+
+async def test_check_reports_each_connection(fake_slack: FakeSlack, dovecot: Dovecot) -> None:
+    import asyncio
+
+    env = {
+        "INBOX_BOT_SLACK_BOT_TOKEN": fake_slack.bot_token,
+        "INBOX_BOT_SLACK_APP_TOKEN": "xapp-1",
+        "INBOX_BOT_SLACK_CHANNEL": "C0INBOX",
+        "INBOX_BOT_SLACK_API_URL": fake_slack.base_url,
+        "INBOX_BOT_IMAP_HOST": "127.0.0.1",
+        "INBOX_BOT_IMAP_PORT": str(dovecot.port),
+        "INBOX_BOT_IMAP_USER": dovecot.user,
+        "INBOX_BOT_IMAP_PASSWORD": dovecot.password,
+        "INBOX_BOT_IMAP_TLS": "plain",
+    }
+    good = await asyncio.to_thread(cli, "check", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "✓ Slack: connected as @inbox-bot in Example Shop" in good.stdout
+    assert "✓ IMAP: logged in as seller, folder 'INBOX' with IDLE" in good.stdout
+
+    bad = await asyncio.to_thread(
+        cli,
+        "check",
+        env={**env, "INBOX_BOT_SLACK_BOT_TOKEN": "xoxb-wrong", "INBOX_BOT_IMAP_PASSWORD": "nope"},
+    )
+    assert bad.returncode == 1
+    assert "✗ Slack: auth.test failed (invalid_auth)" in bad.stdout
+    assert "✗ IMAP: login refused for 'seller'" in bad.stdout
+    assert "nope" not in bad.stdout + bad.stderr and "xoxb-wrong" not in bad.stdout + bad.stderr
+
+
+def test_check_lists_missing_settings() -> None:
+    result = cli("check")
+    assert result.returncode == 1
+    assert "✗ INBOX_BOT_SLACK_BOT_TOKEN is missing" in result.stdout
+
+
+def test_run_refuses_incomplete_settings_clearly() -> None:
+    result = cli("run")
+    assert result.returncode == 2
+    assert "INBOX_BOT_SLACK_CHANNEL is missing" in result.stderr

@@ -1,0 +1,79 @@
+"""Settings from the environment, .env and TOML; the problems `check` reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings, env_example, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_lists_every_setting() -> None:
+    assert (ROOT / ".env.example").read_text() == env_example(), "regenerate .env.example from bot.settings"
+    for name in Settings.model_fields:
+        assert f"INBOX_BOT_{name.upper()}=" in env_example()
+    for service in ("SLACK", "SP", "LWA", "DHL", "UPS", "FEDEX", "USPS", "SEVENTEENTRACK", "AFTERSHIP"):
+        assert f"INBOX_BOT_{service}_API_URL=" in env_example()
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [n for n in Settings.model_fields if f"INBOX_BOT_{n.upper()}" not in readme]
+    assert missing == []
+
+
+def test_environment_overrides_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = tmp_path / "bot.toml"
+    toml.write_text(
+        'slack_channel = "CFROMTOML"\nimap_host = "imap.example.com"\ntimezone = "Europe/Berlin"\n'
+    )
+    monkeypatch.setenv("INBOX_BOT_CONFIG", str(toml))
+    monkeypatch.setenv("INBOX_BOT_IMAP_HOST", "imap.from-env.example")
+    monkeypatch.setenv("INBOX_BOT_SLACK_API_URL", "http://127.0.0.1:9/api")
+    s = load_settings()
+    assert s.slack_channel == "CFROMTOML"
+    assert s.imap_host == "imap.from-env.example"
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"
+    assert s.tz.key == "Europe/Berlin"
+
+
+def test_dotenv_is_read_and_secrets_stay_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "INBOX_BOT_SLACK_BOT_TOKEN=xoxb-very-secret\nINBOX_BOT_AMAZON_SENDER_DOMAINS=a.example, B.example\n"
+    )
+    s = load_settings()
+    assert s.slack_bot_token is not None and s.slack_bot_token.get_secret_value() == "xoxb-very-secret"
+    assert "xoxb-very-secret" not in repr(s) and "xoxb-very-secret" not in str(s.model_dump())
+    assert s.amazon_sender_domains == ["a.example", "b.example"]
+
+
+def test_bad_values_are_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValidationError, match="unknown timezone 'Mars/Olympus'"):
+        load_settings(timezone="Mars/Olympus")
+    with pytest.raises(ValidationError):
+        load_settings(imap_tls="starttls")
+    with pytest.raises(FileNotFoundError):
+        load_settings("/nonexistent/bot.toml")
+
+
+def test_problems_say_what_to_do() -> None:
+    problems = load_settings().problems()
+    assert any("INBOX_BOT_SLACK_BOT_TOKEN" in p for p in problems)
+    assert any("INBOX_BOT_SLACK_APP_TOKEN" in p for p in problems)
+    assert any("INBOX_BOT_IMAP_HOST" in p for p in problems)
+    http = load_settings(slack_mode="http", imap_tls="plain", imap_host="mail.example.com").problems()
+    assert any("SIGNING_SECRET" in p for p in http)
+    assert any("unencrypted" in p for p in http)
+    ok = load_settings(
+        slack_bot_token="xoxb-1",
+        slack_app_token="xapp-1",
+        slack_channel="C1",
+        mail_source="directory",
+        mail_directory="/tmp",
+    )
+    assert ok.problems() == []

@@ -1,0 +1,84 @@
+"""A real crash: the bot process is SIGKILLed after Slack took a post and before the bot recorded it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail
+
+
+def start_bot(tmp_path: Path, slack: FakeSlack) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    env.update(
+        INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
+        INBOX_BOT_SLACK_APP_TOKEN=slack.app_token,
+        INBOX_BOT_SLACK_API_URL=slack.base_url,
+        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
+        INBOX_BOT_MAIL_SOURCE="directory",
+        INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
+        INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
+        INBOX_BOT_SLACK_POST_INTERVAL="0.01",
+    )
+    log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
+
+
+def recorded(tmp_path: Path) -> list[tuple[str, str | None]]:
+    db = sqlite3.connect(tmp_path / "bot.db")
+    try:
+        return db.execute("SELECT key, slack_ts FROM conversations ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def pending(tmp_path: Path) -> int:
+    db = sqlite3.connect(tmp_path / "bot.db")
+    try:
+        return int(db.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
+    finally:
+        db.close()
+
+
+async def test_sigkill_between_post_and_record_leaves_exactly_one_card(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
+    fake_slack.hold("chat.postMessage")  # Slack posts it, the bot never hears back
+    bot = start_bot(tmp_path, fake_slack)
+    try:
+        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1, timeout=20)
+        os.kill(bot.pid, signal.SIGKILL)
+        await asyncio.to_thread(bot.wait, 10)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    assert recorded(tmp_path)[0][1] is None  # the store never learned the ts
+
+    (tmp_path / "mail" / "2.eml").write_bytes(fixture_mail("fr_damaged.eml"))  # arrives while it is down
+    bot = start_bot(tmp_path, fake_slack)
+    try:
+        await eventually(
+            lambda: len(recorded(tmp_path)) == 2 and pending(tmp_path) == 0,
+            timeout=20,
+            what="both conversations posted and recorded",
+        )
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        # the stand-in lives in this loop: wait in a thread so it can answer the bot while it shuts down
+        assert await asyncio.to_thread(bot.wait, 10) == 0, (tmp_path / "bot.log").read_text()
+
+    cards = fake_slack.posts("C0INBOX", top_level=True)
+    assert len(cards) == 2
+    assert [ts for _, ts in recorded(tmp_path)] == [c["ts"] for c in cards]
+    assert len(fake_slack.calls_of("chat.postMessage")) == 2  # the first card was found, not reposted
+    db = sqlite3.connect(tmp_path / "bot.db")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
