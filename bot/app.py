@@ -133,6 +133,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         await runner.setup()
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         log.info("listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port)
+    deps.ready.set()
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -149,4 +150,5 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
+        deps.ready.clear()
         log.info("inbox-bot stopped")

@@ -110,6 +110,51 @@ def parse(
     raise typer.Exit(code)
 
 
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
+    speed: Annotated[
+        float, typer.Option(help="Clock speed: 60 makes an hour pass in a minute", min=0.01, max=10_000)
+    ] = 1.0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser")] = False,
+    data: Annotated[
+        Path | None, typer.Option(help="Keep the demo's mailbox and database in this folder")
+    ] = None,
+) -> None:
+    """The whole product on this machine: the real bot, a Slack look-alike page, a sample mailbox."""
+    import webbrowser
+
+    from bot.sandbox.demo import Demo
+
+    _logging("INFO")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the page polls; keep the log readable
+
+    async def serve() -> None:
+        world = Demo(port=port, speed=speed, workdir=data)
+        try:
+            await world.start()
+        except OSError as e:
+            await world.stop()
+            typer.echo(f"✗ cannot serve the demo on port {port}: {e.strerror or e}; try --port", err=True)
+            raise typer.Exit(2) from e
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        typer.echo(f"inbox-bot demo: open {world.url}  (Ctrl-C stops it)")
+        if not no_browser:
+            webbrowser.open(world.url)
+        waiter = asyncio.create_task(stop.wait())
+        bot = asyncio.create_task(world.wait())
+        await asyncio.wait([waiter, bot], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        await world.stop()
+        if bot.done() and not bot.cancelled() and bot.exception():
+            raise bot.exception()  # type: ignore[misc]
+
+    asyncio.run(serve())
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

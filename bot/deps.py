@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,4 +30,5 @@ class Deps:
     poster: Poster
     source: MailSource
     bot_user_id: str | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
     extras: dict[str, Any] = field(default_factory=dict)

@@ -175,6 +175,24 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
     return _FileSettings(**overrides)
 
 
+def settings_from(**values: Any) -> Settings:
+    """Settings from these values and the defaults alone: no environment, `.env` or file (hermetic demo)."""
+
+    class _Isolated(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings,)
+
+    return _Isolated(**values)
+
+
 def env_example() -> str:
     """The text of `.env.example`: every setting as INBOX_BOT_<NAME>, its default and what it is for."""
     lines = [

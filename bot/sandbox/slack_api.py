@@ -25,6 +25,27 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 
+def default_users() -> dict[str, Json]:
+    """The demo workspace's people: an agent, the on-call person and the team lead."""
+
+    def user(uid: str, name: str, real: str, title: str) -> Json:
+        return {
+            "id": uid,
+            "team_id": "T0INBOX",
+            "name": name,
+            "real_name": real,
+            "tz": "Europe/Berlin",
+            "is_bot": False,
+            "profile": {"real_name": real, "display_name": real.split()[0], "title": title},
+        }
+
+    return {
+        "U0AGENT": user("U0AGENT", "anna", "Anna Agent", "Customer service"),
+        "U0ONCALL": user("U0ONCALL", "omar", "Omar Oncall", "Customer service, on call"),
+        "U0LEAD": user("U0LEAD", "lena", "Lena Lead", "Team lead"),
+    }
+
+
 @dataclass
 class Fault:
     """An injected answer for the next `times` calls of a method."""
@@ -50,7 +71,12 @@ class FakeSlack:
     messages: dict[str, list[Json]] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
-    users: dict[str, Json] = field(default_factory=dict)
+    users: dict[str, Json] = field(default_factory=default_users)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    ephemerals: list[Json] = field(default_factory=list)
+    views: dict[str, Json] = field(default_factory=dict)
+    view_stacks: dict[str, list[str]] = field(default_factory=dict)
+    signing_secret: str = "demo-signing-secret"
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -64,6 +90,9 @@ class FakeSlack:
         self.socket_connected = asyncio.Event()
         self._released = asyncio.Event()
         self.on_post: list[Callable[[str, Json], None]] = []
+        self._triggers: dict[str, tuple[str, float]] = {}
+        self.version = 0  # grows with every change a viewer may want to redraw
+        self._ids = itertools.count(1)
 
     # ---- lifecycle ----
 
@@ -77,11 +106,15 @@ class FakeSlack:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link", self._socket)
+        app.router.add_post("/respond/{user}/{channel}", self._respond)
         return app
 
-    async def start(self) -> FakeSlack:
-        """Serve on loopback; the port is chosen by the OS unless set."""
-        self._runner = web.AppRunner(self.web_app())
+    async def start(self, setup: Callable[[web.Application], None] | None = None) -> FakeSlack:
+        """Serve on loopback (the port is chosen by the OS unless set); `setup` may add routes first."""
+        app = self.web_app()
+        if setup is not None:
+            setup(app)
+        self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -93,6 +126,7 @@ class FakeSlack:
     async def stop(self) -> None:
         """Close sockets and stop serving (held requests are dropped)."""
         self._released.set()
+        await self.notify()  # release long-polling viewers at once
         for ws in list(self._sockets):
             await ws.close()
         if self._runner:
@@ -181,7 +215,7 @@ class FakeSlack:
             if fault.times <= 0:
                 faults.pop(0)
             headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
-            await self._notify()
+            await self.notify()
             return web.json_response(
                 {"ok": False, "error": fault.error}, status=fault.status, headers=headers
             )
@@ -192,13 +226,15 @@ class FakeSlack:
         result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         if isinstance(result, dict) and result.get("ok") and method in self.held and self.held[method] > 0:
             self.held[method] -= 1
-            await self._notify()
+            await self.notify()
             await self._released.wait()  # the caller never hears back
             raise web.HTTPServiceUnavailable()
-        await self._notify()
+        await self.notify()
         return web.json_response(result)
 
-    async def _notify(self) -> None:
+    async def notify(self) -> None:
+        """Wake whoever waits for a change (tests, the demo page)."""
+        self.version += 1
         async with self._changed:
             self._changed.notify_all()
 
@@ -261,7 +297,7 @@ class FakeSlack:
             "channel": channel,
         }
         if args.get("thread_ts"):
-            parent = self._find(channel, str(args["thread_ts"]))
+            parent = self.find_message(channel, str(args["thread_ts"]))
             if parent is None:
                 return {"ok": False, "error": "thread_not_found"}
             message["thread_ts"] = parent["ts"]
@@ -274,12 +310,13 @@ class FakeSlack:
             hook(channel, message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
-    def _find(self, channel: str, ts: str) -> Json | None:
+    def find_message(self, channel: str, ts: str) -> Json | None:
+        """A message of the channel (top-level or in a thread) by its ts."""
         return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
 
     def _m_chat_update(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
-        message = self._find(channel, str(args.get("ts", "")))
+        message = self.find_message(channel, str(args.get("ts", "")))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         error = self._check_blocks(args.get("blocks"))
@@ -291,7 +328,174 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": message["ts"], "text": message["text"]}
 
     def _m_chat_postEphemeral(self, args: Json) -> Json:
-        return {"ok": True, "message_ts": self._next_ts()}
+        channel, user = str(args.get("channel", "")), str(args.get("user", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_in_channel"}
+        error = self._check_blocks(args.get("blocks"))
+        if error:
+            return {"ok": False, "error": error}
+        ts = self._next_ts()
+        self.ephemerals.append(
+            {
+                "ts": ts,
+                "channel": channel,
+                "user": user,
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks") or [],
+                "thread_ts": args.get("thread_ts"),
+            }
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def _m_usergroups_users_list(self, args: Json) -> Json:
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
+
+    # ---- views (modals) ----
+
+    def new_trigger(self, user: str) -> str:
+        """A trigger_id for a person's click or command: valid once, for 3 seconds, as at Slack."""
+        trigger = f"{next(self._ids)}.{self.team_id}.{uuid.uuid4().hex[:16]}"
+        self._triggers[trigger] = (user, time.monotonic())
+        return trigger
+
+    def _take_trigger(self, trigger: str) -> tuple[str | None, str | None]:
+        entry = self._triggers.pop(trigger, None)
+        if entry is None:
+            return None, "invalid_trigger_id"
+        user, created = entry
+        if time.monotonic() - created > 3.0:
+            return None, "expired_trigger_id"
+        return user, None
+
+    def new_view(self, view: Any, user: str, root: str | None, previous: str | None) -> Json | str:
+        """Store a modal as Slack would (id, hash, state); an error code if Slack would refuse it."""
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+            return "invalid_arguments"
+        if len(view.get("blocks") or []) > 100:
+            return "invalid_blocks"
+        view_id = f"V{next(self._ids):08d}"
+        stored = {
+            **view,
+            "id": view_id,
+            "team_id": self.team_id,
+            "user": user,
+            "hash": uuid.uuid4().hex,
+            "root_view_id": root or view_id,
+            "previous_view_id": previous,
+            "state": {"values": {}},
+            "app_id": "A0INBOXBOT",
+            "bot_id": self.bot_id,
+        }
+        self.views[view_id] = stored
+        return stored
+
+    def _m_views_open(self, args: Json) -> Json:
+        user, error = self._take_trigger(str(args.get("trigger_id", "")))
+        if error or user is None:
+            return {"ok": False, "error": error}
+        view = self.new_view(args.get("view"), user, None, None)
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        self.view_stacks[user] = [view["id"]]
+        return {"ok": True, "view": view}
+
+    def _m_views_push(self, args: Json) -> Json:
+        user, error = self._take_trigger(str(args.get("trigger_id", "")))
+        if error or user is None:
+            return {"ok": False, "error": error}
+        stack = self.view_stacks.get(user) or []
+        if not stack:
+            return {"ok": False, "error": "not_found"}
+        if len(stack) >= 3:
+            return {"ok": False, "error": "push_limit_reached"}
+        view = self.new_view(args.get("view"), user, stack[0], stack[-1])
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        stack.append(view["id"])
+        return {"ok": True, "view": view}
+
+    def _m_views_update(self, args: Json) -> Json:
+        view_id = str(args.get("view_id") or "")
+        old = self.views.get(view_id) or next(
+            (
+                v
+                for v in self.views.values()
+                if args.get("external_id") and v.get("external_id") == args.get("external_id")
+            ),
+            None,
+        )
+        if old is None:
+            return {"ok": False, "error": "not_found"}
+        if args.get("hash") and args["hash"] != old["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        view = self.new_view(args.get("view"), old["user"], old["root_view_id"], old["previous_view_id"])
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        del self.views[view["id"]]
+        view["id"] = old["id"]
+        self.views[old["id"]] = view
+        return {"ok": True, "view": view}
+
+    def open_view(self, user: str) -> Json | None:
+        """The modal a person sees now (the top of their stack), if any."""
+        stack = self.view_stacks.get(user) or []
+        return self.views.get(stack[-1]) if stack else None
+
+    def close_views(self, user: str, *, all_views: bool = True) -> None:
+        """Close a person's modal (or only the top one)."""
+        stack = self.view_stacks.get(user) or []
+        if all_views:
+            stack.clear()
+        elif stack:
+            stack.pop()
+
+    # ---- what people do ----
+
+    def add_user_message(self, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> Json:
+        """A message a person writes in the channel or a thread, as Slack stores it."""
+        message: Json = {
+            "type": "message",
+            "ts": self._next_ts(),
+            "text": text,
+            "user": user,
+            "channel": channel,
+        }
+        if thread_ts:
+            parent = self.find_message(channel, thread_ts)
+            if parent is None:
+                raise KeyError(f"no message {thread_ts} in {channel}")
+            message["thread_ts"] = parent["ts"]
+            parent["thread_ts"] = parent["ts"]
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def response_url(self, user: str, channel: str) -> str:
+        """Where the app may answer a command or click (`respond()`), as Slack's response_url."""
+        return f"http://{self.host}:{self.port}/respond/{user}/{channel}"
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        user, channel = request.match_info["user"], request.match_info["channel"]
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="invalid_payload")
+        self.calls.append(("response_url", body))
+        if body.get("response_type") == "in_channel":
+            self._m_chat_postMessage(
+                {"channel": channel, "text": body.get("text", ""), "blocks": body.get("blocks")}
+            )
+        else:
+            self._m_chat_postEphemeral(
+                {"channel": channel, "user": user, "text": body.get("text", ""), "blocks": body.get("blocks")}
+            )
+        await self.notify()
+        return web.Response(text="ok")
 
     def _visible(self, message: Json, with_meta: bool) -> Json:
         out = {k: v for k, v in message.items() if k != "metadata" or with_meta}
@@ -321,7 +525,7 @@ class FakeSlack:
 
     def _m_conversations_replies(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
-        parent = self._find(channel, str(args.get("ts", "")))
+        parent = self.find_message(channel, str(args.get("ts", "")))
         if parent is None:
             return {"ok": False, "error": "thread_not_found"}
         with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")

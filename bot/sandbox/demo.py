@@ -1,0 +1,99 @@
+"""`inbox-bot demo`: the real bot against local stand-ins, with a page in the browser that plays Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from bot.app import build_deps, create_app, run_bot
+from bot.clock import Clock, ScaledClock, SystemClock
+from bot.deps import Deps
+from bot.sandbox import page
+from bot.sandbox.people import People
+from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.world import CHANNEL, write_samples
+from bot.settings import Settings, settings_from
+
+log = logging.getLogger(__name__)
+
+
+class Demo:
+    """One demo world: the Slack stand-in with its page, a sample Maildir, and the bot itself."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        speed: float = 1.0,
+        workdir: Path | None = None,
+        post_interval: float = 0.5,
+    ) -> None:
+        self.speed = speed
+        self.clock: Clock = ScaledClock(speed) if speed != 1.0 else SystemClock()
+        self._own_workdir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="inbox-bot-demo-"))
+        self.maildir = self.workdir / "mailbox"
+        self.slack = FakeSlack(host=host, port=port, channels={CHANNEL})
+        self.people = People(self.slack)
+        self.post_interval = post_interval
+        self.deps: Deps | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """Where the page is served."""
+        return f"http://{self.slack.host}:{self.slack.port}/"
+
+    def settings(self) -> Settings:
+        """The bot's settings in the demo: every service on loopback, nothing from the environment."""
+        return settings_from(
+            slack_bot_token=self.slack.bot_token,
+            slack_app_token=self.slack.app_token,
+            slack_api_url=self.slack.base_url,
+            slack_channel=CHANNEL,
+            slack_post_interval=self.post_interval,
+            mail_source="directory",
+            mail_directory=self.maildir,
+            database_path=self.workdir / "inbox-bot.db",
+            timezone="Europe/Berlin",
+        )
+
+    async def start(self) -> None:
+        """Serve the page and the stand-in, fill the mailbox, start the bot; returns once it is connected."""
+        await self.slack.start(lambda app: page.add_routes(app, self))
+        if not any(self.maildir.glob("new/*")) and not any(self.maildir.glob("cur/*")):
+            write_samples(self.maildir, self.clock.now())
+        settings = self.settings()
+        self.deps = build_deps(settings, clock=self.clock)
+        self._task = asyncio.create_task(
+            run_bot(self.deps, create_app(settings, self.deps), stop=self._stop), name="bot"
+        )
+        ready = asyncio.create_task(self.deps.ready.wait())
+        done, _ = await asyncio.wait([ready, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # the bot could not start: raise its error
+        log.info("demo running at %s (data in %s)", self.url, self.workdir)
+
+    async def wait(self) -> None:
+        """Run until the bot stops (Ctrl-C or a failure)."""
+        if self._task is not None:
+            await self._task
+
+    async def stop(self) -> None:
+        """Stop the bot and the stand-in; remove the demo's data unless a workdir was given."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 15)
+        if self.deps is not None:
+            self.deps.store.close()
+        await self.slack.stop()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -1,0 +1,188 @@
+"""The demo's sample world: buyers, orders and the relay mails Amazon would send for them.
+
+One builder writes every relay mail, both the sample mailbox and what a visitor types into the buyer panel,
+in the format of Amazon's real relay mails (see shared/docs/amazon.md), so the production parser reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SELLER_ADDRESS = "service@example-shop.de"
+CHANNEL = "C0INBOX"
+CHANNEL_NAME = "amazon-inbox"
+
+MARKERS = {
+    "de": ("------------- Nachricht: -------------", "------------- Ende der Nachricht -------------"),
+    "en": ("------------- Message: -------------", "------------- End message -------------"),
+}
+FOOTER = {
+    "de": (
+        "Fall lösen: Wenn Sie der Meinung sind, dass diese Nachricht keine Antwort erfordert, "
+        "klicken Sie hier: {link}\n\nCopyright 2026 Amazon, Inc. oder Tochtergesellschaften."
+    ),
+    "en": (
+        "Resolve case: If you believe this message does not require a response, please click here: {link}"
+        "\n\nCopyright 2026 Amazon, Inc. or its affiliates. All rights reserved."
+    ),
+}
+TOPICS = {
+    "de": {
+        "shipping": "Versand",
+        "returns": "Rücksendungen",
+        "product": "Produktdetails",
+        "other": "Sonstiges",
+    },
+    "en": {"shipping": "Shipping", "returns": "Returns", "product": "Product details", "other": "Other"},
+}
+
+
+@dataclass(frozen=True)
+class BuyerMail:
+    """What a buyer writes through Amazon: the parts a relay mail is built from."""
+
+    name: str
+    text: str
+    language: str = "en"  # "de" or "en"
+    marketplace: str = "amazon.de"
+    order_id: str | None = None
+    topic: str = "other"  # a key of TOPICS
+    item: str | None = None
+    hours_ago: float = 0.0
+
+    @property
+    def alias(self) -> str:
+        """The buyer's stable relay alias on the marketplace."""
+        digest = hashlib.sha256(self.name.lower().encode()).hexdigest()[:15]
+        return f"{digest}@marketplace.{self.marketplace}"
+
+
+def subject(mail: BuyerMail) -> str:
+    """Amazon's subject line for a buyer message in the mail's language."""
+    topic = TOPICS.get(mail.language, TOPICS["en"]).get(mail.topic, mail.topic)
+    if mail.language == "de":
+        head = f"{topic}-Anfrage von Amazon-Kunde {mail.name}"
+        return head + (f" (Bestellung: {mail.order_id})" if mail.order_id else "")
+    head = f"{topic} inquiry from Amazon customer {mail.name}"
+    return head + (f" (Order: {mail.order_id})" if mail.order_id else "")
+
+
+def relay_mail(mail: BuyerMail, *, sent_at: datetime, to: str = SELLER_ADDRESS) -> bytes:
+    """The relay e-mail Amazon delivers to the seller's mailbox for this buyer message."""
+    lang = mail.language if mail.language in MARKERS else "en"
+    opening, closing = MARKERS[lang]
+    site = mail.marketplace
+    link = f"https://sellercentral.{site}/messaging/no-response-needed?t={secrets.token_urlsafe(24)}"
+    order = ""
+    if mail.order_id:
+        label = "Bestellnummer" if lang == "de" else "Order ID"
+        order = f"\n{label}: {mail.order_id}\n" + (f"1 x {mail.item}\n" if mail.item else "")
+    body = f"{opening}\n\n{mail.text.strip()}\n\n{closing}\n\n{FOOTER[lang].format(link=link)}\n{order}"
+    msg = EmailMessage()
+    msg["From"] = f'"{mail.name} - Amazon Marketplace" <{mail.alias}>'
+    msg["Reply-To"] = f'"{mail.name} - Amazon Marketplace" <{mail.alias}>'
+    msg["To"] = to
+    msg["Subject"] = subject(mail)
+    msg["Date"] = format_datetime(sent_at)
+    msg["Message-ID"] = f"<{secrets.token_hex(12)}@email.amazonses.com>"
+    msg["X-Space-Notification-Type"] = "BBC_MESSAGE_SENT_TO_MERCHANT"
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    return bytes(msg)
+
+
+def deliver(maildir: Path, raw: bytes, *, when: datetime | None = None) -> Path:
+    """Drop one mail into a Maildir the way a mail server does (tmp/, then rename into new/)."""
+    for sub in ("tmp", "new", "cur"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    name = f"{int((when or datetime.now()).timestamp() * 1000)}.{secrets.token_hex(6)}.inbox-bot-demo"
+    tmp = maildir / "tmp" / name
+    tmp.write_bytes(raw)
+    if when is not None:
+        os.utime(tmp, (when.timestamp(), when.timestamp()))
+    final = maildir / "new" / name
+    tmp.rename(final)
+    return final
+
+
+# The sample mailbox: what a German-English seller typically finds on a Monday morning.
+SAMPLES: list[BuyerMail] = [
+    BuyerMail(
+        name="Max Müller",
+        language="de",
+        order_id="302-1234567-1234567",
+        topic="other",
+        item="Kaffeemühle Edelstahl",
+        text=(
+            "Guten Tag, ich habe noch keine Rechnung für meine Bestellung bekommen. "
+            "Können Sie mir bitte die Rechnung schicken? Ich brauche sie für meine Firma.\n\n"
+            "Vielen Dank und viele Grüße\nMax Müller"
+        ),
+        hours_ago=20.5,
+    ),
+    BuyerMail(
+        name="John Smith",
+        language="en",
+        marketplace="amazon.co.uk",
+        order_id="205-7366207-0755439",
+        topic="shipping",
+        item="Desk Lamp LED, black",
+        text=(
+            "Hello, I ordered the lamp ten days ago and it still has not arrived. "
+            "Where is my order? Can you tell me when it will be delivered?\n\nThanks, John"
+        ),
+        hours_ago=14.0,
+    ),
+    BuyerMail(
+        name="Sabine Weber",
+        language="de",
+        order_id="302-7654321-7654321",
+        topic="returns",
+        item="Glaskaraffe 1 l",
+        text=(
+            "Hallo, die Karaffe ist heute angekommen, aber sie ist zerbrochen. Der Karton war schon "
+            "eingedrückt. Ich habe Fotos gemacht. Was soll ich jetzt tun? Ich hätte gern Ersatz.\n\n"
+            "Gruß, Sabine Weber"
+        ),
+        hours_ago=5.0,
+    ),
+    BuyerMail(
+        name="Erika Mustermann",
+        language="de",
+        topic="product",
+        text="Hallo, passt der Filter auch in das Modell X200? Und ist er spülmaschinenfest? Viele Grüße",
+        hours_ago=1.5,
+    ),
+]
+
+
+def write_samples(maildir: Path, now: datetime) -> list[Path]:
+    """Fill an empty Maildir with the sample mails, each dated its `hours_ago` before `now`."""
+    paths = []
+    for sample in SAMPLES:
+        sent = now - timedelta(hours=sample.hours_ago)
+        paths.append(deliver(maildir, relay_mail(sample, sent_at=sent), when=sent))
+    return paths
+
+
+ORDER_ID_INPUT = re.compile(r"^\s*(\d{3})-?(\d{7})-?(\d{7})\s*$")
+
+
+def normalise_order_id(text: str | None) -> str | None:
+    """An order id typed by a visitor, as 123-1234567-1234567, or None if empty; ValueError if malformed."""
+    if not text or not text.strip():
+        return None
+    m = ORDER_ID_INPUT.match(text)
+    if not m:
+        raise ValueError("an Amazon order id looks like 302-1234567-1234567")
+    return "-".join(m.groups())

@@ -1,0 +1,112 @@
+"""The demo in a real browser (Debian's Chromium driven by Playwright): what a newcomer sees and does."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from bot.sandbox.demo import Demo
+from bot.sandbox.world import SAMPLES
+
+CHROMIUM = os.environ.get("INBOX_BOT_CHROMIUM", "/usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    world = Demo(port=free_port(), workdir=tmp_path, post_interval=0.05)
+    await world.start()
+    yield world
+    await world.stop()
+
+
+@pytest.fixture
+async def page(demo: Demo) -> AsyncIterator[Page]:
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = await browser.new_context(
+            viewport={"width": 1500, "height": 950}, timezone_id="Europe/Berlin"
+        )
+        tab = await context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        await tab.goto(demo.url)
+        yield tab
+        await browser.close()
+        assert not errors, f"the page raised JavaScript errors: {errors}"
+
+
+def card(page: Page, title: str):  # type: ignore[no-untyped-def]
+    return page.locator("#messages .msg", has=page.locator(".block-header", has_text=title))
+
+
+async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Demo, page: Page) -> None:
+    # The sample mailbox arrives as cards, rendered from the bot's real Block Kit.
+    for sample in SAMPLES:
+        await expect(card(page, f"{sample.name} · {sample.marketplace}")).to_have_count(1, timeout=15_000)
+    invoice = card(page, "Max Müller · amazon.de")
+    await expect(invoice).to_contain_text("302-1234567-1234567")
+    await expect(invoice).to_contain_text("Rechnung schicken")
+    await expect(invoice).to_contain_text("left")  # the answer-by countdown
+    await expect(card(page, "Erika Mustermann · amazon.de")).to_contain_text("none (pre-sale question)")
+
+    # A visitor writes as a buyer: the relay mail lands in the mailbox and its card appears.
+    form = page.locator("#buyer-form")
+    await form.locator("input[name=name]").fill("Jana Schmidt")
+    await form.locator("input[name=order_id]").fill("302-1111111-2222222")
+    await form.locator("textarea[name=text]").fill("Hallo, wo bleibt mein Paket? <!channel> bitte schnell")
+    await page.locator("#buyer-send").click()
+    new_card = card(page, "Jana Schmidt · amazon.de")
+    await expect(new_card).to_have_count(1, timeout=15_000)
+    await expect(new_card).to_contain_text("wo bleibt mein Paket")
+    await expect(new_card).to_contain_text("<!channel>")  # shown as text: a buyer cannot ping the channel
+    await expect(new_card.locator(".mention.broadcast")).to_have_count(0)
+
+    # The same buyer writes again about the same order: it goes into the card's thread.
+    await form.locator("textarea[name=text]").fill("Nachtrag: die Sendungsnummer wäre nett.")
+    await page.locator("#buyer-send").click()
+    await expect(new_card.locator(".replies-link")).to_have_text("1 reply", timeout=15_000)
+    await new_card.locator(".replies-link").click()
+    thread = page.locator("#thread")
+    await expect(thread).to_contain_text("The buyer wrote again")
+    await expect(thread).to_contain_text("Sendungsnummer")
+
+    # The team talks in the thread (internal: it stays in Slack).
+    await page.locator("#user-switcher").select_option("U0LEAD")
+    await page.locator("#thread-input").fill("Ich schaue mir die Sendung an.")
+    await page.locator("#thread-composer button").click()
+    await expect(thread.locator(".msg", has_text="Ich schaue mir die Sendung an.")).to_contain_text(
+        "Lena Lead"
+    )
+
+    if os.environ.get("DEMO_SCREENSHOT"):
+        await page.locator("#thread-close").click()
+        await page.locator("#messages").evaluate("el => el.scrollTop = 0")
+        await page.screenshot(path=os.environ["DEMO_SCREENSHOT"])
+
+
+async def test_buyer_panel_refuses_bad_input_clearly(demo: Demo) -> None:
+    async with aiohttp.ClientSession() as session:
+        for body, message in (
+            ({"name": "", "text": "hi"}, "needs a name and a message"),
+            ({"name": "A", "text": "hi", "order_id": "12-34"}, "order id looks like"),
+        ):
+            async with session.post(demo.url + "demo/buyer", json=body) as response:
+                assert response.status == 400
+                assert message in (await response.json())["error"]
+        async with session.post(demo.url + "demo/buyer", data=b"not json") as response:
+            assert response.status == 400
+    assert len(list((demo.maildir / "new").iterdir())) + len(list((demo.maildir / "cur").iterdir())) == len(
+        SAMPLES
+    )
