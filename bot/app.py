@@ -9,19 +9,25 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.amazon import SpApi
+from bot.carriers.tracker import Tracker, providers_from
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
+from bot.enrich import Enricher
+from bot.http import new_client
 from bot.intake import Intake
 from bot.mail.source import DirectorySource, ImapSource, MailSource
 from bot.poster import Poster
 from bot.settings import Settings
 from bot.slack import SlackError, SlackGateway
 from bot.store import Store
+from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +50,13 @@ def build_deps(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)
     slack = SlackGateway(client, post_interval=settings.slack_post_interval)
-    poster = Poster(settings, store, slack, clock)
-    intake = Intake(settings, store, on_queued=poster.wake.set)
+    http = new_client()
+    amazon = SpApi(settings) if settings.sp_api_enabled else None
+    tracker = Tracker(settings, providers_from(settings, http))
+    enricher = Enricher(settings, store, clock, amazon=amazon, tracker=tracker)
+    poster = Poster(settings, store, slack, clock, enricher=enricher)
+    enricher.on_change = poster.order_changed
+    intake = Intake(settings, store, on_queued=poster.wake.set, on_order=enricher.start)
     if source is None:
         if settings.mail_source == "directory":
             if settings.mail_directory is None:
@@ -64,6 +75,10 @@ def build_deps(
         intake=intake,
         poster=poster,
         source=source,
+        http=http,
+        tracker=tracker,
+        enricher=enricher,
+        amazon=amazon,
     )
 
 
@@ -133,6 +148,17 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         await runner.setup()
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         log.info("listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        refresh_tracking,
+        "interval",
+        seconds=settings.tracking_sweep_seconds,
+        args=[deps],
+        id="refresh_tracking",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
     deps.ready.set()
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
@@ -150,5 +176,10 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
+        scheduler.shutdown(wait=False)
+        await deps.enricher.close()
+        if deps.amazon is not None:
+            await deps.amazon.aclose()
+        await deps.http.aclose()
         deps.ready.clear()
         log.info("inbox-bot stopped")

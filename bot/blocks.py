@@ -177,7 +177,7 @@ def _deadline_text(conv: Row, at: CardTime) -> str:
     return f"{icon} {slack_date(deadline, at.tz)} ({time_left(deadline, at.now)})"
 
 
-def buyer_card(conv: Row, latest: Row, at: CardTime) -> Message:
+def buyer_card(conv: Row, latest: Row, at: CardTime, *, extra: list[dict[str, Any]] | None = None) -> Message:
     """The parent card of a buyer conversation, showing its latest buyer message."""
     name = conv.get("buyer_name") or "Amazon buyer"
     site = conv.get("marketplace") or "Amazon"
@@ -207,6 +207,7 @@ def buyer_card(conv: Row, latest: Row, at: CardTime) -> Message:
             f"Buyer: {escape(conv.get('buyer_alias') or '')}",
         )
     )
+    blocks.extend(extra or [])
     fallback = f"New buyer message from {name} ({site})" + (f", order {order}" if order else "")
     if count > 1:
         fallback = f"Buyer {name} wrote again ({site})" + (f", order {order}" if order else "")
@@ -234,7 +235,9 @@ def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
     }
 
 
-def notice_card(conv: Row, message: Row, at: CardTime) -> Message:
+def notice_card(
+    conv: Row, message: Row, at: CardTime, *, extra: list[dict[str, Any]] | None = None
+) -> Message:
     """An Amazon notice (cancellation request, A-to-z claim, return, refund, undelivered message…)."""
     ntype = conv.get("notice_type") or "other_notice"
     title = NOTICE_TITLES.get(ntype, f"Notice from Amazon ({ntype})")
@@ -256,7 +259,8 @@ def notice_card(conv: Row, message: Row, at: CardTime) -> Message:
             attachments_line(message.get("attachments")),
         ),
     ]
-    return {"text": _fallback(f"{title}" + (f" — order {order}" if order else "")), "blocks": blocks}
+    blocks.extend(extra or [])
+    return {"text": _fallback(f"{title}" + (f" — order {order}" if order else "")), "blocks": _limit(blocks)}
 
 
 def other_card(conv: Row, message: Row, at: CardTime) -> Message:

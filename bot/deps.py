@@ -6,9 +6,13 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.amazon import SpApi
+from bot.carriers.tracker import Tracker
 from bot.clock import Clock
+from bot.enrich import Enricher
 from bot.intake import Intake
 from bot.mail.source import MailSource
 from bot.poster import Poster
@@ -29,6 +33,10 @@ class Deps:
     intake: Intake
     poster: Poster
     source: MailSource
+    http: httpx.AsyncClient
+    tracker: Tracker
+    enricher: Enricher
+    amazon: SpApi | None = None
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
     extras: dict[str, Any] = field(default_factory=dict)

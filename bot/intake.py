@@ -54,11 +54,17 @@ class Intake:
     """Stores each incoming mail exactly once and queues what Slack must show."""
 
     def __init__(
-        self, settings: Settings, store: Store, *, on_queued: Callable[[], None] | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        on_queued: Callable[[], None] | None = None,
+        on_order: Callable[[str, str | None], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.on_queued = on_queued
+        self.on_order = on_order  # starts fetching the order and its tracking as soon as a mail names it
         self.window = timedelta(hours=settings.response_hours)
 
     async def handle(self, mail: IncomingMail) -> IngestResult:
@@ -80,6 +86,14 @@ class Intake:
                 log.warning(
                     "mail %s could not be parsed (%s); posted as a raw card", result.message_id, parsed.error
                 )
+        if (
+            self.on_order
+            and not result.duplicate
+            and parsed.order_id
+            and not parsed.is_raw
+            and parsed.kind in (MailKind.BUYER_MESSAGE, MailKind.AMAZON_NOTICE)
+        ):
+            self.on_order(parsed.order_id, parsed.marketplace)
         if result.posted and self.on_queued:
             self.on_queued()
         return result

@@ -10,12 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 from bot import blocks as B
+from bot.amazon import Order
 from bot.blocks import CardTime, PostKind
 from bot.clock import Clock
+from bot.enrich import Enricher, tracking_from_row
 from bot.mail.parser import raw_preview
+from bot.order_blocks import OrderView, order_blocks
 from bot.settings import Settings
 from bot.slack import BLOCK_ERRORS, SlackError, SlackGateway
-from bot.store import Row, Store, parse_iso
+from bot.store import Row, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +29,57 @@ WAIT_FOR_PARENT = 2.0
 class Poster:
     """Turns outbox items into Slack posts and updates."""
 
-    def __init__(self, settings: Settings, store: Store, slack: SlackGateway, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        slack: SlackGateway,
+        clock: Clock,
+        *,
+        enricher: Enricher | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.slack = slack
         self.clock = clock
+        self.enricher = enricher
         self.wake = asyncio.Event()
+
+    def order_changed(self, order_id: str) -> None:
+        """Queue a card update for every conversation about this order (its order or tracking changed)."""
+        stamp = iso(self.clock.now())
+        for conv in self.store.conversations_for_order(order_id=order_id):
+            self.store.enqueue(
+                kind=PostKind.UPDATE.value,
+                dedupe_key=f"update:{conv['id']}:order:{stamp}",
+                due_by=conv.get("deadline"),
+                conversation_id=conv["id"],
+                message_row=self._first_message_row(conv),
+                channel=conv.get("slack_channel") or self.settings.slack_channel,
+            )
+        self.wake.set()
+
+    def _first_message_row(self, conv: Row) -> int | None:
+        rows = self.store.conversation_messages(conversation_id=conv["id"])
+        return int(rows[0]["id"]) if rows else None
+
+    def order_view(self, conv: Row) -> OrderView | None:
+        """The order part of a card, from the store (None for a conversation without an order id)."""
+        order_id = conv.get("order_id")
+        if not order_id:
+            return None
+        row = self.store.order_row(order_id=order_id) or {}
+        order = Order.from_json(json.loads(row["data"])) if row.get("data") else None
+        running = self.enricher.running(order_id) if self.enricher else False
+        return OrderView(
+            order_id=order_id,
+            order=order,
+            packages=[tracking_from_row(p) for p in self.store.packages(order_id=order_id)],
+            error=row.get("error"),
+            not_found=bool(row.get("not_found")),
+            pending=running and order is None,
+            configured=self.settings.sp_api_enabled,
+        )
 
     def card_time(self) -> CardTime:
         """The clock and timezone cards are drawn with."""
@@ -91,23 +139,26 @@ class Poster:
     def render(self, item: Row, conv: Row, message: Row) -> B.Message:
         """The Slack message an outbox item stands for, drawn from the current stored state."""
         at = self.card_time()
-        if item["kind"] == PostKind.CARD:
-            if conv["kind"] == "buyer":
-                return B.buyer_card(conv, message, at)
-            if conv["kind"] == "notice":
-                return B.notice_card(conv, message, at)
-            if conv["kind"] == "raw":
-                return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
-            return B.other_card(conv, message, at)
-        if item["kind"] == PostKind.UPDATE:
-            latest = self._latest_buyer_message(conv) or message
-            return B.buyer_card(conv, latest, at)
+        if item["kind"] in (PostKind.CARD, PostKind.UPDATE):
+            return self.card(conv, message, at)
         payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
         if "part" in payload:
             return B.continuation(message, int(payload["part"]))
         if message["direction"] == "out":
             return B.confirmation_note(message, at)
         return B.followup_message(message, at)
+
+    def card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
+        """A conversation's parent card as it should look now."""
+        view = self.order_view(conv)
+        extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
+        if conv["kind"] == "buyer":
+            return B.buyer_card(conv, self._latest_buyer_message(conv) or message, at, extra=extra)
+        if conv["kind"] == "notice":
+            return B.notice_card(conv, message, at, extra=extra)
+        if conv["kind"] == "raw":
+            return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
+        return B.other_card(conv, message, at)
 
     def _latest_buyer_message(self, conv: Row) -> Row | None:
         rows = [
@@ -128,6 +179,9 @@ class Poster:
                 )
                 return
         key = str(item["dedupe_key"])
+        if item["kind"] == PostKind.CARD and conv.get("order_id") and self.enricher:
+            await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
+            conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
         attempt = self.store.mark_in_flight(outbox_id=outbox_id)
         if attempt > 1:
             created = parse_iso(item["created_at"]) or self.clock.now()
@@ -173,7 +227,9 @@ class Poster:
                 error="waiting for the parent card",
             )
             return
-        message = self._latest_buyer_message(conv)
+        message = self._latest_buyer_message(conv) if conv["kind"] == "buyer" else None
+        if message is None and item.get("message_row"):
+            message = self.store.message(row_id=int(item["message_row"]))
         if message is None:
             self.store.complete_outbox(outbox_id=int(item["id"]))
             return

@@ -77,6 +77,32 @@ class Settings(BaseSettings):
     raw_retention_days: int = Field(30, ge=1, description="Days to keep raw mails and buyer text")
     log_level: str = Field("INFO", description="Log level")
 
+    # Amazon SP-API (orders and their packages)
+    sp_api_refresh_token: SecretStr | None = Field(
+        None, description="SP-API refresh token of your seller account (Atzr…); empty: no order data"
+    )
+    lwa_app_id: str = Field("", description="Login-with-Amazon client id of your SP-API app")
+    lwa_client_secret: SecretStr | None = Field(None, description="Login-with-Amazon client secret")
+    sp_api_marketplace_id: str = Field("A1PA6795UKMFR9", description="Your main marketplace id (amazon.de)")
+    sp_api_region: Literal["na", "eu", "fe"] = Field("eu", description="SP-API region of your account")
+    order_cache_minutes: float = Field(
+        15.0, ge=0, description="Minutes an order is reused before SP-API is asked again"
+    )
+    enrich_deadline: float = Field(
+        3.0, ge=0, description="Seconds a card waits for order and tracking before it is posted without"
+    )
+
+    # Carrier tracking
+    tracking_providers: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Which provider tracks which carrier, e.g. dhl=dhl,ups=ups,*=17track (default: by keys)",
+    )
+    tracking_sweep_seconds: float = Field(
+        60.0, gt=0, description="Seconds between sweeps for packages whose tracking check is due"
+    )
+    dhl_api_key: SecretStr | None = Field(None, description="DHL Shipment Tracking – Unified API key")
+    seventeentrack_api_key: SecretStr | None = Field(None, description="17TRACK API key (17token)")
+
     # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
     sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
     lwa_api_url: str = Field(
@@ -109,6 +135,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [d.strip().lower() for d in value.split(",") if d.strip()]
         return value
+
+    @field_validator("tracking_providers", mode="before")
+    @classmethod
+    def _split_providers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("write carrier=provider pairs separated by commas, e.g. dhl=dhl,*=17track")
+            return {c.strip().lower(): v.strip().lower() for c, v in pairs}
+        return value
+
+    @property
+    def sp_api_enabled(self) -> bool:
+        """Whether SP-API credentials are configured."""
+        return bool(self.sp_api_refresh_token and self.lwa_app_id and self.lwa_client_secret)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -204,6 +245,8 @@ def env_example() -> str:
         default = info.get_default(call_default_factory=True)
         if isinstance(default, list):
             value = ",".join(default)
+        elif isinstance(default, dict):
+            value = ",".join(f"{k}={v}" for k, v in default.items())
         elif default is None:
             value = ""
         else:

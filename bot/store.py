@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.clock import Clock
+from bot.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
@@ -32,123 +33,6 @@ def iso(when: datetime) -> str:
 def parse_iso(text: str | None) -> datetime | None:
     """The inverse of iso()."""
     return datetime.fromisoformat(text) if text else None
-
-
-# ---- schema ----------------------------------------------------------------------------------------
-
-
-def _m1_initial(db: sqlite_utils.Database) -> None:
-    db.table("conversations").create(
-        {
-            "id": int,
-            "key": str,
-            "kind": str,
-            "state": str,
-            "buyer_alias": str,
-            "buyer_name": str,
-            "marketplace": str,
-            "order_id": str,
-            "language": str,
-            "topic": str,
-            "notice_type": str,
-            "opened_at": str,
-            "deadline": str,
-            "last_message_at": str,
-            "message_count": int,
-            "slack_channel": str,
-            "slack_ts": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"key", "kind", "state", "created_at", "updated_at"},
-        defaults={"message_count": 0},
-    )
-    db.table("conversations").create_index(["key"], unique=True)
-    db.table("conversations").create_index(["state", "deadline"])
-    db.table("conversations").create_index(["order_id"])
-    db.table("messages").create(
-        {
-            "id": int,
-            "message_id": str,
-            "conversation_id": int,
-            "direction": str,
-            "kind": str,
-            "notice_type": str,
-            "received_at": str,
-            "sender": str,
-            "subject": str,
-            "topic": str,
-            "text": str,
-            "language": str,
-            "attachments": str,
-            "no_response_link": str,
-            "in_reply_to": str,
-            "refs": str,
-            "parse_error": str,
-            "raw": bytes,
-            "raw_sha256": str,
-            "source_ref": str,
-            "purge_after": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"message_id", "direction", "kind", "received_at", "created_at"},
-        foreign_keys=[("conversation_id", "conversations", "id")],
-    )
-    db.table("messages").create_index(["message_id"], unique=True)
-    db.table("messages").create_index(["conversation_id"])
-    db.table("messages").create_index(["source_ref"])
-    db.table("slack_posts").create(
-        {
-            "id": int,
-            "conversation_id": int,
-            "message_row": int,
-            "outbox_id": int,
-            "role": str,
-            "channel": str,
-            "ts": str,
-            "thread_ts": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"channel", "ts", "role", "created_at"},
-    )
-    db.table("slack_posts").create_index(["channel", "ts"], unique=True)
-    db.table("outbox").create(
-        {
-            "id": int,
-            "kind": str,
-            "dedupe_key": str,
-            "conversation_id": int,
-            "message_row": int,
-            "channel": str,
-            "payload": str,
-            "due_by": str,
-            "state": str,
-            "attempts": int,
-            "next_attempt_at": str,
-            "last_error": str,
-            "created_at": str,
-            "done_at": str,
-        },
-        pk="id",
-        not_null={"kind", "dedupe_key", "state", "created_at"},
-        defaults={"attempts": 0, "state": "pending"},
-    )
-    db.table("outbox").create_index(["dedupe_key"], unique=True)
-    db.table("outbox").create_index(["state", "due_by"])
-    db.table("audit").create(
-        {"id": int, "at": str, "actor": str, "action": str, "conversation_id": int, "detail": str},
-        pk="id",
-        not_null={"at", "actor", "action"},
-    )
-    db.table("mailbox_state").create(
-        {"source": str, "uidvalidity": int, "last_uid": int, "updated_at": str}, pk="source"
-    )
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
 
 
 # ---- store -----------------------------------------------------------------------------------------
@@ -419,6 +303,90 @@ class Store:
             "attempts = max(0, attempts - ?) WHERE id = ?",
             [state, iso(until), (error or "")[:2000] or None, 1 if not_sent else 0, outbox_id],
         )
+
+    # ---- orders and packages ----
+
+    def order_row(self, *, order_id: str) -> Row | None:
+        """The cached order (its JSON in `data`) and the state of its last lookup."""
+        rows = list(self.db.table("orders").rows_where("order_id = ?", [order_id]))
+        return rows[0] if rows else None
+
+    def save_order(self, *, order_id: str, data: dict[str, Any]) -> None:
+        """Cache a fetched order, clearing any earlier error."""
+        self.db.table("orders").upsert(
+            {
+                "order_id": order_id,
+                "data": json.dumps(data, ensure_ascii=False),
+                "fetched_at": self.now(),
+                "error": None,
+                "error_at": None,
+                "not_found": 0,
+                "next_attempt_at": None,
+            },
+            pk="order_id",
+        )
+
+    def order_failed(
+        self, *, order_id: str, error: str, not_found: bool, next_attempt_at: datetime | None
+    ) -> None:
+        """Remember why an order could not be fetched and when to try again (never, if not found)."""
+        self.db.table("orders").upsert(
+            {
+                "order_id": order_id,
+                "error": error[:500],
+                "error_at": self.now(),
+                "not_found": int(not_found),
+                "next_attempt_at": iso(next_attempt_at) if next_attempt_at else None,
+            },
+            pk="order_id",
+        )
+
+    def orders_to_retry(self) -> list[str]:
+        """Orders of open conversations whose last lookup failed and whose retry time has come."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT o.order_id FROM orders o JOIN conversations c ON c.order_id = o.order_id "
+            "WHERE c.state = 'open' AND o.error IS NOT NULL AND o.not_found = 0 "
+            "AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?",
+            [self.now()],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def packages(self, *, order_id: str) -> list[Row]:
+        """An order's packages with their last known tracking."""
+        return list(self.db.table("packages").rows_where("order_id = ?", [order_id], order_by="id"))
+
+    def package(self, *, package_id: int) -> Row | None:
+        """One package row."""
+        rows = list(self.db.table("packages").rows_where("id = ?", [package_id]))
+        return rows[0] if rows else None
+
+    def upsert_package(self, *, order_id: str, tracking_number: str, **fields: Any) -> int:
+        """Create or update a package of an order; returns its id."""
+        row = self.db.conn.execute(
+            "SELECT id FROM packages WHERE order_id = ? AND tracking_number = ?", [order_id, tracking_number]
+        ).fetchone()
+        if row:
+            self.db.table("packages").update(row[0], fields)
+            return int(row[0])
+        table = self.db.table("packages").insert(
+            {"order_id": order_id, "tracking_number": tracking_number, **fields}
+        )
+        return int(table.last_pk or 0)
+
+    def due_packages(self, *, limit: int = 100) -> list[Row]:
+        """Packages whose next tracking lookup is due, most overdue first."""
+        return list(
+            self.db.table("packages").rows_where(
+                "next_check_at IS NOT NULL AND next_check_at <= ?",
+                [self.now()],
+                order_by="next_check_at",
+                limit=limit,
+            )
+        )
+
+    def conversations_for_order(self, *, order_id: str) -> list[Row]:
+        """Conversations (and notices) about an order, with a card in Slack or about to get one."""
+        return list(self.db.table("conversations").rows_where("order_id = ?", [order_id], order_by="id"))
 
     # ---- audit and mailbox ----
 

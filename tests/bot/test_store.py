@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.schema import MIGRATIONS
 from bot.store import Store, iso
 
 
@@ -15,13 +16,13 @@ def test_open_creates_owner_only_wal_database_at_current_schema(tmp_path: Path) 
     store = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())
     assert stat.S_IMODE(os.stat(tmp_path / "x" / "bot.db").st_mode) == 0o600
     assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version == 1
+    assert store.schema_version == len(MIGRATIONS) == 2
     assert {"conversations", "messages", "slack_posts", "outbox", "audit", "mailbox_state"} <= set(
         store.db.table_names()
     )
     store.close()
     again = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())  # re-opening migrates nothing twice
-    assert again.schema_version == 1
+    assert again.schema_version == 2
     assert again.integrity_ok()
 
 
@@ -69,3 +70,24 @@ def test_mailbox_state_round_trip(tmp_path: Path) -> None:
     assert store.mailbox_state(source="imap:x") == (None, 0)
     store.set_mailbox_state(source="imap:x", uidvalidity=7, last_uid=42)
     assert store.mailbox_state(source="imap:x") == (7, 42)
+
+
+def test_an_older_database_is_migrated_at_start_and_keeps_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    import sqlite_utils
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    MIGRATIONS[0](db)
+    conn.execute("PRAGMA user_version=1")
+    conn.execute(
+        "INSERT INTO conversations (key, kind, state, created_at, updated_at) VALUES ('k', 'buyer', 'open', 'x', 'x')"
+    )
+    conn.close()
+    store = Store.open(path, clock=FakeClock())
+    assert store.schema_version == 2
+    assert [c["key"] for c in store.conversations()] == ["k"]
+    store.upsert_package(order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown")
+    assert store.packages(order_id="302-1234567-1234567")[0]["status"] == "unknown"

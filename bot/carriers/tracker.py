@@ -1,0 +1,80 @@
+"""One door for tracking: picks the carrier and the provider, always returns a Tracking with a public link."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import httpx
+
+from bot.carriers.detect import detect_carrier, normalise_number, tracking_link
+from bot.carriers.model import Status, Tracking
+from bot.carriers.providers import DhlProvider, Provider, SeventeenTrackProvider
+from bot.errors import NotFoundError, UpstreamError
+from bot.http import with_retries
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def providers_from(settings: Settings, client: httpx.AsyncClient) -> dict[str, Provider]:
+    """The providers that have keys in the settings, by name."""
+    out: dict[str, Provider] = {}
+    if settings.dhl_api_key:
+        out["dhl"] = DhlProvider(
+            client, base_url=settings.dhl_api_url, api_key=settings.dhl_api_key.get_secret_value()
+        )
+    if settings.seventeentrack_api_key:
+        out["17track"] = SeventeenTrackProvider(
+            client,
+            base_url=settings.seventeentrack_api_url,
+            api_key=settings.seventeentrack_api_key.get_secret_value(),
+        )
+    return out
+
+
+class Tracker:
+    """Tracks packages through the configured providers; without keys it still gives carrier and link."""
+
+    def __init__(self, settings: Settings, providers: dict[str, Provider], *, attempts: int = 3) -> None:
+        self.providers = providers
+        self.routes = dict(settings.tracking_providers)
+        self.attempts = attempts
+        unknown = {p for p in self.routes.values() if p not in providers}
+        if unknown:
+            log.warning(
+                "tracking providers %s are named but have no API key: those carriers get links only", unknown
+            )
+
+    def provider_for(self, carrier: str | None) -> Provider | None:
+        """The provider for a carrier: the configured route, else the carrier's own, else the aggregator."""
+        name = self.routes.get(carrier or "") or self.routes.get("*")
+        if name is None:
+            name = carrier if carrier in self.providers else "17track"
+        return self.providers.get(name)
+
+    async def track(
+        self,
+        number: str,
+        *,
+        carrier: str | None = None,
+        carrier_name: str | None = None,
+        country: str | None = None,
+    ) -> Tracking:
+        """Live tracking for one package; failures come back as `error` with carrier, number and link kept."""
+        number = normalise_number(number)
+        carrier = carrier or detect_carrier(number, name=carrier_name, country=country) or "unknown"
+        link = tracking_link(carrier, number)
+        provider = self.provider_for(carrier)
+        if provider is None:
+            return Tracking(carrier=carrier, tracking_number=number, link=link)
+        try:
+            result = await with_retries(lambda: provider.track(number, carrier), attempts=self.attempts)
+        except NotFoundError as e:
+            return Tracking(
+                carrier, number, Status.UNKNOWN, link=link, provider=provider.name, error=f"not found: {e}"
+            )
+        except UpstreamError as e:
+            log.warning("tracking %s %s failed: %s", carrier, number, e)
+            return Tracking(carrier, number, Status.UNKNOWN, link=link, provider=provider.name, error=str(e))
+        return dataclasses.replace(result, carrier=carrier, tracking_number=number, link=link)

@@ -1,0 +1,106 @@
+"""The one way the bot calls an HTTP API: timeouts, typed errors, Retry-After, bounded retries, a log line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from bot.errors import ConfigurationError, NotFoundError, UpstreamError, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def new_client(*, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+    """The shared outbound client (connection pooling, timeouts, no redirects to other hosts)."""
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"user-agent": "inbox-bot"})
+
+
+def error_for(service: str, response: httpx.Response, detail: str | None = None) -> UpstreamError:
+    """The typed error for a failed HTTP answer."""
+    status = response.status_code
+    text = detail or response.reason_phrase or "error"
+    if status == 404:
+        return NotFoundError(service, text, status=status)
+    if status in (401, 403):
+        return ConfigurationError(
+            service, f"{text} ({status}): check the API key or credentials", status=status
+        )
+    if status == 429:
+        return UpstreamError(
+            service,
+            "rate limited",
+            status=status,
+            retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        )
+    return UpstreamError(
+        service, f"{text} ({status})", status=status, retryable=status >= 500 or status == 408
+    )
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    service: str,
+    detail: Callable[[Any], str | None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Send one request and return its JSON; raise UpstreamError (or a subclass) for anything else."""
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, url, **kwargs)
+    except httpx.TimeoutException as e:
+        raise UpstreamError(service, f"no answer in time ({type(e).__name__})") from e
+    except httpx.HTTPError as e:
+        raise UpstreamError(service, f"cannot connect: {e}") from e
+    elapsed = (time.perf_counter() - started) * 1000
+    log.info("%s %s %s → %d in %.0f ms", service, method, url.split("?")[0], response.status_code, elapsed)
+    try:
+        data = response.json() if response.content else None
+    except ValueError:
+        data = None
+    if response.status_code >= 400:
+        raise error_for(service, response, detail(data) if detail and data is not None else None)
+    if data is None:
+        raise UpstreamError(service, f"answered {response.status_code} without JSON")
+    return data
+
+
+def _wait(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, UpstreamError) and error.retry_after is not None:
+        return min(error.retry_after, 60.0)
+    return float(min(2 ** (state.attempt_number - 1), 30))
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, UpstreamError) and error.retryable
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = 3,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run `call`, retrying retryable UpstreamErrors (honouring Retry-After), then re-raise the last one."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=_wait,
+        retry=retry_if_exception(_retryable),
+        reraise=True,
+        sleep=sleep,
+    ):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable")  # pragma: no cover

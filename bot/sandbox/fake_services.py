@@ -1,0 +1,396 @@
+"""Local stand-ins for Amazon (Login with Amazon, SP-API Orders 2026-01-01) and carriers (DHL Unified, 17TRACK).
+
+They answer in the services' wire formats (shapes of the official examples), so the production clients run
+unchanged against them. Parcels follow a timeline: what a carrier reports depends on the stand-in's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+Json = dict[str, Any]
+
+# 17TRACK's main status for each of DHL's status codes, and the reverse for building answers.
+DHL_TO_17 = {
+    "pre-transit": "InfoReceived",
+    "transit": "InTransit",
+    "out-for-delivery": "OutForDelivery",
+    "delivered": "Delivered",
+    "failure": "Exception",
+    "unknown": "NotFound",
+}
+
+
+@dataclass
+class ParcelEvent:
+    """One scan, `hours` after the parcel's start time."""
+
+    hours: float
+    code: str  # pre-transit, transit, out-for-delivery, delivered, failure
+    text: str
+    place: str = ""
+
+
+@dataclass
+class Parcel:
+    """A package at a fake carrier: its scans over time and the expected delivery."""
+
+    number: str
+    carrier: str
+    start: datetime
+    events: list[ParcelEvent]
+    eta_hours: float | None = None
+
+    def visible(self, now: datetime) -> list[ParcelEvent]:
+        """The scans that have happened by `now`, newest first."""
+        return sorted(
+            (e for e in self.events if self.start + timedelta(hours=e.hours) <= now),
+            key=lambda e: e.hours,
+            reverse=True,
+        )
+
+    def at(self, e: ParcelEvent) -> str:
+        """The scan's time as ISO 8601."""
+        return (self.start + timedelta(hours=e.hours)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class StoredOrder:
+    """An order the fake SP-API knows, with the packages it reports for it."""
+
+    order_id: str
+    marketplace_id: str
+    created: datetime
+    items: list[tuple[str, str, int, str]]  # title, asin, quantity, unit price
+    currency: str
+    fulfilled_by: str = "MERCHANT"
+    status: str = "SHIPPED"
+    packages: list[tuple[str, str, str]] = field(default_factory=list)  # carrier text, number, service
+
+
+@dataclass
+class FakeServices:
+    """Amazon and carriers on loopback; `clock` decides which parcel scans have happened."""
+
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    client_id: str = "amzn1.application-oa2-client.demo"
+    client_secret: str = "demo-lwa-secret"
+    refresh_token: str = "Atzr|demo-refresh-token"
+    dhl_key: str = "demo-dhl-key"
+    seventeen_key: str = "demo-17track-key"
+    orders: dict[str, StoredOrder] = field(default_factory=dict)
+    parcels: dict[str, Parcel] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    faults: dict[str, list[tuple[int, Json, dict[str, str]]]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._tokens: set[str] = set()
+        self._registered: set[str] = set()
+        self._runner: web.AppRunner | None = None
+        self._ids = itertools.count(1)
+
+    # ---- serving ----
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount the services under /lwa, /sp-api, /dhl and /17track."""
+        app.router.add_post("/lwa/auth/o2/token", self._token)
+        app.router.add_get("/sp-api/orders/2026-01-01/orders/{order_id}", self._get_order)
+        app.router.add_get("/dhl/track/shipments", self._dhl)
+        app.router.add_post("/17track/gettrackinfo", self._seventeen_info)
+        app.router.add_post("/17track/register", self._seventeen_register)
+
+    def urls(self, base: str) -> dict[str, str]:
+        """The settings that point the bot at these services mounted at `base` (e.g. http://127.0.0.1:8080)."""
+        return {
+            "lwa_api_url": f"{base}/lwa/auth/o2/token",
+            "sp_api_url": f"{base}/sp-api",
+            "dhl_api_url": f"{base}/dhl",
+            "seventeentrack_api_url": f"{base}/17track",
+            "sp_api_refresh_token": self.refresh_token,
+            "lwa_app_id": self.client_id,
+            "lwa_client_secret": self.client_secret,
+            "dhl_api_key": self.dhl_key,
+            "seventeentrack_api_key": self.seventeen_key,
+        }
+
+    async def start(self) -> FakeServices:
+        """Serve on loopback on a free port (tests); the demo mounts the routes on its page server instead."""
+        app = web.Application()
+        self.add_routes(app)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server: Any = site._server
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """Where start() serves."""
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ---- test controls ----
+
+    def fail(
+        self, service: str, status: int, body: Json | None = None, *, times: int = 1, **headers: str
+    ) -> None:
+        """Answer the next `times` calls of a service (sp-api, lwa, dhl, 17track) with this status."""
+        self.faults.setdefault(service, []).extend([(status, body or {}, headers)] * times)
+
+    def count(self, service: str) -> int:
+        """How many calls a service received."""
+        return sum(1 for s, _ in self.calls if s == service)
+
+    async def _gate(self, service: str, what: str) -> web.Response | None:
+        self.calls.append((service, what))
+        delay = self.delays.get(service)
+        if delay:
+            await asyncio.sleep(delay)
+        queue = self.faults.get(service)
+        if queue:
+            status, body, headers = queue.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return None
+
+    # ---- Login with Amazon ----
+
+    async def _token(self, request: web.Request) -> web.Response:
+        fault = await self._gate("lwa", "token")
+        if fault:
+            return fault
+        form = await request.post()
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Client authentication failed"}, status=401
+            )
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "The request has an invalid grant parameter"},
+                status=400,
+            )
+        token = "Atza|" + secrets.token_urlsafe(24)
+        self._tokens.add(token)
+        return web.json_response(
+            {
+                "access_token": token,
+                "refresh_token": self.refresh_token,
+                "token_type": "bearer",
+                "expires_in": 3600,
+            }
+        )
+
+    # ---- SP-API Orders 2026-01-01 ----
+
+    def _errors(self, status: int, code: str, message: str) -> web.Response:
+        return web.json_response(
+            {"errors": [{"code": code, "message": message}]},
+            status=status,
+            headers={"x-amzn-RequestId": f"req-{next(self._ids)}", "x-amzn-RateLimit-Limit": "0.5"},
+        )
+
+    async def _get_order(self, request: web.Request) -> web.Response:
+        order_id = request.match_info["order_id"]
+        fault = await self._gate("sp-api", order_id)
+        if fault:
+            return fault
+        if request.headers.get("x-amz-access-token") not in self._tokens:
+            return self._errors(403, "Unauthorized", "Access to requested resource is denied.")
+        order = self.orders.get(order_id)
+        if order is None:
+            return self._errors(404, "NotFound", f"Order {order_id} not found")
+        included = set(request.query.get("includedData", "").split(","))
+        return web.json_response(
+            {"order": self.order_json(order, included)},
+            headers={"x-amzn-RequestId": f"req-{next(self._ids)}", "x-amzn-RateLimit-Limit": "0.5"},
+        )
+
+    def order_json(self, order: StoredOrder, included: set[str]) -> Json:
+        """An order in the shape of `getOrder` 2026-01-01."""
+        total = sum(float(price) * qty for _, _, qty, price in order.items)
+        body: Json = {
+            "orderId": order.order_id,
+            "createdTime": order.created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "lastUpdatedTime": self.clock().astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "programs": [],
+            "salesChannel": {"channelName": "AMAZON", "marketplaceId": order.marketplace_id},
+            "orderItems": [
+                {
+                    "orderItemId": f"{order.order_id[-7:]}{n:04d}",
+                    "quantityOrdered": qty,
+                    "product": {
+                        "asin": asin,
+                        "title": title,
+                        "sellerSku": f"SKU-{asin[-5:]}",
+                        "condition": {"conditionType": "NEW"},
+                        "price": {"unitPrice": {"amount": price, "currencyCode": order.currency}},
+                    },
+                }
+                for n, (title, asin, qty, price) in enumerate(order.items, start=1)
+            ],
+        }
+        if "FULFILLMENT" in included:
+            latest = order.created + timedelta(days=5)
+            body["fulfillment"] = {
+                "fulfillmentStatus": order.status,
+                "fulfilledBy": order.fulfilled_by,
+                "fulfillmentServiceLevel": "STANDARD",
+                "deliverByWindow": {
+                    "earliestDateTime": (order.created + timedelta(days=2)).isoformat(),
+                    "latestDateTime": latest.isoformat(),
+                },
+            }
+        if "PROCEEDS" in included:
+            body["proceeds"] = {"grandTotal": {"amount": f"{total:.2f}", "currencyCode": order.currency}}
+        if "PACKAGES" in included and order.fulfilled_by == "MERCHANT":
+            packages = []
+            for n, (carrier, number, service) in enumerate(order.packages, start=1):
+                parcel = self.parcels.get(number)
+                seen = parcel.visible(self.clock()) if parcel else []
+                delivered = bool(seen) and seen[0].code == "delivered"
+                packages.append(
+                    {
+                        "packageReferenceId": f"PKG-{n}",
+                        "packageStatus": {
+                            "status": "DELIVERED" if delivered else "IN_TRANSIT",
+                            "detailedStatus": "DELIVERED" if delivered else "PICKED_UP",
+                        },
+                        "carrier": carrier,
+                        "shippingService": service,
+                        "trackingNumber": number,
+                        "shipTime": body["createdTime"],
+                    }
+                )
+            body["packages"] = packages
+        return body
+
+    # ---- DHL Shipment Tracking – Unified ----
+
+    def _dhl_status(self, parcel: Parcel, event: ParcelEvent) -> Json:
+        code = "transit" if event.code == "out-for-delivery" else event.code
+        city, _, country = event.place.partition(", ")
+        return {
+            "timestamp": parcel.at(event),
+            "location": {"address": {"addressLocality": city, "countryCode": country or "DE"}},
+            "statusCode": code,
+            "status": event.text,
+            "description": event.text,
+        }
+
+    async def _dhl(self, request: web.Request) -> web.Response:
+        number = request.query.get("trackingNumber", "")
+        fault = await self._gate("dhl", number)
+        if fault:
+            return fault
+        if request.headers.get("DHL-API-Key") != self.dhl_key:
+            return web.json_response(
+                {"status": 401, "title": "Unauthorized", "detail": "Invalid API key"}, status=401
+            )
+        parcel = self.parcels.get(number)
+        seen = parcel.visible(self.clock()) if parcel and parcel.carrier == "dhl" else []
+        if parcel is None or not seen:
+            return web.json_response(
+                {
+                    "title": "No result found",
+                    "status": 404,
+                    "detail": "No shipment with given tracking number found.",
+                },
+                status=404,
+                content_type="application/problem+json",
+            )
+        shipment: Json = {
+            "id": number,
+            "service": request.query.get("service", "parcel-de"),
+            "status": self._dhl_status(parcel, seen[0]),
+            "events": [self._dhl_status(parcel, e) for e in seen],
+        }
+        if parcel.eta_hours is not None:
+            eta = parcel.start + timedelta(hours=parcel.eta_hours)
+            shipment["estimatedTimeOfDelivery"] = eta.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return web.json_response({"shipments": [shipment]})
+
+    # ---- 17TRACK v2.2 ----
+
+    async def _seventeen_body(
+        self, request: web.Request, what: str
+    ) -> tuple[list[Json], web.Response | None]:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        numbers = [str(b.get("number")) for b in body or [] if isinstance(b, dict)]
+        fault = await self._gate("17track", f"{what}:{','.join(numbers)}")
+        if fault:
+            return [], fault
+        if request.headers.get("17token") != self.seventeen_key:
+            return [], web.json_response(
+                {"code": -18010002, "data": {"errors": [{"message": "Invalid token"}]}}
+            )
+        return [b for b in body or [] if isinstance(b, dict)], None
+
+    async def _seventeen_register(self, request: web.Request) -> web.Response:
+        items, fault = await self._seventeen_body(request, "register")
+        if fault:
+            return fault
+        accepted = []
+        for item in items:
+            self._registered.add(str(item["number"]))
+            accepted.append({"origin": 1, "number": item["number"], "carrier": 0})
+        return web.json_response({"code": 0, "data": {"accepted": accepted, "rejected": []}})
+
+    async def _seventeen_info(self, request: web.Request) -> web.Response:
+        items, fault = await self._seventeen_body(request, "gettrackinfo")
+        if fault:
+            return fault
+        accepted, rejected = [], []
+        for item in items:
+            number = str(item["number"])
+            parcel = self.parcels.get(number)
+            if number not in self._registered:
+                rejected.append(
+                    {
+                        "number": number,
+                        "error": {"code": -18019902, "message": "The tracking number is not registered."},
+                    }
+                )
+                continue
+            seen = parcel.visible(self.clock()) if parcel else []
+            latest = seen[0] if seen else None
+            info: Json = {
+                "latest_status": {"status": DHL_TO_17.get(latest.code, "NotFound") if latest else "NotFound"},
+                "latest_event": (
+                    {
+                        "time_iso": parcel.at(latest),
+                        "time_utc": parcel.at(latest),
+                        "description": latest.text,
+                        "location": latest.place,
+                        "stage": DHL_TO_17.get(latest.code),
+                    }
+                    if parcel and latest
+                    else None
+                ),
+                "time_metrics": {},
+            }
+            if parcel and parcel.eta_hours is not None:
+                eta = (parcel.start + timedelta(hours=parcel.eta_hours)).astimezone(UTC).isoformat()
+                info["time_metrics"] = {
+                    "estimated_delivery_date": {"source": "Official", "from": eta, "to": eta}
+                }
+            accepted.append({"number": number, "carrier": 0, "tag": None, "track_info": info})
+        return web.json_response({"code": 0, "data": {"accepted": accepted, "rejected": rejected}})

@@ -1,0 +1,161 @@
+"""The database schema, as numbered migrations applied in order at start (PRAGMA user_version)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.table("conversations").create(
+        {
+            "id": int,
+            "key": str,
+            "kind": str,
+            "state": str,
+            "buyer_alias": str,
+            "buyer_name": str,
+            "marketplace": str,
+            "order_id": str,
+            "language": str,
+            "topic": str,
+            "notice_type": str,
+            "opened_at": str,
+            "deadline": str,
+            "last_message_at": str,
+            "message_count": int,
+            "slack_channel": str,
+            "slack_ts": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "state", "created_at", "updated_at"},
+        defaults={"message_count": 0},
+    )
+    db.table("conversations").create_index(["key"], unique=True)
+    db.table("conversations").create_index(["state", "deadline"])
+    db.table("conversations").create_index(["order_id"])
+    db.table("messages").create(
+        {
+            "id": int,
+            "message_id": str,
+            "conversation_id": int,
+            "direction": str,
+            "kind": str,
+            "notice_type": str,
+            "received_at": str,
+            "sender": str,
+            "subject": str,
+            "topic": str,
+            "text": str,
+            "language": str,
+            "attachments": str,
+            "no_response_link": str,
+            "in_reply_to": str,
+            "refs": str,
+            "parse_error": str,
+            "raw": bytes,
+            "raw_sha256": str,
+            "source_ref": str,
+            "purge_after": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"message_id", "direction", "kind", "received_at", "created_at"},
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db.table("messages").create_index(["message_id"], unique=True)
+    db.table("messages").create_index(["conversation_id"])
+    db.table("messages").create_index(["source_ref"])
+    db.table("slack_posts").create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "message_row": int,
+            "outbox_id": int,
+            "role": str,
+            "channel": str,
+            "ts": str,
+            "thread_ts": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"channel", "ts", "role", "created_at"},
+    )
+    db.table("slack_posts").create_index(["channel", "ts"], unique=True)
+    db.table("outbox").create(
+        {
+            "id": int,
+            "kind": str,
+            "dedupe_key": str,
+            "conversation_id": int,
+            "message_row": int,
+            "channel": str,
+            "payload": str,
+            "due_by": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "done_at": str,
+        },
+        pk="id",
+        not_null={"kind", "dedupe_key", "state", "created_at"},
+        defaults={"attempts": 0, "state": "pending"},
+    )
+    db.table("outbox").create_index(["dedupe_key"], unique=True)
+    db.table("outbox").create_index(["state", "due_by"])
+    db.table("audit").create(
+        {"id": int, "at": str, "actor": str, "action": str, "conversation_id": int, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db.table("mailbox_state").create(
+        {"source": str, "uidvalidity": int, "last_uid": int, "updated_at": str}, pk="source"
+    )
+
+
+def _m2_orders_and_packages(db: sqlite_utils.Database) -> None:
+    db.table("orders").create(
+        {
+            "order_id": str,
+            "data": str,
+            "fetched_at": str,
+            "error": str,
+            "error_at": str,
+            "not_found": int,
+            "next_attempt_at": str,
+        },
+        pk="order_id",
+    )
+    db.table("packages").create(
+        {
+            "id": int,
+            "order_id": str,
+            "tracking_number": str,
+            "carrier": str,
+            "amazon_carrier": str,
+            "service": str,
+            "status": str,
+            "last_event": str,
+            "estimated_delivery": str,
+            "link": str,
+            "provider": str,
+            "error": str,
+            "failures": int,
+            "checked_at": str,
+            "changed_at": str,
+            "next_check_at": str,
+        },
+        pk="id",
+        not_null={"order_id", "tracking_number"},
+        defaults={"failures": 0},
+    )
+    db.table("packages").create_index(["order_id", "tracking_number"], unique=True)
+    db.table("packages").create_index(["next_check_at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_orders_and_packages]
