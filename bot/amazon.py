@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +15,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 from sp_api.asyncio.api import Orders
 from sp_api.asyncio.auth import AccessTokenClient
+from sp_api.asyncio.auth.access_token_client import cache as access_token_cache
 from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
@@ -195,7 +198,13 @@ def _detail(response: httpx.Response) -> str | None:
 class SpApi:
     """getOrder through python-amazon-sp-api's asyncio client, with Amazon's rate and typed errors."""
 
-    def __init__(self, settings: Settings, *, attempts: int = 4) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        attempts: int = 4,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if not settings.sp_api_enabled:
             raise ConfigurationError(
                 "SP-API",
@@ -203,6 +212,7 @@ class SpApi:
             )
         self.settings = settings
         self.attempts = attempts
+        self.sleep = sleep
         self.limiter = AsyncLimiter(GET_ORDER_BURST, GET_ORDER_BURST / GET_ORDER_RATE)
         self.calls = 0  # getOrder requests sent (for economy checks)
         self._http = httpx.AsyncClient(
@@ -249,16 +259,32 @@ class SpApi:
         self._orders = client
         return client
 
+    def _forget_token(self) -> None:
+        """Drop the library's cached access token for our refresh token."""
+        access_token_cache.pop(self._client()._auth._get_cache_key(), None)
+
     async def get_order(self, order_id: str) -> Order:
         """The order with its items and packages; NotFoundError if Amazon does not know it."""
         if os.environ.get("SP_API_DEFAULT_MARKETPLACE"):
             log.debug("SP_API_DEFAULT_MARKETPLACE is ignored; INBOX_BOT_SP_API_MARKETPLACE_ID applies")
 
+        token_renewed = False
+
         async def once() -> Order:
+            nonlocal token_renewed
             async with self.limiter:
                 self.calls += 1
                 try:
                     response = await self._client().get_order(order_id, includedData=INCLUDED_DATA)
+                except ConfigurationError as e:
+                    if e.service != "SP-API" or e.status != 403 or token_renewed:
+                        raise
+                    # A cached access token Amazon no longer takes (revoked, rotated): fetch a new one, once.
+                    token_renewed = True
+                    self._forget_token()
+                    raise UpstreamError(
+                        "SP-API", "access token refused; fetching a new one", status=403, retry_after=0
+                    ) from e
                 except UpstreamError:
                     raise
                 except httpx.TimeoutException as e:
@@ -269,7 +295,7 @@ class SpApi:
             return parse_order(payload)
 
         try:
-            order = await with_retries(once, attempts=self.attempts)
+            order = await with_retries(once, attempts=self.attempts, sleep=self.sleep)
         except NotFoundError as e:
             raise NotFoundError("SP-API", f"Amazon knows no order {order_id} in this seller account") from e
         log.info("order %s: %s, %d package(s)", order_id, order.status, len(order.packages))

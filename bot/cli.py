@@ -111,6 +111,113 @@ def parse(
 
 
 @app.command()
+def order(
+    order_id: Annotated[str, typer.Argument(help="Amazon order id, e.g. 302-1234567-1234567")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show an order with its packages and each package's live tracking (SP-API and carriers)."""
+    from bot.mail.patterns import ORDER_ID
+
+    settings = _settings(config)
+    _logging("WARNING")
+    m = ORDER_ID.search(order_id)
+    if not m:
+        typer.echo(f"✗ {order_id!r} is not an Amazon order id (like 302-1234567-1234567)", err=True)
+        raise typer.Exit(2)
+    if not settings.sp_api_enabled:
+        typer.echo(
+            "✗ SP-API is not configured: set INBOX_BOT_SP_API_REFRESH_TOKEN, _LWA_APP_ID, _LWA_CLIENT_SECRET",
+            err=True,
+        )
+        raise typer.Exit(2)
+    data = asyncio.run(_order_json("-".join(m.groups()), settings))
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        _print_order(data)
+    raise typer.Exit(1 if data.get("error") else 0)
+
+
+async def _order_json(order_id: str, settings: Settings) -> dict[str, object]:
+    from bot.amazon import SpApi
+    from bot.carriers.detect import marketplace_country
+    from bot.carriers.tracker import Tracker, providers_from
+    from bot.errors import UpstreamError
+    from bot.http import new_client
+
+    amazon = SpApi(settings)
+    async with new_client() as http:
+        try:
+            found = await amazon.get_order(order_id)
+        except UpstreamError as e:
+            return {"order_id": order_id, "error": str(e)}
+        finally:
+            await amazon.aclose()
+        tracker = Tracker(settings, providers_from(settings, http))
+        country = marketplace_country(found.marketplace)
+        tracked = await asyncio.gather(
+            *(
+                tracker.track(p.tracking_number, carrier_name=p.carrier, country=country)
+                for p in found.packages
+                if p.tracking_number
+            )
+        )
+    out = found.to_json()
+    out["packages"] = [{**p, "tracking": t.to_json()} for p, t in zip(out["packages"], tracked, strict=True)]
+    out["error"] = None
+    return out
+
+
+def _print_order(data: dict[str, object]) -> None:
+    if data.get("error"):
+        typer.echo(f"✗ {data['error']}")
+        return
+    typer.echo(f"Order {data['order_id']} ({data['marketplace']}, {data['channel']}): {data['status']}")
+    for item in data.get("items") or []:  # type: ignore[attr-defined]
+        typer.echo(f"  {item['quantity']} × {item['title']}")
+    for pkg in data.get("packages") or []:  # type: ignore[attr-defined]
+        t = pkg["tracking"]
+        event = (t.get("last_event") or {}).get("description") or ""
+        typer.echo(f"  {t['carrier']} {t['tracking_number']}: {t['status']} {event}".rstrip())
+        typer.echo(f"    {t['link']}")
+
+
+@app.command()
+def track(
+    number: Annotated[str, typer.Argument(help="Tracking number")],
+    carrier: Annotated[
+        str | None, typer.Option(help="Carrier (dhl, dpd, gls, hermes, ups, fedex, usps, amazon)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Track one package: the detected carrier, its live status and public link."""
+    from bot.carriers.detect import detect_carriers
+    from bot.carriers.tracker import Tracker, providers_from
+    from bot.http import new_client
+
+    settings = _settings(config)
+    _logging("WARNING")
+
+    async def lookup() -> dict[str, object]:
+        async with new_client() as http:
+            result = await Tracker(settings, providers_from(settings, http)).track(number, carrier=carrier)
+        return {**result.to_json(), "candidates": detect_carriers(number)}
+
+    data = asyncio.run(lookup())
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        event = (data.get("last_event") or {}).get("description") or ""  # type: ignore[attr-defined]
+        typer.echo(f"{data['carrier']} {data['tracking_number']}: {data['status']} {event}".rstrip())
+        typer.echo(f"  {data['link']}")
+        if data.get("error"):
+            typer.echo(f"  ✗ {data['error']}")
+    raise typer.Exit(1 if data.get("error") else 0)
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
     speed: Annotated[

@@ -77,6 +77,7 @@ class Enricher:
         self._tasks: dict[str, asyncio.Task[bool]] = {}
         self._started: dict[str, float] = {}
         self._late: set[str] = set()  # orders whose card was posted before their lookup finished
+        self._shown: set[str] = set()  # orders that had a card when their lookup started
         self._locks: dict[str, asyncio.Lock] = {}
 
     # ---- start and wait (intake and poster) ----
@@ -86,6 +87,8 @@ class Enricher:
         if self.running(order_id):
             return
         self._started[order_id] = asyncio.get_running_loop().time()
+        if any(c.get("slack_ts") for c in self.store.conversations_for_order(order_id=order_id)):
+            self._shown.add(order_id)  # a card shows this order already: it must learn of any change
         self._tasks[order_id] = asyncio.create_task(
             self._run(order_id, marketplace), name=f"enrich {order_id}"
         )
@@ -101,8 +104,11 @@ class Enricher:
             changed = await self.enrich(order_id, marketplace, notify=False)
         except Exception:
             log.exception("enriching order %s failed", order_id)
-        if (changed or order_id in self._late) and self.on_change:
-            self._late.discard(order_id)
+        drawn_pending = order_id in self._late  # a card says "fetching…": it must be redrawn in any case
+        shown = order_id in self._shown
+        self._late.discard(order_id)
+        self._shown.discard(order_id)
+        if (drawn_pending or (shown and changed)) and self.on_change:
             self.on_change(order_id)
         return changed
 

@@ -55,6 +55,7 @@ class OrderView:
     not_found: bool = False
     pending: bool = False  # a lookup is under way (the card went first)
     configured: bool = True  # SP-API credentials exist
+    checked_at: datetime | None = None  # the last tracking lookup of any of its packages
 
 
 def seller_central_link(order_id: str, site: str | None) -> str:
@@ -145,6 +146,8 @@ def order_blocks(
         blocks.append(section)
     if len(view.packages) > MAX_PACKAGES:
         blocks.append(_context(f"… and {len(view.packages) - MAX_PACKAGES} more package(s)"))
+    if view.checked_at and view.packages:
+        blocks.append(_context(f"Tracking checked {_when(view.checked_at, at)}"))
     buttons: list[dict[str, Any]] = []
     if conversation_id is not None and view.configured:
         buttons.append(

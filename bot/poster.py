@@ -71,10 +71,13 @@ class Poster:
         row = self.store.order_row(order_id=order_id) or {}
         order = Order.from_json(json.loads(row["data"])) if row.get("data") else None
         running = self.enricher.running(order_id) if self.enricher else False
+        packages = self.store.packages(order_id=order_id)
+        checked = [t for p in packages if (t := parse_iso(p.get("checked_at")))]
         return OrderView(
             order_id=order_id,
             order=order,
-            packages=[tracking_from_row(p) for p in self.store.packages(order_id=order_id)],
+            packages=[tracking_from_row(p) for p in packages],
+            checked_at=max(checked) if checked else None,
             error=row.get("error"),
             not_found=bool(row.get("not_found")),
             pending=running and order is None,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import messages
+from handlers import actions, messages
 
 
 def register_all(app: AsyncApp) -> None:
     """Register every surface's listeners on the app."""
+    actions.register(app)
     messages.register(app)

@@ -13,6 +13,7 @@ import pytest
 from bot.app import build_deps, create_app, run_bot
 from bot.clock import Clock
 from bot.deps import Deps
+from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings, load_settings
 from tests.support.dovecot import Dovecot
@@ -39,6 +40,17 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     slack = await FakeSlack().start()
     yield slack
     await slack.stop()
+
+
+@pytest.fixture
+async def fake_services() -> AsyncIterator[FakeServices]:
+    """Amazon (LWA, SP-API) and carriers (DHL, 17TRACK) on loopback; the access-token cache starts empty."""
+    from sp_api.asyncio.auth import access_token_client
+
+    access_token_client.cache.clear()
+    services = await FakeServices().start()
+    yield services
+    await services.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -36,8 +38,16 @@ def providers_from(settings: Settings, client: httpx.AsyncClient) -> dict[str, P
 class Tracker:
     """Tracks packages through the configured providers; without keys it still gives carrier and link."""
 
-    def __init__(self, settings: Settings, providers: dict[str, Provider], *, attempts: int = 3) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        providers: dict[str, Provider],
+        *,
+        attempts: int = 3,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.providers = providers
+        self.sleep = sleep
         self.routes = dict(settings.tracking_providers)
         self.attempts = attempts
         unknown = {p for p in self.routes.values() if p not in providers}
@@ -69,7 +79,9 @@ class Tracker:
         if provider is None:
             return Tracking(carrier=carrier, tracking_number=number, link=link)
         try:
-            result = await with_retries(lambda: provider.track(number, carrier), attempts=self.attempts)
+            result = await with_retries(
+                lambda: provider.track(number, carrier), attempts=self.attempts, sleep=self.sleep
+            )
         except NotFoundError as e:
             return Tracking(
                 carrier, number, Status.UNKNOWN, link=link, provider=provider.name, error=f"not found: {e}"

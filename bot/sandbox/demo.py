@@ -9,13 +9,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from aiohttp import web
+
 from bot.app import build_deps, create_app, run_bot
 from bot.clock import Clock, ScaledClock, SystemClock
 from bot.deps import Deps
 from bot.sandbox import page
+from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
-from bot.sandbox.world import CHANNEL, write_samples
+from bot.sandbox.world import CHANNEL, stock_services, write_samples
 from bot.settings import Settings, settings_from
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ class Demo:
         self.maildir = self.workdir / "mailbox"
         self.slack = FakeSlack(host=host, port=port, channels={CHANNEL})
         self.people = People(self.slack)
+        self.services = FakeServices(clock=self.clock.now)  # Amazon and carriers, on the page's server
         self.post_interval = post_interval
         self.deps: Deps | None = None
         self._stop = asyncio.Event()
@@ -62,11 +66,19 @@ class Demo:
             mail_directory=self.maildir,
             database_path=self.workdir / "inbox-bot.db",
             timezone="Europe/Berlin",
+            tracking_sweep_seconds=5.0,
+            **self.services.urls(self.url.rstrip("/")),
         )
 
     async def start(self) -> None:
         """Serve the page and the stand-in, fill the mailbox, start the bot; returns once it is connected."""
-        await self.slack.start(lambda app: page.add_routes(app, self))
+
+        def routes(app: web.Application) -> None:
+            page.add_routes(app, self)
+            self.services.add_routes(app)
+
+        await self.slack.start(routes)
+        stock_services(self.services, self.clock.now())
         if not any(self.maildir.glob("new/*")) and not any(self.maildir.glob("cur/*")):
             write_samples(self.maildir, self.clock.now())
         settings = self.settings()

@@ -154,6 +154,10 @@ class FakeServices:
         """Answer the next `times` calls of a service (sp-api, lwa, dhl, 17track) with this status."""
         self.faults.setdefault(service, []).extend([(status, body or {}, headers)] * times)
 
+    def follow(self, number: str) -> None:
+        """Have 17TRACK follow a number already (as if registered earlier by the seller's account)."""
+        self._registered.add(number)
+
     def count(self, service: str) -> int:
         """How many calls a service received."""
         return sum(1 for s, _ in self.calls if s == service)

@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
+
 log = logging.getLogger(__name__)
 
 SELLER_ADDRESS = "service@example-shop.de"
@@ -186,3 +188,94 @@ def normalise_order_id(text: str | None) -> str | None:
     if not m:
         raise ValueError("an Amazon order id looks like 302-1234567-1234567")
     return "-".join(m.groups())
+
+
+def stock_services(services: FakeServices, now: datetime) -> None:
+    """The sample orders and parcels behind the sample mails (and the buyer panel's default order)."""
+    ago = now - timedelta(hours=30)
+    services.orders["302-1234567-1234567"] = StoredOrder(
+        "302-1234567-1234567",
+        "A1PA6795UKMFR9",
+        now - timedelta(days=6),
+        [("Kaffeemühle Edelstahl", "B0CAFE0001", 1, "39.90")],
+        "EUR",
+        packages=[("DHL", "00340434161094042557", "DHL Paket")],
+    )
+    services.parcels["00340434161094042557"] = Parcel(
+        "00340434161094042557",
+        "dhl",
+        now - timedelta(days=5),
+        [
+            ParcelEvent(0, "pre-transit", "Die Sendung wurde elektronisch angekündigt."),
+            ParcelEvent(9, "transit", "Die Sendung wurde im Start-Paketzentrum bearbeitet.", "Hamburg, DE"),
+            ParcelEvent(
+                30, "out-for-delivery", "Die Sendung wurde in das Zustellfahrzeug geladen.", "München, DE"
+            ),
+            ParcelEvent(34, "delivered", "Die Sendung wurde zugestellt.", "München, DE"),
+        ],
+        eta_hours=34,
+    )
+    services.orders["205-7366207-0755439"] = StoredOrder(
+        "205-7366207-0755439",
+        "A1F83G8C2ARO7P",
+        now - timedelta(days=10),
+        [("Desk Lamp LED, black", "B0LAMP0001", 1, "24.99")],
+        "GBP",
+        packages=[("UPS", "1Z999AA10123456784", "UPS Standard")],
+    )
+    services.parcels["1Z999AA10123456784"] = Parcel(
+        "1Z999AA10123456784",
+        "ups",
+        now - timedelta(days=9),
+        [
+            ParcelEvent(0, "pre-transit", "Shipper created a label, UPS has not received the package yet."),
+            ParcelEvent(20, "transit", "Departed from Facility", "Köln, DE"),
+            ParcelEvent(
+                70, "failure", "Delivery delayed: the package was held at customs", "East Midlands, GB"
+            ),
+        ],
+    )
+    services.follow("1Z999AA10123456784")
+    services.orders["302-7654321-7654321"] = StoredOrder(
+        "302-7654321-7654321",
+        "A1PA6795UKMFR9",
+        now - timedelta(days=3),
+        [("Glaskaraffe 1 l", "B0KARAFFE1", 2, "17.50")],
+        "EUR",
+        packages=[("Hermes", "H1002345678901234567", "Hermes Päckchen")],
+    )
+    services.parcels["H1002345678901234567"] = Parcel(
+        "H1002345678901234567",
+        "hermes",
+        now - timedelta(days=2),
+        [
+            ParcelEvent(0, "transit", "Die Sendung wurde Hermes elektronisch angekündigt."),
+            ParcelEvent(40, "delivered", "Die Sendung wurde zugestellt.", "Berlin, DE"),
+        ],
+    )
+    # The buyer panel's default order: a parcel that moves while you watch (out for delivery in 10 minutes).
+    services.orders["302-1111111-2222222"] = StoredOrder(
+        "302-1111111-2222222",
+        "A1PA6795UKMFR9",
+        now - timedelta(days=2),
+        [("Wasserfilter-Kartusche 3er-Pack", "B0FILTER03", 1, "27.90")],
+        "EUR",
+        packages=[("DHL", "00340434161094099999", "DHL Paket")],
+    )
+    services.parcels["00340434161094099999"] = Parcel(
+        "00340434161094099999",
+        "dhl",
+        ago,
+        [
+            ParcelEvent(0, "pre-transit", "Die Sendung wurde elektronisch angekündigt."),
+            ParcelEvent(8, "transit", "Die Sendung wurde im Paketzentrum bearbeitet.", "Hamburg, DE"),
+            ParcelEvent(
+                30 + 10 / 60,
+                "out-for-delivery",
+                "Die Sendung wurde in das Zustellfahrzeug geladen.",
+                "Bremen, DE",
+            ),
+            ParcelEvent(30 + 40 / 60, "delivered", "Die Sendung wurde zugestellt.", "Bremen, DE"),
+        ],
+        eta_hours=31,
+    )

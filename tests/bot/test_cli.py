@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import FIXTURES
 from tests.support.dovecot import Dovecot
@@ -119,3 +120,63 @@ def test_run_refuses_incomplete_settings_clearly() -> None:
     result = cli("run")
     assert result.returncode == 2
     assert "INBOX_BOT_SLACK_CHANNEL is missing" in result.stderr
+
+
+def _env(services: FakeServices) -> dict[str, str]:
+    return {f"INBOX_BOT_{k.upper()}": str(v) for k, v in services.urls(services.base_url).items()}
+
+
+async def test_order_prints_the_order_with_each_package_tracked(fake_services: FakeServices) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    fake_services.orders["302-1234567-1234567"] = StoredOrder(
+        "302-1234567-1234567",
+        "A1PA6795UKMFR9",
+        now - timedelta(days=2),
+        [("Kaffeemühle", "B0CAFE0001", 1, "39.90")],
+        "EUR",
+        packages=[("DHL", "00340434161094042557", "DHL Paket")],
+    )
+    fake_services.parcels["00340434161094042557"] = Parcel(
+        "00340434161094042557",
+        "dhl",
+        now - timedelta(hours=20),
+        [ParcelEvent(2, "transit", "Die Sendung wurde im Paketzentrum bearbeitet.", "Hamburg, DE")],
+    )
+    result = await asyncio.to_thread(cli, "order", "302 1234567 1234567", "--json", env=_env(fake_services))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["order_id"] == "302-1234567-1234567" and data["channel"] == "FBM" and data["error"] is None
+    [pkg] = data["packages"]
+    tracking = pkg["tracking"]
+    assert {"carrier", "tracking_number", "status", "last_event", "estimated_delivery", "link"} <= set(
+        tracking
+    )
+    assert (tracking["carrier"], tracking["status"]) == ("dhl", "in_transit")
+    assert tracking["last_event"]["location"] == "Hamburg DE"
+    assert tracking["link"].endswith("piececode=00340434161094042557")
+
+    missing = await asyncio.to_thread(cli, "order", "302-0000000-0000000", "--json", env=_env(fake_services))
+    assert missing.returncode == 1 and "knows no order" in json.loads(missing.stdout)["error"]
+    bad = await asyncio.to_thread(cli, "order", "12-34", env=_env(fake_services))
+    assert bad.returncode == 2 and "not an Amazon order id" in bad.stderr
+    unset = await asyncio.to_thread(cli, "order", "302-1234567-1234567")
+    assert unset.returncode == 2 and "SP-API is not configured" in unset.stderr
+
+
+async def test_track_detects_the_carrier_and_works_without_keys(fake_services: FakeServices) -> None:
+    import asyncio
+
+    result = await asyncio.to_thread(cli, "track", "1Z999AA10123456784", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["carrier"], data["status"], data["candidates"]) == ("ups", "unknown", ["ups"])
+    assert data["link"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    dhl = await asyncio.to_thread(
+        cli, "track", "00340434161094042557", "--carrier", "dhl", "--json", env=_env(fake_services)
+    )
+    assert (
+        dhl.returncode == 1 and "not found" in json.loads(dhl.stdout)["error"]
+    )  # unknown to DHL: said, not hidden

@@ -89,5 +89,7 @@ def test_an_older_database_is_migrated_at_start_and_keeps_its_rows(tmp_path: Pat
     store = Store.open(path, clock=FakeClock())
     assert store.schema_version == 2
     assert [c["key"] for c in store.conversations()] == ["k"]
-    store.upsert_package(order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown")
+    store.upsert_package(
+        order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown"
+    )
     assert store.packages(order_id="302-1234567-1234567")[0]["status"] == "unknown"

@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from bot.sandbox.demo import Demo
+from bot.sandbox.fake_services import ParcelEvent
 from bot.sandbox.world import SAMPLES
 
 CHROMIUM = os.environ.get("INBOX_BOT_CHROMIUM", "/usr/bin/chromium")
@@ -60,6 +61,12 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     await expect(invoice).to_contain_text("Rechnung schicken")
     await expect(invoice).to_contain_text("left")  # the answer-by countdown
     await expect(card(page, "Erika Mustermann · amazon.de")).to_contain_text("none (pre-sale question)")
+    # Order and tracking are on the cards, from the fake SP-API and carriers.
+    await expect(invoice).to_contain_text("Kaffeemühle Edelstahl")
+    await expect(invoice).to_contain_text("Delivered")
+    late = card(page, "John Smith · amazon.co.uk")
+    await expect(late).to_contain_text("Problem reported by the carrier")
+    await expect(late.get_by_role("button", name="Track", exact=True)).to_have_count(1)
 
     # A visitor writes as a buyer: the relay mail lands in the mailbox and its card appears.
     form = page.locator("#buyer-form")
@@ -72,6 +79,15 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     await expect(new_card).to_contain_text("wo bleibt mein Paket")
     await expect(new_card).to_contain_text("<!channel>")  # shown as text: a buyer cannot ping the channel
     await expect(new_card.locator(".mention.broadcast")).to_have_count(0)
+    await expect(new_card).to_contain_text("In transit")
+    await expect(new_card).to_contain_text("Wasserfilter-Kartusche")
+
+    # The parcel moves at the carrier; "Refresh order & tracking" brings it onto the card.
+    demo.services.parcels["00340434161094099999"].events.append(
+        ParcelEvent(29, "delivered", "Die Sendung wurde zugestellt.", "Bremen, DE")
+    )
+    await new_card.get_by_role("button", name="Refresh order & tracking").click()
+    await expect(new_card).to_contain_text("Delivered", timeout=10_000)
 
     # The same buyer writes again about the same order: it goes into the card's thread.
     await form.locator("textarea[name=text]").fill("Nachtrag: die Sendungsnummer wäre nett.")

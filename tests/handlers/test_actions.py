@@ -1,0 +1,60 @@
+"""The card's buttons through the whole bot: a person clicks in the Slack stand-in, over Socket Mode."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.mail.source import IncomingMail
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
+from bot.sandbox.people import People
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+
+ORDER = "302-1234567-1234567"
+PARCEL = "00340434161094042557"
+
+
+async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_card(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
+) -> None:
+    now = datetime.now(UTC)
+    fake_services.orders[ORDER] = StoredOrder(
+        ORDER,
+        "A1PA6795UKMFR9",
+        now - timedelta(days=2),
+        [("Kaffeemühle", "B0CAFE0001", 1, "39.90")],
+        "EUR",
+        packages=[("DHL", PARCEL, "DHL Paket")],
+    )
+    parcel = Parcel(
+        PARCEL, "dhl", now - timedelta(hours=10), [ParcelEvent(1, "transit", "Im Paketzentrum bearbeitet.")]
+    )
+    fake_services.parcels[PARCEL] = parcel
+    settings = make_settings(tmp_path, fake_slack, **fake_services.urls(fake_services.base_url))
+    async with running_bot(settings) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", now))
+        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+        [card] = fake_slack.posts()
+        assert "*In transit*" in json.dumps(card["blocks"])
+
+        parcel.events.append(ParcelEvent(9.5, "delivered", "Die Sendung wurde zugestellt."))  # moved since
+        ack = await People(fake_slack).click(
+            user="U0AGENT", channel="C0INBOX", message_ts=card["ts"], action_id="refresh_order"
+        )
+        assert ack["envelope_id"]  # acknowledged at once (the lookup happens after the ack)
+        await fake_slack.wait_for(lambda: "*Delivered*" in json.dumps(card["blocks"]))
+        assert fake_services.count("sp-api") == 2  # the click bypasses the 15-minute cache
+        await eventually(
+            lambda: any(a["action"] == "order_refreshed" for a in deps.store.db.table("audit").rows),
+            what="the audit entry",
+        )
+        track = next(
+            b["accessory"] for b in card["blocks"] if b.get("accessory", {}).get("url", "").endswith(PARCEL)
+        )
+        ack = await People(fake_slack).click(
+            user="U0AGENT", channel="C0INBOX", message_ts=card["ts"], action_id=track["action_id"]
+        )
+        assert ack["envelope_id"]  # link buttons are acknowledged too (no "this app did not respond")
