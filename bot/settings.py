@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     )
     dhl_api_key: SecretStr | None = Field(None, description="DHL Shipment Tracking – Unified API key")
     seventeentrack_api_key: SecretStr | None = Field(None, description="17TRACK API key (17token)")
+    ups_client_id: str = Field("", description="UPS API client id (OAuth client credentials)")
+    ups_client_secret: SecretStr | None = Field(None, description="UPS API client secret")
+    fedex_client_id: str = Field("", description="FedEx API key (OAuth client id) for the Track API")
+    fedex_client_secret: SecretStr | None = Field(None, description="FedEx secret key")
+    usps_client_id: str = Field("", description="USPS API consumer key (OAuth client id)")
+    usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
     # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
     sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")

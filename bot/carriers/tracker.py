@@ -8,8 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import httpx
+from pydantic import SecretStr
 
 from bot.carriers.detect import detect_carrier, normalise_number, tracking_link
+from bot.carriers.direct import FedexProvider, UpsProvider, UspsProvider
 from bot.carriers.model import Status, Tracking
 from bot.carriers.providers import DhlProvider, Provider, SeventeenTrackProvider
 from bot.errors import NotFoundError, UpstreamError
@@ -32,6 +34,21 @@ def providers_from(settings: Settings, client: httpx.AsyncClient) -> dict[str, P
             base_url=settings.seventeentrack_api_url,
             api_key=settings.seventeentrack_api_key.get_secret_value(),
         )
+    oauth: dict[str, tuple[type[UpsProvider | FedexProvider | UspsProvider], str, str, SecretStr | None]] = {
+        "ups": (UpsProvider, settings.ups_api_url, settings.ups_client_id, settings.ups_client_secret),
+        "fedex": (
+            FedexProvider,
+            settings.fedex_api_url,
+            settings.fedex_client_id,
+            settings.fedex_client_secret,
+        ),
+        "usps": (UspsProvider, settings.usps_api_url, settings.usps_client_id, settings.usps_client_secret),
+    }
+    for name, (cls, url, client_id, secret) in oauth.items():
+        if client_id and secret:
+            out[name] = cls(
+                client, base_url=url, client_id=client_id, client_secret=secret.get_secret_value()
+            )
     return out
 
 

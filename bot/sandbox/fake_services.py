@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.fake_direct import CLIENT_ID, CLIENT_SECRET, DirectCarriers
+
 Json = dict[str, Any]
 
 # 17TRACK's main status for each of DHL's status codes, and the reverse for building answers.
@@ -99,16 +101,18 @@ class FakeServices:
         self._registered: set[str] = set()
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
+        self.direct = DirectCarriers(self)
 
     # ---- serving ----
 
     def add_routes(self, app: web.Application) -> None:
-        """Mount the services under /lwa, /sp-api, /dhl and /17track."""
+        """Mount the services under /lwa, /sp-api, /dhl, /17track, /ups, /fedex and /usps."""
         app.router.add_post("/lwa/auth/o2/token", self._token)
         app.router.add_get("/sp-api/orders/2026-01-01/orders/{order_id}", self._get_order)
         app.router.add_get("/dhl/track/shipments", self._dhl)
         app.router.add_post("/17track/gettrackinfo", self._seventeen_info)
         app.router.add_post("/17track/register", self._seventeen_register)
+        self.direct.add_routes(app)
 
     def urls(self, base: str) -> dict[str, str]:
         """The settings that point the bot at these services mounted at `base` (e.g. http://127.0.0.1:8080)."""
@@ -122,6 +126,11 @@ class FakeServices:
             "lwa_client_secret": self.client_secret,
             "dhl_api_key": self.dhl_key,
             "seventeentrack_api_key": self.seventeen_key,
+            "ups_api_url": f"{base}/ups",
+            "fedex_api_url": f"{base}/fedex",
+            "usps_api_url": f"{base}/usps",
+            **{f"{c}_client_id": CLIENT_ID for c in ("ups", "fedex", "usps")},
+            **{f"{c}_client_secret": CLIENT_SECRET for c in ("ups", "fedex", "usps")},
         }
 
     async def start(self) -> FakeServices:
@@ -151,7 +160,7 @@ class FakeServices:
     def fail(
         self, service: str, status: int, body: Json | None = None, *, times: int = 1, **headers: str
     ) -> None:
-        """Answer the next `times` calls of a service (sp-api, lwa, dhl, 17track) with this status."""
+        """Answer the next `times` calls of a service (sp-api, lwa, dhl, 17track, ups, fedex, usps) so."""
         self.faults.setdefault(service, []).extend([(status, body or {}, headers)] * times)
 
     def follow(self, number: str) -> None:
@@ -162,7 +171,8 @@ class FakeServices:
         """How many calls a service received."""
         return sum(1 for s, _ in self.calls if s == service)
 
-    async def _gate(self, service: str, what: str) -> web.Response | None:
+    async def gate(self, service: str, what: str) -> web.Response | None:
+        """Count a call, apply an injected delay, and answer an injected fault if one is queued."""
         self.calls.append((service, what))
         delay = self.delays.get(service)
         if delay:
@@ -176,7 +186,7 @@ class FakeServices:
     # ---- Login with Amazon ----
 
     async def _token(self, request: web.Request) -> web.Response:
-        fault = await self._gate("lwa", "token")
+        fault = await self.gate("lwa", "token")
         if fault:
             return fault
         form = await request.post()
@@ -211,7 +221,7 @@ class FakeServices:
 
     async def _get_order(self, request: web.Request) -> web.Response:
         order_id = request.match_info["order_id"]
-        fault = await self._gate("sp-api", order_id)
+        fault = await self.gate("sp-api", order_id)
         if fault:
             return fault
         if request.headers.get("x-amz-access-token") not in self._tokens:
@@ -299,7 +309,7 @@ class FakeServices:
 
     async def _dhl(self, request: web.Request) -> web.Response:
         number = request.query.get("trackingNumber", "")
-        fault = await self._gate("dhl", number)
+        fault = await self.gate("dhl", number)
         if fault:
             return fault
         if request.headers.get("DHL-API-Key") != self.dhl_key:
@@ -339,7 +349,7 @@ class FakeServices:
         except ValueError:
             body = None
         numbers = [str(b.get("number")) for b in body or [] if isinstance(b, dict)]
-        fault = await self._gate("17track", f"{what}:{','.join(numbers)}")
+        fault = await self.gate("17track", f"{what}:{','.join(numbers)}")
         if fault:
             return [], fault
         if request.headers.get("17token") != self.seventeen_key:
