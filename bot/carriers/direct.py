@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from aiolimiter import AsyncLimiter
 
-from bot.carriers.model import Event, Status, Tracking
+from bot.carriers.model import Event, Status, Tracking, parse_time
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.http import request_json
 
@@ -176,48 +176,6 @@ def parse_ups(number: str, data: dict[str, Any]) -> Tracking:
     )
 
 
-class UpsProvider:
-    """UPS Track API v1: `GET /api/track/v1/details/{number}` with an OAuth bearer token."""
-
-    name = "ups"
-
-    def __init__(
-        self, client: httpx.AsyncClient, *, base_url: str, client_id: str, client_secret: str
-    ) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.oauth = ClientCredentials(
-            client,
-            service="UPS",
-            url=f"{self.base_url}/security/v1/oauth/token",
-            client_id=client_id,
-            client_secret=client_secret,
-            style="basic",
-        )
-        self.limiter = AsyncLimiter(5, 1.0)
-
-    async def track(self, number: str, carrier: str | None) -> Tracking:
-        """Look up one UPS number."""
-
-        async def get(token: str) -> Any:
-            async with self.limiter:
-                return await request_json(
-                    self.client,
-                    "GET",
-                    f"{self.base_url}/api/track/v1/details/{number}",
-                    service="UPS",
-                    params={"locale": "en_US", "returnSignature": "false"},
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "transId": f"ib{int(time.time() * 1000)}",
-                        "transactionSrc": "inbox-bot",
-                    },
-                    detail=_errors_detail,
-                )
-
-        return parse_ups(number, await self.oauth.call(get))
-
-
 # ---- FedEx -------------------------------------------------------------------------------------------
 
 FEDEX_CODES = {
@@ -237,16 +195,6 @@ FEDEX_CODES = {
 }
 
 
-def _iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def parse_fedex(number: str, data: dict[str, Any]) -> Tracking:
     """FedEx Track API v1 `trackingnumbers` answer as a normalised Tracking."""
     complete = ((data.get("output") or {}).get("completeTrackResults") or [{}])[0]
@@ -260,7 +208,7 @@ def parse_fedex(number: str, data: dict[str, Any]) -> Tracking:
         where = scan.get("scanLocation") or {}
         scans.append(
             Event(
-                time=_iso(scan.get("date")),
+                time=parse_time(scan.get("date")),
                 description=str(scan.get("eventDescription") or scan.get("derivedStatus") or ""),
                 location=_place(
                     where.get("city"), where.get("stateOrProvinceCode"), where.get("countryCode")
@@ -295,50 +243,10 @@ def parse_fedex(number: str, data: dict[str, Any]) -> Tracking:
         tracking_number=str(complete.get("trackingNumber") or number),
         status=FEDEX_CODES.get(code, Status.UNKNOWN),
         last_event=last,
-        estimated_delivery=_iso(eta),
+        estimated_delivery=parse_time(eta),
         provider="fedex",
         events=scans,
     )
-
-
-class FedexProvider:
-    """FedEx Track API v1: `POST /track/v1/trackingnumbers` with an OAuth bearer token."""
-
-    name = "fedex"
-
-    def __init__(
-        self, client: httpx.AsyncClient, *, base_url: str, client_id: str, client_secret: str
-    ) -> None:
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.oauth = ClientCredentials(
-            client,
-            service="FedEx",
-            url=f"{self.base_url}/oauth/token",
-            client_id=client_id,
-            client_secret=client_secret,
-        )
-        self.limiter = AsyncLimiter(5, 1.0)
-
-    async def track(self, number: str, carrier: str | None) -> Tracking:
-        """Look up one FedEx number."""
-
-        async def post(token: str) -> Any:
-            async with self.limiter:
-                return await request_json(
-                    self.client,
-                    "POST",
-                    f"{self.base_url}/track/v1/trackingnumbers",
-                    service="FedEx",
-                    json={
-                        "includeDetailedScans": True,
-                        "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}}],
-                    },
-                    headers={"Authorization": f"Bearer {token}", "X-locale": "en_US"},
-                    detail=_errors_detail,
-                )
-
-        return parse_fedex(number, await self.oauth.call(post))
 
 
 # ---- USPS --------------------------------------------------------------------------------------------
@@ -361,7 +269,7 @@ def parse_usps(number: str, data: dict[str, Any]) -> Tracking:
     category = str(data.get("statusCategory") or "").strip().lower()
     events = [
         Event(
-            time=_iso(e.get("eventTimestamp")),
+            time=parse_time(e.get("eventTimestamp")),
             description=str(e.get("eventType") or ""),
             location=_place(e.get("eventCity"), e.get("eventState"), e.get("eventCountry")),
         )
@@ -381,16 +289,19 @@ def parse_usps(number: str, data: dict[str, Any]) -> Tracking:
         last_event=events[0]
         if events
         else (Event(None, str(data.get("statusSummary") or "")) if data.get("statusSummary") else None),
-        estimated_delivery=_iso(eta),
+        estimated_delivery=parse_time(eta),
         provider="usps",
         events=events,
     )
 
 
-class UspsProvider:
-    """USPS Tracking v3: `GET /tracking/v3/tracking/{number}?expand=DETAIL` with an OAuth bearer token."""
+class OAuthProvider:
+    """A carrier API behind OAuth client credentials: one token, a rate limit, one request per lookup."""
 
-    name = "usps"
+    name = ""
+    service = ""
+    token_path = ""
+    token_style = "form"
 
     def __init__(
         self, client: httpx.AsyncClient, *, base_url: str, client_id: str, client_secret: str
@@ -399,27 +310,99 @@ class UspsProvider:
         self.base_url = base_url.rstrip("/")
         self.oauth = ClientCredentials(
             client,
-            service="USPS",
-            url=f"{self.base_url}/oauth2/v3/token",
+            service=self.service,
+            url=f"{self.base_url}{self.token_path}",
             client_id=client_id,
             client_secret=client_secret,
-            style="json",
+            style=self.token_style,
         )
         self.limiter = AsyncLimiter(5, 1.0)
 
-    async def track(self, number: str, carrier: str | None) -> Tracking:
-        """Look up one USPS number."""
+    def request(self, number: str, token: str) -> dict[str, Any]:
+        """Method, URL and keyword arguments of the lookup."""
+        raise NotImplementedError
 
-        async def get(token: str) -> Any:
+    def parse(self, number: str, data: dict[str, Any]) -> Tracking:
+        """The carrier's answer as a Tracking."""
+        raise NotImplementedError
+
+    async def track(self, number: str, carrier: str | None) -> Tracking:
+        """Look up one number (a new token is fetched once if the carrier refuses the current one)."""
+
+        async def send(token: str) -> Any:
+            args = self.request(number, token)
             async with self.limiter:
                 return await request_json(
                     self.client,
-                    "GET",
-                    f"{self.base_url}/tracking/v3/tracking/{number}",
-                    service="USPS",
-                    params={"expand": "DETAIL"},
-                    headers={"Authorization": f"Bearer {token}"},
+                    args.pop("method"),
+                    args.pop("url"),
+                    service=self.service,
                     detail=_errors_detail,
+                    **args,
                 )
 
-        return parse_usps(number, await self.oauth.call(get))
+        return self.parse(number, await self.oauth.call(send))
+
+
+class UpsProvider(OAuthProvider):
+    """UPS Track API v1: `GET /api/track/v1/details/{number}`."""
+
+    name, service, token_path, token_style = "ups", "UPS", "/security/v1/oauth/token", "basic"
+
+    def request(self, number: str, token: str) -> dict[str, Any]:
+        """GET the package's details."""
+        return {
+            "method": "GET",
+            "url": f"{self.base_url}/api/track/v1/details/{number}",
+            "params": {"locale": "en_US", "returnSignature": "false"},
+            "headers": {
+                "Authorization": f"Bearer {token}",
+                "transId": f"ib{int(time.time() * 1000)}",
+                "transactionSrc": "inbox-bot",
+            },
+        }
+
+    def parse(self, number: str, data: dict[str, Any]) -> Tracking:
+        """See parse_ups."""
+        return parse_ups(number, data)
+
+
+class FedexProvider(OAuthProvider):
+    """FedEx Track API v1: `POST /track/v1/trackingnumbers`."""
+
+    name, service, token_path = "fedex", "FedEx", "/oauth/token"
+
+    def request(self, number: str, token: str) -> dict[str, Any]:
+        """POST the number with detailed scans."""
+        return {
+            "method": "POST",
+            "url": f"{self.base_url}/track/v1/trackingnumbers",
+            "json": {
+                "includeDetailedScans": True,
+                "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}}],
+            },
+            "headers": {"Authorization": f"Bearer {token}", "X-locale": "en_US"},
+        }
+
+    def parse(self, number: str, data: dict[str, Any]) -> Tracking:
+        """See parse_fedex."""
+        return parse_fedex(number, data)
+
+
+class UspsProvider(OAuthProvider):
+    """USPS Tracking v3: `GET /tracking/v3/tracking/{number}?expand=DETAIL`."""
+
+    name, service, token_path, token_style = "usps", "USPS", "/oauth2/v3/token", "json"
+
+    def request(self, number: str, token: str) -> dict[str, Any]:
+        """GET the number with its events."""
+        return {
+            "method": "GET",
+            "url": f"{self.base_url}/tracking/v3/tracking/{number}",
+            "params": {"expand": "DETAIL"},
+            "headers": {"Authorization": f"Bearer {token}"},
+        }
+
+    def parse(self, number: str, data: dict[str, Any]) -> Tracking:
+        """See parse_usps."""
+        return parse_usps(number, data)

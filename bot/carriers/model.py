@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -88,3 +88,14 @@ class Tracking:
 def as_dict(obj: Any) -> dict[str, Any]:
     """A dataclass as a plain dict (for logs and tests)."""
     return asdict(obj)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time from a carrier's answer ('Z' allowed; no zone means UTC); None if absent or bad."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 from aiolimiter import AsyncLimiter
 
-from bot.carriers.model import Event, Status, Tracking
+from bot.carriers.model import Event, Status, Tracking, parse_time
 from bot.errors import NotFoundError, UpstreamError
 from bot.http import request_json
 
@@ -24,16 +23,6 @@ class Provider(Protocol):
     async def track(self, number: str, carrier: str | None) -> Tracking:
         """The package's tracking; raises UpstreamError when the service fails."""
         ...
-
-
-def _time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # ---- DHL Shipment Tracking – Unified ---------------------------------------------------------------
@@ -58,7 +47,7 @@ def _dhl_place(status: dict[str, Any]) -> str | None:
 
 def _dhl_event(status: dict[str, Any]) -> Event:
     text = status.get("description") or status.get("status") or ""
-    return Event(time=_time(status.get("timestamp")), description=str(text), location=_dhl_place(status))
+    return Event(time=parse_time(status.get("timestamp")), description=str(text), location=_dhl_place(status))
 
 
 def parse_dhl(number: str, data: dict[str, Any]) -> Tracking:
@@ -80,7 +69,7 @@ def parse_dhl(number: str, data: dict[str, Any]) -> Tracking:
         tracking_number=str(shipment.get("id") or number),
         status=normalised,
         last_event=_dhl_event(status) if status else (events[0] if events else None),
-        estimated_delivery=_time(shipment.get("estimatedTimeOfDelivery")),
+        estimated_delivery=parse_time(shipment.get("estimatedTimeOfDelivery")),
         provider="dhl",
         events=events,
     )
@@ -141,7 +130,7 @@ def parse_seventeentrack(number: str, item: dict[str, Any], carrier: str | None)
     event = info.get("latest_event") or {}
     last = (
         Event(
-            time=_time(event.get("time_utc") or event.get("time_iso")),
+            time=parse_time(event.get("time_utc") or event.get("time_iso")),
             description=str(event.get("description") or ""),
             location=event.get("location") or None,
         )
@@ -154,7 +143,7 @@ def parse_seventeentrack(number: str, item: dict[str, Any], carrier: str | None)
         tracking_number=str(item.get("number") or number),
         status=status,
         last_event=last,
-        estimated_delivery=_time(eta),
+        estimated_delivery=parse_time(eta),
         provider="17track",
     )
 

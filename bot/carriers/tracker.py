@@ -11,7 +11,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.carriers.detect import detect_carrier, normalise_number, tracking_link
-from bot.carriers.direct import FedexProvider, UpsProvider, UspsProvider
+from bot.carriers.direct import FedexProvider, OAuthProvider, UpsProvider, UspsProvider
 from bot.carriers.model import Status, Tracking
 from bot.carriers.providers import DhlProvider, Provider, SeventeenTrackProvider
 from bot.errors import NotFoundError, UpstreamError
@@ -34,7 +34,7 @@ def providers_from(settings: Settings, client: httpx.AsyncClient) -> dict[str, P
             base_url=settings.seventeentrack_api_url,
             api_key=settings.seventeentrack_api_key.get_secret_value(),
         )
-    oauth: dict[str, tuple[type[UpsProvider | FedexProvider | UspsProvider], str, str, SecretStr | None]] = {
+    oauth: dict[str, tuple[type[OAuthProvider], str, str, SecretStr | None]] = {
         "ups": (UpsProvider, settings.ups_api_url, settings.ups_client_id, settings.ups_client_secret),
         "fedex": (
             FedexProvider,
