@@ -218,6 +218,68 @@ def track(
 
 
 @app.command()
+def guard(
+    lang: Annotated[str | None, typer.Option(help="The text's language (informational)")] = None,
+    order_id: Annotated[str | None, typer.Option(help="Order id, for the proactive-message rule")] = None,
+    proactive: Annotated[bool, typer.Option(help="The buyer did not write first")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Check a text (standard input) against Amazon's messaging rules; JSON list of violations, exit 1 if any."""
+    from bot.replies.guard import Policy
+
+    settings = _settings(config)
+    text = sys.stdin.read()
+    policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
+    found = policy.check(text, order_id=order_id, proactive=proactive)
+    typer.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False))
+    raise typer.Exit(1 if found else 0)
+
+
+templates_app = typer.Typer(no_args_is_help=True, help="Reply templates.")
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("lint")
+def templates_lint(
+    folder: Annotated[
+        Path | None, typer.Option(help="Template folder (default: the shipped templates)")
+    ] = None,
+) -> None:
+    """Render every template with sample data under StrictUndefined and the guard; exit 1 on any problem."""
+    from bot.replies.context import sample_context
+    from bot.replies.guard import Policy
+    from bot.replies.library import Library, TemplateProblem
+
+    try:
+        library = Library.load(folder)
+    except TemplateProblem as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(1) from e
+    problems = 0
+    policy = Policy()
+    for (key, language), template in sorted(library.templates.items()):
+        context = sample_context(language)
+        try:
+            rendered = library.render(key, language, context)
+        except TemplateProblem as e:
+            problems += 1
+            typer.echo(f"✗ {language}/{key}: {e}")
+            continue
+        found = [
+            v
+            for v in policy.check(rendered.text, allowed_numbers=[context["tracking_number"]])
+            if v.rule != "placeholder" or template.safe
+        ]
+        for v in found:
+            problems += 1
+            typer.echo(f"✗ {language}/{key}: {v.rule}: {v.excerpt!r}: {v.message}")
+    count = len(library.templates)
+    languages = sorted({lang for _, lang in library.templates})
+    typer.echo(f"{count} templates in {', '.join(languages)}: {problems} problem(s)")
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
     speed: Annotated[

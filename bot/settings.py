@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     usps_client_id: str = Field("", description="USPS API consumer key (OAuth client id)")
     usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
+    # Replies to buyers
+    reply_signature: str = Field("", description="How replies are signed, e.g. 'Example Shop Kundenservice'")
+    guard_disabled_rules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Policy rules to switch off (comma-separated; see docs/guard.md)"
+    )
+    guard_allowed_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra link domains replies may contain (comma-separated)"
+    )
+
     # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
     sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
     lwa_api_url: str = Field(
@@ -135,7 +144,7 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("amazon_sender_domains", mode="before")
+    @field_validator("amazon_sender_domains", "guard_disabled_rules", "guard_allowed_domains", mode="before")
     @classmethod
     def _split_domains(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -31,6 +31,8 @@ echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> mypy"
 .venv/bin/mypy
+echo "==> reply templates (StrictUndefined + policy guard)"
+.venv/bin/inbox-bot templates lint
 
 echo "==> pytest"
 set +e

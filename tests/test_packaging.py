@@ -22,4 +22,6 @@ def test_every_package_is_in_the_wheel() -> None:
     assert on_disk <= shipped, f"missing from the wheel: {on_disk - shipped}"
     data = config["package-data"]
     for name in ("page.html", "page.js", "page.css"):
-        assert (ROOT / "bot" / "sandbox" / name).exists() and any(name.endswith(p.lstrip("*")) for p in data["bot.sandbox"])
+        assert (ROOT / "bot" / "sandbox" / name).exists() and any(
+            name.endswith(p.lstrip("*")) for p in data["bot.sandbox"]
+        )

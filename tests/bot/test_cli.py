@@ -180,3 +180,28 @@ async def test_track_detects_the_carrier_and_works_without_keys(fake_services: F
     assert (
         dhl.returncode == 1 and "not found" in json.loads(dhl.stdout)["error"]
     )  # unknown to DHL: said, not hidden
+
+
+def test_guard_prints_violations_and_exits_1_or_0() -> None:
+    bad = cli("guard", "--lang", "de", stdin="Bitte bewerten Sie uns! Schreiben Sie an info@shop.de")
+    assert bad.returncode == 1
+    found = json.loads(bad.stdout)
+    assert {v["rule"] for v in found} == {"review_request", "email_address"}
+    assert all(set(v) == {"rule", "excerpt", "message"} for v in found)
+    good = cli("guard", stdin="Ihre Bestellung 302-1234567-1234567 ist unterwegs. Viele Grüße")
+    assert good.returncode == 0 and json.loads(good.stdout) == []
+    relaxed = cli("guard", stdin="Danke 😊", env={"INBOX_BOT_GUARD_DISABLED_RULES": "emoji"})
+    assert relaxed.returncode == 0
+
+
+def test_templates_lint_passes_the_shipped_templates_and_fails_a_broken_one(tmp_path: Path) -> None:
+    ok = cli("templates", "lint")
+    assert ok.returncode == 0, ok.stdout
+    assert "templates in de, en, es, fr, it: 0 problem(s)" in ok.stdout
+    (tmp_path / "de").mkdir()
+    (tmp_path / "de" / "coupon.j2").write_text(
+        "---\ntitle: Gutschein\nsafe: true\n---\nHallo, hier 10% Rabatt mit dem Gutschein {{ code }}. {{ signature }}"
+    )
+    bad = cli("templates", "lint", "--folder", str(tmp_path))
+    assert bad.returncode == 1
+    assert "de/coupon" in bad.stdout and "code" in bad.stdout  # StrictUndefined: 'code' is not a known value

@@ -1,0 +1,121 @@
+"""The values a reply template can use, taken from the conversation, its order and tracking, in the buyer's locale."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.amazon import Order
+from bot.carriers.model import Status, Tracking
+from bot.order_blocks import CARRIER_NAMES
+
+log = logging.getLogger(__name__)
+
+STATUS_WORDS: dict[str, dict[Status, str]] = {
+    "de": {
+        Status.LABEL_CREATED: "Sendung angekündigt",
+        Status.IN_TRANSIT: "unterwegs",
+        Status.OUT_FOR_DELIVERY: "in Zustellung",
+        Status.DELIVERED: "zugestellt",
+        Status.EXCEPTION: "Verzögerung beim Versanddienstleister",
+        Status.RETURNED: "an uns zurückgesandt",
+    },
+    "en": {
+        Status.LABEL_CREATED: "label created",
+        Status.IN_TRANSIT: "in transit",
+        Status.OUT_FOR_DELIVERY: "out for delivery",
+        Status.DELIVERED: "delivered",
+        Status.EXCEPTION: "delayed at the carrier",
+        Status.RETURNED: "returned to us",
+    },
+    "fr": {
+        Status.LABEL_CREATED: "étiquette créée",
+        Status.IN_TRANSIT: "en transit",
+        Status.OUT_FOR_DELIVERY: "en cours de livraison",
+        Status.DELIVERED: "livré",
+        Status.EXCEPTION: "retardé chez le transporteur",
+        Status.RETURNED: "retourné à l'expéditeur",
+    },
+    "it": {
+        Status.LABEL_CREATED: "etichetta creata",
+        Status.IN_TRANSIT: "in transito",
+        Status.OUT_FOR_DELIVERY: "in consegna",
+        Status.DELIVERED: "consegnato",
+        Status.EXCEPTION: "in ritardo presso il corriere",
+        Status.RETURNED: "rispedito al mittente",
+    },
+    "es": {
+        Status.LABEL_CREATED: "etiqueta creada",
+        Status.IN_TRANSIT: "en tránsito",
+        Status.OUT_FOR_DELIVERY: "en reparto",
+        Status.DELIVERED: "entregado",
+        Status.EXCEPTION: "retrasado en el transportista",
+        Status.RETURNED: "devuelto al remitente",
+    },
+}
+
+
+def local_date(when: datetime, language: str | None) -> str:
+    """A date as the buyer writes it: '27. November 2026', 'November 27, 2026', '27 novembre 2026'."""
+    try:
+        return str(format_date(when.date(), format="long", locale=language or "en"))
+    except Exception:  # an unknown locale falls back to English, never to no date
+        return str(format_date(when.date(), format="long", locale="en"))
+
+
+def reply_context(
+    conv: dict[str, Any],
+    *,
+    order: Order | None = None,
+    packages: list[Tracking] | None = None,
+    signature: str = "",
+    language: str | None = None,
+) -> dict[str, Any]:
+    """Template values; a value that is not known is left out, so StrictUndefined refuses templates needing it."""
+    lang = (language or conv.get("language") or "en").lower()
+    ctx: dict[str, Any] = {
+        "buyer_name": conv.get("buyer_name"),
+        "order_id": conv.get("order_id") or (order.order_id if order else None),
+        "signature": signature.strip() or None,
+        "language": lang,
+    }
+    if order is not None:
+        ctx["items"] = [i.title for i in order.items]
+        ctx["item"] = order.items[0].title if order.items else None
+        if order.purchase_date:
+            ctx["order_date"] = local_date(
+                datetime.fromisoformat(order.purchase_date.replace("Z", "+00:00")), lang
+            )
+    shown = [p for p in packages or [] if p.status not in (Status.DELIVERED, Status.RETURNED)] or list(
+        packages or []
+    )
+    if shown:
+        pkg = shown[0]
+        ctx["carrier_name"] = CARRIER_NAMES.get(pkg.carrier) if pkg.carrier != "unknown" else None
+        ctx["tracking_number"] = pkg.tracking_number
+        ctx["tracking_link"] = pkg.link
+        ctx["tracking_status"] = STATUS_WORDS.get(lang, STATUS_WORDS["en"]).get(pkg.status)
+        if pkg.estimated_delivery and pkg.status not in (Status.DELIVERED, Status.RETURNED):
+            ctx["expected_delivery"] = local_date(pkg.estimated_delivery, lang)
+    return {k: v for k, v in ctx.items() if v not in (None, "", [])}
+
+
+def sample_context(language: str) -> dict[str, Any]:
+    """Values for checking every template (`inbox-bot templates lint`)."""
+    return {
+        "buyer_name": "Max Mustermann",
+        "order_id": "302-1234567-1234567",
+        "items": ["Kaffeemühle Edelstahl"],
+        "item": "Kaffeemühle Edelstahl",
+        "order_date": local_date(datetime(2026, 11, 20), language),
+        "carrier_name": "DHL",
+        "tracking_number": "00340434161094042557",
+        "tracking_link": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",
+        "tracking_status": STATUS_WORDS.get(language, STATUS_WORDS["en"])[Status.IN_TRANSIT],
+        "expected_delivery": local_date(datetime(2026, 11, 27), language),
+        "signature": "Example Shop",
+        "language": language,
+    }

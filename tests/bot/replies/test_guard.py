@@ -1,0 +1,91 @@
+"""The policy guard: each of Amazon's rules with texts that break it and texts that must pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.replies.guard import MESSAGES, Policy
+
+POLICY = Policy()
+TRACKING = "00340434161094042557"
+
+
+@pytest.mark.parametrize(
+    ("rule", "bad"),
+    [
+        ("link", "Mehr Infos auf www.example-shop.de"),
+        ("link", "See https://bit.ly/abc"),
+        ("link", "Visit example-shop.com/returns for the form"),
+        ("email_address", "Schreiben Sie an service@example-shop.de"),
+        ("email_address", "contact: support.team+amz@shop.co.uk"),
+        ("phone_number", "Rufen Sie +49 30 12345678 an"),
+        ("phone_number", "Tel. 030/1234567"),
+        ("phone_number", "call (555) 123-4567"),
+        ("review_request", "Bitte bewerten Sie uns"),
+        ("review_request", "We would love a 5 star review"),
+        ("review_request", "Merci de laisser un avis"),
+        ("review_request", "Lasciate una recensione"),
+        ("review_request", "Déjenos su opinión"),
+        ("incentive", "Mit dem Gutschein sparen Sie"),
+        ("incentive", "Get 10% off your next order"),
+        ("incentive", "Subscribe to our newsletter"),
+        ("off_amazon_contact", "Schreiben Sie uns per WhatsApp"),
+        ("off_amazon_contact", "Bestellen Sie direkt in unserem Onlineshop"),
+        ("opt_out", "Click to unsubscribe"),
+        ("emoji", "Danke 😊"),
+        ("emoji", "Great ✅"),
+        ("placeholder", "Hallo,\n[Hier die Antwort eintragen.]\nGruß"),
+        ("empty", "   \n "),
+    ],
+)
+def test_each_rule_catches_what_it_is_for(rule: str, bad: str) -> None:
+    found = POLICY.check(bad)
+    assert rule in [v.rule for v in found], found
+    violation = next(v for v in found if v.rule == rule)
+    assert violation.message == MESSAGES[rule] and violation.to_json()["rule"] == rule
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "Hallo Max, Ihre Bestellung 302-1234567-1234567 vom 24.11.2026 ist unterwegs.",
+        f"Sendungsnummer {TRACKING}: https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={TRACKING}",
+        "Track it at https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        "Die Rechnung finden Sie unter amazon.de in „Meine Bestellungen“.",
+        "Your refund of 24.99 GBP is on its way; it takes 3-5 days.",
+        "Wir bieten Ihnen zwei Möglichkeiten an:\n1. Ersatz\n2. Erstattung",
+        "Gern helfen wir Ihnen weiter. Viele Grüße, Example Shop",
+    ],
+)
+def test_ordinary_support_replies_pass(good: str) -> None:
+    assert POLICY.check(good, allowed_numbers=[TRACKING]) == []
+
+
+def test_attachments_and_proactive_messages() -> None:
+    found = POLICY.check(
+        "Anbei die Rechnung.",
+        attachments=[("rechnung.pdf", "application/pdf"), ("x.exe", "application/x-msdownload")],
+    )
+    assert [v.rule for v in found] == ["attachment"] and "x.exe" in found[0].excerpt
+    assert [
+        v.rule
+        for v in POLICY.check("Ihr Paket ist unterwegs.", order_id="302-1234567-1234567", proactive=True)
+    ] == ["missing_order_id"]
+    assert (
+        POLICY.check(
+            "Bestellung 302-1234567-1234567 ist unterwegs.", order_id="302-1234567-1234567", proactive=True
+        )
+        == []
+    )
+
+
+def test_rules_are_configurable() -> None:
+    relaxed = Policy.from_settings(["emoji"], ["example-shop.de"])
+    assert relaxed.check("Danke 😊 siehe example-shop.de/faq") == []
+    with pytest.raises(ValueError, match="unknown guard rules"):
+        Policy.from_settings(["no_such_rule"], [])
+
+
+def test_a_tracking_number_is_not_a_phone_number_but_other_long_numbers_are() -> None:
+    assert POLICY.check(f"Sendung {TRACKING}", allowed_numbers=[TRACKING]) == []
+    assert [v.rule for v in POLICY.check("Sendung 0151 23456789")] == ["phone_number"]
