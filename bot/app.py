@@ -22,8 +22,13 @@ from bot.deps import Deps
 from bot.enrich import Enricher
 from bot.http import new_client
 from bot.intake import Intake
+from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
+from bot.mailer import Mailer
 from bot.poster import Poster
+from bot.replies.guard import Policy
+from bot.replies.library import Library
+from bot.replies.service import Replies
 from bot.settings import Settings
 from bot.slack import SlackError, SlackGateway
 from bot.store import Store
@@ -57,6 +62,15 @@ def build_deps(
     poster = Poster(settings, store, slack, clock, enricher=enricher)
     enricher.on_change = poster.order_changed
     intake = Intake(settings, store, on_queued=poster.wake.set, on_order=enricher.start)
+    library = Library.load()
+    policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
+    sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
+    mailer = Mailer(settings, store, clock, sender, notify=poster.send_event)
+    replies = Replies(settings, store, clock, library=library, policy=policy, can_send=sender is not None)
+    replies.order_view = poster.order_view
+    replies.on_queued = mailer.wake.set
+    replies.on_changed = poster.conversation_changed
+    poster.replies = replies
     if source is None:
         if settings.mail_source == "directory":
             if settings.mail_directory is None:
@@ -79,6 +93,9 @@ def build_deps(
         tracker=tracker,
         enricher=enricher,
         amazon=amazon,
+        library=library,
+        replies=replies,
+        mailer=mailer,
     )
 
 
@@ -135,6 +152,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     tasks = [
         asyncio.create_task(deps.source.run(deps.intake.handle), name="intake"),
         asyncio.create_task(deps.poster.run(), name="poster"),
+        asyncio.create_task(deps.mailer.run(), name="mailer"),
     ]
     socket_handler: AsyncSocketModeHandler | None = None
     runner: web.AppRunner | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -58,6 +59,14 @@ NOTICE_NEEDS_ACTION = {
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control: & < >."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_to_plain(text: str) -> str:
+    """Slack message text as the buyer should read it: entities decoded, <links|labels> and mentions unwrapped."""
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r"<[@#!][^>]*>", "", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def truncate(text: str, limit: int) -> str:

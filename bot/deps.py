@@ -15,7 +15,10 @@ from bot.clock import Clock
 from bot.enrich import Enricher
 from bot.intake import Intake
 from bot.mail.source import MailSource
+from bot.mailer import Mailer
 from bot.poster import Poster
+from bot.replies.library import Library
+from bot.replies.service import Replies
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.store import Store
@@ -36,6 +39,9 @@ class Deps:
     http: httpx.AsyncClient
     tracker: Tracker
     enricher: Enricher
+    library: Library
+    replies: Replies
+    mailer: Mailer
     amazon: SpApi | None = None
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot import blocks as B
+from bot import reply_blocks as RB
 from bot.amazon import Order
 from bot.blocks import CardTime, PostKind
 from bot.clock import Clock
@@ -43,7 +44,44 @@ class Poster:
         self.slack = slack
         self.clock = clock
         self.enricher = enricher
+        self.replies: Any = None  # bot.replies.service.Replies, set by the app (cards get reply buttons)
         self.wake = asyncio.Event()
+
+    def conversation_changed(self, conversation_id: int) -> None:
+        """Queue a redraw of a conversation's card (claimed, answered, closed)."""
+        conv = self.store.conversation(conversation_id=conversation_id)
+        if conv is None:
+            return
+        self.store.enqueue(
+            kind=PostKind.UPDATE.value,
+            dedupe_key=f"update:{conversation_id}:state:{iso(self.clock.now())}",
+            due_by=conv.get("deadline"),
+            conversation_id=conversation_id,
+            message_row=self._first_message_row(conv),
+            channel=conv.get("slack_channel") or self.settings.slack_channel,
+        )
+        self.wake.set()
+
+    def send_event(self, send_id: int, event: str) -> None:
+        """Tell the card's thread what became of a reply (sent, retrying, failed, uncertain)."""
+        send = self.store.send(send_id=send_id)
+        if send is None:
+            return
+        conv = self.store.conversation(conversation_id=int(send["conversation_id"]))
+        if conv is None:
+            return
+        self.store.enqueue(
+            kind=PostKind.THREAD.value,
+            dedupe_key=f"send:{send_id}:{event}:{send.get('attempts')}",
+            due_by=conv.get("deadline"),
+            conversation_id=int(conv["id"]),
+            message_row=None,
+            channel=conv.get("slack_channel") or self.settings.slack_channel,
+            payload={"send": send_id, "event": event},
+        )
+        if event == "sent":
+            self.conversation_changed(int(conv["id"]))
+        self.wake.set()
 
     def order_changed(self, order_id: str) -> None:
         """Queue a card update for every conversation about this order (its order or tracking changed)."""
@@ -124,6 +162,8 @@ class Poster:
             else None
         )
         message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
+        if message is None and conv is not None and item["kind"] != PostKind.CARD:
+            message = {}  # thread notes about sends and card updates need no message of their own
         channel = item["channel"] or self.settings.slack_channel
         if conv is None or message is None:
             log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
@@ -145,6 +185,13 @@ class Poster:
         if item["kind"] in (PostKind.CARD, PostKind.UPDATE):
             return self.card(conv, message, at)
         payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
+        if "send" in payload:
+            send = self.store.send(send_id=int(payload["send"])) or {
+                "id": payload["send"],
+                "by_user": "?",
+                "text": "",
+            }
+            return RB.send_note(send, str(payload.get("event")), at)
         if "part" in payload:
             return B.continuation(message, int(payload["part"]))
         if message["direction"] == "out":
@@ -156,7 +203,22 @@ class Poster:
         view = self.order_view(conv)
         extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
         if conv["kind"] == "buyer":
-            return B.buyer_card(conv, self._latest_buyer_message(conv) or message, at, extra=extra)
+            latest = self._latest_buyer_message(conv) or message
+            if self.replies is not None:
+                suggested, others, reason = self.replies.suggestions(conv)
+                invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
+                    t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
+                )
+                extra += RB.reply_blocks(
+                    conv,
+                    at,
+                    suggested=suggested,
+                    others=others,
+                    reason=reason,
+                    no_response_link=latest.get("no_response_link"),
+                    invoice=invoice,
+                )
+            return B.buyer_card(conv, latest, at, extra=extra)
         if conv["kind"] == "notice":
             return B.notice_card(conv, message, at, extra=extra)
         if conv["kind"] == "raw":

@@ -158,4 +158,46 @@ def _m2_orders_and_packages(db: sqlite_utils.Database) -> None:
     db.table("packages").create_index(["next_check_at"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_orders_and_packages]
+def _m3_replies(db: sqlite_utils.Database) -> None:
+    conversations = db.table("conversations")
+    for column in ("claimed_by", "claimed_at", "answered_by", "answered_at", "closed_by", "closed_at"):
+        conversations.add_column(column, str)
+    db.table("sends").create(
+        {
+            "id": int,
+            "key": str,
+            "conversation_id": int,
+            "reply_to_row": int,
+            "template": str,
+            "language": str,
+            "text": str,
+            "edited": int,
+            "attachments": str,
+            "by_user": str,
+            "state": str,
+            "attempts": int,
+            "error": str,
+            "message_id": str,
+            "created_at": str,
+            "next_attempt_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"key", "conversation_id", "text", "by_user", "state", "created_at"},
+        defaults={"attempts": 0, "edited": 0},
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db.table("sends").create_index(["key"], unique=True)
+    db.table("sends").create_index(["state", "next_attempt_at"])
+    # At most one live reply per buyer message: a double click, a retry or a second person sends nothing twice.
+    db.execute(
+        "CREATE UNIQUE INDEX sends_one_per_buyer_message ON sends (reply_to_row) "
+        "WHERE reply_to_row IS NOT NULL AND state IN ('queued', 'sending', 'sent', 'uncertain')"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m1_initial,
+    _m2_orders_and_packages,
+    _m3_replies,
+]

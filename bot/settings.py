@@ -110,6 +110,24 @@ class Settings(BaseSettings):
     usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
     # Replies to buyers
+    smtp_host: str = Field("", description="SMTP server for replies (the seller's approved mailbox)")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port")
+    smtp_user: str = Field("", description="SMTP login")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password or app password")
+    smtp_tls: Literal["starttls", "ssl", "plain"] = Field(
+        "starttls", description="starttls (587), ssl (465) or plain (loopback only)"
+    )
+    smtp_from: str = Field(
+        "", description="Sender address registered in Seller Central (Messaging Permissions)"
+    )
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP attempt is abandoned")
+    send_attempts: int = Field(4, ge=1, le=20, description="Attempts before a failed send waits for a person")
+    thread_reply_mode: Literal["confirm", "prefix", "off"] = Field(
+        "confirm",
+        description="Thread messages: confirm (ask before sending), prefix (send those starting with the prefix), off",
+    )
+    thread_reply_prefix: str = Field("!buyer", description="Prefix that sends a thread message to the buyer")
+    invoice_folder: Path | None = Field(None, description="Folder of invoice PDFs named with the order id")
     reply_signature: str = Field("", description="How replies are signed, e.g. 'Example Shop Kundenservice'")
     guard_disabled_rules: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Policy rules to switch off (comma-separated; see docs/guard.md)"
@@ -195,14 +213,24 @@ class Settings(BaseSettings):
                     )
             if not self.imap_password:
                 out.append("INBOX_BOT_IMAP_PASSWORD is missing: use the mailbox's (app) password")
-            if self.imap_tls == "plain" and self.imap_host not in ("127.0.0.1", "localhost", "::1"):
+            if self.imap_tls == "plain" and not _loopback(self.imap_host):
                 out.append(
                     "INBOX_BOT_IMAP_TLS=plain sends the password unencrypted: use ssl (port 993) "
                     "for any server that is not on this machine"
                 )
         elif self.mail_directory is None:
             out.append("INBOX_BOT_MAIL_DIRECTORY is missing: mail_source=directory needs a folder")
+        if self.smtp_host and not self.smtp_from:
+            out.append(
+                "INBOX_BOT_SMTP_FROM is missing: replies must come from the address registered in Seller Central"
+            )
+        if self.smtp_host and self.smtp_tls == "plain" and not _loopback(self.smtp_host):
+            out.append("INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl")
         return out
+
+
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:

@@ -17,6 +17,7 @@ import sqlite_utils
 
 from bot.clock import Clock
 from bot.schema import MIGRATIONS
+from bot.store_sends import SendRecords
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def parse_iso(text: str | None) -> datetime | None:
 
 
 @dataclass
-class Store:
+class Store(SendRecords):
     """Small keyword-only functions over one SQLite database."""
 
     db: sqlite_utils.Database

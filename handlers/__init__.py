@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import actions, messages
+from handlers import actions, messages, replies
 
 
 def register_all(app: AsyncApp) -> None:
     """Register every surface's listeners on the app."""
     actions.register(app)
     messages.register(app)
+    replies.register(app)

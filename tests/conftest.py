@@ -17,6 +17,7 @@ from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings, load_settings
 from tests.support.dovecot import Dovecot
+from tests.support.smtp import SmtpServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 
@@ -51,6 +52,14 @@ async def fake_services() -> AsyncIterator[FakeServices]:
     services = await FakeServices().start()
     yield services
     await services.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback recording what the bot sends."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

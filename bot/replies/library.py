@@ -85,7 +85,7 @@ class Library:
         """Add (or replace) one template."""
         self.templates[(template.key, template.language)] = template
 
-    def keys(self) -> list[str]:
+    def template_keys(self) -> list[str]:
         """Every template key, sorted."""
         return sorted({key for key, _ in self.templates})
 
@@ -109,7 +109,7 @@ class Library:
         """Templates answering these intents (in order of the intents), in the language or English."""
         out: list[Template] = []
         for intent in intents:
-            for key in self.keys():
+            for key in self.template_keys():
                 template, _ = self.get(key, language)
                 if intent in template.intents and template not in out:
                     out.append(template)

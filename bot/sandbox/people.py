@@ -101,6 +101,8 @@ class People:
     ) -> Json:
         """Click a button (or choose from a select) on a message in the channel."""
         message = self.slack.find_message(channel, message_ts)
+        ephemeral = self.slack.find_ephemeral(user, message_ts) if message is None else None
+        message = message or ephemeral
         if message is None:
             raise KeyError(f"no message {message_ts} in {channel}")
         element, block_id = _find_element(message.get("blocks") or [], action_id)
@@ -132,7 +134,8 @@ class People:
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel,
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral is not None,
+                **({"thread_ts": message["thread_ts"]} if message.get("thread_ts") else {}),
             },
             "trigger_id": self.slack.new_trigger(user),
             "team": self._team(),
@@ -141,7 +144,7 @@ class People:
             "channel": {"id": channel, "name": "amazon-inbox"},
             "message": message,
             "state": {"values": {}},
-            "response_url": self.slack.response_url(user, channel),
+            "response_url": self.slack.response_url(user, channel, message_ts),
             "actions": [action],
         }
         return await self._deliver("interactive", payload)

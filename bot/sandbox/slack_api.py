@@ -107,6 +107,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link", self._socket)
         app.router.add_post("/respond/{user}/{channel}", self._respond)
+        app.router.add_post("/respond/{user}/{channel}/{ts}", self._respond)
         return app
 
     async def start(self, setup: Callable[[web.Application], None] | None = None) -> FakeSlack:
@@ -475,9 +476,17 @@ class FakeSlack:
         self.messages.setdefault(channel, []).append(message)
         return message
 
-    def response_url(self, user: str, channel: str) -> str:
-        """Where the app may answer a command or click (`respond()`), as Slack's response_url."""
-        return f"http://{self.host}:{self.port}/respond/{user}/{channel}"
+    def response_url(self, user: str, channel: str, ts: str | None = None) -> str:
+        """Where the app may answer a command or click (`respond()`), as Slack's response_url.
+
+        For a click on a message (`ts`), `replace_original`/`delete_original` act on that message.
+        """
+        base = f"http://{self.host}:{self.port}/respond/{user}/{channel}"
+        return f"{base}/{ts}" if ts else base
+
+    def find_ephemeral(self, user: str, ts: str) -> Json | None:
+        """An ephemeral message one person sees, by its ts."""
+        return next((e for e in self.ephemerals if e["user"] == user and e["ts"] == ts), None)
 
     async def _respond(self, request: web.Request) -> web.Response:
         user, channel = request.match_info["user"], request.match_info["channel"]
@@ -486,6 +495,16 @@ class FakeSlack:
         except ValueError:
             return web.Response(status=400, text="invalid_payload")
         self.calls.append(("response_url", body))
+        ts = request.match_info.get("ts")
+        original = (self.find_ephemeral(user, ts) or self.find_message(channel, ts)) if ts else None
+        if original is not None and (body.get("delete_original") or body.get("replace_original")):
+            if body.get("delete_original"):
+                if original in self.ephemerals:
+                    self.ephemerals.remove(original)
+            else:
+                original.update(text=body.get("text", ""), blocks=body.get("blocks") or [])
+            await self.notify()
+            return web.Response(text="ok")
         if body.get("response_type") == "in_channel":
             self._m_chat_postMessage(
                 {"channel": channel, "text": body.get("text", ""), "blocks": body.get("blocks")}

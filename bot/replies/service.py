@@ -1,0 +1,303 @@
+"""Answering a buyer: drafts from templates, the guard, idempotent sends, claims and 'no response needed'."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.replies.context import reply_context
+from bot.replies.guard import Policy, Violation
+from bot.replies.library import Library, Template, TemplateProblem
+from bot.replies.suggest import suggest
+from bot.settings import Settings
+from bot.store import Row, Store
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish"}
+
+
+@dataclass
+class Draft:
+    """A reply ready for the modal: its text, notes for the person, and what the submission must carry."""
+
+    text: str
+    metadata: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    template: Template | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of a submitted reply: queued (with its send), or refused with errors per modal block."""
+
+    send: Row | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    created: bool = False
+
+
+class Replies:
+    """The core of answering; listeners only translate Slack payloads into these calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        library: Library,
+        policy: Policy,
+        can_send: bool,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.library = library
+        self.policy = policy
+        self.can_send = can_send
+        self.order_view: Any = None  # set by the app: conversation -> OrderView (the poster's)
+        self.on_queued: Any = None  # set by the app: wakes the mailer
+        self.on_changed: Any = None  # set by the app: (conversation id) -> redraw the card
+
+    # ---- what fits ----
+
+    def latest_buyer_message(self, conv: Row) -> Row | None:
+        """The buyer message a reply answers now."""
+        rows = [
+            m
+            for m in self.store.conversation_messages(conversation_id=int(conv["id"]))
+            if m["direction"] == "in"
+        ]
+        return rows[-1] if rows else None
+
+    def context(self, conv: Row) -> dict[str, Any]:
+        """Template values for this conversation, from its order and tracking as the card shows them."""
+        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
+        return reply_context(
+            conv,
+            order=view.order if view else None,
+            packages=view.packages if view else None,
+            signature=self.settings.reply_signature,
+        )
+
+    def suggestions(self, conv: Row) -> tuple[list[Template], list[Template], str]:
+        """(suggested templates, all others, why) for the card."""
+        latest = self.latest_buyer_message(conv) or {}
+        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
+        status = view.order.status if view and view.order else None
+        hint = suggest(
+            latest.get("text"),
+            topic=conv.get("topic"),
+            has_order=bool(conv.get("order_id")),
+            order_status=status,
+        )
+        language = conv.get("language")
+        suggested = [
+            self.library.get(key, language)[0]
+            for key in hint.templates
+            if key in self.library.template_keys()
+        ]
+        others = [self.library.get(key, language)[0] for key in self.library.template_keys()]
+        return suggested, others, hint.reason
+
+    def invoice_for(self, order_id: str | None) -> Path | None:
+        """The invoice PDF of an order in the configured folder (file name containing the order id)."""
+        folder = self.settings.invoice_folder
+        if not folder or not order_id or not folder.is_dir():
+            return None
+        matches = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and order_id in p.name)
+        return matches[-1] if matches else None
+
+    # ---- drafting ----
+
+    def draft(
+        self,
+        conv: Row,
+        *,
+        user: str,
+        template: str | None = None,
+        text: str | None = None,
+        invoice: bool = False,
+    ) -> Draft:
+        """A reply for the modal; TemplateProblem if the template needs a value this conversation lacks."""
+        latest = self.latest_buyer_message(conv)
+        notes: list[str] = []
+        chosen: Template | None = None
+        language = conv.get("language")
+        if template:
+            rendered = self.library.render(template, language, self.context(conv))
+            chosen, text = rendered.template, rendered.text
+            if rendered.language_fallback:
+                notes.append(
+                    f":globe_with_meridians: No {LANGUAGE_NAMES.get(language or '', language or 'matching')} version of "
+                    f"“{chosen.title}”: the {LANGUAGE_NAMES.get(chosen.language, chosen.language)} one is shown. "
+                    "Translate it before sending."
+                )
+        attachments: list[str] = []
+        if invoice:
+            pdf = self.invoice_for(conv.get("order_id"))
+            if pdf is None:
+                raise TemplateProblem(
+                    f"no invoice PDF for order {conv.get('order_id')} in {self.settings.invoice_folder}: "
+                    "use “Invoice: where to find it” instead"
+                )
+            attachments.append(str(pdf))
+            notes.append(f":paperclip: {pdf.name} will be attached")
+        claimed = conv.get("claimed_by")
+        if claimed and claimed != user:
+            notes.append(
+                f":warning: <@{claimed}> has claimed this conversation: check the thread before you send."
+            )
+        if not self.can_send:
+            notes.append(
+                ":no_entry: Sending is not set up (INBOX_BOT_SMTP_HOST): the reply cannot go out yet."
+            )
+        metadata = {
+            "c": int(conv["id"]),
+            "k": uuid.uuid4().hex,
+            "t": chosen.key if chosen else None,
+            "r": int(latest["id"]) if latest else None,
+            "l": chosen.language if chosen else language,
+            "o": text or "",
+            "a": attachments,
+        }
+        self.store.audit(
+            actor=user, action="reply_drafted", conversation_id=int(conv["id"]), template=metadata["t"]
+        )
+        return Draft(text=text or "", metadata=metadata, notes=notes, template=chosen)
+
+    # ---- sending ----
+
+    def check(self, conv: Row, text: str, attachments: list[str] | None = None) -> list[Violation]:
+        """The guard's findings for a reply in this conversation."""
+        context = self.context(conv)
+        return self.policy.check(
+            text,
+            order_id=conv.get("order_id"),
+            attachments=[(Path(a).name, "application/pdf") for a in attachments or []],
+            allowed_numbers=[context.get("tracking_number", "")],
+        )
+
+    def submit(self, metadata: dict[str, Any], text: str, *, user: str) -> Outcome:
+        """Guard, then queue exactly one send for the buyer message; errors keyed by the modal's block ids."""
+        conv = self.store.conversation(conversation_id=int(metadata["c"]))
+        if conv is None:
+            return Outcome(errors={"reply": "This conversation no longer exists."})
+        if not self.can_send:
+            return Outcome(
+                errors={"reply": "Sending is not set up: set INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM."}
+            )
+        attachments = list(metadata.get("a") or [])
+        violations = self.check(conv, text, attachments)
+        if violations:
+            lines = [f"• {v.message} ({v.excerpt!r})" if v.excerpt else f"• {v.message}" for v in violations]
+            return Outcome(errors={"reply": "Not sent. " + " ".join(lines)[:1900]})
+        reply_to = metadata.get("r")
+        live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None
+        if live is not None and live["key"] != metadata["k"]:
+            who = "You" if live["by_user"] == user else f"<@{live['by_user']}>"
+            return Outcome(
+                send=live,
+                errors={"reply": f"{who} already answered this message ({live['state']}): see the thread."},
+            )
+        send, created = self.store.create_send(
+            key=str(metadata["k"]),
+            conversation_id=int(conv["id"]),
+            reply_to_row=int(reply_to) if reply_to else None,
+            text=text,
+            by_user=user,
+            template=metadata.get("t"),
+            language=metadata.get("l"),
+            edited=text.strip() != str(metadata.get("o") or "").strip(),
+            attachments=[{"path": a} for a in attachments],
+        )
+        if created:
+            self.store.audit(
+                actor=user,
+                action="reply_queued",
+                conversation_id=int(conv["id"]),
+                send=send["id"],
+                template=metadata.get("t"),
+                edited=bool(send["edited"]),
+            )
+            if self.on_queued:
+                self.on_queued()
+        elif send["by_user"] != user:
+            return Outcome(
+                send=send,
+                errors={"reply": f"<@{send['by_user']}> already answered this message: see the thread."},
+            )
+        return Outcome(send=send, created=created)
+
+    def send_as_is(self, conv: Row, template: str, *, user: str, key: str) -> Outcome:
+        """A safe template straight to the buyer (after the guard), without the modal."""
+        draft = self.draft(conv, user=user, template=template)
+        if draft.template is None or not draft.template.safe:
+            return Outcome(errors={"reply": "This template must be checked and edited before sending."})
+        return self.submit({**draft.metadata, "k": key}, draft.text, user=user)
+
+    def retry(self, send_id: int, *, user: str) -> Row | None:
+        """Queue a failed (or uncertain) send again."""
+        send = self.store.send(send_id=send_id)
+        if send is None or send["state"] not in ("failed", "uncertain"):
+            return send
+        self.store.update_send(
+            send_id=send_id, state="queued", next_attempt_at=self.store.now(), error=None, attempts=0
+        )
+        self.store.audit(
+            actor=user, action="send_retried", conversation_id=int(send["conversation_id"]), send=send_id
+        )
+        if self.on_queued:
+            self.on_queued()
+        return self.store.send(send_id=send_id)
+
+    def mark_sent(self, send_id: int, *, user: str) -> None:
+        """A person confirmed an uncertain send did reach the buyer."""
+        send = self.store.send(send_id=send_id)
+        if send is None or send["state"] != "uncertain":
+            return
+        now = self.store.now()
+        self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
+        conv_id = int(send["conversation_id"])
+        self.store.update_conversation(
+            conversation_id=conv_id, state="answered", answered_by=send["by_user"], answered_at=now
+        )
+        self.store.audit(actor=user, action="send_confirmed", conversation_id=conv_id, send=send_id)
+        self._changed(conv_id)
+
+    # ---- claims and decisions ----
+
+    def claim(self, conv: Row, *, user: str, release: bool = False) -> None:
+        """'I'll take it' (or release it)."""
+        self.store.claim(conversation_id=int(conv["id"]), user=None if release else user)
+        self.store.audit(
+            actor=user, action="released" if release else "claimed", conversation_id=int(conv["id"])
+        )
+        self._changed(int(conv["id"]))
+
+    def no_response(self, conv: Row, *, user: str) -> None:
+        """'No response needed': the conversation is closed without a reply and its clock stops."""
+        if conv.get("state") != "open":
+            return
+        self.store.update_conversation(
+            conversation_id=int(conv["id"]), state="closed", closed_by=user, closed_at=self.store.now()
+        )
+        self.store.audit(actor=user, action="no_response_needed", conversation_id=int(conv["id"]))
+        self._changed(int(conv["id"]))
+
+    def _changed(self, conv_id: int) -> None:
+        if self.on_changed:
+            self.on_changed(conv_id)
+
+
+def parse_metadata(raw: str) -> dict[str, Any]:
+    """The reply modal's private_metadata."""
+    data = json.loads(raw or "{}")
+    if not isinstance(data, dict) or "c" not in data or "k" not in data:
+        raise ValueError("not a reply modal")
+    return data

@@ -1,0 +1,237 @@
+"""Listeners for answering: template buttons and menus, the reply modal, claims, retries.
+
+Each acknowledges first and hands the work to `bot.replies.service.Replies`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import slack_to_plain
+from bot.deps import Deps
+from bot.replies.library import TemplateProblem
+from bot.replies.service import Draft, parse_metadata
+from bot.reply_blocks import REPLY_VIEW, ReplyAction, reply_modal
+from bot.store import Row
+
+log = logging.getLogger(__name__)
+
+
+def _card(deps: Deps, body: dict[str, Any]) -> Row | None:
+    """The conversation whose card (or card thread) the click came from."""
+    container = body.get("container") or {}
+    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    for ts in (
+        container.get("message_ts"),
+        container.get("thread_ts"),
+        (body.get("message") or {}).get("thread_ts"),
+    ):
+        if ts:
+            conv = deps.store.conversation_by_card(channel=channel, ts=str(ts))
+            if conv:
+                return conv
+    return None
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    return dict((body.get("actions") or [{}])[0])
+
+
+async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
+    """A note only the clicking person sees, in the card's thread."""
+    container = body.get("container") or {}
+    try:
+        await client.chat_postEphemeral(
+            channel=str(container.get("channel_id") or ""),
+            user=str(body["user"]["id"]),
+            text=text,
+            thread_ts=container.get("thread_ts") or container.get("message_ts"),
+        )
+    except SlackApiError as e:
+        log.error("could not tell %s: %s (%s)", body.get("user", {}).get("id"), text, e.response.get("error"))
+
+
+async def _open(client: AsyncWebClient, body: dict[str, Any], deps: Deps, conv: Row, draft: Draft) -> None:
+    view = reply_modal(conv, text=draft.text, metadata=draft.metadata, notes=draft.notes)
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as e:
+        await _tell(
+            client, body, f"The reply window could not open ({e.response.get('error')}): click again."
+        )
+
+
+async def open_reply(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """A template button, the 'more replies' menu, 'write a reply' or 'send invoice': the modal to check and send."""
+    await ack()
+    deps: Deps = context["deps"]
+    conv = _card(deps, body)
+    if conv is None:
+        await _tell(client, body, "This card belongs to no conversation the bot knows.")
+        return
+    action = _action(body)
+    action_id = str(action.get("action_id"))
+    template = None
+    if action_id.startswith(f"{ReplyAction.TEMPLATE}:"):
+        template = action_id.split(":", 1)[1]
+    elif action_id == ReplyAction.PICK:
+        template = (action.get("selected_option") or {}).get("value")
+    elif action_id == ReplyAction.SEND_INVOICE:
+        template = "invoice_resent"
+    try:
+        draft = deps.replies.draft(
+            conv, user=body["user"]["id"], template=template, invoice=action_id == ReplyAction.SEND_INVOICE
+        )
+    except TemplateProblem as e:
+        await _tell(client, body, f":warning: {e}")
+        return
+    await _open(client, body, deps, conv, draft)
+
+
+async def send_as_is(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """'Send as is…': a safe template goes out without the modal (the guard still checks it)."""
+    await ack()
+    deps: Deps = context["deps"]
+    conv = _card(deps, body)
+    action = _action(body)
+    key = (action.get("selected_option") or {}).get("value")
+    if conv is None or not key:
+        return
+    user = body["user"]["id"]
+    try:
+        outcome = deps.replies.send_as_is(
+            conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
+        )
+    except TemplateProblem as e:
+        await _tell(client, body, f":warning: {e}")
+        return
+    if outcome.errors:
+        await _tell(client, body, ":warning: " + " ".join(outcome.errors.values()))
+
+
+async def claim(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """'I'll take it' / 'Release'."""
+    await ack()
+    deps: Deps = context["deps"]
+    conv = _card(deps, body)
+    if conv is not None:
+        deps.replies.claim(conv, user=body["user"]["id"], release=_action(body).get("value") == "release")
+
+
+async def no_response(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """'No response needed': Amazon's page opens in the browser; the conversation is closed here."""
+    await ack()
+    deps: Deps = context["deps"]
+    conv = _card(deps, body)
+    if conv is not None:
+        deps.replies.no_response(conv, user=body["user"]["id"])
+
+
+async def retry_send(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """'Retry' / 'Send again' under a failed or uncertain send."""
+    await ack()
+    deps: Deps = context["deps"]
+    value = str(_action(body).get("value") or "")
+    if value.isdigit():
+        send = deps.replies.retry(int(value), user=body["user"]["id"])
+        if send is not None and send["state"] == "sent":
+            await _tell(client, body, "This reply was sent already.")
+
+
+async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """'It was sent' under an uncertain send."""
+    await ack()
+    deps: Deps = context["deps"]
+    value = str(_action(body).get("value") or "")
+    if value.isdigit():
+        deps.replies.mark_sent(int(value), user=body["user"]["id"])
+
+
+async def thread_send(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any], respond: Any
+) -> None:
+    """'Review and send to buyer…' under a team member's thread message: the modal, prefilled with it."""
+    await ack()
+    deps: Deps = context["deps"]
+    thread_ts, _, message_ts = str(_action(body).get("value") or "").partition("|")
+    channel = str(
+        (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    )
+    conv = deps.store.conversation_by_card(channel=channel, ts=thread_ts)
+    if conv is None:
+        await respond(text="This thread belongs to no conversation the bot knows.", replace_original=True)
+        return
+    try:
+        replies = await client.conversations_replies(channel=channel, ts=thread_ts, limit=1000)
+    except SlackApiError as e:
+        await respond(
+            text=f"The message could not be read ({e.response.get('error')}).", replace_original=True
+        )
+        return
+    messages: list[dict[str, Any]] = list(replies.get("messages") or [])
+    message = next((m for m in messages if m.get("ts") == message_ts), None)
+    if message is None:
+        await respond(text="That message is gone (deleted?): nothing to send.", replace_original=True)
+        return
+    draft = deps.replies.draft(
+        conv, user=body["user"]["id"], text=slack_to_plain(str(message.get("text") or ""))
+    )
+    await _open(client, body, deps, conv, draft)
+    await respond(text="Opened for review: nothing is sent until you press Send.", replace_original=True)
+
+
+async def thread_keep(ack: AsyncAck, respond: Any) -> None:
+    """'Keep internal'."""
+    await ack()
+    await respond(text="Kept internal: not sent to the buyer.", replace_original=True)
+
+
+async def submit_reply(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """The reply modal's Send: the guard's findings keep the modal open; otherwise exactly one send is queued."""
+    deps: Deps = context["deps"]
+    try:
+        metadata = parse_metadata(view.get("private_metadata") or "")
+    except ValueError:
+        await ack(
+            response_action="errors",
+            errors={"reply": "This window is out of date: close it and start again."},
+        )
+        return
+    values = (view.get("state") or {}).get("values") or {}
+    text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
+    outcome = deps.replies.submit(metadata, text, user=body["user"]["id"])
+    if outcome.errors:
+        await ack(response_action="errors", errors=outcome.errors)
+        return
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    """Listen to everything that leads to a reply."""
+    app.action(re.compile(rf"^{ReplyAction.TEMPLATE}:[\w-]+$"))(open_reply)
+    app.action(ReplyAction.PICK.value)(open_reply)
+    app.action(ReplyAction.BLANK.value)(open_reply)
+    app.action(ReplyAction.SEND_INVOICE.value)(open_reply)
+    app.action(ReplyAction.SEND_AS_IS.value)(send_as_is)
+    app.action(ReplyAction.CLAIM.value)(claim)
+    app.action(ReplyAction.NO_RESPONSE.value)(no_response)
+    app.action(ReplyAction.RETRY.value)(retry_send)
+    app.action(ReplyAction.MARK_SENT.value)(mark_sent)
+    app.action(ReplyAction.THREAD_SEND.value)(thread_send)
+    app.action(ReplyAction.THREAD_KEEP.value)(thread_keep)
+    app.view(REPLY_VIEW)(submit_reply)

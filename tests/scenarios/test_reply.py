@@ -1,0 +1,183 @@
+"""Answering from Slack, through the whole bot: click → modal → guard → SMTP to Amazon's relay, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.deps import Deps
+from bot.mail.source import IncomingMail
+from bot.sandbox.people import People
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.smtp import SmtpServer
+
+BUYER_ID = "<0100018f-de-invoice-0002@email.amazonses.com>"
+ALIAS = "3x7kq2mdl0zy1vd@marketplace.amazon.de"
+
+
+class Desk:
+    """The bot running with a card for de_invoice.eml, the people of the workspace, and the SMTP server."""
+
+    def __init__(self, deps: Deps, slack: FakeSlack, smtp: SmtpServer) -> None:
+        self.deps, self.slack, self.smtp = deps, slack, smtp
+        self.people = People(slack)
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return self.slack.posts("C0INBOX", top_level=True)[0]
+
+    def thread(self) -> list[dict[str, Any]]:
+        return self.slack.posts("C0INBOX", thread_ts=self.card["ts"])
+
+    async def click(self, user: str, action_id: str, *, ts: str | None = None, **kw: Any) -> dict[str, Any]:
+        return await self.people.click(
+            user=user, channel="C0INBOX", message_ts=ts or self.card["ts"], action_id=action_id, **kw
+        )
+
+    async def open_reply(self, user: str, action_id: str, **kw: Any) -> dict[str, Any]:
+        await self.click(user, action_id, **kw)
+        await self.slack.wait_for(lambda: self.slack.open_view(user) is not None)
+        view = self.slack.open_view(user)
+        assert view is not None
+        return view
+
+    async def submit(self, user: str, text: str | None = None) -> dict[str, Any]:
+        values = None if text is None else {"reply": {"text": {"type": "plain_text_input", "value": text}}}
+        return await self.people.submit_view(user=user, values=values)
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> AsyncIterator[Desk]:
+    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
+    async with running_bot(settings) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", datetime.now(UTC)))
+        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+        yield Desk(deps, fake_slack, smtp)
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_template_click_preview_and_send_reaches_the_buyer_threaded(desk: Desk) -> None:
+    card = texts(desk.card["blocks"])
+    assert "Rechnung: wo finden" in card  # the invoice request's templates come first
+    view = await desk.open_reply("U0AGENT", "reply_template:invoice_request")
+    text = view["blocks"][1]["element"]["initial_value"]
+    assert (
+        text.startswith("Hallo Max Müller,")
+        and "302-1234567-1234567" in text
+        and "Example Shop Kundenservice" in text
+    )
+
+    ack = await desk.submit("U0AGENT")  # sent as rendered
+    assert not ack.get("payload")  # accepted: the modal closes
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the e-mail")
+    [mail] = desk.smtp.messages
+    assert mail["To"] == ALIAS and mail["From"] == "service@example-shop.de"
+    assert mail["Subject"] == "Re: Frage von Amazon-Kunde Max Müller (Bestellung: 302-1234567-1234567)"
+    assert mail["In-Reply-To"] == BUYER_ID and BUYER_ID in mail["References"]
+    assert "Rechnung" in mail.get_payload(decode=True).decode()
+
+    await desk.slack.wait_for(
+        lambda: any(
+            "Sent to the buyer" in p["text"] or "sent to the buyer" in p["text"] for p in desk.thread()
+        )
+    )
+    note = next(p for p in desk.thread() if "sent to the buyer" in p["text"].lower())
+    assert "<@U0AGENT>" in texts(note["blocks"]) and "Rechnung" in texts(note["blocks"])
+    await desk.slack.wait_for(lambda: "Answered by <@U0AGENT>" in texts(desk.card["blocks"]))
+    conv = desk.deps.store.conversations()[0]
+    assert conv["state"] == "answered" and conv["answered_by"] == "U0AGENT"
+    actions = [a["action"] for a in desk.deps.store.db.table("audit").rows]
+    assert {"reply_drafted", "reply_queued", "reply_sent"} <= set(actions)
+
+
+async def test_the_guard_keeps_the_modal_open_and_nothing_is_sent(desk: Desk) -> None:
+    await desk.open_reply("U0AGENT", "reply_blank")
+    ack = await desk.submit(
+        "U0AGENT", "Hallo, schreiben Sie an service@example-shop.de und bewerten Sie uns!"
+    )
+    errors = ack["payload"]["errors"]["reply"]
+    assert "e-mail addresses" in errors and "review" in errors
+    assert desk.slack.open_view("U0AGENT") is not None
+    await asyncio.sleep(0.3)
+    assert desk.smtp.messages == [] and desk.deps.store.sends() == []
+
+
+async def test_double_submit_and_two_people_at_once_send_exactly_one_mail(desk: Desk) -> None:
+    await desk.open_reply("U0AGENT", "reply_template:invoice_request")
+    await desk.open_reply("U0LEAD", "reply_template:invoice_request")
+    agent_view = desk.slack.open_view("U0AGENT")
+    assert agent_view is not None
+    first, second = await asyncio.gather(desk.submit("U0AGENT"), desk.submit("U0LEAD"))
+    errors = [a.get("payload", {}).get("errors", {}).get("reply", "") for a in (first, second)]
+    assert sum(1 for e in errors if e) == 1
+    assert any("already answered" in e for e in errors)  # the second person sees who answered
+    # A retry of the same submission (Slack resends, a double click) is the same send.
+    metadata = json.loads(agent_view["private_metadata"])
+    outcome = desk.deps.replies.submit(metadata, "Hallo", user="U0AGENT")
+    assert outcome.send is not None and not outcome.created
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="one e-mail")
+    await asyncio.sleep(0.3)
+    assert len(desk.smtp.messages) == 1 and len(desk.deps.store.sends()) == 1
+
+
+async def test_refused_send_is_shown_with_retry_and_nothing_is_lost(desk: Desk) -> None:
+    desk.smtp.refuse("550 5.7.1 Sender not authorised")
+    await desk.open_reply("U0AGENT", "reply_template:invoice_request")
+    await desk.submit("U0AGENT")
+    await desk.slack.wait_for(lambda: any("NOT sent" in p["text"] for p in desk.thread()))
+    note = next(p for p in desk.thread() if "NOT sent" in p["text"])
+    assert "550" in texts(note["blocks"]) and desk.deps.store.sends()[0]["state"] == "failed"
+    assert desk.deps.store.conversations()[0]["state"] == "open"  # the clock keeps running
+    retry = next(e for b in note["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await desk.click("U0AGENT", retry["action_id"], ts=note["ts"])
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the retried e-mail")
+    await desk.slack.wait_for(lambda: any("sent to the buyer" in p["text"].lower() for p in desk.thread()))
+
+
+async def test_thread_messages_stay_internal_unless_sent_on_purpose(desk: Desk) -> None:
+    await desk.people.say(
+        user="U0AGENT",
+        channel="C0INBOX",
+        text="Rechnung liegt im ERP, ich schicke sie gleich.",
+        thread_ts=desk.card["ts"],
+    )
+    await desk.slack.wait_for(lambda: any(e["user"] == "U0AGENT" for e in desk.slack.ephemerals))
+    [offer] = [e for e in desk.slack.ephemerals if e["user"] == "U0AGENT"]
+    assert offer["thread_ts"] == desk.card["ts"] and "Send this to the buyer?" in offer["text"]
+    await asyncio.sleep(0.3)
+    assert desk.smtp.messages == []  # a thread message alone never reaches the buyer
+
+    await desk.click("U0AGENT", "thread_send", ts=offer["ts"])
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    view = desk.slack.open_view("U0AGENT")
+    assert (
+        view is not None
+        and view["blocks"][1]["element"]["initial_value"] == "Rechnung liegt im ERP, ich schicke sie gleich."
+    )
+    await desk.submit("U0AGENT")
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the e-mail")
+
+
+async def test_claim_and_no_response_needed(desk: Desk) -> None:
+    await desk.click("U0ONCALL", "claim", value="claim")
+    await desk.slack.wait_for(lambda: "<@U0ONCALL> is on it" in texts(desk.card["blocks"]))
+    view = await desk.open_reply("U0AGENT", "reply_blank")
+    assert "<@U0ONCALL> has claimed this conversation" in texts(view["blocks"])  # a collision warning
+    desk.slack.close_views("U0AGENT")
+    await desk.click("U0LEAD", "no_response")
+    await desk.slack.wait_for(
+        lambda: "No response needed: decided by <@U0LEAD>" in texts(desk.card["blocks"])
+    )
+    conv = desk.deps.store.conversations()[0]
+    assert conv["state"] == "closed" and conv["closed_by"] == "U0LEAD"
