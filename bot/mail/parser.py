@@ -141,7 +141,7 @@ def _header(msg: Message, name: str) -> str:
     value = next((v for k, v in msg.raw_items() if k.lower() == lname), None)
     if value is None:
         return ""
-    text = str(value)
+    text = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # unfold first (RFC 5322): the blank after it is content
     if any("\udc80" <= ch <= "\udcff" for ch in text):  # raw 8-bit bytes in the header
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
     if "=?" in text:

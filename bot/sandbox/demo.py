@@ -16,9 +16,10 @@ from bot.clock import Clock, ScaledClock, SystemClock
 from bot.deps import Deps
 from bot.sandbox import page
 from bot.sandbox.fake_services import FakeServices
+from bot.sandbox.mail_sink import MailSink
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
-from bot.sandbox.world import CHANNEL, stock_services, write_samples
+from bot.sandbox.world import CHANNEL, stock_services, write_invoices, write_samples
 from bot.settings import Settings, settings_from
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Demo:
         self.slack = FakeSlack(host=host, port=port, channels={CHANNEL})
         self.people = People(self.slack)
         self.services = FakeServices(clock=self.clock.now)  # Amazon and carriers, on the page's server
+        self.relay = MailSink(host)  # Amazon's relay: receives the replies the bot sends
         self.post_interval = post_interval
         self.deps: Deps | None = None
         self._stop = asyncio.Event()
@@ -67,18 +69,29 @@ class Demo:
             database_path=self.workdir / "inbox-bot.db",
             timezone="Europe/Berlin",
             tracking_sweep_seconds=5.0,
+            smtp_host=self.relay.host,
+            smtp_port=self.relay.port,
+            smtp_tls="plain",
+            smtp_from="service@example-shop.de",
+            reply_signature="Example Shop Kundenservice",
+            invoice_folder=self.workdir / "invoices",
             **self.services.urls(self.url.rstrip("/")),
         )
 
     async def start(self) -> None:
         """Serve the page and the stand-in, fill the mailbox, start the bot; returns once it is connected."""
 
+        loop = asyncio.get_running_loop()
+
         def routes(app: web.Application) -> None:
             page.add_routes(app, self)
             self.services.add_routes(app)
 
         await self.slack.start(routes)
+        self.relay.start()
+        self.relay.on_mail.append(lambda _: asyncio.run_coroutine_threadsafe(self.slack.notify(), loop))
         stock_services(self.services, self.clock.now())
+        write_invoices(self.workdir / "invoices")
         if not any(self.maildir.glob("new/*")) and not any(self.maildir.glob("cur/*")):
             write_samples(self.maildir, self.clock.now())
         settings = self.settings()
@@ -107,5 +120,6 @@ class Demo:
         if self.deps is not None:
             self.deps.store.close()
         await self.slack.stop()
+        self.relay.stop()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -81,7 +81,8 @@ function textObject(obj) {
 // ---- Block Kit ----
 
 function element(el, ctx) {
-  const data = `data-action-id="${esc(el.action_id || "")}" data-ts="${esc(ctx.ts || "")}"`;
+  const confirm = el.confirm ? ` data-confirm="${esc(`${el.confirm.title.text}\n\n${el.confirm.text.text}`)}"` : "";
+  const data = `data-action-id="${esc(el.action_id || "")}" data-ts="${esc(ctx.ts || "")}"${confirm}`;
   if (el.type === "button") {
     const style = el.style === "primary" ? "primary" : el.style === "danger" ? "danger" : "";
     const url = el.url ? ` data-url="${esc(el.url)}"` : "";
@@ -185,6 +186,20 @@ function draw() {
     $("#thread").hidden = true;
   }
   drawModal(d.view);
+  drawMails(d.mails || []);
+}
+
+let mailsKey = null;
+function drawMails(mails) {
+  const key = JSON.stringify(mails.map((m) => m.received));
+  if (key === mailsKey) return;
+  mailsKey = key;
+  if (!mails.length) return;
+  $("#mails").innerHTML = mails.map((m) => `<div class="mail">
+    <div class="subject">${esc(m.subject)}</div>
+    <div class="muted">to ${esc(m.to)} · from ${esc(m.from)}</div>
+    ${m.attachments.length ? `<div class="muted">📎 ${m.attachments.map((a) => esc(a.filename)).join(", ")}</div>` : ""}
+    <pre>${esc(m.text)}</pre></div>`).join("");
 }
 
 let modalKey = null;
@@ -258,7 +273,8 @@ async function post(path, body) {
 document.addEventListener("click", async (ev) => {
   const button = ev.target.closest(".block-button");
   if (button) {
-    if (button.dataset.url) window.open(button.dataset.url, "_blank", "noopener");
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
+    if (button.dataset.url) openLink(button.dataset.url);
     button.disabled = true;
     try {
       await post("/demo/click", { ts: button.dataset.ts, action_id: button.dataset.actionId, value: button.dataset.value });
@@ -269,9 +285,16 @@ document.addEventListener("click", async (ev) => {
   if (replies) { state.thread = replies.dataset.thread; draw(); }
 });
 
+function openLink(url) {
+  // The demo stays on this machine: links to the outside world are shown, not opened.
+  if (/^https?:\/\/(127\.0\.0\.1|localhost)(:|\/)/.test(url)) window.open(url, "_blank", "noopener");
+  else toast(`Slack would open ${url} (the demo stays offline)`);
+}
+
 document.addEventListener("change", async (ev) => {
   const select = ev.target.closest(".block-select");
   if (select && select.value) {
+    if (select.dataset.confirm && !window.confirm(select.dataset.confirm)) { select.value = ""; return; }
     await post("/demo/click", { ts: select.dataset.ts, action_id: select.dataset.actionId, selected: select.value });
     select.value = "";
   }

@@ -94,6 +94,7 @@ class _Routes:
                 "messages": slack.messages.get(CHANNEL, []),
                 "ephemerals": [e for e in slack.ephemerals if e["user"] == user],
                 "view": slack.open_view(user),
+                "mails": self.demo.relay.snapshot(),
             }
         )
 

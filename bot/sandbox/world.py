@@ -279,3 +279,34 @@ def stock_services(services: FakeServices, now: datetime) -> None:
         ],
         eta_hours=31,
     )
+
+
+def invoice_pdf(order_id: str, total: str) -> bytes:
+    """A small valid one-page PDF invoice (what an ERP such as JTL-Wawi exports per order)."""
+    text = f"Rechnung zur Amazon-Bestellung {order_id} - Betrag {total} - Example Shop"
+    stream = f"BT /F1 12 Tf 50 780 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def write_invoices(folder: Path) -> None:
+    """The ERP's invoice folder: one PDF for the invoice request's order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "Rechnung-302-1234567-1234567.pdf"
+    if not path.exists():
+        path.write_bytes(invoice_pdf("302-1234567-1234567", "39,90 EUR"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -106,11 +107,6 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
         "Lena Lead"
     )
 
-    if os.environ.get("DEMO_SCREENSHOT"):
-        await page.locator("#thread-close").click()
-        await page.locator("#messages").evaluate("el => el.scrollTop = 0")
-        await page.screenshot(path=os.environ["DEMO_SCREENSHOT"])
-
 
 async def test_buyer_panel_refuses_bad_input_clearly(demo: Demo) -> None:
     async with aiohttp.ClientSession() as session:
@@ -126,3 +122,45 @@ async def test_buyer_panel_refuses_bad_input_clearly(demo: Demo) -> None:
     assert len(list((demo.maildir / "new").iterdir())) + len(list((demo.maildir / "cur").iterdir())) == len(
         SAMPLES
     )
+
+
+async def test_answering_a_card_from_the_page_reaches_the_buyer(demo: Demo, page: Page) -> None:
+    invoice = card(page, "Max Müller · amazon.de")
+    await expect(invoice).to_contain_text("Kaffeemühle Edelstahl", timeout=15_000)
+    await invoice.get_by_role("button", name="Rechnung: wo finden").click()
+    modal = page.locator("#modal")
+    await expect(modal).to_be_visible()
+    await expect(modal.locator("textarea")).to_have_value(re.compile(r"^Hallo Max Müller,"))
+
+    # The guard answers on Send: a link to the shop keeps the modal open with the reason.
+    original = await modal.locator("textarea").input_value()
+    await modal.locator("textarea").fill(original + "\nMehr auf www.example-shop.de")
+    await page.locator("#modal-submit").click()
+    await expect(modal.locator(".error")).to_contain_text("no links")
+    await modal.locator("textarea").fill(original)
+    await page.locator("#modal-submit").click()
+    await expect(modal).to_be_hidden()
+
+    mail = page.locator("#mails .mail").first
+    await expect(mail).to_contain_text(
+        "Re: Sonstiges-Anfrage von Amazon-Kunde Max Müller (Bestellung: 302-1234567-1234567)", timeout=15_000
+    )
+    await expect(mail).to_contain_text("Meine Bestellungen")
+    await expect(invoice).to_contain_text("Answered by @Anna Agent")
+    await invoice.locator(".replies-link").click()
+    await expect(page.locator("#thread")).to_contain_text("Sent to the buyer")
+    assert len(demo.relay.snapshot()) == 1
+    if os.environ.get("DEMO_SCREENSHOT"):  # the README's picture: cards, the thread, the reply the buyer got
+        await page.screenshot(path=os.environ["DEMO_SCREENSHOT"])
+
+
+async def test_send_invoice_attaches_the_erp_pdf(demo: Demo, page: Page) -> None:
+    invoice = card(page, "Max Müller · amazon.de")
+    await invoice.get_by_role("button", name="Send invoice").click()
+    modal = page.locator("#modal")
+    await expect(modal).to_contain_text("Rechnung-302-1234567-1234567.pdf will be attached")
+    await page.locator("#modal-submit").click()
+    mail = page.locator("#mails .mail").first
+    await expect(mail).to_contain_text("Rechnung-302-1234567-1234567.pdf", timeout=15_000)
+    [sent] = demo.relay.snapshot()
+    assert sent["attachments"][0]["type"] == "application/pdf" and sent["attachments"][0]["size"] > 300

@@ -266,3 +266,14 @@ def test_odd_mime_structures_never_crash(types: list[str]) -> None:
     ).encode()
     parsed = parse_relay_mail(raw)
     assert parsed.kind is MailKind.BUYER_MESSAGE
+
+
+def test_folded_subject_after_an_encoded_word_keeps_its_space() -> None:
+    raw = (
+        b'From: "Max M - Amazon Marketplace" <abc@marketplace.amazon.de>\r\n'
+        b"Subject: Frage von Amazon-Kunde Max =?utf-8?q?M=C3=BCller?=\r\n (Bestellung: 302-1234567-1234567)\r\n"
+        b"Message-ID: <fold@x>\r\n\r\nHallo"
+    )
+    parsed = parse_relay_mail(raw)
+    assert parsed.subject == "Frage von Amazon-Kunde Max Müller (Bestellung: 302-1234567-1234567)"
+    assert parsed.order_id == "302-1234567-1234567"
