@@ -59,6 +59,38 @@ async def check_imap(settings: Settings) -> Result:
             log.debug("logout failed", exc_info=True)
 
 
+async def check_smtp(settings: Settings) -> Result:
+    """SMTP connection, TLS and login as configured (nothing is sent)."""
+    import aiosmtplib
+
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=settings.smtp_tls == "ssl",
+        start_tls=settings.smtp_tls == "starttls",
+        timeout=10,
+    )
+    try:
+        await client.connect()
+        if settings.smtp_user:
+            await client.login(settings.smtp_user, password or "")
+    except aiosmtplib.SMTPAuthenticationError as e:
+        return False, f"SMTP: login refused ({e.code}): check INBOX_BOT_SMTP_USER and _PASSWORD"
+    except (aiosmtplib.SMTPException, OSError) as e:
+        return (
+            False,
+            f"SMTP: cannot reach {settings.smtp_host}:{settings.smtp_port} ({e}): check _HOST, _PORT and _TLS",
+        )
+    finally:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except aiosmtplib.SMTPException:
+                log.debug("SMTP quit failed", exc_info=True)
+    return True, f"SMTP: {settings.smtp_host}:{settings.smtp_port} ready to send as {settings.smtp_from}"
+
+
 async def run_checks(settings: Settings) -> list[Result]:
     """Every check, in order: settings first, then each connection that is configured."""
     results: list[Result] = [(False, p) for p in settings.problems()]
@@ -71,4 +103,10 @@ async def run_checks(settings: Settings) -> list[Result]:
     elif settings.mail_source == "directory" and settings.mail_directory:
         ok = settings.mail_directory.is_dir()
         results.append((ok, f"Mail folder: {settings.mail_directory}" + ("" if ok else " does not exist")))
+    if settings.smtp_host:
+        results.append(await check_smtp(settings))
+    else:
+        results.append(
+            (True, "SMTP: not set up; cards can be read but replies cannot be sent (INBOX_BOT_SMTP_HOST)")
+        )
     return results

@@ -12,6 +12,7 @@ from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredO
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import FIXTURES
 from tests.support.dovecot import Dovecot
+from tests.support.smtp import SmtpServer
 
 KEYS = {
     "file",
@@ -80,7 +81,9 @@ def test_parse_without_json_is_readable() -> None:
     assert "order_id: 404-1111111-2222222" in result.stdout and "Bonjour" in result.stdout
 
 
-async def test_check_reports_each_connection(fake_slack: FakeSlack, dovecot: Dovecot) -> None:
+async def test_check_reports_each_connection(
+    fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer
+) -> None:
     import asyncio
 
     env = {
@@ -93,19 +96,27 @@ async def test_check_reports_each_connection(fake_slack: FakeSlack, dovecot: Dov
         "INBOX_BOT_IMAP_USER": dovecot.user,
         "INBOX_BOT_IMAP_PASSWORD": dovecot.password,
         "INBOX_BOT_IMAP_TLS": "plain",
+        **{f"INBOX_BOT_{k.upper()}": str(v) for k, v in smtp.settings().items()},
     }
     good = await asyncio.to_thread(cli, "check", env=env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "✓ Slack: connected as @inbox-bot in Example Shop" in good.stdout
     assert "✓ IMAP: logged in as seller, folder 'INBOX' with IDLE" in good.stdout
+    assert f"✓ SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de" in good.stdout
 
     bad = await asyncio.to_thread(
         cli,
         "check",
-        env={**env, "INBOX_BOT_SLACK_BOT_TOKEN": "xoxb-wrong", "INBOX_BOT_IMAP_PASSWORD": "nope"},
+        env={
+            **env,
+            "INBOX_BOT_SLACK_BOT_TOKEN": "xoxb-wrong",
+            "INBOX_BOT_IMAP_PASSWORD": "nope",
+            "INBOX_BOT_SMTP_PORT": "1",
+        },
     )
     assert bad.returncode == 1
     assert "✗ Slack: auth.test failed (invalid_auth)" in bad.stdout
+    assert "✗ SMTP: cannot reach 127.0.0.1:1" in bad.stdout
     assert "✗ IMAP: login refused for 'seller'" in bad.stdout
     assert "nope" not in bad.stdout + bad.stderr and "xoxb-wrong" not in bad.stdout + bad.stderr
 
