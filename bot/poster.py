@@ -218,6 +218,9 @@ class Poster:
                     no_response_link=latest.get("no_response_link"),
                     invoice=invoice,
                 )
+                note = self.replies.invoice_note(conv, suggested) if conv.get("state") == "open" else None
+                if note:
+                    extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
             return B.buyer_card(conv, latest, at, extra=extra)
         if conv["kind"] == "notice":
             return B.notice_card(conv, message, at, extra=extra)

@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,10 @@ class Replies:
             notes.append(
                 f":warning: <@{claimed}> has claimed this conversation: check the thread before you send."
             )
+        for other in self.drafting(conv, besides=user):
+            notes.append(
+                f":warning: <@{other}> opened a reply to this conversation a few minutes ago: agree who sends."
+            )
         if not self.can_send:
             notes.append(
                 ":no_entry: Sending is not set up (INBOX_BOT_SMTP_HOST): the reply cannot go out yet."
@@ -170,6 +175,32 @@ class Replies:
             actor=user, action="reply_drafted", conversation_id=int(conv["id"]), template=metadata["t"]
         )
         return Draft(text=text or "", metadata=metadata, notes=notes, template=chosen)
+
+    def drafting(self, conv: Row, *, besides: str, minutes: int = 15) -> list[str]:
+        """People who opened a reply to this conversation recently and have not sent one since."""
+        since = (self.clock.now() - timedelta(minutes=minutes)).isoformat(timespec="microseconds")
+        rows = self.store.db.conn.execute(
+            "SELECT actor, max(at) FROM audit WHERE conversation_id = ? AND action = 'reply_drafted' AND at >= ? "
+            "AND actor != ? GROUP BY actor",
+            [int(conv["id"]), since, besides],
+        ).fetchall()
+        sent = {
+            s["by_user"]
+            for s in self.store.sends(conversation_id=int(conv["id"]))
+            if s["created_at"] >= since
+        }
+        return [actor for actor, _ in rows if actor not in sent]
+
+    def invoice_note(self, conv: Row, suggested: list[Template]) -> str | None:
+        """What the card says when the buyer wants an invoice and the folder has none for the order."""
+        if not self.settings.invoice_folder or not conv.get("order_id"):
+            return None
+        if not any(t.key == "invoice_request" for t in suggested[:3]) or self.invoice_for(conv["order_id"]):
+            return None
+        return (
+            f":page_facing_up: No invoice PDF for order `{conv['order_id']}` in the invoice folder yet: "
+            "use *Invoice: where to find it*, or export the invoice from your ERP."
+        )
 
     # ---- sending ----
 

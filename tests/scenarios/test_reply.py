@@ -55,7 +55,8 @@ class Desk:
 
 @pytest.fixture
 async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> AsyncIterator[Desk]:
-    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
+    (tmp_path / "invoices").mkdir()
+    settings = make_settings(tmp_path, fake_slack, invoice_folder=tmp_path / "invoices", **smtp.settings())
     async with running_bot(settings) as deps:
         await deps.ready.wait()
         await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", datetime.now(UTC)))
@@ -181,3 +182,30 @@ async def test_claim_and_no_response_needed(desk: Desk) -> None:
     )
     conv = desk.deps.store.conversations()[0]
     assert conv["state"] == "closed" and conv["closed_by"] == "U0LEAD"
+
+
+async def test_two_people_opening_replies_are_warned_of_each_other(desk: Desk) -> None:
+    await desk.open_reply("U0AGENT", "reply_template:invoice_request")
+    view = await desk.open_reply("U0LEAD", "reply_blank")
+    assert "<@U0AGENT> opened a reply to this conversation" in texts(view["blocks"])
+
+
+async def test_missing_invoice_pdf_is_said_on_the_card_and_a_found_one_is_attached(
+    desk: Desk, tmp_path: Path
+) -> None:
+    assert "No invoice PDF for order `302-1234567-1234567`" in texts(desk.card["blocks"])
+    from bot.sandbox.world import invoice_pdf
+
+    (tmp_path / "invoices" / "RE-2026-0042_302-1234567-1234567.pdf").write_bytes(
+        invoice_pdf("302-1234567-1234567", "39,90 EUR")
+    )
+    desk.deps.poster.conversation_changed(int(desk.deps.store.conversations()[0]["id"]))
+    await desk.slack.wait_for(lambda: "Send invoice" in texts(desk.card["blocks"]))
+    view = await desk.open_reply("U0AGENT", "send_invoice")
+    assert "RE-2026-0042_302-1234567-1234567.pdf will be attached" in texts(view["blocks"])
+    await desk.submit("U0AGENT")
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the e-mail with the invoice")
+    [attachment] = list(desk.smtp.messages[0].iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_filename().endswith(
+        "1234567.pdf"
+    )
