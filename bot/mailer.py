@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from bot.clock import Clock
 from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
 from bot.settings import Settings
 from bot.store import Row, Store, iso
+from bot.worker import work_forever
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +60,14 @@ class Mailer:
     async def run(self) -> None:
         """Send forever; sleeps until woken or until the next retry is due."""
         self.recover()
-        while True:
-            try:
-                worked = await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("mail pass failed; trying again shortly")
-                worked = False
-            if worked:
-                continue
-            self.wake.clear()
-            delay = 30.0
-            nxt = self.store.next_send_time()
-            if nxt is not None:
-                delay = max(0.05, min(delay, (nxt - self.clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=delay)
+        await work_forever(
+            "mail",
+            drain=self.drain,
+            next_due=self.store.next_send_time,
+            wake=self.wake,
+            clock=self.clock,
+            idle=30.0,
+        )
 
     async def drain(self) -> bool:
         """Send what is due once; True if anything was handled."""

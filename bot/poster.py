@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from datetime import timedelta
@@ -20,6 +19,7 @@ from bot.order_blocks import OrderView, order_blocks
 from bot.settings import Settings
 from bot.slack import BLOCK_ERRORS, SlackError, SlackGateway
 from bot.store import Row, Store, iso, parse_iso
+from bot.worker import work_forever
 
 log = logging.getLogger(__name__)
 
@@ -128,23 +128,14 @@ class Poster:
 
     async def run(self) -> None:
         """Post forever; sleeps until woken by intake or until the next retry is due."""
-        while True:
-            try:
-                worked = await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox pass failed; trying again shortly")
-                worked = False
-            if worked:
-                continue
-            self.wake.clear()
-            delay = 5.0
-            nxt = self.store.next_outbox_time()
-            if nxt is not None:
-                delay = max(0.05, min(delay, (nxt - self.clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=delay)
+        await work_forever(
+            "outbox",
+            drain=self.drain,
+            next_due=self.store.next_outbox_time,
+            wake=self.wake,
+            clock=self.clock,
+            idle=5.0,
+        )
 
     async def drain(self, *, limit: int = 50) -> bool:
         """Process the due items once; True if any item was handled."""
