@@ -20,6 +20,7 @@ from bot.carriers.tracker import Tracker, providers_from
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.enrich import Enricher
+from bot.escalation import Escalator
 from bot.http import new_client
 from bot.intake import Intake
 from bot.mail.sender import SmtpSender
@@ -32,6 +33,7 @@ from bot.replies.service import Replies
 from bot.settings import Settings
 from bot.slack import SlackError, SlackGateway
 from bot.store import Store
+from jobs.sla import refresh_rotation, schedule_next, sla_tick
 from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def build_deps(
     replies.on_queued = mailer.wake.set
     replies.on_changed = poster.conversation_changed
     poster.replies = replies
+    escalator = Escalator(settings, store, clock, post=poster.escalation_post)
     if source is None:
         if settings.mail_source == "directory":
             if settings.mail_directory is None:
@@ -96,6 +99,7 @@ def build_deps(
         library=library,
         replies=replies,
         mailer=mailer,
+        escalator=escalator,
     )
 
 
@@ -176,7 +180,23 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(
+        sla_tick,
+        "interval",
+        seconds=settings.sla_sweep_seconds,
+        args=[deps, scheduler],
+        id="sla_sweep",
+        max_instances=1,
+        coalesce=True,
+    )
+    if settings.oncall_usergroup:
+        await refresh_rotation(deps)
+        scheduler.add_job(
+            refresh_rotation, "interval", hours=1, args=[deps], id="oncall_group", coalesce=True
+        )
     scheduler.start()
+    sla_tick(deps)  # notifications that came due while the bot was down go out now, marked late
+    schedule_next(deps, scheduler)
     deps.ready.set()
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:

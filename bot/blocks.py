@@ -30,6 +30,7 @@ class PostKind(StrEnum):
     CARD = "post_card"
     THREAD = "post_thread"
     UPDATE = "update_card"
+    NOTE = "post_note"  # a message of its own: a DM, the on-call handoff, the digest
 
 
 class MetadataEvent(StrEnum):
@@ -182,7 +183,15 @@ def _deadline_text(conv: Row, at: CardTime) -> str:
         return ":white_check_mark: Closed"
     if deadline is None:
         return "—"
-    icon = ":red_circle:" if deadline <= at.now else ":hourglass_flowing_sand:"
+    icons = {
+        "due_soon": ":large_yellow_circle:",
+        "urgent": ":large_orange_circle:",
+        "critical": ":red_circle:",
+        "breached": ":rotating_light:",
+    }
+    icon = icons.get(str(conv.get("sla_stage")), ":hourglass_flowing_sand:")
+    if deadline <= at.now:
+        icon = ":rotating_light:"
     return f"{icon} {slack_date(deadline, at.tz)} ({time_left(deadline, at.now)})"
 
 

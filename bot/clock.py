@@ -22,6 +22,10 @@ class Clock(Protocol):
         """Wait for the given number of clock seconds."""
         ...
 
+    def real_seconds(self, clock_seconds: float) -> float:
+        """How many wall-clock seconds pass while this clock moves `clock_seconds` (for real timers)."""
+        ...
+
 
 class SystemClock:
     """Wall-clock time."""
@@ -33,6 +37,10 @@ class SystemClock:
     async def sleep(self, seconds: float) -> None:
         """Sleep in real time."""
         await asyncio.sleep(seconds)
+
+    def real_seconds(self, clock_seconds: float) -> float:
+        """Real time is clock time."""
+        return clock_seconds
 
 
 class ScaledClock:
@@ -52,6 +60,10 @@ class ScaledClock:
     async def sleep(self, seconds: float) -> None:
         """Sleep `seconds` of scaled time."""
         await asyncio.sleep(seconds / self.speed)
+
+    def real_seconds(self, clock_seconds: float) -> float:
+        """Scaled time passes `speed` times faster."""
+        return clock_seconds / self.speed
 
 
 class FakeClock:
@@ -79,3 +91,7 @@ class FakeClock:
         """Advance by `seconds` and yield to the loop once."""
         self._now += timedelta(seconds=seconds)
         await asyncio.sleep(0)
+
+    def real_seconds(self, clock_seconds: float) -> float:
+        """A fake clock only moves when told: real timers should check back soon."""
+        return min(clock_seconds, 0.05)

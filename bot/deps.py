@@ -13,6 +13,7 @@ from bot.amazon import SpApi
 from bot.carriers.tracker import Tracker
 from bot.clock import Clock
 from bot.enrich import Enricher
+from bot.escalation import Escalator
 from bot.intake import Intake
 from bot.mail.source import MailSource
 from bot.mailer import Mailer
@@ -42,6 +43,7 @@ class Deps:
     library: Library
     replies: Replies
     mailer: Mailer
+    escalator: Escalator
     amazon: SpApi | None = None
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot import blocks as B
 from bot import reply_blocks as RB
+from bot import sla_blocks as SB
 from bot.amazon import Order
 from bot.blocks import CardTime, PostKind
 from bot.clock import Clock
@@ -59,6 +60,23 @@ class Poster:
             conversation_id=conversation_id,
             message_row=self._first_message_row(conv),
             channel=conv.get("slack_channel") or self.settings.slack_channel,
+        )
+        self.wake.set()
+
+    def escalation_post(
+        self, kind: str, conversation_id: int | None, channel: str | None, key: str, payload: dict[str, Any]
+    ) -> None:
+        """What the clock asks for: a card redraw ('update'), a thread reminder ('thread'), a note or DM ('note')."""
+        conv = self.store.conversation(conversation_id=conversation_id) if conversation_id else None
+        post_kind = {"update": PostKind.UPDATE, "thread": PostKind.THREAD, "note": PostKind.NOTE}[kind]
+        self.store.enqueue(
+            kind=post_kind.value,
+            dedupe_key=key,
+            due_by=(conv or {}).get("deadline"),
+            conversation_id=conversation_id,
+            message_row=self._first_message_row(conv) if conv and kind == "update" else None,
+            channel=channel or (conv or {}).get("slack_channel") or self.settings.slack_channel,
+            payload=payload or None,
         )
         self.wake.set()
 
@@ -156,6 +174,12 @@ class Poster:
         if message is None and conv is not None and item["kind"] != PostKind.CARD:
             message = {}  # thread notes about sends and card updates need no message of their own
         channel = item["channel"] or self.settings.slack_channel
+        if item["kind"] == PostKind.NOTE:
+            try:
+                await self._post(item, conv or {}, message or {}, channel)
+            except SlackError as e:
+                self._retry_later(item, e)
+            return
         if conv is None or message is None:
             log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
             self.store.defer_outbox(
@@ -176,6 +200,12 @@ class Poster:
         if item["kind"] in (PostKind.CARD, PostKind.UPDATE):
             return self.card(conv, message, at)
         payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
+        if "sla" in payload:
+            return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
+        if "handoff" in payload:
+            return SB.handoff(payload, at)
+        if "digest" in payload:
+            return SB.digest(payload, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],
@@ -242,7 +272,10 @@ class Poster:
             await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
             conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
         attempt = self.store.mark_in_flight(outbox_id=outbox_id)
-        if attempt > 1:
+        direct = item["kind"] == PostKind.NOTE and not channel.startswith("C")
+        if (
+            attempt > 1 and not direct
+        ):  # a DM's history is not searchable by channel id: at worst one DM twice
             created = parse_iso(item["created_at"]) or self.clock.now()
             found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
             if found:
@@ -273,7 +306,9 @@ class Poster:
         self._complete(item, channel, ts, thread_ts)
 
     def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
-        role = {PostKind.CARD: "card", PostKind.THREAD: "thread"}[PostKind(item["kind"])]
+        role = {PostKind.CARD: "card", PostKind.THREAD: "thread", PostKind.NOTE: "note"}[
+            PostKind(item["kind"])
+        ]
         self.store.complete_outbox(
             outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role
         )

@@ -196,8 +196,39 @@ def _m3_replies(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m4_clock(db: sqlite_utils.Database) -> None:
+    conversations = db.table("conversations")
+    conversations.add_column("sla_stage", str)
+    conversations.add_column("next_sla_at", str)
+    conversations.create_index(["state", "next_sla_at"])
+    db.table("notifications").create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "clock": str,  # the deadline the notification belongs to (a new buyer message starts a new clock)
+            "key": str,  # stage:repeat, or handoff:/digest: for channel-wide notices
+            "stage": str,
+            "planned_at": str,
+            "sent_at": str,
+            "late": int,
+            "skipped": int,
+            "who": str,
+        },
+        pk="id",
+        not_null={"conversation_id", "clock", "key", "sent_at"},
+        defaults={"late": 0, "skipped": 0},
+    )
+    db.table("notifications").create_index(["conversation_id", "clock", "key"], unique=True)
+    db.table("oncall_overrides").create(
+        {"id": int, "user": str, "start": str, "end": str, "created_by": str, "created_at": str},
+        pk="id",
+        not_null={"user", "start", "end"},
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
     _m3_replies,
+    _m4_clock,
 ]

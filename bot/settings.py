@@ -109,6 +109,36 @@ class Settings(BaseSettings):
     usps_client_id: str = Field("", description="USPS API consumer key (OAuth client id)")
     usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
+    # The 24-hour clock and escalation
+    sla_due_soon_hours: float = Field(6.0, gt=0, description="Hours left when a conversation is 'due soon'")
+    sla_urgent_hours: float = Field(
+        2.0, gt=0, description="Hours left when it is 'urgent' (on call is pinged)"
+    )
+    sla_critical_minutes: float = Field(
+        30.0, gt=0, description="Minutes left when it is 'critical' (lead too)"
+    )
+    sla_repeat_minutes: float = Field(
+        60.0, gt=0, description="Minutes between repeated pings (urgent, breached)"
+    )
+    sla_critical_repeat_minutes: float = Field(15.0, gt=0, description="Minutes between pings when critical")
+    sla_sweep_seconds: float = Field(60.0, gt=0, description="Seconds between sweeps for due notifications")
+    oncall_members: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="On-call rotation: Slack user ids in order (comma-separated)"
+    )
+    oncall_usergroup: str = Field("", description="Or take the rotation from a Slack user group (S…)")
+    oncall_handoff: str = Field("mon 09:00", description="When a shift hands over (weekday and local time)")
+    oncall_shift_days: int = Field(7, ge=1, le=28, description="Days per on-call shift")
+    escalation_mention: str = Field(
+        "", description="Lead (U…) or user group (S…) pinged when critical or late"
+    )
+    business_hours: str = Field(
+        "",
+        description="e.g. 'mon-fri 08:00-18:00': outside them on call is pinged earlier (not the deadline)",
+    )
+    digest_time: str = Field(
+        "08:00", description="Local time of the daily digest in the channel; empty: none"
+    )
+
     # Replies to buyers
     smtp_host: str = Field("", description="SMTP server for replies (the seller's approved mailbox)")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port")
@@ -162,7 +192,13 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("amazon_sender_domains", "guard_disabled_rules", "guard_allowed_domains", mode="before")
+    @field_validator(
+        "amazon_sender_domains",
+        "guard_disabled_rules",
+        "guard_allowed_domains",
+        "oncall_members",
+        mode="before",
+    )
     @classmethod
     def _split_domains(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -40,6 +40,6 @@ async def work_forever(
         delay = idle
         nxt = next_due()
         if nxt is not None:
-            delay = max(0.05, min(delay, (nxt - clock.now()).total_seconds()))
+            delay = max(0.05, min(delay, clock.real_seconds((nxt - clock.now()).total_seconds())))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=delay)

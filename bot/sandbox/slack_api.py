@@ -280,7 +280,9 @@ class FakeSlack:
 
     def _m_chat_postMessage(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
-        if channel not in self.channels:
+        if channel in self.users:  # a direct message: Slack opens the IM when given a user id
+            channel = self.dm_channel(channel)
+        if channel not in self.channels and not channel.startswith("D"):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
@@ -310,6 +312,10 @@ class FakeSlack:
         for hook in self.on_post:
             hook(channel, message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def dm_channel(self, user: str) -> str:
+        """The IM channel id of the bot's direct messages with a person."""
+        return "D" + user.removeprefix("U")
 
     def find_message(self, channel: str, ts: str) -> Json | None:
         """A message of the channel (top-level or in a thread) by its ts."""

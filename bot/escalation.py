@@ -1,0 +1,293 @@
+"""Runs the 24-hour clock: stage notifications exactly once (even across restarts), on-call handoffs, the digest."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.oncall import Override, Rotation, on_call
+from bot.settings import Settings
+from bot.sla import Action, BusinessHours, Planned, Policy, Stage, StagePolicy, next_after, plan, stage_at
+from bot.store import Row, Store, iso, parse_iso
+
+log = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(minutes=2)  # a notification sent later than this after its time says so
+HORIZON = timedelta(days=3)
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The escalation policy with the team's thresholds and repeat intervals."""
+    repeat = timedelta(minutes=settings.sla_repeat_minutes)
+    critical_repeat = timedelta(minutes=settings.sla_critical_repeat_minutes)
+    base = Policy()
+    stages = dict(base.stages)
+    stages[Stage.URGENT] = StagePolicy(stages[Stage.URGENT].actions, repeat=repeat)
+    stages[Stage.CRITICAL] = StagePolicy(stages[Stage.CRITICAL].actions, repeat=critical_repeat)
+    stages[Stage.BREACHED] = StagePolicy(stages[Stage.BREACHED].actions, repeat=repeat)
+    return Policy(
+        due_soon=timedelta(hours=settings.sla_due_soon_hours),
+        urgent=timedelta(hours=settings.sla_urgent_hours),
+        critical=timedelta(minutes=settings.sla_critical_minutes),
+        stages=stages,
+    )
+
+
+# What the escalator asks the poster to do: (kind, conversation id or None, channel or None, dedupe key, payload).
+Post = Callable[[str, int | None, str | None, str, dict[str, Any]], None]
+
+
+class Escalator:
+    """Due notifications for open conversations, recorded before they are posted, so each is sent exactly once."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, *, post: Post) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.post = post
+        self.policy = policy_from(settings)
+        self.hours = (
+            BusinessHours.parse(settings.business_hours, settings.tz) if settings.business_hours else None
+        )
+        self.members: list[str] = list(settings.oncall_members)
+        self.rotation = self._rotation()
+
+    def _rotation(self) -> Rotation | None:
+        if not self.members:
+            return None
+        return Rotation.parse(
+            self.members, self.settings.oncall_handoff, self.settings.oncall_shift_days, self.settings.tz
+        )
+
+    def set_members(self, members: list[str]) -> None:
+        """Take the rotation's members from elsewhere (a Slack user group)."""
+        if members != self.members:
+            self.members = list(members)
+            self.rotation = self._rotation()
+
+    # ---- who ----
+
+    def overrides(self) -> list[Override]:
+        """Cover shifts people set, oldest first (a later one wins where they overlap)."""
+        rows = self.store.db.conn.execute(
+            "SELECT user, start, end FROM oncall_overrides ORDER BY id"
+        ).fetchall()
+        return [Override(u, datetime.fromisoformat(s), datetime.fromisoformat(e)) for u, s, e in rows]
+
+    def on_call(self, when: datetime | None = None) -> str | None:
+        """The person on call at `when` (now by default)."""
+        shift = on_call(self.rotation, self.overrides(), when or self.clock.now())
+        return shift.user if shift else None
+
+    def who(self, conv: Row, actions: tuple[Action, ...], when: datetime) -> list[str]:
+        """Mentions for a notification: the claimer alone once someone is on it; else on call and lead as planned."""
+        if conv.get("claimed_by"):
+            return [str(conv["claimed_by"])]
+        out: list[str] = []
+        after_hours = self.hours is not None and not self.hours.open_at(when)
+        if Action.ONCALL in actions or (after_hours and Action.THREAD in actions):
+            person = self.on_call(when)
+            if person:
+                out.append(person)
+        if Action.LEAD in actions and self.settings.escalation_mention:
+            out.append(self.settings.escalation_mention)
+        return out
+
+    # ---- the sweep ----
+
+    def due_conversations(self, now: datetime, limit: int = 500) -> list[Row]:
+        """Open conversations with a clock whose next notification is due (or not yet computed)."""
+        return list(
+            self.store.db.table("conversations").rows_where(
+                "state = 'open' AND deadline IS NOT NULL AND (next_sla_at IS NULL OR next_sla_at <= ?)",
+                [iso(now)],
+                order_by="deadline",
+                limit=limit,
+            )
+        )
+
+    def next_due(self) -> datetime | None:
+        """When the earliest planned notification of any open conversation is due."""
+        row = self.store.db.conn.execute(
+            "SELECT min(next_sla_at) FROM conversations WHERE state = 'open' AND deadline IS NOT NULL"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def tick(self) -> int:
+        """Send every due notification once; returns how many were sent. Safe to run twice, or in two workers."""
+        now = self.clock.now()
+        sent = 0
+        for conv in self.due_conversations(now):
+            try:
+                sent += self._conversation(conv, now)
+            except Exception:
+                log.exception(
+                    "SLA notifications for conversation %s failed; the next sweep tries again", conv["id"]
+                )
+        sent += self.housekeeping(now)
+        return sent
+
+    def _recorded(self, conv_id: int, clock: str) -> set[str]:
+        rows = self.store.db.conn.execute(
+            "SELECT key FROM notifications WHERE conversation_id = ? AND clock = ?", [conv_id, clock]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _conversation(self, conv: Row, now: datetime) -> int:
+        deadline = parse_iso(conv["deadline"])
+        opened = parse_iso(conv.get("opened_at")) or deadline
+        if deadline is None or opened is None:
+            return 0
+        clock = str(conv["deadline"])
+        planned = plan(opened, deadline, self.policy, until=now)
+        missing = [p for p in planned if p.key not in self._recorded(int(conv["id"]), clock)]
+        # After downtime only the newest missed notification of each stage goes out (marked late); older
+        # repeats are recorded as skipped, so nobody gets a burst of stale pings.
+        newest: dict[Stage, Planned] = {}
+        for p in missing:
+            newest[p.stage] = p
+        sent = 0
+        with self.store.transaction():
+            for p in missing:
+                if newest[p.stage] is not p or (
+                    p.stage is not Stage.BREACHED
+                    and stage_at(deadline, now, self.policy) != p.stage
+                    and Action.CARD not in p.actions
+                ):
+                    self._record(conv, clock, p, now, skipped=True)
+                    continue
+                self._notify(conv, clock, p, now)
+                sent += 1
+            stage = stage_at(deadline, now, self.policy)
+            nxt = next_after(opened, deadline, self.policy, after=now, horizon=HORIZON)
+            self.store.update_conversation(
+                conversation_id=int(conv["id"]), sla_stage=stage.value, next_sla_at=iso(nxt) if nxt else None
+            )
+        return sent
+
+    def _record(
+        self, conv: Row, clock: str, p: Planned, now: datetime, *, skipped: bool = False, who: str = ""
+    ) -> bool:
+        try:
+            self.store.db.conn.execute(
+                "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at, late, skipped, who) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    int(conv["id"]),
+                    clock,
+                    p.key,
+                    p.stage.value,
+                    iso(p.at),
+                    iso(now),
+                    int(now - p.at > LATE_AFTER),
+                    int(skipped),
+                    who,
+                ],
+            )
+        except sqlite3.IntegrityError:
+            return False  # another worker recorded it first: it sends, we do not
+        return True
+
+    def _notify(self, conv: Row, clock: str, p: Planned, now: datetime) -> None:
+        mentions = self.who(conv, p.actions, now)
+        if not self._record(conv, clock, p, now, who=",".join(mentions)):
+            return
+        late = now - p.at > LATE_AFTER
+        deadline = parse_iso(conv["deadline"])
+        payload = {
+            "sla": {
+                "stage": p.stage.value,
+                "deadline": conv["deadline"],
+                "mentions": mentions,
+                "late": late,
+                "planned_at": iso(p.at),
+                "buyer": conv.get("buyer_name"),
+                "marketplace": conv.get("marketplace"),
+                "order_id": conv.get("order_id"),
+                "repeat": p.seq,
+            }
+        }
+        key = f"sla:{conv['id']}:{clock}:{p.key}"
+        if Action.CARD in p.actions:
+            self.post("update", int(conv["id"]), None, f"{key}:card", {})
+        if Action.THREAD in p.actions:
+            self.post("thread", int(conv["id"]), None, f"{key}:thread", payload)
+        if Action.DM in p.actions and not conv.get("claimed_by"):
+            person = self.on_call(now)
+            if person:
+                self.post("note", int(conv["id"]), person, f"{key}:dm", payload)
+        log.info(
+            "conversation %s: %s notification%s (deadline %s) to %s",
+            conv["id"],
+            p.stage.value,
+            " (late)" if late else "",
+            deadline.isoformat() if deadline else "?",
+            ", ".join(mentions) or "the channel",
+        )
+
+    # ---- channel-wide: handoffs and the digest ----
+
+    def _once(self, key: str, now: datetime) -> bool:
+        """Record a channel-wide notice; False if it was sent before."""
+        try:
+            self.store.db.conn.execute(
+                "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at) VALUES (0, '-', ?, '', ?, ?)",
+                [key, iso(now), iso(now)],
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def housekeeping(self, now: datetime) -> int:
+        """The on-call handoff message and the daily digest, each once."""
+        sent = 0
+        shift = on_call(self.rotation, self.overrides(), now)
+        if shift is not None and now - shift.start < timedelta(hours=12):
+            key = f"handoff:{iso(shift.start)}:{shift.user}"
+            if self._once(key, now):
+                open_convs = self.store.conversations(state="open")
+                payload = {
+                    "handoff": {
+                        "user": shift.user,
+                        "until": iso(shift.end),
+                        "open": len(open_convs),
+                        "earliest": open_convs[0].get("deadline") if open_convs else None,
+                        "override": shift.override,
+                    }
+                }
+                self.post("note", None, self.settings.slack_channel, key, payload)
+                sent += 1
+        if self.settings.digest_time:
+            local = now.astimezone(self.settings.tz)
+            at = time.fromisoformat(self.settings.digest_time)
+            if local.time() >= at and self._once(f"digest:{local.date().isoformat()}", now):
+                from bot.digest import digest
+
+                self.post(
+                    "note",
+                    None,
+                    self.settings.slack_channel,
+                    f"digest:{local.date()}",
+                    {"digest": digest(self.store, now, self.settings.tz)},
+                )
+                sent += 1
+        return sent
+
+    def add_override(self, *, user: str, start: datetime, end: datetime, by: str) -> None:
+        """'I cover Sunday': someone takes the on-call duty for a time."""
+        if end <= start:
+            raise ValueError("an override ends after it starts")
+        self.store.db.table("oncall_overrides").insert(
+            {
+                "user": user,
+                "start": iso(start),
+                "end": iso(end),
+                "created_by": by,
+                "created_at": self.store.now(),
+            }
+        )
+        self.store.audit(actor=by, action="oncall_override", user=user, start=iso(start), end=iso(end))

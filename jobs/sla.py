@@ -1,0 +1,59 @@
+"""The clock's jobs: a sweep every minute and a timer set to the exact next due notification."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+NEXT_JOB = "sla_next"
+
+
+def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
+    """Send due notifications (each once: recorded before it is posted), then set the timer for the next one."""
+    try:
+        sent = deps.escalator.tick()
+    except Exception:
+        log.exception("SLA sweep failed; the next one tries again")
+        sent = 0
+    if sent:
+        log.info("SLA: %d notification(s) queued", sent)
+    if scheduler is not None:
+        schedule_next(deps, scheduler)
+    return sent
+
+
+def schedule_next(deps: Deps, scheduler: Any) -> None:
+    """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock)."""
+    nxt = deps.escalator.next_due()
+    if nxt is None:
+        return
+    wait = max(0.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
+    run_at = datetime.now(UTC) + timedelta(seconds=wait + 0.05)
+    scheduler.add_job(
+        sla_tick, "date", run_date=run_at, args=[deps, scheduler], id=NEXT_JOB, replace_existing=True
+    )
+
+
+async def refresh_rotation(deps: Deps) -> None:
+    """Take the on-call rotation from the Slack user group, when one is configured."""
+    group = deps.settings.oncall_usergroup
+    if not group:
+        return
+    try:
+        response = await deps.client.usergroups_users_list(usergroup=group)
+    except SlackApiError as e:
+        log.error(
+            "on-call user group %s cannot be read (%s): keeping %s",
+            group,
+            e.response.get("error"),
+            deps.escalator.members,
+        )
+        return
+    deps.escalator.set_members([str(u) for u in response.get("users") or []])
