@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -277,6 +278,54 @@ def templates_lint(
     languages = sorted({lang for _, lang in library.templates})
     typer.echo(f"{count} templates in {', '.join(languages)}: {problems} problem(s)")
     raise typer.Exit(1 if problems else 0)
+
+
+sla_app = typer.Typer(no_args_is_help=True, help="The 24-hour clock.")
+app.add_typer(sla_app, name="sla")
+
+
+def _when(text: str, option: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as e:
+        typer.echo(f"✗ {option} {text!r} is not an ISO 8601 time (e.g. 2026-11-24T18:30:00+01:00)", err=True)
+        raise typer.Exit(2) from e
+    if when.tzinfo is None:
+        typer.echo(f"✗ {option} needs a timezone offset (e.g. +01:00 or Z)", err=True)
+        raise typer.Exit(2)
+    return when
+
+
+@sla_app.command("explain")
+def sla_explain(
+    received: Annotated[str, typer.Option(help="When the buyer's message arrived (ISO 8601 with offset)")],
+    now: Annotated[str | None, typer.Option(help="Show only what happens from this time on")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The deadline and every notification the policy plans: when, at which stage, what, to whom."""
+    from bot.clock import SystemClock
+    from bot.escalation import Escalator
+    from bot.store import Store
+
+    settings = _settings(config)
+    arrived = _when(received, "--received")
+    current = _when(now, "--now") if now else None
+    db = settings.database_path if settings.database_path.exists() else ":memory:"
+    store = Store.open(db, clock=SystemClock())  # overrides people set in Slack count
+    try:
+        data = Escalator(settings, store, SystemClock(), post=lambda *a: None).explain(arrived, current)
+    except ValueError as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    typer.echo(f"Answer by {data['deadline']} (now: {data['stage']})")
+    for n in data["notifications"]:
+        typer.echo(f"  {n['at']}  {n['stage']:<9} {n['action']:<16} {n['who']}")
 
 
 @app.command()

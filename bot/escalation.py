@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from bot.clock import Clock
@@ -144,28 +144,26 @@ class Escalator:
             return 0
         clock = str(conv["deadline"])
         planned = plan(opened, deadline, self.policy, until=now)
-        missing = [p for p in planned if p.key not in self._recorded(int(conv["id"]), clock)]
-        # After downtime only the newest missed notification of each stage goes out (marked late); older
-        # repeats are recorded as skipped, so nobody gets a burst of stale pings.
-        newest: dict[Stage, Planned] = {}
-        for p in missing:
-            newest[p.stage] = p
+        recorded = self._recorded(int(conv["id"]), clock)
+        missing = [p for p in planned if p.key not in recorded]
+        # After downtime: each missed stage still gets its first notification (marked late), and the current
+        # stage its newest one; older repeats are recorded as skipped, so nobody gets a burst of stale pings.
+        current = stage_at(deadline, now, self.policy)
+        newest: dict[Stage, Planned] = {p.stage: p for p in missing}
         sent = 0
         with self.store.transaction():
             for p in missing:
-                if newest[p.stage] is not p or (
-                    p.stage is not Stage.BREACHED
-                    and stage_at(deadline, now, self.policy) != p.stage
-                    and Action.CARD not in p.actions
-                ):
+                wanted = newest[p.stage] is p if p.stage is current else p.seq == 0
+                if not wanted:
                     self._record(conv, clock, p, now, skipped=True)
                     continue
                 self._notify(conv, clock, p, now)
                 sent += 1
-            stage = stage_at(deadline, now, self.policy)
             nxt = next_after(opened, deadline, self.policy, after=now, horizon=HORIZON)
             self.store.update_conversation(
-                conversation_id=int(conv["id"]), sla_stage=stage.value, next_sla_at=iso(nxt) if nxt else None
+                conversation_id=int(conv["id"]),
+                sla_stage=current.value,
+                next_sla_at=iso(nxt) if nxt else None,
             )
         return sent
 
@@ -228,6 +226,36 @@ class Escalator:
             deadline.isoformat() if deadline else "?",
             ", ".join(mentions) or "the channel",
         )
+
+    def explain(self, received: datetime, now: datetime | None = None) -> dict[str, Any]:
+        """Every notification the policy plans for a message received then, with who would get it."""
+        deadline = received.astimezone(UTC) + timedelta(hours=self.settings.response_hours)
+        until = deadline + timedelta(minutes=self.settings.sla_repeat_minutes * 2)
+        planned = plan(received, deadline, self.policy, until=until)
+        notes = []
+        conv: Row = {}
+        for p in planned:
+            if now is not None and p.at < now:
+                continue
+            mentions = self.who(conv, p.actions, p.at)
+            on_call_then = self.on_call(p.at)
+            for action in p.actions:
+                who = {
+                    Action.CARD: "card",
+                    Action.THREAD: "channel" if not mentions else ",".join(mentions),
+                    Action.ONCALL: on_call_then or "nobody (no rotation set)",
+                    Action.LEAD: self.settings.escalation_mention or "nobody (INBOX_BOT_ESCALATION_MENTION)",
+                    Action.DM: on_call_then or "nobody (no rotation set)",
+                }[action]
+                local = p.at.astimezone(self.settings.tz)
+                notes.append(
+                    {"at": local.isoformat(), "stage": p.stage.value, "action": action.value, "who": who}
+                )
+        return {
+            "deadline": deadline.astimezone(self.settings.tz).isoformat(),
+            "stage": stage_at(deadline, now or received, self.policy).value,
+            "notifications": notes,
+        }
 
     # ---- channel-wide: handoffs and the digest ----
 

@@ -196,13 +196,19 @@ class Settings(BaseSettings):
         "amazon_sender_domains",
         "guard_disabled_rules",
         "guard_allowed_domains",
-        "oncall_members",
         mode="before",
     )
     @classmethod
     def _split_domains(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [d.strip().lower() for d in value.split(",") if d.strip()]
+        return value
+
+    @field_validator("oncall_members", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]  # Slack ids keep their case
         return value
 
     @field_validator("tracking_providers", mode="before")

@@ -75,6 +75,9 @@ class Demo:
             smtp_from="service@example-shop.de",
             reply_signature="Example Shop Kundenservice",
             invoice_folder=self.workdir / "invoices",
+            oncall_members=["U0ONCALL", "U0AGENT"],
+            escalation_mention="U0LEAD",
+            sla_sweep_seconds=2.0,
             **self.services.urls(self.url.rstrip("/")),
         )
 

@@ -216,3 +216,38 @@ def test_templates_lint_passes_the_shipped_templates_and_fails_a_broken_one(tmp_
     bad = cli("templates", "lint", "--folder", str(tmp_path))
     assert bad.returncode == 1
     assert "de/coupon" in bad.stdout and "code" in bad.stdout  # StrictUndefined: 'code' is not a known value
+
+
+def test_sla_explain_prints_the_deadline_and_every_planned_notification() -> None:
+    env = {
+        "INBOX_BOT_ONCALL_MEMBERS": "U0ONCALL",
+        "INBOX_BOT_ESCALATION_MENTION": "S0LEADS",
+        "INBOX_BOT_TIMEZONE": "Europe/Berlin",
+    }
+    result = cli("sla", "explain", "--received", "2026-03-28T12:00:00+01:00", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["deadline"] == "2026-03-29T13:00:00+02:00"  # 24 real hours over the spring-forward night
+    first = data["notifications"][0]
+    assert set(first) == {"at", "stage", "action", "who"}
+    assert (first["at"], first["stage"], first["action"]) == (
+        "2026-03-29T07:00:00+02:00",
+        "due_soon",
+        "update_card",
+    )
+    oncall = [n for n in data["notifications"] if n["action"] == "mention_oncall"]
+    assert oncall[0]["stage"] == "urgent" and oncall[0]["who"] == "U0ONCALL"
+    assert any(n["action"] == "mention_lead" and n["who"] == "S0LEADS" for n in data["notifications"])
+    later = cli(
+        "sla",
+        "explain",
+        "--received",
+        "2026-03-28T12:00:00+01:00",
+        "--now",
+        "2026-03-29T12:50:00+02:00",
+        "--json",
+        env=env,
+    )
+    assert {n["stage"] for n in json.loads(later.stdout)["notifications"]} == {"breached"}
+    bad = cli("sla", "explain", "--received", "2026-03-28T12:00:00")
+    assert bad.returncode == 2 and "timezone offset" in bad.stderr

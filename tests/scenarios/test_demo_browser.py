@@ -164,3 +164,24 @@ async def test_send_invoice_attaches_the_erp_pdf(demo: Demo, page: Page) -> None
     await expect(mail).to_contain_text("Rechnung-302-1234567-1234567.pdf", timeout=15_000)
     [sent] = demo.relay.snapshot()
     assert sent["attachments"][0]["type"] == "application/pdf" and sent["attachments"][0]["size"] > 300
+
+
+async def test_a_fast_clock_shows_the_escalation_to_on_call(tmp_path: Path) -> None:
+    world = Demo(port=free_port(), workdir=tmp_path, post_interval=0.05, speed=3600)  # an hour a second
+    await world.start()
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            tab = await browser.new_page(viewport={"width": 1500, "height": 950})
+            await tab.goto(world.url)
+            invoice = card(tab, "Max Müller · amazon.de")  # 3.5 hours left at the start
+            await expect(invoice.locator(".replies-link")).to_be_visible(timeout=20_000)
+            await expect(invoice).to_contain_text("🚨", timeout=20_000)  # overdue by now
+            await invoice.locator(".replies-link").click()
+            thread = tab.locator("#thread")
+            await expect(thread).to_contain_text("Urgent", timeout=10_000)
+            await expect(thread).to_contain_text("@Omar Oncall please take it")
+            await expect(thread).to_contain_text("@Lena Lead")
+            await browser.close()
+    finally:
+        await world.stop()

@@ -1,0 +1,52 @@
+"""The 24-hour clock through the whole bot: the reminder lands in the card's thread, once, across a restart."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import fixture_mail, make_settings, running_bot
+
+RECEIVED = datetime(2026, 11, 24, 7, 12, 45, tzinfo=UTC)  # de_invoice.eml
+
+
+async def test_urgent_reminder_mentions_on_call_once_even_after_a_restart(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
+    settings = make_settings(
+        tmp_path,
+        fake_slack,
+        oncall_members="U0ONCALL",
+        escalation_mention="S0LEADS",
+        sla_sweep_seconds=0.2,
+        digest_time="",
+    )
+    clock = FakeClock(RECEIVED + timedelta(hours=22, minutes=5))  # two hours minus five minutes left
+
+    def reminders() -> list[dict]:  # type: ignore[type-arg]
+        cards = fake_slack.posts("C0INBOX", top_level=True)
+        return (
+            [p for p in fake_slack.posts("C0INBOX", thread_ts=cards[0]["ts"]) if "to answer" in p["text"]]
+            if cards
+            else []
+        )
+
+    async with running_bot(settings, clock=clock):
+        await fake_slack.wait_for(lambda: len(reminders()) == 2, timeout=10)  # due soon (late) and urgent
+    due_soon, urgent = reminders()
+    assert due_soon["text"].startswith("Due soon") and "Sent late" in json.dumps(due_soon["blocks"])
+    assert urgent["text"].startswith("Urgent") and "<@U0ONCALL> please take it" in json.dumps(
+        urgent["blocks"]
+    )
+    card = fake_slack.posts("C0INBOX", top_level=True)[0]
+    assert ":large_orange_circle:" in json.dumps(card["blocks"])  # the card's colour follows the stage
+
+    async with running_bot(settings, clock=clock) as deps:  # a restart: nothing is sent twice
+        await deps.ready.wait()
+        await fake_slack.wait_for(lambda: deps.store.pending_outbox_count() == 0, timeout=5)
+    assert len(reminders()) == 2
