@@ -193,7 +193,13 @@ class Intake:
         }
         current = parse_iso(conv["deadline"])
         if conv["state"] != "open" or current is None:
-            changes.update(state="open", opened_at=iso(received), deadline=iso(deadline))
+            changes.update(
+                state="open",
+                opened_at=iso(received),
+                deadline=iso(deadline),
+                next_sla_at=None,
+                sla_stage=None,
+            )
             store.audit(actor="intake", action="conversation_reopened", conversation_id=conv_id)
         else:
             deadline = min(current, deadline)

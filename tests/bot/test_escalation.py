@@ -198,3 +198,19 @@ def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
     assert d["lrr_30"] == pytest.approx(3 / 4)  # + conversation 7
     # Response times answered in the last 7 days: 30 min, 26 h, 2 h → median 120, p90 (nearest rank) 1560.
     assert (d["median_minutes"], d["p90_minutes"]) == (120, 1560)
+
+
+async def test_a_new_buyer_message_starts_a_new_clock(rig: Rig) -> None:
+    conv_id = await rig.mail()
+    rig.store.update_conversation(conversation_id=conv_id, state="answered")
+    rig.clock.set(RECEIVED + timedelta(hours=30))
+    await Intake(rig.settings, rig.store).handle(
+        IncomingMail(fixture_mail("de_followup_aw.eml"), "m2", rig.clock.now())
+    )
+    conv = rig.store.conversation(conversation_id=conv_id)
+    assert conv is not None and conv["state"] == "open" and conv["next_sla_at"] is None
+    new_deadline = datetime.fromisoformat(conv["deadline"])
+    assert new_deadline > DEADLINE
+    rig.clock.set(new_deadline - timedelta(hours=6))
+    rig.escalator.tick()
+    assert [t["deadline"] for t in rig.threads()] == [conv["deadline"]]
