@@ -12,6 +12,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
@@ -19,6 +20,7 @@ from bot.amazon import SpApi
 from bot.carriers.tracker import Tracker, providers_from
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
+from bot.desk import Desk
 from bot.enrich import Enricher
 from bot.escalation import Escalator
 from bot.http import new_client
@@ -83,7 +85,7 @@ def build_deps(
             source = DirectorySource(settings.mail_directory, store)
         else:
             source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
-    return Deps(
+    deps = Deps(
         settings=settings,
         clock=clock,
         store=store,
@@ -101,6 +103,10 @@ def build_deps(
         mailer=mailer,
         escalator=escalator,
     )
+    deps.desk = Desk(deps)
+    replies.may_send = deps.desk.may_send
+    replies.senders_text = deps.desk.senders_text
+    return deps
 
 
 def _mailbox_notice(settings: Settings, slack: SlackGateway) -> Callable[[str, str | None], Awaitable[None]]:
@@ -134,11 +140,28 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         context["deps"] = deps
         return await next()
 
+    @app.middleware
+    async def only_our_workspace(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
+        """Requests from any other workspace are refused (when INBOX_BOT_SLACK_TEAM_ID is set)."""
+        expected = settings.slack_team_id
+        team = (
+            body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("event") or {}).get("team")
+        )
+        if expected and team and team != expected:
+            log.warning(
+                "refused a %s request from workspace %s (this bot serves %s)",
+                body.get("type", "?"),
+                team,
+                expected,
+            )
+            return BoltResponse(status=403, body="This app serves another workspace.")
+        return await next()
+
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed for a %s request: %s", body.get("type", "?"), error, exc_info=error)
 
-    handlers.register_all(app)
+    handlers.register_all(app, settings)
     return app
 
 
@@ -189,6 +212,9 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         max_instances=1,
         coalesce=True,
     )
+    if settings.reply_senders:
+        await deps.desk.refresh_senders()
+        scheduler.add_job(deps.desk.refresh_senders, "interval", hours=1, id="reply_senders", coalesce=True)
     if settings.oncall_usergroup:
         await refresh_rotation(deps)
         scheduler.add_job(

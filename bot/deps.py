@@ -45,6 +45,7 @@ class Deps:
     mailer: Mailer
     escalator: Escalator
     amazon: SpApi | None = None
+    desk: Any = None  # bot.desk.Desk: commands, mentions and the Home tab (built on these deps)
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
     extras: dict[str, Any] = field(default_factory=dict)

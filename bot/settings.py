@@ -139,6 +139,17 @@ class Settings(BaseSettings):
         "08:00", description="Local time of the daily digest in the channel; empty: none"
     )
 
+    # Slack commands and who may do what
+    slack_team_id: str = Field("", description="Your workspace id (T…): requests from any other are refused")
+    command_order: str = Field("/order", description="Slash command that shows an order")
+    command_inbox: str = Field("/inbox", description="Slash command that lists open conversations")
+    command_oncall: str = Field("/oncall", description="Slash command for the on-call rotation")
+    command_help: str = Field("/inbox-bot", description="Slash command for help")
+    reply_senders: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Who may send replies to buyers: user ids (U…) and user groups (S…); empty: everyone",
+    )
+
     # Replies to buyers
     smtp_host: str = Field("", description="SMTP server for replies (the seller's approved mailbox)")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port")
@@ -204,7 +215,7 @@ class Settings(BaseSettings):
             return [d.strip().lower() for d in value.split(",") if d.strip()]
         return value
 
-    @field_validator("oncall_members", mode="before")
+    @field_validator("oncall_members", "reply_senders", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):

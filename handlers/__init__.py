@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import actions, messages, replies
+from bot.settings import Settings
+from handlers import actions, commands, home, messages, replies
 
 
-def register_all(app: AsyncApp) -> None:
+def register_all(app: AsyncApp, settings: Settings) -> None:
     """Register every surface's listeners on the app."""
     actions.register(app)
+    commands.register(app, settings)
+    home.register(app)
     messages.register(app)
     replies.register(app)

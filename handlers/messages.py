@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -28,6 +29,8 @@ async def on_message(event: dict[str, Any], client: AsyncWebClient, context: dic
     conv = deps.store.conversation_by_card(channel=channel, ts=thread_ts)
     if conv is None or conv.get("kind") != "buyer" or user == deps.bot_user_id:
         return
+    if deps.bot_user_id and f"<@{deps.bot_user_id}>" in str(event.get("text") or ""):
+        return  # a request to the bot (handled as a mention), not a message for the buyer
     text = slack_to_plain(str(event.get("text") or ""))
     prefix = deps.settings.thread_reply_prefix
     if mode == "prefix":
@@ -57,3 +60,79 @@ async def on_message(event: dict[str, Any], client: AsyncWebClient, context: dic
 def register(app: AsyncApp) -> None:
     """Listen to message events."""
     app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+
+
+async def on_mention(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+    """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
+    from bot.desk import Refusal, order_id_in
+    from bot.replies.library import TemplateProblem
+    from bot.reply_blocks import ReplyAction
+
+    deps: Deps = context["deps"]
+    channel, user = str(event.get("channel")), str(event.get("user"))
+    thread_ts = event.get("thread_ts")
+    words = re.sub(r"<@[A-Z0-9]+>", " ", str(event.get("text") or "")).split()
+    verb = words[0].lower() if words else "help"
+    conv = deps.store.conversation_by_card(channel=channel, ts=str(thread_ts)) if thread_ts else None
+
+    async def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        await client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks
+        )
+
+    try:
+        if verb == "order":
+            order_id = order_id_in(" ".join(words[1:])) or (conv or {}).get("order_id")
+            if not order_id:
+                raise Refusal(
+                    "Which order? Write `@inbox-bot order 302-1234567-1234567`, or ask in a card's thread."
+                )
+            answer = await deps.desk.order(order_id)
+            await tell(answer.text, answer.blocks)
+        elif verb == "claim":
+            if conv is None:
+                raise Refusal("Claim from a card's thread, or press “I'll take it” on the card.")
+            deps.replies.claim(conv, user=user)
+            await tell("It's yours: the others are not pinged any more.")
+        elif verb == "send":
+            if conv is None:
+                raise Refusal("`send` works in a card's thread: it answers that buyer.")
+            key = words[1] if len(words) > 1 else ""
+            if key not in deps.library.template_keys():
+                raise Refusal(
+                    f"There is no template “{key}”. Templates: {', '.join(deps.library.template_keys())}."
+                )
+            draft = deps.replies.draft(conv, user=user, template=key)
+            if draft.template is not None and draft.template.safe:
+                outcome = deps.replies.submit(
+                    {**draft.metadata, "k": f"mention:{event.get('ts')}"}, draft.text, user=user
+                )
+                if outcome.errors:
+                    raise Refusal(" ".join(outcome.errors.values()))
+                await tell(f"Sending “{draft.template.title}” to the buyer.")
+                return
+            button = {
+                "type": "button",
+                "action_id": f"{ReplyAction.TEMPLATE}:{key}",
+                "text": {"type": "plain_text", "text": "Review and send…"},
+                "style": "primary",
+            }
+            await tell(
+                "This template is checked and edited before it goes out.",
+                [
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": f"“{draft.template.title if draft.template else key}” must be reviewed before sending.",
+                        },
+                    },
+                    {"type": "actions", "elements": [button]},
+                ],
+            )
+        else:
+            answer = deps.desk.help()
+            await tell(answer.text, answer.blocks)
+    except (Refusal, TemplateProblem) as e:
+        await tell(f":warning: {e}")

@@ -64,6 +64,8 @@ class Replies:
         self.order_view: Any = None  # set by the app: conversation -> OrderView (the poster's)
         self.on_queued: Any = None  # set by the app: wakes the mailer
         self.on_changed: Any = None  # set by the app: (conversation id) -> redraw the card
+        self.may_send: Any = lambda user: True  # set by the app: who may send replies to buyers
+        self.senders_text: Any = lambda: "everyone"
 
     # ---- what fits ----
 
@@ -223,6 +225,14 @@ class Replies:
             return Outcome(
                 errors={"reply": "Sending is not set up: set INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM."}
             )
+        if not self.may_send(user):
+            self.store.audit(actor=user, action="send_refused", conversation_id=int(conv["id"]))
+            return Outcome(
+                errors={
+                    "reply": f"Only {self.senders_text()} may send replies to buyers. "
+                    "You can claim it and discuss it in the thread."
+                }
+            )
         attachments = list(metadata.get("a") or [])
         violations = self.check(conv, text, attachments)
         if violations:
@@ -275,7 +285,7 @@ class Replies:
     def retry(self, send_id: int, *, user: str) -> Row | None:
         """Queue a failed (or uncertain) send again."""
         send = self.store.send(send_id=send_id)
-        if send is None or send["state"] not in ("failed", "uncertain"):
+        if send is None or send["state"] not in ("failed", "uncertain") or not self.may_send(user):
             return send
         self.store.update_send(
             send_id=send_id, state="queued", next_attempt_at=self.store.now(), error=None, attempts=0

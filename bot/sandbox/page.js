@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { data: null, version: null, user: "U0AGENT", thread: null, fetchedAt: 0 };
+const state = { data: null, version: null, user: "U0AGENT", thread: null, fetchedAt: 0, home: false };
 const EMOJI = {
   warning: "⚠️", white_check_mark: "✅", red_circle: "🔴", hourglass_flowing_sand: "⏳", paperclip: "📎",
   rotating_light: "🚨", information_source: "ℹ️", exclamation: "❗", outbox_tray: "📤", incoming_envelope: "📨",
@@ -166,6 +166,16 @@ function draw() {
   const me = d.users.find((u) => u.id === state.user);
   $("#user-title").textContent = me ? me.title : "";
 
+  $("#home-tab").classList.toggle("active", state.home);
+  $("#channel-name").classList.toggle("active", !state.home);
+  if (state.home) {
+    $("#messages").innerHTML = d.home
+      ? `<div style="padding:8px 16px">${renderBlocks(d.home.blocks, { ts: "" })}</div>`
+      : `<p class="muted" style="padding:16px">Opening the Home tab…</p>`;
+    drawModal(d.view);
+    drawMails(d.mails || []);
+    return;
+  }
   const top = d.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   const eph = d.ephemerals.filter((e) => !e.thread_ts);
   const list = $("#messages");
@@ -301,7 +311,13 @@ document.addEventListener("change", async (ev) => {
 });
 
 $("#thread-close").addEventListener("click", () => { state.thread = null; draw(); });
-$("#user-switcher").addEventListener("change", (ev) => { state.user = ev.target.value; refresh(); });
+$("#home-tab").addEventListener("click", async () => { state.home = true; state.thread = null; draw(); await post("/demo/home", {}); });
+$("#channel-name").addEventListener("click", () => { state.home = false; draw(); });
+$("#user-switcher").addEventListener("change", async (ev) => {
+  state.user = ev.target.value;
+  if (state.home) await post("/demo/home", {});
+  refresh();
+});
 
 $("#composer").addEventListener("submit", async (ev) => {
   ev.preventDefault();

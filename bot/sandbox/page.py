@@ -38,6 +38,7 @@ def add_routes(app: web.Application, demo: Demo) -> None:
     app.router.add_post("/demo/command", routes.command)
     app.router.add_post("/demo/submit", routes.submit)
     app.router.add_post("/demo/close", routes.close)
+    app.router.add_post("/demo/home", routes.home)
 
 
 def _error(message: str, status: int = 400) -> web.Response:
@@ -95,6 +96,7 @@ class _Routes:
                 "ephemerals": [e for e in slack.ephemerals if e["user"] == user],
                 "view": slack.open_view(user),
                 "mails": self.demo.relay.snapshot(),
+                "home": slack.home_views.get(user),
             }
         )
 
@@ -181,6 +183,10 @@ class _Routes:
                 user=self._user(body), values=values if isinstance(values, dict) else None
             )
         )
+
+    async def home(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        return await self._person(self.demo.people.open_home(user=self._user(body)))
 
     async def close(self, request: web.Request) -> web.Response:
         body = await self._body(request)

@@ -227,6 +227,16 @@ class People:
                 log.info("%s event not acknowledged by the app: %s", one["type"], e)
         return replies[-1] if replies else {}
 
+    async def open_home(self, *, user: str) -> Json:
+        """Open the app's Home tab (Slack sends app_home_opened)."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.slack.dm_channel(user),
+            "tab": "home",
+        }
+        return await self.send_event({**event, "event_ts": f"{time.time():.6f}"})
+
     async def send_event(self, event: Json, *, retry: int = 0) -> Json:
         """Deliver one Events API event; raises DeliveryError when the app does not take it."""
         payload = {

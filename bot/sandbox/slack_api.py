@@ -76,6 +76,7 @@ class FakeSlack:
     ephemerals: list[Json] = field(default_factory=list)
     views: dict[str, Json] = field(default_factory=dict)
     view_stacks: dict[str, list[str]] = field(default_factory=dict)
+    home_views: dict[str, Json] = field(default_factory=dict)
     signing_secret: str = "demo-signing-secret"
     host: str = "127.0.0.1"
     port: int = 0
@@ -355,6 +356,30 @@ class FakeSlack:
             }
         )
         return {"ok": True, "message_ts": ts}
+
+    def _m_chat_getPermalink(self, args: Json) -> Json:
+        channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
+        if self.find_message(channel, ts) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"http://{self.host}:{self.port}/#{channel}/{ts}",
+        }
+
+    def _m_views_publish(self, args: Json) -> Json:
+        user = str(args.get("user_id", ""))
+        view = args.get("view")
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        if len(json.dumps(view)) > 250_000:
+            return {"ok": False, "error": "view_too_large"}
+        self.home_views[user] = {**view, "id": f"VH{user}"}
+        return {"ok": True, "view": self.home_views[user]}
 
     def _m_usergroups_users_list(self, args: Json) -> Json:
         group = str(args.get("usergroup", ""))

@@ -185,3 +185,20 @@ async def test_a_fast_clock_shows_the_escalation_to_on_call(tmp_path: Path) -> N
             await browser.close()
     finally:
         await world.stop()
+
+
+async def test_command_box_and_home_tab(demo: Demo, page: Page) -> None:
+    await expect(card(page, "Max Müller · amazon.de")).to_contain_text(
+        "Kaffeemühle Edelstahl", timeout=15_000
+    )
+    await page.locator("#composer-input").fill("/order 302-1234567-1234567")
+    await page.locator("#composer button").click()
+    answer = page.locator("#messages .msg.ephemeral")
+    await expect(answer).to_contain_text("Order 302-1234567-1234567", timeout=10_000)
+    await expect(answer).to_contain_text("Only visible to you")
+    await page.locator("#composer-input").fill("/inbox")
+    await page.locator("#composer button").click()
+    await expect(page.locator("#messages .msg.ephemeral").last).to_contain_text("Open conversations: 4")
+    await page.locator("#home-tab").click()
+    await expect(page.locator("#messages")).to_contain_text("Queue by deadline (4 open)", timeout=10_000)
+    await expect(page.locator("#messages")).to_contain_text("On call")

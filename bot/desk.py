@@ -1,0 +1,357 @@
+"""What the team asks the bot in Slack: an order, the open queue, who is on call, who may send, the Home tab."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.blocks import CardTime, escape, slack_date, time_left
+from bot.errors import UpstreamError
+from bot.mail.patterns import ORDER_ID
+from bot.oncall import schedule
+from bot.order_blocks import order_blocks
+from bot.sla_blocks import mention
+from bot.store import Row, parse_iso
+
+log = logging.getLogger(__name__)
+
+MAX_LIST = 40  # conversations listed in one message (50 blocks at most)
+HOME_QUEUE = 60  # conversations on the Home tab (100 blocks at most)
+DURATION = re.compile(r"^(\d+)\s*(h|d)$")
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Refusal(Exception):
+    """What the person asked cannot be done; the message says why and what to do."""
+
+
+def order_id_in(text: str) -> str | None:
+    """An order id pasted with spaces, dashes or none, alone or inside text: '302 1234567 1234567' → '302-…'."""
+    m = ORDER_ID.search(text or "")
+    return "-".join(m.groups()) if m else None
+
+
+@dataclass
+class Answer:
+    """A reply to a command: text (always) and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+class Desk:
+    """The core behind slash commands, mentions and the Home tab; listeners only translate."""
+
+    def __init__(self, deps: Any) -> None:
+        self.deps = deps
+        self.allowed: set[str] | None = None  # resolved reply senders (user groups expanded); None: everyone
+
+    # ---- who may do what ----
+
+    def may_send(self, user: str) -> bool:
+        """Whether a person may send replies to buyers."""
+        wanted = self.deps.settings.reply_senders
+        if not wanted:
+            return True
+        allowed = self.allowed if self.allowed is not None else {u for u in wanted if not u.startswith("S")}
+        return user in allowed
+
+    async def refresh_senders(self) -> None:
+        """Expand the user groups among the allowed senders (hourly, and at start)."""
+        wanted = self.deps.settings.reply_senders
+        if not wanted:
+            self.allowed = None
+            return
+        people = {u for u in wanted if not u.startswith("S")}
+        for group in (g for g in wanted if g.startswith("S")):
+            try:
+                response = await self.deps.client.usergroups_users_list(usergroup=group)
+                people.update(str(u) for u in response.get("users") or [])
+            except Exception as e:  # a group that cannot be read allows nobody extra, and says so
+                log.error("reply senders: user group %s cannot be read: %s", group, e)
+        self.allowed = people
+
+    def senders_text(self) -> str:
+        """Who may send, for refusals."""
+        return ", ".join(mention(u) for u in self.deps.settings.reply_senders) or "everyone"
+
+    # ---- /order ----
+
+    async def order(self, text: str) -> Answer:
+        """An order with its items, packages and tracking, the conversations about it, and their clocks."""
+        order_id = order_id_in(text)
+        if order_id is None:
+            raise Refusal(
+                f"“{text.strip() or '(nothing)'}” has no Amazon order id in it. Try `{self.deps.settings.command_order} 302-1234567-1234567`."
+            )
+        if self.deps.amazon is None:
+            raise Refusal(
+                "Order details need the SP-API connected (see the README): INBOX_BOT_SP_API_REFRESH_TOKEN …"
+            )
+        try:
+            await self.deps.enricher.enrich(order_id)
+        except UpstreamError as e:
+            raise Refusal(
+                f"Amazon did not answer for order `{order_id}` ({e}). Try again in a minute."
+            ) from e
+        row = self.deps.store.order_row(order_id=order_id) or {}
+        if row.get("not_found"):
+            raise Refusal(f"Amazon knows no order `{order_id}` in this seller account: check the number.")
+        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
+        convs = self.deps.store.conversations_for_order(order_id=order_id)
+        view = self.deps.poster.order_view(
+            {"order_id": order_id, "marketplace": convs[0].get("marketplace") if convs else None}
+        )
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Order {order_id}"}}
+        ]
+        blocks += order_blocks(view, at, conversation_id=int(convs[0]["id"]) if convs else None)
+        if row.get("error") and view and view.order is None:
+            raise Refusal(
+                f"Amazon did not answer for order `{order_id}` ({row['error']}). Try again in a minute."
+            )
+        lines = []
+        for conv in convs[:10]:
+            link = await self.permalink(conv)
+            state = self.state_text(conv, at)
+            who = escape(conv.get("buyer_name") or "buyer")
+            lines.append(f"• {f'<{link}|{who}>' if link else who}: {state}")
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Conversations*\n"
+                    + ("\n".join(lines) if lines else "_No buyer message about this order._"),
+                },
+            }
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "share_order",
+                        "text": {"type": "plain_text", "text": "Share in channel"},
+                        "value": order_id,
+                    }
+                ],
+            }
+        )
+        return Answer(text=f"Order {order_id}", blocks=blocks[:50])
+
+    async def permalink(self, conv: Row) -> str | None:
+        """The link to a conversation's card."""
+        if not conv.get("slack_ts"):
+            return None
+        try:
+            response = await self.deps.client.chat_getPermalink(
+                channel=conv["slack_channel"], message_ts=conv["slack_ts"]
+            )
+        except Exception:
+            return None
+        return str(response.get("permalink") or "") or None
+
+    def state_text(self, conv: Row, at: CardTime) -> str:
+        """'answered by …', 'closed', or the time left with the stage colour."""
+        if conv.get("state") == "answered":
+            return f"answered by {mention(conv['answered_by'])}" if conv.get("answered_by") else "answered"
+        if conv.get("state") == "closed":
+            return "closed (no response needed)"
+        deadline = parse_iso(conv.get("deadline"))
+        if deadline is None:
+            return "open"
+        claimed = f", {mention(conv['claimed_by'])} is on it" if conv.get("claimed_by") else ""
+        return f"{time_left(deadline, at.now)} (due {slack_date(deadline, at.tz)}){claimed}"
+
+    # ---- /inbox ----
+
+    def queue(self, *, filter_: str = "", user: str = "") -> list[Row]:
+        """Open conversations by deadline, optionally only mine, unclaimed or breached."""
+        now = self.deps.clock.now()
+        rows = [c for c in self.deps.store.conversations(state="open") if c.get("deadline")]
+        if filter_ == "mine":
+            rows = [c for c in rows if c.get("claimed_by") == user]
+        elif filter_ == "unclaimed":
+            rows = [c for c in rows if not c.get("claimed_by")]
+        elif filter_ == "breached":
+            rows = [c for c in rows if (parse_iso(c["deadline"]) or now) <= now]
+        elif filter_:
+            raise Refusal(
+                f"“{filter_}” is not a filter: use `{self.deps.settings.command_inbox} mine`, `unclaimed` or `breached`."
+            )
+        return rows
+
+    async def inbox(self, text: str, user: str) -> Answer:
+        """The open queue as a message."""
+        filter_ = (text or "").strip().lower()
+        rows = self.queue(filter_=filter_, user=user)
+        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
+        title = f"Open conversations{f' ({filter_})' if filter_ else ''}: {len(rows)}"
+        lines = []
+        for conv in rows[:MAX_LIST]:
+            link = await self.permalink(conv)
+            who = escape(conv.get("buyer_name") or "buyer")
+            order = f" `{escape(conv['order_id'])}`" if conv.get("order_id") else ""
+            lines.append(f"• {f'<{link}|{who}>' if link else who}{order}: {self.state_text(conv, at)}")
+        if len(rows) > MAX_LIST:
+            lines.append(f"_… and {len(rows) - MAX_LIST} more_")
+        body = "\n".join(lines) or "_Nothing open. Well done._"
+        chunks = [body[i : i + 2900] for i in range(0, len(body), 2900)][:45]
+        blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
+        blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
+        return Answer(text=title, blocks=blocks)
+
+    # ---- /oncall ----
+
+    def oncall(self, text: str, user: str) -> Answer:
+        """`/oncall`: who is on call and the next shifts; `me [for 8h|until sun]` or `@user …` sets an override."""
+        words = (text or "").strip().split()
+        now = self.deps.clock.now()
+        esc = self.deps.escalator
+        if words:
+            who = user if words[0].lower() == "me" else self._user(words[0])
+            end = self._until(words[1:], now)
+            if not self.may_send(user) and who != user:
+                raise Refusal(f"Only {self.senders_text()} may put someone else on call.")
+            esc.add_override(user=who, start=now, end=end, by=user)
+            at = CardTime(now=now, tz=self.deps.settings.tz)
+            return Answer(
+                text=f"{who} is on call until {end.isoformat()}",
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": f":pager: {mention(who)} is on call until {slack_date(end, at.tz)} (set by {mention(user)}).",
+                        },
+                    }
+                ],
+            )
+        shifts = schedule(esc.rotation, esc.overrides(), now, 4)
+        at = CardTime(now=now, tz=self.deps.settings.tz)
+        if not shifts:
+            return Answer(
+                text="No on-call rotation is set up",
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": "No on-call rotation is set up: set INBOX_BOT_ONCALL_MEMBERS or INBOX_BOT_ONCALL_USERGROUP, or take it with `/oncall me`.",
+                        },
+                    }
+                ],
+            )
+        lines = [
+            f"{'*Now:*' if n == 0 else '•'} {mention(s.user)} until {slack_date(s.end, at.tz)}{' (covering)' if s.override else ''}"
+            for n, s in enumerate(shifts)
+        ]
+        return Answer(
+            text=f"On call now: {shifts[0].user}",
+            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
+        )
+
+    @staticmethod
+    def _user(word: str) -> str:
+        m = re.match(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$", word)
+        if not m:
+            raise Refusal(f"“{word}” is not a person: mention them, like `/oncall @anna for 8h`.")
+        return m.group(1)
+
+    def _until(self, words: list[str], now: datetime) -> datetime:
+        """'for 8h', 'for 2d', 'until sun' (the end of that day), or by default the end of today (local)."""
+        tz = self.deps.settings.tz
+        text = " ".join(words).lower().strip()
+        local = now.astimezone(tz)
+        if not text:
+            return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).astimezone(
+                now.tzinfo
+            )
+        m = re.match(r"^for\s+(\d+)\s*(h|d)$", text)
+        if m:
+            n = int(m.group(1))
+            return now + (timedelta(hours=n) if m.group(2) == "h" else timedelta(days=n))
+        m = re.match(r"^until\s+(mon|tue|wed|thu|fri|sat|sun)\w*$", text)
+        if m:
+            ahead = (WEEKDAYS.index(m.group(1)) - local.weekday()) % 7
+            day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=ahead + 1)
+            return day.astimezone(now.tzinfo)
+        raise Refusal(f"“{text}”: say `for 8h`, `for 2d` or `until sun`.")
+
+    # ---- help ----
+
+    def help(self) -> Answer:
+        """What the bot understands."""
+        s = self.deps.settings
+        text = "\n".join(
+            [
+                "*inbox-bot* answers Amazon buyers from this channel. Commands:",
+                f"• `{s.command_order} 302-1234567-1234567`: the order, its tracking and its conversations",
+                f"• `{s.command_inbox} [mine|unclaimed|breached]`: open conversations by deadline",
+                f"• `{s.command_oncall}`: who is on call; `{s.command_oncall} me for 8h`, `{s.command_oncall} @anna until sun`",
+                "In a card's thread (slash commands do not work there), mention the bot:",
+                "• `@inbox-bot order`, `@inbox-bot claim`, `@inbox-bot send <template>`, `@inbox-bot help`",
+                "Buttons on each card reply with a template; every reply is checked against Amazon's rules first.",
+            ]
+        )
+        return Answer(
+            text="inbox-bot help", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        )
+
+    # ---- App Home ----
+
+    def home(self, user: str) -> dict[str, Any]:
+        """The Home tab: my conversations, the queue by deadline, on call now and next, today's numbers."""
+        from bot.digest import digest
+
+        now = self.deps.clock.now()
+        at = CardTime(now=now, tz=self.deps.settings.tz)
+        rows = self.queue()
+        mine = [c for c in rows if c.get("claimed_by") == user]
+
+        def line(conv: Row) -> str:
+            order = f" `{escape(conv['order_id'])}`" if conv.get("order_id") else ""
+            return f"• {escape(conv.get('buyer_name') or 'buyer')}{order}: {self.state_text(conv, at)}"
+
+        def sections(title: str, items: list[str], empty: str) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = [
+                {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
+            ]
+            body = "\n".join(items) or empty
+            for start in range(0, len(body), 2900):
+                out.append(
+                    {"type": "section", "text": {"type": "mrkdwn", "text": body[start : start + 2900]}}
+                )
+            return out
+
+        blocks: list[dict[str, Any]] = []
+        blocks += sections(
+            f"Mine ({len(mine)})",
+            [line(c) for c in mine[:20]],
+            "_Nothing claimed. Press “I'll take it” on a card._",
+        )
+        queue = [line(c) for c in rows[:HOME_QUEUE]]
+        if len(rows) > HOME_QUEUE:
+            queue.append(
+                f"_… and {len(rows) - HOME_QUEUE} more: `{self.deps.settings.command_inbox}` lists them._"
+            )
+        blocks += sections(f"Queue by deadline ({len(rows)} open)", queue, "_Nothing open._")
+        shifts = schedule(self.deps.escalator.rotation, self.deps.escalator.overrides(), now, 2)
+        oncall = [
+            f"{'Now' if n == 0 else 'Next'}: {mention(s.user)} until {slack_date(s.end, at.tz)}"
+            for n, s in enumerate(shifts)
+        ]
+        blocks += sections("On call", oncall, "_No rotation set up._")
+        numbers = digest(self.deps.store, now, self.deps.settings.tz)
+        lrr = numbers.get("lrr_7")
+        today = [
+            f"Answered yesterday: *{numbers['answered_yesterday']}*, breaches: *{numbers['breaches_yesterday']}*",
+            f"Late Response Rate (7 days): *{'—' if lrr is None else f'{lrr * 100:.1f} %'}*",
+        ]
+        blocks += sections("Numbers", today, "")
+        return {"type": "home", "blocks": blocks[:100]}

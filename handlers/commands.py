@@ -1,0 +1,101 @@
+"""Slash commands: acknowledged at once, answered (only to the asker unless shared) when the work is done."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.deps import Deps
+from bot.desk import Answer, Refusal
+
+log = logging.getLogger(__name__)
+
+
+async def _answer(respond: Any, answer: Answer, *, shared: bool = False) -> None:
+    await respond(
+        text=answer.text, blocks=answer.blocks, response_type="in_channel" if shared else "ephemeral"
+    )
+
+
+async def order(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """`/order 302-1234567-1234567`: acknowledged within Slack's 3 seconds, however slow Amazon is."""
+    await ack(text=f"Looking up {command.get('text') or 'the order'} …")
+    deps: Deps = context["deps"]
+    try:
+        answer = await deps.desk.order(str(command.get("text") or ""))
+    except Refusal as e:
+        await respond(text=f":warning: {e}", response_type="ephemeral")
+        return
+    except Exception:
+        log.exception("/order %r failed", command.get("text"))
+        await respond(
+            text=":x: The order could not be shown because of an error on our side; it is logged.",
+            response_type="ephemeral",
+        )
+        return
+    await _answer(respond, answer)
+
+
+async def inbox(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """`/inbox [mine|unclaimed|breached]`."""
+    await ack()
+    deps: Deps = context["deps"]
+    try:
+        await _answer(
+            respond, await deps.desk.inbox(str(command.get("text") or ""), str(command.get("user_id")))
+        )
+    except Refusal as e:
+        await respond(text=f":warning: {e}", response_type="ephemeral")
+
+
+async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """`/oncall`, `/oncall me for 8h`, `/oncall @user until sun`: an override is announced in the channel."""
+    await ack()
+    deps: Deps = context["deps"]
+    text = str(command.get("text") or "")
+    try:
+        answer = deps.desk.oncall(text, str(command.get("user_id")))
+    except (Refusal, ValueError) as e:
+        await respond(text=f":warning: {e}", response_type="ephemeral")
+        return
+    await _answer(respond, answer, shared=bool(text.strip()))
+
+
+async def help_(ack: AsyncAck, respond: Any, context: dict[str, Any]) -> None:
+    """`/inbox-bot help` (any text)."""
+    await ack()
+    deps: Deps = context["deps"]
+    await _answer(respond, deps.desk.help())
+
+
+async def share_order(ack: AsyncAck, body: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """'Share in channel' under an `/order` answer."""
+    await ack()
+    deps: Deps = context["deps"]
+    order_id = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    try:
+        answer = await deps.desk.order(order_id)
+    except Refusal as e:
+        await respond(text=f":warning: {e}", response_type="ephemeral")
+        return
+    answer.blocks = [
+        b
+        for b in answer.blocks
+        if not any(e.get("action_id") == "share_order" for e in b.get("elements", []))
+    ]
+    answer.blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{body['user']['id']}>"}]}
+    )
+    await _answer(respond, answer, shared=True)
+
+
+def register(app: AsyncApp, settings: Any) -> None:
+    """Listen to the configured command names."""
+    app.command(settings.command_order)(order)
+    app.command(settings.command_inbox)(inbox)
+    app.command(settings.command_oncall)(oncall)
+    app.command(settings.command_help)(help_)
+    app.action("share_order")(share_order)

@@ -1,0 +1,261 @@
+"""Slash commands, mentions, permissions, the workspace check and the Home tab, through the whole bot."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.app import create_app
+from bot.deps import Deps
+from bot.mail.source import IncomingMail
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
+from bot.sandbox.people import People
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.smtp import SmtpServer
+
+ORDER = "302-1234567-1234567"
+PARCEL = "00340434161094042557"
+
+
+class Team:
+    def __init__(self, deps: Deps, slack: FakeSlack, services: FakeServices, smtp: SmtpServer) -> None:
+        self.deps, self.slack, self.services, self.smtp = deps, slack, services, smtp
+        self.people = People(slack)
+
+    def seen_by(self, user: str) -> list[dict[str, Any]]:
+        return [e for e in self.slack.ephemerals if e["user"] == user]
+
+    async def command(self, user: str, line: str) -> dict[str, Any]:
+        command, _, text = line.partition(" ")
+        return await self.people.command(user=user, channel="C0INBOX", command=command, text=text)
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return self.slack.posts("C0INBOX", top_level=True)[0]
+
+
+@contextlib.asynccontextmanager
+async def make_team(
+    tmp_path: Path, slack: FakeSlack, services: FakeServices, smtp: SmtpServer, **extra: Any
+) -> AsyncIterator[Team]:
+    now = datetime.now(UTC)
+    services.orders[ORDER] = StoredOrder(
+        ORDER,
+        "A1PA6795UKMFR9",
+        now - timedelta(days=3),
+        [("Kaffeemühle Edelstahl", "B0CAFE0001", 1, "39.90")],
+        "EUR",
+        packages=[("DHL", PARCEL, "DHL Paket")],
+    )
+    services.parcels[PARCEL] = Parcel(
+        PARCEL, "dhl", now - timedelta(days=1), [ParcelEvent(2, "transit", "Im Paketzentrum bearbeitet.")]
+    )
+    settings = make_settings(
+        tmp_path,
+        slack,
+        oncall_members="U0ONCALL,U0AGENT",
+        **services.urls(services.base_url),
+        **smtp.settings(),
+        **extra,
+    )
+    async with running_bot(settings) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", now))
+        await slack.wait_for(lambda: len(slack.posts()) == 1)
+        yield Team(deps, slack, services, smtp)
+
+
+@pytest.fixture
+async def team(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, smtp: SmtpServer
+) -> AsyncIterator[Team]:
+    async with make_team(tmp_path, fake_slack, fake_services, smtp) as t:
+        yield t
+
+
+def text_of(items: list[dict[str, Any]]) -> str:
+    return json.dumps([(i.get("text"), i.get("blocks")) for i in items], ensure_ascii=False)
+
+
+async def test_order_shows_items_tracking_and_conversations_only_to_the_asker(team: Team) -> None:
+    ack = await team.command("U0AGENT", "/order please check 302 1234567 1234567 thanks")
+    assert "Looking up" in ack["payload"]["text"]
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 1)
+    shown = text_of(team.seen_by("U0AGENT"))
+    assert "Kaffeemühle Edelstahl" in shown and "*In transit*" in shown and PARCEL in shown
+    assert "Max Müller" in shown and "/#C0INBOX/" in shown  # a link to the card
+    assert team.seen_by("U0LEAD") == [] and len(team.slack.posts(top_level=True)) == 1  # nobody else sees it
+
+    [answer] = team.seen_by("U0AGENT")
+    await team.people.click(
+        user="U0AGENT", channel="C0INBOX", message_ts=answer["ts"], action_id="share_order"
+    )
+    await team.slack.wait_for(lambda: len(team.slack.posts(top_level=True)) == 2)
+    assert "Shared by <@U0AGENT>" in json.dumps(team.slack.posts(top_level=True)[-1]["blocks"])
+
+
+async def test_wrong_and_unknown_ids_get_a_clear_answer(team: Team) -> None:
+    await team.command("U0AGENT", "/order 12-34")
+    await team.command("U0AGENT", "/order 302-0000000-0000000")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 2)
+    first, second = (e["text"] for e in team.seen_by("U0AGENT"))
+    assert "has no Amazon order id" in first
+    assert "knows no order `302-0000000-0000000`" in second
+
+
+async def test_slow_amazon_still_acks_within_three_seconds(team: Team) -> None:
+    team.services.delays["sp-api"] = 3.5
+    started = time.monotonic()
+    ack = await team.people.command(
+        user="U0AGENT", channel="C0INBOX", command="/order", text="302-7654321-7654321"
+    )
+    assert time.monotonic() - started < 1.0 and ack["envelope_id"]
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 1, timeout=10)
+    assert "knows no order" in team.seen_by("U0AGENT")[0]["text"]
+
+
+async def test_inbox_lists_by_deadline_with_filters(team: Team) -> None:
+    await team.command("U0AGENT", "/inbox")
+    await team.command("U0AGENT", "/inbox mine")
+    await team.command("U0AGENT", "/inbox everything")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 3)
+    all_, mine, bad = team.seen_by("U0AGENT")
+    assert "Open conversations: 1" in all_["text"] and "Max Müller" in text_of([all_])
+    assert "Open conversations (mine): 0" in mine["text"]
+    assert "is not a filter" in bad["text"]
+
+
+async def test_oncall_shows_the_rotation_and_takes_overrides(team: Team) -> None:
+    await team.command("U0LEAD", "/oncall")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0LEAD")) == 1)
+    assert "*Now:*" in text_of(team.seen_by("U0LEAD"))
+    await team.command("U0LEAD", "/oncall me for 8h")
+    await team.slack.wait_for(
+        lambda: any("on call until" in p["text"] for p in team.slack.posts(top_level=True))
+    )
+    assert team.deps.escalator.on_call() == "U0LEAD"
+    await team.command("U0LEAD", "/oncall <@U0AGENT|anna> tomorrow-ish")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0LEAD")) == 2)
+    assert "say `for 8h`" in team.seen_by("U0LEAD")[-1]["text"]
+
+
+async def test_help(team: Team) -> None:
+    await team.command("U0AGENT", "/inbox-bot help")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 1)
+    assert "/order 302-1234567-1234567" in text_of(team.seen_by("U0AGENT"))
+
+
+async def test_mentions_in_a_card_thread(team: Team) -> None:
+    bot = team.slack.bot_user_id
+    await team.people.say(
+        user="U0AGENT", channel="C0INBOX", text=f"<@{bot}> order", thread_ts=team.card["ts"]
+    )
+    await team.slack.wait_for(lambda: "Kaffeemühle" in text_of(team.seen_by("U0AGENT")))
+    assert not any(
+        "Send this to the buyer" in e["text"] for e in team.seen_by("U0AGENT")
+    )  # a request, not a reply
+
+    await team.people.say(
+        user="U0ONCALL", channel="C0INBOX", text=f"<@{bot}> claim", thread_ts=team.card["ts"]
+    )
+    await eventually(lambda: team.deps.store.conversations()[0]["claimed_by"] == "U0ONCALL", what="the claim")
+
+    await team.people.say(
+        user="U0AGENT", channel="C0INBOX", text=f"<@{bot}> send damaged", thread_ts=team.card["ts"]
+    )
+    await team.slack.wait_for(lambda: "must be reviewed before sending" in text_of(team.seen_by("U0AGENT")))
+    await team.people.say(
+        user="U0AGENT", channel="C0INBOX", text=f"<@{bot}> send acknowledgement", thread_ts=team.card["ts"]
+    )
+    await eventually(lambda: len(team.smtp.messages) == 1, what="the acknowledgement e-mail")
+    assert "Wir haben Ihr Anliegen erhalten" in team.smtp.messages[0].get_body().get_content()
+
+
+async def test_home_tab_dashboard(team: Team) -> None:
+    await team.people.open_home(user="U0AGENT")
+    await team.slack.wait_for(lambda: "U0AGENT" in team.slack.home_views)
+    home = json.dumps(team.slack.home_views["U0AGENT"]["blocks"], ensure_ascii=False)
+    assert (
+        "Queue by deadline (1 open)" in home
+        and "Max Müller" in home
+        and "On call" in home
+        and "Late Response Rate" in home
+    )
+
+
+async def test_only_allowed_people_may_send(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, smtp: SmtpServer
+) -> None:
+    async with make_team(tmp_path, fake_slack, fake_services, smtp, reply_senders="U0LEAD") as team:
+        await team.people.click(
+            user="U0AGENT",
+            channel="C0INBOX",
+            message_ts=team.card["ts"],
+            action_id="reply_template:invoice_request",
+        )
+        await team.slack.wait_for(lambda: team.slack.open_view("U0AGENT") is not None)
+        ack = await team.people.submit_view(user="U0AGENT")
+        assert "Only <@U0LEAD> may send replies to buyers" in ack["payload"]["errors"]["reply"]
+        await team.people.click(
+            user="U0AGENT", channel="C0INBOX", message_ts=team.card["ts"], action_id="claim", value="claim"
+        )
+        await eventually(
+            lambda: team.deps.store.conversations()[0]["claimed_by"] == "U0AGENT", what="claiming still works"
+        )
+        assert smtp.messages == []
+
+
+async def test_requests_from_another_workspace_are_refused(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    from bot.app import build_deps
+
+    settings = make_settings(tmp_path, fake_slack, slack_team_id="T0INBOX")
+    deps = build_deps(settings)
+    app = create_app(settings, deps)
+    body = {
+        "type": "event_callback",
+        "team_id": "T0ELSEWHERE",
+        "event": {"type": "app_home_opened", "user": "U0AGENT"},
+    }
+    response = await app.async_dispatch(AsyncBoltRequest(body=json.dumps(body), mode="socket_mode"))
+    assert response.status == 403
+    ours = await app.async_dispatch(
+        AsyncBoltRequest(body=json.dumps({**body, "team_id": "T0INBOX"}), mode="socket_mode")
+    )
+    assert ours.status != 403
+    deps.store.close()
+    await deps.http.aclose()
+
+
+def test_home_for_500_open_conversations_stays_within_block_kit_limits(tmp_path: Path) -> None:
+    from bot.app import build_deps
+
+    settings = make_settings(tmp_path)
+    deps = build_deps(settings)
+    now = deps.clock.now()
+    for n in range(500):
+        deps.store.create_conversation(
+            key=f"k{n}",
+            kind="buyer",
+            state="open",
+            buyer_name=f"Käufer {n} " + "x" * 40,
+            order_id=f"302-{n:07d}-1234567",
+            deadline=(now + timedelta(minutes=n)).isoformat(),
+            claimed_by="U0AGENT" if n % 50 == 0 else None,
+        )
+    view = deps.desk.home("U0AGENT")
+    assert view["type"] == "home" and len(view["blocks"]) <= 100 and len(json.dumps(view)) < 250_000
+    for block in view["blocks"]:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    text = json.dumps(view, ensure_ascii=False)
+    assert "Queue by deadline (500 open)" in text and "and 440 more" in text and "Mine (10)" in text
+    deps.store.close()
