@@ -329,6 +329,31 @@ def sla_explain(
 
 
 @app.command()
+def classify(
+    lang: Annotated[
+        str | None, typer.Option(help="The text's language (informational; rules cover de en fr it es)")
+    ] = None,
+    no_order: Annotated[
+        bool, typer.Option("--no-order", help="The message has no order id (pre-sale)")
+    ] = False,
+    evaluate: Annotated[
+        Path | None, typer.Option(help="Measure on a labelled JSONL file instead of reading a text")
+    ] = None,
+) -> None:
+    """What a buyer wants (standard input): {"intent", "confidence", "templates"} as JSON."""
+    from bot import intents
+
+    if evaluate is not None:
+        rows = [
+            json.loads(line) for line in evaluate.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+        typer.echo(json.dumps(intents.evaluate(rows), ensure_ascii=False, indent=1))
+        return
+    result = intents.classify(sys.stdin.read(), has_order=not no_order)
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
     speed: Annotated[

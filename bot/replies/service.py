@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
+from bot.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem
-from bot.replies.suggest import suggest
 from bot.settings import Settings
 from bot.store import Row, Store
 
@@ -93,11 +93,13 @@ class Replies:
         latest = self.latest_buyer_message(conv) or {}
         view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
         status = view.order.status if view and view.order else None
-        hint = suggest(
+        delivered = bool(view and view.packages and all(p.status.value == "delivered" for p in view.packages))
+        hint = classify(
             latest.get("text"),
             topic=conv.get("topic"),
             has_order=bool(conv.get("order_id")),
             order_status=status,
+            delivered=delivered,
         )
         language = conv.get("language")
         suggested = [

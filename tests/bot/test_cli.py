@@ -251,3 +251,10 @@ def test_sla_explain_prints_the_deadline_and_every_planned_notification() -> Non
     assert {n["stage"] for n in json.loads(later.stdout)["notifications"]} == {"breached"}
     bad = cli("sla", "explain", "--received", "2026-03-28T12:00:00")
     assert bad.returncode == 2 and "timezone offset" in bad.stderr
+
+
+def test_classify_prints_intent_confidence_and_templates() -> None:
+    result = cli("classify", "--lang", "en", stdin="Hi, I received the wrong size. Can I exchange it?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["intent"] == "wrong_item" and 0 < data["confidence"] <= 1 and data["templates"][0] == "wrong_item"
