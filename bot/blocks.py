@@ -270,6 +270,7 @@ def notice_card(
         _section(
             f"*Order:* {f'`{order}`' if order else '—'}   *Marketplace:* {escape(conv.get('marketplace') or '—')}\n"
             f"*Subject:* {escape(message.get('subject') or '—')}"
+            + (f"\n*Respond by:* {_deadline_text(conv, at)}" if conv.get("deadline") else "")
         ),
         _section(_quote(shown) if shown.strip() else "_(no text)_"),
         _context(

@@ -217,6 +217,13 @@ class Intake:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
         kind = "raw" if parsed.is_raw else ("notice" if parsed.kind is MailKind.AMAZON_NOTICE else "other")
         deadline = received + self.window
+        notice_hours = (
+            self.settings.notice_deadlines.get(parsed.notice_type or "") if kind == "notice" else None
+        )
+        if notice_hours:
+            deadline = received + timedelta(
+                hours=notice_hours
+            )  # an A-to-z claim, a chargeback …: a clock of its own
         conv_id = self.store.create_conversation(
             key=f"mail:{parsed.dedupe_key}",
             kind=kind,
@@ -228,7 +235,7 @@ class Intake:
             buyer_alias=parsed.buyer_alias,
             buyer_name=parsed.buyer_name,
             opened_at=iso(received),
-            deadline=iso(deadline) if kind == "raw" else None,
+            deadline=iso(deadline) if kind == "raw" or notice_hours else None,
             last_message_at=iso(received),
             message_count=1,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -65,6 +65,8 @@ def seller_central_link(order_id: str, site: str | None) -> str:
 
 
 def _when(value: datetime | None, at: CardTime) -> str:
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return slack_date(value, at.tz) if value else ""
 
 
@@ -173,3 +175,37 @@ def order_blocks(
 
 def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2000)}]}
+
+
+def evidence_blocks(view: OrderView, at: CardTime) -> list[dict[str, Any]]:
+    """What an A-to-z or chargeback response needs: dates, carrier, tracking status and link, in one place."""
+    order = view.order
+    lines: list[str] = []
+    if order is not None:
+        if order.purchase_date:
+            lines.append(f"Ordered {_when(_parse(order.purchase_date), at)}")
+        if order.latest_delivery:
+            lines.append(f"Promised delivery by {_when(_parse(order.latest_delivery), at)}")
+    for pkg in (order.packages if order else [])[:MAX_PACKAGES]:
+        if pkg.ship_time:
+            lines.append(
+                f"Shipped {_when(_parse(pkg.ship_time), at)} with {escape(pkg.carrier or 'carrier unknown')} `{escape(pkg.tracking_number or '—')}`"
+            )
+    for t in view.packages[:MAX_PACKAGES]:
+        label = STATUS_TEXT[t.status][1]
+        when = f" ({_when(t.last_event.time, at)})" if t.last_event and t.last_event.time else ""
+        link = f" <{t.link}|tracking page>" if t.link else ""
+        lines.append(f"Carrier status: *{label}*{when}{link}")
+    if not lines:
+        lines.append(
+            "_No order or tracking data yet: connect the SP-API or add the tracking number in Seller Central._"
+        )
+    text = "*Evidence for your response*\n" + "\n".join(f"• {line}" for line in lines)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}]
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

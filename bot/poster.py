@@ -16,7 +16,7 @@ from bot.blocks import CardTime, PostKind
 from bot.clock import Clock
 from bot.enrich import Enricher, tracking_from_row
 from bot.mail.parser import raw_preview
-from bot.order_blocks import OrderView, order_blocks
+from bot.order_blocks import OrderView, evidence_blocks, order_blocks
 from bot.settings import Settings
 from bot.slack import BLOCK_ERRORS, SlackError, SlackGateway
 from bot.store import Row, Store, iso, parse_iso
@@ -239,11 +239,19 @@ class Poster:
                     no_response_link=latest.get("no_response_link"),
                     invoice=invoice,
                 )
-                note = self.replies.invoice_note(conv, suggested) if conv.get("state") == "open" else None
-                if note:
-                    extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+                if conv.get("state") == "open":
+                    for note in (
+                        self.replies.recommendation(conv),
+                        self.replies.invoice_note(conv, suggested),
+                    ):
+                        if note:
+                            extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
             return B.buyer_card(conv, latest, at, extra=extra)
         if conv["kind"] == "notice":
+            if view is not None and conv.get("notice_type") in ("a_to_z_claim", "chargeback"):
+                extra = evidence_blocks(view, at) + extra
+            if conv.get("deadline"):
+                extra += RB.notice_actions(conv, at)
             return B.notice_card(conv, message, at, extra=extra)
         if conv["kind"] == "raw":
             return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))

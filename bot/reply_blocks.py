@@ -28,6 +28,7 @@ class ReplyAction(StrEnum):
     MARK_SENT = "mark_sent"
     THREAD_SEND = "thread_send"
     THREAD_KEEP = "thread_keep"
+    HANDLED = "notice_handled"
 
 
 REPLY_VIEW = "reply_modal"
@@ -74,6 +75,47 @@ def status_line(conv: Row, at: CardTime) -> str:
     if conv.get("claimed_by"):
         return f":raising_hand: <@{conv['claimed_by']}> is on it"
     return ""
+
+
+def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
+    """For a notice that needs action: who is on it, and 'Mark handled' (stops its clock)."""
+    if conv.get("state") == "closed" and conv.get("closed_by"):
+        when = parse_iso(conv.get("closed_at"))
+        return [
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f":white_check_mark: Handled by <@{conv['closed_by']}>"
+                        + (f" {slack_date(when, at.tz)}" if when else ""),
+                    }
+                ],
+            }
+        ]
+    blocks: list[dict[str, Any]] = []
+    if conv.get("claimed_by"):
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f":raising_hand: <@{conv['claimed_by']}> is on it"}],
+            }
+        )
+    claim = (
+        _button("Release", ReplyAction.CLAIM, "release")
+        if conv.get("claimed_by")
+        else _button("I'll take it", ReplyAction.CLAIM, "claim")
+    )
+    handled = _button(
+        "Mark handled",
+        ReplyAction.HANDLED,
+        style="primary",
+        confirm=_confirm(
+            "Handled in Seller Central?", "The card is closed and its clock stops.", "Yes, handled"
+        ),
+    )
+    blocks.append({"type": "actions", "block_id": "notice_actions", "elements": [claim, handled]})
+    return blocks
 
 
 def reply_blocks(

@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.refunds import DEFAULT_RULES, RefundRule
+
 log = logging.getLogger(__name__)
 
 ENV_PREFIX = "INBOX_BOT_"
@@ -110,6 +112,19 @@ class Settings(BaseSettings):
     usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
     # The 24-hour clock and escalation
+    refund_rules: list[RefundRule] = Field(
+        default_factory=lambda: list(DEFAULT_RULES),
+        description="Refund decision matrix (JSON list, or [[refund_rules]] tables in the TOML file)",
+    )
+    notice_deadlines: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: {
+            "a_to_z_claim": 72.0,
+            "chargeback": 168.0,
+            "cancellation_request": 24.0,
+            "message_not_delivered": 24.0,
+        },
+        description="Hours to act on Amazon notices, by type (a_to_z_claim=72,chargeback=168,…); they are pinged too",
+    )
     sla_due_soon_hours: float = Field(6.0, gt=0, description="Hours left when a conversation is 'due soon'")
     sla_urgent_hours: float = Field(
         2.0, gt=0, description="Hours left when it is 'urgent' (on call is pinged)"
@@ -220,6 +235,18 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]  # Slack ids keep their case
+        return value
+
+    @field_validator("notice_deadlines", mode="before")
+    @classmethod
+    def _split_hours(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError(
+                    "write type=hours pairs separated by commas, e.g. a_to_z_claim=72,chargeback=168"
+                )
+            return {k.strip().lower(): float(v) for k, v in pairs}
         return value
 
     @field_validator("tracking_providers", mode="before")
@@ -339,10 +366,15 @@ def env_example() -> str:
     ]
     for name, info in Settings.model_fields.items():
         default = info.get_default(call_default_factory=True)
+        if isinstance(default, list) and default and not isinstance(default[0], str):
+            lines.append(f"# {info.description}")
+            lines.append(f"# {ENV_PREFIX}{name.upper()}=[{{\"action\": \"…\", \"intents\": [\"damaged\"], \"max_value\": 25}}]")
+            lines.append("")
+            continue
         if isinstance(default, list):
             value = ",".join(default)
         elif isinstance(default, dict):
-            value = ",".join(f"{k}={v}" for k, v in default.items())
+            value = ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in default.items())
         elif default is None:
             value = ""
         else:

@@ -138,6 +138,15 @@ async def no_response(ack: AsyncAck, body: dict[str, Any], context: dict[str, An
         deps.replies.no_response(conv, user=body["user"]["id"])
 
 
+async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """'Mark handled' on an Amazon notice."""
+    await ack()
+    deps: Deps = context["deps"]
+    conv = _card(deps, body)
+    if conv is not None:
+        deps.replies.handled(conv, user=body["user"]["id"])
+
+
 async def retry_send(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
 ) -> None:
@@ -231,6 +240,7 @@ def register(app: AsyncApp) -> None:
     app.action(ReplyAction.CLAIM.value)(claim)
     app.action(ReplyAction.NO_RESPONSE.value)(no_response)
     app.action(ReplyAction.RETRY.value)(retry_send)
+    app.action(ReplyAction.HANDLED.value)(notice_handled)
     app.action(ReplyAction.MARK_SENT.value)(mark_sent)
     app.action(ReplyAction.THREAD_SEND.value)(thread_send)
     app.action(ReplyAction.THREAD_KEEP.value)(thread_keep)

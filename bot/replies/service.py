@@ -110,6 +110,20 @@ class Replies:
         others = [self.library.get(key, language)[0] for key in self.library.template_keys()]
         return suggested, others, hint.reason
 
+    def recommendation(self, conv: Row) -> str | None:
+        """The refund matrix's advice for this conversation, as the card shows it (None when no rule fits)."""
+        from bot.refunds import recommend
+
+        latest = self.latest_buyer_message(conv) or {}
+        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
+        if view is None or view.order is None:
+            return None
+        intent = classify(latest.get("text"), topic=conv.get("topic"), has_order=True).intent
+        advice = recommend(self.settings.refund_rules, intent, view.order)
+        if advice is None:
+            return None
+        return f":scales: *Recommended:* {advice.action} ({advice.reason})"
+
     def invoice_for(self, order_id: str | None) -> Path | None:
         """The invoice PDF of an order in the configured folder (file name containing the order id)."""
         folder = self.settings.invoice_folder
@@ -331,6 +345,21 @@ class Replies:
             conversation_id=int(conv["id"]), state="closed", closed_by=user, closed_at=self.store.now()
         )
         self.store.audit(actor=user, action="no_response_needed", conversation_id=int(conv["id"]))
+        self._changed(int(conv["id"]))
+
+    def handled(self, conv: Row, *, user: str) -> None:
+        """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central."""
+        if conv.get("state") != "open":
+            return
+        self.store.update_conversation(
+            conversation_id=int(conv["id"]), state="closed", closed_by=user, closed_at=self.store.now()
+        )
+        self.store.audit(
+            actor=user,
+            action="notice_handled",
+            conversation_id=int(conv["id"]),
+            notice=conv.get("notice_type"),
+        )
         self._changed(int(conv["id"]))
 
     def _changed(self, conv_id: int) -> None:

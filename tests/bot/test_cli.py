@@ -257,4 +257,8 @@ def test_classify_prints_intent_confidence_and_templates() -> None:
     result = cli("classify", "--lang", "en", stdin="Hi, I received the wrong size. Can I exchange it?")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["intent"] == "wrong_item" and 0 < data["confidence"] <= 1 and data["templates"][0] == "wrong_item"
+    assert (
+        data["intent"] == "wrong_item"
+        and 0 < data["confidence"] <= 1
+        and data["templates"][0] == "wrong_item"
+    )

@@ -39,7 +39,9 @@ def test_no_order_means_a_question_before_buying() -> None:
 
 
 def test_cancellation_templates_follow_the_order_state() -> None:
-    assert "cancellation_after_shipping" not in classify("Bitte stornieren", order_status="UNSHIPPED").templates
+    assert (
+        "cancellation_after_shipping" not in classify("Bitte stornieren", order_status="UNSHIPPED").templates
+    )
     shipped = classify("Bitte stornieren", order_status="SHIPPED").templates
     assert "cancellation_after_shipping" in shipped and "cancellation_before_shipping" not in shipped
 
@@ -47,4 +49,7 @@ def test_cancellation_templates_follow_the_order_state() -> None:
 def test_nothing_recognisable_is_other_with_no_confidence() -> None:
     result = classify("Vielen Dank!")
     assert (result.intent, result.confidence, result.templates) == ("other", 0.0, ["acknowledgement"])
-    assert classify("Das Glas kam zerbrochen an, ich will mein Geld zurück").ranked[:2] == ["damaged", "return_refund"]
+    assert classify("Das Glas kam zerbrochen an, ich will mein Geld zurück").ranked[:2] == [
+        "damaged",
+        "return_refund",
+    ]
