@@ -354,6 +354,48 @@ def classify(
 
 
 @app.command()
+def report(
+    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD, team timezone)")],
+    until: Annotated[str | None, typer.Option(help="Day after the last one (default: now)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking rate."""
+    from datetime import date as date_
+
+    from bot.clock import SystemClock
+    from bot.report import report as build
+    from bot.store import Store
+
+    settings = _settings(config)
+    try:
+        start = datetime.combine(date_.fromisoformat(since), datetime.min.time(), tzinfo=settings.tz)
+        end = (
+            datetime.combine(date_.fromisoformat(until), datetime.min.time(), tzinfo=settings.tz)
+            if until
+            else datetime.now(settings.tz)
+        )
+    except ValueError as e:
+        typer.echo(f"✗ dates are YYYY-MM-DD: {e}", err=True)
+        raise typer.Exit(2) from e
+    if not settings.database_path.exists():
+        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
+        raise typer.Exit(2)
+    store = Store.open(settings.database_path, clock=SystemClock())
+    try:
+        data = build(store, start, end, settings.tz)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    typer.echo(f"{data['messages']} buyer messages, {data['breaches']} answered late or not at all")
+    typer.echo(f"Late Response Rate: {data['late_response_rate']}")
+    for bucket, count in data["response_time"].items():
+        typer.echo(f"  {bucket:>20}: {count}")
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
     speed: Annotated[

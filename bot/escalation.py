@@ -303,6 +303,24 @@ class Escalator:
                     {"digest": digest(self.store, now, self.settings.tz)},
                 )
                 sent += 1
+            week = local.isocalendar()
+            if (
+                local.weekday() == 0
+                and local.time() >= at
+                and self._once(f"weekly:{week.year}-W{week.week:02d}", now)
+            ):
+                from bot.report import last_week, report
+
+                start, end = last_week(now, self.settings.tz)
+                weekly = report(self.store, start, end, self.settings.tz)
+                self.post(
+                    "note",
+                    None,
+                    self.settings.slack_channel,
+                    f"weekly:{week.year}-{week.week}",
+                    {"weekly": weekly},
+                )
+                sent += 1
         return sent
 
     def add_override(self, *, user: str, start: datetime, end: datetime, by: str) -> None:

@@ -206,6 +206,8 @@ class Poster:
             return SB.handoff(payload, at)
         if "digest" in payload:
             return SB.digest(payload, at)
+        if "weekly" in payload:
+            return SB.weekly(payload, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],

@@ -368,7 +368,9 @@ def env_example() -> str:
         default = info.get_default(call_default_factory=True)
         if isinstance(default, list) and default and not isinstance(default[0], str):
             lines.append(f"# {info.description}")
-            lines.append(f"# {ENV_PREFIX}{name.upper()}=[{{\"action\": \"…\", \"intents\": [\"damaged\"], \"max_value\": 25}}]")
+            lines.append(
+                f'# {ENV_PREFIX}{name.upper()}=[{{"action": "…", "intents": ["damaged"], "max_value": 25}}]'
+            )
             lines.append("")
             continue
         if isinstance(default, list):

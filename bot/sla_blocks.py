@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.blocks import CardTime, Message, escape, slack_date, time_left
@@ -138,3 +138,39 @@ def digest(payload: dict[str, Any], at: CardTime) -> Message:
             {"type": "section", "text": {"type": "mrkdwn", "text": "*Next due:*\n" + "\n".join(queue)}}
         )
     return {"text": f"Inbox digest for {d['date']}: {d['open']} open", "blocks": blocks}
+
+
+def weekly(payload: dict[str, Any], at: CardTime) -> Message:
+    """The weekly report in the channel."""
+    w = payload["weekly"]
+    start, end = parse_iso(w["since"]), parse_iso(w["until"])
+    span = (
+        f"{start.astimezone(at.tz):%d %b} – {(end - timedelta(days=1)).astimezone(at.tz):%d %b}"
+        if start and end
+        else ""
+    )
+    times = ", ".join(f"{k}: {v}" for k, v in w["response_time"].items() if v)
+    worst_hours = sorted(((n, h) for h, n in w["breaches_by_hour"].items() if n), reverse=True)[:3]
+    worst_days = sorted(((n, d) for d, n in w["breaches_by_weekday"].items() if n), reverse=True)[:3]
+    intents = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(w["messages_by_intent"].items())[:6])
+    lines = [
+        f"*Buyer messages:* {w['messages']}   *Answered late or not at all:* {w['breaches']}",
+        f"*Late Response Rate:* {_pct(w.get('late_response_rate'))}   *Valid tracking rate:* {_pct(w.get('valid_tracking_rate'))}",
+        f"*Response times:* {times or '—'}",
+        "*First response:* "
+        + (
+            f"median {w['median_minutes']} min, 90 % within {w['p90_minutes']} min"
+            if w.get("median_minutes") is not None
+            else "—"
+        ),
+        "*Breaches by hour:* " + (", ".join(f"{h}:00 ({n})" for n, h in worst_hours) or "none"),
+        "*Breaches by weekday:* " + (", ".join(f"{d} ({n})" for n, d in worst_days) or "none"),
+        f"*By intent:* {intents or '—'}",
+    ]
+    return {
+        "text": f"Weekly report: {w['messages']} messages, {w['breaches']} late",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Weekly report {span}".strip()[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        ],
+    }
