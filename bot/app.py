@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.amazon import SpApi
+from bot.autoreply import AutoReplier
 from bot.carriers.tracker import Tracker, providers_from
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
@@ -104,6 +105,7 @@ def build_deps(
         escalator=escalator,
     )
     deps.desk = Desk(deps)
+    deps.autoreplier = AutoReplier(deps)
     replies.may_send = deps.desk.may_send
     replies.senders_text = deps.desk.senders_text
     return deps

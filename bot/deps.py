@@ -46,6 +46,7 @@ class Deps:
     escalator: Escalator
     amazon: SpApi | None = None
     desk: Any = None  # bot.desk.Desk: commands, mentions and the Home tab (built on these deps)
+    autoreplier: Any = None  # bot.autoreply.AutoReplier (opt-in)
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
     extras: dict[str, Any] = field(default_factory=dict)

@@ -162,9 +162,12 @@ class Mailer:
                 in_reply_to=reply.in_reply_to,
                 refs=reply.references,
             )
-            self.store.update_conversation(
-                conversation_id=conv_id, state="answered", answered_by=row["by_user"], answered_at=now
-            )
+            if (
+                not row.get("auto") or self.settings.auto_reply_counts_as_answer
+            ):  # Amazon may not count auto-replies
+                self.store.update_conversation(
+                    conversation_id=conv_id, state="answered", answered_by=row["by_user"], answered_at=now
+                )
             self.store.audit(
                 actor=str(row["by_user"]),
                 action="reply_sent",

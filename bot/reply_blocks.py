@@ -252,6 +252,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
     user = f"<@{send['by_user']}>"
     value = str(send["id"])
     if event == "sent":
+        by = "automatically (where-is-my-order auto-reply)" if send.get("auto") else f"by {user}"
         when = parse_iso(send.get("sent_at"))
         quote = "\n".join(
             "> " + line if line else ">" for line in escape(truncate(str(send["text"]), 2500)).split("\n")
@@ -264,7 +265,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": f":outbox_tray: *Sent to the buyer* by {user}{stamp}\n{quote}",
+                        "text": f":outbox_tray: *Sent to the buyer* {by}{stamp}\n{quote}",
                     },
                 },
                 {

@@ -226,9 +226,31 @@ def _m4_clock(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m5_workflows(db: sqlite_utils.Database) -> None:
+    db.table("sends").add_column("auto", int, not_null_default=0)
+    db.table("cases").create(
+        {
+            "id": int,
+            "case_id": str,
+            "summary": str,
+            "owner": str,
+            "opened_at": str,
+            "last_update_at": str,
+            "state": str,
+            "reminded_on": str,
+            "warned_at": str,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"case_id", "owner", "opened_at", "last_update_at", "state"},
+    )
+    db.table("cases").create_index(["case_id"], unique=True)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
     _m3_replies,
     _m4_clock,
+    _m5_workflows,
 ]

@@ -183,6 +183,20 @@ class Settings(BaseSettings):
         description="Thread messages: confirm (ask before sending), prefix (send those starting with the prefix), off",
     )
     thread_reply_prefix: str = Field("!buyer", description="Prefix that sends a thread message to the buyer")
+    auto_reply_wismo: bool = Field(
+        False,
+        description="Answer 'where is my order' on a parcel in transit automatically (read the README first)",
+    )
+    auto_reply_delay_minutes: float = Field(
+        30.0, ge=0, description="Minutes a person has before the auto-reply goes"
+    )
+    auto_reply_hours: str = Field(
+        "", description="When auto-replies may go, e.g. 'mon-sun 07:00-22:00'; empty: always"
+    )
+    auto_reply_counts_as_answer: bool = Field(
+        False,
+        description="Whether an auto-reply stops the clock (Amazon may not count auto-replies as answers)",
+    )
     invoice_folder: Path | None = Field(None, description="Folder of invoice PDFs named with the order id")
     reply_signature: str = Field("", description="How replies are signed, e.g. 'Example Shop Kundenservice'")
     guard_disabled_rules: Annotated[list[str], NoDecode] = Field(

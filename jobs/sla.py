@@ -24,6 +24,10 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         sent = 0
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
+    try:
+        deps.autoreplier.run()
+    except Exception:
+        log.exception("the where-is-my-order auto-reply pass failed; the next sweep tries again")
     if scheduler is not None:
         schedule_next(deps, scheduler)
     return sent
