@@ -283,6 +283,71 @@ class Desk:
             return day.astimezone(now.tzinfo)
         raise Refusal(f"“{text}”: say `for 8h`, `for 2d` or `until sun`.")
 
+    # ---- /case ----
+
+    def case(self, text: str, user: str) -> Answer:
+        """`/case` lists; `add ID summary`, `update ID`, `close ID` track Amazon support cases."""
+        from bot.cases import CaseProblem, Cases
+
+        cases = Cases(self.deps.store, self.deps.clock)
+        words = (text or "").split(maxsplit=2)
+        verb = words[0].lower() if words else "list"
+        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
+        cmd = self.deps.settings.command_case
+        try:
+            if verb == "add" and len(words) >= 2:
+                case = cases.add(case_id=words[1], summary=words[2] if len(words) > 2 else "", owner=user)
+                closes = cases.closes_at(case)
+                return Answer(
+                    text=f"Tracking case {case['case_id']}",
+                    blocks=[
+                        {
+                            "type": "section",
+                            "text": {
+                                "type": "mrkdwn",
+                                "text": f":memo: Tracking Amazon case *{escape(case['case_id'])}* for {mention(user)}: a reminder every day, a warning before it would close by itself ({slack_date(closes, at.tz) if closes else '—'}).",
+                            },
+                        }
+                    ],
+                )
+            if verb in ("update", "close") and len(words) >= 2:
+                case = (
+                    cases.touch(words[1], user=user) if verb == "update" else cases.close(words[1], user=user)
+                )
+                done = "updated: its two weeks start again" if verb == "update" else "closed"
+                return Answer(
+                    text=f"Case {case['case_id']} {done}",
+                    blocks=[
+                        {
+                            "type": "section",
+                            "text": {"type": "mrkdwn", "text": f"Case *{escape(case['case_id'])}* {done}."},
+                        }
+                    ],
+                )
+            if verb != "list":
+                raise Refusal(
+                    f"Use `{cmd} add 1234567890 what it is about`, `{cmd} update ID`, `{cmd} close ID` or `{cmd}`."
+                )
+        except CaseProblem as e:
+            raise Refusal(str(e)) from e
+        rows = cases.open_cases()
+        lines = []
+        for case in rows[:40]:
+            closes = cases.closes_at(case)
+            lines.append(
+                f"• *{escape(case['case_id'])}* {escape(case['summary'])}: {mention(case['owner'])}, closes by itself {slack_date(closes, at.tz) if closes else '—'}"
+            )
+        body = "\n".join(lines) or "_No open cases._"
+        return Answer(
+            text=f"Open Amazon cases: {len(rows)}",
+            blocks=[
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"*Open Amazon cases: {len(rows)}*\n{body}"[:3000]},
+                }
+            ],
+        )
+
     # ---- help ----
 
     def help(self) -> Answer:
@@ -294,6 +359,7 @@ class Desk:
                 f"• `{s.command_order} 302-1234567-1234567`: the order, its tracking and its conversations",
                 f"• `{s.command_inbox} [mine|unclaimed|breached]`: open conversations by deadline",
                 f"• `{s.command_oncall}`: who is on call; `{s.command_oncall} me for 8h`, `{s.command_oncall} @anna until sun`",
+                f"• `{s.command_case} add 1234567890 summary`, `{s.command_case}`, `{s.command_case} update|close ID`: Amazon support cases",
                 "In a card's thread (slash commands do not work there), mention the bot:",
                 "• `@inbox-bot order`, `@inbox-bot claim`, `@inbox-bot send <template>`, `@inbox-bot help`",
                 "Buttons on each card reply with a template; every reply is checked against Amazon's rules first.",

@@ -93,4 +93,13 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
         "p90_minutes": round(minutes[math.ceil(len(minutes) * 0.9) - 1]) if minutes else None,  # nearest rank
         "lrr_7": late_response_rate(items, now, 7),
         "lrr_30": late_response_rate(items, now, 30),
+        "cases": [
+            {
+                "case_id": c["case_id"],
+                "summary": c["summary"],
+                "owner": c["owner"],
+                "last_update_at": c["last_update_at"],
+            }
+            for c in store.db.table("cases").rows_where("state = 'open'", order_by="last_update_at")
+        ],
     }

@@ -303,6 +303,8 @@ class Escalator:
                     {"digest": digest(self.store, now, self.settings.tz)},
                 )
                 sent += 1
+            if local.time() >= at:
+                sent += self._cases(now, local.date().isoformat())
             week = local.isocalendar()
             if (
                 local.weekday() == 0
@@ -321,6 +323,26 @@ class Escalator:
                     {"weekly": weekly},
                 )
                 sent += 1
+        return sent
+
+    def _cases(self, now: datetime, today: str) -> int:
+        """Daily follow-up reminders to case owners, and a warning before Amazon would close a case."""
+        from bot.cases import Cases
+
+        cases = Cases(self.store, self.clock)
+        sent = 0
+        for case, kind in cases.due(now, today):
+            closes = cases.closes_at(case)
+            payload = {
+                "case": {
+                    **{k: case[k] for k in ("case_id", "summary", "owner", "opened_at", "last_update_at")},
+                    "kind": kind,
+                    "closes": iso(closes) if closes else None,
+                }
+            }
+            self.post("note", None, str(case["owner"]), f"case:{case['case_id']}:{kind}:{today}", payload)
+            cases.mark(case, kind, now, today)
+            sent += 1
         return sent
 
     def add_override(self, *, user: str, start: datetime, end: datetime, by: str) -> None:

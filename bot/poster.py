@@ -208,6 +208,8 @@ class Poster:
             return SB.digest(payload, at)
         if "weekly" in payload:
             return SB.weekly(payload, at)
+        if "case" in payload:
+            return SB.case_note(payload, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],

@@ -160,6 +160,7 @@ class Settings(BaseSettings):
     command_inbox: str = Field("/inbox", description="Slash command that lists open conversations")
     command_oncall: str = Field("/oncall", description="Slash command for the on-call rotation")
     command_help: str = Field("/inbox-bot", description="Slash command for help")
+    command_case: str = Field("/case", description="Slash command that tracks Amazon support cases")
     reply_senders: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Who may send replies to buyers: user ids (U…) and user groups (S…); empty: everyone",

@@ -137,6 +137,13 @@ def digest(payload: dict[str, Any], at: CardTime) -> Message:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": "*Next due:*\n" + "\n".join(queue)}}
         )
+    cases = d.get("cases") or []
+    if cases:
+        listed = "\n".join(
+            f"• {escape(c['case_id'])} {escape(c['summary'])} ({mention(c['owner'])})" for c in cases[:10]
+        )
+        text = f"*Open Amazon cases ({len(cases)}):*\n{listed}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
     return {"text": f"Inbox digest for {d['date']}: {d['open']} open", "blocks": blocks}
 
 
@@ -173,4 +180,21 @@ def weekly(payload: dict[str, Any], at: CardTime) -> Message:
             {"type": "header", "text": {"type": "plain_text", "text": f"Weekly report {span}".strip()[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
         ],
+    }
+
+
+def case_note(payload: dict[str, Any], at: CardTime) -> Message:
+    """A DM to a case's owner: follow up today, or it closes by itself soon."""
+    c = payload["case"]
+    closes = parse_iso(c.get("closes"))
+    opened = parse_iso(c.get("opened_at"))
+    days = (at.now - opened).days if opened else 0
+    if c["kind"] == "warn":
+        head = f":warning: *Amazon case {escape(c['case_id'])} closes by itself {slack_date(closes, at.tz) if closes else 'soon'}* without an answer: follow up or reopen it."
+    else:
+        head = f":memo: Follow up on Amazon case *{escape(c['case_id'])}* today (open {days} day{'s' if days != 1 else ''})."
+    text = f"{head}\n> {escape(c.get('summary') or '')}\nWhen it moves: `/case update {c['case_id']}`; when solved: `/case close {c['case_id']}`."
+    return {
+        "text": head.replace("*", ""),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }

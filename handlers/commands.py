@@ -64,6 +64,18 @@ async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: 
     await _answer(respond, answer, shared=bool(text.strip()))
 
 
+async def case(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """`/case add ID summary`, `/case`, `/case update ID`, `/case close ID`."""
+    await ack()
+    deps: Deps = context["deps"]
+    try:
+        answer = deps.desk.case(str(command.get("text") or ""), str(command.get("user_id")))
+    except Refusal as e:
+        await respond(text=f":warning: {e}", response_type="ephemeral")
+        return
+    await _answer(respond, answer)
+
+
 async def help_(ack: AsyncAck, respond: Any, context: dict[str, Any]) -> None:
     """`/inbox-bot help` (any text)."""
     await ack()
@@ -98,4 +110,5 @@ def register(app: AsyncApp, settings: Any) -> None:
     app.command(settings.command_inbox)(inbox)
     app.command(settings.command_oncall)(oncall)
     app.command(settings.command_help)(help_)
+    app.command(settings.command_case)(case)
     app.action("share_order")(share_order)

@@ -21,6 +21,7 @@ def test_manifests_match_the_bot() -> None:
             defaults.command_inbox,
             defaults.command_oncall,
             defaults.command_help,
+            defaults.command_case,
         }
         events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
         assert {"message.channels", "app_mention", "app_home_opened"} <= events
