@@ -78,6 +78,8 @@ class Demo:
             oncall_members=["U0ONCALL", "U0AGENT"],
             escalation_mention="U0LEAD",
             sla_sweep_seconds=2.0,
+            auto_reply_wismo=True,  # shown in the demo: the where-is-my-order auto-reply (off by default)
+            auto_reply_delay_minutes=30,
             **self.services.urls(self.url.rstrip("/")),
         )
 
@@ -107,7 +109,21 @@ class Demo:
         if self._task in done:
             ready.cancel()
             self._task.result()  # the bot could not start: raise its error
+        self._seed_case()
         log.info("demo running at %s (data in %s)", self.url, self.workdir)
+
+    def _seed_case(self) -> None:
+        """One Amazon support case the lead follows, so /case and the digest have something to show."""
+        from bot.cases import Cases
+
+        assert self.deps is not None
+        cases = Cases(self.deps.store, self.clock)
+        if cases.get("1234567890") is None:
+            cases.add(
+                case_id="1234567890",
+                summary="Listing B0LAMP0001 suppressed: safety documents sent",
+                owner="U0LEAD",
+            )
 
     async def wait(self) -> None:
         """Run until the bot stops (Ctrl-C or a failure)."""

@@ -168,12 +168,33 @@ SAMPLES: list[BuyerMail] = [
 ]
 
 
+def atoz_notice(order_id: str, site: str, *, sent_at: datetime) -> bytes:
+    """Amazon's notice of an A-to-z Guarantee claim (English), as it arrives in the seller's mailbox."""
+    msg = EmailMessage()
+    msg["From"] = f"Amazon <atoz-guarantee-no-reply@{site}>"
+    msg["To"] = SELLER_ADDRESS
+    msg["Subject"] = f"A-to-z Guarantee claim for order {order_id}"
+    msg["Date"] = format_datetime(sent_at)
+    msg["Message-ID"] = f"<{secrets.token_hex(12)}@email.amazonses.com>"
+    msg["X-Space-Notification-Type"] = "A_Z_CLAIM_RESPONDENT_NOTIFY"
+    msg.set_content(
+        f"A buyer has filed an A-to-z Guarantee claim for order {order_id}.\n\n"
+        "Reason: item not received.\n\nPlease respond within 72 hours in Seller Central (Performance > A-to-z Guarantee Claims).",
+        charset="utf-8",
+    )
+    return bytes(msg)
+
+
 def write_samples(maildir: Path, now: datetime) -> list[Path]:
-    """Fill an empty Maildir with the sample mails, each dated its `hours_ago` before `now`."""
+    """Fill an empty Maildir with the sample mails, each dated its `hours_ago` before `now`, and one A-to-z claim."""
     paths = []
     for sample in SAMPLES:
         sent = now - timedelta(hours=sample.hours_ago)
         paths.append(deliver(maildir, relay_mail(sample, sent_at=sent), when=sent))
+    claim = now - timedelta(hours=50)  # 22 hours left to respond
+    paths.append(
+        deliver(maildir, atoz_notice("205-7366207-0755439", "amazon.co.uk", sent_at=claim), when=claim)
+    )
     return paths
 
 

@@ -65,6 +65,14 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     # Order and tracking are on the cards, from the fake SP-API and carriers.
     await expect(invoice).to_contain_text("Kaffeemühle Edelstahl")
     await expect(invoice).to_contain_text("Delivered")
+    claim = page.locator(
+        "#messages .msg", has=page.locator(".block-header", has_text="A-to-z Guarantee claim")
+    )
+    await expect(claim).to_contain_text("Evidence for your response")
+    await expect(claim).to_contain_text("Respond by")
+    broken = card(page, "Sabine Weber · amazon.de")
+    await expect(broken).to_contain_text("Recommended: Ask for photos first")  # the refund matrix: 35 EUR
+    await expect(broken).to_contain_text("Suggested because of damaged: zerbrochen")
     late = card(page, "John Smith · amazon.co.uk")
     await expect(late).to_contain_text("Problem reported by the carrier")
     await expect(late.get_by_role("button", name="Track", exact=True)).to_have_count(1)
@@ -119,9 +127,10 @@ async def test_buyer_panel_refuses_bad_input_clearly(demo: Demo) -> None:
                 assert message in (await response.json())["error"]
         async with session.post(demo.url + "demo/buyer", data=b"not json") as response:
             assert response.status == 400
-    assert len(list((demo.maildir / "new").iterdir())) + len(list((demo.maildir / "cur").iterdir())) == len(
-        SAMPLES
-    )
+    assert (
+        len(list((demo.maildir / "new").iterdir())) + len(list((demo.maildir / "cur").iterdir()))
+        == len(SAMPLES) + 1
+    )  # the samples and the A-to-z claim: nothing written for the bad input
 
 
 async def test_answering_a_card_from_the_page_reaches_the_buyer(demo: Demo, page: Page) -> None:
@@ -198,7 +207,7 @@ async def test_command_box_and_home_tab(demo: Demo, page: Page) -> None:
     await expect(answer).to_contain_text("Only visible to you")
     await page.locator("#composer-input").fill("/inbox")
     await page.locator("#composer button").click()
-    await expect(page.locator("#messages .msg.ephemeral").last).to_contain_text("Open conversations: 4")
+    await expect(page.locator("#messages .msg.ephemeral").last).to_contain_text("Open conversations: 5")
     await page.locator("#home-tab").click()
-    await expect(page.locator("#messages")).to_contain_text("Queue by deadline (4 open)", timeout=10_000)
+    await expect(page.locator("#messages")).to_contain_text("Queue by deadline (5 open)", timeout=10_000)
     await expect(page.locator("#messages")).to_contain_text("On call")
