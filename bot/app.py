@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.enrich import Enricher
 from bot.escalation import Escalator
 from bot.http import new_client
 from bot.intake import Intake
+from bot.lock import AlreadyRunning, InstanceLock
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
 from bot.mailer import Mailer
@@ -142,12 +144,30 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         context["deps"] = deps
         return await next()
 
+    seen_events: OrderedDict[str, None] = OrderedDict()
+
+    @app.middleware
+    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
+        """Slack retries an event it thinks was lost (same event_id): handle each event once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            if event_id in seen_events:
+                log.info("event %s was delivered again by Slack; handled already", event_id)
+                return BoltResponse(status=200, body="")
+            seen_events[str(event_id)] = None
+            while len(seen_events) > 10_000:
+                seen_events.popitem(last=False)
+        return await next()
+
     @app.middleware
     async def only_our_workspace(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
         """Requests from any other workspace are refused (when INBOX_BOT_SLACK_TEAM_ID is set)."""
         expected = settings.slack_team_id
+        team_obj, event = body.get("team"), body.get("event")
         team = (
-            body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("event") or {}).get("team")
+            body.get("team_id")
+            or (team_obj.get("id") if isinstance(team_obj, dict) else None)
+            or (event.get("team") if isinstance(event, dict) else None)
         )
         if expected and team and team != expected:
             log.warning(
@@ -169,6 +189,21 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
 
 async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = None) -> None:
     """Run intake, the poster and the Slack listener until `stop` is set or a part fails."""
+    settings = deps.settings
+    lock = InstanceLock(settings.database_path) if str(settings.database_path) != ":memory:" else None
+    if lock is not None:
+        try:
+            lock.acquire()
+        except AlreadyRunning as e:
+            raise StartupError(str(e)) from e
+    try:
+        await _run(deps, app, stop)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
     settings = deps.settings
     try:
         me = await deps.slack.auth_test()

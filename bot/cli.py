@@ -396,6 +396,29 @@ def report(
 
 
 @app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be removed")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Remove buyer text, names and raw mails of conversations settled longer ago than the retention period."""
+    from bot.clock import SystemClock
+    from bot.retention import purge as run_purge
+    from bot.store import Store
+
+    settings = _settings(config)
+    if not settings.database_path.exists():
+        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
+        raise typer.Exit(2)
+    clock = SystemClock()
+    store = Store.open(settings.database_path, clock=clock)
+    try:
+        summary = run_purge(store, clock.now(), settings.raw_retention_days, dry_run=dry_run)
+    finally:
+        store.close()
+    typer.echo(json.dumps(summary))
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo page on 127.0.0.1")] = 8080,
     speed: Annotated[

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.blocks import PostKind, split_for_card
+from bot.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import parse_relay_mail
 from bot.mail.source import IncomingMail
@@ -125,6 +126,9 @@ class Intake:
                 "in_reply_to": parsed.in_reply_to,
                 "refs": parsed.references,
                 "parse_error": parsed.error,
+                "intent": classify(parsed.text, topic=parsed.topic, has_order=bool(parsed.order_id)).intent
+                if parsed.kind is MailKind.BUYER_MESSAGE and not parsed.is_raw
+                else None,
                 "raw": raw,
                 "raw_sha256": parsed.raw_sha256,
                 "source_ref": source_ref,

@@ -71,15 +71,17 @@ def report(store: Store, since: datetime, until: datetime, tz: tzinfo) -> dict[s
 
 
 def intents(store: Store, since: datetime, until: datetime) -> dict[str, int]:
-    """Buyer messages by intent (their text classified now; purged texts count as 'unknown')."""
+    """Buyer messages by intent (kept from intake, so it survives the retention purge)."""
     counts: dict[str, int] = {}
     rows = store.db.conn.execute(
-        "SELECT m.text, c.order_id, c.topic FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+        "SELECT m.text, c.order_id, c.topic, m.intent FROM messages m JOIN conversations c ON c.id = m.conversation_id "
         "WHERE m.direction = 'in' AND m.kind = 'buyer_message' AND m.received_at >= ? AND m.received_at < ?",
         [iso(since), iso(until)],
     ).fetchall()
-    for text, order_id, topic in rows:
-        intent = classify(text, topic=topic, has_order=bool(order_id)).intent if text else "unknown"
+    for text, order_id, topic, stored in rows:
+        intent = stored or (
+            classify(text, topic=topic, has_order=bool(order_id)).intent if text else "unknown"
+        )
         counts[intent] = counts.get(intent, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 

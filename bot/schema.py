@@ -247,10 +247,17 @@ def _m5_workflows(db: sqlite_utils.Database) -> None:
     db.table("cases").create_index(["case_id"], unique=True)
 
 
+def _m6_retention(db: sqlite_utils.Database) -> None:
+    db.table("messages").add_column("intent", str)
+    db.table("messages").add_column("purged_at", str)
+    db.table("conversations").add_column("purged_at", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
     _m3_replies,
     _m4_clock,
     _m5_workflows,
+    _m6_retention,
 ]

@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     database_path: Path = Field(Path("inbox-bot.db"), description="SQLite database file")
     timezone: str = Field("UTC", description="Team timezone for display (IANA name)")
     response_hours: float = Field(24.0, gt=0, description="Amazon's answer-by window in hours")
-    raw_retention_days: int = Field(30, ge=1, description="Days to keep raw mails and buyer text")
+    raw_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days after a conversation closes until its buyer text, names and raw mails are removed",
+    )
     log_level: str = Field("INFO", description="Log level")
 
     # Amazon SP-API (orders and their packages)

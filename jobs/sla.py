@@ -25,6 +25,10 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
     try:
+        purge_daily(deps)
+    except Exception:
+        log.exception("the retention purge failed; the next sweep tries again")
+    try:
         deps.autoreplier.run()
     except Exception:
         log.exception("the where-is-my-order auto-reply pass failed; the next sweep tries again")
@@ -61,3 +65,20 @@ async def refresh_rotation(deps: Deps) -> None:
         )
         return
     deps.escalator.set_members([str(u) for u in response.get("users") or []])
+
+
+def purge_daily(deps: Deps) -> None:
+    """Once a day: remove personal data past the retention period."""
+    from bot.retention import purge
+    from bot.store import iso
+
+    now = deps.clock.now()
+    key = f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}"
+    try:
+        deps.store.db.conn.execute(
+            "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at) VALUES (0, '-', ?, '', ?, ?)",
+            [key, iso(now), iso(now)],
+        )
+    except Exception:
+        return  # done today
+    purge(deps.store, now, deps.settings.raw_retention_days)

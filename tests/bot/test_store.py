@@ -16,13 +16,13 @@ def test_open_creates_owner_only_wal_database_at_current_schema(tmp_path: Path) 
     store = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())
     assert stat.S_IMODE(os.stat(tmp_path / "x" / "bot.db").st_mode) == 0o600
     assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version == len(MIGRATIONS) == 5
+    assert store.schema_version == len(MIGRATIONS) == 6
     assert {"conversations", "messages", "slack_posts", "outbox", "audit", "mailbox_state"} <= set(
         store.db.table_names()
     )
     store.close()
     again = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())  # re-opening migrates nothing twice
-    assert again.schema_version == 5
+    assert again.schema_version == 6
     assert again.integrity_ok()
 
 
@@ -87,7 +87,7 @@ def test_an_older_database_is_migrated_at_start_and_keeps_its_rows(tmp_path: Pat
     )
     conn.close()
     store = Store.open(path, clock=FakeClock())
-    assert store.schema_version == 5
+    assert store.schema_version == 6
     assert [c["key"] for c in store.conversations()] == ["k"]
     store.upsert_package(
         order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown"
