@@ -77,6 +77,7 @@ class FakeSlack:
     views: dict[str, Json] = field(default_factory=dict)
     view_stacks: dict[str, list[str]] = field(default_factory=dict)
     home_views: dict[str, Json] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # seconds a method takes (benchmarks)
     signing_secret: str = "demo-signing-secret"
     host: str = "127.0.0.1"
     port: int = 0
@@ -210,6 +211,8 @@ class FakeSlack:
             args.get("token", "")
         )
         self.calls.append((method, args))
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         faults = self.faults.get(method)
         if faults:
             fault = faults[0]

@@ -111,9 +111,10 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     await page.locator("#user-switcher").select_option("U0LEAD")
     await page.locator("#thread-input").fill("Ich schaue mir die Sendung an.")
     await page.locator("#thread-composer button").click()
-    await expect(thread.locator(".msg", has_text="Ich schaue mir die Sendung an.")).to_contain_text(
-        "Lena Lead"
-    )
+    mine = thread.locator('.msg[data-who="Lena Lead"]', has_text="Ich schaue mir die Sendung an.")
+    await expect(mine).to_have_count(1)
+    # Only Lena sees the bot's question whether it should go to the buyer: nothing is sent by itself.
+    await expect(thread.locator(".msg.ephemeral", has_text="Send this to the buyer?")).to_have_count(1)
 
 
 async def test_buyer_panel_refuses_bad_input_clearly(demo: Demo) -> None:

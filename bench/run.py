@@ -1,0 +1,405 @@
+"""inbox-bot benchmarks: each figure measured against the local stand-ins and printed as a ratio to its limit.
+
+    python bench/run.py [--quick] [--json FILE]
+
+One line per figure: name, measured value, unit, limit, ratio (value/limit, or limit/value where more is better),
+and ok. These are measurements, never assertions in the test suite. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.app import build_deps, create_app, run_bot  # noqa: E402
+from bot.clock import FakeClock  # noqa: E402
+from bot.intake import Intake  # noqa: E402
+from bot.mail.source import IncomingMail  # noqa: E402
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder  # noqa: E402
+from bot.sandbox.people import People  # noqa: E402
+from bot.sandbox.slack_api import FakeSlack  # noqa: E402
+from bot.sandbox.world import BuyerMail, relay_mail  # noqa: E402
+from bot.settings import settings_from  # noqa: E402
+from bot.store import Store, iso  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
+
+
+@dataclass
+class Figure:
+    """One measured figure against its limit."""
+
+    name: str
+    value: float
+    unit: str
+    limit: float
+    more_is_better: bool = False
+
+    @property
+    def ratio(self) -> float:
+        """Measured over limit (below 1 is within it); for throughputs, limit over measured."""
+        if self.more_is_better:
+            return self.limit / self.value if self.value else float("inf")
+        return self.value / self.limit if self.limit else float("inf")
+
+    @property
+    def ok(self) -> bool:
+        """Within the limit."""
+        return self.ratio <= 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON row."""
+        return {
+            "name": self.name,
+            "value": round(self.value, 3),
+            "unit": self.unit,
+            "limit": self.limit,
+            "ratio": round(self.ratio, 3),
+            "ok": self.ok,
+        }
+
+
+def mixed_mails(count: int) -> list[bytes]:
+    """Real-world shapes: the fixtures (HTML, photos, charsets, notices) and generated relay mails."""
+    fixtures = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    now = datetime.now(UTC)
+    out: list[bytes] = []
+    for n in range(count):
+        if n % 3 == 0:
+            raw = fixtures[n % len(fixtures)]
+            out.append(raw.replace(b"Message-ID: <", f"Message-ID: <b{n}.".encode(), 1))
+        else:
+            mail = BuyerMail(
+                name=f"Buyer {n % 500}",
+                text=f"Hallo, wo bleibt meine Bestellung {n}?",
+                language="de",
+                order_id=f"302-{n % 9999999:07d}-1234567",
+            )
+            out.append(relay_mail(mail, sent_at=now - timedelta(minutes=n % 1000)))
+    return out
+
+
+async def intake_throughput(count: int) -> Figure:
+    """Parse and store relay mails on one core (no posting)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = settings_from(database_path=Path(tmp) / "b.db", slack_channel="C0INBOX")
+        store = Store.open(settings.database_path, clock=FakeClock())
+        intake = Intake(settings, store)
+        mails = mixed_mails(count)
+        started = time.perf_counter()
+        for n, raw in enumerate(mails):
+            await intake.handle(IncomingMail(raw, f"m{n}", None))
+        elapsed = time.perf_counter() - started
+        store.close()
+    return Figure("intake throughput (parse + store)", count / elapsed, "mails/s", 2000, more_is_better=True)
+
+
+def sla_engine(conversations: int) -> list[Figure]:
+    """Due notifications over many open conversations: the sweep's query and the next-due lookup."""
+    from bot.escalation import Escalator
+
+    with tempfile.TemporaryDirectory() as tmp:
+        now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+        clock = FakeClock(now)
+        settings = settings_from(database_path=Path(tmp) / "s.db", slack_channel="C0INBOX", digest_time="")
+        store = Store.open(settings.database_path, clock=clock)
+        rows = []
+        for n in range(conversations):
+            deadline = now + timedelta(minutes=(n * 7) % (24 * 60))
+            nxt = deadline - timedelta(hours=6) if n % 100 else now - timedelta(seconds=1)  # 1 % are due now
+            rows.append(
+                (
+                    f"k{n}",
+                    "buyer",
+                    "open",
+                    iso(deadline - timedelta(hours=24)),
+                    iso(deadline),
+                    iso(nxt),
+                    iso(now),
+                    iso(now),
+                )
+            )
+        store.db.conn.executemany(
+            "INSERT INTO conversations (key, kind, state, opened_at, deadline, next_sla_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        escalator = Escalator(settings, store, clock, post=lambda *a: None)
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            due = escalator.due_conversations(now)
+            escalator.next_due()
+            times.append((time.perf_counter() - started) * 1000)
+        store.close()
+    return [
+        Figure(
+            f"SLA: find due notifications among {conversations:,} open conversations (median)",
+            statistics.median(times),
+            "ms",
+            20,
+        ),
+        Figure("SLA: conversations due in that sweep", len(due), "count", conversations / 100 + 1),
+    ]
+
+
+async def interactivity(clicks: int) -> list[Figure]:
+    """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal."""
+    with tempfile.TemporaryDirectory() as tmp:
+        slack = await FakeSlack().start()
+        settings = settings_from(
+            database_path=Path(tmp) / "i.db",
+            slack_channel="C0INBOX",
+            slack_api_url=slack.base_url,
+            slack_bot_token=slack.bot_token,
+            slack_app_token=slack.app_token,
+            mail_source="directory",
+            mail_directory=Path(tmp) / "mail",
+            slack_post_interval=0.01,
+            reply_signature="Shop",
+        )
+        deps = build_deps(settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail((FIXTURES / "de_invoice.eml").read_bytes(), "x", None))
+        await slack.wait_for(lambda: len(slack.posts()) == 1)
+        card = slack.posts()[0]
+        people = People(slack)
+
+        async def click(n: int) -> float:
+            started = time.perf_counter()
+            await people.click(
+                user="U0AGENT",
+                channel="C0INBOX",
+                message_ts=card["ts"],
+                action_id="claim",
+                value="claim" if n % 2 else "release",
+            )
+            return (time.perf_counter() - started) * 1000
+
+        acks = sorted(await asyncio.gather(*(click(n) for n in range(clicks))))
+        p99 = acks[max(0, int(len(acks) * 0.99) - 1)]
+        opens = []
+        for _ in range(10):
+            slack.close_views("U0AGENT")
+            started = time.perf_counter()
+            await people.click(
+                user="U0AGENT",
+                channel="C0INBOX",
+                message_ts=card["ts"],
+                action_id="reply_template:invoice_request",
+            )
+            await slack.wait_for(lambda: slack.open_view("U0AGENT") is not None)
+            opens.append((time.perf_counter() - started) * 1000)
+        stop.set()
+        await task
+        deps.store.close()
+        await slack.stop()
+    return [
+        Figure(f"ack latency p99, {clicks} concurrent clicks", p99, "ms", 50),
+        Figure("reply modal open after a click (max of 10)", max(opens), "ms", 3000),
+    ]
+
+
+async def arrival_to_card(messages: int) -> list[Figure]:
+    """From a mail's arrival to its card, with SP-API 300 ms, carrier 400 ms, Slack 100 ms of latency."""
+    from sp_api.asyncio.auth import access_token_client
+
+    access_token_client.cache.clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        slack = await FakeSlack().start()
+        slack.delays = {"chat.postMessage": 0.1}
+        services = await FakeServices().start()
+        services.delays = {"sp-api": 0.3, "dhl": 0.4}
+        settings = settings_from(
+            database_path=Path(tmp) / "a.db",
+            slack_channel="C0INBOX",
+            slack_api_url=slack.base_url,
+            slack_bot_token=slack.bot_token,
+            slack_app_token=slack.app_token,
+            mail_source="directory",
+            mail_directory=Path(tmp) / "mail",
+            slack_post_interval=0.001,
+            **services.urls(services.base_url),
+        )
+        deps = build_deps(settings)
+        latencies = []
+        now = datetime.now(UTC)
+        for n in range(messages):
+            order = f"302-{n:07d}-7654321"
+            number = f"0034043416{n:010d}"
+            services.orders[order] = StoredOrder(
+                order,
+                "A1PA6795UKMFR9",
+                now - timedelta(days=2),
+                [("Item", "B0X", 1, "9.99")],
+                "EUR",
+                packages=[("DHL", number, "DHL Paket")],
+            )
+            services.parcels[number] = Parcel(
+                number, "dhl", now - timedelta(days=1), [ParcelEvent(1, "transit", "Unterwegs")]
+            )
+            raw = relay_mail(
+                BuyerMail(name=f"Buyer {n}", text="Wo ist mein Paket?", language="de", order_id=order),
+                sent_at=now,
+            )
+            started = time.perf_counter()
+            await deps.intake.handle(IncomingMail(raw, f"a{n}", None))
+            while await deps.poster.drain():
+                pass
+            latencies.append((time.perf_counter() - started) * 1000)
+        posted_with_order = sum(1 for m in slack.posts() if "Item" in json.dumps(m["blocks"]))
+        await deps.enricher.close()
+        if deps.amazon:
+            await deps.amazon.aclose()
+        await deps.http.aclose()
+        deps.store.close()
+        await slack.stop()
+        await services.stop()
+    critical = 300 + 400 + 100
+    p95 = sorted(latencies)[max(0, int(len(latencies) * 0.95) - 1)]
+    return [
+        Figure(
+            f"arrival to card p95 over {messages} messages (critical path {critical} ms)",
+            p95,
+            "ms",
+            critical * 1.25,
+        ),
+        Figure("cards posted with their order (of all)", messages - posted_with_order, "missing", 0.5),
+        Figure(
+            "typical polling delay of helpdesks that poll every 5 minutes (for comparison)",
+            150_000,
+            "ms",
+            150_000,
+        ),
+    ]
+
+
+async def api_economy() -> list[Figure]:
+    """SP-API calls per order and carrier calls after delivery, under a follow-up and repeated sweeps."""
+    from sp_api.asyncio.auth import access_token_client
+
+    access_token_client.cache.clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+        clock = FakeClock(now)
+        services = await FakeServices(clock=clock.now).start()
+        order, number = "302-1234567-1234567", "00340434161094042557"
+        services.orders[order] = StoredOrder(
+            order,
+            "A1PA6795UKMFR9",
+            now - timedelta(days=3),
+            [("Item", "B0X", 1, "9.99")],
+            "EUR",
+            packages=[("DHL", number, "DHL Paket")],
+        )
+        services.parcels[number] = Parcel(
+            number,
+            "dhl",
+            now - timedelta(days=2),
+            [ParcelEvent(1, "transit", "Unterwegs"), ParcelEvent(50, "delivered", "Zugestellt")],
+        )
+        settings = settings_from(
+            database_path=Path(tmp) / "e.db", slack_channel="C0INBOX", **services.urls(services.base_url)
+        )
+        deps = build_deps(settings, clock=clock)
+        await deps.intake.handle(IncomingMail((FIXTURES / "de_invoice.eml").read_bytes(), "1", now))
+        await deps.intake.handle(IncomingMail((FIXTURES / "de_followup_aw.eml").read_bytes(), "2", now))
+        for task in list(deps.enricher._tasks.values()):
+            await task
+        for _ in range(24 * 6):  # a day of sweeps every 10 minutes
+            clock.advance(minutes=10)
+            await deps.enricher.refresh_due()
+        sp_calls, dhl_calls = services.count("sp-api"), services.count("dhl")
+        clock.advance(days=3)
+        for _ in range(10):
+            await deps.enricher.refresh_due()
+        after_delivery = services.count("dhl") - dhl_calls
+        await deps.enricher.close()
+        if deps.amazon:
+            await deps.amazon.aclose()
+        await deps.http.aclose()
+        deps.store.close()
+        await services.stop()
+    return [
+        Figure("SP-API getOrder calls for one order, two messages, one day", sp_calls, "calls", 2),
+        Figure("carrier calls after delivery", after_delivery, "calls", 0.5),
+    ]
+
+
+def footprint(conversations: int) -> list[Figure]:
+    """Resident memory with many stored conversations, and start-up time (settings to a built app)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        settings = settings_from(
+            database_path=Path(tmp) / "f.db", slack_channel="C0INBOX", slack_bot_token="xoxb-x"
+        )
+        deps = build_deps(settings)
+        create_app(settings, deps)
+        startup = time.perf_counter() - started
+        now = iso(datetime.now(UTC))
+        deps.store.db.conn.executemany(
+            "INSERT INTO conversations (key, kind, state, buyer_name, deadline, created_at, updated_at) VALUES (?, 'buyer', 'answered', ?, ?, ?, ?)",
+            [(f"k{n}", f"Buyer {n}", now, now, now) for n in range(conversations)],
+        )
+        deps.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        deps.desk.queue()  # touch the data as a command would
+        gc.collect()
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        deps.store.close()
+    return [
+        Figure(f"peak resident memory with {conversations:,} conversations", rss_mb, "MB", 120),
+        Figure("start-up (settings, store, clients, app)", startup, "s", 2),
+    ]
+
+
+async def main(quick: bool) -> list[Figure]:
+    """Run every benchmark once."""
+    figures: list[Figure] = []
+    figures.append(await intake_throughput(2000 if quick else 10_000))
+    figures += sla_engine(20_000 if quick else 100_000)
+    figures += await interactivity(50)
+    figures += await arrival_to_card(20 if quick else 200)
+    figures += await api_economy()
+    figures += footprint(20_000 if quick else 100_000)
+    return figures
+
+
+def cli() -> None:
+    """Parse the arguments, run, print, optionally write JSON."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    parser.add_argument("--json", type=Path, help="write the figures as a JSON list")
+    args = parser.parse_args()
+    os.environ.pop("SP_API_DEFAULT_MARKETPLACE", None)
+    started = time.perf_counter()
+    figures = asyncio.run(main(args.quick))
+    width = max(len(f.name) for f in figures)
+    for f in figures:
+        print(
+            f"{f.name:<{width}}  {f.value:>12,.2f} {f.unit:<8} limit {f.limit:>10,.1f}  ratio {f.ratio:6.3f}  {'ok' if f.ok else 'OVER'}"
+        )
+    print(f"({time.perf_counter() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps([f.to_json() for f in figures], indent=1))
+
+
+if __name__ == "__main__":
+    cli()
