@@ -374,7 +374,7 @@ async def main(quick: bool) -> list[Figure]:
     figures.append(await intake_throughput(2000 if quick else 10_000))
     figures += sla_engine(20_000 if quick else 100_000)
     figures += await interactivity(50)
-    figures += await arrival_to_card(20 if quick else 200)
+    figures += await arrival_to_card(20 if quick else 200)  # about one second each: the latencies are real
     figures += await api_economy()
     figures += footprint(20_000 if quick else 100_000)
     return figures

@@ -255,12 +255,7 @@ class Intake:
         message = {**message, "direction": "out"}
         conv = None
         if parsed.order_id:
-            candidates = [
-                c
-                for c in store.conversations(state="open")
-                if c["order_id"] == parsed.order_id and c["kind"] == "buyer"
-            ]
-            conv = candidates[0] if candidates else None
+            conv = store.open_conversation_for_order(order_id=parsed.order_id)
         if conv is None:
             row = store.insert_message(**message)
             log.info("confirmation %s matches no open conversation; stored only", parsed.dedupe_key)

@@ -137,11 +137,30 @@ class Store(SendRecords):
         ).fetchone()
         return self.conversation(conversation_id=row[0]) if row else None
 
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        """A plain INSERT of one row (the hot paths: no per-call schema look-ups); returns its rowid."""
+        names = ", ".join(row)
+        cur = self.db.conn.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+        return int(cur.lastrowid or 0)
+
     def create_conversation(self, **fields: Any) -> int:
         """Insert a conversation and return its id."""
         now = self.now()
-        table = self.db.table("conversations").insert({**fields, "created_at": now, "updated_at": now})
-        return int(table.last_pk or 0)
+        return self._insert("conversations", {**fields, "created_at": now, "updated_at": now})
+
+    def open_conversation_for_order(self, *, order_id: str) -> Row | None:
+        """The open buyer conversation about an order, earliest deadline first (for Amazon's copies of replies)."""
+        rows = list(
+            self.db.table("conversations").rows_where(
+                "state = 'open' AND kind = 'buyer' AND order_id = ?",
+                [order_id],
+                order_by="deadline, id",
+                limit=1,
+            )
+        )
+        return rows[0] if rows else None
 
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
         """Change fields of a conversation, stamping updated_at."""
@@ -171,8 +190,7 @@ class Store(SendRecords):
         for name in ("attachments", "refs"):
             if name in fields and not isinstance(fields[name], str):
                 fields[name] = json.dumps(fields[name], ensure_ascii=False)
-        table = self.db.table("messages").insert({**fields, "created_at": self.now()})
-        return int(table.last_pk or 0)
+        return self._insert("messages", {**fields, "created_at": self.now()})
 
     def message(self, *, row_id: int) -> Row | None:
         """One message row."""
@@ -393,14 +411,15 @@ class Store(SendRecords):
 
     def audit(self, *, actor: str, action: str, conversation_id: int | None = None, **detail: Any) -> None:
         """Append one line to the audit log."""
-        self.db.table("audit").insert(
+        self._insert(
+            "audit",
             {
                 "at": self.now(),
                 "actor": actor,
                 "action": action,
                 "conversation_id": conversation_id,
                 "detail": json.dumps(detail, ensure_ascii=False, default=str),
-            }
+            },
         )
 
     def mailbox_state(self, *, source: str) -> tuple[int | None, int]:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 1_000_000  # bodies beyond this are cut before text extraction (bounded time per mail)
 MAX_PARTS = 500  # MIME parts looked at per mail
 RAW_PREVIEW_CHARS = 20_000
+RAW_8BIT = re.compile("[\udc80-\udcff]")  # undecodable header bytes, as the email package keeps them
 
 
 def parse_relay_mail(raw: bytes, *, amazon_domains: Iterable[str] = ()) -> ParsedMail:
@@ -142,7 +143,7 @@ def _header(msg: Message, name: str) -> str:
     if value is None:
         return ""
     text = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # unfold first (RFC 5322): the blank after it is content
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # raw 8-bit bytes in the header
+    if RAW_8BIT.search(text):  # raw 8-bit bytes in the header
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
     if "=?" in text:
         try:
