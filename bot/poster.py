@@ -53,6 +53,9 @@ class Poster:
         conv = self.store.conversation(conversation_id=conversation_id)
         if conv is None:
             return
+        if self.store.update_pending(conversation_id=conversation_id):
+            self.wake.set()  # a queued redraw reads the state when it runs: one is enough
+            return
         self.store.enqueue(
             kind=PostKind.UPDATE.value,
             dedupe_key=f"update:{conversation_id}:state:{iso(self.clock.now())}",
@@ -105,6 +108,8 @@ class Poster:
         """Queue a card update for every conversation about this order (its order or tracking changed)."""
         stamp = iso(self.clock.now())
         for conv in self.store.conversations_for_order(order_id=order_id):
+            if self.store.update_pending(conversation_id=int(conv["id"])):
+                continue  # the queued redraw will show the new order and tracking
             self.store.enqueue(
                 kind=PostKind.UPDATE.value,
                 dedupe_key=f"update:{conv['id']}:order:{stamp}",
@@ -188,6 +193,7 @@ class Poster:
             return
         try:
             if item["kind"] == PostKind.UPDATE:
+                self.store.mark_in_flight(outbox_id=outbox_id)  # a change from now on queues its own redraw
                 await self._update(item, conv, channel)
             else:
                 await self._post(item, conv, message, channel)

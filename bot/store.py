@@ -247,6 +247,14 @@ class Store(SendRecords):
             )
         )
 
+    def update_pending(self, *, conversation_id: int) -> bool:
+        """Whether a redraw of this card is queued and not started (a new one would draw the same state)."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM outbox WHERE kind = 'update_card' AND conversation_id = ? AND state = 'pending' LIMIT 1",
+            [conversation_id],
+        ).fetchone()
+        return row is not None
+
     def pending_outbox_count(self) -> int:
         """How many outbox items are not done yet."""
         return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
