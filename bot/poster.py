@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.mail.parser import raw_preview
 from bot.order_blocks import OrderView, evidence_blocks, order_blocks
 from bot.settings import Settings
 from bot.slack import BLOCK_ERRORS, SlackError, SlackGateway
-from bot.store import Row, Store, iso, parse_iso
+from bot.store import Row, Store, parse_iso
 from bot.worker import work_forever
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Poster:
             return
         self.store.enqueue(
             kind=PostKind.UPDATE.value,
-            dedupe_key=f"update:{conversation_id}:state:{iso(self.clock.now())}",
+            dedupe_key=f"update:{conversation_id}:state:{uuid.uuid4().hex}",  # coalesced above, so never a repeat
             due_by=conv.get("deadline"),
             conversation_id=conversation_id,
             message_row=self._first_message_row(conv),
@@ -106,13 +107,12 @@ class Poster:
 
     def order_changed(self, order_id: str) -> None:
         """Queue a card update for every conversation about this order (its order or tracking changed)."""
-        stamp = iso(self.clock.now())
         for conv in self.store.conversations_for_order(order_id=order_id):
             if self.store.update_pending(conversation_id=int(conv["id"])):
                 continue  # the queued redraw will show the new order and tracking
             self.store.enqueue(
                 kind=PostKind.UPDATE.value,
-                dedupe_key=f"update:{conv['id']}:order:{stamp}",
+                dedupe_key=f"update:{conv['id']}:order:{uuid.uuid4().hex}",
                 due_by=conv.get("deadline"),
                 conversation_id=conv["id"],
                 message_row=self._first_message_row(conv),
