@@ -9,6 +9,8 @@ const EMOJI = {
   rotating_light: "🚨", information_source: "ℹ️", exclamation: "❗", outbox_tray: "📤", incoming_envelope: "📨",
   package: "📦", truck: "🚚", bell: "🔔", eyes: "👀", email: "✉️", hand: "✋", x: "❌", arrows_counterclockwise: "🔄",
   large_green_circle: "🟢", large_yellow_circle: "🟡", large_orange_circle: "🟠", fire: "🔥", memo: "📝",
+  clock3: "🕒", raising_hand: "🙋", scales: "⚖️", pager: "📟", page_facing_up: "📄", label: "🏷️", grey_question: "❔",
+  leftwards_arrow_with_hook: "↩️", no_entry_sign: "🚫", no_entry: "⛔", globe_with_meridians: "🌐",
 };
 
 function esc(text) {
