@@ -151,21 +151,25 @@ def sla_engine(conversations: int) -> list[Figure]:
     return [Figure(name, statistics.median(times), "ms", 20)]
 
 
+def bench_settings(tmp: Path, slack: FakeSlack, **extra: Any) -> Any:
+    """The bot's settings against the Slack stand-in, with a database and mail folder in `tmp`."""
+    return settings_from(
+        database_path=tmp / "bench.db",
+        slack_channel="C0INBOX",
+        slack_api_url=slack.base_url,
+        slack_bot_token=slack.bot_token,
+        slack_app_token=slack.app_token,
+        mail_source="directory",
+        mail_directory=tmp / "mail",
+        **extra,
+    )
+
+
 async def interactivity(clicks: int) -> list[Figure]:
     """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal."""
     with tempfile.TemporaryDirectory() as tmp:
         slack = await FakeSlack().start()
-        settings = settings_from(
-            database_path=Path(tmp) / "i.db",
-            slack_channel="C0INBOX",
-            slack_api_url=slack.base_url,
-            slack_bot_token=slack.bot_token,
-            slack_app_token=slack.app_token,
-            mail_source="directory",
-            mail_directory=Path(tmp) / "mail",
-            slack_post_interval=0.01,
-            reply_signature="Shop",
-        )
+        settings = bench_settings(Path(tmp), slack, slack_post_interval=0.01, reply_signature="Shop")
         deps = build_deps(settings)
         stop = asyncio.Event()
         task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
@@ -224,16 +228,8 @@ async def arrival_to_card(messages: int) -> list[Figure]:
         slack.delays = {"chat.postMessage": 0.1}
         services = await FakeServices().start()
         services.delays = {"sp-api": 0.3, "dhl": 0.4}
-        settings = settings_from(
-            database_path=Path(tmp) / "a.db",
-            slack_channel="C0INBOX",
-            slack_api_url=slack.base_url,
-            slack_bot_token=slack.bot_token,
-            slack_app_token=slack.app_token,
-            mail_source="directory",
-            mail_directory=Path(tmp) / "mail",
-            slack_post_interval=0.001,
-            **services.urls(services.base_url),
+        settings = bench_settings(
+            Path(tmp), slack, slack_post_interval=0.001, **services.urls(services.base_url)
         )
         deps = build_deps(settings)
         latencies = []
