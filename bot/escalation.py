@@ -259,8 +259,8 @@ class Escalator:
 
     # ---- channel-wide: handoffs and the digest ----
 
-    def _once(self, key: str, now: datetime) -> bool:
-        """Record a channel-wide notice; False if it was sent before."""
+    def once(self, key: str, now: datetime) -> bool:
+        """Record a once-only event (a notice, a daily job) under `key`; False if it happened before."""
         try:
             self.store.db.conn.execute(
                 "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at) VALUES (0, '-', ?, '', ?, ?)",
@@ -276,7 +276,7 @@ class Escalator:
         shift = on_call(self.rotation, self.overrides(), now)
         if shift is not None and now - shift.start < timedelta(hours=12):
             key = f"handoff:{iso(shift.start)}:{shift.user}"
-            if self._once(key, now):
+            if self.once(key, now):
                 open_convs = self.store.conversations(state="open")
                 payload = {
                     "handoff": {
@@ -292,7 +292,7 @@ class Escalator:
         if self.settings.digest_time:
             local = now.astimezone(self.settings.tz)
             at = time.fromisoformat(self.settings.digest_time)
-            if local.time() >= at and self._once(f"digest:{local.date().isoformat()}", now):
+            if local.time() >= at and self.once(f"digest:{local.date().isoformat()}", now):
                 from bot.digest import digest
 
                 self.post(
@@ -309,7 +309,7 @@ class Escalator:
             if (
                 local.weekday() == 0
                 and local.time() >= at
-                and self._once(f"weekly:{week.year}-W{week.week:02d}", now)
+                and self.once(f"weekly:{week.year}-W{week.week:02d}", now)
             ):
                 from bot.report import last_week, report
 

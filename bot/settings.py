@@ -237,45 +237,32 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator(
-        "amazon_sender_domains",
-        "guard_disabled_rules",
-        "guard_allowed_domains",
-        mode="before",
-    )
+    @field_validator("amazon_sender_domains", "guard_disabled_rules", "guard_allowed_domains", mode="before")
     @classmethod
     def _split_domains(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [d.strip().lower() for d in value.split(",") if d.strip()]
-        return value
+        return [v.lower() for v in _comma_list(value)] if isinstance(value, str) else value
 
     @field_validator("oncall_members", "reply_senders", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]  # Slack ids keep their case
-        return value
+        return _comma_list(value) if isinstance(value, str) else value  # Slack ids keep their case
 
     @field_validator("notice_deadlines", mode="before")
     @classmethod
     def _split_hours(cls, value: Any) -> Any:
         if isinstance(value, str):
-            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
-            if any(len(p) != 2 for p in pairs):
-                raise ValueError(
-                    "write type=hours pairs separated by commas, e.g. a_to_z_claim=72,chargeback=168"
-                )
-            return {k.strip().lower(): float(v) for k, v in pairs}
+            pairs = _comma_pairs(value, "type=hours pairs", "a_to_z_claim=72,chargeback=168")
+            return {k.lower(): float(v) for k, v in pairs}
         return value
 
     @field_validator("tracking_providers", mode="before")
     @classmethod
     def _split_providers(cls, value: Any) -> Any:
         if isinstance(value, str):
-            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
-            if any(len(p) != 2 for p in pairs):
-                raise ValueError("write carrier=provider pairs separated by commas, e.g. dhl=dhl,*=17track")
-            return {c.strip().lower(): v.strip().lower() for c, v in pairs}
+            return {
+                c.lower(): p.lower()
+                for c, p in _comma_pairs(value, "carrier=provider pairs", "dhl=dhl,*=17track")
+            }
         return value
 
     @property
@@ -326,6 +313,19 @@ class Settings(BaseSettings):
         if self.smtp_host and self.smtp_tls == "plain" and not _loopback(self.smtp_host):
             out.append("INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl")
         return out
+
+
+def _comma_list(text: str) -> list[str]:
+    """'a, b,,c' → ['a', 'b', 'c'] (settings given as one environment variable)."""
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def _comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
+    """'k=v,k2=v2' → [('k', 'v'), ('k2', 'v2')]; a malformed item says how to write it."""
+    pairs = [item.split("=", 1) for item in _comma_list(text)]
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"write {what} separated by commas, e.g. {example}")
+    return [(k.strip(), v.strip()) for k, v in pairs]
 
 
 def _loopback(host: str) -> bool:

@@ -70,15 +70,7 @@ async def refresh_rotation(deps: Deps) -> None:
 def purge_daily(deps: Deps) -> None:
     """Once a day: remove personal data past the retention period."""
     from bot.retention import purge
-    from bot.store import iso
 
     now = deps.clock.now()
-    key = f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}"
-    try:
-        deps.store.db.conn.execute(
-            "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at) VALUES (0, '-', ?, '', ?, ?)",
-            [key, iso(now), iso(now)],
-        )
-    except Exception:
-        return  # done today
-    purge(deps.store, now, deps.settings.raw_retention_days)
+    if deps.escalator.once(f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}", now):
+        purge(deps.store, now, deps.settings.raw_retention_days)
