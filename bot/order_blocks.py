@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.amazon import Order
 from bot.blocks import CardTime, escape, slack_date, truncate
-from bot.carriers.model import Status, Tracking
+from bot.carriers.model import Status, Tracking, parse_time
 
 MAX_PACKAGES = 5
 MAX_ITEMS = 5
@@ -103,10 +103,8 @@ def order_blocks(
         items = [f"• {i.quantity} × {escape(truncate(i.title, 120))}" for i in order.items[:MAX_ITEMS]]
         if len(order.items) > MAX_ITEMS:
             items.append(f"• … and {len(order.items) - MAX_ITEMS} more")
-        when = ""
-        if order.purchase_date:
-            bought = datetime.fromisoformat(order.purchase_date.replace("Z", "+00:00"))
-            when = f"\nOrdered {_when(bought, at)}"
+        bought = parse_time(order.purchase_date)
+        when = f"\nOrdered {_when(bought, at)}" if bought else ""
         blocks.append(
             {
                 "type": "section",
@@ -182,14 +180,17 @@ def evidence_blocks(view: OrderView, at: CardTime) -> list[dict[str, Any]]:
     order = view.order
     lines: list[str] = []
     if order is not None:
-        if order.purchase_date:
-            lines.append(f"Ordered {_when(_parse(order.purchase_date), at)}")
-        if order.latest_delivery:
-            lines.append(f"Promised delivery by {_when(_parse(order.latest_delivery), at)}")
+        # a date Amazon sent garbled is left out rather than shown blank
+        for name, value in (
+            ("Ordered", order.purchase_date),
+            ("Promised delivery by", order.latest_delivery),
+        ):
+            if (date := parse_time(value)) is not None:
+                lines.append(f"{name} {_when(date, at)}")
     for pkg in (order.packages if order else [])[:MAX_PACKAGES]:
         if pkg.ship_time:
             lines.append(
-                f"Shipped {_when(_parse(pkg.ship_time), at)} with {escape(pkg.carrier or 'carrier unknown')} `{escape(pkg.tracking_number or '—')}`"
+                f"Shipped {_when(parse_time(pkg.ship_time), at)} with {escape(pkg.carrier or 'carrier unknown')} `{escape(pkg.tracking_number or '—')}`"
             )
     for t in view.packages[:MAX_PACKAGES]:
         label = STATUS_TEXT[t.status][1]
@@ -202,10 +203,3 @@ def evidence_blocks(view: OrderView, at: CardTime) -> list[dict[str, Any]]:
         )
     text = "*Evidence for your response*\n" + "\n".join(f"• {line}" for line in lines)
     return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}]
-
-
-def _parse(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -9,7 +9,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.amazon import Order
-from bot.carriers.model import Status, Tracking
+from bot.carriers.model import Status, Tracking, parse_time
 from bot.order_blocks import CARRIER_NAMES
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,9 @@ def reply_context(
     if order is not None:
         ctx["items"] = [i.title for i in order.items]
         ctx["item"] = order.items[0].title if order.items else None
-        if order.purchase_date:
-            ctx["order_date"] = local_date(
-                datetime.fromisoformat(order.purchase_date.replace("Z", "+00:00")), lang
-            )
+        bought = parse_time(order.purchase_date)
+        if bought is not None:
+            ctx["order_date"] = local_date(bought, lang)
     shown = [p for p in packages or [] if p.status not in (Status.DELIVERED, Status.RETURNED)] or list(
         packages or []
     )
