@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import statistics
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -49,6 +48,17 @@ def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
     return out
 
 
+def response_minutes(minutes: list[float]) -> dict[str, int | None]:
+    """Median and 90th percentile (nearest rank) of response times in minutes; None when there are none."""
+    ordered = sorted(minutes)
+    if not ordered:
+        return {"median_minutes": None, "p90_minutes": None}
+    return {
+        "median_minutes": round(statistics.median(ordered)),
+        "p90_minutes": round(ordered[-(-len(ordered) * 9 // 10) - 1]),
+    }
+
+
 def late_response_rate(items: list[dict[str, Any]], now: datetime, days: int) -> float | None:
     """Share of buyer messages due in the last `days` days that were answered late or not at all (0..1)."""
     start = now - timedelta(days=days)
@@ -73,7 +83,7 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
         and (i["answered"] is None or i["answered"] > i["deadline"])
     ]
     week = [i for i in items if i["answered"] and i["answered"] >= now - timedelta(days=7)]
-    minutes = sorted((i["answered"] - i["received"]).total_seconds() / 60 for i in week)
+    minutes = [(i["answered"] - i["received"]).total_seconds() / 60 for i in week]
     open_convs = [c for c in store.conversations(state="open") if c.get("deadline")]
     return {
         "date": (local_today - timedelta(days=1)).date().isoformat(),
@@ -89,8 +99,7 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
         ],
         "answered_yesterday": len(answered_y),
         "breaches_yesterday": len(breaches_y),
-        "median_minutes": round(statistics.median(minutes)) if minutes else None,
-        "p90_minutes": round(minutes[math.ceil(len(minutes) * 0.9) - 1]) if minutes else None,  # nearest rank
+        **response_minutes(minutes),
         "lrr_7": late_response_rate(items, now, 7),
         "lrr_30": late_response_rate(items, now, 30),
         "cases": [

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.digest import late_response_rate, responses
+from bot.digest import late_response_rate, response_minutes, responses
 from bot.intents import classify
 from bot.store import Store, iso
 
@@ -53,14 +52,12 @@ def report(store: Store, since: datetime, until: datetime, tz: tzinfo) -> dict[s
         by_hour[local.hour] += 1
         by_weekday[WEEKDAYS[local.weekday()]] += 1
     days = max(1, round((until - since).total_seconds() / 86400))
-    minutes.sort()
     return {
         "since": iso(since),
         "until": iso(until),
         "messages": len(items),
         "response_time": distribution,
-        "median_minutes": round(statistics.median(minutes)) if minutes else None,
-        "p90_minutes": round(minutes[max(0, -(-len(minutes) * 9 // 10) - 1)]) if minutes else None,
+        **response_minutes(minutes),
         "late_response_rate": late_response_rate(items, now, days),
         "breaches": len(breaches),
         "breaches_by_hour": by_hour,
