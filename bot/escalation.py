@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.clock import Clock
 from bot.oncall import Override, Rotation, on_call
 from bot.settings import Settings
-from bot.sla import Action, BusinessHours, Planned, Policy, Stage, StagePolicy, next_after, plan, stage_at
+from bot.sla import (
+    Action,
+    BusinessHours,
+    Planned,
+    Policy,
+    Stage,
+    StagePolicy,
+    deadline_for,
+    next_after,
+    plan,
+    stage_at,
+)
 from bot.store import Row, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
@@ -229,7 +240,7 @@ class Escalator:
 
     def explain(self, received: datetime, now: datetime | None = None) -> dict[str, Any]:
         """Every notification the policy plans for a message received then, with who would get it."""
-        deadline = received.astimezone(UTC) + timedelta(hours=self.settings.response_hours)
+        deadline = deadline_for(received, self.settings.response_hours)
         until = deadline + timedelta(minutes=self.settings.sla_repeat_minutes * 2)
         planned = plan(received, deadline, self.policy, until=until)
         notes = []

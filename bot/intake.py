@@ -14,6 +14,7 @@ from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import parse_relay_mail
 from bot.mail.source import IncomingMail
 from bot.settings import Settings
+from bot.sla import deadline_for
 from bot.store import Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,6 @@ class Intake:
         self.store = store
         self.on_queued = on_queued
         self.on_order = on_order  # starts fetching the order and its tracking as soon as a mail names it
-        self.window = timedelta(hours=settings.response_hours)
 
     async def handle(self, mail: IncomingMail) -> IngestResult:
         """Parse and store one mail; never raises for bad mail (it becomes a raw card)."""
@@ -150,7 +150,7 @@ class Intake:
 
     def _buyer_message(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         store = self.store
-        deadline = received + self.window
+        deadline = deadline_for(received, self.settings.response_hours)
         conv = store.conversation_for_message_ids(
             message_ids=[m for m in [parsed.in_reply_to, *parsed.references] if m]
         )
@@ -220,13 +220,13 @@ class Intake:
     def _standalone(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
         kind = "raw" if parsed.is_raw else ("notice" if parsed.kind is MailKind.AMAZON_NOTICE else "other")
-        deadline = received + self.window
+        deadline = deadline_for(received, self.settings.response_hours)
         notice_hours = (
             self.settings.notice_deadlines.get(parsed.notice_type or "") if kind == "notice" else None
         )
         if notice_hours:
-            deadline = received + timedelta(
-                hours=notice_hours
+            deadline = deadline_for(
+                received, notice_hours
             )  # an A-to-z claim, a chargeback …: a clock of its own
         conv_id = self.store.create_conversation(
             key=f"mail:{parsed.dedupe_key}",
