@@ -95,15 +95,20 @@ def mixed_mails(count: int) -> list[bytes]:
 
 
 async def intake_throughput(count: int) -> Figure:
-    """Parse and store relay mails on one core (no posting)."""
+    """Parse and store relay mails on one core (no posting), in the batches an IMAP fetch delivers."""
+    from bot.mail.source import FETCH_BATCH
+
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_from(database_path=Path(tmp) / "b.db", slack_channel="C0INBOX")
         store = Store.open(settings.database_path, clock=FakeClock())
         intake = Intake(settings, store)
         mails = mixed_mails(count)
         started = time.perf_counter()
-        for n, raw in enumerate(mails):
-            await intake.handle(IncomingMail(raw, f"m{n}", None))
+        for start in range(0, count, FETCH_BATCH):
+            batch = mails[start : start + FETCH_BATCH]
+            await intake.handle_many(
+                [IncomingMail(raw, f"m{start + n}", None) for n, raw in enumerate(batch)]
+            )
         elapsed = time.perf_counter() - started
         store.close()
     return Figure("intake throughput (parse + store)", count / elapsed, "mails/s", 2000, more_is_better=True)

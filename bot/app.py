@@ -214,7 +214,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
 
     stop = stop or asyncio.Event()
     tasks = [
-        asyncio.create_task(deps.source.run(deps.intake.handle), name="intake"),
+        asyncio.create_task(deps.source.run(deps.intake.handle_many), name="intake"),
         asyncio.create_task(deps.poster.run(), name="poster"),
         asyncio.create_task(deps.mailer.run(), name="mailer"),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,8 +70,51 @@ class Intake:
 
     async def handle(self, mail: IncomingMail) -> IngestResult:
         """Parse and store one mail; never raises for bad mail (it becomes a raw card)."""
-        parsed = parse_relay_mail(mail.raw, amazon_domains=self.settings.amazon_sender_domains)
-        result = self.ingest(parsed, mail.raw, source_ref=mail.source_ref, internal_date=mail.internal_date)
+        return (await self.handle_many([mail]))[0]
+
+    async def handle_many(self, mails: Sequence[IncomingMail]) -> list[IngestResult]:
+        """Parse and store a batch of mails (as a source fetched them) in one transaction, then start their work.
+
+        Nothing is awaited while the transaction is open, so no other task's writes join it. If the batch cannot be
+        stored together, each mail is stored on its own, so one bad row holds back nobody else.
+        """
+        parsed = [parse_relay_mail(m.raw, amazon_domains=self.settings.amazon_sender_domains) for m in mails]
+        try:
+            with self.store.transaction():
+                results = [
+                    self.ingest(p, m.raw, source_ref=m.source_ref, internal_date=m.internal_date)
+                    for p, m in zip(parsed, mails, strict=True)
+                ]
+        except Exception:
+            if len(mails) == 1:
+                raise
+            log.warning(
+                "%d mails could not be stored together; storing them one by one", len(mails), exc_info=True
+            )
+            return self._one_by_one(parsed, mails)
+        for p, result in zip(parsed, results, strict=True):
+            self._started(p, result)
+        return results
+
+    def _one_by_one(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> list[IngestResult]:
+        """Store each mail in its own transaction; the first failure is raised after the others were stored."""
+        results: list[IngestResult] = []
+        failure: Exception | None = None
+        for p, m in zip(parsed, mails, strict=True):
+            try:
+                result = self.ingest(p, m.raw, source_ref=m.source_ref, internal_date=m.internal_date)
+            except Exception as e:
+                log.exception("mail %s (%s) could not be stored: %s", p.dedupe_key, m.source_ref, e)
+                failure = failure or e
+                continue
+            self._started(p, result)
+            results.append(result)
+        if failure is not None:
+            raise failure  # the source keeps its checkpoint and reads the batch again; the stored ones are duplicates
+        return results
+
+    def _started(self, parsed: ParsedMail, result: IngestResult) -> None:
+        """Log a stored mail and start what follows from it: its order lookup and its Slack post."""
         if result.duplicate:
             log.info("mail %s already stored; skipped", result.message_id)
         else:
@@ -97,7 +140,6 @@ class Intake:
             self.on_order(parsed.order_id, parsed.marketplace)
         if result.posted and self.on_queued:
             self.on_queued()
-        return result
 
     def ingest(
         self, parsed: ParsedMail, raw: bytes, *, source_ref: str, internal_date: datetime | None

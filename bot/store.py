@@ -110,20 +110,16 @@ class Store(SendRecords):
 
     def conversation(self, *, conversation_id: int) -> Row | None:
         """One conversation by id."""
-        rows = list(self.db.table("conversations").rows_where("id = ?", [conversation_id]))
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM conversations WHERE id = ?", [conversation_id])
 
     def conversation_by_key(self, *, key: str) -> Row | None:
         """One conversation by its key (relay alias + order id)."""
-        rows = list(self.db.table("conversations").rows_where("key = ?", [key]))
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM conversations WHERE key = ?", [key])
 
     def conversation_by_card(self, *, channel: str, ts: str) -> Row | None:
         """The conversation whose parent card is this Slack message."""
-        rows = list(
-            self.db.table("conversations").rows_where("slack_channel = ? AND slack_ts = ?", [channel, ts])
-        )
-        return rows[0] if rows else None
+        sql = "SELECT * FROM conversations WHERE slack_channel = ? AND slack_ts = ?"
+        return self._one(sql, [channel, ts])
 
     def conversation_for_message_ids(self, *, message_ids: list[str]) -> Row | None:
         """The conversation that holds any of these Message-IDs (for In-Reply-To / References)."""
@@ -136,6 +132,24 @@ class Store(SendRecords):
             message_ids,
         ).fetchone()
         return self.conversation(conversation_id=row[0]) if row else None
+
+    def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
+        """Rows of a plain query as dicts (the hot paths: no per-call schema look-ups)."""
+        cur = self.db.conn.execute(sql, args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+
+    def _one(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Row | None:
+        """The first row of a plain query, or None."""
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
+
+    def _update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
+        """A plain UPDATE of one row by id."""
+        if not fields:
+            return
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self.db.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*fields.values(), row_id])
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         """A plain INSERT of one row (the hot paths: no per-call schema look-ups); returns its rowid."""
@@ -152,19 +166,12 @@ class Store(SendRecords):
 
     def open_conversation_for_order(self, *, order_id: str) -> Row | None:
         """The open buyer conversation about an order, earliest deadline first (for Amazon's copies of replies)."""
-        rows = list(
-            self.db.table("conversations").rows_where(
-                "state = 'open' AND kind = 'buyer' AND order_id = ?",
-                [order_id],
-                order_by="deadline, id",
-                limit=1,
-            )
-        )
-        return rows[0] if rows else None
+        sql = "SELECT * FROM conversations WHERE state = 'open' AND kind = 'buyer' AND order_id = ? ORDER BY deadline, id LIMIT 1"
+        return self._one(sql, [order_id])
 
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
         """Change fields of a conversation, stamping updated_at."""
-        self.db.table("conversations").update(conversation_id, {**fields, "updated_at": self.now()})
+        self._update("conversations", conversation_id, {**fields, "updated_at": self.now()})
 
     def conversations(self, *, state: str | None = None) -> list[Row]:
         """All conversations, optionally of one state, earliest deadline first."""
@@ -194,8 +201,7 @@ class Store(SendRecords):
 
     def message(self, *, row_id: int) -> Row | None:
         """One message row."""
-        rows = list(self.db.table("messages").rows_where("id = ?", [row_id]))
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM messages WHERE id = ?", [row_id])
 
     def conversation_messages(self, *, conversation_id: int) -> list[Row]:
         """A conversation's messages, oldest first, without the raw mail."""

@@ -47,20 +47,27 @@ def raw_preview(raw: bytes, limit: int = RAW_PREVIEW_CHARS) -> str:
 
 def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     msg = BytesParser().parsebytes(raw)
-    subject = _header(msg, "Subject") or None
-    from_name, from_addr = parseaddr(_header(msg, "From"))
+    headers = _first_headers(msg)
+
+    def header(name: str) -> str:
+        value = headers.get(name)
+        return _header_text(value) if value is not None else ""
+
+    subject = header("subject") or None
+    from_name, from_addr = _parse_address(header("from"))
     from_addr = from_addr.strip().lower()
-    reply_addrs = [a.lower() for _, a in getaddresses([_header(msg, "Reply-To")]) if a]
+    reply_to = header("reply-to")
+    reply_addrs = [a.lower() for _, a in getaddresses([reply_to]) if a] if reply_to else []
     domain = from_addr.rpartition("@")[2]
-    ntype = _header(msg, "X-Space-Notification-Type").strip().upper()
+    ntype = header("x-space-notification-type").strip().upper()
 
     out = ParsedMail(
-        message_id=_msgid(_header(msg, "Message-ID")),
-        in_reply_to=_msgid(_header(msg, "In-Reply-To")),
-        references=re.findall(r"<[^<>\s]+>", _header(msg, "References"))[:100],
+        message_id=_msgid(header("message-id")),
+        in_reply_to=_msgid(header("in-reply-to")),
+        references=re.findall(r"<[^<>\s]+>", header("references"))[:100],
         subject=subject,
         sender=from_addr or None,
-        date=_date(_header(msg, "Date")),
+        date=_date(header("date")),
         raw_sha256=digest,
     )
     if not from_addr and not msg.keys():
@@ -74,11 +81,14 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     out.marketplace = (
         relay.group(1)
         if relay
-        else P.MARKETPLACE_IDS.get(_header(msg, "X-Marketplace-ID").strip().upper()) or amazon_site
+        else P.MARKETPLACE_IDS.get(header("x-marketplace-id").strip().upper()) or amazon_site
     )
     stripped_subject = P.REPLY_PREFIX.sub("", subject or "")
 
-    subject_notice = next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None)
+    # the subject's wording matters only for Amazon's own mails (a relay mail is a buyer's message)
+    subject_notice = (
+        next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None) if not relay else None
+    )
     if ntype in P.CONFIRMATION_TYPES or (
         not ntype
         and amazon_site
@@ -136,12 +146,34 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
 # ---- headers ---------------------------------------------------------------------------------------
 
 
-def _header(msg: Message, name: str) -> str:
-    """A header decoded to text (RFC 2047, raw 8-bit in any charset), folded onto one line; '' if absent."""
-    lname = name.lower()
-    value = next((v for k, v in msg.raw_items() if k.lower() == lname), None)
-    if value is None:
-        return ""
+# "Name" <addr>, Name <addr> or a bare addr: the shapes Amazon and mail clients send (anything else: parseaddr)
+_SIMPLE_ADDRESS = re.compile(
+    r'\s*(?:"(?P<quoted>[^"\\]*)"|(?P<plain>[^<>"\\(),;:@]*?))\s*<(?P<addr>[^<>\s"(),;:@]+@[^<>\s"(),;:@]+)>\s*'
+    r'|\s*(?P<bare>[^<>\s"(),;:@]+@[^<>\s"(),;:@]+)\s*'
+)
+
+
+def _parse_address(value: str) -> tuple[str, str]:
+    """(display name, address) of one address header; a fast path for the common shapes, else email.utils."""
+    m = _SIMPLE_ADDRESS.fullmatch(value)
+    if m is None:
+        return parseaddr(value)
+    if m["bare"]:
+        return "", m["bare"]
+    name = m["quoted"] if m["quoted"] is not None else " ".join((m["plain"] or "").split())
+    return name, m["addr"]
+
+
+def _first_headers(msg: Message) -> dict[str, str]:
+    """Each header's first occurrence, by lower-case name, as the parser kept it."""
+    first: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        first.setdefault(name.lower(), value)
+    return first
+
+
+def _header_text(value: str) -> str:
+    """A raw header value decoded to text and folded onto one line."""
     text = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # unfold first (RFC 5322): the blank after it is content
     if RAW_8BIT.search(text):  # raw 8-bit bytes in the header
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)

@@ -35,7 +35,7 @@ class IncomingMail:
     internal_date: datetime | None = None
 
 
-Handler = Callable[[IncomingMail], Awaitable[Any]]
+Handler = Callable[[list[IncomingMail]], Awaitable[Any]]  # a batch, in mailbox order (Intake.handle_many)
 StatusCallback = Callable[[str, str | None], Awaitable[None]]
 
 
@@ -45,7 +45,7 @@ class MailSource(Protocol):
     name: str
 
     async def run(self, handle: Handler) -> None:
-        """Deliver mails until cancelled; a mail's checkpoint moves only after `handle` returned."""
+        """Deliver mails in batches until cancelled; a batch's checkpoint moves only after `handle` returned."""
         ...
 
 
@@ -227,9 +227,14 @@ class ImapSource:
             response = await client.uid("fetch", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
             if response.result != "OK":
                 raise MailboxError(f"UID FETCH failed: {response.lines}")
-            for uid, internal_date, raw in sorted(parse_fetch(response.lines)):
-                await handle(IncomingMail(raw, f"{self.name}#{validity}:{uid}", internal_date))
-                self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=uid)
+            fetched = sorted(parse_fetch(response.lines))
+            if not fetched:
+                continue
+            await handle(
+                [IncomingMail(raw, f"{self.name}#{validity}:{uid}", when) for uid, when, raw in fetched]
+            )
+            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=fetched[-1][0])
+            for uid, _, _ in fetched:
                 if self.settings.imap_move_to:
                     moved = await client.uid("move", str(uid), self.settings.imap_move_to)
                     if moved.result != "OK":
@@ -281,15 +286,21 @@ class DirectorySource:
         seen: set[str] = set()
         while True:
             try:
+                batch: list[IncomingMail] = []
                 for file in self._files():
                     ref = f"{self.name}/{file.name}"
                     if ref in seen or self.store.has_source_ref(source_ref=ref):
                         seen.add(ref)
                         continue
                     raw = file.read_bytes()
-                    when = datetime.fromtimestamp(file.stat().st_mtime, UTC)
-                    await handle(IncomingMail(raw, ref, when))
-                    seen.add(ref)
+                    batch.append(IncomingMail(raw, ref, datetime.fromtimestamp(file.stat().st_mtime, UTC)))
+                    if len(batch) == FETCH_BATCH:
+                        await handle(batch)
+                        seen.update(m.source_ref for m in batch)
+                        batch = []
+                if batch:
+                    await handle(batch)
+                    seen.update(m.source_ref for m in batch)
             except OSError as e:
                 log.warning("mail folder %s: %s", self.path, e)
             await asyncio.sleep(self.poll_seconds)

@@ -143,3 +143,55 @@ def test_arrival_time_is_conservative_and_never_in_the_future() -> None:
         NOW - timedelta(minutes=2)  # a Date header days older than delivery is not trusted
     )
     assert arrival_time(ParsedMail(date=NOW + timedelta(hours=3)), None, NOW) == NOW
+
+
+async def test_a_batch_is_stored_in_one_commit_and_starts_each_mails_work(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    orders: list[tuple[str, bool]] = []
+    intake = Intake(
+        settings, store, on_order=lambda order, _site: orders.append((order, store.db.conn.in_transaction))
+    )
+    commits: list[str] = []
+    store.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    batch = [
+        IncomingMail(fixture_mail("de_invoice.eml"), "a", NOW),
+        IncomingMail(fixture_mail("fr_damaged.eml"), "b", NOW),
+        IncomingMail(fixture_mail("de_invoice.eml"), "c", NOW),  # the same mail twice in one batch
+    ]
+    results = await intake.handle_many(batch)
+    store.db.conn.set_trace_callback(None)
+    assert commits == ["COMMIT"]
+    assert [r.duplicate for r in results] == [False, False, True]
+    assert store.db["messages"].count == 2
+    # lookups start after the commit, so they never read (or join) an unfinished transaction
+    assert orders == [("302-1234567-1234567", False), ("404-1111111-2222222", False)]
+
+
+async def test_a_mail_that_cannot_be_stored_holds_back_nobody_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path)
+    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    intake = Intake(settings, store)
+    real_ingest = intake.ingest
+
+    def ingest(parsed, raw, *, source_ref, internal_date):  # type: ignore[no-untyped-def]
+        if source_ref == "b":
+            raise OSError("disk trouble on this one row")
+        return real_ingest(parsed, raw, source_ref=source_ref, internal_date=internal_date)
+
+    monkeypatch.setattr(intake, "ingest", ingest)
+    batch = [
+        IncomingMail(fixture_mail("de_invoice.eml"), "a", NOW),
+        IncomingMail(fixture_mail("fr_damaged.eml"), "b", NOW),
+        IncomingMail(fixture_mail("es_return.eml"), "c", NOW),
+    ]
+    with pytest.raises(OSError, match="disk trouble"):
+        await intake.handle_many(batch)  # the source keeps its checkpoint and reads the batch again
+    stored = {row["source_ref"] for row in store.db["messages"].rows}
+    assert stored == {"a", "c"}
+    monkeypatch.setattr(intake, "ingest", real_ingest)
+    again = await intake.handle_many(batch)
+    assert [r.duplicate for r in again] == [True, False, True]
+    assert store.integrity_ok()

@@ -277,3 +277,16 @@ def test_folded_subject_after_an_encoded_word_keeps_its_space() -> None:
     parsed = parse_relay_mail(raw)
     assert parsed.subject == "Frage von Amazon-Kunde Max Müller (Bestellung: 302-1234567-1234567)"
     assert parsed.order_id == "302-1234567-1234567"
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.sampled_from(list('ab .-_+"<>@()\\,;:\tÄé')), max_size=30))
+def test_the_fast_address_path_agrees_with_the_standard_library(value: str) -> None:
+    """Where the quick From parser takes a header, it gives exactly what email.utils.parseaddr gives."""
+    from email.utils import parseaddr
+
+    from bot.mail.parser import _SIMPLE_ADDRESS, _parse_address
+
+    assert _parse_address(value) == parseaddr(value)
+    if _SIMPLE_ADDRESS.fullmatch(value) is not None:
+        assert "@" in _parse_address(value)[1]

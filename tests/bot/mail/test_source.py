@@ -17,8 +17,8 @@ from tests.support.dovecot import Dovecot, free_port
 
 @asynccontextmanager
 async def reading(source: MailSource, got: list[IncomingMail]) -> AsyncIterator[None]:
-    async def handle(mail: IncomingMail) -> None:
-        got.append(mail)
+    async def handle(mails: list[IncomingMail]) -> None:
+        got.extend(mails)
 
     task = asyncio.create_task(source.run(handle))
     try:
@@ -64,7 +64,7 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
     intake = Intake(settings, store)
     dovecot.append(fixture_mail("de_invoice.eml"))
     source = ImapSource(settings, store, SystemClock())
-    task = asyncio.create_task(source.run(intake.handle))
+    task = asyncio.create_task(source.run(intake.handle_many))
     await eventually(lambda: store.db.table("messages").count == 1)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -72,7 +72,7 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
         source=source.name, uidvalidity=1, last_uid=999
     )  # as if the folder was re-created
     dovecot.append(fixture_mail("fr_damaged.eml"))
-    task = asyncio.create_task(ImapSource(settings, store, SystemClock()).run(intake.handle))
+    task = asyncio.create_task(ImapSource(settings, store, SystemClock()).run(intake.handle_many))
     await eventually(lambda: store.db.table("messages").count == 2)
     await asyncio.sleep(0.3)
     task.cancel()
@@ -117,9 +117,9 @@ async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
     intake = Intake(settings, store)
     got: list[IncomingMail] = []
 
-    async def handle(mail: IncomingMail) -> None:
-        got.append(mail)
-        await intake.handle(mail)
+    async def handle(mails: list[IncomingMail]) -> None:
+        got.extend(mails)
+        await intake.handle_many(mails)
 
     task = asyncio.create_task(DirectorySource(folder, store, poll_seconds=0.05).run(handle))
     await eventually(lambda: len(got) == 1)
@@ -129,8 +129,8 @@ async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
     await asyncio.gather(task, return_exceptions=True)
     restarted: list[IncomingMail] = []
 
-    async def record(mail: IncomingMail) -> None:
-        restarted.append(mail)
+    async def record(mails: list[IncomingMail]) -> None:
+        restarted.extend(mails)
 
     task = asyncio.create_task(DirectorySource(folder, store, poll_seconds=0.05).run(record))
     await asyncio.sleep(0.3)
