@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_deps, create_app, run_bot  # noqa: E402
+from bot.app import build_deps, create_app  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.intake import Intake  # noqa: E402
 from bot.mail.source import IncomingMail  # noqa: E402
@@ -170,50 +170,81 @@ def bench_settings(tmp: Path, slack: FakeSlack, **extra: Any) -> Any:
     )
 
 
+def start_bot_process(tmp: Path, slack: FakeSlack, **env: str) -> Any:
+    """The bot as production runs it (`python -m bot run`), in its own process, against the Slack stand-in."""
+    import subprocess
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    environ.update(
+        INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
+        INBOX_BOT_SLACK_APP_TOKEN=slack.app_token,
+        INBOX_BOT_SLACK_API_URL=slack.base_url,
+        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
+        INBOX_BOT_MAIL_SOURCE="directory",
+        INBOX_BOT_MAIL_DIRECTORY=str(tmp / "mail"),
+        INBOX_BOT_DATABASE_PATH=str(tmp / "bench.db"),
+        INBOX_BOT_LOG_LEVEL="WARNING",
+        **env,
+    )
+    log = open(tmp / "bot.log", "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=environ, stdout=log, stderr=log, cwd=ROOT
+    )
+
+
 async def interactivity(clicks: int) -> list[Figure]:
-    """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal."""
+    """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal.
+
+    The bot runs in its own process, as in production: Slack's side (the stand-in and the people clicking) does not
+    share the bot's event loop or CPU time.
+    """
+    from bot.sandbox.world import deliver
+
     with tempfile.TemporaryDirectory() as tmp:
         slack = await FakeSlack().start()
-        settings = bench_settings(Path(tmp), slack, slack_post_interval=0.01, reply_signature="Shop")
-        deps = build_deps(settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
-        await deps.ready.wait()
-        await deps.intake.handle(IncomingMail((FIXTURES / "de_invoice.eml").read_bytes(), "x", None))
-        await slack.wait_for(lambda: len(slack.posts()) == 1)
-        card = slack.posts()[0]
-        people = People(slack)
+        bot = start_bot_process(
+            Path(tmp), slack, INBOX_BOT_SLACK_POST_INTERVAL="0.01", INBOX_BOT_REPLY_SIGNATURE="Shop"
+        )
+        try:
+            deliver(Path(tmp) / "mail", (FIXTURES / "de_invoice.eml").read_bytes())
+            await slack.wait_for(lambda: len(slack.posts()) == 1, timeout=30)
+            card = slack.posts()[0]
+            people = People(slack)
 
-        async def click(n: int) -> float:
-            started = time.perf_counter()
-            await people.click(
-                user="U0AGENT",
-                channel="C0INBOX",
-                message_ts=card["ts"],
-                action_id="claim",
-                value="claim" if n % 2 else "release",
-            )
-            return (time.perf_counter() - started) * 1000
+            async def click(n: int) -> float:
+                started = time.perf_counter()
+                await people.click(
+                    user="U0AGENT",
+                    channel="C0INBOX",
+                    message_ts=card["ts"],
+                    action_id="claim",
+                    value="claim" if n % 2 else "release",
+                )
+                return (time.perf_counter() - started) * 1000
 
-        acks = sorted(await asyncio.gather(*(click(n) for n in range(clicks))))
-        p99 = acks[max(0, int(len(acks) * 0.99) - 1)]
-        opens = []
-        for _ in range(10):
-            slack.close_views("U0AGENT")
-            started = time.perf_counter()
-            await people.click(
-                user="U0AGENT",
-                channel="C0INBOX",
-                message_ts=card["ts"],
-                action_id="reply_template:invoice_request",
-            )
-            await slack.wait_for(lambda: slack.open_view("U0AGENT") is not None)
-            opens.append((time.perf_counter() - started) * 1000)
-        stop.set()
-        await task
-        deps.store.close()
-        await slack.stop()
+            first = await click(0)  # the first click of a process imports and compiles what later ones reuse
+            await asyncio.sleep(0.5)
+            acks = sorted(await asyncio.gather(*(click(n) for n in range(clicks))))
+            p99 = acks[max(0, int(len(acks) * 0.99) - 1)]
+            await asyncio.sleep(1)
+            opens = []
+            for _ in range(10):
+                slack.close_views("U0AGENT")
+                started = time.perf_counter()
+                await people.click(
+                    user="U0AGENT",
+                    channel="C0INBOX",
+                    message_ts=card["ts"],
+                    action_id="reply_template:invoice_request",
+                )
+                await slack.wait_for(lambda: slack.open_view("U0AGENT") is not None)
+                opens.append((time.perf_counter() - started) * 1000)
+        finally:
+            bot.terminate()
+            await asyncio.to_thread(bot.wait, 10)
+            await slack.stop()
     return [
+        Figure("ack latency of the first click after start-up (Slack waits 3 s)", first, "ms", 3000),
         Figure(f"ack latency p99, {clicks} concurrent clicks", p99, "ms", 50),
         Figure("reply modal open after a click (max of 10)", max(opens), "ms", 3000),
     ]

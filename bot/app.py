@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -197,10 +198,29 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         except AlreadyRunning as e:
             raise StartupError(str(e)) from e
     try:
-        await _run(deps, app, stop)
+        async with _shared_slack_session(deps.client):
+            await _run(deps, app, stop)
     finally:
         if lock is not None:
             lock.release()
+
+
+@contextlib.asynccontextmanager
+async def _shared_slack_session(client: AsyncWebClient) -> AsyncIterator[None]:
+    """One HTTP session (pooled keep-alive connections) for every Web API call, the listeners' included.
+
+    Without it slack_sdk opens a new session and connection (TLS handshake included) for each call.
+    """
+    if client.session is not None and not client.session.closed:
+        yield
+        return
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+    client.session = session
+    try:
+        yield
+    finally:
+        client.session = None
+        await session.close()
 
 
 async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:

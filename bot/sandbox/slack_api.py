@@ -68,6 +68,7 @@ class FakeSlack:
     bot_id: str = "B0INBOXBOT"
     channels: set[str] = field(default_factory=lambda: {"C0INBOX"})
     calls: list[tuple[str, Json]] = field(default_factory=list)
+    api_connections: set[Any] = field(default_factory=set)  # the TCP connections Web API calls came over
     messages: dict[str, list[Json]] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
@@ -211,6 +212,8 @@ class FakeSlack:
             args.get("token", "")
         )
         self.calls.append((method, args))
+        if request.transport is not None:
+            self.api_connections.add(request.transport.get_extra_info("peername"))
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         faults = self.faults.get(method)

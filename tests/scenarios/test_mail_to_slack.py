@@ -72,3 +72,26 @@ async def test_processed_mail_can_be_moved_when_configured(
     c = dovecot.client()
     c.delete("Processed")
     c.logout()
+
+
+async def test_web_api_calls_share_pooled_connections(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    """Posts, updates and the listeners' calls reuse keep-alive connections instead of one connection (and TLS
+    handshake) per call."""
+    from bot.sandbox.people import People
+    from bot.sandbox.world import deliver
+
+    settings = make_settings(tmp_path, fake_slack)
+    async with running_bot(settings) as deps:
+        for name in ("de_invoice.eml", "fr_damaged.eml", "en_shipping.eml"):
+            deliver(settings.mail_directory, fixture_mail(name))
+        await fake_slack.wait_for(lambda: len(fake_slack.posts(top_level=True)) == 3, timeout=10)
+        card = fake_slack.posts(top_level=True)[0]
+        for value in ("claim", "release", "claim"):
+            await People(fake_slack).click(
+                user="U0AGENT", channel="C0INBOX", message_ts=card["ts"], action_id="claim", value=value
+            )
+        await eventually(lambda: len(fake_slack.calls_of("chat.update")) >= 3, what="the card redrawn")
+        await eventually(lambda: deps.store.pending_outbox_count() == 0, what="an empty outbox")
+    api_calls = len([m for m, _ in fake_slack.calls if m != "apps.connections.open"])
+    assert api_calls >= 9
+    assert len(fake_slack.api_connections) <= 3, fake_slack.api_connections
