@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import os
 import resource
@@ -323,6 +324,133 @@ async def arrival_to_card(messages: int) -> list[Figure]:
     ]
 
 
+async def backlog(count: int, scale: float) -> list[Figure]:
+    """5,000 mails waiting when the bot starts: stored, enriched at Amazon's rate, posted earliest deadline first.
+
+    Every rate is multiplied by `scale` on both sides (the bot's limiters and the stand-ins' usage plans), so the
+    run takes minutes instead of hours; the figures are ratios to the rates, which the scale does not change.
+    The stand-ins answer 429 beyond their plans: SP-API getOrder 0.5/s burst 30, DHL 1/s, Slack 1 post/s/channel.
+    """
+    from aiolimiter import AsyncLimiter
+    from sp_api.asyncio.auth import access_token_client
+
+    from bot.amazon import GET_ORDER_BURST, GET_ORDER_RATE, get_order_limiter
+    from bot.app import run_bot
+    from bot.sandbox.ratelimit import TokenBucket
+    from bot.sandbox.world import deliver
+
+    access_token_client.cache.clear()
+    sp_rate, slack_rate, dhl_rate = GET_ORDER_RATE * scale, 1.0 * scale, 1.0 * scale
+    with tempfile.TemporaryDirectory() as tmp:
+        slack = await FakeSlack().start()
+        slack.post_limit = TokenBucket(slack_rate, 1)
+        services = await FakeServices().start()
+        services.limits = {"sp-api": TokenBucket(sp_rate, GET_ORDER_BURST), "dhl": TokenBucket(dhl_rate, 1)}
+        now = datetime.now(UTC)
+        rng = __import__("random").Random(11)
+        for n in range(count):
+            order, number = f"302-{n:07d}-1111111", f"0034043416{n:010d}"
+            services.orders[order] = StoredOrder(
+                order,
+                "A1PA6795UKMFR9",
+                now - timedelta(days=3),
+                [("Item", "B0X", 1, "9.99")],
+                "EUR",
+                packages=[("DHL", number, "DHL Paket")],
+            )
+            services.parcels[number] = Parcel(
+                number, "dhl", now - timedelta(days=2), [ParcelEvent(1, "transit", "Unterwegs")]
+            )
+            # Amazon sent them over the last 20 hours; the mail server hands them over in another order
+            sent = now - timedelta(minutes=rng.uniform(1, 20 * 60))
+            mail = BuyerMail(name=f"Buyer {n}", text="Wo ist mein Paket?", language="de", order_id=order)
+            deliver(Path(tmp) / "mail", relay_mail(mail, sent_at=sent))
+        settings = bench_settings(
+            Path(tmp), slack, slack_post_interval=1 / slack_rate, **services.urls(services.base_url)
+        )
+        deps = build_deps(settings)
+        assert deps.amazon is not None
+        deps.amazon.limiter = get_order_limiter(sp_rate)
+        for provider in deps.tracker.providers.values():
+            if hasattr(provider, "limiter") and provider.__class__.__name__.lower().startswith("dhl"):
+                provider.limiter = AsyncLimiter(1, 1 / dhl_rate)
+        order_times: list[float] = []
+        real_get_order = deps.amazon.get_order
+
+        async def timed_get_order(order_id: str) -> Any:
+            result = await real_get_order(order_id)
+            order_times.append(time.perf_counter())
+            return result
+
+        deps.amazon.get_order = timed_get_order  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
+        store = deps.store
+
+        async def all_stored() -> float:
+            sql = "SELECT count(*) FROM messages"
+            while store.db.conn.execute(sql).fetchone()[0] < count:  # noqa: ASYNC110 - sampling the database
+                await asyncio.sleep(0.01)
+            return time.perf_counter() - started
+
+        stored_task = asyncio.create_task(all_stored())
+        await slack.wait_for(lambda: len(slack.posts()) >= 1, timeout=60)
+        first_card = time.perf_counter() - started
+        stored = await stored_task
+        limit_s = count / sp_rate * 2 + 60
+
+        def busy() -> bool:
+            return len(order_times) < count or store.pending_outbox_count() > 0
+
+        while busy() and time.perf_counter() - started < limit_s:  # noqa: ASYNC110 - sampling, with a time limit
+            await asyncio.sleep(0.2)
+        stop.set()
+        await task
+        posts = [c for c in slack.calls_of("chat.postMessage") if not c.get("thread_ts")]
+        deadline_of = dict(store.db.conn.execute("SELECT slack_ts, deadline FROM conversations").fetchall())
+        # in the order Slack received them; the first few went out while mails were still being stored
+        deadlines = [deadline_of.get(m["ts"]) or "" for m in slack.posts("C0INBOX", top_level=True)]
+        after_intake = deadlines[int(stored * slack_rate) + 1 :]
+        inversions = sum(1 for a, b in itertools.pairwise(after_intake) if b < a)
+        unposted = store.db.conn.execute(
+            "SELECT count(*) FROM conversations WHERE slack_ts IS NULL"
+        ).fetchone()[0]
+        store.close()
+        await slack.stop()
+        await services.stop()
+    span = (order_times[-1] - order_times[GET_ORDER_BURST - 1]) if len(order_times) > GET_ORDER_BURST else 0
+    sustained = (len(order_times) - GET_ORDER_BURST) / span if span else 0.0
+    return [
+        Figure(f"backlog of {count:,}: time to the first card", first_card, "s", 2),
+        Figure(
+            f"backlog of {count:,}: all stored, from start (2 s start-up + 2,000/s)",
+            stored,
+            "s",
+            2 + count / 2000,
+        ),
+        Figure(
+            f"backlog: getOrder rate after the burst, share of Amazon's {GET_ORDER_RATE}/s",
+            sustained / sp_rate,
+            "share",
+            0.9,
+            more_is_better=True,
+        ),
+        Figure("backlog: SP-API 429 answers", services.limits["sp-api"].refused, "answers", 0.5),
+        Figure("backlog: DHL 429 answers", services.limits["dhl"].refused, "answers", 0.5),
+        Figure("backlog: Slack 429 answers", slack.post_limit.refused, "answers", 0.5),
+        Figure("backlog: cards not posted at the end", unposted, "cards", 0.5),
+        Figure("backlog: cards posted out of deadline order (after intake)", inversions, "cards", 0.5),
+        Figure(
+            f"backlog: cards posted ({len(posts):,}) over the run",
+            len(posts),
+            "cards",
+            count,
+            more_is_better=True,
+        ),
+    ]
+
+
 async def api_economy() -> list[Figure]:
     """SP-API calls per order and carrier calls after delivery, under a follow-up and repeated sweeps."""
     from sp_api.asyncio.auth import access_token_client
@@ -421,6 +549,7 @@ async def main(quick: bool) -> list[Figure]:
     figures += sla_engine(20_000 if quick else 100_000)
     figures += await interactivity(50)
     figures += await arrival_to_card(20 if quick else 200)  # about one second each: the latencies are real
+    figures += await backlog(200 if quick else 5000, scale=40 if quick else 50)
     figures += await api_economy()
     figures += footprint(20_000 if quick else 100_000)
     return figures

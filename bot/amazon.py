@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 
 INCLUDED_DATA = ["FULFILLMENT", "PACKAGES", "PROCEEDS"]
 GET_ORDER_RATE, GET_ORDER_BURST = 0.5, 30  # requests per second, burst (Orders 2026-01-01 usage plan)
+# We send at 95 % of the rate: Amazon's bucket then refills a little faster than we drain it, and the cushion absorbs
+# requests that arrive closer together than they were sent (network jitter) instead of answering them with 429.
+# Likewise two tokens of the burst are kept in hand: a first request delayed by fetching the access token lets the
+# next ones reach Amazon closer together than our bucket counted them.
+RATE_MARGIN, BURST_HEADROOM = 0.95, 2
+
+
+def get_order_limiter(rate: float = GET_ORDER_RATE) -> AsyncLimiter:
+    """getOrder's pace: `rate` requests per second (less our margin), bursts of the plan less our headroom."""
+    burst = GET_ORDER_BURST - BURST_HEADROOM
+    return AsyncLimiter(burst, burst / (rate * RATE_MARGIN))
 
 
 @dataclass(frozen=True)
@@ -213,8 +224,9 @@ class SpApi:
         self.settings = settings
         self.attempts = attempts
         self.sleep = sleep
-        self.limiter = AsyncLimiter(GET_ORDER_BURST, GET_ORDER_BURST / GET_ORDER_RATE)
+        self.limiter = get_order_limiter()
         self.calls = 0  # getOrder requests sent (for economy checks)
+        self.queued = 0  # lookups waiting for Amazon's rate (a backlog)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(15.0, connect=5.0), event_hooks={"response": [self._check]}
         )
@@ -272,25 +284,35 @@ class SpApi:
 
         async def once() -> Order:
             nonlocal token_renewed
-            async with self.limiter:
-                self.calls += 1
-                try:
-                    response = await self._client().get_order(order_id, includedData=INCLUDED_DATA)
-                except ConfigurationError as e:
-                    if e.service != "SP-API" or e.status != 403 or token_renewed:
-                        raise
-                    # A cached access token Amazon no longer takes (revoked, rotated): fetch a new one, once.
-                    token_renewed = True
-                    self._forget_token()
-                    raise UpstreamError(
-                        "SP-API", "access token refused; fetching a new one", status=403, retry_after=0
-                    ) from e
-                except UpstreamError:
+            # The access token first (cached for an hour): a slot of Amazon's rate is taken only when the request
+            # can go out at once, so our count of the rate matches what Amazon sees.
+            try:
+                await self._client().auth
+            except (httpx.TimeoutException, httpx.HTTPError) as e:
+                raise UpstreamError("Login with Amazon", f"cannot get an access token: {e}") from e
+            self.queued += 1
+            try:
+                await self.limiter.acquire()
+            finally:
+                self.queued -= 1
+            self.calls += 1
+            try:
+                response = await self._client().get_order(order_id, includedData=INCLUDED_DATA)
+            except ConfigurationError as e:
+                if e.service != "SP-API" or e.status != 403 or token_renewed:
                     raise
-                except httpx.TimeoutException as e:
-                    raise UpstreamError("SP-API", f"no answer in time ({type(e).__name__})") from e
-                except httpx.HTTPError as e:
-                    raise UpstreamError("SP-API", f"cannot connect: {e}") from e
+                # A cached access token Amazon no longer takes (revoked, rotated): fetch a new one, once.
+                token_renewed = True
+                self._forget_token()
+                raise UpstreamError(
+                    "SP-API", "access token refused; fetching a new one", status=403, retry_after=0
+                ) from e
+            except UpstreamError:
+                raise
+            except httpx.TimeoutException as e:
+                raise UpstreamError("SP-API", f"no answer in time ({type(e).__name__})") from e
+            except httpx.HTTPError as e:
+                raise UpstreamError("SP-API", f"cannot connect: {e}") from e
             payload = response.payload if isinstance(response.payload, dict) else {}
             return parse_order(payload)
 

@@ -117,6 +117,11 @@ class Enricher:
         task = self._tasks.get(order_id)
         if task is None or task.done():
             return True
+        if self.amazon is not None and self.amazon.queued:
+            # A backlog: lookups queue for Amazon's rate and cannot all finish in time. Cards go first (earliest
+            # deadline first, at Slack's pace) and are filled in as the orders arrive.
+            self._late.add(order_id)
+            return False
         elapsed = asyncio.get_running_loop().time() - self._started.get(order_id, 0.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - elapsed))

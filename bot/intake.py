@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class Intake:
             return self._one_by_one(parsed, mails)
         for p, result in zip(parsed, results, strict=True):
             self._started(p, result)
+        await asyncio.sleep(0)  # between batches of a backlog, let Slack's clicks and the poster run
         return results
 
     def _one_by_one(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> list[IngestResult]:

@@ -162,9 +162,12 @@ class Poster:
 
     async def drain(self, *, limit: int = 50) -> bool:
         """Process the due items once; True if any item was handled."""
+        self.wake.clear()
         items = self.store.due_outbox(limit=limit)
         for item in items:
             await self.process(item)
+            if self.wake.is_set():
+                break  # something new was queued: read the queue again, earliest deadline first
         return bool(items)
 
     async def process(self, item: Row) -> None:

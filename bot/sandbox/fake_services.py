@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.fake_direct import CLIENT_ID, CLIENT_SECRET, DirectCarriers
+from bot.sandbox.ratelimit import TokenBucket
 
 Json = dict[str, Any]
 
@@ -93,6 +94,9 @@ class FakeServices:
     calls: list[tuple[str, str]] = field(default_factory=list)
     faults: dict[str, list[tuple[int, Json, dict[str, str]]]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, TokenBucket] = field(
+        default_factory=dict
+    )  # usage plans enforced per service (429 beyond)
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -174,6 +178,25 @@ class FakeServices:
     async def gate(self, service: str, what: str) -> web.Response | None:
         """Count a call, apply an injected delay, and answer an injected fault if one is queued."""
         self.calls.append((service, what))
+        bucket = self.limits.get(service)
+        if bucket is not None and not bucket.take():
+            retry = f"{bucket.retry_after():.1f}"
+            if service == "sp-api":
+                return web.json_response(
+                    {
+                        "errors": [
+                            {
+                                "code": "QuotaExceeded",
+                                "message": "You exceeded your quota for the requested resource.",
+                            }
+                        ]
+                    },
+                    status=429,
+                    headers={"x-amzn-RateLimit-Limit": f"{bucket.rate}", "Retry-After": retry},
+                )
+            return web.json_response(
+                {"error": "Too Many Requests"}, status=429, headers={"Retry-After": retry}
+            )
         delay = self.delays.get(service)
         if delay:
             await asyncio.sleep(delay)

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.sandbox.ratelimit import TokenBucket
+
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
@@ -69,6 +71,9 @@ class FakeSlack:
     channels: set[str] = field(default_factory=lambda: {"C0INBOX"})
     calls: list[tuple[str, Json]] = field(default_factory=list)
     api_connections: set[Any] = field(default_factory=set)  # the TCP connections Web API calls came over
+    post_limit: TokenBucket | None = (
+        None  # chat.postMessage per channel (Slack: about 1 per second, short bursts)
+    )
     messages: dict[str, list[Json]] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
@@ -216,6 +221,15 @@ class FakeSlack:
             self.api_connections.add(request.transport.get_extra_info("peername"))
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        if (
+            method == "chat.postMessage"
+            and self.post_limit is not None
+            and not self.post_limit.take(str(args.get("channel", "")))
+        ):
+            retry = max(1, round(self.post_limit.retry_after(str(args.get("channel", "")))))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry)}
+            )
         faults = self.faults.get(method)
         if faults:
             fault = faults[0]

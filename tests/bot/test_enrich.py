@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -123,6 +124,25 @@ async def test_slow_amazon_card_goes_first_and_is_updated(world: World) -> None:
     assert update["ts"] == world.card()["ts"] and "Kaffeemühle" in json.dumps(
         update["blocks"], ensure_ascii=False
     )
+
+
+async def test_in_a_backlog_cards_do_not_wait_for_lookups_queued_behind_amazons_rate(world: World) -> None:
+    from aiolimiter import AsyncLimiter
+
+    assert world.deps.amazon is not None
+    world.deps.amazon.limiter = AsyncLimiter(1, 0.5)  # Amazon's plan used up for the next half second
+    await world.deps.amazon.limiter.acquire()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await world.mail("de_invoice.eml")
+    await asyncio.sleep(0.05)  # the lookup starts and queues for the rate
+    assert world.deps.amazon.queued == 1
+    await world.deps.poster.drain()
+    assert loop.time() - started < 0.4  # not the 2-second enrichment deadline
+    assert "Fetching the order" in json.dumps(world.card()["blocks"])
+    await world.settle()  # the order arrives at Amazon's pace and fills the card in
+    [update] = world.slack.calls_of("chat.update")
+    assert "Kaffeemühle" in json.dumps(update["blocks"], ensure_ascii=False)
 
 
 async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None:

@@ -118,6 +118,29 @@ async def test_backlog_is_posted_earliest_deadline_first(rig: Rig) -> None:
     assert ["Luc" in order[0], "John" in order[1], "Camille" in order[2]] == [True, True, True]
 
 
+def dated(name: str, date: str) -> bytes:
+    raw = fixture_mail(name)
+    start = raw.index(b"Date: ")
+    end = raw.index(b"\r\n", start)
+    return raw[:start] + b"Date: " + date.encode() + raw[end:]
+
+
+async def test_a_more_urgent_mail_arriving_mid_drain_goes_next(rig: Rig) -> None:
+    rig.intake.on_queued = rig.poster.wake.set  # as the app wires them
+    await rig.mail("fr_damaged.eml", dated("fr_damaged.eml", "Tue, 24 Nov 2026 10:00:00 +0000"))
+    await rig.mail("de_invoice.eml", dated("de_invoice.eml", "Tue, 24 Nov 2026 11:00:00 +0000"))
+    rig.slack.delays = {"chat.postMessage": 0.2}
+    drain = asyncio.create_task(rig.poster.drain())
+    await rig.slack.wait_for(lambda: len(rig.slack.calls_of("chat.postMessage")) == 1)
+    # while the first card is on its way, an older message (an earlier deadline) is stored
+    await rig.mail("en_shipping.eml", dated("en_shipping.eml", "Mon, 23 Nov 2026 20:00:00 +0000"))
+    await drain
+    while await rig.poster.drain():
+        pass
+    order = [p["text"] for p in rig.slack.posts(top_level=True)]
+    assert ["Camille" in order[0], "John" in order[1], "Max" in order[2]] == [True, True, True], order
+
+
 async def test_crash_between_post_and_record_does_not_post_twice(rig: Rig) -> None:
     await rig.mail("de_invoice.eml")
     rig.slack.hold("chat.postMessage")
