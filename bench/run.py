@@ -157,6 +157,53 @@ def sla_engine(conversations: int) -> list[Figure]:
     return [Figure(name, statistics.median(times), "ms", 20)]
 
 
+async def notification_delay(conversations: int) -> list[Figure]:
+    """How late the 24-hour clock's notifications reach Slack: conversations whose "due soon" stage begins a few
+    seconds apart, the bot running on the real clock (its exact-time timer, not the minute sweep, must send them)."""
+    from bot.app import run_bot
+
+    with tempfile.TemporaryDirectory() as tmp:
+        slack = await FakeSlack().start()
+        settings = bench_settings(Path(tmp), slack, slack_post_interval=0.01, sla_sweep_seconds=3600)
+        deps = build_deps(settings)
+        now = datetime.now(UTC).replace(microsecond=0)  # mail dates have whole seconds
+        due_at: dict[str, float] = {}  # order id -> when its first notification is due (perf_counter)
+        base = time.perf_counter() - (datetime.now(UTC) - now).total_seconds()  # `now` on the perf_counter
+        for n in range(conversations):
+            order = f"302-{n:07d}-2222222"
+            lead = 4.0 + 1.5 * n  # the stage begins this many seconds from now
+            sent = now - timedelta(hours=24 - settings.sla_due_soon_hours) + timedelta(seconds=lead)
+            mail = BuyerMail(name=f"Buyer {n}", text="Wo ist mein Paket?", language="de", order_id=order)
+            await deps.intake.handle(IncomingMail(relay_mail(mail, sent_at=sent), f"n{n}", now))
+            due_at[order] = base + lead
+        seen: dict[str, float] = {}
+
+        def watch() -> bool:
+            cards = {c["ts"]: c["text"] for c in slack.posts("C0INBOX", top_level=True)}
+            for call in slack.calls_of("chat.postMessage"):
+                parent = cards.get(str(call.get("thread_ts")))
+                if parent and str(call.get("text", "")).startswith("Due soon"):
+                    order = next((o for o in due_at if o in parent), None)
+                    if order and order not in seen:
+                        seen[order] = time.perf_counter()
+            return len(seen) == len(due_at)
+
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
+        await slack.wait_for(watch, timeout=10 + 1.5 * conversations)
+        stop.set()
+        await task
+        deps.store.close()
+        await slack.stop()
+    delays = [seen[o] - due_at[o] for o in due_at]
+    return [
+        Figure(
+            f"a due notification reaches Slack after its time (max of {conversations})", max(delays), "s", 2
+        ),
+        Figure("notifications sent before their time", sum(1 for d in delays if d < 0), "sent", 0.5),
+    ]
+
+
 def bench_settings(tmp: Path, slack: FakeSlack, **extra: Any) -> Any:
     """The bot's settings against the Slack stand-in, with a database and mail folder in `tmp`."""
     return settings_from(
@@ -547,6 +594,7 @@ async def main(quick: bool) -> list[Figure]:
     figures: list[Figure] = []
     figures.append(await intake_throughput(2000 if quick else 10_000))
     figures += sla_engine(20_000 if quick else 100_000)
+    figures += await notification_delay(4 if quick else 10)
     figures += await interactivity(50)
     figures += await arrival_to_card(20 if quick else 200)  # about one second each: the latencies are real
     figures += await backlog(200 if quick else 5000, scale=40 if quick else 50)
