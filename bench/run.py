@@ -419,6 +419,7 @@ async def backlog(count: int, scale: float) -> list[Figure]:
 
     from bot.amazon import GET_ORDER_BURST, GET_ORDER_RATE, get_order_limiter
     from bot.app import run_bot
+    from bot.http import RATE_MARGIN
     from bot.sandbox.ratelimit import TokenBucket
     from bot.sandbox.world import deliver
 
@@ -456,7 +457,7 @@ async def backlog(count: int, scale: float) -> list[Figure]:
         deps.amazon.limiter = get_order_limiter(sp_rate)
         for provider in deps.tracker.providers.values():
             if hasattr(provider, "limiter") and provider.__class__.__name__.lower().startswith("dhl"):
-                provider.limiter = AsyncLimiter(1, 1 / dhl_rate)
+                provider.limiter = AsyncLimiter(1, 1 / (dhl_rate * RATE_MARGIN))
         order_times: list[float] = []
         real_get_order = deps.amazon.get_order
 
@@ -599,6 +600,15 @@ def footprint(conversations: int) -> list[Figure]:
     ]
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM: unlike getrusage's ru_maxrss it does not carry
+    the memory of the parent it was forked from)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def footprint_here(conversations: int) -> list[Figure]:
     """Resident memory with many stored conversations, and start-up time (settings to a built app)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -617,7 +627,7 @@ def footprint_here(conversations: int) -> list[Figure]:
         deps.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         deps.desk.queue()  # touch the data as a command would
         gc.collect()
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_mb = peak_rss_mb()
         deps.store.close()
     return [
         Figure(f"peak resident memory with {conversations:,} conversations", rss_mb, "MB", 120),

@@ -19,7 +19,7 @@ from sp_api.asyncio.auth.access_token_client import cache as access_token_cache
 from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
-from bot.http import error_for, with_retries
+from bot.http import RATE_MARGIN, error_for, with_retries
 from bot.mail.patterns import MARKETPLACE_IDS
 from bot.settings import Settings
 
@@ -27,11 +27,9 @@ log = logging.getLogger(__name__)
 
 INCLUDED_DATA = ["FULFILLMENT", "PACKAGES", "PROCEEDS"]
 GET_ORDER_RATE, GET_ORDER_BURST = 0.5, 30  # requests per second, burst (Orders 2026-01-01 usage plan)
-# We send at 95 % of the rate: Amazon's bucket then refills a little faster than we drain it, and the cushion absorbs
-# requests that arrive closer together than they were sent (network jitter) instead of answering them with 429.
-# Likewise two tokens of the burst are kept in hand: a first request delayed by fetching the access token lets the
-# next ones reach Amazon closer together than our bucket counted them.
-RATE_MARGIN, BURST_HEADROOM = 0.95, 2
+# Two tokens of the burst are kept in hand (and the rate has RATE_MARGIN): requests can reach Amazon closer together
+# than our bucket counted them.
+BURST_HEADROOM = 2
 
 
 def get_order_limiter(rate: float = GET_ORDER_RATE) -> AsyncLimiter:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,10 @@ from bot.settings import Settings
 from bot.store import Row, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
+
+MAX_LOOKUPS = (
+    16  # orders looked up at once; in a backlog the rest wait their turn without crowding the event loop
+)
 
 # How soon a package is looked at again, by status; None: never (it will not move any more).
 NEXT_CHECK: dict[Status, timedelta | None] = {
@@ -78,7 +82,9 @@ class Enricher:
         self._started: dict[str, float] = {}
         self._late: set[str] = set()  # orders whose card was posted before their lookup finished
         self._shown: set[str] = set()  # orders that had a card when their lookup started
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(MAX_LOOKUPS)
+        self.waiting = 0  # lookups waiting for a slot (a backlog)
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per order while anyone holds or waits for it
 
     # ---- start and wait (intake and poster) ----
 
@@ -101,13 +107,24 @@ class Enricher:
     async def _run(self, order_id: str, marketplace: str | None) -> bool:
         changed = False
         try:
-            changed = await self.enrich(order_id, marketplace, notify=False)
+            self.waiting += 1
+            try:
+                await self._slots.acquire()
+            finally:
+                self.waiting -= 1
+            try:
+                changed = await self.enrich(order_id, marketplace, notify=False)
+            finally:
+                self._slots.release()
         except Exception:
             log.exception("enriching order %s failed", order_id)
         drawn_pending = order_id in self._late  # a card says "fetching…": it must be redrawn in any case
         shown = order_id in self._shown
         self._late.discard(order_id)
         self._shown.discard(order_id)
+        if self._tasks.get(order_id) is asyncio.current_task():  # nothing per order outlives its lookup
+            del self._tasks[order_id]
+            self._started.pop(order_id, None)
         if (drawn_pending or (shown and changed)) and self.on_change:
             self.on_change(order_id)
         return changed
@@ -117,9 +134,9 @@ class Enricher:
         task = self._tasks.get(order_id)
         if task is None or task.done():
             return True
-        if self.amazon is not None and self.amazon.queued:
-            # A backlog: lookups queue for Amazon's rate and cannot all finish in time. Cards go first (earliest
-            # deadline first, at Slack's pace) and are filled in as the orders arrive.
+        if self.waiting or (self.amazon is not None and self.amazon.queued):
+            # A backlog: lookups queue for a slot or for Amazon's rate and cannot all finish in time. Cards go first
+            # (earliest deadline first, at Slack's pace) and are filled in as the orders arrive.
             self._late.add(order_id)
             return False
         elapsed = asyncio.get_running_loop().time() - self._started.get(order_id, 0.0)
@@ -132,11 +149,27 @@ class Enricher:
         )
         return False
 
+    @contextlib.asynccontextmanager
+    async def _order_lock(self, order_id: str) -> AsyncIterator[None]:
+        """One lookup of an order at a time; the lock is dropped when nobody holds or waits for it."""
+        lock, users = self._locks.get(order_id) or (asyncio.Lock(), 0)
+        self._locks[order_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[order_id]
+            if users <= 1:
+                del self._locks[order_id]
+            else:
+                self._locks[order_id] = (lock, users - 1)
+
     async def close(self) -> None:
         """Cancel enrichments still running (shutdown)."""
-        for task in self._tasks.values():
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        for task in self._tasks.values():
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
@@ -146,8 +179,7 @@ class Enricher:
         self, order_id: str, marketplace: str | None = None, *, refresh: bool = False, notify: bool = True
     ) -> bool:
         """Fetch the order (cached unless `refresh`) and track its packages; True if anything changed."""
-        lock = self._locks.setdefault(order_id, asyncio.Lock())
-        async with lock:
+        async with self._order_lock(order_id):
             before = self._snapshot(order_id)
             order = await self.order(order_id, refresh=refresh)
             if order is not None:
@@ -265,8 +297,7 @@ class Enricher:
         for row in rows:
             by_order.setdefault(row["order_id"], []).append(row)
         for order_id, packages in by_order.items():
-            lock = self._locks.setdefault(order_id, asyncio.Lock())
-            async with lock:
+            async with self._order_lock(order_id):
                 before = self._snapshot(order_id)
                 order_row = self.store.order_row(order_id=order_id)
                 site = (

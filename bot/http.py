@@ -104,3 +104,9 @@ async def with_retries(
         with attempt:
             return await call()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# Rate-limited APIs are called at 95 % of their published rate: their bucket then refills a little faster than we
+# drain it, and that cushion absorbs requests that arrive closer together than they were sent (network jitter, a busy
+# event loop) instead of being answered with 429.
+RATE_MARGIN = 0.95

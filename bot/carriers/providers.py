@@ -10,7 +10,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.carriers.model import Event, Status, Tracking, parse_time
 from bot.errors import NotFoundError, UpstreamError
-from bot.http import request_json
+from bot.http import RATE_MARGIN, request_json
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class DhlProvider:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.language = language
-        self.limiter = AsyncLimiter(1, 1.0)
+        self.limiter = AsyncLimiter(1, 1.0 / RATE_MARGIN)  # DHL allows 1 call per second
 
     async def track(self, number: str, carrier: str | None) -> Tracking:
         """Look up one DHL Paket / Express number."""

@@ -145,6 +145,19 @@ async def test_in_a_backlog_cards_do_not_wait_for_lookups_queued_behind_amazons_
     assert "Kaffeemühle" in json.dumps(update["blocks"], ensure_ascii=False)
 
 
+async def test_nothing_per_order_is_kept_in_memory_after_its_lookups(world: World) -> None:
+    """A week of orders must not grow the process: lookups, start times and locks go when the lookup ends."""
+    await world.mail("de_invoice.eml")
+    await world.mail("fr_damaged.eml")
+    await world.settle()
+    await world.deps.enricher.enrich(ORDER, refresh=True)
+    world.clock.advance(hours=3)
+    await world.deps.enricher.refresh_due()
+    await asyncio.sleep(0)
+    enricher = world.deps.enricher
+    assert (enricher._tasks, enricher._started, enricher._locks) == ({}, {}, {})
+
+
 async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None:
     world.services.fail("sp-api", 503, {}, times=4)
     await world.mail("de_invoice.eml")

@@ -14,7 +14,7 @@ from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail
 
 
-def start_bot(tmp_path: Path, slack: FakeSlack) -> subprocess.Popen[bytes]:
+def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
     env.update(
         INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
@@ -25,6 +25,7 @@ def start_bot(tmp_path: Path, slack: FakeSlack) -> subprocess.Popen[bytes]:
         INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
         INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
         INBOX_BOT_SLACK_POST_INTERVAL="0.01",
+        **extra,
     )
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)

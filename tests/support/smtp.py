@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -19,9 +20,14 @@ class Recorder:
         self.messages: list[Message] = []
         self.envelopes: list[Any] = []
         self.refusals: list[str] = []
+        self.delay = (
+            0.0  # seconds before answering DATA (a slow relay: a crash can fall between send and answer)
+        )
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
