@@ -159,6 +159,8 @@ async def test_sigkills_while_sending_replies_and_escalating(
     cards = fake_slack.posts(top_level=True)
     wanted = [c["ts"] for c in cards[::2]]  # a reply for every second conversation
     requested: set[str] = set()
+    kill_points: Counter[str] = Counter()
+    fake_slack.delays = {"chat.postMessage": 0.15}  # a slow Slack: kills fall between a ping's record and its post
     for _ in range(SEND_KILLS):
         bot = start_bot(tmp_path, fake_slack, **env)
         with contextlib.suppress(TimeoutError):
@@ -174,9 +176,15 @@ async def test_sigkills_while_sending_replies_and_escalating(
                 )
                 requested.add(ts)
         await asyncio.sleep(rng.uniform(0.05, 1.2))
+        db = tmp_path / "bot.db"
+        sending = rows(db, "SELECT count(*) FROM sends WHERE state = 'sending'")[0][0]
+        pinging = rows(db, "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'sla:%' AND state != 'done'")[
+            0
+        ][0]
         bot.send_signal(signal.SIGKILL)
         await asyncio.to_thread(bot.wait, 10)
         fake_slack.socket_connected.clear()
+        kill_points["while sending" if sending else "while escalating" if pinging else "elsewhere"] += 1
 
     bot = start_bot(
         tmp_path, fake_slack, **env
@@ -197,9 +205,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
         await asyncio.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 2)
 
         def unsettled() -> list[tuple[object, ...]]:
-            return rows(
-                db, "SELECT id, state, message_row FROM sends WHERE state NOT IN ('sent', 'cancelled')"
-            )
+            return rows(db, "SELECT id, state, reply_to_row FROM sends WHERE state != 'sent'")
 
         def settled_or_waiting_for_a_person() -> bool:
             return all(r[1] in ("uncertain", "failed") for r in unsettled())
@@ -217,6 +223,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
             await people.click(
                 user="U0LEAD", channel="C0INBOX", message_ts=note["ts"], action_id=action, value=str(send_id)
             )
+        settled_by_a_person = len(unsettled())
         await eventually(lambda: unsettled() == [], timeout=60, what="every send settled")
         await eventually(
             lambda: (
@@ -247,6 +254,9 @@ async def test_sigkills_while_sending_replies_and_escalating(
             key,
         )
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    print(f"kills: {dict(kill_points)}; sends settled by a person: {settled_by_a_person}")
+    if SEND_KILLS >= 50:  # the default run must have hit both
+        assert kill_points["while sending"] > 0 and kill_points["while escalating"] > 0, kill_points
 
 
 def _elements(message: dict[str, Any]) -> list[dict[str, Any]]:
