@@ -198,7 +198,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         except AlreadyRunning as e:
             raise StartupError(str(e)) from e
     try:
-        async with _shared_slack_session(deps.client):
+        async with shared_slack_session(deps.client):
             await _run(deps, app, stop)
     finally:
         if lock is not None:
@@ -206,7 +206,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
 
 
 @contextlib.asynccontextmanager
-async def _shared_slack_session(client: AsyncWebClient) -> AsyncIterator[None]:
+async def shared_slack_session(client: AsyncWebClient) -> AsyncIterator[None]:
     """One HTTP session (pooled keep-alive connections) for every Web API call, the listeners' included.
 
     Without it slack_sdk opens a new session and connection (TLS handshake included) for each call.

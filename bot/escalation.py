@@ -112,14 +112,11 @@ class Escalator:
 
     def due_conversations(self, now: datetime, limit: int = 500) -> list[Row]:
         """Open conversations with a clock whose next notification is due (or not yet computed)."""
-        return list(
-            self.store.db.table("conversations").rows_where(
-                "state = 'open' AND deadline IS NOT NULL AND (next_sla_at IS NULL OR next_sla_at <= ?)",
-                [iso(now)],
-                order_by="deadline",
-                limit=limit,
-            )
+        sql = (
+            "SELECT * FROM conversations WHERE state = 'open' AND deadline IS NOT NULL "
+            "AND (next_sla_at IS NULL OR next_sla_at <= ?) ORDER BY deadline LIMIT ?"
         )
+        return self.store.query(sql, [iso(now), limit])
 
     def next_due(self) -> datetime | None:
         """When the earliest planned notification of any open conversation is due."""

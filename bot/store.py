@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class Store(SendRecords):
 
     db: sqlite_utils.Database
     clock: Clock
+    _message_columns: str | None = field(
+        default=None, init=False, repr=False
+    )  # every column but the raw mail
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock) -> Store:
@@ -110,16 +113,16 @@ class Store(SendRecords):
 
     def conversation(self, *, conversation_id: int) -> Row | None:
         """One conversation by id."""
-        return self._one("SELECT * FROM conversations WHERE id = ?", [conversation_id])
+        return self.query_one("SELECT * FROM conversations WHERE id = ?", [conversation_id])
 
     def conversation_by_key(self, *, key: str) -> Row | None:
         """One conversation by its key (relay alias + order id)."""
-        return self._one("SELECT * FROM conversations WHERE key = ?", [key])
+        return self.query_one("SELECT * FROM conversations WHERE key = ?", [key])
 
     def conversation_by_card(self, *, channel: str, ts: str) -> Row | None:
         """The conversation whose parent card is this Slack message."""
         sql = "SELECT * FROM conversations WHERE slack_channel = ? AND slack_ts = ?"
-        return self._one(sql, [channel, ts])
+        return self.query_one(sql, [channel, ts])
 
     def conversation_for_message_ids(self, *, message_ids: list[str]) -> Row | None:
         """The conversation that holds any of these Message-IDs (for In-Reply-To / References)."""
@@ -133,15 +136,15 @@ class Store(SendRecords):
         ).fetchone()
         return self.conversation(conversation_id=row[0]) if row else None
 
-    def _rows(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
+    def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
         """Rows of a plain query as dicts (the hot paths: no per-call schema look-ups)."""
         cur = self.db.conn.execute(sql, args)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
 
-    def _one(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Row | None:
+    def query_one(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Row | None:
         """The first row of a plain query, or None."""
-        rows = self._rows(sql, args)
+        rows = self.query(sql, args)
         return rows[0] if rows else None
 
     def _update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
@@ -167,7 +170,7 @@ class Store(SendRecords):
     def open_conversation_for_order(self, *, order_id: str) -> Row | None:
         """The open buyer conversation about an order, earliest deadline first (for Amazon's copies of replies)."""
         sql = "SELECT * FROM conversations WHERE state = 'open' AND kind = 'buyer' AND order_id = ? ORDER BY deadline, id LIMIT 1"
-        return self._one(sql, [order_id])
+        return self.query_one(sql, [order_id])
 
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
         """Change fields of a conversation, stamping updated_at."""
@@ -176,7 +179,8 @@ class Store(SendRecords):
     def conversations(self, *, state: str | None = None) -> list[Row]:
         """All conversations, optionally of one state, earliest deadline first."""
         where, args = ("state = ?", [state]) if state else (None, [])
-        return list(self.db.table("conversations").rows_where(where, args, order_by="deadline, id"))
+        sql = f"SELECT * FROM conversations {'WHERE ' + where if where else ''} ORDER BY deadline, id"
+        return self.query(sql, args)
 
     # ---- messages ----
 
@@ -201,23 +205,23 @@ class Store(SendRecords):
 
     def message(self, *, row_id: int) -> Row | None:
         """One message row."""
-        return self._one("SELECT * FROM messages WHERE id = ?", [row_id])
+        return self.query_one("SELECT * FROM messages WHERE id = ?", [row_id])
 
     def conversation_messages(self, *, conversation_id: int) -> list[Row]:
         """A conversation's messages, oldest first, without the raw mail."""
-        cols = [c for c in self.db.table("messages").columns_dict if c != "raw"]
-        return list(
-            self.db.table("messages").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="received_at, id", select=", ".join(cols)
-            )
+        if self._message_columns is None:
+            self._message_columns = ", ".join(c for c in self.db.table("messages").columns_dict if c != "raw")
+        sql = (
+            f"SELECT {self._message_columns} FROM messages WHERE conversation_id = ? ORDER BY received_at, id"
         )
+        return self.query(sql, [conversation_id])
 
     # ---- Slack posts ----
 
     def slack_posts(self, *, conversation_id: int | None = None) -> list[Row]:
         """Recorded Slack posts, optionally of one conversation."""
         where, args = ("conversation_id = ?", [conversation_id]) if conversation_id else (None, [])
-        return list(self.db.table("slack_posts").rows_where(where, args, order_by="id"))
+        return self.query(f"SELECT * FROM slack_posts {'WHERE ' + where if where else ''} ORDER BY id", args)
 
     # ---- outbox ----
 
@@ -244,14 +248,11 @@ class Store(SendRecords):
 
     def due_outbox(self, *, limit: int = 100) -> list[Row]:
         """Outbox items ready to go, earliest buyer deadline first."""
-        return list(
-            self.db.table("outbox").rows_where(
-                "state IN ('pending', 'in_flight') AND next_attempt_at <= ?",
-                [self.now()],
-                order_by="due_by IS NULL, due_by, id",
-                limit=limit,
-            )
+        sql = (
+            "SELECT * FROM outbox WHERE state IN ('pending', 'in_flight') AND next_attempt_at <= ? "
+            "ORDER BY due_by IS NULL, due_by, id LIMIT ?"
         )
+        return self.query(sql, [self.now(), limit])
 
     def update_pending(self, *, conversation_id: int) -> bool:
         """Whether a redraw of this card is queued and not started (a new one would draw the same state)."""
@@ -274,7 +275,10 @@ class Store(SendRecords):
 
     def outbox_item(self, *, outbox_id: int) -> Row:
         """One outbox item."""
-        return dict(self.db.table("outbox").get(outbox_id))
+        row = self.query_one("SELECT * FROM outbox WHERE id = ?", [outbox_id])
+        if row is None:
+            raise KeyError(f"no outbox item {outbox_id}")
+        return row
 
     def mark_in_flight(self, *, outbox_id: int) -> int:
         """Record that a send is about to be attempted; returns the attempt number."""
@@ -318,7 +322,7 @@ class Store(SendRecords):
                     self.update_conversation(
                         conversation_id=item["conversation_id"], slack_channel=channel, slack_ts=ts
                     )
-            self.db.table("outbox").update(outbox_id, {"state": "done", "done_at": now, "last_error": None})
+            self._update("outbox", outbox_id, {"state": "done", "done_at": now, "last_error": None})
 
     def defer_outbox(
         self,
@@ -341,8 +345,7 @@ class Store(SendRecords):
 
     def order_row(self, *, order_id: str) -> Row | None:
         """The cached order (its JSON in `data`) and the state of its last lookup."""
-        rows = list(self.db.table("orders").rows_where("order_id = ?", [order_id]))
-        return rows[0] if rows else None
+        return self.query_one("SELECT * FROM orders WHERE order_id = ?", [order_id])
 
     def save_order(self, *, order_id: str, data: dict[str, Any]) -> None:
         """Cache a fetched order, clearing any earlier error."""
@@ -386,12 +389,11 @@ class Store(SendRecords):
 
     def packages(self, *, order_id: str) -> list[Row]:
         """An order's packages with their last known tracking."""
-        return list(self.db.table("packages").rows_where("order_id = ?", [order_id], order_by="id"))
+        return self.query("SELECT * FROM packages WHERE order_id = ? ORDER BY id", [order_id])
 
     def package(self, *, package_id: int) -> Row | None:
         """One package row."""
-        rows = list(self.db.table("packages").rows_where("id = ?", [package_id]))
-        return rows[0] if rows else None
+        return self.query_one("SELECT * FROM packages WHERE id = ?", [package_id])
 
     def upsert_package(self, *, order_id: str, tracking_number: str, **fields: Any) -> int:
         """Create or update a package of an order; returns its id."""
@@ -408,18 +410,12 @@ class Store(SendRecords):
 
     def due_packages(self, *, limit: int = 100) -> list[Row]:
         """Packages whose next tracking lookup is due, most overdue first."""
-        return list(
-            self.db.table("packages").rows_where(
-                "next_check_at IS NOT NULL AND next_check_at <= ?",
-                [self.now()],
-                order_by="next_check_at",
-                limit=limit,
-            )
-        )
+        sql = "SELECT * FROM packages WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"
+        return self.query(sql, [self.now(), limit])
 
     def conversations_for_order(self, *, order_id: str) -> list[Row]:
         """Conversations (and notices) about an order, with a card in Slack or about to get one."""
-        return list(self.db.table("conversations").rows_where("order_id = ?", [order_id], order_by="id"))
+        return self.query("SELECT * FROM conversations WHERE order_id = ? ORDER BY id", [order_id])
 
     # ---- audit and mailbox ----
 

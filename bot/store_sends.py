@@ -24,6 +24,12 @@ class SendRecords:
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:  # pragma: no cover
+        raise NotImplementedError
+
+    def query_one(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Row | None:  # pragma: no cover
+        raise NotImplementedError
+
     def create_send(
         self,
         *,
@@ -72,22 +78,16 @@ class SendRecords:
 
     def send(self, *, send_id: int) -> Row | None:
         """One send."""
-        rows = list(self.db.table("sends").rows_where("id = ?", [send_id]))
-        return rows[0] if rows else None
+        return self.query_one("SELECT * FROM sends WHERE id = ?", [send_id])
 
     def send_by_key(self, *, key: str) -> Row | None:
         """The send made with this idempotency key."""
-        rows = list(self.db.table("sends").rows_where("key = ?", [key]))
-        return rows[0] if rows else None
+        return self.query_one("SELECT * FROM sends WHERE key = ?", [key])
 
     def live_send_for(self, *, reply_to_row: int) -> Row | None:
         """The queued, sending, sent or uncertain reply to a buyer message, if any."""
-        rows = list(
-            self.db.table("sends").rows_where(
-                "reply_to_row = ? AND state IN ('queued', 'sending', 'sent', 'uncertain')", [reply_to_row]
-            )
-        )
-        return rows[0] if rows else None
+        sql = "SELECT * FROM sends WHERE reply_to_row = ? AND state IN ('queued', 'sending', 'sent', 'uncertain')"
+        return self.query_one(sql, [reply_to_row])
 
     def sends(self, *, conversation_id: int | None = None, state: str | None = None) -> list[Row]:
         """Sends, optionally of one conversation or state, oldest first."""
@@ -99,15 +99,15 @@ class SendRecords:
         if state is not None:
             where.append("state = ?")
             args.append(state)
-        return list(self.db.table("sends").rows_where(" AND ".join(where) or None, args, order_by="id"))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self.query(f"SELECT * FROM sends {clause} ORDER BY id", args)
 
     def due_sends(self) -> list[Row]:
         """Queued sends whose time has come."""
-        return list(
-            self.db.table("sends").rows_where(
-                "state = 'queued' AND next_attempt_at <= ?", [self.now()], order_by="next_attempt_at, id"
-            )
+        sql = (
+            "SELECT * FROM sends WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
         )
+        return self.query(sql, [self.now()])
 
     def next_send_time(self) -> datetime | None:
         """When the earliest queued send becomes due."""

@@ -160,7 +160,9 @@ async def test_sigkills_while_sending_replies_and_escalating(
     wanted = [c["ts"] for c in cards[::2]]  # a reply for every second conversation
     requested: set[str] = set()
     kill_points: Counter[str] = Counter()
-    fake_slack.delays = {"chat.postMessage": 0.15}  # a slow Slack: kills fall between a ping's record and its post
+    fake_slack.delays = {
+        "chat.postMessage": 0.15
+    }  # a slow Slack: kills fall between a ping's record and its post
     for _ in range(SEND_KILLS):
         bot = start_bot(tmp_path, fake_slack, **env)
         with contextlib.suppress(TimeoutError):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_deps
+from bot.app import build_deps, shared_slack_session
 from bot.clock import FakeClock
 from bot.mail.source import IncomingMail
 from bot.sandbox.world import BuyerMail, relay_mail
@@ -141,6 +141,8 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
         arrivals.setdefault(minute, []).append(relay_mail(mail, sent_at=START + minute * STEP))
 
     samples: list[tuple[int, float, int, int]] = []  # (day, rss, tasks, fds)
+    session = shared_slack_session(deps.client)  # pooled connections, as run_bot has them
+    await session.__aenter__()
     try:
         baseline_tasks = len(asyncio.all_tasks())
         for minute in range(minutes):
@@ -159,6 +161,7 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
         samples.append((DAYS, rss_mb(), len(asyncio.all_tasks()), open_fds()))
         stats = slack.stats()
     finally:
+        await session.__aexit__(None, None, None)
         slack.stop()
         await deps.enricher.close()
         await deps.http.aclose()
