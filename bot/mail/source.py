@@ -107,17 +107,26 @@ class ImapSource:
             f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
         )
         self.connected = asyncio.Event()
+        self._dropped = asyncio.Event()  # the server closed this session's connection
         self._last_problem: str | None = None
 
     def _client(self) -> aioimaplib.IMAP4:
         s = self.settings
+        self._dropped = asyncio.Event()
+        dropped = self._dropped.set  # this connection's event, even after a reconnect made a new one
+
+        def lost(exc: Exception | None) -> None:
+            dropped()
+
         if s.imap_tls == "ssl":
             ctx = ssl.create_default_context()
             if not s.imap_tls_verify:
                 ctx.check_hostname = False
                 ctx.verify_mode = ssl.CERT_NONE
-            return aioimaplib.IMAP4_SSL(s.imap_host, s.imap_port, timeout=s.imap_timeout, ssl_context=ctx)
-        return aioimaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.imap_timeout)
+            return aioimaplib.IMAP4_SSL(
+                s.imap_host, s.imap_port, timeout=s.imap_timeout, ssl_context=ctx, conn_lost_cb=lost
+            )
+        return aioimaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.imap_timeout, conn_lost_cb=lost)
 
     async def login(self) -> aioimaplib.IMAP4:
         """Connect and log in; raises MailboxError with a readable reason."""
@@ -244,9 +253,17 @@ class ImapSource:
 
     async def _idle(self, client: aioimaplib.IMAP4) -> None:
         idle = await client.idle_start(timeout=IDLE_RENEW_SECONDS)
+        dropped = self._dropped
         try:
             while client.has_pending_idle():
-                push = await client.wait_server_push(timeout=IDLE_RENEW_SECONDS + 60)
+                push_wait = asyncio.ensure_future(client.wait_server_push(timeout=IDLE_RENEW_SECONDS + 60))
+                drop_wait = asyncio.ensure_future(dropped.wait())
+                await asyncio.wait({push_wait, drop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                drop_wait.cancel()
+                if not push_wait.done():  # a server gone quiet forever: do not wait 25 minutes to notice
+                    push_wait.cancel()
+                    raise MailboxError("the server closed the connection during IDLE")
+                push = push_wait.result()
                 if push == aioimaplib.STOP_WAIT_SERVER_PUSH:
                     break
                 if any(b"EXISTS" in bytes(line) for line in push):

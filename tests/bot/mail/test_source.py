@@ -137,3 +137,36 @@ async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert restarted == []
+
+
+async def test_connection_dropped_during_idle_is_noticed_and_caught_up(tmp_path: Path) -> None:
+    """The server goes away while the bot waits in IDLE (a restart, a dropped connection): the bot must not sit in a
+    dead IDLE until its 25-minute renewal; it reconnects with backoff and reads what arrived meanwhile."""
+    server = Dovecot(port=free_port()).start()
+    settings = make_settings(tmp_path, **imap_overrides(server))
+    store = Store.open(settings.database_path, clock=SystemClock())
+    reports: list[tuple[str, str | None]] = []
+
+    async def on_status(state: str, problem: str | None) -> None:
+        reports.append((state, problem))
+
+    got: list[IncomingMail] = []
+    source = ImapSource(settings, store, SystemClock(), on_status=on_status)
+    try:
+        async with reading(source, got):
+            server.append(fixture_mail("de_invoice.eml"))
+            await eventually(lambda: len(got) == 1)
+            await asyncio.sleep(0.3)  # in IDLE now
+            server.stop()  # the connection drops under the waiting IDLE
+            await eventually(lambda: not source.connected.is_set(), timeout=10, what="the drop noticed")
+            server.start()
+            server.append(fixture_mail("fr_damaged.eml"))  # arrived while the bot was away
+            await eventually(lambda: len(got) == 2, timeout=20, what="the catch-up")
+            server.append(fixture_mail("es_return.eml"))  # and IDLE works again afterwards
+            await eventually(lambda: len(got) == 3, timeout=10, what="IDLE after the reconnect")
+    finally:
+        server.stop()
+    assert [m.raw for m in got] == [
+        fixture_mail(n) for n in ("de_invoice.eml", "fr_damaged.eml", "es_return.eml")
+    ]
+    assert [state for state, _ in reports] == ["down", "up"]
