@@ -239,7 +239,8 @@ class Poster:
         if conv["kind"] == "buyer":
             latest = self._latest_buyer_message(conv) or message
             if self.replies is not None:
-                suggested, others, reason = self.replies.suggestions(conv)
+                advice = self.replies.advice(conv)
+                suggested = advice.suggested
                 invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
                     t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
                 )
@@ -247,14 +248,14 @@ class Poster:
                     conv,
                     at,
                     suggested=suggested,
-                    others=others,
-                    reason=reason,
+                    others=advice.others,
+                    reason=advice.reason,
                     no_response_link=latest.get("no_response_link"),
                     invoice=invoice,
                 )
                 if conv.get("state") == "open":
                     for note in (
-                        self.replies.recommendation(conv),
+                        advice.recommendation,
                         self.replies.invoice_note(conv, suggested),
                     ):
                         if note:

@@ -33,6 +33,16 @@ class Draft:
     template: Template | None = None
 
 
+@dataclass(frozen=True)
+class Advice:
+    """The card's reply offer for a conversation."""
+
+    suggested: list[Template]
+    others: list[Template]
+    reason: str
+    recommendation: str | None  # the refund matrix's advice, when a rule fits
+
+
 @dataclass
 class Outcome:
     """What became of a submitted reply: queued (with its send), or refused with errors per modal block."""
@@ -88,41 +98,31 @@ class Replies:
             signature=self.settings.reply_signature,
         )
 
-    def suggestions(self, conv: Row) -> tuple[list[Template], list[Template], str]:
-        """(suggested templates, all others, why) for the card."""
+    def advice(self, conv: Row) -> Advice:
+        """What the card offers: templates for the latest buyer message (suggested first), why, and the refund
+        matrix's recommendation; one reading of the message and the order, one classification for all of it."""
+        from bot.refunds import recommend
+
         latest = self.latest_buyer_message(conv) or {}
         view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
-        status = view.order.status if view and view.order else None
+        order = view.order if view else None
         delivered = bool(view and view.packages and all(p.status.value == "delivered" for p in view.packages))
         hint = classify(
             latest.get("text"),
             topic=conv.get("topic"),
             has_order=bool(conv.get("order_id")),
-            order_status=status,
+            order_status=order.status if order else None,
             delivered=delivered,
         )
         language = conv.get("language")
-        suggested = [
-            self.library.get(key, language)[0]
-            for key in hint.templates
-            if key in self.library.template_keys()
-        ]
-        others = [self.library.get(key, language)[0] for key in self.library.template_keys()]
-        return suggested, others, hint.reason
-
-    def recommendation(self, conv: Row) -> str | None:
-        """The refund matrix's advice for this conversation, as the card shows it (None when no rule fits)."""
-        from bot.refunds import recommend
-
-        latest = self.latest_buyer_message(conv) or {}
-        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
-        if view is None or view.order is None:
-            return None
-        intent = classify(latest.get("text"), topic=conv.get("topic"), has_order=True).intent
-        advice = recommend(self.settings.refund_rules, intent, view.order)
-        if advice is None:
-            return None
-        return f":scales: *Recommended:* {advice.action} ({advice.reason})"
+        keys = self.library.template_keys()
+        suggested = [self.library.get(key, language)[0] for key in hint.templates if key in keys]
+        others = [self.library.get(key, language)[0] for key in keys]
+        recommendation = None
+        rule = recommend(self.settings.refund_rules, hint.intent, order) if order is not None else None
+        if rule is not None:
+            recommendation = f":scales: *Recommended:* {rule.action} ({rule.reason})"
+        return Advice(suggested, others, hint.reason, recommendation)
 
     def invoice_for(self, order_id: str | None) -> Path | None:
         """The invoice PDF of an order in the configured folder (file name containing the order id)."""

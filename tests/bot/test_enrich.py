@@ -158,6 +158,25 @@ async def test_nothing_per_order_is_kept_in_memory_after_its_lookups(world: Worl
     assert (enricher._tasks, enricher._started, enricher._locks) == ({}, {}, {})
 
 
+async def test_where_is_my_parcel_on_a_delivered_parcel_gets_lost_parcel_advice_throughout(world: World) -> None:
+    """Templates and the refund matrix read one classification: once the carrier says delivered, both treat
+    "where is my parcel?" as a lost parcel."""
+    from bot.sandbox.world import BuyerMail, relay_mail
+
+    mail = BuyerMail(name="Max Müller", text="Hallo, wo ist mein Paket?", language="de", order_id=ORDER)
+    await world.deps.intake.handle(IncomingMail(relay_mail(mail, sent_at=NOW), "wismo", NOW))
+    await world.settle()
+    [conv] = world.deps.store.conversations()
+    before = world.deps.replies.advice(conv)
+    assert before.suggested[0].key == "where_is_my_order" and before.recommendation is None
+    world.clock.advance(hours=5)  # the parcel is delivered at 52 h
+    await world.deps.enricher.enrich(ORDER, refresh=True)
+    after = world.deps.replies.advice(conv)
+    assert after.suggested[0].key == "late_or_lost"
+    assert after.recommendation is not None and "if it is lost" in after.recommendation
+    assert "the carrier reports it delivered" in after.reason
+
+
 async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None:
     world.services.fail("sp-api", 503, {}, times=4)
     await world.mail("de_invoice.eml")
