@@ -90,6 +90,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
+        self._by_ts: dict[tuple[str, str], Json] = {}  # (channel, ts) -> message: updates find theirs at once
         self._base = int(time.time())
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -329,7 +330,7 @@ class FakeSlack:
             parent["reply_count"] = parent.get("reply_count", 0) + 1
         if isinstance(args.get("metadata"), dict):
             message["metadata"] = args["metadata"]
-        self.messages.setdefault(channel, []).append(message)
+        self._store_message(channel, message)
         for hook in self.on_post:
             hook(channel, message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
@@ -338,8 +339,15 @@ class FakeSlack:
         """The IM channel id of the bot's direct messages with a person."""
         return "D" + user.removeprefix("U")
 
+    def _store_message(self, channel: str, message: Json) -> None:
+        self.messages.setdefault(channel, []).append(message)
+        self._by_ts[(channel, str(message["ts"]))] = message
+
     def find_message(self, channel: str, ts: str) -> Json | None:
         """A message of the channel (top-level or in a thread) by its ts."""
+        found = self._by_ts.get((channel, ts))
+        if found is not None:
+            return found
         return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
 
     def _m_chat_update(self, args: Json) -> Json:
@@ -524,7 +532,7 @@ class FakeSlack:
             message["thread_ts"] = parent["ts"]
             parent["thread_ts"] = parent["ts"]
             parent["reply_count"] = parent.get("reply_count", 0) + 1
-        self.messages.setdefault(channel, []).append(message)
+        self._store_message(channel, message)
         return message
 
     def response_url(self, user: str, channel: str, ts: str | None = None) -> str:

@@ -158,7 +158,9 @@ async def test_nothing_per_order_is_kept_in_memory_after_its_lookups(world: Worl
     assert (enricher._tasks, enricher._started, enricher._locks) == ({}, {}, {})
 
 
-async def test_where_is_my_parcel_on_a_delivered_parcel_gets_lost_parcel_advice_throughout(world: World) -> None:
+async def test_where_is_my_parcel_on_a_delivered_parcel_gets_lost_parcel_advice_throughout(
+    world: World,
+) -> None:
     """Templates and the refund matrix read one classification: once the carrier says delivered, both treat
     "where is my parcel?" as a lost parcel."""
     from bot.sandbox.world import BuyerMail, relay_mail

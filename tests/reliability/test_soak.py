@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -68,6 +69,33 @@ def confirmation(order: str, name: str, when: datetime, n: int) -> bytes:
     )
 
 
+# One relay mail in Amazon's format, written by the sandbox, then varied by substitution (building 50,000 with the
+# email package would take longer than the bot takes to read them).
+TEMPLATE = relay_mail(
+    BuyerMail(
+        name="Buyer 7",
+        text="Nachricht 123: wo ist mein Paket?",
+        language="de",
+        order_id="302-0000007-1234567",
+    ),
+    sent_at=START,
+)
+_ALIAS = re.search(rb"<([0-9a-f]+)@marketplace", TEMPLATE).group(1)  # type: ignore[union-attr]
+_MSGID = re.search(rb"Message-ID: <([^>]+)>", TEMPLATE).group(1)  # type: ignore[union-attr]
+
+
+def buyer_mail(n: int, i: int, order: str, when: datetime) -> bytes:
+    """Message `i` of buyer `n` about `order`, sent at `when`."""
+    return (
+        TEMPLATE.replace(b"Buyer 7", f"Buyer {n}".encode())
+        .replace(_ALIAS, f"{n:015x}".encode())
+        .replace(_MSGID, f"soak-{i}@email.amazonses.com".encode())
+        .replace(b"302-0000007-1234567", order.encode())
+        .replace(b"Nachricht 123:", f"Nachricht {i}:".encode())
+        .replace(b"Mon, 02 Nov 2026 06:00:00 +0000", when.strftime("%a, %d %b %Y %H:%M:%S +0000").encode())
+    )
+
+
 class SlackProcess:
     """The stand-in in a child process (tests/support/slack_process.py)."""
 
@@ -111,7 +139,9 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
     )
     deps = build_deps(settings, clock=clock)
     minutes = DAYS * 24 * 60
-    arrivals: dict[int, list[bytes]] = {}
+    # The week's plan as small tuples; each mail is written when it arrives (a plan of 50,000 raw mails held from
+    # the start would be freed as the week goes on and hide any growth of the bot's own memory).
+    plan: dict[int, list[tuple[str, int, int]]] = {}  # minute -> ("buyer" | "answer", conversation, message)
     buyers: list[Buyer] = []
     for i in range(MESSAGES):
         minute = i * minutes // MESSAGES
@@ -131,14 +161,17 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
             b = Buyer(len(buyers), f"302-{len(buyers):07d}-{rng.randrange(10**7):07d}", after)
             buyers.append(b)
             if after is not None:
-                answer_minute = minute + int(after.total_seconds() // 60)
-                arrivals.setdefault(answer_minute, []).append(
-                    confirmation(b.order, f"Buyer {b.n}", START + answer_minute * STEP, i)
-                )
-        mail = BuyerMail(
-            name=f"Buyer {b.n}", text=f"Nachricht {i}: wo ist mein Paket?", language="de", order_id=b.order
+                plan.setdefault(minute + int(after.total_seconds() // 60), []).append(("answer", b.n, i))
+        plan.setdefault(minute, []).append(("buyer", b.n, i))
+
+    def mail(kind: str, n: int, i: int, minute: int) -> bytes:
+        b, when = buyers[n], START + minute * STEP
+        if kind == "answer":
+            return confirmation(b.order, f"Buyer {n}", when, i)
+        text = f"Nachricht {i}: wo ist mein Paket?"
+        return relay_mail(
+            BuyerMail(name=f"Buyer {n}", text=text, language="de", order_id=b.order), sent_at=when
         )
-        arrivals.setdefault(minute, []).append(relay_mail(mail, sent_at=START + minute * STEP))
 
     samples: list[tuple[int, float, int, int]] = []  # (day, rss, tasks, fds)
     session = shared_slack_session(deps.client)  # pooled connections, as run_bot has them
@@ -146,7 +179,7 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
     try:
         baseline_tasks = len(asyncio.all_tasks())
         for minute in range(minutes):
-            mails = arrivals.pop(minute, [])
+            mails = [mail(kind, n, i, minute) for kind, n, i in plan.pop(minute, [])]
             if mails:
                 await deps.intake.handle_many(
                     [IncomingMail(raw, f"soak:{minute}:{k}", clock.now()) for k, raw in enumerate(mails)]

@@ -18,6 +18,7 @@ async def main() -> None:
     """Serve until stdin closes."""
     slack = await FakeSlack().start()
     counts: Counter[str] = Counter()
+    stripped: Counter[str] = Counter()  # per channel: how many messages have had their blocks dropped
 
     def tally() -> None:
         # Keep counts, not every call's arguments, and no blocks of messages already shown: bounded memory.
@@ -26,9 +27,10 @@ async def main() -> None:
             if method == "chat.postMessage" and args.get("thread_ts"):
                 counts["thread posts"] += 1
         slack.calls.clear()
-        for messages in slack.messages.values():
-            for m in messages[:-50]:
+        for channel, messages in slack.messages.items():
+            for m in messages[stripped[channel] : max(stripped[channel], len(messages) - 200)]:
                 m.pop("blocks", None)
+            stripped[channel] = max(stripped[channel], len(messages) - 200)
 
     async def housekeeping() -> None:
         while True:
