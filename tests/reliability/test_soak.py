@@ -155,8 +155,8 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
                 else timedelta(hours=rng.uniform(6, 23))
                 if roll < 0.90
                 else timedelta(hours=rng.uniform(23.6, 30))  # answered late: critical, then breached
-                if roll < 0.95
-                else None  # never answered: every stage, repeats and all
+                if roll < 0.99
+                else None  # never answered this week: every stage, then a breach reminder every hour
             )
             b = Buyer(len(buyers), f"302-{len(buyers):07d}-{rng.randrange(10**7):07d}", after)
             buyers.append(b)
