@@ -209,3 +209,33 @@ async def test_missing_invoice_pdf_is_said_on_the_card_and_a_found_one_is_attach
     assert attachment.get_content_type() == "application/pdf" and attachment.get_filename().endswith(
         "1234567.pdf"
     )
+
+
+async def test_greylisting_through_the_whole_bot_is_retried_and_the_reply_arrives_once(
+    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
+) -> None:
+    """Amazon's relay (or the seller's SMTP server) greylists the first attempts: the thread says it is retrying,
+    once; the reply goes out when the server takes it, exactly once; nothing busy-loops meanwhile."""
+    from bot.clock import ScaledClock
+
+    clock = ScaledClock(speed=120)  # the mailer's minutes of backoff pass in half-seconds
+    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
+    async with running_bot(settings, clock=clock) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", clock.now()))
+        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+        desk = Desk(deps, fake_slack, smtp)
+        smtp.refuse("451 4.7.1 Greylisted, try again later", "451 4.7.1 Greylisted, try again later")
+        await desk.open_reply("U0AGENT", "reply_template:invoice_request")
+        await desk.submit("U0AGENT")
+        await fake_slack.wait_for(
+            lambda: any("retrying" in p["text"].lower() for p in desk.thread()), timeout=10
+        )
+        await eventually(lambda: len(smtp.messages) == 1, timeout=20, what="the reply after the greylisting")
+        await fake_slack.wait_for(
+            lambda: any("sent to the buyer" in p["text"].lower() for p in desk.thread())
+        )
+        [send] = deps.store.sends()
+        assert send["state"] == "sent" and send["attempts"] == 3
+    assert len([p for p in desk.thread() if "retrying" in p["text"].lower()]) == 1
+    assert len(smtp.messages) == 1
