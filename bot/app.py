@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -259,6 +260,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         id="refresh_tracking",
         max_instances=1,
         coalesce=True,
+        next_run_time=datetime.now(UTC),  # at start too: lookups a stop interrupted, packages due meanwhile
     )
     scheduler.add_job(
         sla_tick,

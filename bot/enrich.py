@@ -289,7 +289,9 @@ class Enricher:
     async def refresh_due(self) -> int:
         """Look up every package whose check is due and retry failed orders; returns how many were looked at."""
         touched: set[str] = set()
-        for order_id in self.store.orders_to_retry():
+        for order_id in self.store.orders_to_retry() if self.amazon is not None else []:
+            if self.running(order_id):
+                continue  # its lookup is under way (or waits its turn in a backlog)
             await self.enrich(order_id)
             touched.add(order_id)
         rows = [r for r in self.store.due_packages() if r["order_id"] not in touched]

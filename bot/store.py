@@ -378,11 +378,13 @@ class Store(SendRecords):
         )
 
     def orders_to_retry(self) -> list[str]:
-        """Orders of open conversations whose last lookup failed and whose retry time has come."""
+        """Orders of open conversations never looked up (the bot stopped before) or whose last lookup failed and
+        whose retry time has come."""
         rows = self.db.conn.execute(
-            "SELECT DISTINCT o.order_id FROM orders o JOIN conversations c ON c.order_id = o.order_id "
-            "WHERE c.state = 'open' AND o.error IS NOT NULL AND o.not_found = 0 "
-            "AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?",
+            "SELECT DISTINCT c.order_id FROM conversations c LEFT JOIN orders o ON o.order_id = c.order_id "
+            "WHERE c.state = 'open' AND c.order_id IS NOT NULL AND (o.order_id IS NULL OR ("
+            "o.data IS NULL AND o.error IS NULL) OR (o.error IS NOT NULL AND o.not_found = 0 "
+            "AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?))",
             [self.now()],
         ).fetchall()
         return [r[0] for r in rows]

@@ -179,6 +179,20 @@ async def test_where_is_my_parcel_on_a_delivered_parcel_gets_lost_parcel_advice_
     assert "the carrier reports it delivered" in after.reason
 
 
+async def test_an_order_whose_lookup_a_stop_interrupted_is_looked_up_by_the_next_sweep(world: World) -> None:
+    """The bot stored the mail and died before the lookup: nothing about the order was saved, so no failure to
+    retry either; the sweep (which also runs at start-up) finds the card still without its order and fills it in."""
+    world.deps.intake.on_order = None  # as if the process ended right after the mail was stored
+    await world.mail("de_invoice.eml")
+    await world.settle()
+    assert "Kaffeem" not in world.card_text()
+    assert world.deps.store.order_row(order_id=ORDER) is None
+    assert await world.deps.enricher.refresh_due() >= 1
+    await world.settle()
+    assert world.services.count("sp-api") == 1 and "Kaffeemühle" in world.card_text()
+    assert await world.deps.enricher.refresh_due() == 0  # looked up now: not again
+
+
 async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None:
     world.services.fail("sp-api", 503, {}, times=4)
     await world.mail("de_invoice.eml")
