@@ -1,5 +1,6 @@
-"""The bot SIGKILLed again and again while mails arrive (seeded, repeatable): afterwards every buyer message has
-exactly one post in Slack, nothing was posted twice, and the database is intact.
+"""The bot SIGKILLed again and again while mails arrive in a real Dovecot (seeded, repeatable): afterwards every buyer
+message has exactly one post in Slack, every order was looked up, every requested reply went out once, every due
+notification was posted once, nothing was posted twice, and the database is intact.
 
 INBOX_BOT_TEST_KILLS sets the number of kills (default 200); INBOX_BOT_TEST_SEED the seed (default 7).
 """
@@ -22,9 +23,10 @@ import pytest
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.people import DeliveryError, People
 from bot.sandbox.slack_api import FakeSlack
-from bot.sandbox.world import BuyerMail, deliver, relay_mail
-from tests.conftest import eventually
+from bot.sandbox.world import BuyerMail, relay_mail
+from tests.conftest import eventually, imap_overrides
 from tests.scenarios.test_crash_recovery import start_bot
+from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
 KILLS = int(os.environ.get("INBOX_BOT_TEST_KILLS", "200"))
@@ -56,6 +58,11 @@ def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
         db.close()
 
 
+def imap_env(server: Dovecot) -> dict[str, str]:
+    """The bot's environment reading the test Dovecot over IMAP (IDLE)."""
+    return {f"INBOX_BOT_{k.upper()}": str(v) for k, v in imap_overrides(server).items()}
+
+
 def services_env(services: FakeServices) -> dict[str, str]:
     """The bot's environment pointing at the Amazon and carrier stand-ins (SP-API, DHL)."""
     env = {f"INBOX_BOT_{k.upper()}": str(v) for k, v in services.urls(services.base_url).items()}
@@ -85,19 +92,18 @@ def stock_orders(services: FakeServices) -> None:
 
 @pytest.mark.timeout(1200)
 async def test_many_sigkills_lose_nothing_and_post_nothing_twice(
-    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, dovecot: Dovecot
 ) -> None:
     rng = random.Random(SEED)
-    maildir = tmp_path / "mail"
     stock_orders(fake_services)
-    env = services_env(fake_services)
+    env = {**services_env(fake_services), **imap_env(dovecot)}
     pending = mails(max(40, KILLS // 3), rng)
     delivered = 0
     kill_points: Counter[str] = Counter()
     for _ in range(KILLS):
         for _ in range(rng.choice([0, 0, 1, 2])):  # mail arrives while the bot is down, or between kills
             if delivered < len(pending):
-                deliver(maildir, pending[delivered])
+                await asyncio.to_thread(dovecot.append, pending[delivered])
                 delivered += 1
         bot = start_bot(tmp_path, fake_slack, **env)
         delay = rng.choice([rng.uniform(0.05, 0.6), rng.uniform(0.6, 1.5)])
@@ -114,7 +120,7 @@ async def test_many_sigkills_lose_nothing_and_post_nothing_twice(
         bot.send_signal(signal.SIGKILL)
         await asyncio.to_thread(bot.wait, 10)
     while delivered < len(pending):
-        deliver(maildir, pending[delivered])
+        await asyncio.to_thread(dovecot.append, pending[delivered])
         delivered += 1
 
     bot = start_bot(tmp_path, fake_slack, **env)  # the last run is left to finish
@@ -173,14 +179,14 @@ def keys_of(slack: FakeSlack) -> list[str]:
 
 @pytest.mark.timeout(1200)
 async def test_sigkills_while_sending_replies_and_escalating(
-    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
+    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer, dovecot: Dovecot
 ) -> None:
     """Replies requested from Slack and notifications coming due while the bot is killed again and again: each
     requested reply reaches the buyer exactly once (a send caught mid-way is left to a person, who settles it by
     what Amazon's relay received), and each due notification is posted exactly once."""
     rng = random.Random(SEED + 1)
-    maildir = tmp_path / "mail"
     env = {
+        **imap_env(dovecot),
         "INBOX_BOT_SMTP_HOST": "127.0.0.1",
         "INBOX_BOT_SMTP_PORT": str(smtp.port),
         "INBOX_BOT_SMTP_TLS": "plain",
@@ -196,7 +202,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
             name=f"Käufer {n}", text="Wo bleibt mein Paket?", language="de", order_id=f"302-{n:07d}-7777777"
         )
         sent = now - timedelta(hours=18) + timedelta(seconds=20 + 3 * n)
-        deliver(maildir, relay_mail(mail, sent_at=sent))
+        dovecot.append(relay_mail(mail, sent_at=sent))
     bot = start_bot(tmp_path, fake_slack, **env)
     await fake_slack.wait_for(lambda: len(fake_slack.posts(top_level=True)) == count, timeout=60)
     bot.send_signal(signal.SIGKILL)
