@@ -25,8 +25,8 @@ def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Pope
         INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
         INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
         INBOX_BOT_SLACK_POST_INTERVAL="0.01",
-        **extra,
     )
+    env.update(extra)
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
 
