@@ -93,6 +93,7 @@ def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: A
         "slack_post_interval": 0.01,
         "mail_source": "directory",
         "mail_directory": tmp_path / "mail",
+        "digest_time": "",  # the daily digest would appear in any run after 08:00; its tests set a time
     }
     if slack is not None:
         base.update(

@@ -110,11 +110,11 @@ async def test_many_sigkills_lose_nothing_and_post_nothing_twice(
         posts_before = len(fake_slack.calls_of("chat.postMessage"))
         lookups_before = len(fake_services.calls)
         await asyncio.sleep(delay)
-        kill_points[
-            "while posting"
-            if len(fake_slack.calls_of("chat.postMessage")) > posts_before
-            else "while enriching"
+        kill_points[  # lookups are rarer than posts (an order is cached once fetched): they are named first
+            "while enriching"
             if len(fake_services.calls) > lookups_before
+            else "while posting"
+            if len(fake_slack.calls_of("chat.postMessage")) > posts_before
             else "starting or idle"
         ] += 1
         bot.send_signal(signal.SIGKILL)

@@ -25,6 +25,7 @@ def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Pope
         INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
         INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
         INBOX_BOT_SLACK_POST_INTERVAL="0.01",
+        INBOX_BOT_DIGEST_TIME="",  # no daily digest among the posts these tests count, whatever the hour
     )
     env.update(extra)
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
