@@ -14,6 +14,7 @@ import gc
 import itertools
 import json
 import os
+import random
 import resource
 import statistics
 import sys
@@ -31,7 +32,7 @@ from bot.app import build_deps, create_app  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.intake import Intake  # noqa: E402
 from bot.mail.source import IncomingMail  # noqa: E402
-from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder  # noqa: E402
+from bot.sandbox.fake_services import FakeServices, ParcelEvent  # noqa: E402
 from bot.sandbox.people import People  # noqa: E402
 from bot.sandbox.slack_api import FakeSlack  # noqa: E402
 from bot.sandbox.world import BuyerMail, relay_mail  # noqa: E402
@@ -220,29 +221,6 @@ def bench_settings(tmp: Path, slack: FakeSlack, **extra: Any) -> Any:
     return settings_from(**{**values, **extra})
 
 
-def start_bot_process(tmp: Path, slack: FakeSlack, **env: str) -> Any:
-    """The bot as production runs it (`python -m bot run`), in its own process, against the Slack stand-in."""
-    import subprocess
-
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
-    environ.update(
-        INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
-        INBOX_BOT_SLACK_APP_TOKEN=slack.app_token,
-        INBOX_BOT_SLACK_API_URL=slack.base_url,
-        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
-        INBOX_BOT_MAIL_SOURCE="directory",
-        INBOX_BOT_MAIL_DIRECTORY=str(tmp / "mail"),
-        INBOX_BOT_DATABASE_PATH=str(tmp / "bench.db"),
-        INBOX_BOT_LOG_LEVEL="WARNING",
-        INBOX_BOT_DIGEST_TIME="",
-        **env,
-    )
-    log = open(tmp / "bot.log", "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=environ, stdout=log, stderr=log, cwd=ROOT
-    )
-
-
 async def interactivity(clicks: int) -> list[Figure]:
     """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal.
 
@@ -250,12 +228,11 @@ async def interactivity(clicks: int) -> list[Figure]:
     share the bot's event loop or CPU time.
     """
     from bot.sandbox.world import deliver
+    from tests.support.bot_process import start_bot
 
     with tempfile.TemporaryDirectory() as tmp:
         slack = await FakeSlack().start()
-        bot = start_bot_process(
-            Path(tmp), slack, INBOX_BOT_SLACK_POST_INTERVAL="0.01", INBOX_BOT_REPLY_SIGNATURE="Shop"
-        )
+        bot = start_bot(Path(tmp), slack, INBOX_BOT_LOG_LEVEL="WARNING", INBOX_BOT_REPLY_SIGNATURE="Shop")
         try:
             deliver(Path(tmp) / "mail", (FIXTURES / "de_invoice.eml").read_bytes())
             await slack.wait_for(lambda: len(slack.posts()) == 1, timeout=30)
@@ -321,6 +298,7 @@ async def arrival_to_card(messages: int) -> list[Figure]:
 
     from bot.amazon import BURST_HEADROOM, GET_ORDER_BURST, GET_ORDER_RATE
     from bot.app import run_bot
+    from tests.conftest import imap_overrides
 
     access_token_client.cache.clear()
     imap = start_dovecot()
@@ -329,16 +307,7 @@ async def arrival_to_card(messages: int) -> list[Figure]:
         slack.delays = {"chat.postMessage": 0.1}
         services = await FakeServices().start()
         services.delays = {"sp-api": 0.3, "dhl": 0.4}
-        mailbox: dict[str, Any] = {}
-        if imap is not None:
-            mailbox = {
-                "mail_source": "imap",
-                "imap_host": "127.0.0.1",
-                "imap_port": imap.port,
-                "imap_user": imap.user,
-                "imap_password": imap.password,
-                "imap_tls": "plain",
-            }
+        mailbox = imap_overrides(imap) if imap is not None else {}
         settings = bench_settings(
             Path(tmp), slack, slack_post_interval=0.001, **services.urls(services.base_url), **mailbox
         )
@@ -355,17 +324,7 @@ async def arrival_to_card(messages: int) -> list[Figure]:
         for n in range(messages):
             order = f"302-{n:07d}-7654321"
             number = f"0034043416{n:010d}"
-            services.orders[order] = StoredOrder(
-                order,
-                "A1PA6795UKMFR9",
-                now - timedelta(days=2),
-                [("Item", "B0X", 1, "9.99")],
-                "EUR",
-                packages=[("DHL", number, "DHL Paket")],
-            )
-            services.parcels[number] = Parcel(
-                number, "dhl", now - timedelta(days=1), [ParcelEvent(1, "transit", "Unterwegs")]
-            )
+            services.ship_with_dhl(order, number, now)
             raw = relay_mail(
                 BuyerMail(name=f"Buyer {n}", text="Wo ist mein Paket?", language="de", order_id=order),
                 sent_at=now,
@@ -434,20 +393,10 @@ async def backlog(count: int, scale: float) -> list[Figure]:
         services = await FakeServices().start()
         services.limits = {"sp-api": TokenBucket(sp_rate, GET_ORDER_BURST), "dhl": TokenBucket(dhl_rate, 1)}
         now = datetime.now(UTC)
-        rng = __import__("random").Random(11)
+        rng = random.Random(11)
         for n in range(count):
             order, number = f"302-{n:07d}-1111111", f"0034043416{n:010d}"
-            services.orders[order] = StoredOrder(
-                order,
-                "A1PA6795UKMFR9",
-                now - timedelta(days=3),
-                [("Item", "B0X", 1, "9.99")],
-                "EUR",
-                packages=[("DHL", number, "DHL Paket")],
-            )
-            services.parcels[number] = Parcel(
-                number, "dhl", now - timedelta(days=2), [ParcelEvent(1, "transit", "Unterwegs")]
-            )
+            services.ship_with_dhl(order, number, now)
             # Amazon sent them over the last 20 hours; the mail server hands them over in another order
             sent = now - timedelta(minutes=rng.uniform(1, 20 * 60))
             mail = BuyerMail(name=f"Buyer {n}", text="Wo ist mein Paket?", language="de", order_id=order)
@@ -548,19 +497,11 @@ async def api_economy() -> list[Figure]:
         clock = FakeClock(now)
         services = await FakeServices(clock=clock.now).start()
         order, number = "302-1234567-1234567", "00340434161094042557"
-        services.orders[order] = StoredOrder(
+        services.ship_with_dhl(
             order,
-            "A1PA6795UKMFR9",
-            now - timedelta(days=3),
-            [("Item", "B0X", 1, "9.99")],
-            "EUR",
-            packages=[("DHL", number, "DHL Paket")],
-        )
-        services.parcels[number] = Parcel(
             number,
-            "dhl",
-            now - timedelta(days=2),
-            [ParcelEvent(1, "transit", "Unterwegs"), ParcelEvent(50, "delivered", "Zugestellt")],
+            now,
+            events=[ParcelEvent(1, "transit", "Unterwegs"), ParcelEvent(50, "delivered", "Zugestellt")],
         )
         settings = settings_from(
             database_path=Path(tmp) / "e.db", slack_channel="C0INBOX", **services.urls(services.base_url)

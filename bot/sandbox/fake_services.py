@@ -161,6 +161,29 @@ class FakeServices:
 
     # ---- test controls ----
 
+    def ship_with_dhl(
+        self,
+        order_id: str,
+        number: str,
+        now: datetime,
+        *,
+        item: tuple[str, str, int, str] = ("Item", "B0X", 1, "9.99"),
+        events: list[ParcelEvent] | None = None,
+    ) -> None:
+        """A merchant-fulfilled order on amazon.de placed 3 days before `now`, shipped with DHL 2 days before and in
+        transit (unless `events` says otherwise)."""
+        self.orders[order_id] = StoredOrder(
+            order_id,
+            "A1PA6795UKMFR9",
+            now - timedelta(days=3),
+            [item],
+            "EUR",
+            packages=[("DHL", number, "DHL Paket")],
+        )
+        self.parcels[number] = Parcel(
+            number, "dhl", now - timedelta(days=2), events or [ParcelEvent(1, "transit", "Unterwegs")]
+        )
+
     def fail(
         self, service: str, status: int, body: Json | None = None, *, times: int = 1, **headers: str
     ) -> None:

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
+from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.people import DeliveryError, People
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.world import BuyerMail, relay_mail
 from tests.conftest import eventually, imap_overrides
-from tests.scenarios.test_crash_recovery import start_bot
+from tests.support.bot_process import start_bot
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -76,17 +76,7 @@ def stock_orders(services: FakeServices) -> None:
     for buyer in range(12):
         for variant in range(3):
             order, number = f"302-{buyer:07d}-{variant:07d}", f"00340434{buyer:06d}{variant:06d}"
-            services.orders[order] = StoredOrder(
-                order,
-                "A1PA6795UKMFR9",
-                now - timedelta(days=3),
-                [("Kaffeemühle", "B0X", 1, "39.90")],
-                "EUR",
-                packages=[("DHL", number, "DHL Paket")],
-            )
-            services.parcels[number] = Parcel(
-                number, "dhl", now - timedelta(days=2), [ParcelEvent(1, "transit", "Unterwegs")]
-            )
+            services.ship_with_dhl(order, number, now, item=("Kaffeemühle", "B0X", 1, "39.90"))
     services.delays = {"sp-api": 0.2, "dhl": 0.2}  # kills fall inside lookups
 
 

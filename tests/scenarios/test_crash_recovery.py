@@ -6,30 +6,11 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail
-
-
-def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
-    env.update(
-        INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
-        INBOX_BOT_SLACK_APP_TOKEN=slack.app_token,
-        INBOX_BOT_SLACK_API_URL=slack.base_url,
-        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
-        INBOX_BOT_MAIL_SOURCE="directory",
-        INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
-        INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
-        INBOX_BOT_SLACK_POST_INTERVAL="0.01",
-        INBOX_BOT_DIGEST_TIME="",  # no daily digest among the posts these tests count, whatever the hour
-    )
-    env.update(extra)
-    log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
+from tests.support.bot_process import start_bot
 
 
 def recorded(tmp_path: Path) -> list[tuple[str, str | None]]:

@@ -1,0 +1,34 @@
+"""The bot as production runs it (`python -m bot run`), in a process of its own, against the Slack stand-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.sandbox.slack_api import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Popen[bytes]:
+    """Start the bot with its database and mail folder in `tmp_path`; `extra` environment overrides the defaults.
+
+    Its output goes to `tmp_path/bot.log`. The daily digest is off, so it is never among the posts a caller counts.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    env.update(
+        INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
+        INBOX_BOT_SLACK_APP_TOKEN=slack.app_token,
+        INBOX_BOT_SLACK_API_URL=slack.base_url,
+        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
+        INBOX_BOT_MAIL_SOURCE="directory",
+        INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
+        INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
+        INBOX_BOT_SLACK_POST_INTERVAL="0.01",
+        INBOX_BOT_DIGEST_TIME="",
+    )
+    env.update(extra)
+    log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log, cwd=ROOT)
