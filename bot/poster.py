@@ -237,9 +237,12 @@ class Poster:
         view = self.order_view(conv)
         extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
         if conv["kind"] == "buyer":
-            latest = self._latest_buyer_message(conv) or message
-            if self.replies is not None:
-                advice = self.replies.advice(conv)
+            advice = self.replies.advice(conv) if self.replies is not None else None
+            found = (
+                advice.latest if advice else self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            )
+            latest = found or message
+            if self.replies is not None and advice is not None:
                 suggested = advice.suggested
                 invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
                     t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
@@ -270,12 +273,6 @@ class Poster:
         if conv["kind"] == "raw":
             return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
         return B.other_card(conv, message, at)
-
-    def _latest_buyer_message(self, conv: Row) -> Row | None:
-        rows = [
-            m for m in self.store.conversation_messages(conversation_id=conv["id"]) if m["direction"] == "in"
-        ]
-        return rows[-1] if rows else None
 
     async def _post(self, item: Row, conv: Row, message: Row, channel: str) -> None:
         outbox_id = int(item["id"])
@@ -343,7 +340,11 @@ class Poster:
                 error="waiting for the parent card",
             )
             return
-        message = self._latest_buyer_message(conv) if conv["kind"] == "buyer" else None
+        message = (
+            self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            if conv["kind"] == "buyer"
+            else None
+        )
         if message is None and item.get("message_row"):
             message = self.store.message(row_id=int(item["message_row"]))
         if message is None:

@@ -207,14 +207,23 @@ class Store(SendRecords):
         """One message row."""
         return self.query_one("SELECT * FROM messages WHERE id = ?", [row_id])
 
-    def conversation_messages(self, *, conversation_id: int) -> list[Row]:
-        """A conversation's messages, oldest first, without the raw mail."""
+    def _columns_but_raw(self) -> str:
         if self._message_columns is None:
             self._message_columns = ", ".join(c for c in self.db.table("messages").columns_dict if c != "raw")
-        sql = (
-            f"SELECT {self._message_columns} FROM messages WHERE conversation_id = ? ORDER BY received_at, id"
-        )
+        return self._message_columns
+
+    def conversation_messages(self, *, conversation_id: int) -> list[Row]:
+        """A conversation's messages, oldest first, without the raw mail."""
+        sql = f"SELECT {self._columns_but_raw()} FROM messages WHERE conversation_id = ? ORDER BY received_at, id"
         return self.query(sql, [conversation_id])
+
+    def latest_buyer_message(self, *, conversation_id: int) -> Row | None:
+        """The conversation's newest message from the buyer (the one a reply answers now), without the raw mail."""
+        sql = (
+            f"SELECT {self._columns_but_raw()} FROM messages WHERE conversation_id = ? AND direction = 'in' "
+            "ORDER BY received_at DESC, id DESC LIMIT 1"
+        )
+        return self.query_one(sql, [conversation_id])
 
     # ---- Slack posts ----
 
@@ -383,8 +392,7 @@ class Store(SendRecords):
         rows = self.db.conn.execute(
             "SELECT DISTINCT c.order_id FROM conversations c LEFT JOIN orders o ON o.order_id = c.order_id "
             "WHERE c.state = 'open' AND c.order_id IS NOT NULL AND (o.order_id IS NULL OR ("
-            "o.data IS NULL AND o.error IS NULL) OR (o.error IS NOT NULL AND o.not_found = 0 "
-            "AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?))",
+            "o.error IS NOT NULL AND o.not_found = 0 AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?))",
             [self.now()],
         ).fetchall()
         return [r[0] for r in rows]

@@ -37,6 +37,7 @@ class Draft:
 class Advice:
     """The card's reply offer for a conversation."""
 
+    latest: Row | None  # the buyer message the advice is for
     suggested: list[Template]
     others: list[Template]
     reason: str
@@ -81,12 +82,7 @@ class Replies:
 
     def latest_buyer_message(self, conv: Row) -> Row | None:
         """The buyer message a reply answers now."""
-        rows = [
-            m
-            for m in self.store.conversation_messages(conversation_id=int(conv["id"]))
-            if m["direction"] == "in"
-        ]
-        return rows[-1] if rows else None
+        return self.store.latest_buyer_message(conversation_id=int(conv["id"]))
 
     def context(self, conv: Row) -> dict[str, Any]:
         """Template values for this conversation, from its order and tracking as the card shows them."""
@@ -103,7 +99,8 @@ class Replies:
         matrix's recommendation; one reading of the message and the order, one classification for all of it."""
         from bot.refunds import recommend
 
-        latest = self.latest_buyer_message(conv) or {}
+        message = self.latest_buyer_message(conv)
+        latest = message or {}
         view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
         order = view.order if view else None
         delivered = bool(view and view.packages and all(p.status.value == "delivered" for p in view.packages))
@@ -122,7 +119,7 @@ class Replies:
         rule = recommend(self.settings.refund_rules, hint.intent, order) if order is not None else None
         if rule is not None:
             recommendation = f":scales: *Recommended:* {rule.action} ({rule.reason})"
-        return Advice(suggested, others, hint.reason, recommendation)
+        return Advice(message, suggested, others, hint.reason, recommendation)
 
     def invoice_for(self, order_id: str | None) -> Path | None:
         """The invoice PDF of an order in the configured folder (file name containing the order id)."""
