@@ -174,27 +174,25 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
         )
 
     samples: list[tuple[int, float, int, int]] = []  # (day, rss, tasks, fds)
-    session = shared_slack_session(deps.client)  # pooled connections, as run_bot has them
-    await session.__aenter__()
     try:
-        baseline_tasks = len(asyncio.all_tasks())
-        for minute in range(minutes):
-            mails = [mail(kind, n, i, minute) for kind, n, i in plan.pop(minute, [])]
-            if mails:
-                await deps.intake.handle_many(
-                    [IncomingMail(raw, f"soak:{minute}:{k}", clock.now()) for k, raw in enumerate(mails)]
-                )
-            deps.escalator.tick()
-            while await deps.poster.drain(limit=200):
-                pass
-            if minute % (6 * 60) == 0:
-                samples.append((minute // (24 * 60), rss_mb(), len(asyncio.all_tasks()), open_fds()))
-            clock.advance(minutes=1)
-        await asyncio.sleep(0.1)  # finished background lookups end their tasks
-        samples.append((DAYS, rss_mb(), len(asyncio.all_tasks()), open_fds()))
+        async with shared_slack_session(deps.client):  # pooled connections, as run_bot has them
+            baseline_tasks = len(asyncio.all_tasks())
+            for minute in range(minutes):
+                mails = [mail(kind, n, i, minute) for kind, n, i in plan.pop(minute, [])]
+                if mails:
+                    await deps.intake.handle_many(
+                        [IncomingMail(raw, f"soak:{minute}:{k}", clock.now()) for k, raw in enumerate(mails)]
+                    )
+                deps.escalator.tick()
+                while await deps.poster.drain(limit=200):
+                    pass
+                if minute % (6 * 60) == 0:
+                    samples.append((minute // (24 * 60), rss_mb(), len(asyncio.all_tasks()), open_fds()))
+                clock.advance(minutes=1)
+            await asyncio.sleep(0.1)  # finished background lookups end their tasks
+            samples.append((DAYS, rss_mb(), len(asyncio.all_tasks()), open_fds()))
         stats = slack.stats()
     finally:
-        await session.__aexit__(None, None, None)
         slack.stop()
         await deps.enricher.close()
         await deps.http.aclose()
