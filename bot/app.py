@@ -22,7 +22,7 @@ import handlers
 from bot.amazon import SpApi
 from bot.autoreply import AutoReplier
 from bot.carriers.tracker import Tracker, providers_from
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, clock_from
 from bot.deps import Deps
 from bot.desk import Desk
 from bot.enrich import Enricher
@@ -59,7 +59,7 @@ def build_deps(
     store: Store | None = None,
 ) -> Deps:
     """Create the store, Slack client, intake, poster and mail source from the settings."""
-    clock = clock or SystemClock()
+    clock = clock or clock_from(settings)
     store = store or Store.open(settings.database_path, clock=clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)

@@ -6,7 +6,7 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import SystemClock
+from bot.clock import clock_from
 from bot.mail.source import ImapSource, MailboxError
 from bot.settings import Settings
 from bot.slack import SlackError, SlackGateway
@@ -39,7 +39,8 @@ async def check_slack(settings: Settings) -> Result:
 
 async def check_imap(settings: Settings) -> Result:
     """IMAP login and the configured folder."""
-    source = ImapSource(settings, Store.open(":memory:", clock=SystemClock()), SystemClock())
+    clock = clock_from(settings)
+    source = ImapSource(settings, Store.open(":memory:", clock=clock), clock)
     try:
         client = await source.login()
     except MailboxError as e:

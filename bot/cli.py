@@ -304,7 +304,7 @@ def sla_explain(
     config: ConfigOption = None,
 ) -> None:
     """The deadline and every notification the policy plans: when, at which stage, what, to whom."""
-    from bot.clock import SystemClock
+    from bot.clock import clock_from
     from bot.escalation import Escalator
     from bot.store import Store
 
@@ -312,9 +312,10 @@ def sla_explain(
     arrived = _when(received, "--received")
     current = _when(now, "--now") if now else None
     db = settings.database_path if settings.database_path.exists() else ":memory:"
-    store = Store.open(db, clock=SystemClock())  # overrides people set in Slack count
+    clock = clock_from(settings)
+    store = Store.open(db, clock=clock)  # overrides people set in Slack count
     try:
-        data = Escalator(settings, store, SystemClock(), post=lambda *a: None).explain(arrived, current)
+        data = Escalator(settings, store, clock, post=lambda *a: None).explain(arrived, current)
     except ValueError as e:
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(2) from e
@@ -363,17 +364,18 @@ def report(
     """Response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking rate."""
     from datetime import date as date_
 
-    from bot.clock import SystemClock
+    from bot.clock import clock_from
     from bot.report import report as build
     from bot.store import Store
 
     settings = _settings(config)
+    clock = clock_from(settings)
     try:
         start = datetime.combine(date_.fromisoformat(since), datetime.min.time(), tzinfo=settings.tz)
         end = (
             datetime.combine(date_.fromisoformat(until), datetime.min.time(), tzinfo=settings.tz)
             if until
-            else datetime.now(settings.tz)
+            else clock.now().astimezone(settings.tz)
         )
     except ValueError as e:
         typer.echo(f"✗ dates are YYYY-MM-DD: {e}", err=True)
@@ -381,7 +383,7 @@ def report(
     if not settings.database_path.exists():
         typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
         raise typer.Exit(2)
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=clock)
     try:
         data = build(store, start, end, settings.tz)
     finally:
@@ -401,7 +403,7 @@ def purge(
     config: ConfigOption = None,
 ) -> None:
     """Remove buyer text, names and raw mails of conversations settled longer ago than the retention period."""
-    from bot.clock import SystemClock
+    from bot.clock import clock_from
     from bot.retention import purge as run_purge
     from bot.store import Store
 
@@ -409,7 +411,7 @@ def purge(
     if not settings.database_path.exists():
         typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
         raise typer.Exit(2)
-    clock = SystemClock()
+    clock = clock_from(settings)
     store = Store.open(settings.database_path, clock=clock)
     try:
         summary = run_purge(store, clock.now(), settings.raw_retention_days, dry_run=dry_run)
@@ -428,19 +430,32 @@ def demo(
     data: Annotated[
         Path | None, typer.Option(help="Keep the demo's mailbox and database in this folder")
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the demo's clock starts, ISO 8601 with offset "
+            "(default 2026-11-26T10:00:00+01:00, a Thursday morning in Berlin)"
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also show the libraries' log lines (scheduler, HTTP, SMTP)")
+    ] = False,
 ) -> None:
     """The whole product on this machine: the real bot, a Slack look-alike page, a sample mailbox."""
     import webbrowser
 
     from bot.sandbox.demo import Demo
 
-    _logging("INFO")
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the page polls; keep the log readable
+    begin = _demo_start(start)
+    _demo_logging(verbose)
+
+    def listening(url: str) -> None:
+        typer.echo(f"inbox-bot demo: open {url}  (Ctrl-C stops it)")
 
     async def serve() -> None:
-        world = Demo(port=port, speed=speed, workdir=data)
+        world = Demo(port=port, speed=speed, start=begin, workdir=data)
         try:
-            await world.start()
+            await world.start(on_listening=listening)
         except OSError as e:
             await world.stop()
             typer.echo(f"✗ cannot serve the demo on port {port}: {e.strerror or e}; try --port", err=True)
@@ -449,7 +464,6 @@ def demo(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        typer.echo(f"inbox-bot demo: open {world.url}  (Ctrl-C stops it)")
         if not no_browser:
             webbrowser.open(world.url)
         waiter = asyncio.create_task(stop.wait())
@@ -461,6 +475,34 @@ def demo(
             raise bot.exception()  # type: ignore[misc]
 
     asyncio.run(serve())
+
+
+def _demo_start(text: str | None) -> datetime | None:
+    """The demo's `--start`, checked: an ISO 8601 moment with its offset."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise typer.BadParameter(
+            f"{text!r}: write it like 2026-11-26T10:00:00+01:00", param_hint="--start"
+        ) from e
+    if when.tzinfo is None:
+        raise typer.BadParameter(f"{text!r} has no offset: add one, e.g. +01:00", param_hint="--start")
+    return when
+
+
+# The libraries whose INFO lines are chatter in the demo's console (shown with --verbose).
+DEMO_QUIET = ("apscheduler", "httpx", "httpcore", "mail.log", "aiohttp", "slack_bolt", "slack_sdk", "sp_api")
+
+
+def _demo_logging(verbose: bool) -> None:
+    """The bot's own INFO lines; the libraries' only from WARNING on unless `verbose`."""
+    _logging("INFO")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the page polls; keep the log readable
+    if not verbose:
+        for name in DEMO_QUIET:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main() -> None:

@@ -6,7 +6,10 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +47,27 @@ class SystemClock:
 
 
 class ScaledClock:
-    """A clock that runs `speed` times faster than real time from a start point (the demo's --speed)."""
+    """A clock that starts at a given moment and runs `speed` times as fast as real time.
 
-    def __init__(self, speed: float, start: datetime | None = None) -> None:
+    The demo's `--start`/`--speed`, and tests that run the whole bot pinned to a fixed team time. `origin` is the
+    `time.monotonic()` reading at which the clock shows `start` (default: now); on Linux that reading is shared by
+    every process, so a bot restarted in another process continues the same clock instead of starting over.
+    """
+
+    def __init__(
+        self, speed: float = 1.0, start: datetime | None = None, origin: float | None = None
+    ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
+        if start is not None and start.tzinfo is None:
+            raise ValueError("the clock's start needs a timezone")
         self.speed = speed
-        self._origin_wall = time.monotonic()
-        self._origin = start or datetime.now(UTC)
+        self.origin = time.monotonic() if origin is None else origin
+        self.start = (start or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:
         """Scaled time since the start point."""
-        return self._origin + timedelta(seconds=(time.monotonic() - self._origin_wall) * self.speed)
+        return self.start + timedelta(seconds=(time.monotonic() - self.origin) * self.speed)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep `seconds` of scaled time."""
@@ -95,3 +107,15 @@ class FakeClock:
     def real_seconds(self, clock_seconds: float) -> float:
         """A fake clock only moves when told: real timers should check back soon."""
         return min(clock_seconds, 0.05)
+
+
+def clock_from(settings: Settings) -> Clock:
+    """The real clock, or one pinned to INBOX_BOT_CLOCK_START (tests and demos) with a warning in the log."""
+    if settings.clock_start is None:
+        return SystemClock()
+    log.warning(
+        "the clock is pinned: it showed %s at start and runs from there (INBOX_BOT_CLOCK_START is for tests "
+        "and demos only)",
+        settings.clock_start.isoformat(),
+    )
+    return ScaledClock(1.0, start=settings.clock_start, origin=settings.clock_origin)

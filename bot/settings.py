@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,6 +83,16 @@ class Settings(BaseSettings):
         description="Days after a conversation closes until its buyer text, names and raw mails are removed",
     )
     log_level: str = Field("INFO", description="Log level")
+    clock_start: datetime | None = Field(
+        None,
+        description="Tests and demos only, never in production: the bot's clock shows this moment (ISO 8601 with "
+        "offset) at start, or at clock_origin, and runs at real speed from there",
+    )
+    clock_origin: float | None = Field(
+        None,
+        description="Tests only: the time.monotonic() reading at which the clock showed clock_start, so a "
+        "restarted bot continues one clock",
+    )
 
     # Amazon SP-API (orders and their packages)
     sp_api_refresh_token: SecretStr | None = Field(
@@ -230,6 +241,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Berlin") from e
+        return value
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the clock's start with its offset, e.g. 2026-11-26T10:00:00+01:00")
         return value
 
     @field_validator("slack_api_url")

@@ -1,4 +1,8 @@
-"""Shared fixtures: the Slack stand-in, a real Dovecot, settings, and a running bot."""
+"""Shared fixtures: the Slack stand-in, a real Dovecot, settings, a running bot, and the pinned clock.
+
+The whole bot runs on a clock pinned to a fixed team time (tests/support/clock.py). A test that lets the bot read
+the wall clock (a `SystemClock`) fails, unless it is marked `@pytest.mark.wall_clock` because it is about real time.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from bot.deps import Deps
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings, load_settings
+from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -36,6 +41,20 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _pinned_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pin this test's clock, and fail the test if the bot reads the wall clock without the test saying so."""
+    start_pinned_clock()
+    if request.node.get_closest_marker("wall_clock"):
+        yield
+        return
+    watch = WallClockWatch().install(monkeypatch)
+    yield
+    failure = watch.failure()
+    if failure:
+        pytest.fail(failure, pytrace=False)
+
+
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     slack = await FakeSlack().start()
@@ -49,7 +68,7 @@ async def fake_services() -> AsyncIterator[FakeServices]:
     from sp_api.asyncio.auth import access_token_client
 
     access_token_client.cache.clear()
-    services = await FakeServices().start()
+    services = await FakeServices(clock=pinned_clock().now).start()
     yield services
     await services.stop()
 
@@ -117,8 +136,9 @@ def imap_overrides(server: Dovecot) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Deps]:
-    """The whole bot (intake, poster, Slack listener) running in this loop until the block ends."""
-    deps = build_deps(settings, clock=clock)
+    """The whole bot (intake, poster, Slack listener) running in this loop until the block ends, on `clock` (default:
+    the test's pinned clock)."""
+    deps = build_deps(settings, clock=clock or pinned_clock())
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
     try:

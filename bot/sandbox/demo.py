@@ -7,12 +7,15 @@ import contextlib
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.app import build_deps, create_app, run_bot
-from bot.clock import Clock, ScaledClock, SystemClock
+from bot.clock import Clock, ScaledClock
 from bot.deps import Deps
 from bot.sandbox import page
 from bot.sandbox.fake_services import FakeServices
@@ -24,6 +27,10 @@ from bot.settings import Settings, settings_from
 
 log = logging.getLogger(__name__)
 
+# Where the demo's clock starts unless told otherwise (`inbox-bot demo --start`): a Thursday 10:00 in Berlin, so
+# what the page shows (who is on call, which cards are late) is the same whatever day it is opened.
+DEMO_START = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
 
 class Demo:
     """One demo world: the Slack stand-in with its page, a sample Maildir, and the bot itself."""
@@ -34,18 +41,21 @@ class Demo:
         host: str = "127.0.0.1",
         port: int = 8080,
         speed: float = 1.0,
+        start: datetime | None = None,
         workdir: Path | None = None,
         post_interval: float = 0.5,
     ) -> None:
         self.speed = speed
-        self.clock: Clock = ScaledClock(speed) if speed != 1.0 else SystemClock()
+        self.clock: Clock = ScaledClock(speed, start=start or DEMO_START)
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="inbox-bot-demo-"))
         self.maildir = self.workdir / "mailbox"
         self.slack = FakeSlack(host=host, port=port, channels={CHANNEL})
         self.people = People(self.slack)
         self.services = FakeServices(clock=self.clock.now)  # Amazon and carriers, on the page's server
-        self.relay = MailSink(host)  # Amazon's relay: receives the replies the bot sends
+        self.relay = MailSink(
+            host, clock=self.clock.now
+        )  # Amazon's relay: receives the replies the bot sends
         self.post_interval = post_interval
         self.deps: Deps | None = None
         self._stop = asyncio.Event()
@@ -83,8 +93,10 @@ class Demo:
             **self.services.urls(self.url.rstrip("/")),
         )
 
-    async def start(self) -> None:
-        """Serve the page and the stand-in, fill the mailbox, start the bot; returns once it is connected."""
+    async def start(self, on_listening: Callable[[str], None] | None = None) -> None:
+        """Serve the page and the stand-in, fill the mailbox, start the bot; returns once it is connected.
+
+        `on_listening` is told the page's address as soon as it is served, before the bot starts."""
 
         loop = asyncio.get_running_loop()
 
@@ -93,6 +105,8 @@ class Demo:
             self.services.add_routes(app)
 
         await self.slack.start(routes)
+        if on_listening is not None:
+            on_listening(self.url)
         self.relay.start()
         self.relay.on_mail.append(lambda _: asyncio.run_coroutine_threadsafe(self.slack.notify(), loop))
         stock_services(self.services, self.clock.now())

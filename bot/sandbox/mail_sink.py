@@ -7,6 +7,7 @@ import email.policy
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -29,8 +30,9 @@ class _Handler:
 class MailSink:
     """Accepts every mail and keeps it for the page's 'sent to buyers' panel."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", clock: Callable[[], datetime] | None = None) -> None:
         self.host = host
+        self.clock = clock or (lambda: datetime.now(UTC))  # the demo's clock: when the buyer received it
         with socket.socket() as s:
             s.bind((host, 0))
             self.port = int(s.getsockname()[1])
@@ -56,7 +58,7 @@ class MailSink:
             "from": str(message["From"]),
             "subject": str(message["Subject"]),
             "date": str(message["Date"]),
-            "received": datetime.now(UTC).isoformat(),
+            "received": self.clock().isoformat(),
             "in_reply_to": str(message["In-Reply-To"] or ""),
             "text": body.get_content() if body is not None else "",
             "attachments": [

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import FIXTURES
+from tests.support.clock import clock_env, pinned_clock
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -43,7 +44,7 @@ def cli(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
-        env={**base, **(env or {})},
+        env={**base, **clock_env(pinned_clock()), **(env or {})},
         input=stdin,
         timeout=60,
         cwd=Path(__file__).parent,
@@ -139,9 +140,9 @@ def _env(services: FakeServices) -> dict[str, str]:
 
 async def test_order_prints_the_order_with_each_package_tracked(fake_services: FakeServices) -> None:
     import asyncio
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    now = datetime.now(UTC)
+    now = pinned_clock().now()
     fake_services.orders["302-1234567-1234567"] = StoredOrder(
         "302-1234567-1234567",
         "A1PA6795UKMFR9",

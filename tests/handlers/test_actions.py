@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.mail.source import IncomingMail
@@ -11,6 +11,7 @@ from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredO
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.clock import pinned_clock
 
 ORDER = "302-1234567-1234567"
 PARCEL = "00340434161094042557"
@@ -19,7 +20,7 @@ PARCEL = "00340434161094042557"
 async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_card(
     tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
 ) -> None:
-    now = datetime.now(UTC)
+    now = pinned_clock().now()
     fake_services.orders[ORDER] = StoredOrder(
         ORDER,
         "A1PA6795UKMFR9",

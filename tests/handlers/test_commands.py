@@ -6,7 +6,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredO
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.clock import pinned_clock
 from tests.support.smtp import SmtpServer
 
 ORDER = "302-1234567-1234567"
@@ -47,7 +48,7 @@ class Team:
 async def make_team(
     tmp_path: Path, slack: FakeSlack, services: FakeServices, smtp: SmtpServer, **extra: Any
 ) -> AsyncIterator[Team]:
-    now = datetime.now(UTC)
+    now = pinned_clock().now()
     services.orders[ORDER] = StoredOrder(
         ORDER,
         "A1PA6795UKMFR9",
@@ -218,7 +219,7 @@ async def test_requests_from_another_workspace_are_refused(tmp_path: Path, fake_
     from bot.app import build_deps
 
     settings = make_settings(tmp_path, fake_slack, slack_team_id="T0INBOX")
-    deps = build_deps(settings)
+    deps = build_deps(settings, clock=pinned_clock())
     app = create_app(settings, deps)
     body = {
         "type": "event_callback",
@@ -239,7 +240,7 @@ def test_home_for_500_open_conversations_stays_within_block_kit_limits(tmp_path:
     from bot.app import build_deps
 
     settings = make_settings(tmp_path)
-    deps = build_deps(settings)
+    deps = build_deps(settings, clock=pinned_clock())
     now = deps.clock.now()
     for n in range(500):
         deps.store.create_conversation(

@@ -21,6 +21,7 @@ from bot.retention import purge
 from bot.sandbox.slack_api import FakeSlack
 from bot.store import Store
 from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings, running_bot
+from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot
 
 
@@ -30,7 +31,7 @@ async def test_a_second_instance_on_the_same_database_is_refused(
     settings = make_settings(tmp_path, fake_slack)
     async with running_bot(settings) as deps:
         await deps.ready.wait()
-        second = build_deps(settings)
+        second = build_deps(settings, clock=pinned_clock())
         with pytest.raises(StartupError, match=r"another inbox-bot .* is running"):
             await run_bot(second, create_app(settings, second), stop=asyncio.Event())
         second.store.close()
@@ -42,10 +43,10 @@ async def test_a_second_instance_on_the_same_database_is_refused(
 
 async def test_a_retried_event_is_handled_once(tmp_path: Path, fake_slack: FakeSlack) -> None:
     settings = make_settings(tmp_path, fake_slack)
-    deps = build_deps(settings)
+    deps = build_deps(settings, clock=pinned_clock())
     deps.bot_user_id = fake_slack.bot_user_id
     app = create_app(settings, deps)
-    await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "m", datetime.now(UTC)))
+    await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "m", pinned_clock().now()))
     await deps.poster.drain()
     card = fake_slack.posts()[0]
     body = {

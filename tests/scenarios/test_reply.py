@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.mail.source import IncomingMail
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.clock import pinned_clock
 from tests.support.smtp import SmtpServer
 
 BUYER_ID = "<0100018f-de-invoice-0002@email.amazonses.com>"
@@ -59,7 +59,7 @@ async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> Async
     settings = make_settings(tmp_path, fake_slack, invoice_folder=tmp_path / "invoices", **smtp.settings())
     async with running_bot(settings) as deps:
         await deps.ready.wait()
-        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", datetime.now(UTC)))
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", pinned_clock().now()))
         await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
         yield Desk(deps, fake_slack, smtp)
 

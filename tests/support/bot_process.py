@@ -7,15 +7,26 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.clock import ScaledClock
 from bot.sandbox.slack_api import FakeSlack
+from tests.support.clock import clock_env, pinned_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Popen[bytes]:
+def start_bot(
+    tmp_path: Path,
+    slack: FakeSlack,
+    *,
+    clock: ScaledClock | None = None,
+    wall_clock: bool = False,
+    **extra: str,
+) -> subprocess.Popen[bytes]:
     """Start the bot with its database and mail folder in `tmp_path`; `extra` environment overrides the defaults.
 
-    Its output goes to `tmp_path/bot.log`. The daily digest is off, so it is never among the posts a caller counts.
+    The bot runs on `clock` (default: the running test's pinned clock), so a restart continues the same clock; only
+    `wall_clock=True` lets it read the real time. Its output goes to `tmp_path/bot.log`. The daily digest is off, so
+    it is never among the posts a caller counts.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
     env.update(
@@ -29,6 +40,8 @@ def start_bot(tmp_path: Path, slack: FakeSlack, **extra: str) -> subprocess.Pope
         INBOX_BOT_SLACK_POST_INTERVAL="0.01",
         INBOX_BOT_DIGEST_TIME="",
     )
+    if not wall_clock:
+        env.update(clock_env(clock or pinned_clock()))
     env.update(extra)
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log, cwd=ROOT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import httpx
 import pytest
@@ -14,8 +14,9 @@ from bot.carriers.tracker import Tracker, providers_from
 from bot.errors import NotFoundError
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent
 from bot.settings import settings_from
+from tests.support.clock import TEAM_TIME
 
-NOW = datetime.now(UTC)
+NOW = TEAM_TIME.astimezone(UTC)  # the stand-ins run on the pinned clock
 DHL_NUMBER = "00340434161094042557"
 UPS_NUMBER = "1Z999AA10123456784"
 

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.clock import SystemClock
 from bot.intake import Intake
 from bot.mail.source import DirectorySource, ImapSource, IncomingMail, MailSource
 from bot.store import Store
 from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings
+from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot, free_port
 
 
@@ -30,10 +30,10 @@ async def reading(source: MailSource, got: list[IncomingMail]) -> AsyncIterator[
 
 async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     dovecot.append(fixture_mail("de_invoice.eml"))
     got: list[IncomingMail] = []
-    async with reading(ImapSource(settings, store, SystemClock()), got):
+    async with reading(ImapSource(settings, store, pinned_clock()), got):
         await eventually(lambda: len(got) == 1)
         dovecot.append(fixture_mail("fr_damaged.eml"))  # arrives during IDLE
         await eventually(lambda: len(got) == 2)
@@ -41,7 +41,7 @@ async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot
     assert got[1].source_ref.endswith(":2")
     dovecot.append(fixture_mail("es_return.eml"))
     again: list[IncomingMail] = []
-    async with reading(ImapSource(settings, store, SystemClock()), again):
+    async with reading(ImapSource(settings, store, pinned_clock()), again):
         await eventually(lambda: len(again) == 1)
         await asyncio.sleep(0.3)
     assert [m.raw for m in again] == [fixture_mail("es_return.eml")]
@@ -49,9 +49,9 @@ async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot
 
 async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, imap_idle=False, imap_poll_seconds=0.2, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     got: list[IncomingMail] = []
-    source = ImapSource(settings, store, SystemClock())
+    source = ImapSource(settings, store, pinned_clock())
     async with reading(source, got):
         await source.connected.wait()
         dovecot.append(fixture_mail("it_generic.eml"))
@@ -60,10 +60,10 @@ async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> 
 
 async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     intake = Intake(settings, store)
     dovecot.append(fixture_mail("de_invoice.eml"))
-    source = ImapSource(settings, store, SystemClock())
+    source = ImapSource(settings, store, pinned_clock())
     task = asyncio.create_task(source.run(intake.handle_many))
     await eventually(lambda: store.db.table("messages").count == 1)
     task.cancel()
@@ -72,7 +72,7 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
         source=source.name, uidvalidity=1, last_uid=999
     )  # as if the folder was re-created
     dovecot.append(fixture_mail("fr_damaged.eml"))
-    task = asyncio.create_task(ImapSource(settings, store, SystemClock()).run(intake.handle_many))
+    task = asyncio.create_task(ImapSource(settings, store, pinned_clock()).run(intake.handle_many))
     await eventually(lambda: store.db.table("messages").count == 2)
     await asyncio.sleep(0.3)
     task.cancel()
@@ -84,14 +84,14 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
 async def test_outage_is_reported_once_and_recovery_catches_up(tmp_path: Path) -> None:
     server = Dovecot(port=free_port())
     settings = make_settings(tmp_path, **imap_overrides(server))
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     reports: list[tuple[str, str | None]] = []
 
     async def on_status(state: str, problem: str | None) -> None:
         reports.append((state, problem))
 
     got: list[IncomingMail] = []
-    source = ImapSource(settings, store, SystemClock(), on_status=on_status)
+    source = ImapSource(settings, store, pinned_clock(), on_status=on_status)
     try:
         async with reading(source, got):
             await eventually(lambda: len(reports) == 1)
@@ -113,7 +113,7 @@ async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
     (folder / "cur").mkdir()
     (folder / "new" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
     settings = make_settings(tmp_path)
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     intake = Intake(settings, store)
     got: list[IncomingMail] = []
 
@@ -144,14 +144,14 @@ async def test_connection_dropped_during_idle_is_noticed_and_caught_up(tmp_path:
     dead IDLE until its 25-minute renewal; it reconnects with backoff and reads what arrived meanwhile."""
     server = Dovecot(port=free_port()).start()
     settings = make_settings(tmp_path, **imap_overrides(server))
-    store = Store.open(settings.database_path, clock=SystemClock())
+    store = Store.open(settings.database_path, clock=pinned_clock())
     reports: list[tuple[str, str | None]] = []
 
     async def on_status(state: str, problem: str | None) -> None:
         reports.append((state, problem))
 
     got: list[IncomingMail] = []
-    source = ImapSource(settings, store, SystemClock(), on_status=on_status)
+    source = ImapSource(settings, store, pinned_clock(), on_status=on_status)
     try:
         async with reading(source, got):
             server.append(fixture_mail("de_invoice.eml"))
