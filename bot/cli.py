@@ -492,17 +492,35 @@ def _demo_start(text: str | None) -> datetime | None:
     return when
 
 
-# The libraries whose INFO lines are chatter in the demo's console (shown with --verbose).
-DEMO_QUIET = ("apscheduler", "httpx", "httpcore", "mail.log", "aiohttp", "slack_bolt", "slack_sdk", "sp_api")
+# Whose INFO lines are chatter in the demo's console (shown with --verbose): the scheduler, the HTTP clients, the
+# SMTP server, Slack's libraries, the per-call HTTP log and the migrations.
+DEMO_QUIET = (
+    "apscheduler",
+    "httpx",
+    "httpcore",
+    "mail.log",
+    "aiohttp",
+    "slack_bolt",
+    "slack_sdk",
+    "sp_api",
+    "bot.http",
+    "bot.store",
+)
 
 
 def _demo_logging(verbose: bool) -> None:
-    """The bot's own INFO lines; the libraries' only from WARNING on unless `verbose`."""
+    """The bot's own INFO lines; the chatter only from WARNING on unless `verbose`."""
     _logging("INFO")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the page polls; keep the log readable
-    if not verbose:
-        for name in DEMO_QUIET:
-            logging.getLogger(name).setLevel(logging.WARNING)
+    if verbose:
+        return
+
+    def quiet(record: logging.LogRecord) -> bool:
+        # a filter on the handler, not logger levels: Bolt gives its loggers the root's level when it creates them
+        return record.levelno >= logging.WARNING or not record.name.startswith(DEMO_QUIET)
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet)
 
 
 def main() -> None:

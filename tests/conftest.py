@@ -20,7 +20,7 @@ from bot.deps import Deps
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings, load_settings
-from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock
+from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock, wall_moments
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -39,6 +39,37 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("INBOX_BOT_"):
             monkeypatch.delenv(key)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--wall-clock-at`: run each selected test again at these real-world moments."""
+    parser.addoption(
+        "--wall-clock-at",
+        default="",
+        help="run every selected test with the wall clock moved to each of these moments (time-machine, ticking): "
+        "'all', names from tests/support/clock.py WALL_MOMENTS, or ISO 8601 times with offset, comma-separated",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With `--wall-clock-at`, every test runs once per moment."""
+    spec = metafunc.config.getoption("--wall-clock-at")
+    if spec and "_wall_moment" in metafunc.fixturenames:
+        moments = wall_moments(spec)
+        metafunc.parametrize("_wall_moment", list(moments.values()), ids=list(moments), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _wall_moment(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Move the real-world clock (and local timezone) to the moment this run of the test is for, if any."""
+    moment = getattr(request, "param", None)
+    if moment is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

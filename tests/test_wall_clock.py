@@ -84,3 +84,16 @@ def test_a_start_without_offset_is_refused() -> None:
 @pytest.mark.wall_clock
 def test_marked_tests_may_read_real_time() -> None:
     assert abs((SystemClock().now() - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_a_wall_clock_run_really_moves_the_wall_clock(request: pytest.FixtureRequest) -> None:
+    """Under `--wall-clock-at`, the real-world clock and the local timezone are those of the moment."""
+    callspec = getattr(request.node, "callspec", None)
+    moment = callspec.params.get("_wall_moment") if callspec else None
+    if moment is None:
+        pytest.skip("runs under --wall-clock-at (tests/run.sh runs it there)")
+    import time
+
+    assert timedelta(0) <= datetime.now(UTC) - moment < timedelta(minutes=5)
+    assert time.localtime().tm_gmtoff == moment.utcoffset().total_seconds()
+    assert abs((pinned_clock().now() - TEAM_TIME).total_seconds()) < 300  # the bot's clock stays pinned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -263,3 +264,56 @@ def test_classify_prints_intent_confidence_and_templates() -> None:
         and 0 < data["confidence"] <= 1
         and data["templates"][0] == "wrong_item"
     )
+
+
+def _demo_console(*args: str, until: str) -> list[str]:
+    """Start `inbox-bot demo --no-browser` with `args`, read its console until a line contains `until`, stop it."""
+    import signal
+    import time
+
+    from tests.support.dovecot import free_port
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--no-browser", "--port", str(free_port()), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=base,
+        cwd=Path(__file__).parent,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if until in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    return lines + rest.splitlines()
+
+
+def test_the_demo_console_starts_with_the_address_and_keeps_library_chatter_out() -> None:
+    lines = _demo_console(until="17TRACK now follows")  # the last lookup at start: HTTP calls were made
+    assert lines[0].startswith("inbox-bot demo: open http://127.0.0.1:"), lines[:3]
+    assert any("bot.intake" in line for line in lines)  # the bot's own lines stay
+    chatter = [
+        line for line in lines if re.search(r" INFO (apscheduler|httpx|mail\.log|slack_bolt|bot\.http)", line)
+    ]
+    assert chatter == []
+    verbose = _demo_console("--verbose", until="17TRACK now follows")
+    assert verbose[0].startswith("inbox-bot demo: open http://127.0.0.1:")
+    assert any(" INFO bot.http" in line for line in verbose) and any(
+        " INFO slack_bolt" in line for line in verbose
+    )
+
+
+def test_the_demo_refuses_a_start_without_offset() -> None:
+    result = cli("demo", "--no-browser", "--start", "2026-11-26T10:00")
+    assert result.returncode == 2 and "offset" in result.stderr

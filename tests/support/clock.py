@@ -68,3 +68,41 @@ class WallClockWatch:
             f"clock (tests.support.clock.pinned_clock) or mark the test @pytest.mark.wall_clock if it is about "
             f"real time. First read:\n{self.reads[0]}"
         )
+
+
+# Real-world moments the scenario tests are also run at (`pytest --wall-clock-at=all`, see tests/run.sh): time-machine
+# moves the wall clock (and the local timezone) there while each test runs. Each starts a second before the boundary
+# it is about, so a test is running when the boundary passes.
+UTC_ZONE = ZoneInfo("UTC")
+WALL_MOMENTS: dict[str, datetime] = {
+    "berlin-monday-0759-digest-and-report": datetime(2026, 12, 7, 7, 59, 59, tzinfo=BERLIN),
+    "berlin-monday-0859-handoff": datetime(2026, 12, 7, 8, 59, 59, tzinfo=BERLIN),
+    "berlin-monday-0901": datetime(2026, 12, 7, 9, 1, tzinfo=BERLIN),
+    "berlin-sunday-2359": datetime(2026, 12, 6, 23, 59, 59, tzinfo=BERLIN),
+    "berlin-dst-spring-night": datetime(
+        2027, 3, 28, 1, 59, 59, tzinfo=BERLIN
+    ),  # 02:00 CET becomes 03:00 CEST
+    "berlin-dst-autumn-night": datetime(
+        2027, 10, 31, 2, 59, 59, tzinfo=BERLIN
+    ),  # 03:00 CEST becomes 02:00 CET
+    "berlin-new-year": datetime(2026, 12, 31, 23, 59, 59, tzinfo=BERLIN),
+    "utc-monday-0859": datetime(2026, 12, 7, 8, 59, 59, tzinfo=UTC_ZONE),
+    "utc-sunday-2359": datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC_ZONE),
+    "utc-new-year": datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC_ZONE),
+}
+
+
+def wall_moments(spec: str) -> dict[str, datetime]:
+    """The moments named by `--wall-clock-at`: 'all', names from WALL_MOMENTS, or ISO 8601 times, comma-separated."""
+    out: dict[str, datetime] = {}
+    for item in (s.strip() for s in spec.split(",") if s.strip()):
+        if item == "all":
+            out.update(WALL_MOMENTS)
+        elif item in WALL_MOMENTS:
+            out[item] = WALL_MOMENTS[item]
+        else:
+            when = datetime.fromisoformat(item)
+            if when.tzinfo is None:
+                raise ValueError(f"--wall-clock-at {item!r}: give an offset or use a name from WALL_MOMENTS")
+            out[item] = when
+    return out
