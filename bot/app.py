@@ -224,6 +224,20 @@ async def shared_slack_session(client: AsyncWebClient) -> AsyncIterator[None]:
         await session.close()
 
 
+async def _ended(task: asyncio.Task[Any]) -> None:
+    """Wait for a cancelled task to end, cancelling it again if it swallowed the cancellation.
+
+    On Python 3.11 `asyncio.wait_for` (which aioimaplib wraps around every IMAP command) returns the result instead
+    of raising when the cancellation and the answer arrive together: the intake went on reading mail and a SIGTERM
+    at such a moment left the bot waiting for it for ever.
+    """
+    while not task.done():
+        await asyncio.wait({task}, timeout=5.0)  # cleanups that take their time (IMAP logout) are let be
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
+
+
 async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
     settings = deps.settings
     try:
@@ -293,8 +307,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         for task in [*tasks, stopper]:
             task.cancel()
         for task in [*tasks, stopper]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _ended(task)
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:

@@ -245,6 +245,7 @@ class Enricher:
                 amazon_carrier=pkg.carrier,
                 service=pkg.service,
                 status=Status.UNKNOWN.value,
+                next_check_at=iso(self.clock.now()),  # due at once: a lookup a stop cuts short is swept up
             )
 
     async def track_package(self, row: Row, *, country: str | None = None) -> Tracking:
@@ -298,8 +299,13 @@ class Enricher:
         by_order: dict[str, list[Row]] = {}
         for row in rows:
             by_order.setdefault(row["order_id"], []).append(row)
-        for order_id, packages in by_order.items():
+        for order_id, candidates in by_order.items():
+            if self.running(order_id):
+                continue  # its lookup is under way and tracks these packages itself
             async with self._order_lock(order_id):
+                packages = self._still_due(candidates)  # a lookup that held the lock may have done them
+                if not packages:
+                    continue
                 before = self._snapshot(order_id)
                 order_row = self.store.order_row(order_id=order_id)
                 site = (
@@ -314,3 +320,14 @@ class Enricher:
             if changed and self.on_change:
                 self.on_change(order_id)
         return len(touched) + len(rows)
+
+    def _still_due(self, rows: list[Row]) -> list[Row]:
+        """The rows, read again, whose check is still due now."""
+        now = self.clock.now()
+        out = []
+        for row in rows:
+            fresh = self.store.package(package_id=int(row["id"]))
+            due = parse_iso(fresh.get("next_check_at")) if fresh else None
+            if fresh is not None and due is not None and due <= now:
+                out.append(fresh)
+        return out

@@ -2,7 +2,9 @@
 # The README's test command: installs everything the tests need, then runs the whole suite.
 #   Debian packages: dovecot-imapd (real IMAP server), chromium (browser tests), python3-venv
 #   Python: this project with its dev extras, in ./.venv
-# Extra arguments go to pytest, e.g. `bash tests/run.sh -k parser`.
+# Without arguments: the whole suite, the scenario tests again at real-world moments (tests/support/clock.py),
+# and the crash harness on one loaded core (tests/loaded.sh). With arguments, only `pytest ARGS`, e.g.
+# `bash tests/run.sh -k parser`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,13 +36,27 @@ echo "==> mypy"
 echo "==> reply templates (StrictUndefined + policy guard)"
 .venv/bin/inbox-bot templates lint
 
-echo "==> pytest"
-set +e
-.venv/bin/python -m pytest "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests: that is a failure, not a pass" >&2
-  exit 1
+# pytest's exit code 5 means it collected no tests: that is a failure here, never a pass.
+run_pytest() {
+  local status=0
+  "$@" || status=$?
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure, not a pass" >&2
+    return 1
+  fi
+  return "$status"
+}
+
+if [ $# -gt 0 ]; then  # a developer's selection: just that
+  echo "==> pytest $*"
+  run_pytest .venv/bin/python -m pytest "$@"
+  exit $?
 fi
-exit "$status"
+
+HARNESS=tests/reliability/test_crash_harness.py
+echo "==> pytest (the whole suite; the crash harness runs loaded below)"
+run_pytest .venv/bin/python -m pytest --deselect "$HARNESS"
+echo "==> the scenario and Slack-listener tests at real-world moments (handoff, digest, midnight, DST, New Year)"
+run_pytest .venv/bin/python -m pytest -q tests/scenarios tests/handlers tests/test_wall_clock.py --wall-clock-at=all
+echo "==> the crash harness on one CPU core shared with a busy loop"
+run_pytest bash tests/loaded.sh -q "$HARNESS"

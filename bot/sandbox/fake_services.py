@@ -106,6 +106,9 @@ class FakeServices:
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
         self.direct = DirectCarriers(self)
+        # Called with (service, what) the moment a call arrives, before its delay or fault: a test can act while
+        # the caller waits for the answer (the crash harness kills the bot there).
+        self.on_call: list[Callable[[str, str], None]] = []
 
     # ---- serving ----
 
@@ -199,8 +202,10 @@ class FakeServices:
         return sum(1 for s, _ in self.calls if s == service)
 
     async def gate(self, service: str, what: str) -> web.Response | None:
-        """Count a call, apply an injected delay, and answer an injected fault if one is queued."""
+        """Count a call, tell `on_call`, apply an injected delay, and answer an injected fault if one is queued."""
         self.calls.append((service, what))
+        for hook in self.on_call:
+            hook(service, what)
         bucket = self.limits.get(service)
         if bucket is not None and not bucket.take():
             retry = f"{bucket.retry_after():.1f}"

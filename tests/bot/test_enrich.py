@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from bot.deps import Deps
 from bot.mail.source import IncomingMail
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.slack_api import FakeSlack
-from tests.conftest import fixture_mail, make_settings
+from tests.conftest import eventually, fixture_mail, make_settings
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 ORDER = "302-1234567-1234567"  # the order of de_invoice.eml and de_followup_aw.eml
@@ -191,6 +192,28 @@ async def test_an_order_whose_lookup_a_stop_interrupted_is_looked_up_by_the_next
     await world.settle()
     assert world.services.count("sp-api") == 1 and "Kaffeemühle" in world.card_text()
     assert await world.deps.enricher.refresh_due() == 0  # looked up now: not again
+
+
+async def test_a_package_whose_first_lookup_a_stop_interrupted_is_tracked_by_the_next_sweep(
+    world: World,
+) -> None:
+    """The order was fetched and its package stored, then the process ended while DHL was being asked (found by the
+    crash harness): the package has never been checked, and the sweep must still track it."""
+    world.services.delays = {"dhl": 2.0}
+    await world.mail("de_invoice.eml")
+    await eventually(lambda: world.services.count("dhl") == 1, what="the DHL lookup under way")
+    for task in list(world.deps.enricher._tasks.values()):  # the stop
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    world.deps.enricher._tasks.clear()  # a stopped process remembers nothing
+    [package] = world.deps.store.packages(order_id=ORDER)
+    assert package["checked_at"] is None
+    world.services.delays = {}
+    assert await world.deps.enricher.refresh_due() == 1
+    await world.settle()
+    assert world.services.count("dhl") == 2 and "*In transit*" in world.card_text()
+    assert await world.deps.enricher.refresh_due() == 0  # checked now: not again until its status says so
 
 
 async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None:

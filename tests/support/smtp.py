@@ -7,6 +7,7 @@ import email
 import email.policy
 import socket
 import threading
+from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
@@ -14,7 +15,12 @@ from aiosmtpd.controller import Controller
 
 
 class Recorder:
-    """aiosmtpd handler: keeps each accepted message; answers queued refusals first."""
+    """aiosmtpd handler: keeps each accepted message; answers queued refusals first.
+
+    `on_data` hooks are called with the envelope when a message has arrived (DATA received, before the delay and
+    any answer), `on_accepted` hooks once it is kept and before the 250 is sent: a test can act while the client
+    waits for the answer. They run in the server's thread.
+    """
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
@@ -24,15 +30,21 @@ class Recorder:
             0.0  # seconds before answering DATA (a slow relay: a crash can fall between send and answer)
         )
         self.lock = threading.Lock()
+        self.on_data: list[Callable[[Any], None]] = []
+        self.on_accepted: list[Callable[[Any], None]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        for hook in self.on_data:
+            hook(envelope)
         if self.delay:
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(self.delay)  # aiosmtpd cancels this if the client goes away: nothing is kept
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
             self.envelopes.append(envelope)
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        for hook in self.on_accepted:
+            hook(envelope)
         return "250 Message accepted for delivery"
 
 
