@@ -66,6 +66,8 @@ class Escalator:
         )
         self.members: list[str] = list(settings.oncall_members)
         self.rotation = self._rotation()
+        self.digest_at = time.fromisoformat(settings.digest_time) if settings.digest_time else None
+        self._failures: dict[str, int] = {}  # once-only jobs that failed in a row, by key
 
     def _rotation(self) -> Rotation | None:
         if not self.members:
@@ -278,13 +280,35 @@ class Escalator:
             return False
         return True
 
+    def daily(self, key: str, now: datetime, job: Callable[[], object]) -> bool:
+        """Run a once-only job (handoff, digest, report, purge) under `key`; False if it ran before or failed.
+
+        It is recorded done in the same transaction as what it queues, so a job that fails is not marked done: the
+        next sweep tries again, and a second failure in a row is told in the channel (once)."""
+        try:
+            with self.store.transaction():
+                if not self.once(key, now):
+                    return False
+                job()
+        except Exception as e:
+            failures = self._failures[key] = self._failures.get(key, 0) + 1
+            log.exception("%s failed (%d time(s) in a row); the next sweep tries again", key, failures)
+            if failures == 2:
+                payload = {"job_failed": {"job": key, "error": f"{type(e).__name__}: {e}"[:300]}}
+                self.post("note", None, self.settings.slack_channel, f"failed:{key}", payload)
+            return False
+        self._failures.pop(key, None)
+        return True
+
     def housekeeping(self, now: datetime) -> int:
-        """The on-call handoff message and the daily digest, each once."""
+        """The on-call handoff message, the daily digest and the weekly report, each once (and again if it failed)."""
         sent = 0
+        channel = self.settings.slack_channel
         shift = on_call(self.rotation, self.overrides(), now)
         if shift is not None and now - shift.start < timedelta(hours=12):
             key = f"handoff:{iso(shift.start)}:{shift.user}"
-            if self.once(key, now):
+
+            def handoff() -> None:
                 open_convs = self.store.conversations(state="open")
                 payload = {
                     "handoff": {
@@ -295,42 +319,40 @@ class Escalator:
                         "override": shift.override,
                     }
                 }
-                self.post("note", None, self.settings.slack_channel, key, payload)
-                sent += 1
-        if self.settings.digest_time:
-            local = now.astimezone(self.settings.tz)
-            at = time.fromisoformat(self.settings.digest_time)
-            if local.time() >= at and self.once(f"digest:{local.date().isoformat()}", now):
-                from bot.digest import digest
+                self.post("note", None, channel, key, payload)
 
-                self.post(
-                    "note",
-                    None,
-                    self.settings.slack_channel,
-                    f"digest:{local.date()}",
-                    {"digest": digest(self.store, now, self.settings.tz)},
-                )
-                sent += 1
-            if local.time() >= at:
-                sent += self._cases(now, local.date().isoformat())
-            week = local.isocalendar()
-            if (
-                local.weekday() == 0
-                and local.time() >= at
-                and self.once(f"weekly:{week.year}-W{week.week:02d}", now)
-            ):
+            sent += self.daily(key, now, handoff)
+        if self.digest_at is None:
+            return sent
+        local = now.astimezone(self.settings.tz)
+        if local.time() < self.digest_at:
+            return sent
+        today = local.date().isoformat()
+
+        def daily_digest() -> None:
+            from bot.digest import digest
+
+            self.post(
+                "note",
+                None,
+                channel,
+                f"digest:{today}",
+                {"digest": digest(self.store, now, self.settings.tz)},
+            )
+
+        sent += self.daily(f"digest:{today}", now, daily_digest)
+        sent += self._cases(now, today)
+        week = local.isocalendar()
+        if local.weekday() == 0:
+
+            def weekly_report() -> None:
                 from bot.report import last_week, report
 
                 start, end = last_week(now, self.settings.tz)
                 weekly = report(self.store, start, end, self.settings.tz)
-                self.post(
-                    "note",
-                    None,
-                    self.settings.slack_channel,
-                    f"weekly:{week.year}-{week.week}",
-                    {"weekly": weekly},
-                )
-                sent += 1
+                self.post("note", None, channel, f"weekly:{week.year}-{week.week}", {"weekly": weekly})
+
+            sent += self.daily(f"weekly:{week.year}-W{week.week:02d}", now, weekly_report)
         return sent
 
     def _cases(self, now: datetime, today: str) -> int:

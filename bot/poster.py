@@ -219,6 +219,8 @@ class Poster:
             return SB.weekly(payload, at)
         if "case" in payload:
             return SB.case_note(payload, at)
+        if "job_failed" in payload:
+            return SB.job_failed(payload, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],

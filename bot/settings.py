@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -18,7 +19,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.oncall import Rotation
 from bot.refunds import DEFAULT_RULES, RefundRule
+from bot.replies.guard import MESSAGES as GUARD_RULES
+from bot.sla import BusinessHours
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +254,49 @@ class Settings(BaseSettings):
             raise ValueError("give the clock's start with its offset, e.g. 2026-11-26T10:00:00+01:00")
         return value
 
+    @field_validator("business_hours", "auto_reply_hours")
+    @classmethod
+    def _hours(cls, value: str, info: ValidationInfo) -> str:
+        if value.strip():
+            try:
+                BusinessHours.parse(value, ZoneInfo("UTC"))
+            except ValueError as e:
+                hint = "" if "write" in str(e) else "; write it like 'mon-fri 08:00-18:00' (24-hour times)"
+                raise ValueError(f"{_env(info)}: {e}{hint}") from e
+        return value
+
+    @field_validator("oncall_handoff")
+    @classmethod
+    def _handoff(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            Rotation.parse(["U0"], value, 7, ZoneInfo("UTC"))
+        except ValueError as e:
+            hint = "" if "write" in str(e) else "; write it like 'mon 09:00' (24-hour time)"
+            raise ValueError(f"{_env(info)}: {e}{hint}") from e
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time_of_day(cls, value: str, info: ValidationInfo) -> str:
+        if value.strip():
+            try:
+                dt_time.fromisoformat(value.strip())
+            except ValueError as e:
+                raise ValueError(
+                    f"{_env(info)}={value!r} is not a time of day: write it like 08:00, or leave it empty for none"
+                ) from e
+        return value.strip()
+
+    @field_validator("guard_disabled_rules")
+    @classmethod
+    def _known_rules(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        unknown = sorted(set(value) - set(GUARD_RULES))
+        if unknown:
+            raise ValueError(
+                f"{_env(info)}: unknown guard rule(s) {unknown}; choose from {sorted(GUARD_RULES)}"
+            )
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -331,6 +378,11 @@ class Settings(BaseSettings):
         if self.smtp_host and self.smtp_tls == "plain" and not _loopback(self.smtp_host):
             out.append("INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl")
         return out
+
+
+def _env(info: ValidationInfo) -> str:
+    """The environment variable of the field being validated."""
+    return f"{ENV_PREFIX}{(info.field_name or '').upper()}"
 
 
 def _comma_list(text: str) -> list[str]:

@@ -101,6 +101,28 @@ def handoff(payload: dict[str, Any], at: CardTime) -> Message:
     }
 
 
+JOB_NAMES = {
+    "handoff": "on-call handoff",
+    "digest": "daily digest",
+    "weekly": "weekly report",
+    "purge": "retention purge",
+}
+
+
+def job_failed(payload: dict[str, Any], at: CardTime) -> Message:
+    """A daily job that failed twice in a row: what, why, and that it is retried."""
+    j = payload["job_failed"]
+    name = JOB_NAMES.get(str(j["job"]).split(":", 1)[0], str(j["job"]))
+    text = (
+        f":warning: The {name} ({escape(str(j['job']))}) failed twice: `{escape(str(j['error']))}`. "
+        "It is tried again at every sweep; the log has the details."
+    )
+    return {
+        "text": f"The {name} failed",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 

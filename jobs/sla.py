@@ -24,10 +24,7 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         sent = 0
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
-    try:
-        purge_daily(deps)
-    except Exception:
-        log.exception("the retention purge failed; the next sweep tries again")
+    purge_daily(deps)  # a failure is logged, retried at the next sweep and shown after the second
     try:
         deps.autoreplier.run()
     except Exception:
@@ -72,5 +69,5 @@ def purge_daily(deps: Deps) -> None:
     from bot.retention import purge
 
     now = deps.clock.now()
-    if deps.escalator.once(f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}", now):
-        purge(deps.store, now, deps.settings.raw_retention_days)
+    key = f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}"
+    deps.escalator.daily(key, now, lambda: purge(deps.store, now, deps.settings.raw_retention_days))

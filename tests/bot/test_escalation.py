@@ -214,3 +214,44 @@ async def test_a_new_buyer_message_starts_a_new_clock(rig: Rig) -> None:
     rig.clock.set(new_deadline - timedelta(hours=6))
     rig.escalator.tick()
     assert [t["deadline"] for t in rig.threads()] == [conv["deadline"]]
+
+
+async def test_a_daily_job_that_fails_is_retried_and_told_after_the_second_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.digest
+
+    rig = Rig(tmp_path, digest_time="08:00")
+    rig.clock.set(datetime(2026, 11, 25, 7, 30, tzinfo=UTC))  # Wednesday 08:30 in Berlin
+    real, failures = bot.digest.digest, [RuntimeError("database is locked"), RuntimeError("disk I/O error")]
+
+    def flaky(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        if failures:
+            raise failures.pop(0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.digest, "digest", flaky)
+
+    def notes(kind: str) -> list[dict[str, Any]]:
+        return [p[4] for p in rig.posts if p[0] == "note" and kind in p[4]]
+
+    def recorded() -> int:
+        sql = "SELECT count(*) FROM notifications WHERE key = 'digest:2026-11-25'"
+        return int(rig.store.db.conn.execute(sql).fetchone()[0])
+
+    rig.escalator.tick()
+    assert notes("digest") == [] and notes("job_failed") == [] and recorded() == 0  # not marked done
+    rig.escalator.tick()
+    [told] = notes("job_failed")
+    assert (
+        told["job_failed"]["job"] == "digest:2026-11-25" and "disk I/O error" in told["job_failed"]["error"]
+    )
+    rig.escalator.tick()
+    assert len(notes("digest")) == 1 and recorded() == 1
+    rig.escalator.tick()
+    assert len(notes("digest")) == 1 and len(notes("job_failed")) == 1  # once each
+    from bot.blocks import CardTime
+    from bot.sla_blocks import job_failed
+
+    text = job_failed(told, CardTime(rig.clock.now(), rig.settings.tz))["blocks"][0]["text"]["text"]
+    assert "daily digest" in text and "failed twice" in text and "tried again" in text

@@ -77,3 +77,40 @@ def test_problems_say_what_to_do() -> None:
         mail_directory="/tmp",
     )
     assert ok.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("digest_time", "8 Uhr", "INBOX_BOT_DIGEST_TIME='8 Uhr' is not a time of day"),
+        ("business_hours", "weekdays 8-18", "INBOX_BOT_BUSINESS_HOURS: business hours 'weekdays 8-18'"),
+        ("auto_reply_hours", "mon-fri 25:00-26:00", "INBOX_BOT_AUTO_REPLY_HOURS: hour must be in 0..23"),
+        ("oncall_handoff", "monday 9", "INBOX_BOT_ONCALL_HANDOFF: on-call handoff 'monday 9'"),
+        ("guard_disabled_rules", "links", "INBOX_BOT_GUARD_DISABLED_RULES: unknown guard rule(s) ['links']"),
+    ],
+)
+def test_settings_with_a_syntax_are_checked_when_loaded(name: str, value: str, says: str) -> None:
+    with pytest.raises(ValidationError) as e:
+        load_settings(**{name: value})
+    assert says in str(e.value) and ("like" in str(e.value) or "choose from" in str(e.value))
+
+
+def test_check_and_run_report_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    env["INBOX_BOT_DIGEST_TIME"] = "25:99"
+    for command in ("check", "run"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", command],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert result.returncode == 2, (command, result.stderr)
+        assert "INBOX_BOT_DIGEST_TIME='25:99' is not a time of day" in result.stderr
+        assert "Traceback" not in result.stderr
