@@ -87,10 +87,16 @@ def _pinned_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
+async def fake_slack(request: pytest.FixtureRequest) -> AsyncIterator[FakeSlack]:
+    """The Slack stand-in; the test fails if the bot sent it anything real Slack would refuse (Block Kit limits,
+    required fields), unless the test is marked `slack_refusals` because it is about them."""
     slack = await FakeSlack().start()
     yield slack
     await slack.stop()
+    if slack.refused and not request.node.get_closest_marker("slack_refusals"):
+        pytest.fail(
+            f"the bot sent Slack payloads real Slack would refuse: {slack.refused[:5]}", pytrace=False
+        )
 
 
 @pytest.fixture

@@ -19,12 +19,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.sandbox.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+
+
+def block_problem(block: Any) -> str | None:
+    """Why Slack would refuse this block (required fields, lengths, counts), or None: slack_sdk's models check
+    what they cover, the rest by hand."""
+    if not isinstance(block, dict) or "type" not in block:
+        return f"a block needs a type: {str(block)[:80]}"
+    text = block.get("text")
+    limit = 150 if block["type"] == "header" else 3000
+    if isinstance(text, dict) and (not text.get("text") or len(text["text"]) > limit):
+        return f"{block['type']} text must be 1 to {limit} characters"
+    fields = block.get("fields") or []
+    if len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields):
+        return "a section has at most 10 fields of at most 2,000 characters"
+    if block["type"] == "context" and not 0 < len(block.get("elements", [])) <= 10:
+        return "a context block has 1 to 10 elements"
+    if block["type"] == "actions" and not 0 < len(block.get("elements", [])) <= 25:
+        return "an actions block has 1 to 25 elements"
+    try:
+        model = Block.parse(block)
+        if model is None:
+            return f"unknown block type {block['type']!r}"
+        model.to_dict()  # runs every validator, nested elements included
+    except (SlackObjectFormationError, TypeError, ValueError, KeyError) as e:
+        return f"{block['type']} block: {e}"
+    return None
 
 
 def default_users() -> dict[str, Json]:
@@ -84,6 +113,9 @@ class FakeSlack:
     view_stacks: dict[str, list[str]] = field(default_factory=dict)
     home_views: dict[str, Json] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)  # seconds a method takes (benchmarks)
+    refused: list[str] = field(
+        default_factory=list
+    )  # why payloads were refused as Slack would (tests read it)
     signing_secret: str = "demo-signing-secret"
     host: str = "127.0.0.1"
     port: int = 0
@@ -282,23 +314,36 @@ class FakeSlack:
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _check_blocks(self, blocks: Any) -> str | None:
+        """'invalid_blocks' if Slack would refuse these message blocks (its documented limits, checked with
+        slack_sdk's models); the reason is kept in `refused`."""
         if blocks is None:
             return None
         if not isinstance(blocks, list) or len(blocks) > 50:
-            return "invalid_blocks"
+            return self._refuse("a message has at most 50 blocks")
         for block in blocks:
-            if not isinstance(block, dict) or "type" not in block:
-                return "invalid_blocks"
-            text = block.get("text")
-            limit = 150 if block["type"] == "header" else 3000
-            if isinstance(text, dict) and (not text.get("text") or len(text["text"]) > limit):
-                return "invalid_blocks"
-            fields = block.get("fields") or []
-            if len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields):
-                return "invalid_blocks"
-            if block["type"] == "context" and not 0 < len(block.get("elements", [])) <= 10:
-                return "invalid_blocks"
+            reason = block_problem(block)
+            if reason:
+                return self._refuse(reason)
         return None
+
+    def _check_view(self, view: Any, kind: str) -> str | None:
+        """'invalid_arguments' or 'invalid_blocks' if Slack would refuse this modal or Home view."""
+        if not isinstance(view, dict) or view.get("type") != kind:
+            return self._refuse(f"a {kind} view is required", "invalid_arguments")
+        for block in view.get("blocks") or []:
+            reason = block_problem(block)
+            if reason:
+                return self._refuse(reason)
+        try:
+            View(**view).to_dict()
+        except (SlackObjectFormationError, TypeError, ValueError) as e:
+            return self._refuse(f"view: {e}", "invalid_arguments" if "title" in str(e) else "invalid_blocks")
+        return None
+
+    def _refuse(self, reason: str, error: str = "invalid_blocks") -> str:
+        self.refused.append(reason)
+        log.warning("the Slack stand-in refuses a payload as Slack would (%s): %s", error, reason)
+        return error
 
     def _m_chat_postMessage(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
@@ -400,10 +445,10 @@ class FakeSlack:
         view = args.get("view")
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
-        if not isinstance(view, dict) or view.get("type") != "home":
-            return {"ok": False, "error": "invalid_arguments"}
-        if len(view.get("blocks") or []) > 100:
-            return {"ok": False, "error": "invalid_blocks"}
+        error = self._check_view(view, "home")
+        if error:
+            return {"ok": False, "error": error}
+        assert isinstance(view, dict)
         if len(json.dumps(view)) > 250_000:
             return {"ok": False, "error": "view_too_large"}
         self.home_views[user] = {**view, "id": f"VH{user}"}
@@ -434,10 +479,10 @@ class FakeSlack:
 
     def new_view(self, view: Any, user: str, root: str | None, previous: str | None) -> Json | str:
         """Store a modal as Slack would (id, hash, state); an error code if Slack would refuse it."""
-        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
-            return "invalid_arguments"
-        if len(view.get("blocks") or []) > 100:
-            return "invalid_blocks"
+        error = self._check_view(view, "modal")
+        if error:
+            return error
+        assert isinstance(view, dict)
         view_id = f"V{next(self._ids):08d}"
         stored = {
             **view,
@@ -554,6 +599,8 @@ class FakeSlack:
         except ValueError:
             return web.Response(status=400, text="invalid_payload")
         self.calls.append(("response_url", body))
+        if self._check_blocks(body.get("blocks")):
+            return web.Response(status=400, text="invalid_blocks")
         ts = request.match_info.get("ts")
         original = (self.find_ephemeral(user, ts) or self.find_message(channel, ts)) if ts else None
         if original is not None and (body.get("delete_original") or body.get("replace_original")):
