@@ -107,6 +107,9 @@ class ImapSource:
             f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
         )
         self.connected = asyncio.Event()
+        self.waiting: str | None = (
+            None  # how new mail is awaited once connected: "idle" (IMAP IDLE) or "poll"
+        )
         self._dropped = asyncio.Event()  # the server closed this session's connection
         self._last_problem: str | None = None
 
@@ -185,8 +188,10 @@ class ImapSource:
                 await self._report("up", None)
             log.info("mailbox %s open (UIDVALIDITY %d)", self.name, validity)
             use_idle = self.settings.imap_idle and client.has_capability("IDLE")
-            if self.settings.imap_idle and not use_idle:
-                log.info("server offers no IDLE; polling every %.0f s", self.settings.imap_poll_seconds)
+            self.waiting = "idle" if use_idle else "poll"
+            if not use_idle:
+                why = "IDLE is switched off" if not self.settings.imap_idle else "the server offers no IDLE"
+                log.info("%s; polling every %.0f s", why, self.settings.imap_poll_seconds)
             while True:
                 await self._read_new(client, validity, handle)
                 if use_idle:

@@ -33,8 +33,11 @@ async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot
     store = Store.open(settings.database_path, clock=pinned_clock())
     dovecot.append(fixture_mail("de_invoice.eml"))
     got: list[IncomingMail] = []
-    async with reading(ImapSource(settings, store, pinned_clock()), got):
+    source = ImapSource(settings, store, pinned_clock())
+    async with reading(source, got):
         await eventually(lambda: len(got) == 1)
+        await eventually(lambda: source.waiting is not None, what="the source waiting for mail")
+        assert source.waiting == "idle"
         dovecot.append(fixture_mail("fr_damaged.eml"))  # arrives during IDLE
         await eventually(lambda: len(got) == 2)
     assert got[0].raw == fixture_mail("de_invoice.eml") and got[0].internal_date is not None
@@ -54,6 +57,8 @@ async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> 
     source = ImapSource(settings, store, pinned_clock())
     async with reading(source, got):
         await source.connected.wait()
+        await eventually(lambda: source.waiting is not None, what="the source waiting for mail")
+        assert source.waiting == "poll"  # Dovecot offers IDLE: only the setting makes it poll
         dovecot.append(fixture_mail("it_generic.eml"))
         await eventually(lambda: len(got) == 1)
 
