@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from bot.store import Row, parse_iso
+from bot.store import ANSWERED_OUTSIDE_SLACK, Row, parse_iso
 
 # Slack's limits (shared/docs/slack.md)
 MAX_BLOCKS = 50
@@ -172,6 +172,11 @@ def attachments_line(attachments_json: str | None) -> str:
         f"{escape(a['filename'])} ({_size(int(a.get('size', 0)))})" for a in items if isinstance(a, dict)
     ]
     return (":paperclip: " + ", ".join(parts)) if parts else ""
+
+
+def answered_by(who: str) -> str:
+    """'by @person', or 'in Seller Central' when Amazon's copy of a reply sent there closed the clock."""
+    return "in Seller Central" if who == ANSWERED_OUTSIDE_SLACK else f"by <@{who}>"
 
 
 def _deadline_text(conv: Row, at: CardTime) -> str:

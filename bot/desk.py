@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks import CardTime, escape, slack_date, time_left
+from bot.blocks import CardTime, answered_by, escape, slack_date, time_left
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
 from bot.oncall import schedule
@@ -159,7 +159,9 @@ class Desk:
     def state_text(self, conv: Row, at: CardTime) -> str:
         """'answered by …', 'closed', or the time left with the stage colour."""
         if conv.get("state") == "answered":
-            return f"answered by {mention(conv['answered_by'])}" if conv.get("answered_by") else "answered"
+            return (
+                f"answered {answered_by(str(conv['answered_by']))}" if conv.get("answered_by") else "answered"
+            )
         if conv.get("state") == "closed":
             return "closed (no response needed)"
         deadline = parse_iso(conv.get("deadline"))

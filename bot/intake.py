@@ -16,7 +16,7 @@ from bot.mail.parser import parse_relay_mail
 from bot.mail.source import IncomingMail
 from bot.settings import Settings
 from bot.sla import deadline_for
-from bot.store import Store, iso, parse_iso
+from bot.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,6 @@ class Intake:
             conv_id = store.create_conversation(
                 key=conversation_key(parsed),
                 kind="buyer",
-                state="open",
                 buyer_alias=parsed.buyer_alias,
                 buyer_name=parsed.buyer_name,
                 marketplace=parsed.marketplace,
@@ -240,19 +239,12 @@ class Intake:
             "buyer_alias": parsed.buyer_alias or conv["buyer_alias"],
         }
         current = parse_iso(conv["deadline"])
-        if conv["state"] != "open" or current is None:
-            changes.update(
-                state="open",
-                opened_at=iso(received),
-                deadline=iso(deadline),
-                next_sla_at=None,
-                sla_stage=None,
-            )
+        if conv["state"] != ConversationState.OPEN or current is None:
+            store.reopen(conversation_id=conv_id, opened_at=received, deadline=deadline, **changes)
             store.audit(actor="intake", action="conversation_reopened", conversation_id=conv_id)
         else:
             deadline = min(current, deadline)
-            changes["deadline"] = iso(deadline)
-        store.update_conversation(conversation_id=conv_id, **changes)
+            store.update_conversation(conversation_id=conv_id, deadline=iso(deadline), **changes)
         row = store.insert_message(conversation_id=conv_id, **message)
         self._queue(PostKind.THREAD, f"thread:{parsed.dedupe_key}", conv_id, row, deadline)
         self._queue_continuations(parsed, conv_id, row, deadline)
@@ -275,7 +267,6 @@ class Intake:
         conv_id = self.store.create_conversation(
             key=f"mail:{parsed.dedupe_key}",
             kind=kind,
-            state="open",
             marketplace=parsed.marketplace,
             order_id=parsed.order_id,
             language=parsed.language,
@@ -306,7 +297,7 @@ class Intake:
             return IngestResult(message_id=parsed.dedupe_key, message_row=row)
         conv_id = int(conv["id"])
         row = store.insert_message(conversation_id=conv_id, **message)
-        store.update_conversation(conversation_id=conv_id, state="answered")
+        store.answer(conversation_id=conv_id, by=ANSWERED_OUTSIDE_SLACK, at=received)
         store.audit(
             actor="amazon",
             action="answered_outside_slack",

@@ -165,9 +165,7 @@ class Mailer:
             if (
                 not row.get("auto") or self.settings.auto_reply_counts_as_answer
             ):  # Amazon may not count auto-replies
-                self.store.update_conversation(
-                    conversation_id=conv_id, state="answered", answered_by=row["by_user"], answered_at=now
-                )
+                self.store.answer(conversation_id=conv_id, by=str(row["by_user"]))
             self.store.audit(
                 actor=str(row["by_user"]),
                 action="reply_sent",

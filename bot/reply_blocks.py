@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from bot.blocks import CardTime, Message, escape, slack_date, truncate
+from bot.blocks import CardTime, Message, answered_by, escape, slack_date, truncate
 from bot.replies.library import Template
 from bot.store import Row, parse_iso
 
@@ -67,7 +67,7 @@ def status_line(conv: Row, at: CardTime) -> str:
     """Who holds or settled the conversation, for the card."""
     if conv.get("state") == "answered" and conv.get("answered_by"):
         when = parse_iso(conv.get("answered_at"))
-        return f":white_check_mark: Answered by <@{conv['answered_by']}>" + (
+        return f":white_check_mark: Answered {answered_by(str(conv['answered_by']))}" + (
             f" {slack_date(when, at.tz)}" if when else ""
         )
     if conv.get("state") == "closed" and conv.get("closed_by"):

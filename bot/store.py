@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,17 @@ from bot.store_sends import SendRecords
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+
+# Who answered when the seller replied in Seller Central (Amazon's copy of the reply arrived), not from Slack.
+ANSWERED_OUTSIDE_SLACK = "seller_central"
+
+
+class ConversationState(StrEnum):
+    """Where a conversation stands; only the store's transitions below change it."""
+
+    OPEN = "open"  # waiting for an answer: the 24-hour clock runs
+    ANSWERED = "answered"  # a reply went out: the clock stops
+    CLOSED = "closed"  # no response needed, or a notice handled in Seller Central
 
 
 def iso(when: datetime) -> str:
@@ -163,9 +175,10 @@ class Store(SendRecords):
         return int(cur.lastrowid or 0)
 
     def create_conversation(self, **fields: Any) -> int:
-        """Insert a conversation and return its id."""
+        """Insert an open conversation and return its id."""
         now = self.now()
-        return self._insert("conversations", {**fields, "created_at": now, "updated_at": now})
+        row = {**fields, "state": ConversationState.OPEN.value, "created_at": now, "updated_at": now}
+        return self._insert("conversations", row)
 
     def open_conversation_for_order(self, *, order_id: str) -> Row | None:
         """The open buyer conversation about an order, earliest deadline first (for Amazon's copies of replies)."""
@@ -173,8 +186,42 @@ class Store(SendRecords):
         return self.query_one(sql, [order_id])
 
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
-        """Change fields of a conversation, stamping updated_at."""
+        """Change fields of a conversation other than its state, stamping updated_at (states: the transitions)."""
+        if "state" in fields:
+            raise ValueError(
+                "a conversation's state changes through answer/settle/reopen, which stamp who and when"
+            )
         self._update("conversations", conversation_id, {**fields, "updated_at": self.now()})
+
+    def answer(self, *, conversation_id: int, by: str, at: datetime | None = None) -> None:
+        """The buyer was answered (by a person's id, or ANSWERED_OUTSIDE_SLACK): the clock stops."""
+        self._transition(
+            conversation_id,
+            ConversationState.ANSWERED,
+            answered_by=by,
+            answered_at=iso(at) if at else self.now(),
+        )
+
+    def settle(self, *, conversation_id: int, by: str) -> None:
+        """No response needed, or a notice handled: closed by a person, the clock stops."""
+        self._transition(conversation_id, ConversationState.CLOSED, closed_by=by, closed_at=self.now())
+
+    def reopen(self, *, conversation_id: int, opened_at: datetime, deadline: datetime, **fields: Any) -> None:
+        """A new buyer message on an answered or closed conversation: a fresh clock from its arrival."""
+        self._transition(
+            conversation_id,
+            ConversationState.OPEN,
+            opened_at=iso(opened_at),
+            deadline=iso(deadline),
+            next_sla_at=None,
+            sla_stage=None,
+            **fields,
+        )
+
+    def _transition(self, conversation_id: int, state: ConversationState, **fields: Any) -> None:
+        self._update(
+            "conversations", conversation_id, {**fields, "state": state.value, "updated_at": self.now()}
+        )
 
     def conversations(self, *, state: str | None = None) -> list[Row]:
         """All conversations, optionally of one state, earliest deadline first."""

@@ -318,9 +318,7 @@ class Replies:
         now = self.store.now()
         self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
         conv_id = int(send["conversation_id"])
-        self.store.update_conversation(
-            conversation_id=conv_id, state="answered", answered_by=send["by_user"], answered_at=now
-        )
+        self.store.answer(conversation_id=conv_id, by=str(send["by_user"]))
         self.store.audit(actor=user, action="send_confirmed", conversation_id=conv_id, send=send_id)
         self._changed(conv_id)
 
@@ -338,9 +336,7 @@ class Replies:
         """'No response needed': the conversation is closed without a reply and its clock stops."""
         if conv.get("state") != "open":
             return
-        self.store.update_conversation(
-            conversation_id=int(conv["id"]), state="closed", closed_by=user, closed_at=self.store.now()
-        )
+        self.store.settle(conversation_id=int(conv["id"]), by=user)
         self.store.audit(actor=user, action="no_response_needed", conversation_id=int(conv["id"]))
         self._changed(int(conv["id"]))
 
@@ -348,9 +344,7 @@ class Replies:
         """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central."""
         if conv.get("state") != "open":
             return
-        self.store.update_conversation(
-            conversation_id=int(conv["id"]), state="closed", closed_by=user, closed_at=self.store.now()
-        )
+        self.store.settle(conversation_id=int(conv["id"]), by=user)
         self.store.audit(
             actor=user,
             action="notice_handled",

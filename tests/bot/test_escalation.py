@@ -115,7 +115,7 @@ async def test_claiming_stops_pings_to_others_not_the_clock(rig: Rig) -> None:
 
 async def test_an_answer_stops_the_clock(rig: Rig) -> None:
     conv_id = await rig.mail()
-    rig.store.update_conversation(conversation_id=conv_id, state="answered")
+    rig.store.answer(conversation_id=conv_id, by="U0AGENT")
     rig.at(timedelta(hours=-3))
     assert rig.escalator.tick() == 0 and rig.posts == []
 
@@ -154,13 +154,16 @@ def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
         n: int, received: datetime, answered_after: timedelta | None, *, no_response: bool = False
     ) -> None:
         conv = store.create_conversation(
-            key=f"k{n}",
-            kind="buyer",
-            state="open" if answered_after is None and not no_response else "answered",
-            deadline=iso(received + timedelta(hours=24)),
-            buyer_name=f"B{n}",
-            closed_at=iso(received + timedelta(hours=1)) if no_response else None,
+            key=f"k{n}", kind="buyer", deadline=iso(received + timedelta(hours=24)), buyer_name=f"B{n}"
         )
+        if no_response:
+            store.settle(conversation_id=conv, by="U0LEAD")
+            store.db.conn.execute(  # decided an hour after it arrived
+                "UPDATE conversations SET closed_at = ? WHERE id = ?",
+                [iso(received + timedelta(hours=1)), conv],
+            )
+        elif answered_after is not None:
+            store.answer(conversation_id=conv, by="U0AGENT", at=received + answered_after)
         store.insert_message(
             message_id=f"<{n}@x>",
             conversation_id=conv,
@@ -202,7 +205,7 @@ def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
 
 async def test_a_new_buyer_message_starts_a_new_clock(rig: Rig) -> None:
     conv_id = await rig.mail()
-    rig.store.update_conversation(conversation_id=conv_id, state="answered")
+    rig.store.answer(conversation_id=conv_id, by="U0AGENT")
     rig.clock.set(RECEIVED + timedelta(hours=30))
     await Intake(rig.settings, rig.store).handle(
         IncomingMail(fixture_mail("de_followup_aw.eml"), "m2", rig.clock.now())

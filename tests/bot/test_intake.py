@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.blocks import answered_by
 from bot.clock import FakeClock
 from bot.intake import Intake, arrival_time
 from bot.mail.model import ParsedMail
 from bot.mail.source import IncomingMail
-from bot.store import Store, parse_iso
+from bot.store import ANSWERED_OUTSIDE_SLACK, Store, parse_iso
 from tests.conftest import fixture_mail, make_settings
 
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
@@ -86,9 +88,31 @@ async def test_confirmation_is_never_a_buyer_card_and_marks_the_order_answered(i
     assert result.conversation_id == conv_id
     conv = intake.store.conversation(conversation_id=conv_id)
     assert conv is not None and conv["state"] == "answered"
+    # who and when are stamped as for an answer from Slack: in Seller Central, when Amazon sent the copy
+    assert conv["answered_by"] == ANSWERED_OUTSIDE_SLACK
+    assert parse_iso(conv["answered_at"]) == parse_iso(result_received(intake, result))
+    assert answered_by(conv["answered_by"]) == "in Seller Central"
     assert not any(k.startswith("card:<0100018f-confirm") for k in outbox_keys(intake))
     lonely = await feed(intake, "confirmation_en.eml")  # no open conversation for that order
     assert lonely.conversation_id is None and not lonely.posted
+
+
+def result_received(intake: Intake, result: Any) -> str:
+    """When the stored message of an intake result arrived."""
+    message = intake.store.message(row_id=result.message_row)
+    assert message is not None
+    return str(message["received_at"])
+
+
+def test_a_conversation_state_changes_only_through_its_transitions(intake: Intake) -> None:
+    conv_id = intake.store.create_conversation(key="k", kind="buyer")
+    with pytest.raises(ValueError, match="answer/settle/reopen"):
+        intake.store.update_conversation(conversation_id=conv_id, state="answered")
+    intake.store.settle(conversation_id=conv_id, by="U0LEAD")
+    conv = intake.store.conversation(conversation_id=conv_id)
+    assert (
+        conv is not None and (conv["state"], conv["closed_by"]) == ("closed", "U0LEAD") and conv["closed_at"]
+    )
 
 
 async def test_answered_conversation_reopens_with_a_new_clock(intake: Intake) -> None:

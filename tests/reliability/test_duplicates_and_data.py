@@ -84,12 +84,8 @@ async def test_retention_purges_personal_data_and_keeps_the_numbers(tmp_path: Pa
     await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "a", now))
     await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "b", now))
     old, recent = store.conversations()
-    store.update_conversation(
-        conversation_id=old["id"], state="answered", answered_at=(now - timedelta(days=31)).isoformat()
-    )
-    store.update_conversation(
-        conversation_id=recent["id"], state="answered", answered_at=(now - timedelta(days=5)).isoformat()
-    )
+    store.answer(conversation_id=old["id"], by="U0AGENT", at=now - timedelta(days=31))
+    store.answer(conversation_id=recent["id"], by="U0AGENT", at=now - timedelta(days=5))
 
     dry = purge(store, now, 30, dry_run=True)
     assert (dry["conversations"], dry["messages"], dry["ids"]) == (1, 1, [old["id"]])
