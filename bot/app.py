@@ -181,10 +181,6 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
             return BoltResponse(status=403, body="This app serves another workspace.")
         return await next()
 
-    @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.error("listener failed for a %s request: %s", body.get("type", "?"), error, exc_info=error)
-
     handlers.register_all(app, settings)
     return app
 

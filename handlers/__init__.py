@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.settings import Settings
-from handlers import actions, commands, home, messages, replies
+from handlers import actions, commands, errors, home, messages, replies
 
 
 def register_all(app: AsyncApp, settings: Settings) -> None:
-    """Register every surface's listeners on the app."""
+    """Register every surface's listeners on the app, and the one error handler that tells people."""
+    errors.register(app)
     actions.register(app)
     commands.register(app, settings)
     home.register(app)

@@ -10,6 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.deps import Deps
 from bot.desk import Answer, Refusal
+from handlers.errors import refused, tell
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +28,10 @@ async def order(ack: AsyncAck, command: dict[str, Any], respond: Any, context: d
     try:
         answer = await deps.desk.order(str(command.get("text") or ""))
     except Refusal as e:
-        await respond(text=f":warning: {e}", response_type="ephemeral")
+        await refused(respond, e)
         return
-    except Exception:
-        log.exception("/order %r failed", command.get("text"))
-        await respond(
-            text=":x: The order could not be shown because of an error on our side; it is logged.",
-            response_type="ephemeral",
-        )
+    except Exception as e:
+        await tell(e, command, respond, None)  # told with what to do, logged with the traceback
         return
     await _answer(respond, answer)
 
@@ -48,7 +45,7 @@ async def inbox(ack: AsyncAck, command: dict[str, Any], respond: Any, context: d
             respond, await deps.desk.inbox(str(command.get("text") or ""), str(command.get("user_id")))
         )
     except Refusal as e:
-        await respond(text=f":warning: {e}", response_type="ephemeral")
+        await refused(respond, e)
 
 
 async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
@@ -58,8 +55,8 @@ async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: 
     text = str(command.get("text") or "")
     try:
         answer = deps.desk.oncall(text, str(command.get("user_id")))
-    except (Refusal, ValueError) as e:
-        await respond(text=f":warning: {e}", response_type="ephemeral")
+    except (Refusal, ValueError) as e:  # ValueError: e.g. an override that ends before it starts
+        await refused(respond, Refusal(str(e)))
         return
     await _answer(respond, answer, shared=bool(text.strip()))
 
@@ -71,7 +68,7 @@ async def case(ack: AsyncAck, command: dict[str, Any], respond: Any, context: di
     try:
         answer = deps.desk.case(str(command.get("text") or ""), str(command.get("user_id")))
     except Refusal as e:
-        await respond(text=f":warning: {e}", response_type="ephemeral")
+        await refused(respond, e)
         return
     await _answer(respond, answer)
 
@@ -91,7 +88,7 @@ async def share_order(ack: AsyncAck, body: dict[str, Any], respond: Any, context
     try:
         answer = await deps.desk.order(order_id)
     except Refusal as e:
-        await respond(text=f":warning: {e}", response_type="ephemeral")
+        await refused(respond, e)
         return
     answer.blocks = [
         b

@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.deps import Deps
 from bot.mail.source import IncomingMail
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
-from bot.sandbox.people import People
+from bot.sandbox.people import DeliveryError, People
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
 from tests.support.clock import pinned_clock
@@ -260,3 +260,20 @@ def test_home_for_500_open_conversations_stays_within_block_kit_limits(tmp_path:
     text = json.dumps(view, ensure_ascii=False)
     assert "Queue by deadline (500 open)" in text and "and 440 more" in text and "Mine (10)" in text
     deps.store.close()
+
+
+async def test_an_unexpected_failure_is_told_to_the_person_with_what_to_do(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error handler (handlers/errors.py) answers the person; before, a failing /inbox left them nothing."""
+
+    async def broken(*args: Any) -> Any:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(team.deps.desk, "inbox", broken)
+    with contextlib.suppress(DeliveryError):  # Bolt may drop the ack of a listener that fails at once
+        await team.command("U0AGENT", "/inbox")
+    await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 1)
+    [told] = team.seen_by("U0AGENT")
+    assert "error on our side (RuntimeError)" in told["text"] and "Try again" in told["text"]
+    assert "database is locked" not in told["text"]  # internals stay in the log
