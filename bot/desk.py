@@ -14,6 +14,7 @@ from bot.mail.patterns import ORDER_ID
 from bot.oncall import schedule
 from bot.order_blocks import order_blocks
 from bot.sla_blocks import mention
+from bot.slack import SlackError
 from bot.store import Row, parse_iso
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,8 @@ class Desk:
         people = {u for u in wanted if not u.startswith("S")}
         for group in (g for g in wanted if g.startswith("S")):
             try:
-                response = await self.deps.client.usergroups_users_list(usergroup=group)
-                people.update(str(u) for u in response.get("users") or [])
-            except Exception as e:  # a group that cannot be read allows nobody extra, and says so
+                people.update(await self.deps.slack.usergroup_members(group))
+            except SlackError as e:  # a group that cannot be read allows nobody extra, and says so
                 log.error("reply senders: user group %s cannot be read: %s", group, e)
         self.allowed = people
 
@@ -149,12 +149,12 @@ class Desk:
         if not conv.get("slack_ts"):
             return None
         try:
-            response = await self.deps.client.chat_getPermalink(
-                channel=conv["slack_channel"], message_ts=conv["slack_ts"]
+            link: str | None = await self.deps.slack.permalink(
+                channel=str(conv["slack_channel"]), ts=str(conv["slack_ts"])
             )
-        except Exception:
-            return None
-        return str(response.get("permalink") or "") or None
+        except SlackError:
+            return None  # the card is listed without its link
+        return link
 
     def state_text(self, conv: Row, at: CardTime) -> str:
         """'answered by …', 'closed', or the time left with the stage colour."""

@@ -51,8 +51,12 @@ def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
     return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
 
 
+PERMALINKS_PER_MINUTE = 100  # chat.getPermalink is a Tier 4 method: 100+ per minute
+
+
 class SlackGateway:
-    """Posts and updates through one AsyncWebClient, at most one post per channel per `post_interval`."""
+    """Every Web API call of the bot, through one AsyncWebClient: posts paced per channel (`post_interval`),
+    `Retry-After` honoured, failures raised as SlackError with one log line."""
 
     def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
         self.client = client
@@ -60,6 +64,7 @@ class SlackGateway:
         self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
         self._paused_until: dict[str, float] = {}
         self.rate_limited = 0  # 429 answers seen (for benchmarks and status)
+        self._permalinks = AsyncLimiter(PERMALINKS_PER_MINUTE, 60)  # chat.getPermalink: Tier 4
 
     async def _respect_pause(self, channel: str) -> None:
         wait = self._paused_until.get(channel, 0.0) - time.monotonic()
@@ -154,3 +159,44 @@ class SlackGateway:
     async def auth_test(self) -> dict[str, Any]:
         """Slack's auth.test: who the token belongs to."""
         return await self._call("auth.test", "-")
+
+    async def ephemeral(
+        self,
+        *,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """A message only `user` sees in `channel` (in a thread if given)."""
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        await self._call("chat.postEphemeral", channel, **args)
+
+    async def permalink(self, *, channel: str, ts: str) -> str | None:
+        """The link to a message (paced: `/inbox` asks for many at once)."""
+        async with self._permalinks:
+            data = await self._call("chat.getPermalink", channel, channel=channel, message_ts=ts)
+        return str(data.get("permalink") or "") or None
+
+    async def thread(self, *, channel: str, ts: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """The messages of a thread, its parent first."""
+        data = await self._call("conversations.replies", channel, channel=channel, ts=ts, limit=limit)
+        return list(data.get("messages") or [])
+
+    async def publish_home(self, *, user: str, view: dict[str, Any]) -> None:
+        """Publish a person's Home tab."""
+        await self._call("views.publish", f"home:{user}", user_id=user, view=view)
+
+    async def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the click that gave `trigger_id` (valid for 3 seconds)."""
+        return await self._call("views.open", "-", trigger_id=trigger_id, view=view)
+
+    async def usergroup_members(self, group: str) -> list[str]:
+        """The user ids of a Slack user group (S…)."""
+        data = await self._call("usergroups.users.list", group, usergroup=group)
+        return [str(u) for u in data.get("users") or []]

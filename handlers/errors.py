@@ -15,7 +15,7 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.desk import Refusal
 from bot.replies.library import TemplateProblem
-from bot.slack import SlackError
+from bot.slack import SlackError, SlackGateway
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def explain(error: Exception) -> str:
     )
 
 
-async def tell(error: Exception, body: dict[str, Any], respond: Any, client: Any) -> None:
+async def tell(error: Exception, body: dict[str, Any], respond: Any, slack: SlackGateway | None) -> None:
     """Log the failure with its context and tell the person: in reply to a command or button (response_url),
     else as a message only they see in the channel, else as a direct message."""
     expected = isinstance(error, Refusal | TemplateProblem)
@@ -50,10 +50,10 @@ async def tell(error: Exception, body: dict[str, Any], respond: Any, client: Any
     try:
         if body.get("response_url") or body.get("response_urls"):
             await respond(text=text, response_type="ephemeral", replace_original=False)
-        elif user and channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-        elif user:
-            await client.chat_postMessage(channel=user, text=text)
+        elif slack is not None and user and channel:
+            await slack.ephemeral(channel=channel, user=user, text=text)
+        elif slack is not None and user:
+            await slack.post(channel=user, text=text)  # a direct message
     except Exception as e:
         log.warning("could not tell %s that a %s failed: %s", user, kind, e)
 
@@ -67,5 +67,6 @@ def register(app: AsyncApp) -> None:
     """Every listener's failure goes through `tell`."""
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) -> None:
-        await tell(error, body, respond, client)
+    async def on_error(error: Exception, body: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+        deps = context.get("deps")
+        await tell(error, body, respond, deps.slack if deps is not None else None)

@@ -6,24 +6,23 @@ import logging
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from bot.slack import SlackError
 
 log = logging.getLogger(__name__)
 
 
-async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+async def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     """Publish the person's Home: their conversations, the queue, on call, the numbers."""
     if event.get("tab") not in (None, "home"):
         return
     deps: Deps = context["deps"]
     user = str(event.get("user"))
     try:
-        await client.views_publish(user_id=user, view=deps.desk.home(user))
-    except SlackApiError as e:
-        log.error("the Home tab of %s could not be published: %s", user, e.response.get("error"))
+        await deps.slack.publish_home(user=user, view=deps.desk.home(user))
+    except SlackError as e:
+        log.error("the Home tab of %s could not be published: %s", user, e.code)
 
 
 def register(app: AsyncApp) -> None:

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import slack_to_plain
 from bot.deps import Deps
@@ -16,7 +15,7 @@ from bot.reply_blocks import thread_offer
 log = logging.getLogger(__name__)
 
 
-async def on_message(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
     """A team member wrote in a card's thread: offer to send it (confirm), send it (prefix), or nothing (off).
 
     The bot's own posts, edits and deletions are skipped; internal discussion never reaches the buyer by accident.
@@ -41,14 +40,14 @@ async def on_message(event: dict[str, Any], client: AsyncWebClient, context: dic
             {**draft.metadata, "k": f"thread:{event.get('ts')}"}, draft.text, user=user
         )
         if outcome.errors:
-            await client.chat_postEphemeral(
+            await deps.slack.ephemeral(
                 channel=channel,
                 user=user,
                 thread_ts=thread_ts,
                 text=":warning: " + " ".join(outcome.errors.values()),
             )
         return
-    await client.chat_postEphemeral(
+    await deps.slack.ephemeral(
         channel=channel,
         user=user,
         thread_ts=thread_ts,
@@ -63,7 +62,7 @@ def register(app: AsyncApp) -> None:
     app.event("app_mention")(on_mention)
 
 
-async def on_mention(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
     from bot.desk import Refusal, order_id_in
     from bot.replies.library import TemplateProblem
@@ -77,9 +76,7 @@ async def on_mention(event: dict[str, Any], client: AsyncWebClient, context: dic
     conv = deps.store.conversation_by_card(channel=channel, ts=str(thread_ts)) if thread_ts else None
 
     async def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        await client.chat_postEphemeral(
-            channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks
-        )
+        await deps.slack.ephemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
 
     try:
         if verb == "order":

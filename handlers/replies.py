@@ -11,14 +11,13 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import slack_to_plain
 from bot.deps import Deps
 from bot.replies.library import TemplateProblem
 from bot.replies.service import Draft, parse_metadata
 from bot.reply_blocks import REPLY_VIEW, ReplyAction, reply_modal
+from bot.slack import SlackError, SlackGateway
 from bot.store import Row
 
 log = logging.getLogger(__name__)
@@ -44,39 +43,35 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
     return dict((body.get("actions") or [{}])[0])
 
 
-async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
+async def _tell(slack: SlackGateway, body: dict[str, Any], text: str) -> None:
     """A note only the clicking person sees, in the card's thread."""
     container = body.get("container") or {}
     try:
-        await client.chat_postEphemeral(
+        await slack.ephemeral(
             channel=str(container.get("channel_id") or ""),
             user=str(body["user"]["id"]),
             text=text,
             thread_ts=container.get("thread_ts") or container.get("message_ts"),
         )
-    except SlackApiError as e:
-        log.error("could not tell %s: %s (%s)", body.get("user", {}).get("id"), text, e.response.get("error"))
+    except SlackError as e:
+        log.error("could not tell %s: %s (%s)", body.get("user", {}).get("id"), text, e.code)
 
 
-async def _open(client: AsyncWebClient, body: dict[str, Any], deps: Deps, conv: Row, draft: Draft) -> None:
+async def _open(slack: SlackGateway, body: dict[str, Any], conv: Row, draft: Draft) -> None:
     view = reply_modal(conv, text=draft.text, metadata=draft.metadata, notes=draft.notes)
     try:
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as e:
-        await _tell(
-            client, body, f"The reply window could not open ({e.response.get('error')}): click again."
-        )
+        await slack.open_view(trigger_id=body["trigger_id"], view=view)
+    except SlackError as e:
+        await _tell(slack, body, f"The reply window could not open ({e.code}): click again.")
 
 
-async def open_reply(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """A template button, the 'more replies' menu, 'write a reply' or 'send invoice': the modal to check and send."""
     await ack()
     deps: Deps = context["deps"]
     conv = _card(deps, body)
     if conv is None:
-        await _tell(client, body, "This card belongs to no conversation the bot knows.")
+        await _tell(deps.slack, body, "This card belongs to no conversation the bot knows.")
         return
     action = _action(body)
     action_id = str(action.get("action_id"))
@@ -92,14 +87,12 @@ async def open_reply(
             conv, user=body["user"]["id"], template=template, invoice=action_id == ReplyAction.SEND_INVOICE
         )
     except TemplateProblem as e:
-        await _tell(client, body, f":warning: {e}")
+        await _tell(deps.slack, body, f":warning: {e}")
         return
-    await _open(client, body, deps, conv, draft)
+    await _open(deps.slack, body, conv, draft)
 
 
-async def send_as_is(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def send_as_is(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'Send as is…': a safe template goes out without the modal (the guard still checks it)."""
     await ack()
     deps: Deps = context["deps"]
@@ -114,10 +107,10 @@ async def send_as_is(
             conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
         )
     except TemplateProblem as e:
-        await _tell(client, body, f":warning: {e}")
+        await _tell(deps.slack, body, f":warning: {e}")
         return
     if outcome.errors:
-        await _tell(client, body, ":warning: " + " ".join(outcome.errors.values()))
+        await _tell(deps.slack, body, ":warning: " + " ".join(outcome.errors.values()))
 
 
 async def claim(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -147,9 +140,7 @@ async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str,
         deps.replies.handled(conv, user=body["user"]["id"])
 
 
-async def retry_send(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'Retry' / 'Send again' under a failed or uncertain send."""
     await ack()
     deps: Deps = context["deps"]
@@ -157,7 +148,7 @@ async def retry_send(
     if value.isdigit():
         send = deps.replies.retry(int(value), user=body["user"]["id"])
         if send is not None and send["state"] == "sent":
-            await _tell(client, body, "This reply was sent already.")
+            await _tell(deps.slack, body, "This reply was sent already.")
 
 
 async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -169,9 +160,7 @@ async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]
         deps.replies.mark_sent(int(value), user=body["user"]["id"])
 
 
-async def thread_send(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any], respond: Any
-) -> None:
+async def thread_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
     """'Review and send to buyer…' under a team member's thread message: the modal, prefilled with it."""
     await ack()
     deps: Deps = context["deps"]
@@ -184,13 +173,10 @@ async def thread_send(
         await respond(text="This thread belongs to no conversation the bot knows.", replace_original=True)
         return
     try:
-        replies = await client.conversations_replies(channel=channel, ts=thread_ts, limit=1000)
-    except SlackApiError as e:
-        await respond(
-            text=f"The message could not be read ({e.response.get('error')}).", replace_original=True
-        )
+        messages = await deps.slack.thread(channel=channel, ts=thread_ts)
+    except SlackError as e:
+        await respond(text=f"The message could not be read ({e.code}).", replace_original=True)
         return
-    messages: list[dict[str, Any]] = list(replies.get("messages") or [])
     message = next((m for m in messages if m.get("ts") == message_ts), None)
     if message is None:
         await respond(text="That message is gone (deleted?): nothing to send.", replace_original=True)
@@ -198,7 +184,7 @@ async def thread_send(
     draft = deps.replies.draft(
         conv, user=body["user"]["id"], text=slack_to_plain(str(message.get("text") or ""))
     )
-    await _open(client, body, deps, conv, draft)
+    await _open(deps.slack, body, conv, draft)
     await respond(text="Opened for review: nothing is sent until you press Send.", replace_original=True)
 
 

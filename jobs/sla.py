@@ -6,9 +6,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.deps import Deps
+from bot.slack import SlackError
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +51,13 @@ async def refresh_rotation(deps: Deps) -> None:
     if not group:
         return
     try:
-        response = await deps.client.usergroups_users_list(usergroup=group)
-    except SlackApiError as e:
+        members = await deps.slack.usergroup_members(group)
+    except SlackError as e:
         log.error(
-            "on-call user group %s cannot be read (%s): keeping %s",
-            group,
-            e.response.get("error"),
-            deps.escalator.members,
+            "on-call user group %s cannot be read (%s): keeping %s", group, e.code, deps.escalator.members
         )
         return
-    deps.escalator.set_members([str(u) for u in response.get("users") or []])
+    deps.escalator.set_members(members)
 
 
 def purge_daily(deps: Deps) -> None:
