@@ -40,7 +40,7 @@ from bot.replies.service import Replies
 from bot.settings import Settings
 from bot.slack import SlackError, SlackGateway
 from bot.store import Store
-from jobs.sla import refresh_rotation, schedule_next, sla_tick
+from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         next_run_time=datetime.now(UTC),  # at start too: lookups a stop interrupted, packages due meanwhile
     )
     scheduler.add_job(
-        sla_tick,
+        sla_job,
         "interval",
         seconds=settings.sla_sweep_seconds,
         args=[deps, scheduler],

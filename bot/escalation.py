@@ -295,7 +295,12 @@ class Escalator:
             log.exception("%s failed (%d time(s) in a row); the next sweep tries again", key, failures)
             if failures == 2:
                 payload = {"job_failed": {"job": key, "error": f"{type(e).__name__}: {e}"[:300]}}
-                self.post("note", None, self.settings.slack_channel, f"failed:{key}", payload)
+                try:
+                    self.post("note", None, self.settings.slack_channel, f"failed:{key}", payload)
+                except (
+                    Exception
+                ):  # the database may be what fails: the log has it, the next sweep tries again
+                    log.exception("could not queue the notice that %s failed", key)
             return False
         self._failures.pop(key, None)
         return True

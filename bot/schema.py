@@ -253,6 +253,14 @@ def _m6_retention(db: sqlite_utils.Database) -> None:
     db.table("conversations").add_column("purged_at", str)
 
 
+def _m7_untracked_packages(db: sqlite_utils.Database) -> None:
+    # Packages whose first lookup a stop cut short were never due again: make them due for the next sweep.
+    db.execute(
+        "UPDATE packages SET next_check_at = '1970-01-01T00:00:00+00:00' "  # due at once, whatever the clock
+        "WHERE checked_at IS NULL AND next_check_at IS NULL"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -260,4 +268,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m4_clock,
     _m5_workflows,
     _m6_retention,
+    _m7_untracked_packages,
 ]

@@ -247,6 +247,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Berlin") from e
         return value
 
+    @field_validator("clock_start", "clock_origin", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value  # as in .env.example
+
     @field_validator("clock_start")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -87,7 +88,7 @@ class SlackGateway:
                 self._pause(channel, err.retry_after)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, aiohttp.ClientError) as e:
             err = _wrap(method, e)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
@@ -175,17 +176,21 @@ class SlackGateway:
             args["blocks"] = blocks
         if thread_ts:
             args["thread_ts"] = thread_ts
-        await self._call("chat.postEphemeral", channel, **args)
+        await self._call("chat.postEphemeral", f"ephemeral:{channel}", **args)  # a 429 here pauses no card
 
     async def permalink(self, *, channel: str, ts: str) -> str | None:
         """The link to a message (paced: `/inbox` asks for many at once)."""
         async with self._permalinks:
-            data = await self._call("chat.getPermalink", channel, channel=channel, message_ts=ts)
+            data = await self._call(
+                "chat.getPermalink", f"permalink:{channel}", channel=channel, message_ts=ts
+            )
         return str(data.get("permalink") or "") or None
 
     async def thread(self, *, channel: str, ts: str, limit: int = 1000) -> list[dict[str, Any]]:
         """The messages of a thread, its parent first."""
-        data = await self._call("conversations.replies", channel, channel=channel, ts=ts, limit=limit)
+        data = await self._call(
+            "conversations.replies", f"read:{channel}", channel=channel, ts=ts, limit=limit
+        )
         return list(data.get("messages") or [])
 
     async def publish_home(self, *, user: str, view: dict[str, Any]) -> None:

@@ -176,6 +176,8 @@ class Store(SendRecords):
 
     def create_conversation(self, **fields: Any) -> int:
         """Insert an open conversation and return its id."""
+        if "state" in fields:
+            raise ValueError("a conversation starts open; its state changes through answer/settle/reopen")
         now = self.now()
         row = {**fields, "state": ConversationState.OPEN.value, "created_at": now, "updated_at": now}
         return self._insert("conversations", row)

@@ -39,8 +39,9 @@ async def tell(error: Exception, body: dict[str, Any], respond: Any, slack: Slac
     """Log the failure with its context and tell the person: in reply to a command or button (response_url),
     else as a message only they see in the channel, else as a direct message."""
     expected = isinstance(error, Refusal | TemplateProblem)
-    user = (body.get("user") or {}).get("id") or body.get("user_id")
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    event = body.get("event") or {}  # Events API: the person and channel are in the event
+    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
     kind = body.get("type") or ("command" if body.get("command") else "?")
     if expected:
         log.info("%s from %s refused: %s", kind, user, error)
@@ -51,7 +52,7 @@ async def tell(error: Exception, body: dict[str, Any], respond: Any, slack: Slac
         if body.get("response_url") or body.get("response_urls"):
             await respond(text=text, response_type="ephemeral", replace_original=False)
         elif slack is not None and user and channel:
-            await slack.ephemeral(channel=channel, user=user, text=text)
+            await slack.ephemeral(channel=channel, user=user, text=text, thread_ts=event.get("thread_ts"))
         elif slack is not None and user:
             await slack.post(channel=user, text=text)  # a direct message
     except Exception as e:

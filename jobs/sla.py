@@ -33,6 +33,14 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
     return sent
 
 
+async def sla_job(deps: Deps, scheduler: Any | None = None) -> int:
+    """`sla_tick` as the scheduler runs it: in the bot's event loop, never in a worker thread.
+
+    APScheduler's asyncio executor runs a plain function in a thread pool; the sweep writes through the store's one
+    SQLite connection and wakes the poster, which only the loop may do, so it must run where everything else does."""
+    return sla_tick(deps, scheduler)
+
+
 def schedule_next(deps: Deps, scheduler: Any) -> None:
     """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock)."""
     nxt = deps.escalator.next_due()
@@ -41,7 +49,7 @@ def schedule_next(deps: Deps, scheduler: Any) -> None:
     wait = max(0.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
     run_at = datetime.now(UTC) + timedelta(seconds=wait + 0.05)
     scheduler.add_job(
-        sla_tick, "date", run_date=run_at, args=[deps, scheduler], id=NEXT_JOB, replace_existing=True
+        sla_job, "date", run_date=run_at, args=[deps, scheduler], id=NEXT_JOB, replace_existing=True
     )
 
 

@@ -28,7 +28,6 @@ def week(tmp_path: Path) -> Store:
         conv = store.create_conversation(
             key=f"k{n}",
             kind="buyer",
-            state="open",
             order_id=f"302-000000{n}-1234567" if order else None,
             deadline=iso(received + timedelta(hours=24)),
         )

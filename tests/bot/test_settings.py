@@ -114,3 +114,11 @@ def test_check_and_run_report_a_bad_setting_without_a_traceback(tmp_path: Path) 
         assert result.returncode == 2, (command, result.stderr)
         assert "INBOX_BOT_DIGEST_TIME='25:99' is not a time of day" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_shipped_env_example_loads_as_a_dot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cp .env.example .env` is the README's first step: every line of it, empty values included, must load."""
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.clock_start is None and settings.clock_origin is None and settings.digest_time == "08:00"

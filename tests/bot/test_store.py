@@ -16,13 +16,13 @@ def test_open_creates_owner_only_wal_database_at_current_schema(tmp_path: Path) 
     store = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())
     assert stat.S_IMODE(os.stat(tmp_path / "x" / "bot.db").st_mode) == 0o600
     assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7
     assert {"conversations", "messages", "slack_posts", "outbox", "audit", "mailbox_state"} <= set(
         store.db.table_names()
     )
     store.close()
     again = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())  # re-opening migrates nothing twice
-    assert again.schema_version == 6
+    assert again.schema_version == 7
     assert again.integrity_ok()
 
 
@@ -56,7 +56,7 @@ def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "bot.db", clock=FakeClock())
     try:
         with store.transaction():
-            store.create_conversation(key="k", kind="buyer", state="open")
+            store.create_conversation(key="k", kind="buyer")
             store.enqueue(kind="post_card", dedupe_key="x", due_by=None)
             raise RuntimeError("crash")
     except RuntimeError:
@@ -87,9 +87,28 @@ def test_an_older_database_is_migrated_at_start_and_keeps_its_rows(tmp_path: Pat
     )
     conn.close()
     store = Store.open(path, clock=FakeClock())
-    assert store.schema_version == 6
+    assert store.schema_version == 7
     assert [c["key"] for c in store.conversations()] == ["k"]
     store.upsert_package(
         order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown"
     )
     assert store.packages(order_id="302-1234567-1234567")[0]["status"] == "unknown"
+
+
+def test_packages_a_stop_left_unchecked_become_due_when_the_database_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    import sqlite_utils
+
+    path = tmp_path / "v6.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for step in MIGRATIONS[:6]:
+        step(db)
+    conn.execute("PRAGMA user_version=6")
+    conn.execute(
+        "INSERT INTO packages (order_id, tracking_number, status) VALUES ('302-1234567-1234567', 'N1', 'unknown')"
+    )
+    conn.close()
+    store = Store.open(path, clock=FakeClock())
+    assert [p["tracking_number"] for p in store.due_packages()] == ["N1"]

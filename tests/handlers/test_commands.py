@@ -246,7 +246,6 @@ def test_home_for_500_open_conversations_stays_within_block_kit_limits(tmp_path:
         deps.store.create_conversation(
             key=f"k{n}",
             kind="buyer",
-            state="open",
             buyer_name=f"Käufer {n} " + "x" * 40,
             order_id=f"302-{n:07d}-1234567",
             deadline=(now + timedelta(minutes=n)).isoformat(),
@@ -277,3 +276,21 @@ async def test_an_unexpected_failure_is_told_to_the_person_with_what_to_do(
     [told] = team.seen_by("U0AGENT")
     assert "error on our side (RuntimeError)" in told["text"] and "Try again" in told["text"]
     assert "database is locked" not in told["text"]  # internals stay in the log
+
+
+async def test_an_unexpected_failure_of_a_mention_is_told_in_its_thread(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events carry the person and channel inside `event`: the error handler finds them there."""
+
+    async def broken(*args: Any) -> Any:
+        raise RuntimeError("SP-API exploded")
+
+    monkeypatch.setattr(team.deps.desk, "order", broken)
+    bot = team.slack.bot_user_id
+    await team.people.say(
+        user="U0AGENT", channel="C0INBOX", text=f"<@{bot}> order", thread_ts=team.card["ts"]
+    )
+    await team.slack.wait_for(lambda: any("(RuntimeError)" in e["text"] for e in team.seen_by("U0AGENT")))
+    [told] = [e for e in team.seen_by("U0AGENT") if "(RuntimeError)" in e["text"]]
+    assert told.get("thread_ts") == team.card["ts"] and "SP-API exploded" not in told["text"]

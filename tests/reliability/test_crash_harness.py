@@ -667,12 +667,11 @@ async def test_sigkills_while_sending_replies_and_escalating(
     assert len(buyers) == len(asked) == opened // 2 + (escalated + 1) // 2, report
     # every send a kill caught mid-way waited for a person, who settled it by what the relay had
     assert len(caught) == landed[SENDING], report
-    assert decisions == Counter(
-        {
-            "uncertain, mark_sent": hit[f"{SENDING}: relay had accepted"],
-            "uncertain, retry_send": hit[f"{SENDING}: relay had not accepted"],
-        }
-    ), report
+    # each waited as uncertain; a mail the relay had accepted is confirmed, never sent again. Whether the relay
+    # still kept a mail whose sender died during DATA is the relay's affair (on a loaded core it may finish first)
+    assert sum(decisions.values()) == len(caught), report
+    assert set(decisions) <= {"uncertain, mark_sent", "uncertain, retry_send"}, report
+    assert decisions["uncertain, mark_sent"] >= hit[f"{SENDING}: relay had accepted"], report
     # every due notification recorded once and posted exactly once (and nothing else twice)
     keys = keys_of(fake_slack)
     assert [k for k, n in Counter(keys).items() if n > 1] == [], report

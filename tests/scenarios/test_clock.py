@@ -6,9 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.sandbox.slack_api import FakeSlack
-from tests.conftest import fixture_mail, make_settings, running_bot
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
 
 RECEIVED = datetime(2026, 11, 24, 7, 12, 45, tzinfo=UTC)  # de_invoice.eml
 
@@ -50,3 +52,26 @@ async def test_urgent_reminder_mentions_on_call_once_even_after_a_restart(
         await deps.ready.wait()
         await fake_slack.wait_for(lambda: deps.store.pending_outbox_count() == 0, timeout=5)
     assert len(reminders()) == 2
+
+
+async def test_the_clocks_sweep_runs_in_the_bots_event_loop(
+    tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler would run a plain function in a worker thread, beside the loop, on the store's one SQLite
+    connection: the sweep (and the daily jobs' transactions) must run in the loop's own thread."""
+    import threading
+
+    from bot.escalation import Escalator
+
+    threads: list[int] = []
+    real_tick = Escalator.tick
+
+    def watched(self: Escalator) -> int:
+        threads.append(threading.get_ident())
+        return real_tick(self)
+
+    monkeypatch.setattr(Escalator, "tick", watched)
+    settings = make_settings(tmp_path, fake_slack, sla_sweep_seconds=0.05)
+    async with running_bot(settings):
+        await eventually(lambda: len(threads) >= 3, what="three sweeps")
+    assert set(threads) == {threading.get_ident()}
