@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime
 from datetime import time as dt_time
 from pathlib import Path
@@ -263,21 +264,15 @@ class Settings(BaseSettings):
     @classmethod
     def _hours(cls, value: str, info: ValidationInfo) -> str:
         if value.strip():
-            try:
-                BusinessHours.parse(value, ZoneInfo("UTC"))
-            except ValueError as e:
-                hint = "" if "write" in str(e) else "; write it like 'mon-fri 08:00-18:00' (24-hour times)"
-                raise ValueError(f"{_env(info)}: {e}{hint}") from e
+            _parses(info, value, BusinessHours.parse, "'mon-fri 08:00-18:00' (24-hour times)")
         return value
 
     @field_validator("oncall_handoff")
     @classmethod
     def _handoff(cls, value: str, info: ValidationInfo) -> str:
-        try:
-            Rotation.parse(["U0"], value, 7, ZoneInfo("UTC"))
-        except ValueError as e:
-            hint = "" if "write" in str(e) else "; write it like 'mon 09:00' (24-hour time)"
-            raise ValueError(f"{_env(info)}: {e}{hint}") from e
+        _parses(
+            info, value, lambda text, tz: Rotation.parse(["U0"], text, 7, tz), "'mon 09:00' (24-hour time)"
+        )
         return value
 
     @field_validator("digest_time")
@@ -388,6 +383,16 @@ class Settings(BaseSettings):
 def _env(info: ValidationInfo) -> str:
     """The environment variable of the field being validated."""
     return f"{ENV_PREFIX}{(info.field_name or '').upper()}"
+
+
+def _parses(info: ValidationInfo, value: str, parse: Callable[[str, ZoneInfo], object], example: str) -> None:
+    """Run the parser the bot will use on `value`; its error, named by the variable and with an example if the
+    parser gave none, is the setting's."""
+    try:
+        parse(value, ZoneInfo("UTC"))
+    except ValueError as e:
+        hint = "" if "write" in str(e) else f"; write it like {example}"
+        raise ValueError(f"{_env(info)}: {e}{hint}") from e
 
 
 def _comma_list(text: str) -> list[str]:
