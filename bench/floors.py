@@ -24,7 +24,7 @@ from bot.mail.source import FETCH_BATCH
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 
-# The escalator's two queries as they are today (bot/escalation.py, Escalator.due_conversations and next_due),
+# The escalator's two queries as they are today (bot/clock/escalation.py, Escalator.due_conversations and next_due),
 # copied rather than imported: a slower query in the bot then shows against this floor instead of moving it.
 DUE_SQL = (
     "SELECT * FROM conversations WHERE state = 'open' AND deadline IS NOT NULL "

@@ -42,15 +42,15 @@ from floors import (  # noqa: E402
 )
 
 from bot.app import build_deps, create_app  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
-from bot.intake import Intake  # noqa: E402
+from bot.clock.clocks import FakeClock  # noqa: E402
+from bot.mail.intake import Intake  # noqa: E402
 from bot.mail.source import FETCH_BATCH, IncomingMail  # noqa: E402
 from bot.sandbox.fake_services import FakeServices, ParcelEvent  # noqa: E402
 from bot.sandbox.people import People  # noqa: E402
 from bot.sandbox.slack_api import FakeSlack  # noqa: E402
 from bot.sandbox.world import BuyerMail, relay_mail  # noqa: E402
 from bot.settings import settings_from  # noqa: E402
-from bot.store import Store, iso  # noqa: E402
+from bot.store.store import Store, iso  # noqa: E402
 from tests.support.clock import TEAM_TIME, pinned_clock  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mail"
@@ -210,7 +210,7 @@ def sla_engine(conversations: int, rounds: int, sweeps: int = 10) -> list[Figure
     """
     import sqlite3
 
-    from bot.escalation import Escalator
+    from bot.clock.escalation import Escalator
 
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(TEAM_TIME)
@@ -476,8 +476,8 @@ async def arrival_to_card(messages: int) -> list[Figure]:
     """
     from sp_api.asyncio.auth import access_token_client
 
-    from bot.amazon import BURST_HEADROOM, GET_ORDER_BURST, GET_ORDER_RATE
     from bot.app import run_bot
+    from bot.services.amazon import BURST_HEADROOM, GET_ORDER_BURST, GET_ORDER_RATE
     from tests.conftest import imap_overrides
 
     access_token_client.cache.clear()
@@ -599,10 +599,10 @@ async def start_backlog_bot(
     from aiolimiter import AsyncLimiter
     from sp_api.asyncio.auth import access_token_client
 
-    from bot.amazon import GET_ORDER_BURST, GET_ORDER_RATE, get_order_limiter
     from bot.app import run_bot
-    from bot.http import RATE_MARGIN
     from bot.sandbox.ratelimit import JITTER, TokenBucket
+    from bot.services.amazon import GET_ORDER_BURST, GET_ORDER_RATE, get_order_limiter
+    from bot.services.http import RATE_MARGIN
 
     access_token_client.cache.clear()  # a token of an earlier run's stand-in is unknown to this one
     sp_rate, slack_rate, dhl_rate = GET_ORDER_RATE * scale, 1.0 * scale, 1.0 * scale
@@ -718,8 +718,8 @@ async def backlog(count: int, max_scale: int, rounds: int) -> list[Figure]:
     1 post/s/channel. First the start alone, several times against its floors (backlog_start, at `max_scale`); then
     one run to the end.
     """
-    from bot.amazon import GET_ORDER_BURST, GET_ORDER_RATE
     from bot.sandbox.world import deliver
+    from bot.services.amazon import GET_ORDER_BURST, GET_ORDER_RATE
 
     with tempfile.TemporaryDirectory() as tmp:
         clock = pinned_clock()
@@ -747,7 +747,7 @@ async def backlog(count: int, max_scale: int, rounds: int) -> list[Figure]:
             await asyncio.sleep(0.2)
         bot.stop.set()
         await bot.task
-        slack, services, order_times = bot.slack, bot.services, bot.order_times
+        slack, services, order_times = bot.services.slack, bot.services, bot.order_times
         posts = [c for c in slack.calls_of("chat.postMessage") if not c.get("thread_ts")]
         deadline_of = dict(store.db.conn.execute("SELECT slack_ts, deadline FROM conversations").fetchall())
         # in the order Slack received them; the first few went out while mails were still being stored

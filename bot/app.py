@@ -19,27 +19,27 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot.amazon import SpApi
-from bot.autoreply import AutoReplier
-from bot.carriers.tracker import Tracker, providers_from
-from bot.clock import Clock, clock_from
+from bot.clock.clocks import Clock, clock_from
+from bot.clock.escalation import Escalator
 from bot.deps import Deps
 from bot.desk import Desk
-from bot.enrich import Enricher
-from bot.escalation import Escalator
-from bot.http import new_client
-from bot.intake import Intake
-from bot.lock import AlreadyRunning, InstanceLock
+from bot.mail.intake import Intake
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
-from bot.mailer import Mailer
-from bot.poster import Poster
+from bot.replies.autoreply import AutoReplier
 from bot.replies.guard import Policy
 from bot.replies.library import Library
 from bot.replies.service import Replies
+from bot.services.amazon import SpApi
+from bot.services.carriers.tracker import Tracker, providers_from
+from bot.services.http import new_client
+from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
-from bot.slack import SlackError, SlackGateway
-from bot.store import Store
+from bot.store.lock import AlreadyRunning, InstanceLock
+from bot.store.store import Store
+from bot.workers.enricher import Enricher
+from bot.workers.mailer import Mailer
+from bot.workers.poster import Poster
 from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 

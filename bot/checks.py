@@ -6,11 +6,11 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import clock_from
+from bot.clock.clocks import clock_from
 from bot.mail.source import ImapSource, MailboxError
+from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
-from bot.slack import SlackError, SlackGateway
-from bot.store import Store
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -141,11 +141,11 @@ def order(
 
 
 async def _order_json(order_id: str, settings: Settings) -> dict[str, object]:
-    from bot.amazon import SpApi
-    from bot.carriers.detect import marketplace_country
-    from bot.carriers.tracker import Tracker, providers_from
     from bot.errors import UpstreamError
-    from bot.http import new_client
+    from bot.services.amazon import SpApi
+    from bot.services.carriers.detect import marketplace_country
+    from bot.services.carriers.tracker import Tracker, providers_from
+    from bot.services.http import new_client
 
     amazon = SpApi(settings)
     async with new_client() as http:
@@ -194,9 +194,9 @@ def track(
     config: ConfigOption = None,
 ) -> None:
     """Track one package: the detected carrier, its live status and public link."""
-    from bot.carriers.detect import detect_carriers
-    from bot.carriers.tracker import Tracker, providers_from
-    from bot.http import new_client
+    from bot.services.carriers.detect import detect_carriers
+    from bot.services.carriers.tracker import Tracker, providers_from
+    from bot.services.http import new_client
 
     settings = _settings(config)
     _logging("WARNING")
@@ -304,9 +304,9 @@ def sla_explain(
     config: ConfigOption = None,
 ) -> None:
     """The deadline and every notification the policy plans: when, at which stage, what, to whom."""
-    from bot.clock import clock_from
-    from bot.escalation import Escalator
-    from bot.store import Store
+    from bot.clock.clocks import clock_from
+    from bot.clock.escalation import Escalator
+    from bot.store.store import Store
 
     settings = _settings(config)
     arrived = _when(received, "--received")
@@ -342,7 +342,7 @@ def classify(
     ] = None,
 ) -> None:
     """What a buyer wants (standard input): {"intent", "confidence", "templates"} as JSON."""
-    from bot import intents
+    from bot.mail import intents
 
     if evaluate is not None:
         rows = [
@@ -364,9 +364,9 @@ def report(
     """Response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking rate."""
     from datetime import date as date_
 
-    from bot.clock import clock_from
-    from bot.report import report as build
-    from bot.store import Store
+    from bot.clock.clocks import clock_from
+    from bot.clock.report import report as build
+    from bot.store.store import Store
 
     settings = _settings(config)
     clock = clock_from(settings)
@@ -403,9 +403,9 @@ def purge(
     config: ConfigOption = None,
 ) -> None:
     """Remove buyer text, names and raw mails of conversations settled longer ago than the retention period."""
-    from bot.clock import clock_from
-    from bot.retention import purge as run_purge
-    from bot.store import Store
+    from bot.clock.clocks import clock_from
+    from bot.store.retention import purge as run_purge
+    from bot.store.store import Store
 
     settings = _settings(config)
     if not settings.database_path.exists():
@@ -503,8 +503,8 @@ DEMO_QUIET = (
     "slack_bolt",
     "slack_sdk",
     "sp_api",
-    "bot.http",
-    "bot.store",
+    "bot.services.http",
+    "bot.store.store",
 )
 
 

@@ -9,20 +9,20 @@ from typing import Any
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.amazon import SpApi
-from bot.carriers.tracker import Tracker
-from bot.clock import Clock
-from bot.enrich import Enricher
-from bot.escalation import Escalator
-from bot.intake import Intake
+from bot.clock.clocks import Clock
+from bot.clock.escalation import Escalator
+from bot.mail.intake import Intake
 from bot.mail.source import MailSource
-from bot.mailer import Mailer
-from bot.poster import Poster
 from bot.replies.library import Library
 from bot.replies.service import Replies
+from bot.services.amazon import SpApi
+from bot.services.carriers.tracker import Tracker
+from bot.services.slack import SlackGateway
 from bot.settings import Settings
-from bot.slack import SlackGateway
-from bot.store import Store
+from bot.store.store import Store
+from bot.workers.enricher import Enricher
+from bot.workers.mailer import Mailer
+from bot.workers.poster import Poster
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Deps:
     escalator: Escalator
     amazon: SpApi | None = None
     desk: Any = None  # bot.desk.Desk: commands, mentions and the Home tab (built on these deps)
-    autoreplier: Any = None  # bot.autoreply.AutoReplier (opt-in)
+    autoreplier: Any = None  # bot.replies.autoreply.AutoReplier (opt-in)
     bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
     extras: dict[str, Any] = field(default_factory=dict)

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks import CardTime, answered_by, escape, slack_date, time_left
+from bot.cards.card import CardTime, answered_by, escape, slack_date, time_left
+from bot.cards.clock import mention
+from bot.cards.order import order_blocks
+from bot.clock.oncall import schedule
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
-from bot.oncall import schedule
-from bot.order_blocks import order_blocks
-from bot.sla_blocks import mention
-from bot.slack import SlackError
-from bot.store import Row, parse_iso
+from bot.services.slack import SlackError
+from bot.store.store import Row, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ class Desk:
 
     def case(self, text: str, user: str) -> Answer:
         """`/case` lists; `add ID summary`, `update ID`, `close ID` track Amazon support cases."""
-        from bot.cases import CaseProblem, Cases
+        from bot.clock.cases import CaseProblem, Cases
 
         cases = Cases(self.deps.store, self.deps.clock)
         words = (text or "").split(maxsplit=2)
@@ -375,7 +375,7 @@ class Desk:
 
     def home(self, user: str) -> dict[str, Any]:
         """The Home tab: my conversations, the queue by deadline, on call now and next, today's numbers."""
-        from bot.digest import digest
+        from bot.clock.digest import digest
 
         now = self.deps.clock.now()
         at = CardTime(now=now, tz=self.deps.settings.tz)

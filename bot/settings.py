@@ -20,10 +20,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.oncall import Rotation
-from bot.refunds import DEFAULT_RULES, RefundRule
+from bot.clock.oncall import Rotation
+from bot.clock.sla import BusinessHours
 from bot.replies.guard import MESSAGES as GUARD_RULES
-from bot.sla import BusinessHours
+from bot.replies.refunds import DEFAULT_RULES, RefundRule
 
 log = logging.getLogger(__name__)
 

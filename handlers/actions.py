@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.cards.order import ActionId
 from bot.deps import Deps
-from bot.order_blocks import ActionId
 
 log = logging.getLogger(__name__)
 

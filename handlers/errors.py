@@ -15,7 +15,7 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.desk import Refusal
 from bot.replies.library import TemplateProblem
-from bot.slack import SlackError, SlackGateway
+from bot.services.slack import SlackError, SlackGateway
 
 log = logging.getLogger(__name__)
 

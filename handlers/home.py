@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.slack import SlackError
+from bot.services.slack import SlackError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.blocks import slack_to_plain
+from bot.cards.card import slack_to_plain
+from bot.cards.reply import thread_offer
 from bot.deps import Deps
-from bot.reply_blocks import thread_offer
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,9 @@ def register(app: AsyncApp) -> None:
 
 async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
+    from bot.cards.reply import ReplyAction
     from bot.desk import Refusal, order_id_in
     from bot.replies.library import TemplateProblem
-    from bot.reply_blocks import ReplyAction
 
     deps: Deps = context["deps"]
     channel, user = str(event.get("channel")), str(event.get("user"))

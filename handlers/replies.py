@@ -12,13 +12,13 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.blocks import slack_to_plain
+from bot.cards.card import slack_to_plain
+from bot.cards.reply import REPLY_VIEW, ReplyAction, reply_modal
 from bot.deps import Deps
 from bot.replies.library import TemplateProblem
 from bot.replies.service import Draft, parse_metadata
-from bot.reply_blocks import REPLY_VIEW, ReplyAction, reply_modal
-from bot.slack import SlackError, SlackGateway
-from bot.store import Row
+from bot.services.slack import SlackError, SlackGateway
+from bot.store.store import Row
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.deps import Deps
-from bot.slack import SlackError
+from bot.services.slack import SlackError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def refresh_rotation(deps: Deps) -> None:
 
 def purge_daily(deps: Deps) -> None:
     """Once a day: remove personal data past the retention period."""
-    from bot.retention import purge
+    from bot.store.retention import purge
 
     now = deps.clock.now()
     key = f"purge:{now.astimezone(deps.settings.tz).date().isoformat()}"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_deps, create_app, run_bot
-from bot.clock import Clock
+from bot.clock.clocks import Clock
 from bot.deps import Deps
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack

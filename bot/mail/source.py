@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import aioimaplib
 
-from bot.clock import Clock
+from bot.clock.clocks import Clock
 from bot.settings import Settings
-from bot.store import Store
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.amazon import Order
-from bot.carriers.model import Status, Tracking, parse_time
-from bot.order_blocks import CARRIER_NAMES
+from bot.cards.order import CARRIER_NAMES
+from bot.services.amazon import Order
+from bot.services.carriers.model import Status, Tracking, parse_time
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
-from bot.intents import classify
+from bot.clock.clocks import Clock
+from bot.mail.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem
 from bot.settings import Settings
-from bot.store import Row, Store
+from bot.store.store import Row, Store
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Replies:
     def advice(self, conv: Row) -> Advice:
         """What the card offers: templates for the latest buyer message (suggested first), why, and the refund
         matrix's recommendation; one reading of the message and the order, one classification for all of it."""
-        from bot.refunds import recommend
+        from bot.replies.refunds import recommend
 
         message = self.latest_buyer_message(conv)
         latest = message or {}

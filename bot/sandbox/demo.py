@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.app import build_deps, create_app, run_bot
-from bot.clock import Clock, ScaledClock
+from bot.clock.clocks import Clock, ScaledClock
 from bot.deps import Deps
 from bot.sandbox import page
 from bot.sandbox.fake_services import FakeServices
@@ -128,7 +128,7 @@ class Demo:
 
     def _seed_case(self) -> None:
         """One Amazon support case the lead follows, so /case and the digest have something to show."""
-        from bot.cases import Cases
+        from bot.clock.cases import Cases
 
         assert self.deps is not None
         cases = Cases(self.deps.store, self.clock)

@@ -302,14 +302,14 @@ def _demo_console(*args: str, until: str) -> list[str]:
 def test_the_demo_console_starts_with_the_address_and_keeps_library_chatter_out() -> None:
     lines = _demo_console(until="17TRACK now follows")  # the last lookup at start: HTTP calls were made
     assert lines[0].startswith("inbox-bot demo: open http://127.0.0.1:"), lines[:3]
-    assert any("bot.intake" in line for line in lines)  # the bot's own lines stay
+    assert any("bot.mail.intake" in line for line in lines)  # the bot's own lines stay
     chatter = [
         line for line in lines if re.search(r" INFO (apscheduler|httpx|mail\.log|slack_bolt|bot\.http)", line)
     ]
     assert chatter == []
     verbose = _demo_console("--verbose", until="17TRACK now follows")
     assert verbose[0].startswith("inbox-bot demo: open http://127.0.0.1:")
-    assert any(" INFO bot.http" in line for line in verbose) and any(
+    assert any(" INFO bot.services.http" in line for line in verbose) and any(
         " INFO slack_bolt" in line for line in verbose
     )
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ScaledClock
+from bot.clock.clocks import ScaledClock
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.people import DeliveryError, People
 from bot.sandbox.slack_api import FakeSlack

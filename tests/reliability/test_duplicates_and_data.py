@@ -14,12 +14,12 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import StartupError, build_deps, create_app, run_bot
-from bot.clock import FakeClock
-from bot.intake import Intake
+from bot.clock.clocks import FakeClock
+from bot.mail.intake import Intake
 from bot.mail.source import IncomingMail
-from bot.retention import purge
 from bot.sandbox.slack_api import FakeSlack
-from bot.store import Store
+from bot.store.retention import purge
+from bot.store.store import Store
 from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_deps, shared_slack_session
-from bot.clock import FakeClock
+from bot.clock.clocks import FakeClock
 from bot.mail.source import IncomingMail
 from bot.sandbox.world import BuyerMail, relay_mail
-from bot.store import parse_iso
+from bot.store.store import parse_iso
 from tests.conftest import fixture_mail, make_settings
 
 MESSAGES = int(os.environ.get("INBOX_BOT_SOAK_MESSAGES", "50000"))

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.clock import FakeClock
+from bot.clock.clocks import FakeClock
 from bot.mail.source import IncomingMail
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.people import People

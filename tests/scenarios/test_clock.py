@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.clock.clocks import FakeClock
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
 
@@ -61,7 +61,7 @@ async def test_the_clocks_sweep_runs_in_the_bots_event_loop(
     connection: the sweep (and the daily jobs' transactions) must run in the loop's own thread."""
     import threading
 
-    from bot.escalation import Escalator
+    from bot.clock.escalation import Escalator
 
     threads: list[int] = []
     real_tick = Escalator.tick

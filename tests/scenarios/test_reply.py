@@ -216,7 +216,7 @@ async def test_greylisting_through_the_whole_bot_is_retried_and_the_reply_arrive
 ) -> None:
     """Amazon's relay (or the seller's SMTP server) greylists the first attempts: the thread says it is retrying,
     once; the reply goes out when the server takes it, exactly once; nothing busy-loops meanwhile."""
-    from bot.clock import ScaledClock
+    from bot.clock.clocks import ScaledClock
 
     clock = ScaledClock(speed=120)  # the mailer's minutes of backoff pass in half-seconds
     settings = make_settings(tmp_path, fake_slack, **smtp.settings())

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.clock import ScaledClock
+from bot.clock.clocks import ScaledClock
 from bot.sandbox.slack_api import FakeSlack
 from tests.support.clock import clock_env, pinned_clock
 

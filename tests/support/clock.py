@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ScaledClock, SystemClock
+from bot.clock.clocks import ScaledClock, SystemClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TEAM_TIME = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.intake import Intake
+from bot.mail.intake import Intake
 from bot.mail.source import DirectorySource, ImapSource, IncomingMail, MailSource
-from bot.store import Store
+from bot.store.store import Store
 from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot, free_port

@@ -96,7 +96,7 @@ def test_broken_front_matter_is_explained(text: str, problem: str) -> None:
 def test_context_from_a_conversation_uses_the_buyers_locale() -> None:
     from datetime import UTC, datetime
 
-    from bot.carriers.model import Status, Tracking
+    from bot.services.carriers.model import Status, Tracking
 
     pkg = Tracking(
         "dhl",

@@ -1,0 +1,222 @@
+"""Block Kit for the clock: stage reminders in a card's thread (or a DM), on-call handoffs, the daily digest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.cards.card import CardTime, Message, escape, slack_date, time_left
+from bot.cards.reply import ReplyAction
+from bot.clock.sla import STAGE_ICONS, Stage
+from bot.store.store import parse_iso
+
+WORDS = {
+    Stage.DUE_SOON: "Due soon",
+    Stage.URGENT: "Urgent",
+    Stage.CRITICAL: "Critical",
+    Stage.BREACHED: "Overdue: Amazon counts this answer as late",
+    Stage.FRESH: "New",
+}
+
+
+def mention(who: str) -> str:
+    """<@U…> for a person, <!subteam^S…> for a user group."""
+    return f"<!subteam^{who}>" if who.startswith("S") else f"<@{who}>"
+
+
+def reminder(payload: dict[str, Any], at: CardTime, *, direct: bool = False) -> Message:
+    """A stage reminder: how much time is left, who should act, whether it comes late."""
+    stage = Stage(payload["stage"])
+    deadline = parse_iso(payload["deadline"]) or at.now
+    who = " ".join(mention(w) for w in payload.get("mentions") or [])
+    left = time_left(deadline, at.now)
+    subject = escape(payload.get("buyer") or "a buyer")
+    if payload.get("order_id"):
+        subject += f", order `{escape(payload['order_id'])}`"
+    text = f"{STAGE_ICONS[stage]} *{WORDS[stage]}*: {left} to answer {subject} (due {slack_date(deadline, at.tz)})."
+    if who:
+        text += f" {who} please take it."
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if payload.get("late"):
+        planned = parse_iso(payload.get("planned_at"))
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f":clock3: Sent late: this reminder was due {slack_date(planned, at.tz) if planned else 'earlier'} "
+                        "while the bot was not running.",
+                    }
+                ],
+            }
+        )
+    if not direct:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ReplyAction.CLAIM.value,
+                        "text": {"type": "plain_text", "text": "I'm on it"},
+                        "value": "claim",
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    else:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": "You are on call. The card is in the inbox channel."}
+                ],
+            }
+        )
+    fallback = f"{WORDS[stage]}: {left} to answer {payload.get('buyer') or 'a buyer'}"
+    return {"text": fallback, "blocks": blocks}
+
+
+def handoff(payload: dict[str, Any], at: CardTime) -> Message:
+    """The on-call handoff with the open queue."""
+    h = payload["handoff"]
+    until = parse_iso(h.get("until"))
+    earliest = parse_iso(h.get("earliest"))
+    cover = " (covering)" if h.get("override") else ""
+    text = (
+        f":pager: {mention(h['user'])} is on call now{cover}"
+        + (f" until {slack_date(until, at.tz)}" if until else "")
+        + "."
+    )
+    queue = f"Open conversations: *{h.get('open', 0)}*" + (
+        f", the earliest due {slack_date(earliest, at.tz)} ({time_left(earliest, at.now)})"
+        if earliest
+        else ""
+    )
+    return {
+        "text": f"On call now: {h['user']}",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{queue}"}}],
+    }
+
+
+JOB_NAMES = {
+    "handoff": "on-call handoff",
+    "digest": "daily digest",
+    "weekly": "weekly report",
+    "purge": "retention purge",
+}
+
+
+def job_failed(payload: dict[str, Any], at: CardTime) -> Message:
+    """A daily job that failed twice in a row: what, why, and that it is retried."""
+    j = payload["job_failed"]
+    name = JOB_NAMES.get(str(j["job"]).split(":", 1)[0], str(j["job"]))
+    text = (
+        f":warning: The {name} ({escape(str(j['job']))}) failed twice: `{escape(str(j['error']))}`. "
+        "It is tried again at every sweep; the log has the details."
+    )
+    return {
+        "text": f"The {name} failed",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def digest(payload: dict[str, Any], at: CardTime) -> Message:
+    """The daily digest."""
+    d = payload["digest"]
+    lines = [
+        f"*Open:* {d['open']}",
+        f"*Answered yesterday:* {d['answered_yesterday']}   *Breaches yesterday:* {d['breaches_yesterday']}",
+        "*First response (7 days):* "
+        + (
+            f"median {d['median_minutes']} min, 90 % within {d['p90_minutes']} min"
+            if d.get("median_minutes") is not None
+            else "—"
+        ),
+        f"*Late Response Rate (estimate):* 7 days {_pct(d.get('lrr_7'))}, 30 days {_pct(d.get('lrr_30'))}",
+    ]
+    queue = []
+    for item in d.get("queue") or []:
+        deadline = parse_iso(item.get("deadline"))
+        order = f" `{escape(item['order_id'])}`" if item.get("order_id") else ""
+        due = (
+            f"{slack_date(deadline, at.tz)} ({time_left(deadline, at.now)})"
+            if isinstance(deadline, datetime)
+            else "—"
+        )
+        queue.append(f"• {escape(item.get('buyer') or 'buyer')}{order}: due {due}")
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Inbox digest for {d['date']}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+    ]
+    if queue:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*Next due:*\n" + "\n".join(queue)}}
+        )
+    cases = d.get("cases") or []
+    if cases:
+        listed = "\n".join(
+            f"• {escape(c['case_id'])} {escape(c['summary'])} ({mention(c['owner'])})" for c in cases[:10]
+        )
+        text = f"*Open Amazon cases ({len(cases)}):*\n{listed}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    return {"text": f"Inbox digest for {d['date']}: {d['open']} open", "blocks": blocks}
+
+
+def weekly(payload: dict[str, Any], at: CardTime) -> Message:
+    """The weekly report in the channel."""
+    w = payload["weekly"]
+    start, end = parse_iso(w["since"]), parse_iso(w["until"])
+    span = (
+        f"{start.astimezone(at.tz):%d %b} – {(end - timedelta(days=1)).astimezone(at.tz):%d %b}"
+        if start and end
+        else ""
+    )
+    times = ", ".join(f"{k}: {v}" for k, v in w["response_time"].items() if v)
+    worst_hours = sorted(((n, h) for h, n in w["breaches_by_hour"].items() if n), reverse=True)[:3]
+    worst_days = sorted(((n, d) for d, n in w["breaches_by_weekday"].items() if n), reverse=True)[:3]
+    intents = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(w["messages_by_intent"].items())[:6])
+    lines = [
+        f"*Buyer messages:* {w['messages']}   *Answered late or not at all:* {w['breaches']}",
+        f"*Late Response Rate:* {_pct(w.get('late_response_rate'))}   *Valid tracking rate:* {_pct(w.get('valid_tracking_rate'))}",
+        f"*Response times:* {times or '—'}",
+        "*First response:* "
+        + (
+            f"median {w['median_minutes']} min, 90 % within {w['p90_minutes']} min"
+            if w.get("median_minutes") is not None
+            else "—"
+        ),
+        "*Breaches by hour:* " + (", ".join(f"{h}:00 ({n})" for n, h in worst_hours) or "none"),
+        "*Breaches by weekday:* " + (", ".join(f"{d} ({n})" for n, d in worst_days) or "none"),
+        f"*By intent:* {intents or '—'}",
+    ]
+    return {
+        "text": f"Weekly report: {w['messages']} messages, {w['breaches']} late",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Weekly report {span}".strip()[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+        ],
+    }
+
+
+def case_note(payload: dict[str, Any], at: CardTime) -> Message:
+    """A DM to a case's owner: follow up today, or it closes by itself soon."""
+    c = payload["case"]
+    closes = parse_iso(c.get("closes"))
+    opened = parse_iso(c.get("opened_at"))
+    days = (at.now - opened).days if opened else 0
+    if c["kind"] == "warn":
+        head = f":warning: *Amazon case {escape(c['case_id'])} closes by itself {slack_date(closes, at.tz) if closes else 'soon'}* without an answer: follow up or reopen it."
+    else:
+        head = f":memo: Follow up on Amazon case *{escape(c['case_id'])}* today (open {days} day{'s' if days != 1 else ''})."
+    text = f"{head}\n> {escape(c.get('summary') or '')}\nWhen it moves: `/case update {c['case_id']}`; when solved: `/case close {c['case_id']}`."
+    return {
+        "text": head.replace("*", ""),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }

@@ -1,0 +1,349 @@
+"""Block Kit for answering: the card's reply buttons, the reply modal, and the thread notes about a send."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from bot.cards.card import CardTime, Message, answered_by, escape, slack_date, truncate
+from bot.replies.library import Template
+from bot.store.store import Row, parse_iso
+
+MODAL_TEXT_LIMIT = 3000  # plain_text_input max_length
+SUGGESTED = 3
+
+
+class ReplyAction(StrEnum):
+    """Action ids of everything that leads to a reply (or to deciding none is needed)."""
+
+    TEMPLATE = "reply_template"  # + ":<key>"
+    PICK = "reply_pick"
+    BLANK = "reply_blank"
+    SEND_AS_IS = "send_as_is"
+    CLAIM = "claim"
+    NO_RESPONSE = "no_response"
+    SEND_INVOICE = "send_invoice"
+    RETRY = "retry_send"
+    MARK_SENT = "mark_sent"
+    THREAD_SEND = "thread_send"
+    THREAD_KEEP = "thread_keep"
+    HANDLED = "notice_handled"
+
+
+REPLY_VIEW = "reply_modal"
+
+
+def _button(
+    text: str, action_id: str, value: str = "", style: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id[:255],
+        "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
+    }
+    if value:
+        button["value"] = value[:2000]
+    if style:
+        button["style"] = style
+    button.update(extra)
+    return button
+
+
+def _option(template: Template) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": truncate(template.label, 75)}, "value": template.key}
+
+
+def _confirm(title: str, text: str, go: str) -> dict[str, Any]:
+    return {
+        "title": {"type": "plain_text", "text": truncate(title, 100)},
+        "text": {"type": "mrkdwn", "text": truncate(text, 300)},
+        "confirm": {"type": "plain_text", "text": go},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
+
+
+def status_line(conv: Row, at: CardTime) -> str:
+    """Who holds or settled the conversation, for the card."""
+    if conv.get("state") == "answered" and conv.get("answered_by"):
+        when = parse_iso(conv.get("answered_at"))
+        return f":white_check_mark: Answered {answered_by(str(conv['answered_by']))}" + (
+            f" {slack_date(when, at.tz)}" if when else ""
+        )
+    if conv.get("state") == "closed" and conv.get("closed_by"):
+        return f":no_entry_sign: No response needed: decided by <@{conv['closed_by']}>"
+    if conv.get("claimed_by"):
+        return f":raising_hand: <@{conv['claimed_by']}> is on it"
+    return ""
+
+
+def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
+    """For a notice that needs action: who is on it, and 'Mark handled' (stops its clock)."""
+    if conv.get("state") == "closed" and conv.get("closed_by"):
+        when = parse_iso(conv.get("closed_at"))
+        return [
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f":white_check_mark: Handled by <@{conv['closed_by']}>"
+                        + (f" {slack_date(when, at.tz)}" if when else ""),
+                    }
+                ],
+            }
+        ]
+    blocks: list[dict[str, Any]] = []
+    if conv.get("claimed_by"):
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f":raising_hand: <@{conv['claimed_by']}> is on it"}],
+            }
+        )
+    claim = (
+        _button("Release", ReplyAction.CLAIM, "release")
+        if conv.get("claimed_by")
+        else _button("I'll take it", ReplyAction.CLAIM, "claim")
+    )
+    handled = _button(
+        "Mark handled",
+        ReplyAction.HANDLED,
+        style="primary",
+        confirm=_confirm(
+            "Handled in Seller Central?", "The card is closed and its clock stops.", "Yes, handled"
+        ),
+    )
+    blocks.append({"type": "actions", "block_id": "notice_actions", "elements": [claim, handled]})
+    return blocks
+
+
+def reply_blocks(
+    conv: Row,
+    at: CardTime,
+    *,
+    suggested: list[Template],
+    others: list[Template],
+    reason: str,
+    no_response_link: str | None,
+    invoice: bool,
+) -> list[dict[str, Any]]:
+    """The card's answering part: suggested templates first, the rest in a menu, claim, no response needed."""
+    blocks: list[dict[str, Any]] = []
+    line = status_line(conv, at)
+    if line:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    if conv.get("state") != "open":
+        return blocks
+    elements: list[dict[str, Any]] = [
+        _button(t.label, f"{ReplyAction.TEMPLATE}:{t.key}", t.key, "primary" if n == 0 else None)
+        for n, t in enumerate(suggested[:SUGGESTED])
+    ]
+    if invoice:
+        elements.append(_button("Send invoice", ReplyAction.SEND_INVOICE))
+    menu = [t for t in others if t not in suggested[:SUGGESTED]][:100]
+    if menu:
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": ReplyAction.PICK.value,
+                "placeholder": {"type": "plain_text", "text": "More replies…"},
+                "options": [_option(t) for t in menu],
+            }
+        )
+    elements.append(_button("Write a reply", ReplyAction.BLANK))
+    safe = [t for t in suggested if t.safe]
+    if safe:
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": ReplyAction.SEND_AS_IS.value,
+                "placeholder": {"type": "plain_text", "text": "Send as is…"},
+                "options": [_option(t) for t in safe][:100],
+                "confirm": _confirm(
+                    "Send without editing?", "The reply goes to the buyer as the template has it.", "Send"
+                ),
+            }
+        )
+    if conv.get("claimed_by"):
+        elements.append(_button("Release", ReplyAction.CLAIM, "release"))
+    else:
+        elements.append(_button("I'll take it", ReplyAction.CLAIM, "claim"))
+    if no_response_link:
+        elements.append(
+            _button(
+                "No response needed",
+                ReplyAction.NO_RESPONSE,
+                style="danger",
+                url=no_response_link[:3000],
+                confirm=_confirm(
+                    "No response needed?",
+                    "Amazon's page opens to confirm it there; the card is closed and the clock stops.",
+                    "Yes, close it",
+                ),
+            )
+        )
+    blocks.append({"type": "actions", "block_id": "reply_actions", "elements": elements[:25]})
+    if suggested:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Suggested because of {escape(reason)}"}],
+            }
+        )
+    return blocks
+
+
+def reply_modal(
+    conv: Row,
+    *,
+    text: str,
+    metadata: dict[str, Any],
+    title: str = "Reply to the buyer",
+    notes: list[str] | None = None,
+) -> dict[str, Any]:
+    """The modal to check and edit a reply before it goes out."""
+    who = escape(conv.get("buyer_name") or "the buyer")
+    site = escape(conv.get("marketplace") or "Amazon")
+    order = conv.get("order_id")
+    head = f"*To:* {who} ({site})" + (f" · order `{escape(order)}`" if order else "")
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
+    for note in notes or []:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(note, 2000)}]})
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "reply",
+            "label": {"type": "plain_text", "text": "Message"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "text",
+                "multiline": True,
+                "max_length": MODAL_TEXT_LIMIT,
+                "initial_value": text[:MODAL_TEXT_LIMIT],
+            },
+        }
+    )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Checked against Amazon's messaging rules when you press *Send*: no links (tracking excepted), "
+                    "e-mail addresses, phone numbers, review requests or coupons.",
+                }
+            ],
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": REPLY_VIEW,
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
+        "blocks": blocks,
+    }
+
+
+def send_note(send: Row, event: str, at: CardTime) -> Message:
+    """The thread note about one send: sent, retrying, failed (with Retry) or uncertain (a person decides)."""
+    user = f"<@{send['by_user']}>"
+    value = str(send["id"])
+    if event == "sent":
+        by = "automatically (where-is-my-order auto-reply)" if send.get("auto") else f"by {user}"
+        when = parse_iso(send.get("sent_at"))
+        quote = "\n".join(
+            "> " + line if line else ">" for line in escape(truncate(str(send["text"]), 2500)).split("\n")
+        )
+        stamp = f" {slack_date(when, at.tz)}" if when else ""
+        return {
+            "text": f"Reply sent to the buyer by {user}",
+            "blocks": [
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f":outbox_tray: *Sent to the buyer* {by}{stamp}\n{quote}",
+                    },
+                },
+                {
+                    "type": "context",
+                    "elements": [
+                        {"type": "mrkdwn", "text": f"Message-ID {escape(send.get('message_id') or '')}"}
+                    ],
+                },
+            ],
+        }
+    error = escape(truncate(str(send.get("error") or "unknown problem"), 500))
+    if event == "retrying":
+        return {
+            "text": "Reply not sent yet; retrying",
+            "blocks": [
+                {
+                    "type": "context",
+                    "elements": [
+                        {
+                            "type": "mrkdwn",
+                            "text": f":hourglass_flowing_sand: Reply by {user} not sent yet ({error}); retrying automatically.",
+                        }
+                    ],
+                }
+            ],
+        }
+    if event == "uncertain":
+        return {
+            "text": "A reply may or may not have been sent",
+            "blocks": [
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f":warning: The bot stopped while sending the reply by {user}. It may have reached the buyer: "
+                        "check *Seller Central → Buyer Messages → Sent* before sending again.",
+                    },
+                },
+                {
+                    "type": "actions",
+                    "elements": [
+                        _button("Send again", ReplyAction.RETRY, value, "danger"),
+                        _button("It was sent", ReplyAction.MARK_SENT, value),
+                    ],
+                },
+            ],
+        }
+    return {
+        "text": "Reply NOT sent",
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f":x: *Reply by {user} was not sent:* {error}"},
+            },
+            {"type": "actions", "elements": [_button("Retry", ReplyAction.RETRY, value, "primary")]},
+        ],
+    }
+
+
+def thread_offer(text: str, message_ts: str) -> list[dict[str, Any]]:
+    """The ephemeral question after a team message in a card's thread: send it to the buyer, or keep it internal."""
+    quote = "\n".join("> " + line if line else ">" for line in escape(truncate(text, 2000)).split("\n"))
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"Send this to the buyer?\n{quote}"}},
+        {
+            "type": "actions",
+            "elements": [
+                _button("Review and send to buyer…", ReplyAction.THREAD_SEND, message_ts, "primary"),
+                _button("Keep internal", ReplyAction.THREAD_KEEP, message_ts),
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Only you see this. Thread messages stay internal unless you send them.",
+                }
+            ],
+        },
+    ]

@@ -1,0 +1,114 @@
+"""The numbers a support lead wants each morning, computed from the store."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from bot.store.store import Store, iso, parse_iso
+
+log = logging.getLogger(__name__)
+WINDOW = timedelta(hours=24)
+
+
+def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
+    """Each buyer message received since `since`: when it arrived, its deadline, when it was answered (or None),
+    and whether 'no response needed' settled it (Amazon leaves those out of the Late Response Rate)."""
+    rows = store.db.conn.execute(
+        "SELECT m.id, m.conversation_id, m.received_at, c.closed_at FROM messages m JOIN conversations c "
+        "ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.kind = 'buyer_message' AND m.received_at >= ? "
+        "ORDER BY m.received_at",
+        [iso(since)],
+    ).fetchall()
+    outgoing: dict[int, list[datetime]] = {}
+    for conv_id, at in store.db.conn.execute(
+        "SELECT conversation_id, received_at FROM messages WHERE direction = 'out' AND received_at >= ?",
+        [iso(since)],
+    ).fetchall():
+        when = parse_iso(at)
+        if when:
+            outgoing.setdefault(conv_id, []).append(when)
+    out = []
+    for _, conv_id, received_at, closed_at in rows:
+        received = parse_iso(received_at)
+        if received is None:
+            continue
+        answers = sorted(t for t in outgoing.get(conv_id, []) if t >= received)
+        closed = parse_iso(closed_at)
+        out.append(
+            {
+                "received": received,
+                "deadline": received + WINDOW,
+                "answered": answers[0] if answers else None,
+                "no_response": closed is not None and closed >= received and not answers,
+            }
+        )
+    return out
+
+
+def response_minutes(minutes: list[float]) -> dict[str, int | None]:
+    """Median and 90th percentile (nearest rank) of response times in minutes; None when there are none."""
+    ordered = sorted(minutes)
+    if not ordered:
+        return {"median_minutes": None, "p90_minutes": None}
+    return {
+        "median_minutes": round(statistics.median(ordered)),
+        "p90_minutes": round(ordered[-(-len(ordered) * 9 // 10) - 1]),
+    }
+
+
+def late_response_rate(items: list[dict[str, Any]], now: datetime, days: int) -> float | None:
+    """Share of buyer messages due in the last `days` days that were answered late or not at all (0..1)."""
+    start = now - timedelta(days=days)
+    due = [i for i in items if start <= i["deadline"] <= now and not i["no_response"]]
+    if not due:
+        return None
+    late = [i for i in due if i["answered"] is None or i["answered"] > i["deadline"]]
+    return len(late) / len(due)
+
+
+def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """Open queue by deadline, yesterday's answers and breaches, response times, Late Response Rate 7/30 days."""
+    items = responses(store, now - timedelta(days=31))
+    local_today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    y_start, y_end = local_today - timedelta(days=1), local_today
+    answered_y = [i for i in items if i["answered"] and y_start <= i["answered"] < y_end]
+    breaches_y = [
+        i
+        for i in items
+        if y_start <= i["deadline"] < y_end
+        and not i["no_response"]
+        and (i["answered"] is None or i["answered"] > i["deadline"])
+    ]
+    week = [i for i in items if i["answered"] and i["answered"] >= now - timedelta(days=7)]
+    minutes = [(i["answered"] - i["received"]).total_seconds() / 60 for i in week]
+    open_convs = [c for c in store.conversations(state="open") if c.get("deadline")]
+    return {
+        "date": (local_today - timedelta(days=1)).date().isoformat(),
+        "open": len(open_convs),
+        "queue": [
+            {
+                "id": c["id"],
+                "buyer": c.get("buyer_name"),
+                "order_id": c.get("order_id"),
+                "deadline": c["deadline"],
+            }
+            for c in open_convs[:5]
+        ],
+        "answered_yesterday": len(answered_y),
+        "breaches_yesterday": len(breaches_y),
+        **response_minutes(minutes),
+        "lrr_7": late_response_rate(items, now, 7),
+        "lrr_30": late_response_rate(items, now, 30),
+        "cases": [
+            {
+                "case_id": c["case_id"],
+                "summary": c["summary"],
+                "owner": c["owner"],
+                "last_update_at": c["last_update_at"],
+            }
+            for c in store.db.table("cases").rows_where("state = 'open'", order_by="last_update_at")
+        ],
+    }

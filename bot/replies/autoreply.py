@@ -1,0 +1,114 @@
+"""The opt-in 'where is my order' auto-reply: only with live tracking in transit, once, late enough, guarded.
+
+Amazon punishes careless auto-responders, so every condition must hold: the setting is on, the buyer asks where
+the order is, a carrier reports the parcel moving (not delivered, no error), nobody on the team has claimed or
+answered it within the delay, it is within the hours the seller allows, no auto-reply went to this conversation
+before, and the text passes the policy guard. The thread shows what was sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot.clock.sla import BusinessHours
+from bot.mail.intents import classify
+from bot.replies.library import TemplateProblem
+from bot.services.carriers.model import Status
+from bot.store.store import Row, parse_iso
+
+log = logging.getLogger(__name__)
+
+MOVING = {Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY}
+TEMPLATE = "where_is_my_order"
+
+
+class AutoReplier:
+    """Finds conversations that qualify and queues one guarded reply for each."""
+
+    def __init__(self, deps: Any) -> None:
+        self.deps = deps
+        s = deps.settings
+        self.hours = BusinessHours.parse(s.auto_reply_hours, s.tz) if s.auto_reply_hours else None
+
+    def why_not(self, conv: Row) -> str | None:
+        """The first condition that does not hold (None: the auto-reply may go)."""
+        deps, s = self.deps, self.deps.settings
+        now = deps.clock.now()
+        if not s.auto_reply_wismo:
+            return "auto-replies are off"
+        if conv.get("kind") != "buyer" or conv.get("state") != "open":
+            return "not an open buyer conversation"
+        if conv.get("claimed_by"):
+            return "someone is on it"
+        if any(r.get("auto") for r in deps.store.sends(conversation_id=int(conv["id"]))):
+            return "an auto-reply went to this conversation before"
+        if deps.store.sends(conversation_id=int(conv["id"])):
+            return "the team answered already"
+        latest = deps.replies.latest_buyer_message(conv)
+        received = parse_iso((latest or {}).get("received_at"))
+        if (
+            latest is None
+            or received is None
+            or now - received < timedelta(minutes=s.auto_reply_delay_minutes)
+        ):
+            return "the team still has time to answer itself"
+        if self.hours is not None and not self.hours.open_at(now):
+            return "outside the hours auto-replies may go"
+        view = deps.poster.order_view(conv)
+        moving = [
+            p for p in (view.packages if view else []) if p.status in MOVING and not p.error and p.provider
+        ]
+        if not moving:
+            return "no live tracking of a parcel in transit"
+        delivered = bool(view and view.packages and all(p.status is Status.DELIVERED for p in view.packages))
+        if (
+            classify(latest.get("text"), topic=conv.get("topic"), delivered=delivered).intent
+            != "where_is_my_order"
+        ):
+            return "the buyer does not ask where the order is"
+        return None
+
+    def run(self) -> int:
+        """Queue the auto-replies that qualify now; returns how many."""
+        if not self.deps.settings.auto_reply_wismo or not self.deps.bot_user_id:
+            return 0
+        sent = 0
+        for conv in self.deps.store.conversations(state="open"):
+            if self.why_not(conv) is not None:
+                continue
+            try:
+                draft = self.deps.replies.draft(conv, user=self.deps.bot_user_id, template=TEMPLATE)
+            except TemplateProblem as e:
+                log.info("no auto-reply for conversation %s: %s", conv["id"], e)
+                continue
+            violations = self.deps.replies.check(conv, draft.text)
+            if violations:
+                log.warning(
+                    "auto-reply for conversation %s blocked by the guard: %s",
+                    conv["id"],
+                    [v.rule for v in violations],
+                )
+                continue
+            send, created = self.deps.store.create_send(
+                key=f"auto:{conv['id']}:{draft.metadata['r']}",
+                conversation_id=int(conv["id"]),
+                reply_to_row=draft.metadata["r"],
+                text=draft.text,
+                by_user=self.deps.bot_user_id,
+                template=TEMPLATE,
+                language=draft.metadata.get("l"),
+            )
+            if created:
+                self.deps.store.update_send(send_id=int(send["id"]), auto=1)
+                self.deps.store.audit(
+                    actor="auto-reply",
+                    action="auto_reply_queued",
+                    conversation_id=int(conv["id"]),
+                    send=send["id"],
+                )
+                sent += 1
+        if sent:
+            self.deps.mailer.wake.set()
+        return sent

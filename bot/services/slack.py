@@ -1,0 +1,207 @@
+"""The one wrapper around Slack's Web API: pacing per channel, Retry-After, and finding the bot's own posts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards.card import MetadataEvent
+
+log = logging.getLogger(__name__)
+
+# Slack error codes that will not heal by retrying the same request.
+BLOCK_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "too_many_attachments",
+    "invalid_metadata",
+}
+
+
+class SlackError(Exception):
+    """A Slack call failed; `retry_after` is set for rate limits, `code` is Slack's error string."""
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry_after = retry_after
+
+
+def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
+    if isinstance(e, SlackApiError):
+        status = e.response.status_code
+        code = e.response.get("error") if isinstance(e.response.data, dict) else None
+        if status == 429:
+            retry = float(
+                e.response.headers.get("Retry-After", e.response.headers.get("retry-after", 1)) or 1
+            )
+            return SlackError(
+                f"{method}: rate limited for {retry:.0f} s", code="ratelimited", retry_after=retry
+            )
+        return SlackError(f"{method}: {code or status}", code=code or str(status))
+    return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
+
+
+PERMALINKS_PER_MINUTE = 100  # chat.getPermalink is a Tier 4 method: 100+ per minute
+
+
+class SlackGateway:
+    """Every Web API call of the bot, through one AsyncWebClient: posts paced per channel (`post_interval`),
+    `Retry-After` honoured, failures raised as SlackError with one log line."""
+
+    def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
+        self.client = client
+        self.post_interval = post_interval
+        self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
+        self._paused_until: dict[str, float] = {}
+        self.rate_limited = 0  # 429 answers seen (for benchmarks and status)
+        self._permalinks = AsyncLimiter(PERMALINKS_PER_MINUTE, 60)  # chat.getPermalink: Tier 4
+
+    async def _respect_pause(self, channel: str) -> None:
+        wait = self._paused_until.get(channel, 0.0) - time.monotonic()
+        if wait > 0:
+            log.info("channel %s paused %.1f s by Slack's Retry-After", channel, wait)
+            await asyncio.sleep(wait)
+
+    def _pause(self, channel: str, seconds: float) -> None:
+        self.rate_limited += 1
+        self._paused_until[channel] = max(self._paused_until.get(channel, 0.0), time.monotonic() + seconds)
+
+    async def _call(self, method: str, for_channel: str, **kwargs: Any) -> dict[str, Any]:
+        channel = for_channel
+        await self._respect_pause(channel)
+        try:
+            response = await getattr(self.client, method.replace(".", "_"))(**kwargs)
+        except SlackApiError as e:
+            err = _wrap(method, e)
+            if err.retry_after is not None:
+                self._pause(channel, err.retry_after)
+            log.warning("Slack %s in %s failed: %s", method, channel, err)
+            raise err from e
+        except (OSError, TimeoutError, aiohttp.ClientError) as e:
+            err = _wrap(method, e)
+            log.warning("Slack %s in %s failed: %s", method, channel, err)
+            raise err from e
+        data = response.data if isinstance(response.data, dict) else {}
+        return data
+
+    async def post(
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> str:
+        """Post a message (paced per channel) and return its ts; `key` goes into message metadata."""
+        async with self._limiters[channel]:
+            args: dict[str, Any] = {
+                "channel": channel,
+                "text": text,
+                "unfurl_links": False,
+                "unfurl_media": False,
+            }
+            if blocks:
+                args["blocks"] = blocks
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            if key:
+                args["metadata"] = {"event_type": MetadataEvent.POST.value, "event_payload": {"key": key}}
+            data = await self._call("chat.postMessage", channel, **args)
+        return str(data["ts"])
+
+    async def update(
+        self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace a message's text and blocks."""
+        await self._call("chat.update", channel, channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    async def find_post(
+        self, *, channel: str, key: str, oldest: datetime, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of an earlier post carrying metadata `key` (a post made but not recorded before a crash)."""
+        method = "conversations.replies" if thread_ts else "conversations.history"
+        args: dict[str, Any] = {
+            "channel": channel,
+            "oldest": f"{oldest.timestamp() - 60:.6f}",
+            "include_all_metadata": True,
+            "limit": 200,
+        }
+        if thread_ts:
+            args["ts"] = thread_ts
+        cursor: str | None = None
+        for _ in range(50):  # at most 10,000 messages back
+            if cursor:
+                args["cursor"] = cursor
+            data = await self._call(method, channel, **args)
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == MetadataEvent.POST.value
+                    and (meta.get("event_payload") or {}).get("key") == key
+                ):
+                    return str(message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+    async def auth_test(self) -> dict[str, Any]:
+        """Slack's auth.test: who the token belongs to."""
+        return await self._call("auth.test", "-")
+
+    async def ephemeral(
+        self,
+        *,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """A message only `user` sees in `channel` (in a thread if given)."""
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        await self._call("chat.postEphemeral", f"ephemeral:{channel}", **args)  # a 429 here pauses no card
+
+    async def permalink(self, *, channel: str, ts: str) -> str | None:
+        """The link to a message (paced: `/inbox` asks for many at once)."""
+        async with self._permalinks:
+            data = await self._call(
+                "chat.getPermalink", f"permalink:{channel}", channel=channel, message_ts=ts
+            )
+        return str(data.get("permalink") or "") or None
+
+    async def thread(self, *, channel: str, ts: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """The messages of a thread, its parent first."""
+        data = await self._call(
+            "conversations.replies", f"read:{channel}", channel=channel, ts=ts, limit=limit
+        )
+        return list(data.get("messages") or [])
+
+    async def publish_home(self, *, user: str, view: dict[str, Any]) -> None:
+        """Publish a person's Home tab."""
+        await self._call("views.publish", f"home:{user}", user_id=user, view=view)
+
+    async def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the click that gave `trigger_id` (valid for 3 seconds)."""
+        return await self._call("views.open", "-", trigger_id=trigger_id, view=view)
+
+    async def usergroup_members(self, group: str) -> list[str]:
+        """The user ids of a Slack user group (S…)."""
+        data = await self._call("usergroups.users.list", group, usergroup=group)
+        return [str(u) for u in data.get("users") or []]

@@ -1,0 +1,181 @@
+"""Sends queued replies by SMTP, exactly once per reply, and tells the card's thread what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock.clocks import Clock
+from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
+from bot.settings import Settings
+from bot.store.store import Row, Store, iso
+from bot.workers.loop import work_forever
+
+log = logging.getLogger(__name__)
+
+# What the thread is told, by event: sent, retrying (first transient failure), failed (waits for a person),
+# uncertain (the bot stopped while sending: it may have gone out).
+Notify = Callable[[int, str], None]
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """1, 2, 4, 8 … minutes, at most an hour (greylisting usually clears within minutes)."""
+    return min(timedelta(minutes=2 ** max(0, attempt - 1)), timedelta(hours=1))
+
+
+class Mailer:
+    """The one worker that talks SMTP; a send moves queued → sending → sent | queued (retry) | failed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        sender: SmtpSender | None,
+        *,
+        notify: Notify | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.sender = sender
+        self.notify = notify
+        self.wake = asyncio.Event()
+
+    def recover(self) -> int:
+        """At start: a send caught mid-way by a crash may or may not have gone out; a person decides, never a re-send."""
+        stuck = self.store.sends(state="sending")
+        for row in stuck:
+            self.store.update_send(
+                send_id=int(row["id"]), state="uncertain", error="the bot stopped while sending"
+            )
+            log.warning("send %s was interrupted mid-way; marked uncertain for a person to check", row["id"])
+            self._tell(int(row["id"]), "uncertain")
+        return len(stuck)
+
+    async def run(self) -> None:
+        """Send forever; sleeps until woken or until the next retry is due."""
+        self.recover()
+        await work_forever(
+            "mail",
+            drain=self.drain,
+            next_due=self.store.next_send_time,
+            wake=self.wake,
+            clock=self.clock,
+            idle=30.0,
+        )
+
+    async def drain(self) -> bool:
+        """Send what is due once; True if anything was handled."""
+        rows = self.store.due_sends()
+        for row in rows:
+            await self.process(row)
+        return bool(rows)
+
+    def outgoing(self, row: Row) -> OutgoingReply:
+        """The e-mail for a send: to the buyer's relay alias, threaded to the buyer's message."""
+        conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
+        message = self.store.message(row_id=int(row["reply_to_row"])) if row.get("reply_to_row") else None
+        refs = json.loads(message["refs"]) if message and message.get("refs") else []
+        to = (message or {}).get("sender") if (message or {}).get("kind") == "buyer_message" else None
+        return OutgoingReply(
+            to=to or conv.get("buyer_alias") or "",
+            subject=reply_subject((message or {}).get("subject"), conv.get("order_id")),
+            text=str(row["text"]),
+            in_reply_to=(message or {}).get("message_id"),
+            references=list(refs),
+            attachments=[Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")],
+            message_id=row.get("message_id") or new_message_id(int(row["id"]), self.settings.smtp_from),
+        )
+
+    async def process(self, row: Row) -> None:
+        """One attempt at one send."""
+        send_id = int(row["id"])
+        if self.sender is None:
+            self.store.update_send(
+                send_id=send_id, state="failed", error="sending is not set up (INBOX_BOT_SMTP_HOST)"
+            )
+            self._tell(send_id, "failed")
+            return
+        reply = self.outgoing(row)
+        if not reply.to:
+            self.store.update_send(
+                send_id=send_id, state="failed", error="this conversation has no buyer address"
+            )
+            self._tell(send_id, "failed")
+            return
+        attempt = int(row.get("attempts") or 0) + 1
+        self.store.update_send(
+            send_id=send_id, state="sending", attempts=attempt, message_id=reply.message_id
+        )
+        try:
+            message = build_message(reply, sender=self.settings.smtp_from, now=self.clock.now())
+            await self.sender.send(message)
+        except (SendError, OSError) as e:
+            self._failed(row, attempt, e)
+            return
+        self._sent(row, reply)
+
+    def _failed(self, row: Row, attempt: int, error: Exception) -> None:
+        send_id = int(row["id"])
+        retryable = isinstance(error, SendError) and error.retryable
+        if retryable and attempt < self.settings.send_attempts:
+            retry = self.clock.now() + retry_delay(attempt)
+            self.store.update_send(
+                send_id=send_id, state="queued", error=str(error), next_attempt_at=iso(retry)
+            )
+            log.warning(
+                "send %d failed (attempt %d): %s; retrying at %s", send_id, attempt, error, iso(retry)
+            )
+            if attempt == 1:
+                self._tell(send_id, "retrying")
+            return
+        self.store.update_send(send_id=send_id, state="failed", error=str(error))
+        self.store.audit(
+            actor="mailer",
+            action="send_failed",
+            conversation_id=int(row["conversation_id"]),
+            send=send_id,
+            error=str(error),
+        )
+        log.error("send %d failed for good after %d attempt(s): %s", send_id, attempt, error)
+        self._tell(send_id, "failed")
+
+    def _sent(self, row: Row, reply: OutgoingReply) -> None:
+        send_id, conv_id = int(row["id"]), int(row["conversation_id"])
+        now = self.store.now()
+        with self.store.transaction():
+            self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
+            self.store.insert_message(
+                message_id=reply.message_id,
+                conversation_id=conv_id,
+                direction="out",
+                kind="reply",
+                received_at=now,
+                sender=self.settings.smtp_from,
+                subject=reply.subject,
+                text=reply.text,
+                in_reply_to=reply.in_reply_to,
+                refs=reply.references,
+            )
+            if (
+                not row.get("auto") or self.settings.auto_reply_counts_as_answer
+            ):  # Amazon may not count auto-replies
+                self.store.answer(conversation_id=conv_id, by=str(row["by_user"]))
+            self.store.audit(
+                actor=str(row["by_user"]),
+                action="reply_sent",
+                conversation_id=conv_id,
+                send=send_id,
+                template=row.get("template"),
+                edited=bool(row.get("edited")),
+            )
+        self._tell(send_id, "sent")
+
+    def _tell(self, send_id: int, event: str) -> None:
+        if self.notify:
+            self.notify(send_id, event)

@@ -1,0 +1,398 @@
+"""Drains the outbox into Slack: earliest deadline first, paced, exactly once across crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from bot.cards import card as B
+from bot.cards import clock as SB
+from bot.cards import reply as RB
+from bot.cards.card import CardTime, PostKind
+from bot.cards.order import OrderView, evidence_blocks, order_blocks
+from bot.clock.clocks import Clock
+from bot.mail.parser import raw_preview
+from bot.services.amazon import Order
+from bot.services.slack import BLOCK_ERRORS, SlackError, SlackGateway
+from bot.settings import Settings
+from bot.store.store import Row, Store, parse_iso
+from bot.workers.enricher import Enricher, tracking_from_row
+from bot.workers.loop import work_forever
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = 300.0
+WAIT_FOR_PARENT = 2.0
+
+
+class Poster:
+    """Turns outbox items into Slack posts and updates."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        slack: SlackGateway,
+        clock: Clock,
+        *,
+        enricher: Enricher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.slack = slack
+        self.clock = clock
+        self.enricher = enricher
+        self.replies: Any = None  # bot.replies.service.Replies, set by the app (cards get reply buttons)
+        self.wake = asyncio.Event()
+
+    def conversation_changed(self, conversation_id: int) -> None:
+        """Queue a redraw of a conversation's card (claimed, answered, closed)."""
+        conv = self.store.conversation(conversation_id=conversation_id)
+        if conv is None:
+            return
+        if self.store.update_pending(conversation_id=conversation_id):
+            self.wake.set()  # a queued redraw reads the state when it runs: one is enough
+            return
+        self.store.enqueue(
+            kind=PostKind.UPDATE.value,
+            dedupe_key=f"update:{conversation_id}:state:{uuid.uuid4().hex}",  # coalesced above, so never a repeat
+            due_by=conv.get("deadline"),
+            conversation_id=conversation_id,
+            message_row=self._first_message_row(conv),
+            channel=conv.get("slack_channel") or self.settings.slack_channel,
+        )
+        self.wake.set()
+
+    def escalation_post(
+        self, kind: str, conversation_id: int | None, channel: str | None, key: str, payload: dict[str, Any]
+    ) -> None:
+        """What the clock asks for: a card redraw ('update'), a thread reminder ('thread'), a note or DM ('note')."""
+        conv = self.store.conversation(conversation_id=conversation_id) if conversation_id else None
+        post_kind = {"update": PostKind.UPDATE, "thread": PostKind.THREAD, "note": PostKind.NOTE}[kind]
+        self.store.enqueue(
+            kind=post_kind.value,
+            dedupe_key=key,
+            due_by=(conv or {}).get("deadline"),
+            conversation_id=conversation_id,
+            message_row=self._first_message_row(conv) if conv and kind == "update" else None,
+            channel=channel or (conv or {}).get("slack_channel") or self.settings.slack_channel,
+            payload=payload or None,
+        )
+        self.wake.set()
+
+    def send_event(self, send_id: int, event: str) -> None:
+        """Tell the card's thread what became of a reply (sent, retrying, failed, uncertain)."""
+        send = self.store.send(send_id=send_id)
+        if send is None:
+            return
+        conv = self.store.conversation(conversation_id=int(send["conversation_id"]))
+        if conv is None:
+            return
+        self.store.enqueue(
+            kind=PostKind.THREAD.value,
+            dedupe_key=f"send:{send_id}:{event}:{send.get('attempts')}",
+            due_by=conv.get("deadline"),
+            conversation_id=int(conv["id"]),
+            message_row=None,
+            channel=conv.get("slack_channel") or self.settings.slack_channel,
+            payload={"send": send_id, "event": event},
+        )
+        if event == "sent":
+            self.conversation_changed(int(conv["id"]))
+        self.wake.set()
+
+    def order_changed(self, order_id: str) -> None:
+        """Queue a card update for every conversation about this order (its order or tracking changed)."""
+        for conv in self.store.conversations_for_order(order_id=order_id):
+            if self.store.update_pending(conversation_id=int(conv["id"])):
+                continue  # the queued redraw will show the new order and tracking
+            self.store.enqueue(
+                kind=PostKind.UPDATE.value,
+                dedupe_key=f"update:{conv['id']}:order:{uuid.uuid4().hex}",
+                due_by=conv.get("deadline"),
+                conversation_id=conv["id"],
+                message_row=self._first_message_row(conv),
+                channel=conv.get("slack_channel") or self.settings.slack_channel,
+            )
+        self.wake.set()
+
+    def _first_message_row(self, conv: Row) -> int | None:
+        rows = self.store.conversation_messages(conversation_id=conv["id"])
+        return int(rows[0]["id"]) if rows else None
+
+    def order_view(self, conv: Row) -> OrderView | None:
+        """The order part of a card, from the store (None for a conversation without an order id)."""
+        order_id = conv.get("order_id")
+        if not order_id:
+            return None
+        row = self.store.order_row(order_id=order_id) or {}
+        order = Order.from_json(json.loads(row["data"])) if row.get("data") else None
+        running = self.enricher.running(order_id) if self.enricher else False
+        packages = self.store.packages(order_id=order_id)
+        checked = [t for p in packages if (t := parse_iso(p.get("checked_at")))]
+        return OrderView(
+            order_id=order_id,
+            order=order,
+            packages=[tracking_from_row(p) for p in packages],
+            checked_at=max(checked) if checked else None,
+            error=row.get("error"),
+            not_found=bool(row.get("not_found")),
+            pending=running and order is None,
+            configured=self.settings.sp_api_enabled,
+        )
+
+    def card_time(self) -> CardTime:
+        """The clock and timezone cards are drawn with."""
+        return CardTime(now=self.clock.now(), tz=self.settings.tz)
+
+    async def run(self) -> None:
+        """Post forever; sleeps until woken by intake or until the next retry is due."""
+        await work_forever(
+            "outbox",
+            drain=self.drain,
+            next_due=self.store.next_outbox_time,
+            wake=self.wake,
+            clock=self.clock,
+            idle=5.0,
+        )
+
+    async def drain(self, *, limit: int = 50) -> bool:
+        """Process the due items once; True if any item was handled."""
+        self.wake.clear()
+        items = self.store.due_outbox(limit=limit)
+        for item in items:
+            await self.process(item)
+            if self.wake.is_set():
+                break  # something new was queued: read the queue again, earliest deadline first
+        return bool(items)
+
+    async def process(self, item: Row) -> None:
+        """Post, update or recover one outbox item; failures are recorded and retried later."""
+        outbox_id = int(item["id"])
+        conv = (
+            self.store.conversation(conversation_id=item["conversation_id"])
+            if item["conversation_id"]
+            else None
+        )
+        message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
+        if message is None and conv is not None and item["kind"] != PostKind.CARD:
+            message = {}  # thread notes about sends and card updates need no message of their own
+        channel = item["channel"] or self.settings.slack_channel
+        if item["kind"] == PostKind.NOTE:
+            try:
+                await self._post(item, conv or {}, message or {}, channel)
+            except SlackError as e:
+                self._retry_later(item, e)
+            return
+        if conv is None or message is None:
+            log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
+            self.store.defer_outbox(
+                outbox_id=outbox_id, until=self.clock.now(), error="missing rows", failed=True
+            )
+            return
+        try:
+            if item["kind"] == PostKind.UPDATE:
+                self.store.mark_in_flight(outbox_id=outbox_id)  # a change from now on queues its own redraw
+                await self._update(item, conv, channel)
+            else:
+                await self._post(item, conv, message, channel)
+        except SlackError as e:
+            self._retry_later(item, e)
+
+    def render(self, item: Row, conv: Row, message: Row) -> B.Message:
+        """The Slack message an outbox item stands for, drawn from the current stored state."""
+        at = self.card_time()
+        if item["kind"] in (PostKind.CARD, PostKind.UPDATE):
+            return self.card(conv, message, at)
+        payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
+        if "sla" in payload:
+            return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
+        if "handoff" in payload:
+            return SB.handoff(payload, at)
+        if "digest" in payload:
+            return SB.digest(payload, at)
+        if "weekly" in payload:
+            return SB.weekly(payload, at)
+        if "case" in payload:
+            return SB.case_note(payload, at)
+        if "job_failed" in payload:
+            return SB.job_failed(payload, at)
+        if "send" in payload:
+            send = self.store.send(send_id=int(payload["send"])) or {
+                "id": payload["send"],
+                "by_user": "?",
+                "text": "",
+            }
+            return RB.send_note(send, str(payload.get("event")), at)
+        if "part" in payload:
+            return B.continuation(message, int(payload["part"]))
+        if message["direction"] == "out":
+            return B.confirmation_note(message, at)
+        return B.followup_message(message, at)
+
+    def card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
+        """A conversation's parent card as it should look now."""
+        view = self.order_view(conv)
+        extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
+        if conv["kind"] == "buyer":
+            advice = self.replies.advice(conv) if self.replies is not None else None
+            found = (
+                advice.latest if advice else self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            )
+            latest = found or message
+            if self.replies is not None and advice is not None:
+                suggested = advice.suggested
+                invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
+                    t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
+                )
+                extra += RB.reply_blocks(
+                    conv,
+                    at,
+                    suggested=suggested,
+                    others=advice.others,
+                    reason=advice.reason,
+                    no_response_link=latest.get("no_response_link"),
+                    invoice=invoice,
+                )
+                if conv.get("state") == "open":
+                    for note in (
+                        advice.recommendation,
+                        self.replies.invoice_note(conv, suggested),
+                    ):
+                        if note:
+                            extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+            return B.buyer_card(conv, latest, at, extra=extra)
+        if conv["kind"] == "notice":
+            if view is not None and conv.get("notice_type") in ("a_to_z_claim", "chargeback"):
+                extra = evidence_blocks(view, at) + extra
+            if conv.get("deadline"):
+                extra += RB.notice_actions(conv, at)
+            return B.notice_card(conv, message, at, extra=extra)
+        if conv["kind"] == "raw":
+            return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
+        return B.other_card(conv, message, at)
+
+    async def _post(self, item: Row, conv: Row, message: Row, channel: str) -> None:
+        outbox_id = int(item["id"])
+        thread_ts = None
+        if item["kind"] == PostKind.THREAD:
+            thread_ts = conv.get("slack_ts")
+            if not thread_ts:  # the parent card is not posted yet
+                self.store.defer_outbox(
+                    outbox_id=outbox_id,
+                    until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                    error="waiting for the parent card",
+                )
+                return
+        key = str(item["dedupe_key"])
+        if item["kind"] == PostKind.CARD and conv.get("order_id") and self.enricher:
+            await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
+            conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
+        attempt = self.store.mark_in_flight(outbox_id=outbox_id)
+        direct = item["kind"] == PostKind.NOTE and not channel.startswith("C")
+        if (
+            attempt > 1 and not direct
+        ):  # a DM's history is not searchable by channel id: at worst one DM twice
+            created = parse_iso(item["created_at"]) or self.clock.now()
+            found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
+            if found:
+                log.info(
+                    "outbox %d (%s) was posted before a restart as %s; recorded, not reposted",
+                    outbox_id,
+                    key,
+                    found,
+                )
+                self._complete(item, channel, found, thread_ts)
+                return
+        rendered = self.render(item, conv, message)
+        try:
+            ts = await self.slack.post(
+                channel=channel,
+                text=rendered["text"],
+                blocks=rendered["blocks"],
+                thread_ts=thread_ts,
+                key=key,
+            )
+        except SlackError as e:
+            if e.code not in BLOCK_ERRORS:
+                raise
+            log.error("Slack refused the blocks of %s (%s); posting as plain text", key, e.code)
+            ts = await self.slack.post(
+                channel=channel, text=plain_text(rendered), thread_ts=thread_ts, key=key
+            )
+        self._complete(item, channel, ts, thread_ts)
+
+    def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
+        role = {PostKind.CARD: "card", PostKind.THREAD: "thread", PostKind.NOTE: "note"}[
+            PostKind(item["kind"])
+        ]
+        self.store.complete_outbox(
+            outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role
+        )
+
+    async def _update(self, item: Row, conv: Row, channel: str) -> None:
+        if not conv.get("slack_ts"):
+            self.store.defer_outbox(
+                outbox_id=int(item["id"]),
+                until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                error="waiting for the parent card",
+            )
+            return
+        message = (
+            self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            if conv["kind"] == "buyer"
+            else None
+        )
+        if message is None and item.get("message_row"):
+            message = self.store.message(row_id=int(item["message_row"]))
+        if message is None:
+            self.store.complete_outbox(outbox_id=int(item["id"]))
+            return
+        rendered = self.render(item, conv, message)
+        await self.slack.update(
+            channel=conv.get("slack_channel") or channel,
+            ts=conv["slack_ts"],
+            text=rendered["text"],
+            blocks=rendered["blocks"],
+        )
+        self.store.complete_outbox(outbox_id=int(item["id"]))
+
+    def _retry_later(self, item: Row, error: SlackError) -> None:
+        attempts = int(item.get("attempts") or 0) + 1
+        if error.retry_after is not None:
+            delay = error.retry_after
+        else:
+            delay = min(MAX_RETRY_DELAY, 2.0 ** min(attempts, 9))
+            log.error(
+                "Slack refused outbox %s (%s, attempt %d): %s; retrying in %.0f s",
+                item["id"],
+                item["dedupe_key"],
+                attempts,
+                error,
+                delay,
+            )
+        self.store.defer_outbox(
+            outbox_id=int(item["id"]),
+            until=self.clock.now() + timedelta(seconds=delay),
+            error=str(error),
+            not_sent=error.retry_after
+            is not None,  # a 429 means Slack did not post it: no lookup needed next time
+        )
+
+
+def plain_text(message: B.Message) -> str:
+    """Every text of a rendered message, joined, for a post without blocks."""
+    parts: list[str] = []
+    for block in message.get("blocks", []):
+        for field in ("text",):
+            value = block.get(field)
+            if isinstance(value, dict):
+                parts.append(str(value.get("text", "")))
+        for element in block.get("fields", []) + block.get("elements", []):
+            if isinstance(element, dict) and "text" in element:
+                parts.append(str(element["text"]))
+    return B.truncate("\n".join(p for p in parts if p.strip()) or message.get("text", " "), 39000)

@@ -1,0 +1,138 @@
+"""Block Kit builders: escaping, limits, the card's content."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.cards import card as B
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+AT = B.CardTime(now=NOW, tz=ZoneInfo("Europe/Berlin"))
+
+
+def conv(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": 1,
+        "kind": "buyer",
+        "state": "open",
+        "buyer_name": "Max Müller",
+        "marketplace": "amazon.de",
+        "order_id": "302-1234567-1234567",
+        "topic": None,
+        "language": "de",
+        "buyer_alias": "x@marketplace.amazon.de",
+        "deadline": (NOW + timedelta(hours=23, minutes=59)).isoformat(),
+        "message_count": 1,
+    }
+    base.update(kw)
+    return base
+
+
+def msg(text: str, **kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "text": text,
+        "received_at": NOW.isoformat(),
+        "attachments": "[]",
+        "topic": None,
+    }
+    base.update(kw)
+    return base
+
+
+def test_escape_only_the_three_control_characters() -> None:
+    assert B.escape("<!channel> & <https://evil|amazon.de> *bold*") == (
+        "&lt;!channel&gt; &amp; &lt;https://evil|amazon.de&gt; *bold*"
+    )
+
+
+def test_buyer_text_cannot_mention_or_link() -> None:
+    card = B.buyer_card(conv(), msg("Hi <!channel> <!here> <@U123> see <https://x.example|amazon.de>"), AT)
+    dumped = json.dumps(card)
+    for bad in ("<!channel>", "<!here>", "<@U123>", "<https://x.example"):
+        assert bad not in dumped
+
+
+def test_card_shows_order_deadline_and_time_left() -> None:
+    card = B.buyer_card(conv(), msg("Wo ist meine Rechnung?"), AT)
+    dumped = json.dumps(card, ensure_ascii=False)
+    assert "Max Müller · amazon.de" in dumped
+    assert "`302-1234567-1234567`" in dumped
+    assert "23 h 59 min left" in dumped
+    assert "Wo ist meine Rechnung?" in dumped
+    deadline_ts = int((NOW + timedelta(hours=23, minutes=59)).timestamp())
+    assert f"<!date^{deadline_ts}^" in dumped
+    assert "Wed 25 Nov 12:59 CET" in dumped  # the fallback in the team's timezone
+    assert card["text"].startswith("New buyer message from Max Müller")
+
+
+def test_presale_card_and_overdue() -> None:
+    card = B.buyer_card(
+        conv(order_id=None, deadline=(NOW - timedelta(minutes=90)).isoformat()), msg("Passt das?"), AT
+    )
+    dumped = json.dumps(card)
+    assert "pre-sale" in dumped
+    assert "overdue by 1 h 30 min" in dumped
+
+
+def test_long_text_is_cut_to_limits_with_the_rest_for_the_thread() -> None:
+    text = ("Lorem ipsum dolor sit amet. " * 600).strip()
+    card = B.buyer_card(conv(), msg(text), AT)
+    for block in card["blocks"]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= B.SECTION_TEXT
+    shown, rest = B.split_for_card(text)
+    assert rest and (shown + " " + " ".join(rest)).split() == text.split()
+    assert all(len(part) <= B.CHUNK for part in rest)
+    assert "continues in the thread" in json.dumps(card)
+    assert B.continuation(msg(text), 1)["blocks"][0]["text"]["text"].startswith(">")
+
+
+def test_header_and_blocks_respect_limits() -> None:
+    card = B.buyer_card(conv(buyer_name="N" * 400), msg("x"), AT)
+    assert len(card["blocks"][0]["text"]["text"]) <= B.HEADER_TEXT
+    assert len(card["blocks"]) <= B.MAX_BLOCKS
+
+
+def test_attachments_are_listed() -> None:
+    atts = json.dumps([{"filename": "foto.jpg", "content_type": "image/jpeg", "size": 204800}])
+    assert ":paperclip: foto.jpg (200 KB)" in json.dumps(B.buyer_card(conv(), msg("x", attachments=atts), AT))
+
+
+def test_notice_card_says_when_action_is_needed() -> None:
+    notice = B.notice_card(conv(kind="notice", notice_type="message_not_delivered"), msg("blocked"), AT)
+    dumped = json.dumps(notice)
+    assert "NOT delivered" in dumped and "Needs action" in dumped
+
+
+def test_raw_card_cannot_break_out_of_its_code_block() -> None:
+    card = B.raw_card(
+        conv(kind="raw"), msg("", parse_error="boom", subject="<!channel>"), AT, "```<!channel>```"
+    )
+    dumped = json.dumps(card)
+    assert "<!channel>" not in dumped.replace("```<!channel>", "")  # subject escaped
+    assert card["blocks"][2]["text"]["text"].count("```") == 2
+
+
+def test_order_section_shows_the_purchase_date_and_survives_a_bad_one() -> None:
+    from bot.cards.order import OrderView, evidence_blocks, order_blocks
+    from bot.replies.context import reply_context
+    from bot.services.amazon import Order
+
+    def section(purchase_date: str) -> str:
+        order = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", purchase_date)
+        return json.dumps(order_blocks(OrderView(order.order_id, order=order), AT))
+
+    assert "Ordered <!date^" in section("2026-11-20T09:30:00Z")
+    broken = section("20/11/2026")  # not ISO: the card still shows the order, without a date
+    assert "303-1234567-1234567" in broken and "Ordered" not in broken
+    garbled = Order(
+        "303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "20/11/2026", "2026-11-26T23:59:59Z"
+    )
+    evidence = json.dumps(evidence_blocks(OrderView(garbled.order_id, order=garbled), AT))
+    assert "Ordered" not in evidence and "Promised delivery by <!date^" in evidence
+    good = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "2026-11-20T09:30:00Z")
+    assert reply_context({"language": "en"}, order=good)["order_date"] == "November 20, 2026"
+    bad = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "20/11/2026")
+    assert "order_date" not in reply_context({"language": "en"}, order=bad)

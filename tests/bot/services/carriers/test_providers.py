@@ -1,0 +1,221 @@
+"""DHL and 17TRACK providers through the Tracker, against the local stand-ins speaking their formats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
+
+import httpx
+import pytest
+
+from bot.errors import NotFoundError
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent
+from bot.services.carriers.model import Status
+from bot.services.carriers.providers import parse_dhl, parse_seventeentrack
+from bot.services.carriers.tracker import Tracker, providers_from
+from bot.settings import settings_from
+from tests.support.clock import TEAM_TIME
+
+NOW = TEAM_TIME.astimezone(UTC)  # the stand-ins run on the pinned clock
+DHL_NUMBER = "00340434161094042557"
+UPS_NUMBER = "1Z999AA10123456784"
+
+
+def parcel(number: str, carrier: str, *events: ParcelEvent, eta: float | None = 48) -> Parcel:
+    return Parcel(number, carrier, NOW - timedelta(hours=30), list(events), eta_hours=eta)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        yield client
+
+
+WAITS: list[float] = []
+
+
+async def no_wait(seconds: float) -> None:
+    WAITS.append(seconds)
+
+
+def tracker(services: FakeServices, http: httpx.AsyncClient, **extra: object) -> Tracker:
+    settings = settings_from(**{**services.urls(services.base_url), **extra})
+    return Tracker(settings, providers_from(settings, http), attempts=3, sleep=no_wait)
+
+
+async def test_dhl_in_transit_with_last_scan_eta_and_link(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[DHL_NUMBER] = parcel(
+        DHL_NUMBER,
+        "dhl",
+        ParcelEvent(0, "pre-transit", "Die Sendung wurde elektronisch angekündigt."),
+        ParcelEvent(12, "transit", "Die Sendung wurde im Start-Paketzentrum bearbeitet.", "Hamburg, DE"),
+    )
+    t = await tracker(fake_services, http).track(DHL_NUMBER, carrier_name="DHL Paket")
+    assert (t.carrier, t.status, t.provider, t.error) == ("dhl", Status.IN_TRANSIT, "dhl", None)
+    assert t.last_event is not None and t.last_event.description.startswith("Die Sendung wurde im Start")
+    assert t.last_event.location == "Hamburg DE"
+    assert t.estimated_delivery is not None and abs(
+        t.estimated_delivery - (NOW + timedelta(hours=18))
+    ) < timedelta(seconds=1)
+    assert t.link and t.link.endswith(DHL_NUMBER)
+
+
+async def test_dhl_out_for_delivery_and_delivered(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[DHL_NUMBER] = parcel(
+        DHL_NUMBER,
+        "dhl",
+        ParcelEvent(29, "out-for-delivery", "Die Sendung wurde in das Zustellfahrzeug geladen."),
+    )
+    assert (
+        await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")
+    ).status is Status.OUT_FOR_DELIVERY
+    fake_services.parcels[DHL_NUMBER].events.append(
+        ParcelEvent(29.5, "delivered", "Die Sendung wurde zugestellt.")
+    )
+    assert (await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")).status is Status.DELIVERED
+
+
+async def test_unknown_number_keeps_carrier_and_link(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    t = await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")
+    assert t.status is Status.UNKNOWN and t.error and "not found" in t.error
+    assert t.link and DHL_NUMBER in t.link
+    assert fake_services.count("dhl") == 1  # a 404 is final: not retried
+
+
+async def test_429_is_retried_after_retry_after_and_5xx_reported(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[DHL_NUMBER] = parcel(DHL_NUMBER, "dhl", ParcelEvent(1, "transit", "Unterwegs"))
+    fake_services.fail("dhl", 429, {"title": "Too many requests", "status": 429}, **{"Retry-After": "7"})
+    WAITS.clear()
+    t = await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")
+    assert t.status is Status.IN_TRANSIT and fake_services.count("dhl") == 2
+    assert WAITS == [7.0]  # DHL's Retry-After, not a guess
+
+    fake_services.fail("dhl", 503, {"title": "Service Unavailable"}, times=3)
+    t = await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")
+    assert t.status is Status.UNKNOWN and t.error and "503" in t.error
+    assert fake_services.count("dhl") == 5  # three attempts, then the card says "retrying"
+    assert WAITS[-2:] == [1.0, 2.0]  # exponential backoff without Retry-After
+
+
+async def test_timeout_is_an_error_not_a_hang(fake_services: FakeServices) -> None:
+    fake_services.parcels[DHL_NUMBER] = parcel(DHL_NUMBER, "dhl", ParcelEvent(1, "transit", "Unterwegs"))
+    fake_services.delays["dhl"] = 0.5
+    async with httpx.AsyncClient(timeout=0.1) as http:
+        t = await tracker(fake_services, http).track(DHL_NUMBER, carrier="dhl")
+    assert t.error and "no answer in time" in t.error
+
+
+async def test_wrong_key_says_what_to_fix(fake_services: FakeServices, http: httpx.AsyncClient) -> None:
+    t = await tracker(fake_services, http, dhl_api_key="wrong").track(DHL_NUMBER, carrier="dhl")
+    assert t.error and "check the API key" in t.error
+    assert fake_services.count("dhl") == 1
+
+
+async def test_aggregator_registers_then_tracks_any_carrier(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[UPS_NUMBER] = parcel(
+        UPS_NUMBER, "ups", ParcelEvent(3, "transit", "Departed from Facility", "Louisville KY, US")
+    )
+    t = await tracker(fake_services, http, tracking_providers="*=17track").track(UPS_NUMBER)
+    assert (t.carrier, t.status, t.provider) == ("ups", Status.IN_TRANSIT, "17track")
+    assert t.link == f"https://www.ups.com/track?tracknum={UPS_NUMBER}"
+    assert [c for c in fake_services.calls if c[0] == "17track"][:2] == [
+        ("17track", f"gettrackinfo:{UPS_NUMBER}"),
+        ("17track", f"register:{UPS_NUMBER}"),
+    ]
+
+
+async def test_routes_choose_the_provider_and_no_keys_still_give_a_link(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[DHL_NUMBER] = parcel(DHL_NUMBER, "dhl", ParcelEvent(1, "transit", "Unterwegs"))
+    t = await tracker(fake_services, http, tracking_providers="*=17track").track(DHL_NUMBER, carrier="dhl")
+    assert t.provider == "17track" and fake_services.count("dhl") == 0
+    bare = Tracker(settings_from(), {})
+    t = await bare.track("TBA123456789012")
+    assert (t.carrier, t.status, t.provider, t.error) == ("amazon", Status.UNKNOWN, None, None)
+    assert t.link == "https://track.amazon.com/tracking/TBA123456789012"
+
+
+def test_parsers_tolerate_missing_parts() -> None:
+    with pytest.raises(NotFoundError):
+        parse_dhl("X", {"shipments": []})
+    t = parse_dhl(
+        "X", {"shipments": [{"id": "X", "status": {"statusCode": "failure", "status": "Annahme verweigert"}}]}
+    )
+    assert t.status is Status.EXCEPTION and t.last_event and t.last_event.time is None
+    returned = parse_seventeentrack(
+        "X",
+        {
+            "number": "X",
+            "track_info": {"latest_status": {"status": "Exception", "sub_status": "Exception_Returned"}},
+        },
+        "dpd",
+    )
+    assert returned.status is Status.RETURNED and returned.last_event is None
+
+
+FEDEX_NUMBER = "123456789012345"
+USPS_NUMBER = "9400111899223197428490"
+
+
+async def test_ups_direct_with_oauth_token_reused_and_renewed(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[UPS_NUMBER] = parcel(
+        UPS_NUMBER,
+        "ups",
+        ParcelEvent(2, "transit", "Departed from Facility", "Louisville KY, US"),
+        ParcelEvent(29, "out-for-delivery", "Out For Delivery Today", "Chicago IL, US"),
+    )
+    ups = tracker(fake_services, http)
+    t = await ups.track(UPS_NUMBER)
+    assert (t.carrier, t.status, t.provider) == ("ups", Status.OUT_FOR_DELIVERY, "ups")
+    assert (
+        t.last_event
+        and t.last_event.description == "Out For Delivery Today"
+        and t.last_event.location == "Chicago IL US"
+    )
+    assert t.estimated_delivery is not None
+    await ups.track(UPS_NUMBER)
+    assert fake_services.calls.count(("ups", "token")) == 1  # the token is reused
+    fake_services.direct.tokens.clear()  # UPS forgets it (expired, revoked)
+    t = await ups.track(UPS_NUMBER)
+    assert t.error is None and fake_services.calls.count(("ups", "token")) == 2
+    bad = await tracker(fake_services, http, ups_client_secret="wrong").track(UPS_NUMBER)
+    assert bad.error and "UPS OAuth" in bad.error and "check the API key" in bad.error
+
+
+async def test_fedex_direct_delivered_and_unknown(
+    fake_services: FakeServices, http: httpx.AsyncClient
+) -> None:
+    fake_services.parcels[FEDEX_NUMBER] = parcel(
+        FEDEX_NUMBER,
+        "fedex",
+        ParcelEvent(1, "transit", "Picked up", "Memphis, US"),
+        ParcelEvent(25, "delivered", "Delivered", "Austin, US"),
+    )
+    fedex = tracker(fake_services, http)
+    t = await fedex.track(FEDEX_NUMBER, country="us")
+    assert (t.carrier, t.status, t.provider) == ("fedex", Status.DELIVERED, "fedex")
+    assert t.last_event and t.last_event.location == "Austin US" and t.last_event.time is not None
+    t = await fedex.track("987654321098765", country="us")
+    assert t.status is Status.UNKNOWN and t.error and "TRACKING.TRACKINGNUMBER.NOTFOUND" in t.error
+
+
+async def test_usps_direct_out_for_delivery(fake_services: FakeServices, http: httpx.AsyncClient) -> None:
+    fake_services.parcels[USPS_NUMBER] = parcel(
+        USPS_NUMBER, "usps", ParcelEvent(28, "out-for-delivery", "Out for Delivery", "Brooklyn, US")
+    )
+    t = await tracker(fake_services, http).track(USPS_NUMBER, country="us")
+    assert (t.carrier, t.status, t.provider) == ("usps", Status.OUT_FOR_DELIVERY, "usps")
+    assert t.estimated_delivery is not None and t.last_event and t.last_event.location == "Brooklyn US"

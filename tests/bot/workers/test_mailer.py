@@ -1,0 +1,110 @@
+"""The mailer against a real SMTP server: greylisting, refusals, outages, and a crash mid-send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock.clocks import FakeClock
+from bot.mail.intake import Intake
+from bot.mail.sender import SmtpSender, reply_subject
+from bot.mail.source import IncomingMail
+from bot.store.store import Store
+from bot.workers.mailer import Mailer
+from tests.conftest import fixture_mail, make_settings
+from tests.support.smtp import SmtpServer
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, smtp: SmtpServer, **overrides: object) -> None:
+        self.clock = FakeClock(NOW)
+        self.settings = make_settings(tmp_path, **{**smtp.settings(), **overrides})
+        self.store = Store.open(self.settings.database_path, clock=self.clock)
+        self.events: list[tuple[int, str]] = []
+        self.mailer = Mailer(
+            self.settings,
+            self.store,
+            self.clock,
+            SmtpSender(self.settings),
+            notify=lambda i, e: self.events.append((i, e)),
+        )
+
+    async def queue(self) -> int:
+        await Intake(self.settings, self.store).handle(
+            IncomingMail(fixture_mail("de_invoice.eml"), "m1", NOW)
+        )
+        conv = self.store.conversations()[0]
+        message = self.store.conversation_messages(conversation_id=conv["id"])[0]
+        send, _ = self.store.create_send(
+            key="k1",
+            conversation_id=conv["id"],
+            reply_to_row=message["id"],
+            text="Hallo Max, anbei …",
+            by_user="U0AGENT",
+        )
+        return int(send["id"])
+
+
+@pytest.fixture
+def rig(tmp_path: Path, smtp: SmtpServer) -> Rig:
+    return Rig(tmp_path, smtp)
+
+
+async def test_greylisting_is_retried_later_and_said_once(rig: Rig, smtp: SmtpServer) -> None:
+    send_id = await rig.queue()
+    smtp.refuse("451 4.7.1 Greylisted, try again later", "451 4.7.1 Greylisted, try again later")
+    await rig.mailer.drain()
+    row = rig.store.send(send_id=send_id)
+    assert row is not None and row["state"] == "queued" and "451" in row["error"]
+    assert rig.events == [(send_id, "retrying")]
+    assert await rig.mailer.drain() is False  # not before its time: no busy loop
+    rig.clock.advance(minutes=1)
+    await rig.mailer.drain()  # refused again: no second "retrying" note
+    rig.clock.advance(minutes=2)
+    await rig.mailer.drain()
+    assert [e for _, e in rig.events] == ["retrying", "sent"]
+    assert len(smtp.messages) == 1 and rig.store.send(send_id=send_id)["attempts"] == 3  # type: ignore[index]
+
+
+async def test_permanent_refusal_fails_at_once_and_keeps_the_text(rig: Rig, smtp: SmtpServer) -> None:
+    send_id = await rig.queue()
+    smtp.refuse("554 5.7.1 Message rejected")
+    await rig.mailer.drain()
+    row = rig.store.send(send_id=send_id)
+    assert (
+        row is not None
+        and row["state"] == "failed"
+        and "554" in row["error"]
+        and row["text"].startswith("Hallo Max")
+    )
+    assert rig.events == [(send_id, "failed")]
+    assert rig.store.conversations()[0]["state"] == "open"
+
+
+async def test_attempts_run_out_when_the_server_stays_down(tmp_path: Path, smtp: SmtpServer) -> None:
+    rig = Rig(tmp_path, smtp, smtp_port=1, send_attempts=2)  # nothing listens on port 1
+    send_id = await rig.queue()
+    await rig.mailer.drain()
+    rig.clock.advance(minutes=5)
+    await rig.mailer.drain()
+    row = rig.store.send(send_id=send_id)
+    assert row is not None and row["state"] == "failed" and "cannot deliver" in row["error"]
+    assert [e for _, e in rig.events] == ["retrying", "failed"]
+
+
+async def test_a_crash_mid_send_is_never_resent_automatically(rig: Rig, smtp: SmtpServer) -> None:
+    send_id = await rig.queue()
+    rig.store.update_send(send_id=send_id, state="sending", attempts=1)  # the process died here
+    assert rig.mailer.recover() == 1
+    assert rig.store.send(send_id=send_id)["state"] == "uncertain"  # type: ignore[index]
+    assert await rig.mailer.drain() is False and smtp.messages == []
+    assert rig.events == [(send_id, "uncertain")]
+
+
+def test_reply_subject() -> None:
+    assert reply_subject("AW: Re: Frage von Amazon-Kunde Max", None) == "Re: Frage von Amazon-Kunde Max"
+    assert reply_subject(None, "302-1234567-1234567") == "Ihre Bestellung 302-1234567-1234567"
