@@ -22,7 +22,8 @@ import handlers
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
 from bot.deps import Deps
-from bot.desk import Desk
+from bot.desk.desk import Desk
+from bot.desk.senders import Senders
 from bot.mail.intake import Intake
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
@@ -39,6 +40,7 @@ from bot.store.lock import AlreadyRunning, InstanceLock
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
 from bot.workers.mailer import Mailer
+from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
 from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
@@ -67,20 +69,43 @@ def build_deps(
     http = new_client()
     amazon = SpApi(settings) if settings.sp_api_enabled else None
     tracker = Tracker(settings, providers_from(settings, http))
-    enricher = Enricher(settings, store, clock, amazon=amazon, tracker=tracker)
-    poster = Poster(settings, store, slack, clock, enricher=enricher)
-    enricher.on_change = poster.order_changed
-    intake = Intake(settings, store, on_queued=poster.wake.set, on_order=enricher.start)
+    outbox = Outbox(settings, store)
+    enricher = Enricher(
+        settings, store, clock, amazon=amazon, tracker=tracker, on_change=outbox.order_changed
+    )
+    intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
     library = Library.load()
     policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
-    mailer = Mailer(settings, store, clock, sender, notify=poster.send_event)
-    replies = Replies(settings, store, clock, library=library, policy=policy, can_send=sender is not None)
-    replies.order_view = poster.order_view
-    replies.on_queued = mailer.wake.set
-    replies.on_changed = poster.conversation_changed
-    poster.replies = replies
-    escalator = Escalator(settings, store, clock, post=poster.escalation_post)
+    mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event)
+    senders = Senders(settings, slack)
+    replies = Replies(
+        settings,
+        store,
+        clock,
+        library=library,
+        policy=policy,
+        can_send=sender is not None,
+        senders=senders,
+        order_view=enricher.order_view,
+        on_queued=mailer.wake.set,
+        on_changed=outbox.conversation_changed,
+    )
+    poster = Poster(settings, store, slack, clock, outbox=outbox, enricher=enricher, replies=replies)
+    escalator = Escalator(settings, store, clock, post=outbox.escalation_post)
+    desk = Desk(
+        settings,
+        store,
+        clock,
+        slack=slack,
+        enricher=enricher,
+        escalator=escalator,
+        senders=senders,
+        amazon=amazon,
+    )
+    autoreplier = AutoReplier(
+        settings, store, clock, replies=replies, enricher=enricher, slack=slack, wake_mailer=mailer.wake.set
+    )
     if source is None:
         if settings.mail_source == "directory":
             if settings.mail_directory is None:
@@ -90,7 +115,7 @@ def build_deps(
             source = DirectorySource(settings.mail_directory, store)
         else:
             source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
-    deps = Deps(
+    return Deps(
         settings=settings,
         clock=clock,
         store=store,
@@ -107,12 +132,11 @@ def build_deps(
         replies=replies,
         mailer=mailer,
         escalator=escalator,
+        outbox=outbox,
+        senders=senders,
+        desk=desk,
+        autoreplier=autoreplier,
     )
-    deps.desk = Desk(deps)
-    deps.autoreplier = AutoReplier(deps)
-    replies.may_send = deps.desk.may_send
-    replies.senders_text = deps.desk.senders_text
-    return deps
 
 
 def _mailbox_notice(settings: Settings, slack: SlackGateway) -> Callable[[str, str | None], Awaitable[None]]:
@@ -240,7 +264,6 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         me = await deps.slack.auth_test()
     except SlackError as e:
         raise StartupError(f"Slack rejected the bot token ({e.code}): check INBOX_BOT_SLACK_BOT_TOKEN") from e
-    deps.bot_user_id = me.get("user_id")
     log.info("connected to Slack as %s in %s", me.get("user"), me.get("team"))
 
     stop = stop or asyncio.Event()
@@ -282,8 +305,8 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         coalesce=True,
     )
     if settings.reply_senders:
-        await deps.desk.refresh_senders()
-        scheduler.add_job(deps.desk.refresh_senders, "interval", hours=1, id="reply_senders", coalesce=True)
+        await deps.senders.refresh()
+        scheduler.add_job(deps.senders.refresh, "interval", hours=1, id="reply_senders", coalesce=True)
     if settings.oncall_usergroup:
         await refresh_rotation(deps)
         scheduler.add_job(

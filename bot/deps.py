@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
+from bot.desk.desk import Desk
+from bot.desk.senders import Senders
 from bot.mail.intake import Intake
 from bot.mail.source import MailSource
+from bot.replies.autoreply import AutoReplier
 from bot.replies.library import Library
 from bot.replies.service import Replies
 from bot.services.amazon import SpApi
@@ -22,6 +24,7 @@ from bot.settings import Settings
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
 from bot.workers.mailer import Mailer
+from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
 
 
@@ -44,9 +47,14 @@ class Deps:
     replies: Replies
     mailer: Mailer
     escalator: Escalator
+    outbox: Outbox
+    senders: Senders
+    desk: Desk
+    autoreplier: AutoReplier
     amazon: SpApi | None = None
-    desk: Any = None  # bot.desk.Desk: commands, mentions and the Home tab (built on these deps)
-    autoreplier: Any = None  # bot.replies.autoreply.AutoReplier (opt-in)
-    bot_user_id: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
-    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bot_user_id(self) -> str | None:
+        """The bot's own Slack user (known once Slack answered auth.test)."""
+        return self.slack.bot_user_id

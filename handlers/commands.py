@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.deps import Deps
-from bot.desk import Answer, Refusal
+from bot.desk.desk import Answer, Refusal
 from handlers.errors import refused, tell
 
 log = logging.getLogger(__name__)

@@ -65,7 +65,7 @@ def register(app: AsyncApp) -> None:
 async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
     from bot.cards.reply import ReplyAction
-    from bot.desk import Refusal, order_id_in
+    from bot.desk.desk import Refusal, order_id_in
     from bot.replies.library import TemplateProblem
 
     deps: Deps = context["deps"]

@@ -9,14 +9,19 @@ before, and the text passes the policy guard. The thread shows what was sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
+from bot.clock.clocks import Clock
 from bot.clock.sla import BusinessHours
 from bot.mail.intents import classify
 from bot.replies.library import TemplateProblem
+from bot.replies.service import Replies
 from bot.services.carriers.model import Status
-from bot.store.store import Row, parse_iso
+from bot.services.slack import SlackGateway
+from bot.settings import Settings
+from bot.store.store import Row, Store, parse_iso
+from bot.workers.enricher import Enricher
 
 log = logging.getLogger(__name__)
 
@@ -27,26 +32,42 @@ TEMPLATE = "where_is_my_order"
 class AutoReplier:
     """Finds conversations that qualify and queues one guarded reply for each."""
 
-    def __init__(self, deps: Any) -> None:
-        self.deps = deps
-        s = deps.settings
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        replies: Replies,
+        enricher: Enricher,
+        slack: SlackGateway,
+        wake_mailer: Callable[[], None],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.replies = replies
+        self.enricher = enricher
+        self.slack = slack  # who the bot is (its user id, known once Slack answered)
+        self.wake_mailer = wake_mailer
+        s = settings
         self.hours = BusinessHours.parse(s.auto_reply_hours, s.tz) if s.auto_reply_hours else None
 
     def why_not(self, conv: Row) -> str | None:
         """The first condition that does not hold (None: the auto-reply may go)."""
-        deps, s = self.deps, self.deps.settings
-        now = deps.clock.now()
+        s = self.settings
+        now = self.clock.now()
         if not s.auto_reply_wismo:
             return "auto-replies are off"
         if conv.get("kind") != "buyer" or conv.get("state") != "open":
             return "not an open buyer conversation"
         if conv.get("claimed_by"):
             return "someone is on it"
-        if any(r.get("auto") for r in deps.store.sends(conversation_id=int(conv["id"]))):
+        if any(r.get("auto") for r in self.store.sends(conversation_id=int(conv["id"]))):
             return "an auto-reply went to this conversation before"
-        if deps.store.sends(conversation_id=int(conv["id"])):
+        if self.store.sends(conversation_id=int(conv["id"])):
             return "the team answered already"
-        latest = deps.replies.latest_buyer_message(conv)
+        latest = self.replies.latest_buyer_message(conv)
         received = parse_iso((latest or {}).get("received_at"))
         if (
             latest is None
@@ -56,7 +77,7 @@ class AutoReplier:
             return "the team still has time to answer itself"
         if self.hours is not None and not self.hours.open_at(now):
             return "outside the hours auto-replies may go"
-        view = deps.poster.order_view(conv)
+        view = self.enricher.order_view(conv)
         moving = [
             p for p in (view.packages if view else []) if p.status in MOVING and not p.error and p.provider
         ]
@@ -72,18 +93,18 @@ class AutoReplier:
 
     def run(self) -> int:
         """Queue the auto-replies that qualify now; returns how many."""
-        if not self.deps.settings.auto_reply_wismo or not self.deps.bot_user_id:
+        if not self.settings.auto_reply_wismo or not self.slack.bot_user_id:
             return 0
         sent = 0
-        for conv in self.deps.store.conversations(state="open"):
+        for conv in self.store.conversations(state="open"):
             if self.why_not(conv) is not None:
                 continue
             try:
-                draft = self.deps.replies.draft(conv, user=self.deps.bot_user_id, template=TEMPLATE)
+                draft = self.replies.draft(conv, user=self.slack.bot_user_id, template=TEMPLATE)
             except TemplateProblem as e:
                 log.info("no auto-reply for conversation %s: %s", conv["id"], e)
                 continue
-            violations = self.deps.replies.check(conv, draft.text)
+            violations = self.replies.check(conv, draft.text)
             if violations:
                 log.warning(
                     "auto-reply for conversation %s blocked by the guard: %s",
@@ -91,18 +112,18 @@ class AutoReplier:
                     [v.rule for v in violations],
                 )
                 continue
-            send, created = self.deps.store.create_send(
+            send, created = self.store.create_send(
                 key=f"auto:{conv['id']}:{draft.metadata['r']}",
                 conversation_id=int(conv["id"]),
                 reply_to_row=draft.metadata["r"],
                 text=draft.text,
-                by_user=self.deps.bot_user_id,
+                by_user=self.slack.bot_user_id,
                 template=TEMPLATE,
                 language=draft.metadata.get("l"),
             )
             if created:
-                self.deps.store.update_send(send_id=int(send["id"]), auto=1)
-                self.deps.store.audit(
+                self.store.update_send(send_id=int(send["id"]), auto=1)
+                self.store.audit(
                     actor="auto-reply",
                     action="auto_reply_queued",
                     conversation_id=int(conv["id"]),
@@ -110,5 +131,5 @@ class AutoReplier:
                 )
                 sent += 1
         if sent:
-            self.deps.mailer.wake.set()
+            self.wake_mailer()
         return sent

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
+from bot.desk.senders import Senders
 from bot.mail.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
@@ -65,6 +68,10 @@ class Replies:
         library: Library,
         policy: Policy,
         can_send: bool,
+        senders: Senders,
+        order_view: Callable[[Row], OrderView | None],
+        on_queued: Callable[[], None],
+        on_changed: Callable[[int], None],
     ) -> None:
         self.settings = settings
         self.store = store
@@ -72,11 +79,10 @@ class Replies:
         self.library = library
         self.policy = policy
         self.can_send = can_send
-        self.order_view: Any = None  # set by the app: conversation -> OrderView (the poster's)
-        self.on_queued: Any = None  # set by the app: wakes the mailer
-        self.on_changed: Any = None  # set by the app: (conversation id) -> redraw the card
-        self.may_send: Any = lambda user: True  # set by the app: who may send replies to buyers
-        self.senders_text: Any = lambda: "everyone"
+        self.senders = senders
+        self.order_view = order_view  # a conversation's order and tracking, as its card shows them
+        self.on_queued = on_queued  # a send was queued: wakes the mailer
+        self.on_changed = on_changed  # (conversation id) a card must be redrawn
 
     # ---- what fits ----
 
@@ -86,7 +92,7 @@ class Replies:
 
     def context(self, conv: Row) -> dict[str, Any]:
         """Template values for this conversation, from its order and tracking as the card shows them."""
-        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
+        view = self.order_view(conv) if conv.get("order_id") else None
         return reply_context(
             conv,
             order=view.order if view else None,
@@ -101,7 +107,7 @@ class Replies:
 
         message = self.latest_buyer_message(conv)
         latest = message or {}
-        view = self.order_view(conv) if self.order_view and conv.get("order_id") else None
+        view = self.order_view(conv) if conv.get("order_id") else None
         order = view.order if view else None
         delivered = bool(view and view.packages and all(p.status.value == "delivered" for p in view.packages))
         hint = classify(
@@ -238,11 +244,11 @@ class Replies:
             return Outcome(
                 errors={"reply": "Sending is not set up: set INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM."}
             )
-        if not self.may_send(user):
+        if not self.senders.may_send(user):
             self.store.audit(actor=user, action="send_refused", conversation_id=int(conv["id"]))
             return Outcome(
                 errors={
-                    "reply": f"Only {self.senders_text()} may send replies to buyers. "
+                    "reply": f"Only {self.senders.text()} may send replies to buyers. "
                     "You can claim it and discuss it in the thread."
                 }
             )
@@ -279,8 +285,7 @@ class Replies:
                 template=metadata.get("t"),
                 edited=bool(send["edited"]),
             )
-            if self.on_queued:
-                self.on_queued()
+            self.on_queued()
         elif send["by_user"] != user:
             return Outcome(
                 send=send,
@@ -298,7 +303,7 @@ class Replies:
     def retry(self, send_id: int, *, user: str) -> Row | None:
         """Queue a failed (or uncertain) send again."""
         send = self.store.send(send_id=send_id)
-        if send is None or send["state"] not in ("failed", "uncertain") or not self.may_send(user):
+        if send is None or send["state"] not in ("failed", "uncertain") or not self.senders.may_send(user):
             return send
         self.store.update_send(
             send_id=send_id, state="queued", next_attempt_at=self.store.now(), error=None, attempts=0
@@ -306,8 +311,7 @@ class Replies:
         self.store.audit(
             actor=user, action="send_retried", conversation_id=int(send["conversation_id"]), send=send_id
         )
-        if self.on_queued:
-            self.on_queued()
+        self.on_queued()
         return self.store.send(send_id=send_id)
 
     def mark_sent(self, send_id: int, *, user: str) -> None:
@@ -354,8 +358,7 @@ class Replies:
         self._changed(int(conv["id"]))
 
     def _changed(self, conv_id: int) -> None:
-        if self.on_changed:
-            self.on_changed(conv_id)
+        self.on_changed(conv_id)
 
 
 def parse_metadata(raw: str) -> dict[str, Any]:

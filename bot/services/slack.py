@@ -65,6 +65,7 @@ class SlackGateway:
         self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
         self._paused_until: dict[str, float] = {}
         self.rate_limited = 0  # 429 answers seen (for benchmarks and status)
+        self.bot_user_id: str | None = None  # the bot's own user, known after auth_test
         self._permalinks = AsyncLimiter(PERMALINKS_PER_MINUTE, 60)  # chat.getPermalink: Tier 4
 
     async def _respect_pause(self, channel: str) -> None:
@@ -158,8 +159,10 @@ class SlackGateway:
         return None
 
     async def auth_test(self) -> dict[str, Any]:
-        """Slack's auth.test: who the token belongs to."""
-        return await self._call("auth.test", "-")
+        """Slack's auth.test: who the token belongs to (remembered as `bot_user_id`)."""
+        me = await self._call("auth.test", "-")
+        self.bot_user_id = me.get("user_id")
+        return me
 
     async def ephemeral(
         self,

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
 from bot.errors import NotFoundError, UpstreamError
 from bot.services.amazon import Order, SpApi
@@ -97,6 +98,27 @@ class Enricher:
             self._shown.add(order_id)  # a card shows this order already: it must learn of any change
         self._tasks[order_id] = asyncio.create_task(
             self._run(order_id, marketplace), name=f"enrich {order_id}"
+        )
+
+    def order_view(self, conv: Row) -> OrderView | None:
+        """The order part of a card, from the store (None for a conversation without an order id)."""
+        order_id = conv.get("order_id")
+        if not order_id:
+            return None
+        row = self.store.order_row(order_id=order_id) or {}
+        order = Order.from_json(json.loads(row["data"])) if row.get("data") else None
+        running = self.running(order_id)
+        packages = self.store.packages(order_id=order_id)
+        checked = [t for p in packages if (t := parse_iso(p.get("checked_at")))]
+        return OrderView(
+            order_id=order_id,
+            order=order,
+            packages=[tracking_from_row(p) for p in packages],
+            checked_at=max(checked) if checked else None,
+            error=row.get("error"),
+            not_found=bool(row.get("not_found")),
+            pending=running and order is None,
+            configured=self.settings.sp_api_enabled,
         )
 
     def running(self, order_id: str) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,15 +11,16 @@ from bot.cards import card as B
 from bot.cards import clock as SB
 from bot.cards import reply as RB
 from bot.cards.card import CardTime, PostKind
-from bot.cards.order import OrderView, evidence_blocks, order_blocks
+from bot.cards.order import evidence_blocks, order_blocks
 from bot.clock.clocks import Clock
 from bot.mail.parser import raw_preview
-from bot.services.amazon import Order
+from bot.replies.service import Replies
 from bot.services.slack import BLOCK_ERRORS, SlackError, SlackGateway
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
-from bot.workers.enricher import Enricher, tracking_from_row
+from bot.workers.enricher import Enricher
 from bot.workers.loop import work_forever
+from bot.workers.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -39,111 +38,18 @@ class Poster:
         slack: SlackGateway,
         clock: Clock,
         *,
-        enricher: Enricher | None = None,
+        outbox: Outbox,
+        enricher: Enricher,
+        replies: Replies,
     ) -> None:
         self.settings = settings
         self.store = store
         self.slack = slack
         self.clock = clock
+        self.outbox = outbox
         self.enricher = enricher
-        self.replies: Any = None  # bot.replies.service.Replies, set by the app (cards get reply buttons)
-        self.wake = asyncio.Event()
-
-    def conversation_changed(self, conversation_id: int) -> None:
-        """Queue a redraw of a conversation's card (claimed, answered, closed)."""
-        conv = self.store.conversation(conversation_id=conversation_id)
-        if conv is None:
-            return
-        if self.store.update_pending(conversation_id=conversation_id):
-            self.wake.set()  # a queued redraw reads the state when it runs: one is enough
-            return
-        self.store.enqueue(
-            kind=PostKind.UPDATE.value,
-            dedupe_key=f"update:{conversation_id}:state:{uuid.uuid4().hex}",  # coalesced above, so never a repeat
-            due_by=conv.get("deadline"),
-            conversation_id=conversation_id,
-            message_row=self._first_message_row(conv),
-            channel=conv.get("slack_channel") or self.settings.slack_channel,
-        )
-        self.wake.set()
-
-    def escalation_post(
-        self, kind: str, conversation_id: int | None, channel: str | None, key: str, payload: dict[str, Any]
-    ) -> None:
-        """What the clock asks for: a card redraw ('update'), a thread reminder ('thread'), a note or DM ('note')."""
-        conv = self.store.conversation(conversation_id=conversation_id) if conversation_id else None
-        post_kind = {"update": PostKind.UPDATE, "thread": PostKind.THREAD, "note": PostKind.NOTE}[kind]
-        self.store.enqueue(
-            kind=post_kind.value,
-            dedupe_key=key,
-            due_by=(conv or {}).get("deadline"),
-            conversation_id=conversation_id,
-            message_row=self._first_message_row(conv) if conv and kind == "update" else None,
-            channel=channel or (conv or {}).get("slack_channel") or self.settings.slack_channel,
-            payload=payload or None,
-        )
-        self.wake.set()
-
-    def send_event(self, send_id: int, event: str) -> None:
-        """Tell the card's thread what became of a reply (sent, retrying, failed, uncertain)."""
-        send = self.store.send(send_id=send_id)
-        if send is None:
-            return
-        conv = self.store.conversation(conversation_id=int(send["conversation_id"]))
-        if conv is None:
-            return
-        self.store.enqueue(
-            kind=PostKind.THREAD.value,
-            dedupe_key=f"send:{send_id}:{event}:{send.get('attempts')}",
-            due_by=conv.get("deadline"),
-            conversation_id=int(conv["id"]),
-            message_row=None,
-            channel=conv.get("slack_channel") or self.settings.slack_channel,
-            payload={"send": send_id, "event": event},
-        )
-        if event == "sent":
-            self.conversation_changed(int(conv["id"]))
-        self.wake.set()
-
-    def order_changed(self, order_id: str) -> None:
-        """Queue a card update for every conversation about this order (its order or tracking changed)."""
-        for conv in self.store.conversations_for_order(order_id=order_id):
-            if self.store.update_pending(conversation_id=int(conv["id"])):
-                continue  # the queued redraw will show the new order and tracking
-            self.store.enqueue(
-                kind=PostKind.UPDATE.value,
-                dedupe_key=f"update:{conv['id']}:order:{uuid.uuid4().hex}",
-                due_by=conv.get("deadline"),
-                conversation_id=conv["id"],
-                message_row=self._first_message_row(conv),
-                channel=conv.get("slack_channel") or self.settings.slack_channel,
-            )
-        self.wake.set()
-
-    def _first_message_row(self, conv: Row) -> int | None:
-        rows = self.store.conversation_messages(conversation_id=conv["id"])
-        return int(rows[0]["id"]) if rows else None
-
-    def order_view(self, conv: Row) -> OrderView | None:
-        """The order part of a card, from the store (None for a conversation without an order id)."""
-        order_id = conv.get("order_id")
-        if not order_id:
-            return None
-        row = self.store.order_row(order_id=order_id) or {}
-        order = Order.from_json(json.loads(row["data"])) if row.get("data") else None
-        running = self.enricher.running(order_id) if self.enricher else False
-        packages = self.store.packages(order_id=order_id)
-        checked = [t for p in packages if (t := parse_iso(p.get("checked_at")))]
-        return OrderView(
-            order_id=order_id,
-            order=order,
-            packages=[tracking_from_row(p) for p in packages],
-            checked_at=max(checked) if checked else None,
-            error=row.get("error"),
-            not_found=bool(row.get("not_found")),
-            pending=running and order is None,
-            configured=self.settings.sp_api_enabled,
-        )
+        self.replies = replies
+        self.wake = outbox.wake  # set whenever something is queued
 
     def card_time(self) -> CardTime:
         """The clock and timezone cards are drawn with."""
@@ -236,35 +142,31 @@ class Poster:
 
     def card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
         """A conversation's parent card as it should look now."""
-        view = self.order_view(conv)
+        view = self.enricher.order_view(conv)
         extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
         if conv["kind"] == "buyer":
-            advice = self.replies.advice(conv) if self.replies is not None else None
-            found = (
-                advice.latest if advice else self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            advice = self.replies.advice(conv)
+            latest = advice.latest or message
+            suggested = advice.suggested
+            invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
+                t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
             )
-            latest = found or message
-            if self.replies is not None and advice is not None:
-                suggested = advice.suggested
-                invoice = self.replies.invoice_for(conv.get("order_id")) is not None and any(
-                    t.key in ("invoice_request", "invoice_resent") for t in suggested[: RB.SUGGESTED]
-                )
-                extra += RB.reply_blocks(
-                    conv,
-                    at,
-                    suggested=suggested,
-                    others=advice.others,
-                    reason=advice.reason,
-                    no_response_link=latest.get("no_response_link"),
-                    invoice=invoice,
-                )
-                if conv.get("state") == "open":
-                    for note in (
-                        advice.recommendation,
-                        self.replies.invoice_note(conv, suggested),
-                    ):
-                        if note:
-                            extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+            extra += RB.reply_blocks(
+                conv,
+                at,
+                suggested=suggested,
+                others=advice.others,
+                reason=advice.reason,
+                no_response_link=latest.get("no_response_link"),
+                invoice=invoice,
+            )
+            if conv.get("state") == "open":
+                for note in (
+                    advice.recommendation,
+                    self.replies.invoice_note(conv, suggested),
+                ):
+                    if note:
+                        extra.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
             return B.buyer_card(conv, latest, at, extra=extra)
         if conv["kind"] == "notice":
             if view is not None and conv.get("notice_type") in ("a_to_z_claim", "chargeback"):
@@ -289,7 +191,7 @@ class Poster:
                 )
                 return
         key = str(item["dedupe_key"])
-        if item["kind"] == PostKind.CARD and conv.get("order_id") and self.enricher:
+        if item["kind"] == PostKind.CARD and conv.get("order_id"):
             await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
             conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
         attempt = self.store.mark_in_flight(outbox_id=outbox_id)

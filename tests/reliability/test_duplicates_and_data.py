@@ -44,7 +44,7 @@ async def test_a_second_instance_on_the_same_database_is_refused(
 async def test_a_retried_event_is_handled_once(tmp_path: Path, fake_slack: FakeSlack) -> None:
     settings = make_settings(tmp_path, fake_slack)
     deps = build_deps(settings, clock=pinned_clock())
-    deps.bot_user_id = fake_slack.bot_user_id
+    deps.slack.bot_user_id = fake_slack.bot_user_id
     app = create_app(settings, deps)
     await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "m", pinned_clock().now()))
     await deps.poster.drain()

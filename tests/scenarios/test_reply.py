@@ -199,7 +199,7 @@ async def test_missing_invoice_pdf_is_said_on_the_card_and_a_found_one_is_attach
     (tmp_path / "invoices" / "RE-2026-0042_302-1234567-1234567.pdf").write_bytes(
         invoice_pdf("302-1234567-1234567", "39,90 EUR")
     )
-    desk.deps.poster.conversation_changed(int(desk.deps.store.conversations()[0]["id"]))
+    desk.deps.outbox.conversation_changed(int(desk.deps.store.conversations()[0]["id"]))
     await desk.slack.wait_for(lambda: "Send invoice" in texts(desk.card["blocks"]))
     view = await desk.open_reply("U0AGENT", "send_invoice")
     assert "RE-2026-0042_302-1234567-1234567.pdf will be attached" in texts(view["blocks"])

@@ -54,7 +54,7 @@ async def make(
             **{**smtp.settings(), **extra},
         )
         deps = build_deps(settings, clock=clock)
-        deps.bot_user_id = fake_slack.bot_user_id
+        deps.slack.bot_user_id = fake_slack.bot_user_id
         assert deps.amazon is not None
         deps.amazon.sleep = no_wait
         await deps.intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "m", RECEIVED))

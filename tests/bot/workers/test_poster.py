@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import build_deps
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
 from bot.mail.source import IncomingMail
 from bot.sandbox.slack_api import FakeSlack
-from bot.services.slack import SlackGateway
 from bot.store.store import Store
 from bot.workers.poster import Poster
 from tests.conftest import fixture_mail, make_settings
@@ -34,8 +34,11 @@ class Rig:
         self.poster = self.new_poster()
 
     def new_poster(self) -> Poster:
+        """A poster built as the bot builds it (a fresh one stands for the bot after a restart)."""
         client = AsyncWebClient(token=self.slack.bot_token, base_url=self.slack.base_url)
-        return Poster(self.settings, self.store, SlackGateway(client, post_interval=0.01), self.clock)
+        deps = build_deps(self.settings, clock=self.clock, client=client, store=self.store)
+        self.outbox = deps.outbox
+        return deps.poster
 
     async def mail(self, name: str, raw: bytes | None = None) -> None:
         await self.intake.handle(IncomingMail(raw or fixture_mail(name), name, NOW))
@@ -184,10 +187,10 @@ async def test_redraws_of_one_card_are_coalesced_until_one_starts(rig: Rig) -> N
     await rig.poster.drain()
     conv_id = int(rig.store.conversations()[0]["id"])
     for _ in range(5):  # five claims and releases in a burst
-        rig.poster.conversation_changed(conv_id)
+        rig.outbox.conversation_changed(conv_id)
     updates = [i for i in rig.store.due_outbox() if i["kind"] == "update_card"]
     assert len(updates) == 1
     await rig.poster.drain()
     assert len(rig.slack.calls_of("chat.update")) == 1
-    rig.poster.conversation_changed(conv_id)  # a later change queues its own redraw
+    rig.outbox.conversation_changed(conv_id)  # a later change queues its own redraw
     assert len([i for i in rig.store.due_outbox() if i["kind"] == "update_card"]) == 1

@@ -11,11 +11,17 @@ from typing import Any
 from bot.cards.card import CardTime, answered_by, escape, slack_date, time_left
 from bot.cards.clock import mention
 from bot.cards.order import order_blocks
+from bot.clock.clocks import Clock
+from bot.clock.escalation import Escalator
 from bot.clock.oncall import schedule
+from bot.desk.senders import Senders
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
-from bot.services.slack import SlackError
-from bot.store.store import Row, parse_iso
+from bot.services.amazon import SpApi
+from bot.services.slack import SlackError, SlackGateway
+from bot.settings import Settings
+from bot.store.store import Row, Store, parse_iso
+from bot.workers.enricher import Enricher
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +52,26 @@ class Answer:
 class Desk:
     """The core behind slash commands, mentions and the Home tab; listeners only translate."""
 
-    def __init__(self, deps: Any) -> None:
-        self.deps = deps
-        self.allowed: set[str] | None = None  # resolved reply senders (user groups expanded); None: everyone
-
-    # ---- who may do what ----
-
-    def may_send(self, user: str) -> bool:
-        """Whether a person may send replies to buyers."""
-        wanted = self.deps.settings.reply_senders
-        if not wanted:
-            return True
-        allowed = self.allowed if self.allowed is not None else {u for u in wanted if not u.startswith("S")}
-        return user in allowed
-
-    async def refresh_senders(self) -> None:
-        """Expand the user groups among the allowed senders (hourly, and at start)."""
-        wanted = self.deps.settings.reply_senders
-        if not wanted:
-            self.allowed = None
-            return
-        people = {u for u in wanted if not u.startswith("S")}
-        for group in (g for g in wanted if g.startswith("S")):
-            try:
-                people.update(await self.deps.slack.usergroup_members(group))
-            except SlackError as e:  # a group that cannot be read allows nobody extra, and says so
-                log.error("reply senders: user group %s cannot be read: %s", group, e)
-        self.allowed = people
-
-    def senders_text(self) -> str:
-        """Who may send, for refusals."""
-        return ", ".join(mention(u) for u in self.deps.settings.reply_senders) or "everyone"
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        slack: SlackGateway,
+        enricher: Enricher,
+        escalator: Escalator,
+        senders: Senders,
+        amazon: SpApi | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.slack = slack
+        self.enricher = enricher
+        self.escalator = escalator
+        self.senders = senders
+        self.amazon = amazon
 
     # ---- /order ----
 
@@ -85,30 +80,31 @@ class Desk:
         order_id = order_id_in(text)
         if order_id is None:
             raise Refusal(
-                f"“{text.strip() or '(nothing)'}” has no Amazon order id in it. Try `{self.deps.settings.command_order} 302-1234567-1234567`."
+                f"“{text.strip() or '(nothing)'}” has no Amazon order id in it. Try `{self.settings.command_order} 302-1234567-1234567`."
             )
-        if self.deps.amazon is None:
+        if self.amazon is None:
             raise Refusal(
                 "Order details need the SP-API connected (see the README): INBOX_BOT_SP_API_REFRESH_TOKEN …"
             )
         try:
-            await self.deps.enricher.enrich(order_id)
+            await self.enricher.enrich(order_id)
         except UpstreamError as e:
             raise Refusal(
                 f"Amazon did not answer for order `{order_id}` ({e}). Try again in a minute."
             ) from e
-        row = self.deps.store.order_row(order_id=order_id) or {}
+        row = self.store.order_row(order_id=order_id) or {}
         if row.get("not_found"):
             raise Refusal(f"Amazon knows no order `{order_id}` in this seller account: check the number.")
-        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
-        convs = self.deps.store.conversations_for_order(order_id=order_id)
-        view = self.deps.poster.order_view(
+        at = CardTime(now=self.clock.now(), tz=self.settings.tz)
+        convs = self.store.conversations_for_order(order_id=order_id)
+        view = self.enricher.order_view(
             {"order_id": order_id, "marketplace": convs[0].get("marketplace") if convs else None}
         )
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": f"Order {order_id}"}}
         ]
-        blocks += order_blocks(view, at, conversation_id=int(convs[0]["id"]) if convs else None)
+        if view is not None:  # always, for an order id
+            blocks += order_blocks(view, at, conversation_id=int(convs[0]["id"]) if convs else None)
         if row.get("error") and view and view.order is None:
             raise Refusal(
                 f"Amazon did not answer for order `{order_id}` ({row['error']}). Try again in a minute."
@@ -149,7 +145,7 @@ class Desk:
         if not conv.get("slack_ts"):
             return None
         try:
-            link: str | None = await self.deps.slack.permalink(
+            link: str | None = await self.slack.permalink(
                 channel=str(conv["slack_channel"]), ts=str(conv["slack_ts"])
             )
         except SlackError:
@@ -174,8 +170,8 @@ class Desk:
 
     def queue(self, *, filter_: str = "", user: str = "") -> list[Row]:
         """Open conversations by deadline, optionally only mine, unclaimed or breached."""
-        now = self.deps.clock.now()
-        rows = [c for c in self.deps.store.conversations(state="open") if c.get("deadline")]
+        now = self.clock.now()
+        rows = [c for c in self.store.conversations(state="open") if c.get("deadline")]
         if filter_ == "mine":
             rows = [c for c in rows if c.get("claimed_by") == user]
         elif filter_ == "unclaimed":
@@ -184,7 +180,7 @@ class Desk:
             rows = [c for c in rows if (parse_iso(c["deadline"]) or now) <= now]
         elif filter_:
             raise Refusal(
-                f"“{filter_}” is not a filter: use `{self.deps.settings.command_inbox} mine`, `unclaimed` or `breached`."
+                f"“{filter_}” is not a filter: use `{self.settings.command_inbox} mine`, `unclaimed` or `breached`."
             )
         return rows
 
@@ -192,7 +188,7 @@ class Desk:
         """The open queue as a message."""
         filter_ = (text or "").strip().lower()
         rows = self.queue(filter_=filter_, user=user)
-        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
+        at = CardTime(now=self.clock.now(), tz=self.settings.tz)
         title = f"Open conversations{f' ({filter_})' if filter_ else ''}: {len(rows)}"
         lines = []
         for conv in rows[:MAX_LIST]:
@@ -213,15 +209,15 @@ class Desk:
     def oncall(self, text: str, user: str) -> Answer:
         """`/oncall`: who is on call and the next shifts; `me [for 8h|until sun]` or `@user …` sets an override."""
         words = (text or "").strip().split()
-        now = self.deps.clock.now()
-        esc = self.deps.escalator
+        now = self.clock.now()
+        esc = self.escalator
         if words:
             who = user if words[0].lower() == "me" else self._user(words[0])
             end = self._until(words[1:], now)
-            if not self.may_send(user) and who != user:
-                raise Refusal(f"Only {self.senders_text()} may put someone else on call.")
+            if not self.senders.may_send(user) and who != user:
+                raise Refusal(f"Only {self.senders.text()} may put someone else on call.")
             esc.add_override(user=who, start=now, end=end, by=user)
-            at = CardTime(now=now, tz=self.deps.settings.tz)
+            at = CardTime(now=now, tz=self.settings.tz)
             return Answer(
                 text=f"{who} is on call until {end.isoformat()}",
                 blocks=[
@@ -235,7 +231,7 @@ class Desk:
                 ],
             )
         shifts = schedule(esc.rotation, esc.overrides(), now, 4)
-        at = CardTime(now=now, tz=self.deps.settings.tz)
+        at = CardTime(now=now, tz=self.settings.tz)
         if not shifts:
             return Answer(
                 text="No on-call rotation is set up",
@@ -267,7 +263,7 @@ class Desk:
 
     def _until(self, words: list[str], now: datetime) -> datetime:
         """'for 8h', 'for 2d', 'until sun' (the end of that day), or by default the end of today (local)."""
-        tz = self.deps.settings.tz
+        tz = self.settings.tz
         text = " ".join(words).lower().strip()
         local = now.astimezone(tz)
         if not text:
@@ -291,11 +287,11 @@ class Desk:
         """`/case` lists; `add ID summary`, `update ID`, `close ID` track Amazon support cases."""
         from bot.clock.cases import CaseProblem, Cases
 
-        cases = Cases(self.deps.store, self.deps.clock)
+        cases = Cases(self.store, self.clock)
         words = (text or "").split(maxsplit=2)
         verb = words[0].lower() if words else "list"
-        at = CardTime(now=self.deps.clock.now(), tz=self.deps.settings.tz)
-        cmd = self.deps.settings.command_case
+        at = CardTime(now=self.clock.now(), tz=self.settings.tz)
+        cmd = self.settings.command_case
         try:
             if verb == "add" and len(words) >= 2:
                 case = cases.add(case_id=words[1], summary=words[2] if len(words) > 2 else "", owner=user)
@@ -354,7 +350,7 @@ class Desk:
 
     def help(self) -> Answer:
         """What the bot understands."""
-        s = self.deps.settings
+        s = self.settings
         text = "\n".join(
             [
                 "*inbox-bot* answers Amazon buyers from this channel. Commands:",
@@ -377,8 +373,8 @@ class Desk:
         """The Home tab: my conversations, the queue by deadline, on call now and next, today's numbers."""
         from bot.clock.digest import digest
 
-        now = self.deps.clock.now()
-        at = CardTime(now=now, tz=self.deps.settings.tz)
+        now = self.clock.now()
+        at = CardTime(now=now, tz=self.settings.tz)
         rows = self.queue()
         mine = [c for c in rows if c.get("claimed_by") == user]
 
@@ -406,16 +402,16 @@ class Desk:
         queue = [line(c) for c in rows[:HOME_QUEUE]]
         if len(rows) > HOME_QUEUE:
             queue.append(
-                f"_… and {len(rows) - HOME_QUEUE} more: `{self.deps.settings.command_inbox}` lists them._"
+                f"_… and {len(rows) - HOME_QUEUE} more: `{self.settings.command_inbox}` lists them._"
             )
         blocks += sections(f"Queue by deadline ({len(rows)} open)", queue, "_Nothing open._")
-        shifts = schedule(self.deps.escalator.rotation, self.deps.escalator.overrides(), now, 2)
+        shifts = schedule(self.escalator.rotation, self.escalator.overrides(), now, 2)
         oncall = [
             f"{'Now' if n == 0 else 'Next'}: {mention(s.user)} until {slack_date(s.end, at.tz)}"
             for n, s in enumerate(shifts)
         ]
         blocks += sections("On call", oncall, "_No rotation set up._")
-        numbers = digest(self.deps.store, now, self.deps.settings.tz)
+        numbers = digest(self.store, now, self.settings.tz)
         lrr = numbers.get("lrr_7")
         today = [
             f"Answered yesterday: *{numbers['answered_yesterday']}*, breaches: *{numbers['breaches_yesterday']}*",
