@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.cards.order import ActionId
+from bot.cards.ids import ActionId
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)

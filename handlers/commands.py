@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.cards.ids import ActionId
 from bot.deps import Deps
 from bot.desk.desk import Answer, Refusal
 from handlers.errors import refused, tell
@@ -93,7 +94,7 @@ async def share_order(ack: AsyncAck, body: dict[str, Any], respond: Any, context
     answer.blocks = [
         b
         for b in answer.blocks
-        if not any(e.get("action_id") == "share_order" for e in b.get("elements", []))
+        if not any(e.get("action_id") == ActionId.SHARE_ORDER for e in b.get("elements", []))
     ]
     answer.blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{body['user']['id']}>"}]}
@@ -108,4 +109,4 @@ def register(app: AsyncApp, settings: Any) -> None:
     app.command(settings.command_oncall)(oncall)
     app.command(settings.command_help)(help_)
     app.command(settings.command_case)(case)
-    app.action("share_order")(share_order)
+    app.action(ActionId.SHARE_ORDER)(share_order)

@@ -64,7 +64,7 @@ def register(app: AsyncApp) -> None:
 
 async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
-    from bot.cards.reply import ReplyAction
+    from bot.cards.ids import ActionId
     from bot.desk.desk import Refusal, order_id_in
     from bot.replies.library import TemplateProblem
 
@@ -111,7 +111,7 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
                 return
             button = {
                 "type": "button",
-                "action_id": f"{ReplyAction.TEMPLATE}:{key}",
+                "action_id": f"{ActionId.TEMPLATE}:{key}",
                 "text": {"type": "plain_text", "text": "Review and send…"},
                 "style": "primary",
             }

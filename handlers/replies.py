@@ -13,7 +13,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.cards.card import slack_to_plain
-from bot.cards.reply import REPLY_VIEW, ReplyAction, reply_modal
+from bot.cards.ids import ActionId, ViewId
+from bot.cards.reply import reply_modal
 from bot.deps import Deps
 from bot.replies.library import TemplateProblem
 from bot.replies.service import Draft, parse_metadata
@@ -76,15 +77,15 @@ async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     action = _action(body)
     action_id = str(action.get("action_id"))
     template = None
-    if action_id.startswith(f"{ReplyAction.TEMPLATE}:"):
+    if action_id.startswith(f"{ActionId.TEMPLATE}:"):
         template = action_id.split(":", 1)[1]
-    elif action_id == ReplyAction.PICK:
+    elif action_id == ActionId.PICK:
         template = (action.get("selected_option") or {}).get("value")
-    elif action_id == ReplyAction.SEND_INVOICE:
+    elif action_id == ActionId.SEND_INVOICE:
         template = "invoice_resent"
     try:
         draft = deps.replies.draft(
-            conv, user=body["user"]["id"], template=template, invoice=action_id == ReplyAction.SEND_INVOICE
+            conv, user=body["user"]["id"], template=template, invoice=action_id == ActionId.SEND_INVOICE
         )
     except TemplateProblem as e:
         await _tell(deps.slack, body, f":warning: {e}")
@@ -218,16 +219,16 @@ async def submit_reply(
 
 def register(app: AsyncApp) -> None:
     """Listen to everything that leads to a reply."""
-    app.action(re.compile(rf"^{ReplyAction.TEMPLATE}:[\w-]+$"))(open_reply)
-    app.action(ReplyAction.PICK.value)(open_reply)
-    app.action(ReplyAction.BLANK.value)(open_reply)
-    app.action(ReplyAction.SEND_INVOICE.value)(open_reply)
-    app.action(ReplyAction.SEND_AS_IS.value)(send_as_is)
-    app.action(ReplyAction.CLAIM.value)(claim)
-    app.action(ReplyAction.NO_RESPONSE.value)(no_response)
-    app.action(ReplyAction.RETRY.value)(retry_send)
-    app.action(ReplyAction.HANDLED.value)(notice_handled)
-    app.action(ReplyAction.MARK_SENT.value)(mark_sent)
-    app.action(ReplyAction.THREAD_SEND.value)(thread_send)
-    app.action(ReplyAction.THREAD_KEEP.value)(thread_keep)
-    app.view(REPLY_VIEW)(submit_reply)
+    app.action(re.compile(rf"^{ActionId.TEMPLATE}:[\w-]+$"))(open_reply)
+    app.action(ActionId.PICK.value)(open_reply)
+    app.action(ActionId.BLANK.value)(open_reply)
+    app.action(ActionId.SEND_INVOICE.value)(open_reply)
+    app.action(ActionId.SEND_AS_IS.value)(send_as_is)
+    app.action(ActionId.CLAIM.value)(claim)
+    app.action(ActionId.NO_RESPONSE.value)(no_response)
+    app.action(ActionId.RETRY.value)(retry_send)
+    app.action(ActionId.HANDLED.value)(notice_handled)
+    app.action(ActionId.MARK_SENT.value)(mark_sent)
+    app.action(ActionId.THREAD_SEND.value)(thread_send)
+    app.action(ActionId.THREAD_KEEP.value)(thread_keep)
+    app.view(ViewId.REPLY)(submit_reply)

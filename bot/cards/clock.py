@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.cards.card import CardTime, Message, escape, slack_date, time_left
-from bot.cards.reply import ReplyAction
+from bot.cards.ids import ActionId
 from bot.clock.sla import STAGE_ICONS, Stage
 from bot.store.store import parse_iso
 
@@ -58,7 +58,7 @@ def reminder(payload: dict[str, Any], at: CardTime, *, direct: bool = False) -> 
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": ReplyAction.CLAIM.value,
+                        "action_id": ActionId.CLAIM.value,
                         "text": {"type": "plain_text", "text": "I'm on it"},
                         "value": "claim",
                         "style": "primary",

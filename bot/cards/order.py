@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.cards.card import CardTime, escape, slack_date, truncate
+from bot.cards.ids import ActionId
 from bot.services.amazon import Order
 from bot.services.carriers.model import Status, Tracking, parse_time
 
@@ -34,14 +34,6 @@ CARRIER_NAMES = {
     "amazon": "Amazon Logistics",
     "royalmail": "Royal Mail",
 }
-
-
-class ActionId(StrEnum):
-    """Action ids of the card's buttons."""
-
-    REFRESH_ORDER = "refresh_order"
-    OPEN_TRACKING = "open_tracking"
-    OPEN_ORDER = "open_order"
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Any
 
 from bot.cards.card import CardTime, Message, answered_by, escape, slack_date, truncate
+from bot.cards.ids import ActionId, ViewId
 from bot.replies.library import Template
 from bot.store.store import Row, parse_iso
 
 MODAL_TEXT_LIMIT = 3000  # plain_text_input max_length
 SUGGESTED = 3
-
-
-class ReplyAction(StrEnum):
-    """Action ids of everything that leads to a reply (or to deciding none is needed)."""
-
-    TEMPLATE = "reply_template"  # + ":<key>"
-    PICK = "reply_pick"
-    BLANK = "reply_blank"
-    SEND_AS_IS = "send_as_is"
-    CLAIM = "claim"
-    NO_RESPONSE = "no_response"
-    SEND_INVOICE = "send_invoice"
-    RETRY = "retry_send"
-    MARK_SENT = "mark_sent"
-    THREAD_SEND = "thread_send"
-    THREAD_KEEP = "thread_keep"
-    HANDLED = "notice_handled"
-
-
-REPLY_VIEW = "reply_modal"
 
 
 def _button(
@@ -102,13 +82,13 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
             }
         )
     claim = (
-        _button("Release", ReplyAction.CLAIM, "release")
+        _button("Release", ActionId.CLAIM, "release")
         if conv.get("claimed_by")
-        else _button("I'll take it", ReplyAction.CLAIM, "claim")
+        else _button("I'll take it", ActionId.CLAIM, "claim")
     )
     handled = _button(
         "Mark handled",
-        ReplyAction.HANDLED,
+        ActionId.HANDLED,
         style="primary",
         confirm=_confirm(
             "Handled in Seller Central?", "The card is closed and its clock stops.", "Yes, handled"
@@ -136,28 +116,28 @@ def reply_blocks(
     if conv.get("state") != "open":
         return blocks
     elements: list[dict[str, Any]] = [
-        _button(t.label, f"{ReplyAction.TEMPLATE}:{t.key}", t.key, "primary" if n == 0 else None)
+        _button(t.label, f"{ActionId.TEMPLATE}:{t.key}", t.key, "primary" if n == 0 else None)
         for n, t in enumerate(suggested[:SUGGESTED])
     ]
     if invoice:
-        elements.append(_button("Send invoice", ReplyAction.SEND_INVOICE))
+        elements.append(_button("Send invoice", ActionId.SEND_INVOICE))
     menu = [t for t in others if t not in suggested[:SUGGESTED]][:100]
     if menu:
         elements.append(
             {
                 "type": "static_select",
-                "action_id": ReplyAction.PICK.value,
+                "action_id": ActionId.PICK.value,
                 "placeholder": {"type": "plain_text", "text": "More replies…"},
                 "options": [_option(t) for t in menu],
             }
         )
-    elements.append(_button("Write a reply", ReplyAction.BLANK))
+    elements.append(_button("Write a reply", ActionId.BLANK))
     safe = [t for t in suggested if t.safe]
     if safe:
         elements.append(
             {
                 "type": "static_select",
-                "action_id": ReplyAction.SEND_AS_IS.value,
+                "action_id": ActionId.SEND_AS_IS.value,
                 "placeholder": {"type": "plain_text", "text": "Send as is…"},
                 "options": [_option(t) for t in safe][:100],
                 "confirm": _confirm(
@@ -166,14 +146,14 @@ def reply_blocks(
             }
         )
     if conv.get("claimed_by"):
-        elements.append(_button("Release", ReplyAction.CLAIM, "release"))
+        elements.append(_button("Release", ActionId.CLAIM, "release"))
     else:
-        elements.append(_button("I'll take it", ReplyAction.CLAIM, "claim"))
+        elements.append(_button("I'll take it", ActionId.CLAIM, "claim"))
     if no_response_link:
         elements.append(
             _button(
                 "No response needed",
-                ReplyAction.NO_RESPONSE,
+                ActionId.NO_RESPONSE,
                 style="danger",
                 url=no_response_link[:3000],
                 confirm=_confirm(
@@ -238,7 +218,7 @@ def reply_modal(
     )
     return {
         "type": "modal",
-        "callback_id": REPLY_VIEW,
+        "callback_id": ViewId.REPLY,
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -307,8 +287,8 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                 {
                     "type": "actions",
                     "elements": [
-                        _button("Send again", ReplyAction.RETRY, value, "danger"),
-                        _button("It was sent", ReplyAction.MARK_SENT, value),
+                        _button("Send again", ActionId.RETRY, value, "danger"),
+                        _button("It was sent", ActionId.MARK_SENT, value),
                     ],
                 },
             ],
@@ -320,7 +300,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": f":x: *Reply by {user} was not sent:* {error}"},
             },
-            {"type": "actions", "elements": [_button("Retry", ReplyAction.RETRY, value, "primary")]},
+            {"type": "actions", "elements": [_button("Retry", ActionId.RETRY, value, "primary")]},
         ],
     }
 
@@ -333,8 +313,8 @@ def thread_offer(text: str, message_ts: str) -> list[dict[str, Any]]:
         {
             "type": "actions",
             "elements": [
-                _button("Review and send to buyer…", ReplyAction.THREAD_SEND, message_ts, "primary"),
-                _button("Keep internal", ReplyAction.THREAD_KEEP, message_ts),
+                _button("Review and send to buyer…", ActionId.THREAD_SEND, message_ts, "primary"),
+                _button("Keep internal", ActionId.THREAD_KEEP, message_ts),
             ],
         },
         {

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.cards.card import CardTime, answered_by, escape, slack_date, time_left
 from bot.cards.clock import mention
+from bot.cards.ids import ActionId
 from bot.cards.order import order_blocks
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
@@ -131,7 +132,7 @@ class Desk:
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": "share_order",
+                        "action_id": ActionId.SHARE_ORDER,
                         "text": {"type": "plain_text", "text": "Share in channel"},
                         "value": order_id,
                     }

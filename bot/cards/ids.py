@@ -1,0 +1,35 @@
+"""Every id the bot puts into Slack and listens for again: button action ids and modal callback ids, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """The action ids of the bot's buttons and menus; handlers register exactly these."""
+
+    # the order on a card, and /order
+    REFRESH_ORDER = "refresh_order"
+    OPEN_TRACKING = "open_tracking"  # + ":<n>" for the n-th package
+    OPEN_ORDER = "open_order"
+    SHARE_ORDER = "share_order"
+    # answering a buyer
+    TEMPLATE = "reply_template"  # + ":<key>"
+    PICK = "reply_pick"
+    BLANK = "reply_blank"
+    SEND_AS_IS = "send_as_is"
+    CLAIM = "claim"
+    NO_RESPONSE = "no_response"
+    SEND_INVOICE = "send_invoice"
+    RETRY = "retry_send"
+    MARK_SENT = "mark_sent"
+    THREAD_SEND = "thread_send"
+    THREAD_KEEP = "thread_keep"
+    # Amazon's notices
+    HANDLED = "notice_handled"
+
+
+class ViewId(StrEnum):
+    """The callback ids of the bot's modals."""
+
+    REPLY = "reply_modal"
