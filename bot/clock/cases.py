@@ -30,8 +30,7 @@ class Cases:
 
     def get(self, case_id: str) -> Row | None:
         """One case."""
-        rows = list(self.store.db.table("cases").rows_where("case_id = ?", [case_id]))
-        return rows[0] if rows else None
+        return self.store.case(case_id=case_id)
 
     def add(self, *, case_id: str, summary: str, owner: str) -> Row:
         """Track a case; its owner is reminded daily until it is closed."""
@@ -44,7 +43,6 @@ class Cases:
         if existing and existing["state"] == "open":
             raise CaseProblem(f"Case {case_id} is tracked already (owner <@{existing['owner']}>).")
         fields = {
-            "case_id": case_id,
             "summary": summary.strip()[:300] or "(no summary)",
             "owner": owner,
             "opened_at": now,
@@ -54,10 +52,7 @@ class Cases:
             "warned_at": None,
             "closed_at": None,
         }
-        if existing is None:
-            self.store.db.table("cases").insert(fields)
-        else:  # a closed case with the same id is reopened
-            self.store.db.table("cases").update(existing["id"], fields)
+        self.store.save_case(case_id=case_id, **fields)  # a closed case with the same id is reopened
         self.store.audit(actor=owner, action="case_added", case=case_id)
         case = self.get(case_id)
         assert case is not None
@@ -66,18 +61,14 @@ class Cases:
     def touch(self, case_id: str, *, user: str) -> Row:
         """The case moved (you followed up, Amazon answered): its two weeks start again."""
         case = self._open(case_id)
-        self.store.db.table("cases").update(
-            case["id"], {"last_update_at": iso(self.clock.now()), "warned_at": None}
-        )
+        self.store.update_case(case_id=case_id, last_update_at=iso(self.clock.now()), warned_at=None)
         self.store.audit(actor=user, action="case_updated", case=case_id)
         return self.get(case_id) or case
 
     def close(self, case_id: str, *, user: str) -> Row:
         """The case is solved."""
         case = self._open(case_id)
-        self.store.db.table("cases").update(
-            case["id"], {"state": "closed", "closed_at": iso(self.clock.now())}
-        )
+        self.store.update_case(case_id=case_id, state="closed", closed_at=iso(self.clock.now()))
         self.store.audit(actor=user, action="case_closed", case=case_id)
         return self.get(case_id) or case
 
@@ -89,7 +80,7 @@ class Cases:
 
     def open_cases(self) -> list[Row]:
         """Open cases, the longest without news first."""
-        return list(self.store.db.table("cases").rows_where("state = 'open'", order_by="last_update_at"))
+        return self.store.open_cases()
 
     def closes_at(self, case: Row) -> datetime | None:
         """When Amazon would close it without an answer."""
@@ -112,4 +103,4 @@ class Cases:
         fields: dict[str, Any] = {"reminded_on": today}
         if kind == "warn":
             fields["warned_at"] = iso(now)
-        self.store.db.table("cases").update(case["id"], fields)
+        self.store.update_case(case_id=str(case["case_id"]), **fields)

@@ -7,7 +7,7 @@ import statistics
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.store.store import Store, iso, parse_iso
+from bot.store.store import Store, parse_iso
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -16,23 +16,16 @@ WINDOW = timedelta(hours=24)
 def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
     """Each buyer message received since `since`: when it arrived, its deadline, when it was answered (or None),
     and whether 'no response needed' settled it (Amazon leaves those out of the Late Response Rate)."""
-    rows = store.db.conn.execute(
-        "SELECT m.id, m.conversation_id, m.received_at, c.closed_at FROM messages m JOIN conversations c "
-        "ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.kind = 'buyer_message' AND m.received_at >= ? "
-        "ORDER BY m.received_at",
-        [iso(since)],
-    ).fetchall()
+    rows = store.buyer_messages_since(since=since)
     outgoing: dict[int, list[datetime]] = {}
-    for conv_id, at in store.db.conn.execute(
-        "SELECT conversation_id, received_at FROM messages WHERE direction = 'out' AND received_at >= ?",
-        [iso(since)],
-    ).fetchall():
-        when = parse_iso(at)
+    for sent in store.outgoing_since(since=since):
+        when = parse_iso(sent["received_at"])
         if when:
-            outgoing.setdefault(conv_id, []).append(when)
+            outgoing.setdefault(sent["conversation_id"], []).append(when)
     out = []
-    for _, conv_id, received_at, closed_at in rows:
-        received = parse_iso(received_at)
+    for row in rows:
+        conv_id, closed_at = row["conversation_id"], row["closed_at"]
+        received = parse_iso(row["received_at"])
         if received is None:
             continue
         answers = sorted(t for t in outgoing.get(conv_id, []) if t >= received)
@@ -109,6 +102,6 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
                 "owner": c["owner"],
                 "last_update_at": c["last_update_at"],
             }
-            for c in store.db.table("cases").rows_where("state = 'open'", order_by="last_update_at")
+            for c in store.open_cases()
         ],
     }

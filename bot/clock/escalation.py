@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -86,10 +85,7 @@ class Escalator:
 
     def overrides(self) -> list[Override]:
         """Cover shifts people set, oldest first (a later one wins where they overlap)."""
-        rows = self.store.db.conn.execute(
-            "SELECT user, start, end FROM oncall_overrides ORDER BY id"
-        ).fetchall()
-        return [Override(u, datetime.fromisoformat(s), datetime.fromisoformat(e)) for u, s, e in rows]
+        return [Override(u, s, e) for u, s, e in self.store.oncall_overrides()]
 
     def on_call(self, when: datetime | None = None) -> str | None:
         """The person on call at `when` (now by default)."""
@@ -114,18 +110,11 @@ class Escalator:
 
     def due_conversations(self, now: datetime, limit: int = 500) -> list[Row]:
         """Open conversations with a clock whose next notification is due (or not yet computed)."""
-        sql = (
-            "SELECT * FROM conversations WHERE state = 'open' AND deadline IS NOT NULL "
-            "AND (next_sla_at IS NULL OR next_sla_at <= ?) ORDER BY deadline LIMIT ?"
-        )
-        return self.store.query(sql, [iso(now), limit])
+        return self.store.sla_due(now=now, limit=limit)
 
     def next_due(self) -> datetime | None:
         """When the earliest planned notification of any open conversation is due."""
-        row = self.store.db.conn.execute(
-            "SELECT min(next_sla_at) FROM conversations WHERE state = 'open' AND deadline IS NOT NULL"
-        ).fetchone()
-        return parse_iso(row[0]) if row and row[0] else None
+        return self.store.next_sla_time()
 
     def tick(self) -> int:
         """Send every due notification once; returns how many were sent. Safe to run twice, or in two workers."""
@@ -141,12 +130,6 @@ class Escalator:
         sent += self.housekeeping(now)
         return sent
 
-    def _recorded(self, conv_id: int, clock: str) -> set[str]:
-        rows = self.store.db.conn.execute(
-            "SELECT key FROM notifications WHERE conversation_id = ? AND clock = ?", [conv_id, clock]
-        ).fetchall()
-        return {r[0] for r in rows}
-
     def _conversation(self, conv: Row, now: datetime) -> int:
         deadline = parse_iso(conv["deadline"])
         opened = parse_iso(conv.get("opened_at")) or deadline
@@ -154,7 +137,7 @@ class Escalator:
             return 0
         clock = str(conv["deadline"])
         planned = plan(opened, deadline, self.policy, until=now)
-        recorded = self._recorded(int(conv["id"]), clock)
+        recorded = self.store.notification_keys(conversation_id=int(conv["id"]), clock=clock)
         missing = [p for p in planned if p.key not in recorded]
         # After downtime: each missed stage still gets its first notification (marked late), and the current
         # stage its newest one; older repeats are recorded as skipped, so nobody gets a burst of stale pings.
@@ -180,25 +163,18 @@ class Escalator:
     def _record(
         self, conv: Row, clock: str, p: Planned, now: datetime, *, skipped: bool = False, who: str = ""
     ) -> bool:
-        try:
-            self.store.db.conn.execute(
-                "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at, late, skipped, who) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    int(conv["id"]),
-                    clock,
-                    p.key,
-                    p.stage.value,
-                    iso(p.at),
-                    iso(now),
-                    int(now - p.at > LATE_AFTER),
-                    int(skipped),
-                    who,
-                ],
-            )
-        except sqlite3.IntegrityError:
-            return False  # another worker recorded it first: it sends, we do not
-        return True
+        # recorded before it is sent; another worker that recorded it first sends it, we do not
+        return self.store.record_notification(
+            conversation_id=int(conv["id"]),
+            clock=clock,
+            key=p.key,
+            stage=p.stage.value,
+            planned_at=p.at,
+            sent_at=now,
+            late=now - p.at > LATE_AFTER,
+            skipped=skipped,
+            who=who,
+        )
 
     def _notify(self, conv: Row, clock: str, p: Planned, now: datetime) -> None:
         mentions = self.who(conv, p.actions, now)
@@ -271,14 +247,7 @@ class Escalator:
 
     def once(self, key: str, now: datetime) -> bool:
         """Record a once-only event (a notice, a daily job) under `key`; False if it happened before."""
-        try:
-            self.store.db.conn.execute(
-                "INSERT INTO notifications (conversation_id, clock, key, stage, planned_at, sent_at) VALUES (0, '-', ?, '', ?, ?)",
-                [key, iso(now), iso(now)],
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        return self.store.record_once(key=key, at=now)
 
     def daily(self, key: str, now: datetime, job: Callable[[], object]) -> bool:
         """Run a once-only job (handoff, digest, report, purge) under `key`; False if it ran before or failed.
@@ -384,13 +353,4 @@ class Escalator:
         """'I cover Sunday': someone takes the on-call duty for a time."""
         if end <= start:
             raise ValueError("an override ends after it starts")
-        self.store.db.table("oncall_overrides").insert(
-            {
-                "user": user,
-                "start": iso(start),
-                "end": iso(end),
-                "created_by": by,
-                "created_at": self.store.now(),
-            }
-        )
-        self.store.audit(actor=by, action="oncall_override", user=user, start=iso(start), end=iso(end))
+        self.store.add_oncall_override(user=user, start=start, end=end, by=by)

@@ -70,12 +70,8 @@ def report(store: Store, since: datetime, until: datetime, tz: tzinfo) -> dict[s
 def intents(store: Store, since: datetime, until: datetime) -> dict[str, int]:
     """Buyer messages by intent (kept from intake, so it survives the retention purge)."""
     counts: dict[str, int] = {}
-    rows = store.db.conn.execute(
-        "SELECT m.text, c.order_id, c.topic, m.intent FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE m.direction = 'in' AND m.kind = 'buyer_message' AND m.received_at >= ? AND m.received_at < ?",
-        [iso(since), iso(until)],
-    ).fetchall()
-    for text, order_id, topic, stored in rows:
+    for row in store.buyer_messages_since(since=since, until=until):
+        text, order_id, topic, stored = row["text"], row["order_id"], row["topic"], row["intent"]
         intent = stored or (
             classify(text, topic=topic, has_order=bool(order_id)).intent if text else "unknown"
         )
@@ -85,13 +81,10 @@ def intents(store: Store, since: datetime, until: datetime) -> dict[str, int]:
 
 def valid_tracking_rate(store: Store) -> float | None:
     """Share of seller-fulfilled packages whose tracking number a carrier confirms (a scan beyond the label)."""
-    rows = store.db.conn.execute(
-        "SELECT o.data, p.status, p.error FROM packages p JOIN orders o ON o.order_id = p.order_id"
-    ).fetchall()
     fbm = [
-        (status, error)
-        for data, status, error in rows
-        if data and json.loads(data).get("fulfilled_by") != "AMAZON"
+        (row["status"], row["error"])
+        for row in store.package_orders()
+        if row["data"] and json.loads(row["data"]).get("fulfilled_by") != "AMAZON"
     ]
     if not fbm:
         return None

@@ -19,7 +19,7 @@ from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem
 from bot.settings import Settings
-from bot.store.store import Row, Store
+from bot.store.store import Row, Store, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -199,18 +199,14 @@ class Replies:
 
     def drafting(self, conv: Row, *, besides: str, minutes: int = 15) -> list[str]:
         """People who opened a reply to this conversation recently and have not sent one since."""
-        since = (self.clock.now() - timedelta(minutes=minutes)).isoformat(timespec="microseconds")
-        rows = self.store.db.conn.execute(
-            "SELECT actor, max(at) FROM audit WHERE conversation_id = ? AND action = 'reply_drafted' AND at >= ? "
-            "AND actor != ? GROUP BY actor",
-            [int(conv["id"]), since, besides],
-        ).fetchall()
+        since = self.clock.now() - timedelta(minutes=minutes)
+        drafters = self.store.recent_drafters(conversation_id=int(conv["id"]), since=since, besides=besides)
         sent = {
             s["by_user"]
             for s in self.store.sends(conversation_id=int(conv["id"]))
-            if s["created_at"] >= since
+            if (parse_iso(s["created_at"]) or since) >= since
         }
-        return [actor for actor, _ in rows if actor not in sent]
+        return [actor for actor in drafters if actor not in sent]
 
     def invoice_note(self, conv: Row, suggested: list[Template]) -> str | None:
         """What the card says when the buyer wants an invoice and the folder has none for the order."""

@@ -1,34 +1,20 @@
-"""The store's part for replies to buyers: sends with their states, claims and decisions on conversations."""
+"""Replies to buyers: sends with their states, exactly once"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.clock.clocks import Clock
+from bot.store.base import Row, StoreBase
 
-Row = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
-class SendRecords:
-    """Mixed into Store: needs `db`, `clock`, `now()`, `transaction()` and `update_conversation()`."""
-
-    db: Any
-    clock: Clock
-
-    def now(self) -> str:  # pragma: no cover - provided by Store
-        raise NotImplementedError
-
-    def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:  # pragma: no cover
-        raise NotImplementedError
-
-    def query_one(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Row | None:  # pragma: no cover
-        raise NotImplementedError
+class SendRecords(StoreBase):
+    """Replies to buyers."""
 
     def create_send(
         self,
@@ -117,9 +103,3 @@ class SendRecords:
     def update_send(self, *, send_id: int, **fields: Any) -> None:
         """Change fields of a send."""
         self.db.table("sends").update(send_id, fields)
-
-    def claim(self, *, conversation_id: int, user: str | None) -> None:
-        """Claim a conversation for a person (None releases it)."""
-        self.update_conversation(
-            conversation_id=conversation_id, claimed_by=user, claimed_at=self.now() if user else None
-        )
