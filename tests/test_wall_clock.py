@@ -72,10 +72,6 @@ def test_a_bot_in_another_process_continues_the_same_clock() -> None:
     assert abs((again.now() - clock.now()).total_seconds()) < 1
 
 
-def test_without_a_pinned_start_the_bot_runs_on_real_time() -> None:
-    assert isinstance(clock_from(settings_from()), SystemClock)
-
-
 def test_a_start_without_offset_is_refused() -> None:
     with pytest.raises(ValueError, match="offset"):
         settings_from(clock_start="2026-11-26T10:00:00")

@@ -75,6 +75,16 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def quoted(text: str, limit: int) -> str:
+    """Text as a Slack quote (escaped, each line after '> '), at most `limit` characters in all, cut with an
+    ellipsis (escaping and quoting make text longer, so the cut comes after them, never inside an entity)."""
+    quote = "\n".join("> " + line if line else ">" for line in escape(text).split("\n"))
+    if len(quote) <= limit:
+        return quote
+    cut = re.sub(r"&[a-z]*$", "", quote[: limit - 1])
+    return cut.rstrip() + "…"
+
+
 def chunks(text: str, size: int = CHUNK) -> list[str]:
     """Split text into pieces of at most `size` characters, at line or word breaks where possible."""
     out: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.cards.card import CardTime, Message, answered_by, escape, slack_date, truncate
+from bot.cards.card import CardTime, Message, answered_by, escape, quoted, slack_date, truncate
 from bot.cards.ids import ActionId, ViewId
 from bot.replies.library import Template
 from bot.store.store import Row, parse_iso
@@ -234,9 +234,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
     if event == "sent":
         by = "automatically (where-is-my-order auto-reply)" if send.get("auto") else f"by {user}"
         when = parse_iso(send.get("sent_at"))
-        quote = "\n".join(
-            "> " + line if line else ">" for line in escape(truncate(str(send["text"]), 2500)).split("\n")
-        )
+        quote = quoted(str(send["text"]), 2500)
         stamp = f" {slack_date(when, at.tz)}" if when else ""
         return {
             "text": f"Reply sent to the buyer by {user}",
@@ -307,7 +305,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
 
 def thread_offer(text: str, message_ts: str) -> list[dict[str, Any]]:
     """The ephemeral question after a team message in a card's thread: send it to the buyer, or keep it internal."""
-    quote = "\n".join("> " + line if line else ">" for line in escape(truncate(text, 2000)).split("\n"))
+    quote = quoted(text, 2500)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"Send this to the buyer?\n{quote}"}},
         {

@@ -82,7 +82,9 @@ class FakeClock:
     """A clock for tests: it moves only when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+        self._now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+        if start is not None:
+            self.set(start)
 
     def now(self) -> datetime:
         """The fake current time."""

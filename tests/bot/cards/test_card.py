@@ -113,26 +113,3 @@ def test_raw_card_cannot_break_out_of_its_code_block() -> None:
     dumped = json.dumps(card)
     assert "<!channel>" not in dumped.replace("```<!channel>", "")  # subject escaped
     assert card["blocks"][2]["text"]["text"].count("```") == 2
-
-
-def test_order_section_shows_the_purchase_date_and_survives_a_bad_one() -> None:
-    from bot.cards.order import OrderView, evidence_blocks, order_blocks
-    from bot.replies.context import reply_context
-    from bot.services.amazon import Order
-
-    def section(purchase_date: str) -> str:
-        order = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", purchase_date)
-        return json.dumps(order_blocks(OrderView(order.order_id, order=order), AT))
-
-    assert "Ordered <!date^" in section("2026-11-20T09:30:00Z")
-    broken = section("20/11/2026")  # not ISO: the card still shows the order, without a date
-    assert "303-1234567-1234567" in broken and "Ordered" not in broken
-    garbled = Order(
-        "303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "20/11/2026", "2026-11-26T23:59:59Z"
-    )
-    evidence = json.dumps(evidence_blocks(OrderView(garbled.order_id, order=garbled), AT))
-    assert "Ordered" not in evidence and "Promised delivery by <!date^" in evidence
-    good = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "2026-11-20T09:30:00Z")
-    assert reply_context({"language": "en"}, order=good)["order_date"] == "November 20, 2026"
-    bad = Order("303-1234567-1234567", "amazon.de", "Shipped", "MERCHANT", "20/11/2026")
-    assert "order_date" not in reply_context({"language": "en"}, order=bad)

@@ -11,7 +11,6 @@ import pytest
 from bot.cards.card import CardTime
 from bot.cards.clock import reminder
 from bot.clock.clocks import FakeClock
-from bot.clock.digest import digest
 from bot.clock.escalation import Escalator
 from bot.mail.intake import Intake
 from bot.mail.source import IncomingMail
@@ -143,64 +142,6 @@ async def test_overrides_and_the_handoff_message_once(rig: Rig) -> None:
     assert [p[4]["handoff"]["user"] for p in rig.posts if p[0] == "note"][-1] == "U0LEAD"
     with pytest.raises(ValueError, match="ends after it starts"):
         rig.escalator.add_override(user="U0LEAD", start=rig.clock.now(), end=rig.clock.now(), by="U0LEAD")
-
-
-def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
-    now = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 08:00 in Berlin: the digest is about 24 Nov
-    clock = FakeClock(now)
-    store = Store.open(tmp_path / "d.db", clock=clock)
-
-    def conversation(
-        n: int, received: datetime, answered_after: timedelta | None, *, no_response: bool = False
-    ) -> None:
-        conv = store.create_conversation(
-            key=f"k{n}", kind="buyer", deadline=iso(received + timedelta(hours=24)), buyer_name=f"B{n}"
-        )
-        if no_response:
-            store.settle(conversation_id=conv, by="U0LEAD")
-            store.db.conn.execute(  # decided an hour after it arrived
-                "UPDATE conversations SET closed_at = ? WHERE id = ?",
-                [iso(received + timedelta(hours=1)), conv],
-            )
-        elif answered_after is not None:
-            store.answer(conversation_id=conv, by="U0AGENT", at=received + answered_after)
-        store.insert_message(
-            message_id=f"<{n}@x>",
-            conversation_id=conv,
-            direction="in",
-            kind="buyer_message",
-            received_at=iso(received),
-        )
-        if answered_after is not None:
-            store.insert_message(
-                message_id=f"<r{n}@x>",
-                conversation_id=conv,
-                direction="out",
-                kind="reply",
-                received_at=iso(received + answered_after),
-            )
-
-    day = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 23 Nov 07:00 Berlin: due 24 Nov 07:00 Berlin (yesterday)
-    conversation(1, day, timedelta(minutes=30))  # answered 23 Nov: on time
-    conversation(2, day, timedelta(hours=26))  # answered 24 Nov 09:00 Berlin: late, a breach yesterday
-    conversation(3, day, None)  # never answered, due yesterday: a breach, still open
-    conversation(4, day, None, no_response=True)  # no response needed: out of the rate
-    conversation(
-        5, datetime(2026, 11, 24, 12, 0, tzinfo=UTC), timedelta(hours=2)
-    )  # answered yesterday, on time
-    conversation(6, datetime(2026, 11, 25, 5, 0, tzinfo=UTC), None)  # open, due tomorrow: not in the rate yet
-    conversation(
-        7, datetime(2026, 10, 30, 6, 0, tzinfo=UTC), timedelta(hours=30)
-    )  # late, 26 days ago: 30-day rate only
-    d = digest(store, now, make_settings(tmp_path).tz)
-    assert d["date"] == "2026-11-24"
-    assert d["answered_yesterday"] == 2  # conversations 2 and 5
-    assert d["breaches_yesterday"] == 2  # conversations 2 and 3
-    assert d["open"] == 2 and [q["buyer"] for q in d["queue"]] == ["B3", "B6"]
-    assert d["lrr_7"] == pytest.approx(2 / 3)  # due by now within 7 days: 1, 2, 3 (5 is due at noon) → 2 late
-    assert d["lrr_30"] == pytest.approx(3 / 4)  # + conversation 7
-    # Response times answered in the last 7 days: 30 min, 26 h, 2 h → median 120, p90 (nearest rank) 1560.
-    assert (d["median_minutes"], d["p90_minutes"]) == (120, 1560)
 
 
 async def test_a_new_buyer_message_starts_a_new_clock(rig: Rig) -> None:

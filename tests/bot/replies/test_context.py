@@ -1,0 +1,134 @@
+"""The values reply templates use: from the conversation, its order and its tracking, in the buyer's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.replies.context import STATUS_WORDS, local_date, reply_context, sample_context
+from bot.services.amazon import Item, Order
+from bot.services.carriers.model import Status, Tracking
+from tests.support.clock import TEAM_TIME
+
+ORDER_ID = "302-1234567-1234567"
+
+
+def order(**kw: Any) -> Order:
+    base: dict[str, Any] = {
+        "order_id": ORDER_ID,
+        "marketplace": "amazon.de",
+        "status": "Shipped",
+        "fulfilled_by": "MERCHANT",
+        "purchase_date": "2026-11-20T09:30:00Z",
+        "items": [Item("Kaffeemühle Edelstahl", 1), Item("Filter 100 Stück", 2)],
+    }
+    base.update(kw)
+    return Order(**base)
+
+
+def parcel(number: str, status: Status, carrier: str = "dhl") -> Tracking:
+    return Tracking(
+        carrier=carrier,
+        tracking_number=number,
+        status=status,
+        estimated_delivery=TEAM_TIME + timedelta(days=1),
+        link=f"https://track.example/{number}",
+        provider="dhl",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("de", "27. November 2026"),
+        ("en", "November 27, 2026"),
+        ("fr", "27 novembre 2026"),
+        ("it", "27 novembre 2026"),
+        ("es", "27 de noviembre de 2026"),
+        (None, "November 27, 2026"),
+        ("xx-unknown", "November 27, 2026"),  # an unknown locale falls back to English
+    ],
+)
+def test_local_date_is_written_as_the_buyer_writes_it(language: str | None, shown: str) -> None:
+    assert local_date(datetime(2026, 11, 27, 15, 0, tzinfo=UTC), language) == shown
+
+
+def test_the_conversation_gives_name_order_language_and_signature() -> None:
+    ctx = reply_context(
+        {"buyer_name": "Max Müller", "order_id": ORDER_ID, "language": "DE"}, signature="  Example Shop \n"
+    )
+    assert ctx == {
+        "buyer_name": "Max Müller",
+        "order_id": ORDER_ID,
+        "signature": "Example Shop",
+        "language": "de",
+    }
+
+
+def test_unknown_values_are_left_out_so_templates_needing_them_are_refused() -> None:
+    assert reply_context({"buyer_name": None, "order_id": ""}, signature="   ") == {"language": "en"}
+
+
+def test_the_language_asked_for_wins_over_the_conversations() -> None:
+    ctx = reply_context({"language": "de"}, order=order(), language="fr")
+    assert ctx["language"] == "fr" and ctx["order_date"] == "20 novembre 2026"
+
+
+def test_the_order_gives_items_and_the_purchase_date() -> None:
+    ctx = reply_context({"language": "de"}, order=order())
+    assert ctx["order_id"] == ORDER_ID  # taken from the order when the conversation has none
+    assert ctx["items"] == ["Kaffeemühle Edelstahl", "Filter 100 Stück"]
+    assert ctx["item"] == "Kaffeemühle Edelstahl"
+    assert ctx["order_date"] == "20. November 2026"
+    assert (
+        reply_context({"order_id": "999-0000000-0000000"}, order=order())["order_id"] == "999-0000000-0000000"
+    )
+    empty = reply_context({}, order=order(items=[]))
+    assert "item" not in empty and "items" not in empty
+
+
+def test_the_tracking_shown_is_the_first_package_still_on_its_way() -> None:
+    packages = [
+        parcel("DELIVERED1", Status.DELIVERED),
+        parcel("MOVING2", Status.OUT_FOR_DELIVERY),
+        parcel("MOVING3", Status.IN_TRANSIT),
+    ]
+    ctx = reply_context({"language": "de"}, packages=packages)
+    assert ctx["tracking_number"] == "MOVING2"
+    assert ctx["tracking_link"] == "https://track.example/MOVING2"
+    assert ctx["tracking_status"] == "in Zustellung"
+    assert ctx["carrier_name"] == "DHL"
+    assert ctx["expected_delivery"] == "27. November 2026"
+
+
+def test_when_every_package_arrived_the_first_is_shown_without_an_expected_date() -> None:
+    packages = [parcel("A1", Status.DELIVERED), parcel("B2", Status.RETURNED)]
+    ctx = reply_context({"language": "en"}, packages=packages)
+    assert ctx["tracking_number"] == "A1" and ctx["tracking_status"] == "delivered"
+    assert "expected_delivery" not in ctx
+
+
+def test_carrier_and_status_words_that_are_not_known_are_left_out() -> None:
+    ctx = reply_context({"language": "en"}, packages=[parcel("X1", Status.UNKNOWN, carrier="unknown")])
+    assert ctx["tracking_number"] == "X1"
+    assert "carrier_name" not in ctx and "tracking_status" not in ctx
+    ups = reply_context({"language": "nl"}, packages=[parcel("1Z9", Status.EXCEPTION, carrier="ups")])
+    assert ups["carrier_name"] == "UPS"
+    assert ups["tracking_status"] == "delayed at the carrier"  # no Dutch words: English
+
+
+@pytest.mark.parametrize("language", sorted(STATUS_WORDS))
+def test_the_sample_context_has_every_value_a_real_conversation_can_have(language: str) -> None:
+    real = reply_context(
+        {"buyer_name": "Max", "language": language},
+        order=order(),
+        packages=[parcel("P1", Status.IN_TRANSIT)],
+        signature="Shop",
+    )
+    sample = sample_context(language)
+    assert set(real) == set(sample)  # `templates lint` checks each template with every value it may use
+    assert sample["language"] == language
+    assert sample["tracking_status"] == STATUS_WORDS[language][Status.IN_TRANSIT]
+    assert sample["order_date"] == local_date(datetime(2026, 11, 20), language)

@@ -1,0 +1,169 @@
+"""`inbox-bot check` in process: each check against real local servers (test_cli.py runs the command)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from bot.checks import check_imap, check_slack, check_smtp, run_checks
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import imap_overrides, make_settings
+from tests.support.dovecot import Dovecot, free_port
+from tests.support.smtp import Recorder, SmtpServer
+
+
+async def test_everything_configured_and_reachable_passes(
+    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
+) -> None:
+    (tmp_path / "mail").mkdir()
+    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
+    assert await run_checks(settings) == [
+        (True, "Settings: complete"),
+        (True, "Slack: connected as @inbox-bot in Example Shop"),
+        (True, f"Mail folder: {tmp_path / 'mail'}"),
+        (True, f"SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de"),
+    ]
+
+
+async def test_missing_settings_come_first_and_unset_connections_are_skipped(tmp_path: Path) -> None:
+    results = await run_checks(make_settings(tmp_path))
+    assert [ok for ok, _ in results] == [False, False, False, True]
+    assert results[0][1].startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
+    assert results[1][1].startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
+    assert results[2][1] == f"Mail folder: {tmp_path / 'mail'} does not exist"
+    assert results[3][1].startswith("SMTP: not set up; cards can be read but replies cannot be sent")
+    assert not any(text.startswith("Slack:") for _, text in results)  # no token: Slack is not asked
+
+
+async def test_slack_says_who_the_bot_is(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    assert await check_slack(make_settings(tmp_path, fake_slack)) == (
+        True,
+        "Slack: connected as @inbox-bot in Example Shop",
+    )
+    assert [name for name, _ in fake_slack.calls] == ["auth.test"]
+
+
+async def test_a_wrong_slack_token_is_explained(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    ok, text = await check_slack(make_settings(tmp_path, fake_slack, slack_bot_token="xoxb-wrong"))
+    assert not ok
+    assert text == (
+        "Slack: auth.test failed (invalid_auth): the token is wrong or revoked: copy the Bot User OAuth Token again"
+    )
+    assert "xoxb-wrong" not in text
+
+
+async def test_an_unreachable_slack_is_explained(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/"
+    ok, text = await check_slack(make_settings(tmp_path, slack_bot_token="xoxb-1", slack_api_url=url))
+    assert not ok
+    assert (
+        text
+        == f"Slack: auth.test failed (connection): cannot reach {url}: check the network or INBOX_BOT_SLACK_API_URL"
+    )
+
+
+async def test_no_slack_token_is_named(tmp_path: Path) -> None:
+    assert await check_slack(make_settings(tmp_path)) == (
+        False,
+        "Slack: no bot token (INBOX_BOT_SLACK_BOT_TOKEN)",
+    )
+
+
+async def test_smtp_is_checked_without_sending(tmp_path: Path, smtp: SmtpServer) -> None:
+    ok, text = await check_smtp(make_settings(tmp_path, **smtp.settings()))
+    assert ok and text == f"SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de"
+    assert smtp.messages == []
+
+
+async def test_an_unreachable_smtp_server_is_explained(tmp_path: Path, smtp: SmtpServer) -> None:
+    port = free_port()
+    ok, text = await check_smtp(make_settings(tmp_path, **{**smtp.settings(), "smtp_port": port}))
+    assert not ok
+    assert text.startswith(f"SMTP: cannot reach 127.0.0.1:{port} (")
+    assert text.endswith("): check _HOST, _PORT and _TLS")
+
+
+class Login:
+    """An SMTP server's check of AUTH PLAIN/LOGIN: only `user` with `password` gets in."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        good = auth_data.login == self.user and auth_data.password == self.password
+        return AuthResult(success=good, handled=False)
+
+
+@pytest.fixture
+def smtp_with_login() -> Iterator[int]:
+    """A real SMTP server on loopback that requires a login (user 'shop', password 'right-password')."""
+    port = free_port()
+    controller = Controller(
+        Recorder(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=Login("shop", "right-password"),
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield port
+    controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # loopback only
+async def test_smtp_login_is_checked_and_a_refusal_explained(tmp_path: Path, smtp_with_login: int) -> None:
+    base: dict[str, Any] = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_with_login,
+        "smtp_tls": "plain",
+        "smtp_from": "service@example-shop.de",
+        "smtp_user": "shop",
+    }
+    good = await check_smtp(make_settings(tmp_path, **base, smtp_password="right-password"))
+    assert good == (True, f"SMTP: 127.0.0.1:{smtp_with_login} ready to send as service@example-shop.de")
+    ok, text = await check_smtp(make_settings(tmp_path, **base, smtp_password="wrong-password"))
+    assert not ok
+    assert text == "SMTP: login refused (535): check INBOX_BOT_SMTP_USER and _PASSWORD"
+
+
+async def test_imap_login_and_folder_are_checked(tmp_path: Path, dovecot: Dovecot) -> None:
+    settings = make_settings(tmp_path, **imap_overrides(dovecot))
+    assert await check_imap(settings) == (True, "IMAP: logged in as seller, folder 'INBOX' with IDLE")
+    missing = make_settings(tmp_path, **imap_overrides(dovecot), imap_folder="Amazon")
+    assert await check_imap(missing) == (
+        False,
+        "IMAP: folder 'Amazon' does not exist: set INBOX_BOT_IMAP_FOLDER",
+    )
+
+
+async def test_a_refused_imap_login_is_explained(tmp_path: Path, dovecot: Dovecot) -> None:
+    refused = make_settings(tmp_path, **{**imap_overrides(dovecot), "imap_password": "nope"})
+    ok, text = await check_imap(refused)
+    assert not ok and text == "IMAP: login refused for 'seller': check user and (app) password"
+    assert "nope" not in text
+
+
+async def test_an_unreachable_mailbox_is_explained(tmp_path: Path) -> None:
+    port = free_port()
+    settings = make_settings(
+        tmp_path,
+        mail_source="imap",
+        imap_host="127.0.0.1",
+        imap_port=port,
+        imap_user="seller",
+        imap_password="secret",
+        imap_tls="plain",
+        imap_timeout=5,
+    )
+    ok, text = await check_imap(settings)
+    assert not ok and text.startswith(f"IMAP: cannot reach 127.0.0.1:{port}")
+    results = await run_checks(settings)
+    assert (False, text) in results
