@@ -16,12 +16,14 @@ log = logging.getLogger(__name__)
 
 
 def purgeable(store: Store, now: datetime, days: int) -> list[Row]:
-    """Conversations settled (answered, closed; notices and unreadable mails by their last mail) more than `days` ago."""
+    """Conversations settled (answered, closed; notices and unreadable mails by their last mail) more than `days` ago,
+    counted from the latest of their answer, closing and last mail (a conversation reopened since counts from then)."""
     cutoff = iso(now - timedelta(days=days))
     return list(
         store.db.table("conversations").rows_where(
             "purged_at IS NULL AND ("
-            "(state IN ('answered', 'closed') AND coalesce(answered_at, closed_at, last_message_at) <= ?) OR "
+            "(state IN ('answered', 'closed') AND "
+            "max(coalesce(answered_at, ''), coalesce(closed_at, ''), coalesce(last_message_at, '')) <= ?) OR "
             "(kind != 'buyer' AND last_message_at <= ?))",
             [cutoff, cutoff],
             order_by="id",

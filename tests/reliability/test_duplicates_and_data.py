@@ -84,14 +84,15 @@ async def test_retention_purges_personal_data_and_keeps_the_numbers(tmp_path: Pa
     await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "a", now))
     await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "b", now))
     old, recent = store.conversations()
-    store.answer(conversation_id=old["id"], by="U0AGENT", at=now - timedelta(days=31))
-    store.answer(conversation_id=recent["id"], by="U0AGENT", at=now - timedelta(days=5))
+    store.answer(conversation_id=old["id"], by="U0AGENT", at=now + timedelta(hours=1))
+    later = now + timedelta(days=31, hours=2)  # the old answer is 31 days old, the recent one 5
+    store.answer(conversation_id=recent["id"], by="U0AGENT", at=later - timedelta(days=5))
 
-    dry = purge(store, now, 30, dry_run=True)
+    dry = purge(store, later, 30, dry_run=True)
     assert (dry["conversations"], dry["messages"], dry["ids"]) == (1, 1, [old["id"]])
     assert store.conversation(conversation_id=old["id"])["buyer_name"]  # type: ignore[index]
 
-    done = purge(store, now, 30)
+    done = purge(store, later, 30)
     assert done["conversations"] == 1
     gone = store.conversation(conversation_id=old["id"])
     [message] = store.conversation_messages(conversation_id=old["id"])
@@ -104,7 +105,7 @@ async def test_retention_purges_personal_data_and_keeps_the_numbers(tmp_path: Pa
         full["received_at"] and full["intent"] == "where_is_my_order"
     )  # the numbers stay (the earlier deadline first)
     assert store.conversation(conversation_id=recent["id"])["buyer_name"]  # type: ignore[index]
-    assert purge(store, now, 30)["conversations"] == 0  # nothing twice
+    assert purge(store, later, 30)["conversations"] == 0  # nothing twice
 
 
 async def test_secrets_never_appear_in_logs_slack_or_errors(

@@ -93,22 +93,3 @@ def test_an_older_database_is_migrated_at_start_and_keeps_its_rows(tmp_path: Pat
         order_id="302-1234567-1234567", tracking_number="00340434161094042557", status="unknown"
     )
     assert store.packages(order_id="302-1234567-1234567")[0]["status"] == "unknown"
-
-
-def test_packages_a_stop_left_unchecked_become_due_when_the_database_is_upgraded(tmp_path: Path) -> None:
-    import sqlite3
-
-    import sqlite_utils
-
-    path = tmp_path / "v6.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    for step in MIGRATIONS[:6]:
-        step(db)
-    conn.execute("PRAGMA user_version=6")
-    conn.execute(
-        "INSERT INTO packages (order_id, tracking_number, status) VALUES ('302-1234567-1234567', 'N1', 'unknown')"
-    )
-    conn.close()
-    store = Store.open(path, clock=FakeClock())
-    assert [p["tracking_number"] for p in store.due_packages()] == ["N1"]

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
-from bot.mail.sender import SmtpSender, reply_subject
+from bot.mail.sender import SmtpSender
 from bot.mail.source import IncomingMail
 from bot.store.store import Store
 from bot.workers.mailer import Mailer
@@ -103,8 +103,3 @@ async def test_a_crash_mid_send_is_never_resent_automatically(rig: Rig, smtp: Sm
     assert rig.store.send(send_id=send_id)["state"] == "uncertain"  # type: ignore[index]
     assert await rig.mailer.drain() is False and smtp.messages == []
     assert rig.events == [(send_id, "uncertain")]
-
-
-def test_reply_subject() -> None:
-    assert reply_subject("AW: Re: Frage von Amazon-Kunde Max", None) == "Re: Frage von Amazon-Kunde Max"
-    assert reply_subject(None, "302-1234567-1234567") == "Ihre Bestellung 302-1234567-1234567"

@@ -134,18 +134,6 @@ async def test_aggregator_registers_then_tracks_any_carrier(
     ]
 
 
-async def test_routes_choose_the_provider_and_no_keys_still_give_a_link(
-    fake_services: FakeServices, http: httpx.AsyncClient
-) -> None:
-    fake_services.parcels[DHL_NUMBER] = parcel(DHL_NUMBER, "dhl", ParcelEvent(1, "transit", "Unterwegs"))
-    t = await tracker(fake_services, http, tracking_providers="*=17track").track(DHL_NUMBER, carrier="dhl")
-    assert t.provider == "17track" and fake_services.count("dhl") == 0
-    bare = Tracker(settings_from(), {})
-    t = await bare.track("TBA123456789012")
-    assert (t.carrier, t.status, t.provider, t.error) == ("amazon", Status.UNKNOWN, None, None)
-    assert t.link == "https://track.amazon.com/tracking/TBA123456789012"
-
-
 def test_parsers_tolerate_missing_parts() -> None:
     with pytest.raises(NotFoundError):
         parse_dhl("X", {"shipments": []})
@@ -162,60 +150,3 @@ def test_parsers_tolerate_missing_parts() -> None:
         "dpd",
     )
     assert returned.status is Status.RETURNED and returned.last_event is None
-
-
-FEDEX_NUMBER = "123456789012345"
-USPS_NUMBER = "9400111899223197428490"
-
-
-async def test_ups_direct_with_oauth_token_reused_and_renewed(
-    fake_services: FakeServices, http: httpx.AsyncClient
-) -> None:
-    fake_services.parcels[UPS_NUMBER] = parcel(
-        UPS_NUMBER,
-        "ups",
-        ParcelEvent(2, "transit", "Departed from Facility", "Louisville KY, US"),
-        ParcelEvent(29, "out-for-delivery", "Out For Delivery Today", "Chicago IL, US"),
-    )
-    ups = tracker(fake_services, http)
-    t = await ups.track(UPS_NUMBER)
-    assert (t.carrier, t.status, t.provider) == ("ups", Status.OUT_FOR_DELIVERY, "ups")
-    assert (
-        t.last_event
-        and t.last_event.description == "Out For Delivery Today"
-        and t.last_event.location == "Chicago IL US"
-    )
-    assert t.estimated_delivery is not None
-    await ups.track(UPS_NUMBER)
-    assert fake_services.calls.count(("ups", "token")) == 1  # the token is reused
-    fake_services.direct.tokens.clear()  # UPS forgets it (expired, revoked)
-    t = await ups.track(UPS_NUMBER)
-    assert t.error is None and fake_services.calls.count(("ups", "token")) == 2
-    bad = await tracker(fake_services, http, ups_client_secret="wrong").track(UPS_NUMBER)
-    assert bad.error and "UPS OAuth" in bad.error and "check the API key" in bad.error
-
-
-async def test_fedex_direct_delivered_and_unknown(
-    fake_services: FakeServices, http: httpx.AsyncClient
-) -> None:
-    fake_services.parcels[FEDEX_NUMBER] = parcel(
-        FEDEX_NUMBER,
-        "fedex",
-        ParcelEvent(1, "transit", "Picked up", "Memphis, US"),
-        ParcelEvent(25, "delivered", "Delivered", "Austin, US"),
-    )
-    fedex = tracker(fake_services, http)
-    t = await fedex.track(FEDEX_NUMBER, country="us")
-    assert (t.carrier, t.status, t.provider) == ("fedex", Status.DELIVERED, "fedex")
-    assert t.last_event and t.last_event.location == "Austin US" and t.last_event.time is not None
-    t = await fedex.track("987654321098765", country="us")
-    assert t.status is Status.UNKNOWN and t.error and "TRACKING.TRACKINGNUMBER.NOTFOUND" in t.error
-
-
-async def test_usps_direct_out_for_delivery(fake_services: FakeServices, http: httpx.AsyncClient) -> None:
-    fake_services.parcels[USPS_NUMBER] = parcel(
-        USPS_NUMBER, "usps", ParcelEvent(28, "out-for-delivery", "Out for Delivery", "Brooklyn, US")
-    )
-    t = await tracker(fake_services, http).track(USPS_NUMBER, country="us")
-    assert (t.carrier, t.status, t.provider) == ("usps", Status.OUT_FOR_DELIVERY, "usps")
-    assert t.estimated_delivery is not None and t.last_event and t.last_event.location == "Brooklyn US"
