@@ -7,10 +7,10 @@ import statistics
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.clock.sla import AMAZON_RESPONSE_HOURS, deadline_for
 from bot.store.store import Store, parse_iso
 
 log = logging.getLogger(__name__)
-WINDOW = timedelta(hours=24)
 
 
 def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
@@ -33,7 +33,7 @@ def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
         out.append(
             {
                 "received": received,
-                "deadline": received + WINDOW,
+                "deadline": deadline_for(received, AMAZON_RESPONSE_HOURS),  # Amazon's measure
                 "answered": answers[0] if answers else None,
                 "no_response": closed is not None and closed >= received and not answers,
             }

@@ -12,7 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # the settings validate their times with this module's parsers
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,22 @@ class Policy:
         return max(at, opened)
 
 
-def deadline_for(received: datetime, hours: float = 24.0) -> datetime:
+AMAZON_RESPONSE_HOURS = 24.0  # Amazon's window; the Late Response Rate is always measured against it
+
+
+def response_hours(
+    settings: Settings, *, kind: str = "buyer", notice_type: str | None = None
+) -> float | None:
+    """The answer-by window in hours for a conversation, or None when it runs no clock: buyer messages and
+    unreadable mails (they may be buyer messages) get the team's window; an Amazon notice runs a clock only when it
+    has one of its own (an A-to-z claim, a chargeback …); other mail none."""
+    if kind in ("buyer", "raw"):
+        return float(settings.response_hours)
+    own = settings.notice_deadlines.get(notice_type or "") if kind == "notice" else None
+    return float(own) if own else None
+
+
+def deadline_for(received: datetime, hours: float = AMAZON_RESPONSE_HOURS) -> datetime:
     """Arrival + the window in real elapsed time (UTC arithmetic: a DST night is still 24 hours)."""
     if received.tzinfo is None:
         raise ValueError("the arrival time must carry a timezone")

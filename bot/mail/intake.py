@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.cards.card import PostKind, split_for_card
-from bot.clock.sla import deadline_for
+from bot.clock.sla import deadline_for, response_hours
 from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import parse_relay_mail
@@ -194,7 +194,7 @@ class Intake:
 
     def _buyer_message(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         store = self.store
-        deadline = deadline_for(received, self.settings.response_hours)
+        deadline = deadline_for(received, self.settings.response_hours)  # a buyer message: the team's window
         conv = store.conversation_for_message_ids(
             message_ids=[m for m in [parsed.in_reply_to, *parsed.references] if m]
         )
@@ -256,14 +256,8 @@ class Intake:
     def _standalone(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
         kind = "raw" if parsed.is_raw else ("notice" if parsed.kind is MailKind.AMAZON_NOTICE else "other")
-        deadline = deadline_for(received, self.settings.response_hours)
-        notice_hours = (
-            self.settings.notice_deadlines.get(parsed.notice_type or "") if kind == "notice" else None
-        )
-        if notice_hours:
-            deadline = deadline_for(
-                received, notice_hours
-            )  # an A-to-z claim, a chargeback …: a clock of its own
+        hours = response_hours(self.settings, kind=kind, notice_type=parsed.notice_type)
+        deadline = deadline_for(received, hours) if hours else None
         conv_id = self.store.create_conversation(
             key=f"mail:{parsed.dedupe_key}",
             kind=kind,
@@ -274,12 +268,14 @@ class Intake:
             buyer_alias=parsed.buyer_alias,
             buyer_name=parsed.buyer_name,
             opened_at=iso(received),
-            deadline=iso(deadline) if kind == "raw" or notice_hours else None,
+            deadline=iso(deadline) if deadline else None,
             last_message_at=iso(received),
             message_count=1,
         )
         row = self.store.insert_message(conversation_id=conv_id, **message)
-        self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
+        # a card without a clock of its own is posted in the order a buyer message arriving with it would be
+        due = deadline or deadline_for(received, self.settings.response_hours)
+        self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, due)
         return IngestResult(
             message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
         )

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock.sla import Action, BusinessHours, Policy, Stage, deadline_for, next_after, plan, stage_at
+from bot.clock.sla import (
+    AMAZON_RESPONSE_HOURS,
+    Action,
+    BusinessHours,
+    Policy,
+    Stage,
+    deadline_for,
+    next_after,
+    plan,
+    response_hours,
+    stage_at,
+)
+from tests.conftest import make_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -103,3 +116,16 @@ def test_business_hours() -> None:
     assert weekend.open_at(datetime(2026, 11, 22, 11, 0, tzinfo=BERLIN))
     with pytest.raises(ValueError, match="mon-fri 08:00-18:00"):
         BusinessHours.parse("weekdays", BERLIN)
+
+
+def test_one_rule_chooses_every_window(tmp_path: Path) -> None:
+    """Buyer messages and unreadable mails run the team's window; a notice only its own; other mail none."""
+    settings = make_settings(tmp_path, response_hours=12, notice_deadlines="a_to_z_claim=48")
+    assert response_hours(settings, kind="buyer") == 12.0
+    assert response_hours(settings, kind="raw") == 12.0
+    assert response_hours(settings, kind="notice", notice_type="a_to_z_claim") == 48.0
+    assert response_hours(settings, kind="notice", notice_type="refund_issued") is None
+    assert response_hours(settings, kind="other") is None
+    arrived = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)  # the DST night in Berlin is inside the window
+    assert deadline_for(arrived, 12.0) - arrived == timedelta(hours=12)
+    assert deadline_for(arrived) - arrived == timedelta(hours=AMAZON_RESPONSE_HOURS)
