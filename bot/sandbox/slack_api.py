@@ -598,6 +598,8 @@ class FakeSlack:
             body = await request.json()
         except ValueError:
             return web.Response(status=400, text="invalid_payload")
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="invalid_payload")
         self.calls.append(("response_url", body))
         if self._check_blocks(body.get("blocks")):
             return web.Response(status=400, text="invalid_blocks")

@@ -1,0 +1,351 @@
+"""The Slack stand-in: Slack's Web API on the wire, what real Slack refuses (Block Kit, triggers), faults, Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.sandbox.ratelimit import TokenBucket
+from bot.sandbox.slack_api import FakeSlack, block_problem
+
+MODAL = {
+    "type": "modal",
+    "callback_id": "reply",
+    "title": {"type": "plain_text", "text": "Reply"},
+    "submit": {"type": "plain_text", "text": "Send"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "body",
+            "label": {"type": "plain_text", "text": "Text"},
+            "element": {"type": "plain_text_input", "action_id": "text", "initial_value": "Hello"},
+        }
+    ],
+}
+
+
+def client_of(slack: FakeSlack, token: str | None = None) -> AsyncWebClient:
+    return AsyncWebClient(token=token or slack.bot_token, base_url=slack.base_url)
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def button(label: str) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": "a"}
+
+
+@pytest.mark.parametrize(
+    ("block", "why"),
+    [
+        (section("x" * 3001), "3000"),
+        ({"type": "section"}, "text or fields"),
+        ({"type": "actions", "elements": [button("y" * 76)]}, "75"),
+        ({"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}, "150"),
+        ({"type": "bogus"}, "unknown block type"),
+        ({"type": "context", "elements": []}, "1 to 10"),
+    ],
+)
+def test_blocks_slack_would_refuse_are_named(block: dict[str, Any], why: str) -> None:
+    assert why in (block_problem(block) or "")
+
+
+def test_good_blocks_pass() -> None:
+    assert block_problem(section("Hello")) is None
+    assert block_problem({"type": "actions", "elements": [button("Send")]}) is None
+
+
+@pytest.mark.slack_refusals
+async def test_the_stand_in_answers_as_slack_does(fake_slack: FakeSlack) -> None:
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
+    with pytest.raises(SlackApiError) as e:
+        await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x" * 3001)])
+    assert e.value.response["error"] == "invalid_blocks"
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "A title longer than 24 chars"},
+        "blocks": [section("x")],
+    }
+    with pytest.raises(SlackApiError) as e:
+        await client.views_open(trigger_id=fake_slack.new_trigger("U0AGENT"), view=modal)
+    assert e.value.response["error"] == "invalid_arguments"
+    home = {"type": "home", "blocks": [section("x")] * 101}
+    with pytest.raises(SlackApiError) as e:
+        await client.views_publish(user_id="U0AGENT", view=home)
+    assert e.value.response["error"] == "invalid_blocks"
+    assert len(fake_slack.refused) == 3 and "title" in fake_slack.refused[1]
+
+
+async def test_a_trigger_id_works_once_and_expires(fake_slack: FakeSlack) -> None:
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
+    trigger = fake_slack.new_trigger("U0AGENT")
+    assert (await client.views_open(trigger_id=trigger, view=MODAL))["ok"]
+    with pytest.raises(Exception, match="invalid_trigger_id"):
+        await client.views_open(trigger_id=trigger, view=MODAL)
+    old = fake_slack.new_trigger("U0AGENT")
+    user, created = fake_slack._triggers[old]
+    fake_slack._triggers[old] = (user, created - 4)
+    with pytest.raises(Exception, match="expired_trigger_id"):
+        await client.views_open(trigger_id=old, view=MODAL)
+
+
+async def test_tokens_are_checked_and_the_app_token_only_opens_socket_mode(fake_slack: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as e:
+        await client_of(fake_slack, "xoxb-someone-else").auth_test()
+    assert e.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as e:
+        await client_of(fake_slack, fake_slack.app_token).auth_test()
+    assert e.value.response["error"] == "invalid_auth"
+    me = await client_of(fake_slack).auth_test()
+    assert me["user_id"] == fake_slack.bot_user_id and me["team_id"] == fake_slack.team_id
+    opened = await client_of(fake_slack, fake_slack.app_token).apps_connections_open(
+        app_token=fake_slack.app_token
+    )
+    assert opened["url"] == f"ws://127.0.0.1:{fake_slack.port}/link"
+    with pytest.raises(SlackApiError) as e:
+        await client_of(fake_slack).api_call("chat.doesNotExist")
+    assert e.value.response["error"] == "unknown_method"
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
+async def test_messages_threads_and_direct_messages_are_kept_as_slack_keeps_them(
+    fake_slack: FakeSlack,
+) -> None:
+    client = client_of(fake_slack)
+    heard: list[tuple[str, str]] = []
+    fake_slack.on_post.append(lambda channel, message: heard.append((channel, message["text"])))
+    card = await client.chat_postMessage(
+        channel="C0INBOX", text="card", metadata={"event_type": "card", "event_payload": {"id": 1}}
+    )
+    reply = await client.chat_postMessage(channel="C0INBOX", text="note", thread_ts=card["ts"])
+    assert float(reply["ts"]) > float(card["ts"])
+    parent = fake_slack.find_message("C0INBOX", card["ts"])
+    assert parent is not None and parent["reply_count"] == 1 and parent["thread_ts"] == card["ts"]
+    assert parent["metadata"]["event_payload"] == {"id": 1}
+    assert [m["text"] for m in fake_slack.posts("C0INBOX", thread_ts=card["ts"])] == ["note"]
+    assert [m["text"] for m in fake_slack.posts(top_level=True)] == ["card"]
+
+    dm = await client.chat_postMessage(channel="U0AGENT", text="only for you")
+    assert dm["channel"] == fake_slack.dm_channel("U0AGENT") == "D0AGENT"
+    assert heard == [("C0INBOX", "card"), ("C0INBOX", "note"), ("D0AGENT", "only for you")]
+
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"channel": "C0ELSEWHERE", "text": "x"}, "channel_not_found"),
+        ({"channel": "C0INBOX", "text": ""}, "no_text"),
+        ({"channel": "C0INBOX", "text": "x", "thread_ts": "1.000000"}, "thread_not_found"),
+    ]
+    for kwargs, error in refusals:
+        with pytest.raises(SlackApiError) as e:
+            await client.chat_postMessage(**kwargs)
+        assert e.value.response["error"] == error
+    assert len(fake_slack.calls_of("chat.postMessage")) == 6
+
+
+async def test_an_update_replaces_text_and_blocks_and_keeps_blocks_it_was_not_given(
+    fake_slack: FakeSlack,
+) -> None:
+    client = client_of(fake_slack)
+    card = await client.chat_postMessage(channel="C0INBOX", text="v1", blocks=[section("one")])
+    await client.chat_update(channel="C0INBOX", ts=card["ts"], text="v2")
+    message = fake_slack.find_message("C0INBOX", card["ts"])
+    assert message is not None and message["text"] == "v2" and message["blocks"] == [section("one")]
+    assert "edited" in message
+    await client.chat_update(channel="C0INBOX", ts=card["ts"], text="v3", blocks=[section("two")])
+    assert message["blocks"] == [section("two")]
+    with pytest.raises(SlackApiError) as e:
+        await client.chat_update(channel="C0INBOX", ts="1.000000", text="x")
+    assert e.value.response["error"] == "message_not_found"
+
+
+async def test_injected_faults_answer_the_next_calls_then_slack_recovers(fake_slack: FakeSlack) -> None:
+    client = client_of(fake_slack)
+    fake_slack.fail("chat.postMessage", retry_after=7, times=2)
+    fake_slack.fail("chat.postMessage", status=200, error="fatal_error", retry_after=None)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as e:
+            await client.chat_postMessage(channel="C0INBOX", text="x")
+        assert e.value.response.status_code == 429 and e.value.response.headers["Retry-After"] == "7"
+    with pytest.raises(SlackApiError) as e:
+        await client.chat_postMessage(channel="C0INBOX", text="x")
+    assert e.value.response["error"] == "fatal_error" and "Retry-After" not in e.value.response.headers
+    assert (await client.chat_postMessage(channel="C0INBOX", text="x"))["ok"]
+    assert len(fake_slack.posts()) == 1  # refused calls stored nothing
+
+
+async def test_the_posting_limit_is_per_channel_with_a_retry_after(fake_slack: FakeSlack) -> None:
+    fake_slack.channels.add("C0OTHER")
+    fake_slack.post_limit = TokenBucket(rate=1.0, burst=2)
+    client = client_of(fake_slack)
+    await client.chat_postMessage(channel="C0INBOX", text="1")
+    await client.chat_postMessage(channel="C0INBOX", text="2")
+    with pytest.raises(SlackApiError) as e:
+        await client.chat_postMessage(channel="C0INBOX", text="3")
+    assert e.value.response.status_code == 429 and e.value.response["error"] == "ratelimited"
+    assert int(e.value.response.headers["Retry-After"]) >= 1
+    assert (await client.chat_postMessage(channel="C0OTHER", text="elsewhere"))["ok"]
+    assert [m["text"] for m in fake_slack.posts()] == ["1", "2", "elsewhere"]
+
+
+async def test_a_held_call_is_carried_out_but_never_answered(fake_slack: FakeSlack) -> None:
+    fake_slack.hold("chat.postMessage")
+    call = asyncio.create_task(client_of(fake_slack).chat_postMessage(channel="C0INBOX", text="card"))
+    await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+    await asyncio.sleep(0.2)
+    assert not call.done()  # the caller would die waiting: the post exists, its answer never came
+    call.cancel()
+    assert (await client_of(fake_slack).chat_postMessage(channel="C0INBOX", text="next"))["ok"]  # once only
+
+
+async def test_history_is_newest_first_top_level_paged_and_shows_metadata_only_on_request(
+    fake_slack: FakeSlack,
+) -> None:
+    client = client_of(fake_slack)
+    posted = []
+    for n in range(3):
+        posted.append(
+            await client.chat_postMessage(
+                channel="C0INBOX",
+                text=f"card {n}",
+                metadata={"event_type": "card", "event_payload": {"n": n}},
+            )
+        )
+    await client.chat_postMessage(channel="C0INBOX", text="in a thread", thread_ts=posted[0]["ts"])
+    first = await client.conversations_history(channel="C0INBOX", limit=2)
+    assert [m["text"] for m in first["messages"]] == ["card 2", "card 1"] and first["has_more"]
+    assert "metadata" not in first["messages"][0]
+    rest = await client.conversations_history(
+        channel="C0INBOX",
+        limit=2,
+        cursor=first["response_metadata"]["next_cursor"],
+        include_all_metadata=True,
+    )
+    assert [m["text"] for m in rest["messages"]] == ["card 0"] and not rest["has_more"]
+    assert rest["messages"][0]["metadata"]["event_payload"] == {"n": 0}
+    recent = await client.conversations_history(channel="C0INBOX", oldest=posted[1]["ts"])
+    assert [m["text"] for m in recent["messages"]] == ["card 2", "card 1"]
+    thread = await client.conversations_replies(channel="C0INBOX", ts=posted[0]["ts"])
+    assert [m["text"] for m in thread["messages"]] == ["card 0", "in a thread"]
+
+
+async def test_modals_stack_up_to_three_and_updates_check_the_hash(fake_slack: FakeSlack) -> None:
+    client = client_of(fake_slack)
+    opened = (await client.views_open(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL))["view"]
+    for _ in range(2):
+        await client.views_push(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL)
+    with pytest.raises(SlackApiError) as e:
+        await client.views_push(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL)
+    assert e.value.response["error"] == "push_limit_reached"
+    assert len(fake_slack.view_stacks["U0AGENT"]) == 3
+
+    changed = {**MODAL, "title": {"type": "plain_text", "text": "Changed"}}
+    with pytest.raises(SlackApiError) as e:
+        await client.views_update(view_id=opened["id"], hash="stale", view=changed)
+    assert e.value.response["error"] == "hash_conflict"
+    updated = (await client.views_update(view_id=opened["id"], hash=opened["hash"], view=changed))["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    assert fake_slack.views[opened["id"]]["title"]["text"] == "Changed"
+
+    fake_slack.close_views("U0AGENT", all_views=False)
+    assert len(fake_slack.view_stacks["U0AGENT"]) == 2
+    fake_slack.close_views("U0AGENT")
+    assert fake_slack.open_view("U0AGENT") is None
+
+
+async def test_answers_through_a_response_url(fake_slack: FakeSlack) -> None:
+    card = fake_slack._m_chat_postMessage({"channel": "C0INBOX", "text": "card", "blocks": [section("card")]})
+    async with aiohttp.ClientSession() as session:
+
+        async def respond(url: str, body: Any) -> int:
+            data = body if isinstance(body, str) else json.dumps(body)
+            async with session.post(url, data=data) as response:
+                return response.status
+
+        assert await respond(fake_slack.response_url("U0AGENT", "C0INBOX"), {"text": "only you"}) == 200
+        [ephemeral] = fake_slack.ephemerals
+        assert ephemeral["user"] == "U0AGENT" and ephemeral["text"] == "only you"
+        shared = {"text": "everyone", "response_type": "in_channel"}
+        assert await respond(fake_slack.response_url("U0AGENT", "C0INBOX"), shared) == 200
+        assert [m["text"] for m in fake_slack.posts()] == ["card", "everyone"]
+
+        on_card = fake_slack.response_url("U0AGENT", "C0INBOX", card["ts"])
+        assert await respond(on_card, {"text": "redrawn", "replace_original": True}) == 200
+        assert fake_slack.posts()[0]["text"] == "redrawn" and fake_slack.posts()[0]["blocks"] == []
+        on_ephemeral = fake_slack.response_url("U0AGENT", "C0INBOX", ephemeral["ts"])
+        assert await respond(on_ephemeral, {"delete_original": True}) == 200
+        assert fake_slack.ephemerals == []
+
+        assert await respond(fake_slack.response_url("U0AGENT", "C0INBOX"), "not json{") == 400
+    assert fake_slack.refused == []
+
+
+async def test_a_response_url_refuses_a_json_body_that_is_no_object(fake_slack: FakeSlack) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(fake_slack.response_url("U0AGENT", "C0INBOX"), json="only you") as response,
+    ):
+        assert response.status == 400
+
+
+@pytest.mark.slack_refusals
+async def test_a_response_url_refuses_blocks_slack_would_refuse(fake_slack: FakeSlack) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            fake_slack.response_url("U0AGENT", "C0INBOX"), json={"text": "t", "blocks": [{"type": "bogus"}]}
+        ) as response,
+    ):
+        assert response.status == 400 and await response.text() == "invalid_blocks"
+    assert fake_slack.ephemerals == [] and "unknown block type" in fake_slack.refused[0]
+
+
+async def test_people_lookups_permalinks_and_the_home_tab(fake_slack: FakeSlack) -> None:
+    client = client_of(fake_slack)
+    assert (await client.users_info(user="U0LEAD"))["user"]["profile"]["title"] == "Team lead"
+    fake_slack.usergroups["S0CS"] = ["U0AGENT", "U0ONCALL"]
+    assert (await client.usergroups_users_list(usergroup="S0CS"))["users"] == ["U0AGENT", "U0ONCALL"]
+    card = await client.chat_postMessage(channel="C0INBOX", text="card")
+    link = (await client.chat_getPermalink(channel="C0INBOX", message_ts=card["ts"]))["permalink"]
+    assert link.endswith(f"/#C0INBOX/{card['ts']}")
+    await client.views_publish(user_id="U0AGENT", view={"type": "home", "blocks": [section("Mine (0)")]})
+    assert fake_slack.home_views["U0AGENT"]["blocks"] == [section("Mine (0)")]
+    for call, error in (
+        (client.users_info(user="U0NOBODY"), "user_not_found"),
+        (client.usergroups_users_list(usergroup="S0NONE"), "no_such_subteam"),
+        (client.chat_getPermalink(channel="C0INBOX", message_ts="1.000000"), "message_not_found"),
+        (client.views_publish(user_id="U0NOBODY", view={"type": "home", "blocks": []}), "user_not_found"),
+        (client.chat_postEphemeral(channel="C0INBOX", user="U0NOBODY", text="x"), "user_not_in_channel"),
+    ):
+        with pytest.raises(SlackApiError) as e:
+            await call
+        assert e.value.response["error"] == error
+
+
+async def test_socket_mode_delivers_envelopes_and_returns_the_acknowledgement(fake_slack: FakeSlack) -> None:
+    url = (
+        await client_of(fake_slack, fake_slack.app_token).apps_connections_open(
+            app_token=fake_slack.app_token
+        )
+    )["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+
+        async def app() -> dict[str, Any]:
+            envelope: dict[str, Any] = await ws.receive_json()
+            await ws.send_json({"envelope_id": envelope["envelope_id"], "payload": {"text": "got it"}})
+            return envelope
+
+        listener = asyncio.create_task(app())
+        ack = await fake_slack.send_envelope("slash_commands", {"command": "/order"})
+        envelope = await listener
+        assert envelope["type"] == "slash_commands" and envelope["payload"] == {"command": "/order"}
+        assert envelope["accepts_response_payload"] is True
+        assert ack == {"envelope_id": envelope["envelope_id"], "payload": {"text": "got it"}}
+        with pytest.raises(TimeoutError):  # nobody answers this one
+            await fake_slack.send_envelope("events_api", {"event": {}}, timeout=0.3)
+    await fake_slack.wait_for(lambda: not fake_slack.socket_connected.is_set(), timeout=5)

@@ -1,0 +1,222 @@
+"""The answering listeners through the whole bot: menus, send as is, release, retries, thread offers, stale windows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.deps import Deps
+from bot.mail.source import IncomingMail
+from bot.sandbox.people import People
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support.clock import pinned_clock
+from tests.support.smtp import SmtpServer
+
+# The template button → modal → send path, the guard keeping the modal open, double submits, Retry after a refused
+# send, thread offers sent on purpose, claims, "No response needed" and the invoice are the scenarios of
+# tests/scenarios/test_reply.py; "Mark handled" on an A-to-z notice is tests/scenarios/test_claims.py.
+
+
+class Desk:
+    """The running bot with a card for de_invoice.eml, the people, and the SMTP server."""
+
+    def __init__(self, deps: Deps, slack: FakeSlack, smtp: SmtpServer) -> None:
+        self.deps, self.slack, self.smtp = deps, slack, smtp
+        self.people = People(slack)
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return self.slack.posts("C0INBOX", top_level=True)[0]
+
+    @property
+    def conv(self) -> dict[str, Any]:
+        return self.deps.store.conversations()[0]
+
+    def thread(self) -> list[dict[str, Any]]:
+        return self.slack.posts("C0INBOX", thread_ts=self.card["ts"])
+
+    def seen_by(self, user: str) -> list[dict[str, Any]]:
+        return [e for e in self.slack.ephemerals if e["user"] == user]
+
+    async def click(self, user: str, action_id: str, *, ts: str | None = None, **kw: Any) -> None:
+        await self.people.click(
+            user=user, channel="C0INBOX", message_ts=ts or self.card["ts"], action_id=action_id, **kw
+        )
+
+    async def told(self, user: str, count: int = 1) -> str:
+        """Wait for the `count`th note only `user` sees and return its text."""
+        await self.slack.wait_for(lambda: len(self.seen_by(user)) >= count)
+        return str(self.seen_by(user)[count - 1]["text"])
+
+    async def note(self, words: str) -> dict[str, Any]:
+        """Wait for the thread note containing `words`."""
+        await self.slack.wait_for(lambda: any(words in p["text"] for p in self.thread()))
+        return next(p for p in self.thread() if words in p["text"])
+
+
+@contextlib.asynccontextmanager
+async def open_desk(
+    tmp_path: Path, slack: FakeSlack, smtp: SmtpServer, **overrides: Any
+) -> AsyncIterator[Desk]:
+    settings = make_settings(tmp_path, slack, **{**smtp.settings(), **overrides})
+    async with running_bot(settings) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", pinned_clock().now()))
+        await slack.wait_for(lambda: len(slack.posts()) == 1)
+        yield Desk(deps, slack, smtp)
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> AsyncIterator[Desk]:
+    async with open_desk(tmp_path, fake_slack, smtp) as d:
+        yield d
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_the_more_replies_menu_opens_the_chosen_template(desk: Desk) -> None:
+    await desk.click("U0AGENT", "reply_pick", selected="damaged")
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    view = desk.slack.open_view("U0AGENT")
+    assert view is not None and view["callback_id"] == "reply_modal"
+    text = view["blocks"][-2]["element"]["initial_value"]
+    assert "Bestellung 302-1234567-1234567 beschädigt" in text and text.endswith("Example Shop Kundenservice")
+    assert json.loads(view["private_metadata"])["t"] == "damaged"
+    assert desk.smtp.messages == []  # nothing goes out before Send
+
+
+async def test_a_template_this_conversation_cannot_fill_is_explained_not_opened(desk: Desk) -> None:
+    await desk.click("U0AGENT", "reply_pick", selected="where_is_my_order")
+    told = await desk.told("U0AGENT")
+    assert told.startswith(":warning: ") and "tracking_number" in told
+    assert desk.seen_by("U0AGENT")[0]["thread_ts"] == desk.card["ts"]
+    assert desk.slack.open_view("U0AGENT") is None
+
+
+async def test_send_as_is_sends_a_safe_template_without_the_modal_once(desk: Desk) -> None:
+    await asyncio.gather(  # two people choose from the menu at the same moment
+        desk.click("U0AGENT", "send_as_is", selected="acknowledgement"),
+        desk.click("U0LEAD", "send_as_is", selected="invoice_request"),
+    )
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="one reply")
+    await desk.note("sent to the buyer")
+    [send] = desk.deps.store.sends()
+    loser = "U0LEAD" if send["by_user"] == "U0AGENT" else "U0AGENT"
+    told = await desk.told(loser)
+    assert told.startswith(":warning: ") and "already answered" in told
+    [mail] = desk.smtp.messages
+    assert isinstance(mail, EmailMessage)
+    expected = "Wir haben Ihr Anliegen erhalten" if send["by_user"] == "U0AGENT" else "Rechnung"
+    assert expected in mail.get_content()
+    assert desk.slack.open_view("U0AGENT") is None and desk.slack.open_view("U0LEAD") is None  # no modal
+    await asyncio.sleep(0.2)
+    assert len(desk.smtp.messages) == 1
+
+
+async def test_release_gives_a_claimed_conversation_back(desk: Desk) -> None:
+    await desk.click("U0ONCALL", "claim", value="claim")
+    await desk.slack.wait_for(lambda: "<@U0ONCALL> is on it" in texts(desk.card["blocks"]))
+    await desk.click("U0ONCALL", "claim", value="release")
+    await desk.slack.wait_for(lambda: "is on it" not in texts(desk.card["blocks"]))
+    assert desk.conv["claimed_by"] is None and "I'll take it" in texts(desk.card["blocks"])
+
+
+async def test_retrying_a_reply_that_went_out_meanwhile_sends_nothing_more(desk: Desk) -> None:
+    desk.smtp.refuse("550 5.7.1 Sender not authorised")
+    await desk.click("U0AGENT", "send_as_is", selected="acknowledgement")
+    failed = await desk.note("NOT sent")
+    await desk.click("U0AGENT", "retry_send", ts=failed["ts"])
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the retried reply")
+    await desk.note("sent to the buyer")
+
+    await desk.click("U0LEAD", "retry_send", ts=failed["ts"])  # the old note's button, pressed again
+    assert await desk.told("U0LEAD") == "This reply was sent already."
+    assert desk.seen_by("U0LEAD")[0]["thread_ts"] == desk.card["ts"]  # in the thread the note is in
+    await asyncio.sleep(0.2)
+    assert len(desk.smtp.messages) == 1 and desk.deps.store.sends()[0]["state"] == "sent"
+
+
+async def test_it_was_sent_settles_a_send_the_bot_was_stopped_in(desk: Desk) -> None:
+    desk.smtp.refuse("550 5.7.1 Sender not authorised")
+    await desk.click("U0AGENT", "send_as_is", selected="acknowledgement")
+    await desk.note("NOT sent")
+    [send] = desk.deps.store.sends()
+    desk.deps.store.update_send(send_id=int(send["id"]), state="sending")  # as a crash mid-send leaves it
+    desk.deps.mailer.recover()  # what the bot does at its next start
+    uncertain = await desk.note("may or may not have been sent")
+    await desk.click("U0LEAD", "mark_sent", ts=uncertain["ts"])
+    await eventually(lambda: desk.deps.store.sends()[0]["state"] == "sent", what="the send confirmed")
+    assert desk.conv["state"] == "answered" and desk.conv["answered_by"] == "U0AGENT"  # who wrote it
+    await desk.slack.wait_for(lambda: "Answered by <@U0AGENT>" in texts(desk.card["blocks"]))
+    assert desk.smtp.messages == []  # confirmed, never sent twice
+
+
+async def test_keep_internal_answers_the_offer_in_place(desk: Desk) -> None:
+    await desk.people.say(
+        user="U0AGENT", channel="C0INBOX", text="Intern: ERP prüfen", thread_ts=desk.card["ts"]
+    )
+    await desk.told("U0AGENT")
+    offer = desk.seen_by("U0AGENT")[0]
+    await desk.click("U0AGENT", "thread_keep", ts=offer["ts"])
+    await desk.slack.wait_for(lambda: offer["text"] == "Kept internal: not sent to the buyer.")
+    assert offer["blocks"] == [] and len(desk.seen_by("U0AGENT")) == 1  # replaced, not added
+    assert desk.slack.open_view("U0AGENT") is None and desk.smtp.messages == []
+
+
+async def test_a_thread_message_deleted_before_review_is_not_sent(desk: Desk) -> None:
+    await desk.people.say(
+        user="U0AGENT", channel="C0INBOX", text="Oops, wrong card", thread_ts=desk.card["ts"]
+    )
+    await desk.told("U0AGENT")
+    offer = desk.seen_by("U0AGENT")[0]
+    [message] = desk.thread()
+    desk.slack.messages["C0INBOX"].remove(message)  # the person deletes their message
+    desk.slack._by_ts.pop(("C0INBOX", message["ts"]))
+    await desk.click("U0AGENT", "thread_send", ts=offer["ts"])
+    await desk.slack.wait_for(lambda: "gone" in offer["text"])
+    assert offer["text"] == "That message is gone (deleted?): nothing to send."
+    assert desk.slack.open_view("U0AGENT") is None
+
+
+async def test_a_reply_window_that_is_out_of_date_is_refused_in_the_window(desk: Desk) -> None:
+    await desk.click("U0AGENT", "reply_blank")
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    view = desk.slack.open_view("U0AGENT")
+    assert view is not None
+    view["private_metadata"] = "{not json"  # e.g. a window from before an upgrade
+    ack = await desk.people.submit_view(
+        user="U0AGENT", values={"reply": {"text": {"type": "plain_text_input", "value": "Hallo"}}}
+    )
+    assert ack["payload"] == {
+        "response_action": "errors",
+        "errors": {"reply": "This window is out of date: close it and start again."},
+    }
+    assert desk.slack.open_view("U0AGENT") is not None and desk.deps.store.sends() == []
+
+
+async def test_a_reply_button_on_a_message_that_is_no_card_says_so(desk: Desk) -> None:
+    button = {"type": "button", "action_id": "reply_blank", "text": {"type": "plain_text", "text": "Write"}}
+    stray = desk.slack._m_chat_postMessage(
+        {"channel": "C0INBOX", "text": "old", "blocks": [{"type": "actions", "elements": [button]}]}
+    )
+    await desk.click("U0AGENT", "reply_blank", ts=stray["ts"])
+    assert await desk.told("U0AGENT") == "This card belongs to no conversation the bot knows."
+    assert desk.slack.open_view("U0AGENT") is None
+
+
+async def test_when_the_reply_window_cannot_open_the_person_is_told_to_click_again(desk: Desk) -> None:
+    desk.slack.fail("views.open", status=200, error="expired_trigger_id", retry_after=None)
+    await desk.click("U0AGENT", "reply_template:invoice_request")
+    assert await desk.told("U0AGENT") == "The reply window could not open (expired_trigger_id): click again."
+    await desk.click("U0AGENT", "reply_template:invoice_request")  # and it works the next time
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
