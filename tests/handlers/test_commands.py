@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -212,6 +213,13 @@ async def test_only_allowed_people_may_send(
         await eventually(
             lambda: team.deps.store.conversations()[0]["claimed_by"] == "U0AGENT", what="claiming still works"
         )
+        conv_id = int(team.deps.store.conversations()[0]["id"])
+        failed, _ = team.deps.store.create_send(
+            key="lead-1", conversation_id=conv_id, reply_to_row=None, text="Hallo", by_user="U0LEAD"
+        )
+        team.deps.store.update_send(send_id=int(failed["id"]), state="failed")
+        retried = team.deps.replies.retry(int(failed["id"]), user="U0AGENT")  # "Retry" is a send, too
+        assert retried is not None and retried["state"] == "failed"
         assert smtp.messages == []
 
 
@@ -232,6 +240,16 @@ async def test_requests_from_another_workspace_are_refused(tmp_path: Path, fake_
         AsyncBoltRequest(body=json.dumps({**body, "team_id": "T0INBOX"}), mode="socket_mode")
     )
     assert ours.status != 403
+    click = {  # interactive payloads name the workspace as team.id, not team_id
+        "type": "block_actions",
+        "team": {"id": "T0ELSEWHERE"},
+        "user": {"id": "U0AGENT"},
+        "actions": [{"action_id": "claim", "value": "claim"}],
+    }
+    refused = await app.async_dispatch(
+        AsyncBoltRequest(body="payload=" + quote(json.dumps(click)), mode="socket_mode")
+    )
+    assert refused.status == 403
     deps.store.close()
     await deps.http.aclose()
 

@@ -145,3 +145,32 @@ async def test_the_imap_password_never_appears_in_debug_logs(
     async with running_bot(settings) as deps:
         await deps.source.connected.wait()  # type: ignore[attr-defined]
     assert dovecot.password not in caplog.text
+
+
+async def test_retention_spares_open_conversations_and_covers_replies_and_notices(tmp_path: Path) -> None:
+    """Open conversations keep their data however old; a reply's text and an old notice are personal data too."""
+    received = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    now = received + timedelta(days=40)
+    store = Store.open(make_settings(tmp_path).database_path, clock=FakeClock(now))
+    intake = Intake(make_settings(tmp_path), store)
+    await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "a", received))
+    await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "b", received))
+    await intake.handle(IncomingMail(fixture_mail("notice_return.eml"), "c", received))
+    buyers = [c for c in store.conversations() if c["kind"] == "buyer"]
+    notice = next(c for c in store.conversations() if c["kind"] != "buyer")
+    answered, still_open = buyers
+    store.db.conn.execute(
+        "UPDATE conversations SET last_message_at = ? WHERE id = ?", [received.isoformat(), notice["id"]]
+    )
+    [message] = store.conversation_messages(conversation_id=answered["id"])
+    store.create_send(
+        key="k",
+        conversation_id=answered["id"],
+        reply_to_row=message["id"],
+        text="Hallo Max",
+        by_user="U0AGENT",
+    )
+    store.answer(conversation_id=answered["id"], by="U0AGENT", at=received + timedelta(hours=1))
+    assert purge(store, now, 30)["ids"] == sorted([answered["id"], notice["id"]])
+    assert store.conversation(conversation_id=still_open["id"])["buyer_name"]  # type: ignore[index]
+    assert store.sends(conversation_id=answered["id"])[0]["text"] == ""

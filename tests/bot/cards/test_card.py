@@ -52,6 +52,14 @@ def test_buyer_text_cannot_mention_or_link() -> None:
     dumped = json.dumps(card)
     for bad in ("<!channel>", "<!here>", "<@U123>", "<https://x.example"):
         assert bad not in dumped
+    # every field that comes from a mail, not only the buyer's text
+    sneaky = {"topic": "<!channel>", "subject": "<!here>", "sender": "<@U123>"}
+    for card in (
+        B.buyer_card(conv(topic=sneaky["topic"]), msg("x", **sneaky), AT),
+        B.notice_card(conv(kind="notice"), msg("x", **sneaky), AT),
+        B.other_card(conv(kind="other"), msg("x", **sneaky), AT),
+    ):
+        assert not any(bad in json.dumps(card) for bad in sneaky.values()), card
 
 
 def test_card_shows_order_deadline_and_time_left() -> None:

@@ -64,6 +64,13 @@ async def test_stages_fire_once_each_with_the_right_people(rig: Rig) -> None:
     assert (
         rig.escalator.tick() == 0 and rig.new_escalator().tick() == 0
     )  # a re-run or a second worker: nothing
+    # a second worker (its own connection) that read the conversation before the first recorded its reminder
+    second = Store.open(rig.settings.database_path, clock=rig.clock)
+    second.notification_keys = lambda **kw: set()  # type: ignore[method-assign]
+    racer = Escalator(rig.settings, second, rig.clock, post=lambda *a: rig.posts.append(a))
+    before = len(rig.posts)
+    racer._conversation(rig.store.conversations()[0], rig.clock.now())
+    assert len(rig.posts) == before  # the unique key, not the pre-read, stops the second post
 
     rig.at(timedelta(hours=2))
     rig.escalator.tick()
@@ -202,3 +209,12 @@ async def test_a_daily_job_that_fails_is_retried_and_told_after_the_second_failu
 
     text = job_failed(told, CardTime(rig.clock.now(), rig.settings.tz))["blocks"][0]["text"]["text"]
     assert "daily digest" in text and "failed twice" in text and "tried again" in text
+
+
+async def test_the_latest_override_set_in_slack_wins(rig: Rig) -> None:
+    now = rig.clock.now()
+    rig.escalator.add_override(user="U0LEAD", start=now, end=now + timedelta(hours=8), by="U0LEAD")
+    rig.escalator.add_override(user="U0AGENT", start=now, end=now + timedelta(hours=2), by="U0AGENT")
+    assert rig.escalator.on_call() == "U0AGENT"
+    rig.clock.advance(hours=2)  # the override's end is exclusive: the earlier, longer one covers again
+    assert rig.escalator.on_call() == "U0LEAD"

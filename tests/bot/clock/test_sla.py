@@ -112,6 +112,10 @@ def test_business_hours() -> None:
     assert hours.open_at(datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN))  # Tuesday
     assert not hours.open_at(datetime(2026, 11, 24, 19, 0, tzinfo=BERLIN))
     assert not hours.open_at(datetime(2026, 11, 22, 10, 0, tzinfo=BERLIN))  # Sunday
+    assert not hours.open_at(datetime(2026, 11, 24, 18, 0, tzinfo=BERLIN))  # the end is exclusive
+    # The bot's clock is UTC: 17:30 UTC is 18:30 in Berlin (closed), 07:30 UTC is 08:30 (open).
+    assert not hours.open_at(datetime(2026, 11, 24, 17, 30, tzinfo=UTC))
+    assert hours.open_at(datetime(2026, 11, 24, 7, 30, tzinfo=UTC))
     weekend = BusinessHours.parse("sat-sun 10:00-14:00", BERLIN)
     assert weekend.open_at(datetime(2026, 11, 22, 11, 0, tzinfo=BERLIN))
     with pytest.raises(ValueError, match="mon-fri 08:00-18:00"):

@@ -132,3 +132,17 @@ async def test_the_seller_may_count_it_as_an_answer(make: Any, smtp: SmtpServer)
     assert deps.autoreplier.run() == 1
     await deps.mailer.drain()
     assert deps.store.conversations()[0]["state"] == "answered"
+
+
+async def test_never_outside_its_hours_or_after_a_person_answered(make: Any, smtp: SmtpServer) -> None:
+    late = await make(
+        auto_reply_wismo=True, auto_reply_delay_minutes=0, auto_reply_hours="mon-fri 08:00-09:00"
+    )
+    assert late.autoreplier.why_not(late.store.conversations()[0]) == "outside the hours auto-replies may go"
+    assert late.autoreplier.run() == 0
+    answered = await make(auto_reply_wismo=True, auto_reply_delay_minutes=0)
+    conv = answered.store.conversations()[0]
+    answered.store.create_send(
+        key="human", conversation_id=conv["id"], reply_to_row=None, text="Hi", by_user="U0AGENT"
+    )
+    assert answered.autoreplier.why_not(conv) == "the team answered already"

@@ -51,6 +51,8 @@ def button(label: str) -> dict[str, Any]:
         ({"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}, "150"),
         ({"type": "bogus"}, "unknown block type"),
         ({"type": "context", "elements": []}, "1 to 10"),
+        (section(""), "1 to 3000"),
+        ({"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}, "2,000"),
     ],
 )
 def test_blocks_slack_would_refuse_are_named(block: dict[str, Any], why: str) -> None:
@@ -81,6 +83,13 @@ async def test_the_stand_in_answers_as_slack_does(fake_slack: FakeSlack) -> None
         await client.views_publish(user_id="U0AGENT", view=home)
     assert e.value.response["error"] == "invalid_blocks"
     assert len(fake_slack.refused) == 3 and "title" in fake_slack.refused[1]
+    with pytest.raises(SlackApiError) as e:
+        await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x")] * 51)
+    assert e.value.response["error"] == "invalid_blocks"
+    posted = await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x")])
+    with pytest.raises(SlackApiError) as e:  # a card's redraw is checked like its first post
+        await client.chat_update(channel="C0INBOX", ts=posted["ts"], text="t", blocks=[section("x" * 3001)])
+    assert e.value.response["error"] == "invalid_blocks"
 
 
 async def test_a_trigger_id_works_once_and_expires(fake_slack: FakeSlack) -> None:

@@ -231,8 +231,8 @@ async def test_failure_is_shown_and_retried_until_it_works(world: World) -> None
 async def test_one_get_order_per_order_per_15_minutes_unless_asked(world: World) -> None:
     await world.mail("de_invoice.eml")
     await world.settle()
-    await world.mail("de_followup_aw.eml")  # same buyer, same order, 10 minutes later
     world.clock.advance(minutes=10)
+    await world.mail("de_followup_aw.eml")  # same buyer, same order, 10 minutes later
     await world.settle()
     assert world.services.count("sp-api") == 1 and world.services.count("dhl") == 1
     await world.deps.enricher.enrich(ORDER, refresh=True)  # a person pressed "refresh"

@@ -103,3 +103,21 @@ async def test_a_crash_mid_send_is_never_resent_automatically(rig: Rig, smtp: Sm
     assert rig.store.send(send_id=send_id)["state"] == "uncertain"  # type: ignore[index]
     assert await rig.mailer.drain() is False and smtp.messages == []
     assert rig.events == [(send_id, "uncertain")]
+
+
+async def test_a_send_is_marked_sending_before_the_relay_is_talked_to(rig: Rig, smtp: SmtpServer) -> None:
+    """The crash test above stages 'sending' by hand; this one checks the mailer writes it itself."""
+    import asyncio
+
+    send_id = await rig.queue()
+    seen: list[str] = []
+
+    async def dies_mid_send(message: object) -> None:
+        seen.append(rig.store.send(send_id=send_id)["state"])  # type: ignore[index]
+        raise asyncio.CancelledError  # the process dies while the relay has the mail
+
+    rig.mailer.sender.send = dies_mid_send  # type: ignore[assignment,union-attr]
+    with pytest.raises(asyncio.CancelledError):
+        await rig.mailer.drain()
+    assert seen == ["sending"]
+    assert rig.mailer.recover() == 1 and await rig.mailer.drain() is False  # a person decides, no re-send

@@ -106,6 +106,23 @@ async def test_rate_limit_is_honoured_and_nothing_is_posted_twice(rig: Rig) -> N
     assert rig.slack.calls_of("conversations.history") == []  # a 429 is known not to have posted
 
 
+async def test_rate_limit_waits_as_long_as_slacks_retry_after_says(rig: Rig) -> None:
+    """Retry-After 3, not the stand-in's default 1: the outbox and the channel's pause both follow Slack's value."""
+    import time
+
+    await rig.mail("de_invoice.eml")
+    rig.slack.fail("chat.postMessage", status=429, retry_after=3)
+    started = time.monotonic()
+    await rig.poster.drain()
+    assert rig.store.db["outbox"].get(1)["next_attempt_at"] >= "2026-11-24T16:30:03"
+    rig.clock.advance(seconds=2)
+    assert rig.store.due_outbox() == []
+    rig.clock.advance(seconds=1)
+    await rig.poster.drain()
+    assert len(rig.slack.posts()) == 1
+    assert time.monotonic() - started >= 2.9  # the gateway paused the channel, not only the outbox item
+
+
 async def test_backlog_is_posted_earliest_deadline_first(rig: Rig) -> None:
     for name, date in [
         ("en_shipping.eml", "Mon, 23 Nov 2026 20:00:00 +0000"),
