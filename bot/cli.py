@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import sys
@@ -12,32 +11,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.settings import Settings, load_settings
+from bot.cli_tools import (
+    ConfigOption,
+    classify,
+    guard,
+    order,
+    parse,
+    purge,
+    report,
+    settings_or_exit,
+    setup_logging,
+    sla_app,
+    templates_app,
+    track,
+)
 
 log = logging.getLogger(__name__)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Amazon buyer messages in Slack.")
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML settings file (also INBOX_BOT_CONFIG)")
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except (ValidationError, FileNotFoundError) as e:
-        typer.echo(f"inbox-bot: the settings are not valid:\n{e}", err=True)
-        raise typer.Exit(2) from e
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 @app.command()
@@ -45,8 +37,8 @@ def run(config: ConfigOption = None) -> None:
     """Run the bot: read the mailbox, post cards, listen to Slack."""
     from bot.app import StartupError, build_deps, create_app, run_bot
 
-    settings = _settings(config)
-    _logging(settings.log_level)
+    settings = settings_or_exit(config)
+    setup_logging(settings.log_level)
     problems = settings.problems()
     if problems:
         for p in problems:
@@ -73,351 +65,18 @@ def check(config: ConfigOption = None) -> None:
     """Validate the settings and try each connection, one line per problem."""
     from bot.checks import run_checks
 
-    settings = _settings(config)
-    _logging("WARNING")
+    settings = settings_or_exit(config)
+    setup_logging("WARNING")
     results = asyncio.run(run_checks(settings))
     for ok, line in results:
         typer.echo(f"{'✓' if ok else '✗'} {line}")
     raise typer.Exit(0 if all(ok for ok, _ in results) else 1)
 
 
-@app.command()
-def parse(
-    files: Annotated[list[Path], typer.Argument(help="Saved relay mails (.eml)")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file, one per line")] = False,
-) -> None:
-    """Parse saved relay mails and print what the bot reads from them."""
-    from bot.mail.parser import parse_relay_mail
-
-    code = 0
-    for file in files:
-        try:
-            raw = file.read_bytes()
-        except OSError as e:
-            code = 2
-            out = {"file": str(file), "error": f"cannot read file: {e.strerror or e}"}
-            typer.echo(json.dumps(out, ensure_ascii=False) if as_json else f"{file}: {out['error']}")
-            continue
-        parsed = parse_relay_mail(raw)
-        data = parsed.to_json(str(file))
-        if as_json:
-            typer.echo(json.dumps(data, ensure_ascii=False))
-        else:
-            typer.echo(f"== {file}")
-            for k, v in data.items():
-                if k not in ("file", "text") and v not in (None, []):
-                    typer.echo(f"  {k}: {v}")
-            typer.echo("  text:\n    " + (data["text"] or "").replace("\n", "\n    "))
-    raise typer.Exit(code)
-
-
-@app.command()
-def order(
-    order_id: Annotated[str, typer.Argument(help="Amazon order id, e.g. 302-1234567-1234567")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Show an order with its packages and each package's live tracking (SP-API and carriers)."""
-    from bot.mail.patterns import ORDER_ID
-
-    settings = _settings(config)
-    _logging("WARNING")
-    m = ORDER_ID.search(order_id)
-    if not m:
-        typer.echo(f"✗ {order_id!r} is not an Amazon order id (like 302-1234567-1234567)", err=True)
-        raise typer.Exit(2)
-    if not settings.sp_api_enabled:
-        typer.echo(
-            "✗ SP-API is not configured: set INBOX_BOT_SP_API_REFRESH_TOKEN, _LWA_APP_ID, _LWA_CLIENT_SECRET",
-            err=True,
-        )
-        raise typer.Exit(2)
-    data = asyncio.run(_order_json("-".join(m.groups()), settings))
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-    else:
-        _print_order(data)
-    raise typer.Exit(1 if data.get("error") else 0)
-
-
-async def _order_json(order_id: str, settings: Settings) -> dict[str, object]:
-    from bot.errors import UpstreamError
-    from bot.services.amazon import SpApi
-    from bot.services.carriers.detect import marketplace_country
-    from bot.services.carriers.tracker import Tracker, providers_from
-    from bot.services.http import new_client
-
-    amazon = SpApi(settings)
-    async with new_client() as http:
-        try:
-            found = await amazon.get_order(order_id)
-        except UpstreamError as e:
-            return {"order_id": order_id, "error": str(e)}
-        finally:
-            await amazon.aclose()
-        tracker = Tracker(settings, providers_from(settings, http))
-        country = marketplace_country(found.marketplace)
-        tracked = await asyncio.gather(
-            *(
-                tracker.track(p.tracking_number, carrier_name=p.carrier, country=country)
-                for p in found.packages
-                if p.tracking_number
-            )
-        )
-    out = found.to_json()
-    out["packages"] = [{**p, "tracking": t.to_json()} for p, t in zip(out["packages"], tracked, strict=True)]
-    out["error"] = None
-    return out
-
-
-def _print_order(data: dict[str, object]) -> None:
-    if data.get("error"):
-        typer.echo(f"✗ {data['error']}")
-        return
-    typer.echo(f"Order {data['order_id']} ({data['marketplace']}, {data['channel']}): {data['status']}")
-    for item in data.get("items") or []:  # type: ignore[attr-defined]
-        typer.echo(f"  {item['quantity']} × {item['title']}")
-    for pkg in data.get("packages") or []:  # type: ignore[attr-defined]
-        t = pkg["tracking"]
-        event = (t.get("last_event") or {}).get("description") or ""
-        typer.echo(f"  {t['carrier']} {t['tracking_number']}: {t['status']} {event}".rstrip())
-        typer.echo(f"    {t['link']}")
-
-
-@app.command()
-def track(
-    number: Annotated[str, typer.Argument(help="Tracking number")],
-    carrier: Annotated[
-        str | None, typer.Option(help="Carrier (dhl, dpd, gls, hermes, ups, fedex, usps, amazon)")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Track one package: the detected carrier, its live status and public link."""
-    from bot.services.carriers.detect import detect_carriers
-    from bot.services.carriers.tracker import Tracker, providers_from
-    from bot.services.http import new_client
-
-    settings = _settings(config)
-    _logging("WARNING")
-
-    async def lookup() -> dict[str, object]:
-        async with new_client() as http:
-            result = await Tracker(settings, providers_from(settings, http)).track(number, carrier=carrier)
-        return {**result.to_json(), "candidates": detect_carriers(number)}
-
-    data = asyncio.run(lookup())
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-    else:
-        event = (data.get("last_event") or {}).get("description") or ""  # type: ignore[attr-defined]
-        typer.echo(f"{data['carrier']} {data['tracking_number']}: {data['status']} {event}".rstrip())
-        typer.echo(f"  {data['link']}")
-        if data.get("error"):
-            typer.echo(f"  ✗ {data['error']}")
-    raise typer.Exit(1 if data.get("error") else 0)
-
-
-@app.command()
-def guard(
-    lang: Annotated[str | None, typer.Option(help="The text's language (informational)")] = None,
-    order_id: Annotated[str | None, typer.Option(help="Order id, for the proactive-message rule")] = None,
-    proactive: Annotated[bool, typer.Option(help="The buyer did not write first")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Check a text (standard input) against Amazon's messaging rules; JSON list of violations, exit 1 if any."""
-    from bot.replies.guard import Policy
-
-    settings = _settings(config)
-    text = sys.stdin.read()
-    policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
-    found = policy.check(text, order_id=order_id, proactive=proactive)
-    typer.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False))
-    raise typer.Exit(1 if found else 0)
-
-
-templates_app = typer.Typer(no_args_is_help=True, help="Reply templates.")
+for _command in (parse, order, track, guard, classify, report, purge):
+    app.command()(_command)
 app.add_typer(templates_app, name="templates")
-
-
-@templates_app.command("lint")
-def templates_lint(
-    folder: Annotated[
-        Path | None, typer.Option(help="Template folder (default: the shipped templates)")
-    ] = None,
-) -> None:
-    """Render every template with sample data under StrictUndefined and the guard; exit 1 on any problem."""
-    from bot.replies.context import sample_context
-    from bot.replies.guard import Policy
-    from bot.replies.library import Library, TemplateProblem
-
-    try:
-        library = Library.load(folder)
-    except TemplateProblem as e:
-        typer.echo(f"✗ {e}", err=True)
-        raise typer.Exit(1) from e
-    problems = 0
-    policy = Policy()
-    for (key, language), template in sorted(library.templates.items()):
-        context = sample_context(language)
-        try:
-            rendered = library.render(key, language, context)
-        except TemplateProblem as e:
-            problems += 1
-            typer.echo(f"✗ {language}/{key}: {e}")
-            continue
-        found = [
-            v
-            for v in policy.check(rendered.text, allowed_numbers=[context["tracking_number"]])
-            if v.rule != "placeholder" or template.safe
-        ]
-        for v in found:
-            problems += 1
-            typer.echo(f"✗ {language}/{key}: {v.rule}: {v.excerpt!r}: {v.message}")
-    count = len(library.templates)
-    languages = sorted({lang for _, lang in library.templates})
-    typer.echo(f"{count} templates in {', '.join(languages)}: {problems} problem(s)")
-    raise typer.Exit(1 if problems else 0)
-
-
-sla_app = typer.Typer(no_args_is_help=True, help="The 24-hour clock.")
 app.add_typer(sla_app, name="sla")
-
-
-def _when(text: str, option: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as e:
-        typer.echo(f"✗ {option} {text!r} is not an ISO 8601 time (e.g. 2026-11-24T18:30:00+01:00)", err=True)
-        raise typer.Exit(2) from e
-    if when.tzinfo is None:
-        typer.echo(f"✗ {option} needs a timezone offset (e.g. +01:00 or Z)", err=True)
-        raise typer.Exit(2)
-    return when
-
-
-@sla_app.command("explain")
-def sla_explain(
-    received: Annotated[str, typer.Option(help="When the buyer's message arrived (ISO 8601 with offset)")],
-    now: Annotated[str | None, typer.Option(help="Show only what happens from this time on")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """The deadline and every notification the policy plans: when, at which stage, what, to whom."""
-    from bot.clock.clocks import clock_from
-    from bot.clock.escalation import Escalator
-    from bot.store.store import Store
-
-    settings = _settings(config)
-    arrived = _when(received, "--received")
-    current = _when(now, "--now") if now else None
-    db = settings.database_path if settings.database_path.exists() else ":memory:"
-    clock = clock_from(settings)
-    store = Store.open(db, clock=clock)  # overrides people set in Slack count
-    try:
-        data = Escalator(settings, store, clock, post=lambda *a: None).explain(arrived, current)
-    except ValueError as e:
-        typer.echo(f"✗ {e}", err=True)
-        raise typer.Exit(2) from e
-    finally:
-        store.close()
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-        return
-    typer.echo(f"Answer by {data['deadline']} (now: {data['stage']})")
-    for n in data["notifications"]:
-        typer.echo(f"  {n['at']}  {n['stage']:<9} {n['action']:<16} {n['who']}")
-
-
-@app.command()
-def classify(
-    lang: Annotated[
-        str | None, typer.Option(help="The text's language (informational; rules cover de en fr it es)")
-    ] = None,
-    no_order: Annotated[
-        bool, typer.Option("--no-order", help="The message has no order id (pre-sale)")
-    ] = False,
-    evaluate: Annotated[
-        Path | None, typer.Option(help="Measure on a labelled JSONL file instead of reading a text")
-    ] = None,
-) -> None:
-    """What a buyer wants (standard input): {"intent", "confidence", "templates"} as JSON."""
-    from bot.mail import intents
-
-    if evaluate is not None:
-        rows = [
-            json.loads(line) for line in evaluate.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
-        typer.echo(json.dumps(intents.evaluate(rows), ensure_ascii=False, indent=1))
-        return
-    result = intents.classify(sys.stdin.read(), has_order=not no_order)
-    typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
-
-
-@app.command()
-def report(
-    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD, team timezone)")],
-    until: Annotated[str | None, typer.Option(help="Day after the last one (default: now)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking rate."""
-    from datetime import date as date_
-
-    from bot.clock.clocks import clock_from
-    from bot.clock.report import report as build
-    from bot.store.store import Store
-
-    settings = _settings(config)
-    clock = clock_from(settings)
-    try:
-        start = datetime.combine(date_.fromisoformat(since), datetime.min.time(), tzinfo=settings.tz)
-        end = (
-            datetime.combine(date_.fromisoformat(until), datetime.min.time(), tzinfo=settings.tz)
-            if until
-            else clock.now().astimezone(settings.tz)
-        )
-    except ValueError as e:
-        typer.echo(f"✗ dates are YYYY-MM-DD: {e}", err=True)
-        raise typer.Exit(2) from e
-    if not settings.database_path.exists():
-        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
-        raise typer.Exit(2)
-    store = Store.open(settings.database_path, clock=clock)
-    try:
-        data = build(store, start, end, settings.tz)
-    finally:
-        store.close()
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-        return
-    typer.echo(f"{data['messages']} buyer messages, {data['breaches']} answered late or not at all")
-    typer.echo(f"Late Response Rate: {data['late_response_rate']}")
-    for bucket, count in data["response_time"].items():
-        typer.echo(f"  {bucket:>20}: {count}")
-
-
-@app.command()
-def purge(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be removed")] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Remove buyer text, names and raw mails of conversations settled longer ago than the retention period."""
-    from bot.clock.clocks import clock_from
-    from bot.store.retention import purge as run_purge
-    from bot.store.store import Store
-
-    settings = _settings(config)
-    if not settings.database_path.exists():
-        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
-        raise typer.Exit(2)
-    clock = clock_from(settings)
-    store = Store.open(settings.database_path, clock=clock)
-    try:
-        summary = run_purge(store, clock.now(), settings.raw_retention_days, dry_run=dry_run)
-    finally:
-        store.close()
-    typer.echo(json.dumps(summary))
 
 
 @app.command()
@@ -447,7 +106,7 @@ def demo(
     from bot.sandbox.demo import Demo
 
     begin = _demo_start(start)
-    _demo_logging(verbose)
+    _demosetup_logging(verbose)
 
     def listening(url: str) -> None:
         typer.echo(f"inbox-bot demo: open {url}  (Ctrl-C stops it)")
@@ -508,9 +167,9 @@ DEMO_QUIET = (
 )
 
 
-def _demo_logging(verbose: bool) -> None:
+def _demosetup_logging(verbose: bool) -> None:
     """The bot's own INFO lines; the chatter only from WARNING on unless `verbose`."""
-    _logging("INFO")
+    setup_logging("INFO")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the page polls; keep the log readable
     if verbose:
         return

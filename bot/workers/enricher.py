@@ -84,6 +84,7 @@ class Enricher:
         self._late: set[str] = set()  # orders whose card was posted before their lookup finished
         self._shown: set[str] = set()  # orders that had a card when their lookup started
         self._slots = asyncio.Semaphore(MAX_LOOKUPS)
+        self.sweeping = asyncio.Lock()  # one refresh sweep at a time; a second waits, then finds nothing due
         self.waiting = 0  # lookups waiting for a slot (a backlog)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per order while anyone holds or waits for it
 
