@@ -13,47 +13,20 @@ import itertools
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
+from aiohttp import web
 
 from bot.sandbox.ratelimit import TokenBucket
+from bot.sandbox.slack_history import History
+from bot.sandbox.slack_modals import Modals
+from bot.sandbox.slack_socket import SocketMode
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-
-
-def block_problem(block: Any) -> str | None:
-    """Why Slack would refuse this block (required fields, lengths, counts), or None: slack_sdk's models check
-    what they cover, the rest by hand."""
-    if not isinstance(block, dict) or "type" not in block:
-        return f"a block needs a type: {str(block)[:80]}"
-    text = block.get("text")
-    limit = 150 if block["type"] == "header" else 3000
-    if isinstance(text, dict) and (not text.get("text") or len(text["text"]) > limit):
-        return f"{block['type']} text must be 1 to {limit} characters"
-    fields = block.get("fields") or []
-    if len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields):
-        return "a section has at most 10 fields of at most 2,000 characters"
-    if block["type"] == "context" and not 0 < len(block.get("elements", [])) <= 10:
-        return "a context block has 1 to 10 elements"
-    if block["type"] == "actions" and not 0 < len(block.get("elements", [])) <= 25:
-        return "an actions block has 1 to 25 elements"
-    try:
-        model = Block.parse(block)
-        if model is None:
-            return f"unknown block type {block['type']!r}"
-        model.to_dict()  # runs every validator, nested elements included
-    except (SlackObjectFormationError, TypeError, ValueError, KeyError) as e:
-        return f"{block['type']} block: {e}"
-    return None
 
 
 def default_users() -> dict[str, Json]:
@@ -88,7 +61,7 @@ class Fault:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(Modals, History, SocketMode):
     """One workspace with one bot and a few channels, served over HTTP on loopback."""
 
     bot_token: str = "xoxb-test-token"
@@ -204,24 +177,6 @@ class FakeSlack:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
-    async def send_envelope(self, kind: str, payload: Json, timeout: float = 5.0, **extra: Any) -> Json:
-        """Deliver an event/interaction over Socket Mode and return the client's acknowledgement."""
-        await asyncio.wait_for(self.socket_connected.wait(), timeout)
-        envelope_id = str(uuid.uuid4())
-        future: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
-        self._acks[envelope_id] = future
-        ws = self._sockets[-1]
-        await ws.send_json(
-            {
-                "envelope_id": envelope_id,
-                "type": kind,
-                "payload": payload,
-                "accepts_response_payload": kind != "events_api",
-                **extra,
-            }
-        )
-        return await asyncio.wait_for(future, timeout)
-
     # ---- HTTP ----
 
     def _next_ts(self) -> str:
@@ -313,38 +268,6 @@ class FakeSlack:
         user = self.users.get(str(args.get("user")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
-    def _check_blocks(self, blocks: Any) -> str | None:
-        """'invalid_blocks' if Slack would refuse these message blocks (its documented limits, checked with
-        slack_sdk's models); the reason is kept in `refused`."""
-        if blocks is None:
-            return None
-        if not isinstance(blocks, list) or len(blocks) > 50:
-            return self._refuse("a message has at most 50 blocks")
-        for block in blocks:
-            reason = block_problem(block)
-            if reason:
-                return self._refuse(reason)
-        return None
-
-    def _check_view(self, view: Any, kind: str) -> str | None:
-        """'invalid_arguments' or 'invalid_blocks' if Slack would refuse this modal or Home view."""
-        if not isinstance(view, dict) or view.get("type") != kind:
-            return self._refuse(f"a {kind} view is required", "invalid_arguments")
-        for block in view.get("blocks") or []:
-            reason = block_problem(block)
-            if reason:
-                return self._refuse(reason)
-        try:
-            View(**view).to_dict()
-        except (SlackObjectFormationError, TypeError, ValueError) as e:
-            return self._refuse(f"view: {e}", "invalid_arguments" if "title" in str(e) else "invalid_blocks")
-        return None
-
-    def _refuse(self, reason: str, error: str = "invalid_blocks") -> str:
-        self.refused.append(reason)
-        log.warning("the Slack stand-in refuses a payload as Slack would (%s): %s", error, reason)
-        return error
-
     def _m_chat_postMessage(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
         if channel in self.users:  # a direct message: Slack opens the IM when given a user id
@@ -388,13 +311,6 @@ class FakeSlack:
         self.messages.setdefault(channel, []).append(message)
         self._by_ts[(channel, str(message["ts"]))] = message
 
-    def find_message(self, channel: str, ts: str) -> Json | None:
-        """A message of the channel (top-level or in a thread) by its ts."""
-        found = self._by_ts.get((channel, ts))
-        if found is not None:
-            return found
-        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
-
     def _m_chat_update(self, args: Json) -> Json:
         channel = str(args.get("channel", ""))
         message = self.find_message(channel, str(args.get("ts", "")))
@@ -430,16 +346,6 @@ class FakeSlack:
         )
         return {"ok": True, "message_ts": ts}
 
-    def _m_chat_getPermalink(self, args: Json) -> Json:
-        channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
-        if self.find_message(channel, ts) is None:
-            return {"ok": False, "error": "message_not_found"}
-        return {
-            "ok": True,
-            "channel": channel,
-            "permalink": f"http://{self.host}:{self.port}/#{channel}/{ts}",
-        }
-
     def _m_views_publish(self, args: Json) -> Json:
         user = str(args.get("user_id", ""))
         view = args.get("view")
@@ -459,105 +365,6 @@ class FakeSlack:
         if group not in self.usergroups:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(self.usergroups[group])}
-
-    # ---- views (modals) ----
-
-    def new_trigger(self, user: str) -> str:
-        """A trigger_id for a person's click or command: valid once, for 3 seconds, as at Slack."""
-        trigger = f"{next(self._ids)}.{self.team_id}.{uuid.uuid4().hex[:16]}"
-        self._triggers[trigger] = (user, time.monotonic())
-        return trigger
-
-    def _take_trigger(self, trigger: str) -> tuple[str | None, str | None]:
-        entry = self._triggers.pop(trigger, None)
-        if entry is None:
-            return None, "invalid_trigger_id"
-        user, created = entry
-        if time.monotonic() - created > 3.0:
-            return None, "expired_trigger_id"
-        return user, None
-
-    def new_view(self, view: Any, user: str, root: str | None, previous: str | None) -> Json | str:
-        """Store a modal as Slack would (id, hash, state); an error code if Slack would refuse it."""
-        error = self._check_view(view, "modal")
-        if error:
-            return error
-        assert isinstance(view, dict)
-        view_id = f"V{next(self._ids):08d}"
-        stored = {
-            **view,
-            "id": view_id,
-            "team_id": self.team_id,
-            "user": user,
-            "hash": uuid.uuid4().hex,
-            "root_view_id": root or view_id,
-            "previous_view_id": previous,
-            "state": {"values": {}},
-            "app_id": "A0INBOXBOT",
-            "bot_id": self.bot_id,
-        }
-        self.views[view_id] = stored
-        return stored
-
-    def _m_views_open(self, args: Json) -> Json:
-        user, error = self._take_trigger(str(args.get("trigger_id", "")))
-        if error or user is None:
-            return {"ok": False, "error": error}
-        view = self.new_view(args.get("view"), user, None, None)
-        if isinstance(view, str):
-            return {"ok": False, "error": view}
-        self.view_stacks[user] = [view["id"]]
-        return {"ok": True, "view": view}
-
-    def _m_views_push(self, args: Json) -> Json:
-        user, error = self._take_trigger(str(args.get("trigger_id", "")))
-        if error or user is None:
-            return {"ok": False, "error": error}
-        stack = self.view_stacks.get(user) or []
-        if not stack:
-            return {"ok": False, "error": "not_found"}
-        if len(stack) >= 3:
-            return {"ok": False, "error": "push_limit_reached"}
-        view = self.new_view(args.get("view"), user, stack[0], stack[-1])
-        if isinstance(view, str):
-            return {"ok": False, "error": view}
-        stack.append(view["id"])
-        return {"ok": True, "view": view}
-
-    def _m_views_update(self, args: Json) -> Json:
-        view_id = str(args.get("view_id") or "")
-        old = self.views.get(view_id) or next(
-            (
-                v
-                for v in self.views.values()
-                if args.get("external_id") and v.get("external_id") == args.get("external_id")
-            ),
-            None,
-        )
-        if old is None:
-            return {"ok": False, "error": "not_found"}
-        if args.get("hash") and args["hash"] != old["hash"]:
-            return {"ok": False, "error": "hash_conflict"}
-        view = self.new_view(args.get("view"), old["user"], old["root_view_id"], old["previous_view_id"])
-        if isinstance(view, str):
-            return {"ok": False, "error": view}
-        del self.views[view["id"]]
-        view["id"] = old["id"]
-        self.views[old["id"]] = view
-        return {"ok": True, "view": view}
-
-    def open_view(self, user: str) -> Json | None:
-        """The modal a person sees now (the top of their stack), if any."""
-        stack = self.view_stacks.get(user) or []
-        return self.views.get(stack[-1]) if stack else None
-
-    def close_views(self, user: str, *, all_views: bool = True) -> None:
-        """Close a person's modal (or only the top one)."""
-        stack = self.view_stacks.get(user) or []
-        if all_views:
-            stack.clear()
-        elif stack:
-            stack.pop()
 
     # ---- what people do ----
 
@@ -623,66 +430,3 @@ class FakeSlack:
             )
         await self.notify()
         return web.Response(text="ok")
-
-    def _visible(self, message: Json, with_meta: bool) -> Json:
-        out = {k: v for k, v in message.items() if k != "metadata" or with_meta}
-        return out
-
-    def _page(self, items: list[Json], args: Json) -> Json:
-        limit = max(1, min(int(args.get("limit") or 100), 1000))
-        start = int(args.get("cursor") or 0)
-        page = items[start : start + limit]
-        more = start + limit < len(items)
-        return {
-            "ok": True,
-            "messages": page,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
-
-    def _m_conversations_history(self, args: Json) -> Json:
-        channel = str(args.get("channel", ""))
-        if channel not in self.channels:
-            return {"ok": False, "error": "channel_not_found"}
-        oldest = float(args.get("oldest") or 0)
-        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        top = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
-        items = [self._visible(m, with_meta) for m in reversed(top) if float(m["ts"]) >= oldest]
-        return self._page(items, args)
-
-    def _m_conversations_replies(self, args: Json) -> Json:
-        channel = str(args.get("channel", ""))
-        parent = self.find_message(channel, str(args.get("ts", "")))
-        if parent is None:
-            return {"ok": False, "error": "thread_not_found"}
-        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        thread = [parent] + [
-            m
-            for m in self.messages.get(channel, [])
-            if m.get("thread_ts") == parent["ts"] and m["ts"] != parent["ts"]
-        ]
-        return self._page([self._visible(m, with_meta) for m in thread], args)
-
-    # ---- Socket Mode ----
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        self.socket_connected.set()
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                try:
-                    data = json.loads(msg.data)
-                except ValueError:
-                    continue
-                future = self._acks.pop(str(data.get("envelope_id")), None)
-                if future and not future.done():
-                    future.set_result(data)
-        finally:
-            self._sockets.remove(ws)
-            if not self._sockets:
-                self.socket_connected.clear()
-        return ws

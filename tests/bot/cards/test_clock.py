@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cards import clock as C
 from bot.cards.card import CardTime
-from bot.sandbox.slack_api import block_problem
+from bot.sandbox.block_kit import block_problem
 from bot.store.store import iso
 from tests.support.clock import BERLIN, TEAM_TIME
 

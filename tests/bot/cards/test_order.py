@@ -18,7 +18,7 @@ from bot.cards.order import (
     package_text,
     seller_central_link,
 )
-from bot.sandbox.slack_api import block_problem
+from bot.sandbox.block_kit import block_problem
 from bot.services.amazon import Item, Money, Order, Package
 from bot.services.carriers.model import Event, Status, Tracking
 from tests.support.clock import BERLIN, TEAM_TIME

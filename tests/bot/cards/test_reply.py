@@ -9,7 +9,7 @@ from typing import Any
 from bot.cards import reply as R
 from bot.cards.card import CardTime
 from bot.replies.library import Template
-from bot.sandbox.slack_api import block_problem
+from bot.sandbox.block_kit import block_problem
 from bot.store.store import ANSWERED_OUTSIDE_SLACK, iso
 from tests.support.clock import BERLIN, TEAM_TIME
 

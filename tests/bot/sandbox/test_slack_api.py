@@ -1,4 +1,4 @@
-"""The Slack stand-in: Slack's Web API on the wire, what real Slack refuses (Block Kit, triggers), faults, Socket Mode."""
+"""The Slack stand-in: Slack's Web API on the wire (messages, threads, ephemerals, response URLs, people), faults and limits."""
 
 from __future__ import annotations
 
@@ -12,97 +12,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.ratelimit import TokenBucket
-from bot.sandbox.slack_api import FakeSlack, block_problem
-
-MODAL = {
-    "type": "modal",
-    "callback_id": "reply",
-    "title": {"type": "plain_text", "text": "Reply"},
-    "submit": {"type": "plain_text", "text": "Send"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "body",
-            "label": {"type": "plain_text", "text": "Text"},
-            "element": {"type": "plain_text_input", "action_id": "text", "initial_value": "Hello"},
-        }
-    ],
-}
+from bot.sandbox.slack_api import FakeSlack
+from tests.bot.sandbox.test_block_kit import section
 
 
 def client_of(slack: FakeSlack, token: str | None = None) -> AsyncWebClient:
     return AsyncWebClient(token=token or slack.bot_token, base_url=slack.base_url)
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def button(label: str) -> dict[str, Any]:
-    return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": "a"}
-
-
-@pytest.mark.parametrize(
-    ("block", "why"),
-    [
-        (section("x" * 3001), "3000"),
-        ({"type": "section"}, "text or fields"),
-        ({"type": "actions", "elements": [button("y" * 76)]}, "75"),
-        ({"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}, "150"),
-        ({"type": "bogus"}, "unknown block type"),
-        ({"type": "context", "elements": []}, "1 to 10"),
-        (section(""), "1 to 3000"),
-        ({"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}, "2,000"),
-    ],
-)
-def test_blocks_slack_would_refuse_are_named(block: dict[str, Any], why: str) -> None:
-    assert why in (block_problem(block) or "")
-
-
-def test_good_blocks_pass() -> None:
-    assert block_problem(section("Hello")) is None
-    assert block_problem({"type": "actions", "elements": [button("Send")]}) is None
-
-
-@pytest.mark.slack_refusals
-async def test_the_stand_in_answers_as_slack_does(fake_slack: FakeSlack) -> None:
-    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
-    with pytest.raises(SlackApiError) as e:
-        await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x" * 3001)])
-    assert e.value.response["error"] == "invalid_blocks"
-    modal = {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "A title longer than 24 chars"},
-        "blocks": [section("x")],
-    }
-    with pytest.raises(SlackApiError) as e:
-        await client.views_open(trigger_id=fake_slack.new_trigger("U0AGENT"), view=modal)
-    assert e.value.response["error"] == "invalid_arguments"
-    home = {"type": "home", "blocks": [section("x")] * 101}
-    with pytest.raises(SlackApiError) as e:
-        await client.views_publish(user_id="U0AGENT", view=home)
-    assert e.value.response["error"] == "invalid_blocks"
-    assert len(fake_slack.refused) == 3 and "title" in fake_slack.refused[1]
-    with pytest.raises(SlackApiError) as e:
-        await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x")] * 51)
-    assert e.value.response["error"] == "invalid_blocks"
-    posted = await client.chat_postMessage(channel="C0INBOX", text="t", blocks=[section("x")])
-    with pytest.raises(SlackApiError) as e:  # a card's redraw is checked like its first post
-        await client.chat_update(channel="C0INBOX", ts=posted["ts"], text="t", blocks=[section("x" * 3001)])
-    assert e.value.response["error"] == "invalid_blocks"
-
-
-async def test_a_trigger_id_works_once_and_expires(fake_slack: FakeSlack) -> None:
-    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
-    trigger = fake_slack.new_trigger("U0AGENT")
-    assert (await client.views_open(trigger_id=trigger, view=MODAL))["ok"]
-    with pytest.raises(Exception, match="invalid_trigger_id"):
-        await client.views_open(trigger_id=trigger, view=MODAL)
-    old = fake_slack.new_trigger("U0AGENT")
-    user, created = fake_slack._triggers[old]
-    fake_slack._triggers[old] = (user, created - 4)
-    with pytest.raises(Exception, match="expired_trigger_id"):
-        await client.views_open(trigger_id=old, view=MODAL)
 
 
 async def test_tokens_are_checked_and_the_app_token_only_opens_socket_mode(fake_slack: FakeSlack) -> None:
@@ -212,61 +127,6 @@ async def test_a_held_call_is_carried_out_but_never_answered(fake_slack: FakeSla
     assert (await client_of(fake_slack).chat_postMessage(channel="C0INBOX", text="next"))["ok"]  # once only
 
 
-async def test_history_is_newest_first_top_level_paged_and_shows_metadata_only_on_request(
-    fake_slack: FakeSlack,
-) -> None:
-    client = client_of(fake_slack)
-    posted = []
-    for n in range(3):
-        posted.append(
-            await client.chat_postMessage(
-                channel="C0INBOX",
-                text=f"card {n}",
-                metadata={"event_type": "card", "event_payload": {"n": n}},
-            )
-        )
-    await client.chat_postMessage(channel="C0INBOX", text="in a thread", thread_ts=posted[0]["ts"])
-    first = await client.conversations_history(channel="C0INBOX", limit=2)
-    assert [m["text"] for m in first["messages"]] == ["card 2", "card 1"] and first["has_more"]
-    assert "metadata" not in first["messages"][0]
-    rest = await client.conversations_history(
-        channel="C0INBOX",
-        limit=2,
-        cursor=first["response_metadata"]["next_cursor"],
-        include_all_metadata=True,
-    )
-    assert [m["text"] for m in rest["messages"]] == ["card 0"] and not rest["has_more"]
-    assert rest["messages"][0]["metadata"]["event_payload"] == {"n": 0}
-    recent = await client.conversations_history(channel="C0INBOX", oldest=posted[1]["ts"])
-    assert [m["text"] for m in recent["messages"]] == ["card 2", "card 1"]
-    thread = await client.conversations_replies(channel="C0INBOX", ts=posted[0]["ts"])
-    assert [m["text"] for m in thread["messages"]] == ["card 0", "in a thread"]
-
-
-async def test_modals_stack_up_to_three_and_updates_check_the_hash(fake_slack: FakeSlack) -> None:
-    client = client_of(fake_slack)
-    opened = (await client.views_open(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL))["view"]
-    for _ in range(2):
-        await client.views_push(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL)
-    with pytest.raises(SlackApiError) as e:
-        await client.views_push(trigger_id=fake_slack.new_trigger("U0AGENT"), view=MODAL)
-    assert e.value.response["error"] == "push_limit_reached"
-    assert len(fake_slack.view_stacks["U0AGENT"]) == 3
-
-    changed = {**MODAL, "title": {"type": "plain_text", "text": "Changed"}}
-    with pytest.raises(SlackApiError) as e:
-        await client.views_update(view_id=opened["id"], hash="stale", view=changed)
-    assert e.value.response["error"] == "hash_conflict"
-    updated = (await client.views_update(view_id=opened["id"], hash=opened["hash"], view=changed))["view"]
-    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
-    assert fake_slack.views[opened["id"]]["title"]["text"] == "Changed"
-
-    fake_slack.close_views("U0AGENT", all_views=False)
-    assert len(fake_slack.view_stacks["U0AGENT"]) == 2
-    fake_slack.close_views("U0AGENT")
-    assert fake_slack.open_view("U0AGENT") is None
-
-
 async def test_answers_through_a_response_url(fake_slack: FakeSlack) -> None:
     card = fake_slack._m_chat_postMessage({"channel": "C0INBOX", "text": "card", "blocks": [section("card")]})
     async with aiohttp.ClientSession() as session:
@@ -334,27 +194,3 @@ async def test_people_lookups_permalinks_and_the_home_tab(fake_slack: FakeSlack)
         with pytest.raises(SlackApiError) as e:
             await call
         assert e.value.response["error"] == error
-
-
-async def test_socket_mode_delivers_envelopes_and_returns_the_acknowledgement(fake_slack: FakeSlack) -> None:
-    url = (
-        await client_of(fake_slack, fake_slack.app_token).apps_connections_open(
-            app_token=fake_slack.app_token
-        )
-    )["url"]
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
-
-        async def app() -> dict[str, Any]:
-            envelope: dict[str, Any] = await ws.receive_json()
-            await ws.send_json({"envelope_id": envelope["envelope_id"], "payload": {"text": "got it"}})
-            return envelope
-
-        listener = asyncio.create_task(app())
-        ack = await fake_slack.send_envelope("slash_commands", {"command": "/order"})
-        envelope = await listener
-        assert envelope["type"] == "slash_commands" and envelope["payload"] == {"command": "/order"}
-        assert envelope["accepts_response_payload"] is True
-        assert ack == {"envelope_id": envelope["envelope_id"], "payload": {"text": "got it"}}
-        with pytest.raises(TimeoutError):  # nobody answers this one
-            await fake_slack.send_envelope("events_api", {"event": {}}, timeout=0.3)
-    await fake_slack.wait_for(lambda: not fake_slack.socket_connected.is_set(), timeout=5)
