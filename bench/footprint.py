@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import build_deps, create_app  # noqa: E402
 from bot.clock.clocks import ScaledClock  # noqa: E402
-from bot.settings import settings_from  # noqa: E402
+from bot.settings_sources import settings_from  # noqa: E402
 from bot.store.store import iso  # noqa: E402
 
 _IMPORTED = time.perf_counter()

@@ -49,7 +49,7 @@ from bot.sandbox.fake_services import FakeServices, ParcelEvent  # noqa: E402
 from bot.sandbox.people import People  # noqa: E402
 from bot.sandbox.slack_api import FakeSlack  # noqa: E402
 from bot.sandbox.world import BuyerMail, relay_mail  # noqa: E402
-from bot.settings import settings_from  # noqa: E402
+from bot.settings_sources import settings_from  # noqa: E402
 from bot.store.store import Store, iso  # noqa: E402
 from tests.support.clock import TEAM_TIME, pinned_clock  # noqa: E402
 

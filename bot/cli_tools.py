@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from bot.settings_sources import load_settings
 
 log = logging.getLogger(__name__)
 

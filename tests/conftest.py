@@ -19,7 +19,8 @@ from bot.clock.clocks import Clock
 from bot.deps import Deps
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from bot.settings_sources import load_settings
 from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock, wall_moments
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import build_deps
 from bot.clock.clocks import ScaledClock, SystemClock, clock_from
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 from tests.support.clock import TEAM_TIME, WallClockWatch, clock_env, pinned_clock
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,8 @@ from bot.sandbox.mail_sink import MailSink
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.world import CHANNEL, stock_services, write_invoices, write_samples
-from bot.settings import Settings, settings_from
+from bot.settings import Settings
+from bot.settings_sources import settings_from
 
 log = logging.getLogger(__name__)
 

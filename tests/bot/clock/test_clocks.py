@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock.clocks import FakeClock, ScaledClock, SystemClock, clock_from
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 from tests.support.clock import BERLIN, TEAM_TIME
 
 

@@ -23,7 +23,8 @@ from bot.mail.sender import (
     new_message_id,
     reply_subject,
 )
-from bot.settings import Settings, settings_from
+from bot.settings import Settings
+from bot.settings_sources import settings_from
 from tests.support.clock import pinned_clock
 from tests.support.smtp import Recorder, SmtpServer
 

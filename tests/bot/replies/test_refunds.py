@@ -8,7 +8,7 @@ import pytest
 
 from bot.replies.refunds import DEFAULT_RULES, RefundRule, recommend
 from bot.services.amazon import Item, Money, Order
-from bot.settings import load_settings
+from bot.settings_sources import load_settings
 
 
 def order(total: str, currency: str = "EUR", sku: str = "SKU-1") -> Order:

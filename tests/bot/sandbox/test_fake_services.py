@@ -12,7 +12,7 @@ import pytest
 
 from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
 from bot.sandbox.ratelimit import TokenBucket
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 from tests.support.clock import TEAM_TIME
 
 ORDER = "302-1234567-1234567"

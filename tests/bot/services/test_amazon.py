@@ -9,7 +9,7 @@ import pytest
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.sandbox.fake_services import FakeServices, StoredOrder
 from bot.services.amazon import SpApi, parse_order
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 
 ORDER = "302-1234567-1234567"
 CREATED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent
 from bot.services.carriers.direct import OAuthProvider, parse_fedex, parse_ups, parse_usps
 from bot.services.carriers.model import Event, Status
 from bot.services.carriers.tracker import Tracker, providers_from
-from bot.settings import settings_from
+from bot.settings_sources import settings_from
 from tests.support.clock import TEAM_TIME
 
 NOW = TEAM_TIME.astimezone(UTC)  # the stand-ins run on the pinned clock
