@@ -1,4 +1,4 @@
-"""One typed settings object, read from the environment, `.env` and an optional TOML file."""
+"""One typed settings object: every setting, the validators that parse it on load, and what keeps the bot from running."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Local stand-ins for Amazon (Login with Amazon, SP-API Orders 2026-01-01) and carriers (DHL Unified, 17TRACK).
+"""Local stand-ins for Amazon (Login with Amazon, SP-API Orders 2026-01-01), with the carriers' tracking routes mixed in.
 
 They answer in the services' wire formats (shapes of the official examples), so the production clients run
 unchanged against them. Parcels follow a timeline: what a carrier reports depends on the stand-in's clock.
