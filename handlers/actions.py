@@ -11,6 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.cards.ids import ActionId
 from bot.deps import Deps
+from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ async def link_opened(ack: AsyncAck) -> None:
 
 def register(app: AsyncApp) -> None:
     """Listen to the card's buttons."""
-    app.action(ActionId.REFRESH_ORDER.value)(refresh_order)
+    app.action(ActionId.REFRESH_ORDER.value)(answered(refresh_order))
     app.action(re.compile(rf"^({ActionId.OPEN_TRACKING.value}(:\d+)?|{ActionId.OPEN_ORDER.value})$"))(
-        link_opened
+        answered(link_opened)
     )

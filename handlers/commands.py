@@ -10,8 +10,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.cards.ids import ActionId
 from bot.deps import Deps
-from bot.desk.desk import Answer, Refusal
-from handlers.errors import refused, tell
+from bot.desk.desk import Answer
+from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +26,14 @@ async def order(ack: AsyncAck, command: dict[str, Any], respond: Any, context: d
     """`/order 302-1234567-1234567`: acknowledged within Slack's 3 seconds, however slow Amazon is."""
     await ack(text=f"Looking up {command.get('text') or 'the order'} …")
     deps: Deps = context["deps"]
-    try:
-        answer = await deps.desk.order(str(command.get("text") or ""))
-    except Refusal as e:
-        await refused(respond, e)
-        return
-    except Exception as e:
-        await tell(e, command, respond, None)  # told with what to do, logged with the traceback
-        return
-    await _answer(respond, answer)
+    await _answer(respond, await deps.desk.order(str(command.get("text") or "")))
 
 
 async def inbox(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
     """`/inbox [mine|unclaimed|breached]`."""
     await ack()
     deps: Deps = context["deps"]
-    try:
-        await _answer(
-            respond, await deps.desk.inbox(str(command.get("text") or ""), str(command.get("user_id")))
-        )
-    except Refusal as e:
-        await refused(respond, e)
+    await _answer(respond, await deps.desk.inbox(str(command.get("text") or ""), str(command.get("user_id"))))
 
 
 async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
@@ -54,24 +41,14 @@ async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: 
     await ack()
     deps: Deps = context["deps"]
     text = str(command.get("text") or "")
-    try:
-        answer = deps.desk.oncall(text, str(command.get("user_id")))
-    except (Refusal, ValueError) as e:  # ValueError: e.g. an override that ends before it starts
-        await refused(respond, Refusal(str(e)))
-        return
-    await _answer(respond, answer, shared=bool(text.strip()))
+    await _answer(respond, deps.desk.oncall(text, str(command.get("user_id"))), shared=bool(text.strip()))
 
 
 async def case(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
     """`/case add ID summary`, `/case`, `/case update ID`, `/case close ID`."""
     await ack()
     deps: Deps = context["deps"]
-    try:
-        answer = deps.desk.case(str(command.get("text") or ""), str(command.get("user_id")))
-    except Refusal as e:
-        await refused(respond, e)
-        return
-    await _answer(respond, answer)
+    await _answer(respond, deps.desk.case(str(command.get("text") or ""), str(command.get("user_id"))))
 
 
 async def help_(ack: AsyncAck, respond: Any, context: dict[str, Any]) -> None:
@@ -86,11 +63,7 @@ async def share_order(ack: AsyncAck, body: dict[str, Any], respond: Any, context
     await ack()
     deps: Deps = context["deps"]
     order_id = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    try:
-        answer = await deps.desk.order(order_id)
-    except Refusal as e:
-        await refused(respond, e)
-        return
+    answer = await deps.desk.order(order_id)
     answer.blocks = [
         b
         for b in answer.blocks
@@ -104,9 +77,9 @@ async def share_order(ack: AsyncAck, body: dict[str, Any], respond: Any, context
 
 def register(app: AsyncApp, settings: Any) -> None:
     """Listen to the configured command names."""
-    app.command(settings.command_order)(order)
-    app.command(settings.command_inbox)(inbox)
-    app.command(settings.command_oncall)(oncall)
-    app.command(settings.command_help)(help_)
-    app.command(settings.command_case)(case)
-    app.action(ActionId.SHARE_ORDER)(share_order)
+    app.command(settings.command_order)(answered(order))
+    app.command(settings.command_inbox)(answered(inbox))
+    app.command(settings.command_oncall)(answered(oncall))
+    app.command(settings.command_help)(answered(help_))
+    app.command(settings.command_case)(answered(case))
+    app.action(ActionId.SHARE_ORDER)(answered(share_order))

@@ -9,6 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.services.slack import SlackError
+from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
@@ -27,4 +28,4 @@ async def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
 
 def register(app: AsyncApp) -> None:
     """Listen to app_home_opened."""
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(answered(home_opened))

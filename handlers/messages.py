@@ -11,6 +11,7 @@ from slack_bolt.app.async_app import AsyncApp
 from bot.cards.card import slack_to_plain
 from bot.cards.reply import thread_offer
 from bot.deps import Deps
+from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +59,14 @@ async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
 
 def register(app: AsyncApp) -> None:
     """Listen to message events."""
-    app.event("message")(on_message)
-    app.event("app_mention")(on_mention)
+    app.event("message")(answered(on_message))
+    app.event("app_mention")(answered(on_mention))
 
 
 async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
     from bot.cards.ids import ActionId
     from bot.desk.desk import Refusal, order_id_in
-    from bot.replies.library import TemplateProblem
 
     deps: Deps = context["deps"]
     channel, user = str(event.get("channel")), str(event.get("user"))
@@ -78,58 +78,55 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     async def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         await deps.slack.ephemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
 
-    try:
-        if verb == "order":
-            order_id = order_id_in(" ".join(words[1:])) or (conv or {}).get("order_id")
-            if not order_id:
-                raise Refusal(
-                    "Which order? Write `@inbox-bot order 302-1234567-1234567`, or ask in a card's thread."
-                )
-            answer = await deps.desk.order(order_id)
-            await tell(answer.text, answer.blocks)
-        elif verb == "claim":
-            if conv is None:
-                raise Refusal("Claim from a card's thread, or press “I'll take it” on the card.")
-            deps.replies.claim(conv, user=user)
-            await tell("It's yours: the others are not pinged any more.")
-        elif verb == "send":
-            if conv is None:
-                raise Refusal("`send` works in a card's thread: it answers that buyer.")
-            key = words[1] if len(words) > 1 else ""
-            if key not in deps.library.template_keys():
-                raise Refusal(
-                    f"There is no template “{key}”. Templates: {', '.join(deps.library.template_keys())}."
-                )
-            draft = deps.replies.draft(conv, user=user, template=key)
-            if draft.template is not None and draft.template.safe:
-                outcome = deps.replies.submit(
-                    {**draft.metadata, "k": f"mention:{event.get('ts')}"}, draft.text, user=user
-                )
-                if outcome.errors:
-                    raise Refusal(" ".join(outcome.errors.values()))
-                await tell(f"Sending “{draft.template.title}” to the buyer.")
-                return
-            button = {
-                "type": "button",
-                "action_id": f"{ActionId.TEMPLATE}:{key}",
-                "text": {"type": "plain_text", "text": "Review and send…"},
-                "style": "primary",
-            }
-            await tell(
-                "This template is checked and edited before it goes out.",
-                [
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": f"“{draft.template.title if draft.template else key}” must be reviewed before sending.",
-                        },
-                    },
-                    {"type": "actions", "elements": [button]},
-                ],
+    if verb == "order":
+        order_id = order_id_in(" ".join(words[1:])) or (conv or {}).get("order_id")
+        if not order_id:
+            raise Refusal(
+                "Which order? Write `@inbox-bot order 302-1234567-1234567`, or ask in a card's thread."
             )
-        else:
-            answer = deps.desk.help()
-            await tell(answer.text, answer.blocks)
-    except (Refusal, TemplateProblem) as e:
-        await tell(f":warning: {e}")
+        answer = await deps.desk.order(order_id)
+        await tell(answer.text, answer.blocks)
+    elif verb == "claim":
+        if conv is None:
+            raise Refusal("Claim from a card's thread, or press “I'll take it” on the card.")
+        deps.replies.claim(conv, user=user)
+        await tell("It's yours: the others are not pinged any more.")
+    elif verb == "send":
+        if conv is None:
+            raise Refusal("`send` works in a card's thread: it answers that buyer.")
+        key = words[1] if len(words) > 1 else ""
+        if key not in deps.library.template_keys():
+            raise Refusal(
+                f"There is no template “{key}”. Templates: {', '.join(deps.library.template_keys())}."
+            )
+        draft = deps.replies.draft(conv, user=user, template=key)
+        if draft.template is not None and draft.template.safe:
+            outcome = deps.replies.submit(
+                {**draft.metadata, "k": f"mention:{event.get('ts')}"}, draft.text, user=user
+            )
+            if outcome.errors:
+                raise Refusal(" ".join(outcome.errors.values()))
+            await tell(f"Sending “{draft.template.title}” to the buyer.")
+            return
+        button = {
+            "type": "button",
+            "action_id": f"{ActionId.TEMPLATE}:{key}",
+            "text": {"type": "plain_text", "text": "Review and send…"},
+            "style": "primary",
+        }
+        await tell(
+            "This template is checked and edited before it goes out.",
+            [
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f"“{draft.template.title if draft.template else key}” must be reviewed before sending.",
+                    },
+                },
+                {"type": "actions", "elements": [button]},
+            ],
+        )
+    else:
+        answer = deps.desk.help()
+        await tell(answer.text, answer.blocks)

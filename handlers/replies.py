@@ -16,10 +16,10 @@ from bot.cards.card import slack_to_plain
 from bot.cards.ids import ActionId, ViewId
 from bot.cards.reply import reply_modal
 from bot.deps import Deps
-from bot.replies.library import TemplateProblem
 from bot.replies.service import Draft, parse_metadata
 from bot.services.slack import SlackError, SlackGateway
 from bot.store.store import Row
+from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,9 @@ async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
         template = (action.get("selected_option") or {}).get("value")
     elif action_id == ActionId.SEND_INVOICE:
         template = "invoice_resent"
-    try:
-        draft = deps.replies.draft(
-            conv, user=body["user"]["id"], template=template, invoice=action_id == ActionId.SEND_INVOICE
-        )
-    except TemplateProblem as e:
-        await _tell(deps.slack, body, f":warning: {e}")
-        return
+    draft = deps.replies.draft(
+        conv, user=body["user"]["id"], template=template, invoice=action_id == ActionId.SEND_INVOICE
+    )
     await _open(deps.slack, body, conv, draft)
 
 
@@ -103,13 +99,9 @@ async def send_as_is(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     if conv is None or not key:
         return
     user = body["user"]["id"]
-    try:
-        outcome = deps.replies.send_as_is(
-            conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
-        )
-    except TemplateProblem as e:
-        await _tell(deps.slack, body, f":warning: {e}")
-        return
+    outcome = deps.replies.send_as_is(
+        conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
+    )
     if outcome.errors:
         await _tell(deps.slack, body, ":warning: " + " ".join(outcome.errors.values()))
 
@@ -219,16 +211,16 @@ async def submit_reply(
 
 def register(app: AsyncApp) -> None:
     """Listen to everything that leads to a reply."""
-    app.action(re.compile(rf"^{ActionId.TEMPLATE}:[\w-]+$"))(open_reply)
-    app.action(ActionId.PICK.value)(open_reply)
-    app.action(ActionId.BLANK.value)(open_reply)
-    app.action(ActionId.SEND_INVOICE.value)(open_reply)
-    app.action(ActionId.SEND_AS_IS.value)(send_as_is)
-    app.action(ActionId.CLAIM.value)(claim)
-    app.action(ActionId.NO_RESPONSE.value)(no_response)
-    app.action(ActionId.RETRY.value)(retry_send)
-    app.action(ActionId.HANDLED.value)(notice_handled)
-    app.action(ActionId.MARK_SENT.value)(mark_sent)
-    app.action(ActionId.THREAD_SEND.value)(thread_send)
-    app.action(ActionId.THREAD_KEEP.value)(thread_keep)
-    app.view(ViewId.REPLY)(submit_reply)
+    app.action(re.compile(rf"^{ActionId.TEMPLATE}:[\w-]+$"))(answered(open_reply))
+    app.action(ActionId.PICK.value)(answered(open_reply))
+    app.action(ActionId.BLANK.value)(answered(open_reply))
+    app.action(ActionId.SEND_INVOICE.value)(answered(open_reply))
+    app.action(ActionId.SEND_AS_IS.value)(answered(send_as_is))
+    app.action(ActionId.CLAIM.value)(answered(claim))
+    app.action(ActionId.NO_RESPONSE.value)(answered(no_response))
+    app.action(ActionId.RETRY.value)(answered(retry_send))
+    app.action(ActionId.HANDLED.value)(answered(notice_handled))
+    app.action(ActionId.MARK_SENT.value)(answered(mark_sent))
+    app.action(ActionId.THREAD_SEND.value)(answered(thread_send))
+    app.action(ActionId.THREAD_KEEP.value)(answered(thread_keep))
+    app.view(ViewId.REPLY)(answered(submit_reply))

@@ -217,7 +217,10 @@ class Desk:
             end = self._until(words[1:], now)
             if not self.senders.may_send(user) and who != user:
                 raise Refusal(f"Only {self.senders.text()} may put someone else on call.")
-            esc.add_override(user=who, start=now, end=end, by=user)
+            try:
+                esc.add_override(user=who, start=now, end=end, by=user)
+            except ValueError as e:  # an override that ends before it starts
+                raise Refusal(f"{e}: give a time in the future, e.g. `for 8h` or `until sun`.") from e
             at = CardTime(now=now, tz=self.settings.tz)
             return Answer(
                 text=f"{who} is on call until {end.isoformat()}",

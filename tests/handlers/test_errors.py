@@ -19,7 +19,7 @@ from bot.replies.library import TemplateProblem
 from bot.sandbox.people import DeliveryError, People
 from bot.sandbox.slack_api import FakeSlack
 from bot.services.slack import SlackError, SlackGateway
-from handlers.errors import explain, refused, tell
+from handlers.errors import answered, explain, tell
 from tests.conftest import fixture_mail, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.smtp import SmtpServer
@@ -119,10 +119,28 @@ async def test_expected_refusals_are_logged_quietly_and_failures_with_their_trac
     )
 
 
-async def test_refused_answers_only_the_person_with_why(fake_slack: FakeSlack) -> None:
-    await refused(
-        AsyncRespond(response_url=fake_slack.response_url("U0AGENT", "C0INBOX")), Refusal("Not yours.")
-    )
+async def test_a_registered_listener_gets_only_its_own_arguments_and_its_refusal_is_told(
+    fake_slack: FakeSlack,
+) -> None:
+    """`answered` hands the listener the arguments it names, and tells the person what it raised, without raising."""
+    seen: dict[str, Any] = {}
+    acked: list[bool] = []
+
+    async def ack() -> None:
+        acked.append(True)
+
+    async def listener(ack: Any, command: dict[str, Any]) -> None:
+        seen.update(command=command)
+        await ack()
+        raise Refusal("Not yours.")
+
+    wrapped = answered(listener)
+    assert wrapped.__name__ == "listener"
+    body = {"command": "/order", "user_id": "U0AGENT", "channel_id": "C0INBOX", "response_url": "x"}
+    respond = AsyncRespond(response_url=fake_slack.response_url("U0AGENT", "C0INBOX"))
+    context = {"deps": type("D", (), {"slack": gateway(fake_slack)})()}
+    await wrapped(ack=ack, body=body, respond=respond, context=context, command=body, event=None, view=None)
+    assert acked == [True] and seen == {"command": body}
     [told] = fake_slack.ephemerals
     assert told["user"] == "U0AGENT" and told["text"] == ":warning: Not yours."
     assert fake_slack.posts() == []
