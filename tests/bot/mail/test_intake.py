@@ -104,17 +104,6 @@ def result_received(intake: Intake, result: Any) -> str:
     return str(message["received_at"])
 
 
-def test_a_conversation_state_changes_only_through_its_transitions(intake: Intake) -> None:
-    conv_id = intake.store.create_conversation(key="k", kind="buyer")
-    with pytest.raises(ValueError, match="answer/settle/reopen"):
-        intake.store.update_conversation(conversation_id=conv_id, state="answered")
-    intake.store.settle(conversation_id=conv_id, by="U0LEAD")
-    conv = intake.store.conversation(conversation_id=conv_id)
-    assert (
-        conv is not None and (conv["state"], conv["closed_by"]) == ("closed", "U0LEAD") and conv["closed_at"]
-    )
-
-
 async def test_answered_conversation_reopens_with_a_new_clock(intake: Intake) -> None:
     conv_id = (await feed(intake, "de_invoice.eml")).conversation_id
     await feed(intake, "confirmation_de.eml")

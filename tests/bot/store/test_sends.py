@@ -1,4 +1,4 @@
-"""Send records: idempotent queuing, one live reply per buyer message, due sends, claims."""
+"""Send records: idempotent queuing, one live reply per buyer message, due sends."""
 
 from __future__ import annotations
 
@@ -143,14 +143,3 @@ def test_only_queued_sends_whose_time_has_come_are_due(store: Store) -> None:
 
 def test_no_queued_send_means_no_next_send_time(store: Store) -> None:
     assert store.next_send_time() is None
-
-
-def test_claim_and_release_a_conversation(store: Store) -> None:
-    cid, _ = conversation_with_message(store)
-    store.claim(conversation_id=cid, user="U0AGENT")
-    claimed = store.conversation(conversation_id=cid)
-    assert claimed is not None and claimed["claimed_by"] == "U0AGENT" and claimed["claimed_at"]
-    assert claimed["state"] == "open"
-    store.claim(conversation_id=cid, user=None)
-    released = store.conversation(conversation_id=cid)
-    assert released is not None and (released["claimed_by"], released["claimed_at"]) == (None, None)

@@ -197,17 +197,3 @@ async def test_slack_outage_is_retried_with_backoff_and_logged(
     assert "channel_not_found" in caplog.text
     await rig.poster.drain()
     assert len(rig.slack.posts()) == 1
-
-
-async def test_redraws_of_one_card_are_coalesced_until_one_starts(rig: Rig) -> None:
-    await rig.mail("de_invoice.eml")
-    await rig.poster.drain()
-    conv_id = int(rig.store.conversations()[0]["id"])
-    for _ in range(5):  # five claims and releases in a burst
-        rig.outbox.conversation_changed(conv_id)
-    updates = [i for i in rig.store.due_outbox() if i["kind"] == "update_card"]
-    assert len(updates) == 1
-    await rig.poster.drain()
-    assert len(rig.slack.calls_of("chat.update")) == 1
-    rig.outbox.conversation_changed(conv_id)  # a later change queues its own redraw
-    assert len([i for i in rig.store.due_outbox() if i["kind"] == "update_card"]) == 1

@@ -1,0 +1,143 @@
+"""The numbers behind the digest and the weekly report: buyer messages and replies in a time window, packages with
+their orders, and who is drafting a reply right now."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock.clocks import FakeClock
+from bot.mail.intake import Intake
+from bot.mail.source import IncomingMail
+from bot.store.store import Row, Store, iso, parse_iso
+from tests.conftest import fixture_mail, make_settings
+from tests.support.clock import TEAM_TIME
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(TEAM_TIME)
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
+    s = Store.open(tmp_path / "db.sqlite", clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def intake(tmp_path: Path, store: Store) -> Intake:
+    return Intake(make_settings(tmp_path), store)
+
+
+async def feed(intake: Intake, name: str, hours: float) -> int:
+    """Store a fixture mail delivered `hours` before the team's time; returns its conversation id."""
+    result = await intake.handle(IncomingMail(fixture_mail(name), name, TEAM_TIME - timedelta(hours=hours)))
+    assert result.conversation_id is not None
+    return result.conversation_id
+
+
+@pytest.fixture
+async def day(intake: Intake) -> dict[str, int]:
+    """A morning's mail: buyer messages, a follow-up, a notice and Amazon's copies of two replies."""
+    return {
+        "invoice": await feed(intake, "de_invoice.eml", 8),
+        "followup": await feed(intake, "de_followup_aw.eml", 7),
+        "shipping": await feed(intake, "en_shipping.eml", 6),
+        "refund": await feed(intake, "notice_refund.eml", 4),
+        "damaged": await feed(
+            intake, "fr_damaged.eml", 6.5
+        ),  # read late, delivered before the shipping question
+        "reply_de": await feed(intake, "confirmation_de.eml", 3),
+        "reply_en": await feed(intake, "confirmation_en.eml", 2),
+    }
+
+
+def received(rows: list[Row]) -> list[float]:
+    """How many hours before the team's time each row's message arrived."""
+    hours = []
+    for row in rows:
+        at = parse_iso(row["received_at"])
+        assert at is not None
+        hours.append((TEAM_TIME - at) / timedelta(hours=1))
+    return hours
+
+
+async def test_buyer_messages_in_a_window_oldest_first(store: Store, day: dict[str, int]) -> None:
+    since = TEAM_TIME - timedelta(hours=7)
+    rows = store.buyer_messages_since(since=since)
+    assert received(rows) == [7, 6.5, 6]  # from `since` on; no notice, no reply
+    assert [r["conversation_id"] for r in rows] == [day["invoice"], day["damaged"], day["shipping"]]
+    assert received(store.buyer_messages_since(since=since, until=TEAM_TIME - timedelta(hours=6))) == [7, 6.5]
+    assert received(store.buyer_messages_since(since=TEAM_TIME - timedelta(hours=9))) == [8, 7, 6.5, 6]
+
+
+async def test_buyer_messages_carry_their_conversation(store: Store, day: dict[str, int]) -> None:
+    store.settle(conversation_id=day["damaged"], by="U0LEAD")
+    rows = {
+        r["conversation_id"]: r for r in store.buyer_messages_since(since=TEAM_TIME - timedelta(hours=6.5))
+    }
+    shipping, damaged = rows[day["shipping"]], rows[day["damaged"]]
+    assert (shipping["order_id"], shipping["topic"], shipping["intent"]) == (
+        "111-7366207-0755439",
+        "Shipping",
+        "where_is_my_order",
+    )
+    assert shipping["text"].startswith("Hello, I ordered the lamp")
+    assert (damaged["order_id"], damaged["intent"], damaged["closed_at"]) == (
+        "404-1111111-2222222",
+        "damaged",
+        iso(TEAM_TIME),
+    )
+    assert shipping["closed_at"] is None
+
+
+async def test_replies_that_went_out_since(store: Store, day: dict[str, int]) -> None:
+    assert [r["conversation_id"] for r in store.outgoing_since(since=TEAM_TIME - timedelta(hours=2))] == [
+        day["shipping"]
+    ]
+    out = store.outgoing_since(since=TEAM_TIME - timedelta(hours=9))
+    assert sorted(received(out)) == [2, 3]  # Amazon's copies only, never the buyers' messages
+    assert store.outgoing_since(since=TEAM_TIME - timedelta(hours=1)) == []
+
+
+def test_packages_come_with_their_orders(store: Store) -> None:
+    order = {"AmazonOrderId": "302-1234567-1234567", "MarketplaceId": "A1PA6795UKMFR9"}
+    store.save_order(order_id="302-1234567-1234567", data=order)
+    store.upsert_package(order_id="302-1234567-1234567", tracking_number="A1", status="delivered")
+    store.upsert_package(order_id="302-1234567-1234567", tracking_number="A2", status="unknown", error="404")
+    store.upsert_package(
+        order_id="302-7654321-7654321", tracking_number="B1", status="delivered"
+    )  # order not cached
+    rows = sorted(store.package_orders(), key=lambda r: str(r["status"]))
+    assert [(r["status"], r["error"]) for r in rows] == [("delivered", None), ("unknown", "404")]
+    assert all(json.loads(r["data"]) == order for r in rows)
+
+
+def test_recent_drafters_are_others_who_opened_a_reply_since(store: Store, clock: FakeClock) -> None:
+    cid = store.create_conversation(key="k", kind="buyer")
+    other = store.create_conversation(key="k2", kind="buyer")
+
+    def at(minutes_ago: float, actor: str, *, action: str = "reply_drafted", conversation: int = cid) -> None:
+        clock.set(TEAM_TIME - timedelta(minutes=minutes_ago))
+        store.audit(actor=actor, action=action, conversation_id=conversation, template=None)
+
+    at(20, "U0OLD")  # before the window
+    at(15, "U0EDGE")  # exactly at its start
+    at(10, "U0ANNA")
+    at(8, "U0ME")  # the person asking
+    at(5, "U0ANNA")  # twice: named once
+    at(4, "U0BEN", action="claimed")  # not a draft
+    at(3, "U0CARL", conversation=other)  # another conversation
+    drafters = store.recent_drafters(
+        conversation_id=cid, since=TEAM_TIME - timedelta(minutes=15), besides="U0ME"
+    )
+    assert sorted(drafters) == ["U0ANNA", "U0EDGE"]
+    assert store.recent_drafters(
+        conversation_id=other, since=TEAM_TIME - timedelta(minutes=15), besides="U0ME"
+    ) == ["U0CARL"]
