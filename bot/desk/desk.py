@@ -49,6 +49,11 @@ class Answer:
     text: str
     blocks: list[dict[str, Any]]
 
+    @classmethod
+    def said(cls, text: str, mrkdwn: str) -> Answer:
+        """An answer of one paragraph: `text` for notifications, `mrkdwn` shown (cut to Slack's 3,000 characters)."""
+        return cls(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}])
+
 
 class Desk:
     """The core behind slash commands, mentions and the Home tab; listeners only translate."""
@@ -222,41 +227,22 @@ class Desk:
             except ValueError as e:  # an override that ends before it starts
                 raise Refusal(f"{e}: give a time in the future, e.g. `for 8h` or `until sun`.") from e
             at = CardTime(now=now, tz=self.settings.tz)
-            return Answer(
-                text=f"{who} is on call until {end.isoformat()}",
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": f":pager: {mention(who)} is on call until {slack_date(end, at.tz)} (set by {mention(user)}).",
-                        },
-                    }
-                ],
+            return Answer.said(
+                f"{who} is on call until {end.isoformat()}",
+                f":pager: {mention(who)} is on call until {slack_date(end, at.tz)} (set by {mention(user)}).",
             )
         shifts = schedule(esc.rotation, esc.overrides(), now, 4)
         at = CardTime(now=now, tz=self.settings.tz)
         if not shifts:
-            return Answer(
-                text="No on-call rotation is set up",
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": "No on-call rotation is set up: set INBOX_BOT_ONCALL_MEMBERS or INBOX_BOT_ONCALL_USERGROUP, or take it with `/oncall me`.",
-                        },
-                    }
-                ],
+            return Answer.said(
+                "No on-call rotation is set up",
+                "No on-call rotation is set up: set INBOX_BOT_ONCALL_MEMBERS or INBOX_BOT_ONCALL_USERGROUP, or take it with `/oncall me`.",
             )
         lines = [
             f"{'*Now:*' if n == 0 else '•'} {mention(s.user)} until {slack_date(s.end, at.tz)}{' (covering)' if s.override else ''}"
             for n, s in enumerate(shifts)
         ]
-        return Answer(
-            text=f"On call now: {shifts[0].user}",
-            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}],
-        )
+        return Answer.said(f"On call now: {shifts[0].user}", "\n".join(lines))
 
     @staticmethod
     def _user(word: str) -> str:
@@ -300,31 +286,17 @@ class Desk:
             if verb == "add" and len(words) >= 2:
                 case = cases.add(case_id=words[1], summary=words[2] if len(words) > 2 else "", owner=user)
                 closes = cases.closes_at(case)
-                return Answer(
-                    text=f"Tracking case {case['case_id']}",
-                    blocks=[
-                        {
-                            "type": "section",
-                            "text": {
-                                "type": "mrkdwn",
-                                "text": f":memo: Tracking Amazon case *{escape(case['case_id'])}* for {mention(user)}: a reminder every day, a warning before it would close by itself ({slack_date(closes, at.tz) if closes else '—'}).",
-                            },
-                        }
-                    ],
+                return Answer.said(
+                    f"Tracking case {case['case_id']}",
+                    f":memo: Tracking Amazon case *{escape(case['case_id'])}* for {mention(user)}: a reminder every day, a warning before it would close by itself ({slack_date(closes, at.tz) if closes else '—'}).",
                 )
             if verb in ("update", "close") and len(words) >= 2:
                 case = (
                     cases.touch(words[1], user=user) if verb == "update" else cases.close(words[1], user=user)
                 )
                 done = "updated: its two weeks start again" if verb == "update" else "closed"
-                return Answer(
-                    text=f"Case {case['case_id']} {done}",
-                    blocks=[
-                        {
-                            "type": "section",
-                            "text": {"type": "mrkdwn", "text": f"Case *{escape(case['case_id'])}* {done}."},
-                        }
-                    ],
+                return Answer.said(
+                    f"Case {case['case_id']} {done}", f"Case *{escape(case['case_id'])}* {done}."
                 )
             if verb != "list":
                 raise Refusal(
@@ -340,14 +312,8 @@ class Desk:
                 f"• *{escape(case['case_id'])}* {escape(case['summary'])}: {mention(case['owner'])}, closes by itself {slack_date(closes, at.tz) if closes else '—'}"
             )
         body = "\n".join(lines) or "_No open cases._"
-        return Answer(
-            text=f"Open Amazon cases: {len(rows)}",
-            blocks=[
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"*Open Amazon cases: {len(rows)}*\n{body}"[:3000]},
-                }
-            ],
+        return Answer.said(
+            f"Open Amazon cases: {len(rows)}", f"*Open Amazon cases: {len(rows)}*\n{body}"[:3000]
         )
 
     # ---- help ----
@@ -367,9 +333,7 @@ class Desk:
                 "Buttons on each card reply with a template; every reply is checked against Amazon's rules first.",
             ]
         )
-        return Answer(
-            text="inbox-bot help", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-        )
+        return Answer.said("inbox-bot help", text)
 
     # ---- App Home ----
 
