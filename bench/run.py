@@ -747,7 +747,7 @@ async def backlog(count: int, max_scale: int, rounds: int) -> list[Figure]:
             await asyncio.sleep(0.2)
         bot.stop.set()
         await bot.task
-        slack, services, order_times = bot.services.slack, bot.services, bot.order_times
+        slack, services, order_times = bot.slack, bot.services, bot.order_times
         posts = [c for c in slack.calls_of("chat.postMessage") if not c.get("thread_ts")]
         deadline_of = dict(store.db.conn.execute("SELECT slack_ts, deadline FROM conversations").fetchall())
         # in the order Slack received them; the first few went out while mails were still being stored

@@ -266,6 +266,8 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         raise StartupError(f"Slack rejected the bot token ({e.code}): check INBOX_BOT_SLACK_BOT_TOKEN") from e
     log.info("connected to Slack as %s in %s", me.get("user"), me.get("team"))
 
+    if settings.slack_mode == "socket" and not settings.slack_app_token:
+        raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")  # before anything starts
     stop = stop or asyncio.Event()
     tasks = [
         asyncio.create_task(deps.source.run(deps.intake.handle_many), name="intake"),
@@ -274,50 +276,52 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
     ]
     socket_handler: AsyncSocketModeHandler | None = None
     runner: web.AppRunner | None = None
-    if settings.slack_mode == "socket":
-        if not settings.slack_app_token:
-            raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")
-        socket_handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-    else:
-        runner = web.AppRunner(app.web_app(path="/slack/events"))
-        await runner.setup()
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        log.info("listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port)
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        refresh_tracking,
-        "interval",
-        seconds=settings.tracking_sweep_seconds,
-        args=[deps],
-        id="refresh_tracking",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),  # at start too: lookups a stop interrupted, packages due meanwhile
-    )
-    scheduler.add_job(
-        sla_job,
-        "interval",
-        seconds=settings.sla_sweep_seconds,
-        args=[deps, scheduler],
-        id="sla_sweep",
-        max_instances=1,
-        coalesce=True,
-    )
-    if settings.reply_senders:
-        await deps.senders.refresh()
-        scheduler.add_job(deps.senders.refresh, "interval", hours=1, id="reply_senders", coalesce=True)
-    if settings.oncall_usergroup:
-        await refresh_rotation(deps)
-        scheduler.add_job(
-            refresh_rotation, "interval", hours=1, args=[deps], id="oncall_group", coalesce=True
-        )
-    scheduler.start()
-    sla_tick(deps)  # notifications that came due while the bot was down go out now, marked late
-    schedule_next(deps, scheduler)
-    deps.ready.set()
     stopper = asyncio.create_task(stop.wait(), name="stop")
-    try:
+    try:  # from here on, whatever fails stops the workers started above
+        if settings.slack_mode == "socket" and settings.slack_app_token:
+            socket_handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        else:
+            runner = web.AppRunner(app.web_app(path="/slack/events"))
+            await runner.setup()
+            await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+            log.info(
+                "listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port
+            )
+        scheduler.add_job(
+            refresh_tracking,
+            "interval",
+            seconds=settings.tracking_sweep_seconds,
+            args=[deps],
+            id="refresh_tracking",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(
+                UTC
+            ),  # at start too: lookups a stop interrupted, packages due meanwhile
+        )
+        scheduler.add_job(
+            sla_job,
+            "interval",
+            seconds=settings.sla_sweep_seconds,
+            args=[deps, scheduler],
+            id="sla_sweep",
+            max_instances=1,
+            coalesce=True,
+        )
+        if settings.reply_senders:
+            await deps.senders.refresh()
+            scheduler.add_job(deps.senders.refresh, "interval", hours=1, id="reply_senders", coalesce=True)
+        if settings.oncall_usergroup:
+            await refresh_rotation(deps)
+            scheduler.add_job(
+                refresh_rotation, "interval", hours=1, args=[deps], id="oncall_group", coalesce=True
+            )
+        scheduler.start()
+        sla_tick(deps)  # notifications that came due while the bot was down go out now, marked late
+        schedule_next(deps, scheduler)
+        deps.ready.set()
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is not stopper and task.exception():
@@ -331,7 +335,8 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await deps.enricher.close()
         if deps.amazon is not None:
             await deps.amazon.aclose()

@@ -21,6 +21,8 @@ def block_problem(block: Any) -> str | None:
     if not isinstance(block, dict) or "type" not in block:
         return f"a block needs a type: {str(block)[:80]}"
     text = block.get("text")
+    if block["type"] == "header" and isinstance(text, dict) and text.get("type") != "plain_text":
+        return "a header's text must be plain_text"
     limit = 150 if block["type"] == "header" else 3000
     if isinstance(text, dict) and (not text.get("text") or len(text["text"]) > limit):
         return f"{block['type']} text must be 1 to {limit} characters"

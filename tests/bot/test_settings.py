@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -81,3 +82,34 @@ def test_check_and_run_report_a_bad_setting_without_a_traceback(tmp_path: Path) 
         assert result.returncode == 2, (command, result.stderr)
         assert "INBOX_BOT_DIGEST_TIME='25:99' is not a time of day" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def complete(**overrides: Any) -> list[str]:
+    """The problems of settings that are complete but for the overrides."""
+    base: dict[str, Any] = {
+        "slack_bot_token": "xoxb-1",
+        "slack_app_token": "xapp-1",
+        "slack_channel": "C1",
+        "mail_source": "directory",
+        "mail_directory": "/tmp",
+    }
+    return load_settings(**{**base, **overrides}).problems()
+
+
+def test_an_smtp_host_needs_the_from_address() -> None:
+    assert complete(smtp_host="smtp.example.com") == [
+        "INBOX_BOT_SMTP_FROM is missing: replies must come from the address registered in Seller Central"
+    ]
+    assert complete(smtp_host="smtp.example.com", smtp_from="service@example-shop.de") == []
+    assert complete() == [] and complete(smtp_from="service@example-shop.de") == []  # no host: sending is off
+
+
+def test_unencrypted_smtp_is_flagged_unless_on_this_machine() -> None:
+    sending = {"smtp_host": "smtp.example.com", "smtp_from": "service@example-shop.de"}
+    assert complete(**sending, smtp_tls="plain") == [
+        "INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl"
+    ]
+    for tls in ("starttls", "ssl"):
+        assert complete(**sending, smtp_tls=tls) == []
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert complete(**{**sending, "smtp_host": host}, smtp_tls="plain") == []

@@ -212,3 +212,19 @@ async def test_without_a_user_group_slack_is_not_asked(build: Build, fake_slack:
     await refresh_rotation(deps)
     assert deps.escalator.members == ["U0ONCALL"]
     assert fake_slack.calls == []
+
+
+async def test_the_sweep_runs_the_daily_purge(build: Build) -> None:
+    clock = FakeClock(TEAM_TIME.astimezone(UTC))
+    deps = build(clock=clock, raw_retention_days=30)
+    old = settled(deps, "old", timedelta(days=31))
+    recent = settled(deps, "recent", timedelta(days=29))
+    sla_tick(deps)
+    purged = deps.store.conversation(conversation_id=old)
+    assert purged is not None and purged["purged_at"] == iso(clock.now()) and purged["buyer_name"] is None
+    assert text_of(deps, old) is None
+    kept = deps.store.conversation(conversation_id=recent)
+    assert kept is not None and kept["purged_at"] is None and text_of(deps, recent) == "Hallo"
+    clock.advance(days=2)  # the next day's first sweep: the recent answer is 31 days old now
+    sla_tick(deps)
+    assert (deps.store.conversation(conversation_id=recent) or {})["purged_at"] == iso(clock.now())
