@@ -326,10 +326,10 @@ class Replies:
 
     def claim(self, conv: Row, *, user: str, release: bool = False) -> None:
         """'I'll take it' (or release it)."""
-        self.store.claim(conversation_id=int(conv["id"]), user=None if release else user)
-        self.store.audit(
-            actor=user, action="released" if release else "claimed", conversation_id=int(conv["id"])
-        )
+        if release:
+            self.store.release(conversation_id=int(conv["id"]), by=user)
+        else:
+            self.store.claim(conversation_id=int(conv["id"]), by=user)
         self._changed(int(conv["id"]))
 
     def no_response(self, conv: Row, *, user: str) -> None:

@@ -142,8 +142,14 @@ class ConversationRecords(StoreBase):
         """Conversations (and notices) about an order, with a card in Slack or about to get one."""
         return self.query("SELECT * FROM conversations WHERE order_id = ? ORDER BY id", [order_id])
 
-    def claim(self, *, conversation_id: int, user: str | None) -> None:
-        """Claim a conversation for a person (None releases it)."""
-        self.update_conversation(
-            conversation_id=conversation_id, claimed_by=user, claimed_at=self.now() if user else None
-        )
+    def claim(self, *, conversation_id: int, by: str) -> None:
+        """A person takes the conversation ("I'll take it"): who and when are stamped, and audited."""
+        with self.transaction():
+            self.update_conversation(conversation_id=conversation_id, claimed_by=by, claimed_at=self.now())
+            self.audit(actor=by, action="claimed", conversation_id=conversation_id)
+
+    def release(self, *, conversation_id: int, by: str) -> None:
+        """The conversation is nobody's again; who released it and when is audited."""
+        with self.transaction():
+            self.update_conversation(conversation_id=conversation_id, claimed_by=None, claimed_at=None)
+            self.audit(actor=by, action="released", conversation_id=conversation_id)

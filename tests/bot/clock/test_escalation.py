@@ -111,7 +111,7 @@ async def test_downtime_is_caught_up_late_without_a_burst(rig: Rig) -> None:
 
 async def test_claiming_stops_pings_to_others_not_the_clock(rig: Rig) -> None:
     conv_id = await rig.mail()
-    rig.store.claim(conversation_id=conv_id, user="U0AGENT")
+    rig.store.claim(conversation_id=conv_id, by="U0AGENT")
     rig.at(timedelta(minutes=30))
     rig.escalator.tick()
     assert all(t["mentions"] == ["U0AGENT"] for t in rig.threads())

@@ -118,7 +118,7 @@ async def test_never_for_a_delivered_parcel_a_claimed_one_or_when_the_guard_fail
 
     claimed = await make(auto_reply_wismo=True, auto_reply_delay_minutes=0)
     conv = claimed.store.conversations()[0]
-    claimed.store.claim(conversation_id=conv["id"], user="U0AGENT")
+    claimed.store.claim(conversation_id=conv["id"], by="U0AGENT")
     assert claimed.autoreplier.run() == 0
 
     guarded = await make(

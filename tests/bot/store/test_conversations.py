@@ -52,13 +52,19 @@ def conversation_with_message(store: Store, n: int = 1) -> tuple[int, int]:
 
 def test_claim_and_release_a_conversation(store: Store) -> None:
     cid, _ = conversation_with_message(store)
-    store.claim(conversation_id=cid, user="U0AGENT")
+    store.claim(conversation_id=cid, by="U0AGENT")
     claimed = store.conversation(conversation_id=cid)
-    assert claimed is not None and claimed["claimed_by"] == "U0AGENT" and claimed["claimed_at"]
-    assert claimed["state"] == "open"
-    store.claim(conversation_id=cid, user=None)
+    assert claimed is not None and claimed["claimed_by"] == "U0AGENT"
+    assert (
+        claimed["claimed_at"] == store.now() and claimed["state"] == "open"
+    )  # stamped from the store's clock
+    store.release(conversation_id=cid, by="U0LEAD")
     released = store.conversation(conversation_id=cid)
     assert released is not None and (released["claimed_by"], released["claimed_at"]) == (None, None)
+    audit = [
+        (a["actor"], a["action"]) for a in store.query("SELECT * FROM audit WHERE conversation_id = ?", [cid])
+    ]
+    assert audit == [("U0AGENT", "claimed"), ("U0LEAD", "released")]  # who did it, when, in the log
 
 
 def test_a_conversation_starts_open_and_cannot_be_created_in_another_state(store: Store) -> None:
