@@ -19,7 +19,7 @@ from pydantic_settings import (
 
 from bot.clock.oncall import Rotation
 from bot.clock.sla import BusinessHours
-from bot.replies.guard import MESSAGES as GUARD_RULES
+from bot.replies.guard import known_rules
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
 
 log = logging.getLogger(__name__)
@@ -287,12 +287,10 @@ class Settings(BaseSettings):
     @field_validator("guard_disabled_rules")
     @classmethod
     def _known_rules(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        unknown = sorted(set(value) - set(GUARD_RULES))
-        if unknown:
-            raise ValueError(
-                f"{_env(info)}: unknown guard rule(s) {unknown}; choose from {sorted(GUARD_RULES)}"
-            )
-        return value
+        try:
+            return known_rules(value)
+        except ValueError as e:
+            raise ValueError(f"{_env(info)}: {e}") from e
 
     @field_validator("slack_api_url")
     @classmethod

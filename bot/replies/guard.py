@@ -98,6 +98,16 @@ WORDS: dict[str, tuple[str, ...]] = {
         r"\bdarse de baja\b",
     ),
 }
+
+
+def known_rules(names: list[str]) -> list[str]:
+    """The names, if each is a rule of the guard; else a ValueError naming the unknown ones and the choice."""
+    unknown = sorted(set(names) - set(MESSAGES))
+    if unknown:
+        raise ValueError(f"unknown guard rule(s) {unknown}; choose from {sorted(MESSAGES)}")
+    return names
+
+
 MESSAGES = {
     "link": "Amazon allows no links except those needed to complete the order (carrier tracking, Amazon pages).",
     "email_address": "Amazon forbids e-mail addresses in buyer messages.",
@@ -140,9 +150,7 @@ class Policy:
     @classmethod
     def from_settings(cls, disabled: list[str], allowed_domains: list[str]) -> Policy:
         """The policy with the team's switches: rules turned off and extra link domains."""
-        unknown = set(disabled) - set(MESSAGES)
-        if unknown:
-            raise ValueError(f"unknown guard rules {sorted(unknown)}: choose from {sorted(MESSAGES)}")
+        known_rules(disabled)
         return cls(disabled=set(disabled), allowed_domains=(*ALLOWED_DOMAINS, *allowed_domains))
 
     def check(
