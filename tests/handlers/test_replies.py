@@ -3,85 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-from bot.deps import Deps
-from bot.mail.source import IncomingMail
-from bot.sandbox.people import People
-from bot.sandbox.slack_api import FakeSlack
-from tests.conftest import eventually, fixture_mail, make_settings, running_bot
-from tests.support.clock import pinned_clock
-from tests.support.smtp import SmtpServer
+from tests.conftest import eventually
+from tests.support.desk import Desk, texts
 
 # The template button → modal → send path, the guard keeping the modal open, double submits, Retry after a refused
 # send, thread offers sent on purpose, claims, "No response needed" and the invoice are the scenarios of
 # tests/scenarios/test_reply.py; "Mark handled" on an A-to-z notice is tests/scenarios/test_claims.py.
-
-
-class Desk:
-    """The running bot with a card for de_invoice.eml, the people, and the SMTP server."""
-
-    def __init__(self, deps: Deps, slack: FakeSlack, smtp: SmtpServer) -> None:
-        self.deps, self.slack, self.smtp = deps, slack, smtp
-        self.people = People(slack)
-
-    @property
-    def card(self) -> dict[str, Any]:
-        return self.slack.posts("C0INBOX", top_level=True)[0]
-
-    @property
-    def conv(self) -> dict[str, Any]:
-        return self.deps.store.conversations()[0]
-
-    def thread(self) -> list[dict[str, Any]]:
-        return self.slack.posts("C0INBOX", thread_ts=self.card["ts"])
-
-    def seen_by(self, user: str) -> list[dict[str, Any]]:
-        return [e for e in self.slack.ephemerals if e["user"] == user]
-
-    async def click(self, user: str, action_id: str, *, ts: str | None = None, **kw: Any) -> None:
-        await self.people.click(
-            user=user, channel="C0INBOX", message_ts=ts or self.card["ts"], action_id=action_id, **kw
-        )
-
-    async def told(self, user: str, count: int = 1) -> str:
-        """Wait for the `count`th note only `user` sees and return its text."""
-        await self.slack.wait_for(lambda: len(self.seen_by(user)) >= count)
-        return str(self.seen_by(user)[count - 1]["text"])
-
-    async def note(self, words: str) -> dict[str, Any]:
-        """Wait for the thread note containing `words`."""
-        await self.slack.wait_for(lambda: any(words in p["text"] for p in self.thread()))
-        return next(p for p in self.thread() if words in p["text"])
-
-
-@contextlib.asynccontextmanager
-async def open_desk(
-    tmp_path: Path, slack: FakeSlack, smtp: SmtpServer, **overrides: Any
-) -> AsyncIterator[Desk]:
-    settings = make_settings(tmp_path, slack, **{**smtp.settings(), **overrides})
-    async with running_bot(settings) as deps:
-        await deps.ready.wait()
-        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", pinned_clock().now()))
-        await slack.wait_for(lambda: len(slack.posts()) == 1)
-        yield Desk(deps, slack, smtp)
-
-
-@pytest.fixture
-async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> AsyncIterator[Desk]:
-    async with open_desk(tmp_path, fake_slack, smtp) as d:
-        yield d
-
-
-def texts(blocks: list[dict[str, Any]]) -> str:
-    return json.dumps(blocks, ensure_ascii=False)
 
 
 async def test_the_more_replies_menu_opens_the_chosen_template(desk: Desk) -> None:

@@ -6,66 +6,24 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.deps import Deps
-from bot.mail.source import IncomingMail
-from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
-from tests.conftest import eventually, fixture_mail, make_settings, running_bot
-from tests.support.clock import pinned_clock
+from tests.conftest import eventually
+from tests.support.desk import Desk, open_desk, texts
 from tests.support.smtp import SmtpServer
 
 BUYER_ID = "<0100018f-de-invoice-0002@email.amazonses.com>"
 ALIAS = "3x7kq2mdl0zy1vd@marketplace.amazon.de"
 
 
-class Desk:
-    """The bot running with a card for de_invoice.eml, the people of the workspace, and the SMTP server."""
-
-    def __init__(self, deps: Deps, slack: FakeSlack, smtp: SmtpServer) -> None:
-        self.deps, self.slack, self.smtp = deps, slack, smtp
-        self.people = People(slack)
-
-    @property
-    def card(self) -> dict[str, Any]:
-        return self.slack.posts("C0INBOX", top_level=True)[0]
-
-    def thread(self) -> list[dict[str, Any]]:
-        return self.slack.posts("C0INBOX", thread_ts=self.card["ts"])
-
-    async def click(self, user: str, action_id: str, *, ts: str | None = None, **kw: Any) -> dict[str, Any]:
-        return await self.people.click(
-            user=user, channel="C0INBOX", message_ts=ts or self.card["ts"], action_id=action_id, **kw
-        )
-
-    async def open_reply(self, user: str, action_id: str, **kw: Any) -> dict[str, Any]:
-        await self.click(user, action_id, **kw)
-        await self.slack.wait_for(lambda: self.slack.open_view(user) is not None)
-        view = self.slack.open_view(user)
-        assert view is not None
-        return view
-
-    async def submit(self, user: str, text: str | None = None) -> dict[str, Any]:
-        values = None if text is None else {"reply": {"text": {"type": "plain_text_input", "value": text}}}
-        return await self.people.submit_view(user=user, values=values)
-
-
 @pytest.fixture
 async def desk(tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer) -> AsyncIterator[Desk]:
+    """The bot with the card of de_invoice.eml, and a folder of invoices to attach."""
     (tmp_path / "invoices").mkdir()
-    settings = make_settings(tmp_path, fake_slack, invoice_folder=tmp_path / "invoices", **smtp.settings())
-    async with running_bot(settings) as deps:
-        await deps.ready.wait()
-        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", pinned_clock().now()))
-        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
-        yield Desk(deps, fake_slack, smtp)
-
-
-def texts(blocks: list[dict[str, Any]]) -> str:
-    return json.dumps(blocks, ensure_ascii=False)
+    async with open_desk(tmp_path, fake_slack, smtp, invoice_folder=tmp_path / "invoices") as d:
+        yield d
 
 
 async def test_template_click_preview_and_send_reaches_the_buyer_threaded(desk: Desk) -> None:
@@ -219,12 +177,7 @@ async def test_greylisting_through_the_whole_bot_is_retried_and_the_reply_arrive
     from bot.clock.clocks import ScaledClock
 
     clock = ScaledClock(speed=120)  # the mailer's minutes of backoff pass in half-seconds
-    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
-    async with running_bot(settings, clock=clock) as deps:
-        await deps.ready.wait()
-        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", clock.now()))
-        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
-        desk = Desk(deps, fake_slack, smtp)
+    async with open_desk(tmp_path, fake_slack, smtp, clock=clock) as desk:
         smtp.refuse("451 4.7.1 Greylisted, try again later", "451 4.7.1 Greylisted, try again later")
         await desk.open_reply("U0AGENT", "reply_template:invoice_request")
         await desk.submit("U0AGENT")
@@ -235,7 +188,7 @@ async def test_greylisting_through_the_whole_bot_is_retried_and_the_reply_arrive
         await fake_slack.wait_for(
             lambda: any("sent to the buyer" in p["text"].lower() for p in desk.thread())
         )
-        [send] = deps.store.sends()
+        [send] = desk.deps.store.sends()
         assert send["state"] == "sent" and send["attempts"] == 3
     assert len([p for p in desk.thread() if "retrying" in p["text"].lower()]) == 1
     assert len(smtp.messages) == 1

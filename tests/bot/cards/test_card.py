@@ -7,27 +7,26 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cards import card as B
+from tests.bot.cards.conftest import conv as open_conversation
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 AT = B.CardTime(now=NOW, tz=ZoneInfo("Europe/Berlin"))
 
 
 def conv(**kw: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": 1,
-        "kind": "buyer",
-        "state": "open",
-        "buyer_name": "Max Müller",
-        "marketplace": "amazon.de",
-        "order_id": "302-1234567-1234567",
-        "topic": None,
-        "language": "de",
-        "buyer_alias": "x@marketplace.amazon.de",
-        "deadline": (NOW + timedelta(hours=23, minutes=59)).isoformat(),
-        "message_count": 1,
-    }
-    base.update(kw)
-    return base
+    """A buyer's conversation with a day left to answer, with every column a card shows."""
+    return open_conversation(
+        **{
+            "id": 1,
+            "kind": "buyer",
+            "topic": None,
+            "language": "de",
+            "buyer_alias": "x@marketplace.amazon.de",
+            "deadline": (NOW + timedelta(hours=23, minutes=59)).isoformat(),
+            "message_count": 1,
+            **kw,
+        }
+    )
 
 
 def msg(text: str, **kw: object) -> dict[str, object]:

@@ -6,18 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot.cards import clock as C
-from bot.cards.card import CardTime
-from bot.sandbox.block_kit import block_problem
 from bot.store.store import iso
+from tests.bot.cards.conftest import AT, refused
 from tests.support.clock import BERLIN, TEAM_TIME
 
-AT = CardTime(now=TEAM_TIME, tz=BERLIN)
 DEADLINE = TEAM_TIME + timedelta(hours=5)
-
-
-def refused(blocks: list[dict[str, Any]]) -> list[str]:
-    """What real Slack would refuse in these blocks (empty when all pass)."""
-    return [p for p in (block_problem(b) for b in blocks) if p]
 
 
 def sla(**kw: Any) -> dict[str, Any]:

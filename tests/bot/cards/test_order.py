@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.cards.card import CardTime
 from bot.cards.order import (
     MAX_ITEMS,
     MAX_PACKAGES,
@@ -18,32 +17,23 @@ from bot.cards.order import (
     package_text,
     seller_central_link,
 )
-from bot.sandbox.block_kit import block_problem
 from bot.services.amazon import Item, Money, Order, Package
 from bot.services.carriers.model import Event, Status, Tracking
-from tests.support.clock import BERLIN, TEAM_TIME
-
-AT = CardTime(now=TEAM_TIME, tz=BERLIN)
-ORDER_ID = "302-1234567-1234567"
-
-
-def refused(blocks: list[dict[str, Any]]) -> list[str]:
-    """What real Slack would refuse in these blocks (empty when all pass)."""
-    return [p for p in (block_problem(b) for b in blocks) if p]
+from tests.bot.cards.conftest import AT, refused
+from tests.support.clock import TEAM_TIME
+from tests.support.orders import ORDER_ID, sample_order
 
 
 def order(**kw: Any) -> Order:
-    base: dict[str, Any] = {
-        "order_id": ORDER_ID,
-        "marketplace": "amazon.de",
-        "status": "PARTIALLY_SHIPPED",
-        "fulfilled_by": "MERCHANT",
-        "purchase_date": "2026-11-20T09:30:00Z",
-        "total": Money("79.80", "EUR"),
-        "items": [Item("Kaffeemühle Edelstahl", 2)],
-    }
-    base.update(kw)
-    return Order(**base)
+    """The sample order, partly shipped, of two grinders for 79.80 EUR."""
+    return sample_order(
+        **{
+            "status": "PARTIALLY_SHIPPED",
+            "total": Money("79.80", "EUR"),
+            "items": [Item("Kaffeemühle Edelstahl", 2)],
+            **kw,
+        }
+    )
 
 
 def parcel(**kw: Any) -> Tracking:

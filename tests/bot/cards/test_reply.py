@@ -7,13 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.cards import reply as R
-from bot.cards.card import CardTime
 from bot.replies.library import Template
-from bot.sandbox.block_kit import block_problem
 from bot.store.store import ANSWERED_OUTSIDE_SLACK, iso
-from tests.support.clock import BERLIN, TEAM_TIME
-
-AT = CardTime(now=TEAM_TIME, tz=BERLIN)
+from tests.bot.cards.conftest import AT, conv, refused
+from tests.support.clock import TEAM_TIME
 
 
 def template(key: str, *, label: str | None = None, safe: bool = False) -> Template:
@@ -29,23 +26,6 @@ def template(key: str, *, label: str | None = None, safe: bool = False) -> Templ
         source="",
         path=f"templates/en/{key}.md.j2",
     )
-
-
-def conv(**kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": 7,
-        "state": "open",
-        "buyer_name": "Max Müller",
-        "marketplace": "amazon.de",
-        "order_id": "302-1234567-1234567",
-    }
-    base.update(kw)
-    return base
-
-
-def refused(blocks: list[dict[str, Any]]) -> list[str]:
-    """What real Slack would refuse in these blocks (empty when all pass)."""
-    return [p for p in (block_problem(b) for b in blocks) if p]
 
 
 def actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

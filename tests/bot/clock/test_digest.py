@@ -14,6 +14,7 @@ from bot.clock.clocks import FakeClock
 from bot.clock.digest import digest, late_response_rate, response_minutes, responses
 from bot.clock.sla import AMAZON_RESPONSE_HOURS
 from bot.store.store import Store, iso
+from tests.bot.clock.conftest import message_and_reply, reply
 from tests.conftest import make_settings
 from tests.support.clock import BERLIN, TEAM_TIME, pinned_clock
 
@@ -42,17 +43,9 @@ def buyer_message(
         order_id=f"302-000000{n}-1234567",
         deadline=iso(received + WINDOW) if deadline else None,
     )
-    store.insert_message(
-        message_id=f"<{n}@x>", conversation_id=conv, direction="in", kind=kind, received_at=iso(received)
-    )
+    message_and_reply(store, conv, n, received, None, kind=kind)
     for m, at in enumerate(replies):
-        store.insert_message(
-            message_id=f"<r{n}.{m}@x>",
-            conversation_id=conv,
-            direction="out",
-            kind="reply",
-            received_at=iso(at),
-        )
+        reply(store, conv, f"<r{n}.{m}@x>", at)
     return conv
 
 
@@ -143,21 +136,7 @@ def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
             )
         elif answered_after is not None:
             store.answer(conversation_id=conv, by="U0AGENT", at=received + answered_after)
-        store.insert_message(
-            message_id=f"<{n}@x>",
-            conversation_id=conv,
-            direction="in",
-            kind="buyer_message",
-            received_at=iso(received),
-        )
-        if answered_after is not None:
-            store.insert_message(
-                message_id=f"<r{n}@x>",
-                conversation_id=conv,
-                direction="out",
-                kind="reply",
-                received_at=iso(received + answered_after),
-            )
+        message_and_reply(store, conv, n, received, answered_after)
 
     day = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 23 Nov 07:00 Berlin: due 24 Nov 07:00 Berlin (yesterday)
     conversation(1, day, timedelta(minutes=30))  # answered 23 Nov: on time

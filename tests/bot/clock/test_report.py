@@ -13,6 +13,7 @@ from bot.clock.clocks import FakeClock
 from bot.clock.escalation import Escalator
 from bot.clock.report import last_week, report
 from bot.store.store import Store, iso
+from tests.bot.clock.conftest import message_and_reply
 from tests.bot.test_cli import cli
 from tests.conftest import make_settings
 
@@ -31,22 +32,7 @@ def week(tmp_path: Path) -> Store:
             order_id=f"302-000000{n}-1234567" if order else None,
             deadline=iso(received + timedelta(hours=24)),
         )
-        store.insert_message(
-            message_id=f"<{n}@x>",
-            conversation_id=conv,
-            direction="in",
-            kind="buyer_message",
-            received_at=iso(received),
-            text=text,
-        )
-        if answered_after is not None:
-            store.insert_message(
-                message_id=f"<r{n}@x>",
-                conversation_id=conv,
-                direction="out",
-                kind="reply",
-                received_at=iso(received + answered_after),
-            )
+        message_and_reply(store, conv, n, received, answered_after, text=text)
 
     monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     message(1, monday, "Wo bleibt mein Paket?", timedelta(minutes=20))

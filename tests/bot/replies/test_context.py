@@ -11,21 +11,12 @@ from bot.replies.context import STATUS_WORDS, local_date, reply_context, sample_
 from bot.services.amazon import Item, Order
 from bot.services.carriers.model import Status, Tracking
 from tests.support.clock import TEAM_TIME
-
-ORDER_ID = "302-1234567-1234567"
+from tests.support.orders import ORDER_ID, sample_order
 
 
 def order(**kw: Any) -> Order:
-    base: dict[str, Any] = {
-        "order_id": ORDER_ID,
-        "marketplace": "amazon.de",
-        "status": "Shipped",
-        "fulfilled_by": "MERCHANT",
-        "purchase_date": "2026-11-20T09:30:00Z",
-        "items": [Item("Kaffeemühle Edelstahl", 1), Item("Filter 100 Stück", 2)],
-    }
-    base.update(kw)
-    return Order(**base)
+    """The sample order, shipped, with filters besides the grinder."""
+    return sample_order(**{"items": [Item("Kaffeemühle Edelstahl", 1), Item("Filter 100 Stück", 2)], **kw})
 
 
 def parcel(number: str, status: Status, carrier: str = "dhl") -> Tracking:

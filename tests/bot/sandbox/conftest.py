@@ -1,4 +1,4 @@
-"""Fixtures of the sandbox's tests: the Amazon and carrier stand-ins on a clock the test moves."""
+"""Fixtures of the sandbox's tests: the Amazon and carrier stand-ins on a clock the test moves, and a modal to open."""
 
 from __future__ import annotations
 
@@ -9,6 +9,22 @@ import pytest
 
 from bot.sandbox.fake_services import FakeServices
 from tests.bot.sandbox.test_fake_services import Now
+
+# a reply modal with one text field, for the tests of opening, pushing and submitting views
+MODAL = {
+    "type": "modal",
+    "callback_id": "reply",
+    "title": {"type": "plain_text", "text": "Reply"},
+    "submit": {"type": "plain_text", "text": "Send"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "body",
+            "label": {"type": "plain_text", "text": "Text"},
+            "element": {"type": "plain_text_input", "action_id": "text", "initial_value": "Hello"},
+        }
+    ],
+}
 
 
 @pytest.fixture

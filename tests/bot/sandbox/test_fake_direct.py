@@ -43,12 +43,6 @@ async def services() -> AsyncIterator[FakeServices]:
     await served.stop()
 
 
-@pytest.fixture
-async def http(services: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=services.base_url, timeout=5) as client:
-        yield client
-
-
 def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
 

@@ -20,13 +20,12 @@ from bot.mail.parser import parse_relay_mail
 from bot.sandbox import page
 from bot.sandbox.demo import Demo
 from bot.sandbox.people import People
+from tests.bot.sandbox.conftest import MODAL as REPLY_MODAL
 from tests.support.clock import TEAM_TIME
 
+# the reply modal with a text to read instead of a field to fill
 MODAL = {
-    "type": "modal",
-    "callback_id": "reply",
-    "title": {"type": "plain_text", "text": "Reply"},
-    "submit": {"type": "plain_text", "text": "Send"},
+    **REPLY_MODAL,
     "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Reply to the buyer"}}],
 }
 

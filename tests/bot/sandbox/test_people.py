@@ -17,21 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.people import DeliveryError, People, sign
 from bot.sandbox.slack_api import FakeSlack
-
-MODAL = {
-    "type": "modal",
-    "callback_id": "reply",
-    "title": {"type": "plain_text", "text": "Reply"},
-    "submit": {"type": "plain_text", "text": "Send"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "body",
-            "label": {"type": "plain_text", "text": "Text"},
-            "element": {"type": "plain_text_input", "action_id": "text", "initial_value": "Hello"},
-        }
-    ],
-}
+from tests.bot.sandbox.conftest import MODAL
 
 
 @pytest.fixture

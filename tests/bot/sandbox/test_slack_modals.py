@@ -7,22 +7,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.slack_api import FakeSlack
+from tests.bot.sandbox.conftest import MODAL
 from tests.bot.sandbox.test_slack_api import client_of
-
-MODAL = {
-    "type": "modal",
-    "callback_id": "reply",
-    "title": {"type": "plain_text", "text": "Reply"},
-    "submit": {"type": "plain_text", "text": "Send"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "body",
-            "label": {"type": "plain_text", "text": "Text"},
-            "element": {"type": "plain_text_input", "action_id": "text", "initial_value": "Hello"},
-        }
-    ],
-}
 
 
 async def test_a_trigger_id_works_once_and_expires(fake_slack: FakeSlack) -> None:

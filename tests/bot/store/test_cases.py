@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.clock.clocks import FakeClock
 from bot.store.store import Store, iso
 from tests.support.clock import TEAM_TIME
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
-    yield s
-    s.close()
 
 
 def opened(

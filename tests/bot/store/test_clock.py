@@ -3,39 +3,12 @@ once, on-call overrides in the order they were set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
-from bot.mail.source import IncomingMail
 from bot.store.store import Store, iso
-from tests.conftest import fixture_mail, make_settings
+from tests.bot.store.conftest import feed
 from tests.support.clock import TEAM_TIME
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def intake(tmp_path: Path, store: Store) -> Intake:
-    return Intake(make_settings(tmp_path), store)
-
-
-async def feed(intake: Intake, name: str, hours_ago: float) -> int:
-    """Store a fixture mail delivered `hours_ago` before the team's time; returns its conversation id."""
-    result = await intake.handle(
-        IncomingMail(fixture_mail(name), name, TEAM_TIME - timedelta(hours=hours_ago))
-    )
-    assert result.conversation_id is not None
-    return result.conversation_id
 
 
 def deadline_of(store: Store, conversation_id: int) -> str:

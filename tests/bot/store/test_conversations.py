@@ -3,51 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
-from bot.mail.source import IncomingMail
 from bot.store.store import ANSWERED_OUTSIDE_SLACK, Store, iso, parse_iso
-from tests.conftest import fixture_mail, make_settings
+from tests.bot.store.conftest import conversation_with_message, feed
+from tests.conftest import fixture_mail
 from tests.support.clock import TEAM_TIME
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def intake(tmp_path: Path, store: Store) -> Intake:
-    return Intake(make_settings(tmp_path), store)
-
-
-async def feed(intake: Intake, name: str, hours_ago: float) -> int:
-    """Store a fixture mail delivered `hours_ago` before the team's time; returns its conversation id."""
-    mail = IncomingMail(fixture_mail(name), name, TEAM_TIME - timedelta(hours=hours_ago))
-    result = await intake.handle(mail)
-    assert result.conversation_id is not None
-    return result.conversation_id
-
-
-def conversation_with_message(store: Store, n: int = 1) -> tuple[int, int]:
-    """A buyer conversation and the id of its buyer message."""
-    cid = store.create_conversation(key=f"alias{n}@marketplace.amazon.de|302-1234567-123456{n}", kind="buyer")
-    row = store.insert_message(
-        message_id=f"<buyer-{n}@marketplace.amazon.de>",
-        conversation_id=cid,
-        direction="in",
-        kind="buyer_message",
-        received_at=store.now(),
-    )
-    return cid, row
 
 
 def test_claim_and_release_a_conversation(store: Store) -> None:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.store.store import Store, iso
@@ -15,13 +11,6 @@ from tests.support.clock import TEAM_TIME
 
 ORDER = "302-1234567-1234567"
 DATA = {"AmazonOrderId": ORDER, "OrderStatus": "Shipped", "BuyerInfo": {"BuyerName": "Max Müller"}}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
-    yield s
-    s.close()
 
 
 def test_a_fetched_order_is_cached_and_clears_an_earlier_failure(store: Store) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,13 +11,6 @@ import pytest
 from bot.clock.clocks import FakeClock
 from bot.store.store import Store, iso
 from tests.support.clock import TEAM_TIME
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
-    yield s
-    s.close()
 
 
 def test_enqueue_is_idempotent_and_due_items_come_earliest_deadline_first(tmp_path: Path) -> None:

@@ -10,27 +10,16 @@ from datetime import timedelta
 import pytest
 
 from bot.store.store import Store, iso
+from tests.bot.store.conftest import conversation_with_message
 from tests.support.clock import pinned_clock
 
 
 @pytest.fixture
 def store() -> Iterator[Store]:
+    """In memory, on the running test's clock (instead of the package's store on a file)."""
     s = Store.open(":memory:", clock=pinned_clock())
     yield s
     s.close()
-
-
-def conversation_with_message(store: Store, n: int = 1) -> tuple[int, int]:
-    """A buyer conversation and the id of its buyer message."""
-    cid = store.create_conversation(key=f"alias{n}@marketplace.amazon.de|302-1234567-123456{n}", kind="buyer")
-    row = store.insert_message(
-        message_id=f"<buyer-{n}@marketplace.amazon.de>",
-        conversation_id=cid,
-        direction="in",
-        kind="buyer_message",
-        received_at=store.now(),
-    )
-    return cid, row
 
 
 def test_a_queued_send_keeps_what_was_asked(store: Store) -> None:

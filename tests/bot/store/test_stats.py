@@ -4,42 +4,15 @@ their orders, and who is drafting a reply right now."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
-from bot.mail.source import IncomingMail
 from bot.store.store import Row, Store, iso, parse_iso
-from tests.conftest import fixture_mail, make_settings
+from tests.bot.store.conftest import feed
 from tests.support.clock import TEAM_TIME
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(TEAM_TIME)
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=clock)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def intake(tmp_path: Path, store: Store) -> Intake:
-    return Intake(make_settings(tmp_path), store)
-
-
-async def feed(intake: Intake, name: str, hours: float) -> int:
-    """Store a fixture mail delivered `hours` before the team's time; returns its conversation id."""
-    result = await intake.handle(IncomingMail(fixture_mail(name), name, TEAM_TIME - timedelta(hours=hours)))
-    assert result.conversation_id is not None
-    return result.conversation_id
 
 
 @pytest.fixture

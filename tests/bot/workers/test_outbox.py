@@ -4,48 +4,20 @@ poster, each with a wake-up."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_deps
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
 from bot.mail.source import IncomingMail
-from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings
 from bot.store.store import Row, Store
 from bot.workers.outbox import Outbox
-from bot.workers.poster import Poster
+from tests.bot.workers.conftest import Rig
 from tests.conftest import fixture_mail, make_settings
 from tests.support.clock import TEAM_TIME
-
-NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
-
-
-class Rig:
-    """Intake, outbox and poster built as the bot builds them, over one store, talking to the stand-in."""
-
-    def __init__(self, tmp_path: Path, slack: FakeSlack) -> None:
-        self.clock = FakeClock(NOW)
-        self.settings = make_settings(tmp_path, slack)
-        self.store = Store.open(self.settings.database_path, clock=self.clock)
-        self.intake = Intake(self.settings, self.store)
-        self.slack = slack
-        client = AsyncWebClient(token=slack.bot_token, base_url=slack.base_url)
-        deps = build_deps(self.settings, clock=self.clock, client=client, store=self.store)
-        self.outbox: Outbox = deps.outbox
-        self.poster: Poster = deps.poster
-
-    async def mail(self, name: str, raw: bytes | None = None) -> None:
-        await self.intake.handle(IncomingMail(raw or fixture_mail(name), name, NOW))
-
-
-@pytest.fixture
-def rig(tmp_path: Path, fake_slack: FakeSlack) -> Rig:
-    return Rig(tmp_path, fake_slack)
 
 
 async def test_redraws_of_one_card_are_coalesced_until_one_starts(rig: Rig) -> None:

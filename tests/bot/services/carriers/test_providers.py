@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from bot.errors import NotFoundError
-from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent
+from bot.sandbox.fake_services import FakeServices, ParcelEvent
 from bot.services.carriers.model import Status
 from bot.services.carriers.providers import parse_dhl, parse_seventeentrack
-from bot.services.carriers.tracker import Tracker, providers_from
-from bot.settings_sources import settings_from
-from tests.support.clock import TEAM_TIME
-
-NOW = TEAM_TIME.astimezone(UTC)  # the stand-ins run on the pinned clock
-DHL_NUMBER = "00340434161094042557"
-UPS_NUMBER = "1Z999AA10123456784"
-
-
-def parcel(number: str, carrier: str, *events: ParcelEvent, eta: float | None = 48) -> Parcel:
-    return Parcel(number, carrier, NOW - timedelta(hours=30), list(events), eta_hours=eta)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        yield client
-
-
-WAITS: list[float] = []
-
-
-async def no_wait(seconds: float) -> None:
-    WAITS.append(seconds)
-
-
-def tracker(services: FakeServices, http: httpx.AsyncClient, **extra: object) -> Tracker:
-    settings = settings_from(**{**services.urls(services.base_url), **extra})
-    return Tracker(settings, providers_from(settings, http), attempts=3, sleep=no_wait)
+from tests.bot.services.carriers.conftest import DHL_NUMBER, NOW, UPS_NUMBER, WAITS, parcel, tracker
 
 
 async def test_dhl_in_transit_with_last_scan_eta_and_link(

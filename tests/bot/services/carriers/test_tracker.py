@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, timedelta
 
 import httpx
 import pytest
 
 from bot.errors import NotFoundError, UpstreamError
-from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent
+from bot.sandbox.fake_services import FakeServices, ParcelEvent
 from bot.services.carriers.model import Status, Tracking
 from bot.services.carriers.tracker import Tracker, providers_from
 from bot.settings_sources import settings_from
-from tests.support.clock import TEAM_TIME
-
-NOW = TEAM_TIME.astimezone(UTC)  # the stand-ins run on the pinned clock
-DHL_NUMBER = "00340434161094042557"
-UPS_NUMBER = "1Z999AA10123456784"
-
-
-def parcel(number: str, carrier: str, *events: ParcelEvent, eta: float | None = 48) -> Parcel:
-    return Parcel(number, carrier, NOW - timedelta(hours=30), list(events), eta_hours=eta)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        yield client
-
-
-WAITS: list[float] = []
-
-
-async def no_wait(seconds: float) -> None:
-    WAITS.append(seconds)
-
-
-def tracker(services: FakeServices, http: httpx.AsyncClient, **extra: object) -> Tracker:
-    settings = settings_from(**{**services.urls(services.base_url), **extra})
-    return Tracker(settings, providers_from(settings, http), attempts=3, sleep=no_wait)
+from tests.bot.services.carriers.conftest import DHL_NUMBER, UPS_NUMBER, no_wait, parcel, tracker
 
 
 async def test_routes_choose_the_provider_and_no_keys_still_give_a_link(
