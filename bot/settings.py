@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     amazon_sender_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra sender domains to treat as Amazon (comma-separated)"
     )
+    dkim_verify: bool = Field(
+        False,
+        description="Verify the DKIM signature of mail that claims an Amazon domain (looks up keys in DNS)",
+    )
+    trusted_authserv_id: str = Field(
+        "",
+        description="Your receiving server's authserv-id: its Authentication-Results header is trusted (e.g. mx.example.com)",
+    )
+    require_authenticated_amazon: bool | None = Field(
+        None,
+        description="Amazon mail that is not authenticated is suspicious (empty: on when DKIM or a trusted server is set)",
+    )
 
     # Store and display
     database_path: Path = Field(Path("inbox-bot.db"), description="SQLite database file")
@@ -245,7 +257,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Berlin") from e
         return value
 
-    @field_validator("clock_start", "clock_origin", mode="before")
+    @field_validator("clock_start", "clock_origin", "require_authenticated_amazon", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value  # as in .env.example
@@ -329,6 +341,13 @@ class Settings(BaseSettings):
     def sp_api_enabled(self) -> bool:
         """Whether SP-API credentials are configured."""
         return bool(self.sp_api_refresh_token and self.lwa_app_id and self.lwa_client_secret)
+
+    @property
+    def authentication_required(self) -> bool:
+        """Whether Amazon mail must be authenticated (explicitly, or because a method is configured)."""
+        if self.require_authenticated_amazon is not None:
+            return self.require_authenticated_amazon
+        return self.dkim_verify or bool(self.trusted_authserv_id)
 
     @property
     def tz(self) -> ZoneInfo:

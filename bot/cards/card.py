@@ -310,6 +310,23 @@ def other_card(conv: Row, message: Row, at: CardTime) -> Message:
     return {"text": _fallback(f"Mail from {message.get('sender') or 'unknown'}"), "blocks": blocks}
 
 
+def suspicious_card(conv: Row, message: Row, at: CardTime) -> Message:
+    """A mail that claims to be Amazon's and is not: shown with why, with no reply buttons and no clock."""
+    shown, _ = split_for_card(message.get("text") or "")
+    blocks = [
+        {"type": "header", "text": _plain(":rotating_light: Suspicious mail: not from Amazon")},
+        _section(
+            f"*Why:* {escape(message.get('suspicion') or 'it claims to be from Amazon')}.\n"
+            "Do not answer it, open its links or send anything it asks for; it is not a buyer conversation."
+        ),
+        _section(
+            f"*From:* {escape(message.get('sender') or '—')}\n*Subject:* {escape(message.get('subject') or '—')}"
+        ),
+        _section(_quote(shown) if shown.strip() else "_(no text)_"),
+    ]
+    return {"text": _fallback(f"Suspicious mail from {message.get('sender') or 'unknown'}"), "blocks": blocks}
+
+
 def followup_message(message: Row, at: CardTime) -> Message:
     """A further buyer message, posted in the conversation's thread."""
     shown, rest = split_for_card(message.get("text") or "")

@@ -15,8 +15,9 @@ from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import parse_relay_mail
 from bot.mail.source import IncomingMail
+from bot.mail.trust import Authenticator, authenticate, authenticator_from
 from bot.settings import Settings
-from bot.store.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Store, iso, parse_iso
+from bot.store.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Row, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,23 @@ def conversation_key(parsed: ParsedMail) -> str:
     """Buyer relay alias (without a +suffix) and order id; pre-sale questions by alias alone."""
     if parsed.is_raw or not parsed.buyer_alias:
         return f"mail:{parsed.dedupe_key}"
-    local, _, domain = parsed.buyer_alias.partition("@")
-    base = local.split("+", 1)[0]
-    return f"{base}@{domain}|{parsed.order_id or '-'}"
+    return f"{alias_base(parsed.buyer_alias)}|{parsed.order_id or '-'}"
+
+
+def alias_base(address: str | None) -> str:
+    """A relay alias without its +suffix (Amazon adds case ids to the same buyer's alias), lower-case."""
+    local, _, domain = (address or "").lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local and domain else ""
+
+
+def same_buyer(conv: Row, parsed: ParsedMail) -> bool:
+    """Whether a buyer message belongs to this conversation: a buyer conversation of the same relay alias, and no
+    two different order ids."""
+    if conv.get("kind") != "buyer" or not parsed.buyer_alias:
+        return False
+    if alias_base(conv.get("buyer_alias")) != alias_base(parsed.buyer_alias):
+        return False
+    return not (conv.get("order_id") and parsed.order_id and conv["order_id"] != parsed.order_id)
 
 
 class Intake:
@@ -63,9 +78,11 @@ class Intake:
         *,
         on_queued: Callable[[], None] | None = None,
         on_order: Callable[[str, str | None], None] | None = None,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.authenticator = authenticator or authenticator_from(settings)
         self.on_queued = on_queued
         self.on_order = on_order  # starts fetching the order and its tracking as soon as a mail names it
 
@@ -80,6 +97,11 @@ class Intake:
         stored together, each mail is stored on its own, so one bad row holds back nobody else.
         """
         parsed = [parse_relay_mail(m.raw, amazon_domains=self.settings.amazon_sender_domains) for m in mails]
+        if self.authenticator.required:
+            if self.authenticator.dkim_verify:  # DNS lookups: off the event loop
+                await asyncio.to_thread(self._authenticate, parsed, mails)
+            else:
+                self._authenticate(parsed, mails)
         try:
             with self.store.transaction():
                 results = [
@@ -97,6 +119,10 @@ class Intake:
             self._started(p, result)
         await asyncio.sleep(0)  # between batches of a backlog, let Slack's clicks and the poster run
         return results
+
+    def _authenticate(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> None:
+        for p, m in zip(parsed, mails, strict=True):
+            authenticate(p, m.raw, self.authenticator)
 
     def _one_by_one(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> list[IngestResult]:
         """Store each mail in its own transaction; the first failure is raised after the others were stored."""
@@ -167,6 +193,7 @@ class Intake:
                 "language": parsed.language,
                 "attachments": [a.__dict__ for a in parsed.attachments],
                 "no_response_link": parsed.no_response_link,
+                "suspicion": parsed.suspicion,
                 "in_reply_to": parsed.in_reply_to,
                 "refs": parsed.references,
                 "parse_error": parsed.error,
@@ -198,7 +225,13 @@ class Intake:
         conv = store.conversation_for_message_ids(
             message_ids=[m for m in [parsed.in_reply_to, *parsed.references] if m]
         )
-        if conv is not None and conv["kind"] != "buyer":
+        if conv is not None and not same_buyer(conv, parsed):
+            # In-Reply-To alone never joins a conversation: its buyer (alias) and order must agree too
+            log.warning(
+                "mail %s refers to conversation %s of another buyer or order; not joined to it",
+                parsed.dedupe_key,
+                conv["id"],
+            )
             conv = None
         conv = conv or store.conversation_by_key(key=conversation_key(parsed))
         if conv is None:
@@ -255,7 +288,13 @@ class Intake:
 
     def _standalone(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
-        kind = "raw" if parsed.is_raw else ("notice" if parsed.kind is MailKind.AMAZON_NOTICE else "other")
+        kind = (
+            "raw"
+            if parsed.is_raw
+            else {MailKind.AMAZON_NOTICE: "notice", MailKind.SUSPICIOUS: "suspicious"}.get(
+                parsed.kind, "other"
+            )
+        )
         hours = response_hours(self.settings, kind=kind, notice_type=parsed.notice_type)
         deadline = deadline_for(received, hours) if hours else None
         conv_id = self.store.create_conversation(

@@ -16,6 +16,7 @@ class MailKind(StrEnum):
     CONFIRMATION = "confirmation"  # Amazon's copy of the seller's own reply: never a buyer message
     AMAZON_NOTICE = "amazon_notice"  # cancellation request, A-to-z claim, return, refund, not delivered…
     OTHER = "other"  # not from Amazon
+    SUSPICIOUS = "suspicious"  # claims to be Amazon's and is not: shown with why, never answered
 
 
 class NoticeType(StrEnum):
@@ -61,6 +62,7 @@ class ParsedMail:
     sender: str | None = None
     date: datetime | None = None
     error: str | None = None
+    suspicion: str | None = None  # why a mail that claims to be Amazon's is not believed
     raw_sha256: str = ""
 
     @property
@@ -91,6 +93,7 @@ class ParsedMail:
             text=self.text,
             attachments=[asdict(a) for a in self.attachments],
             no_response_link=self.no_response_link,
+            suspicion=self.suspicion,
             error=self.error,
         )
         return out

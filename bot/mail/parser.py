@@ -11,11 +11,13 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from html import unescape as html_unescape
 
 from bot.mail import patterns as P
 from bot.mail.htmltext import html_to_text
 from bot.mail.language import detect_language
 from bot.mail.model import Attachment, MailKind, NoticeType, ParsedMail, sha256
+from bot.mail.trust import amazon_sender, no_response_target, pretends_amazon, relay_marketplace
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,9 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         return _header_text(value) if value is not None else ""
 
     subject = header("subject") or None
-    from_name, from_addr = _parse_address(header("from"))
+    from_name, from_addr = _address(headers.get("from"))
     from_addr = from_addr.strip().lower()
-    reply_to = header("reply-to")
-    reply_addrs = [a.lower() for _, a in getaddresses([reply_to]) if a] if reply_to else []
-    domain = from_addr.rpartition("@")[2]
+    reply_addrs = [a.lower() for _, a in getaddresses([_unfolded(headers.get("reply-to") or "")]) if a]
     ntype = header("x-space-notification-type").strip().upper()
 
     out = ParsedMail(
@@ -75,24 +75,29 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         out.text = raw_preview(raw)
         return out
 
-    relay = P.RELAY_DOMAIN.match(domain)
-    relay_addr = from_addr if relay else next((a for a in reply_addrs if "@marketplace.amazon." in a), None)
-    amazon_site = _amazon_site(domain, extra_domains)
-    out.marketplace = (
-        relay.group(1)
-        if relay
-        else P.MARKETPLACE_IDS.get(header("x-marketplace-id").strip().upper()) or amazon_site
+    # Only Amazon is Amazon: a relay alias under a marketplace domain, or a notice from an Amazon domain, exactly.
+    relay = relay_marketplace(from_addr)
+    amazon_site = amazon_sender(from_addr, extra_domains) if relay is None else None
+    from_amazon = relay is not None or amazon_site is not None
+    out.marketplace = relay or (
+        (P.MARKETPLACE_IDS.get(header("x-marketplace-id").strip().upper()) or amazon_site)
+        if from_amazon
+        else None
     )
     stripped_subject = P.REPLY_PREFIX.sub("", subject or "")
 
     # the subject's wording matters only for Amazon's own mails (a relay mail is a buyer's message)
     subject_notice = (
-        next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None) if not relay else None
+        next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None) if amazon_site else None
     )
-    if ntype in P.CONFIRMATION_TYPES or (
+    if not from_amazon:
+        out.suspicion = pretends_amazon(
+            name=from_name, address=from_addr, reply_to=reply_addrs, notification_header=bool(ntype)
+        )
+        out.kind = MailKind.SUSPICIOUS if out.suspicion else MailKind.OTHER
+    elif ntype in P.CONFIRMATION_TYPES or (
         not ntype
         and amazon_site
-        and not relay
         and subject_notice is not NoticeType.MESSAGE_NOT_DELIVERED
         and P.CONFIRMATION_SUBJECT.match(stripped_subject)
     ):
@@ -102,17 +107,12 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         out.notice_type = P.NOTICE_TYPES.get(ntype, ntype.lower())
     elif relay:
         out.kind = MailKind.BUYER_MESSAGE
-    elif amazon_site or domain in extra_domains:
+        out.buyer_alias = from_addr  # replies go to the sender of a relay mail, never to its Reply-To
+    else:
         out.kind = MailKind.AMAZON_NOTICE
         out.notice_type = subject_notice or NoticeType.OTHER
     if isinstance(out.notice_type, NoticeType):
         out.notice_type = out.notice_type.value
-
-    if relay_addr:
-        out.buyer_alias = relay_addr
-        if out.marketplace is None:
-            m = P.RELAY_DOMAIN.match(relay_addr.rpartition("@")[2])
-            out.marketplace = m.group(1) if m else None
 
     subject_lang = None
     for lang, rx in P.SUBJECTS:
@@ -122,14 +122,14 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
             out.topic = _clean_field(m.groupdict().get("topic"))
             out.buyer_name = _clean_field(m.groupdict().get("name"))
             break
-    sender_name = P.SENDER_NAME.match(from_name or "")
+    sender_name = P.SENDER_NAME.match(from_name or "") if from_amazon else None
     if sender_name and (relay or out.buyer_name is None):
         out.buyer_name = _clean_field(sender_name.group("name")) or out.buyer_name
 
     plain, html, links, attachments = _bodies(msg)
     out.attachments = attachments
     body = plain if plain.strip() else html
-    out.no_response_link = _no_response_link(plain, html, links)
+    out.no_response_link = _no_response_link(plain, html, links) if from_amazon else None
     out.order_id = _order_id(subject or "", body)
 
     if out.kind in (MailKind.BUYER_MESSAGE, MailKind.OTHER):
@@ -151,6 +151,23 @@ _SIMPLE_ADDRESS = re.compile(
     r'\s*(?:"(?P<quoted>[^"\\]*)"|(?P<plain>[^<>"\\(),;:@]*?))\s*<(?P<addr>[^<>\s"(),;:@]+@[^<>\s"(),;:@]+)>\s*'
     r'|\s*(?P<bare>[^<>\s"(),;:@]+@[^<>\s"(),;:@]+)\s*'
 )
+
+
+def _unfolded(value: str) -> str:
+    """A raw header value unfolded onto one line, encoded words left as they are."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", re.sub(r"\r?\n(?=[ \t])", "", str(value))).strip()
+
+
+def _address(raw_value: str | None) -> tuple[str, str]:
+    """(display name, address) of a From header: split before decoding, so an encoded name with a comma
+    ("Müller, Hans - Amazon Marketplace") stays one name; the name is decoded after."""
+    if raw_value is None:
+        return "", ""
+    value = _unfolded(raw_value)
+    if RAW_8BIT.search(value):
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    name, addr = _parse_address(value)
+    return _header_text(name) if "=?" in name else name, addr
 
 
 def _parse_address(value: str) -> tuple[str, str]:
@@ -230,13 +247,6 @@ def _date(value: str) -> datetime | None:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _amazon_site(domain: str, extra: set[str]) -> str | None:
-    m = P.AMAZON_DOMAIN.match(domain)
-    if m and not domain.startswith("marketplace."):
-        return m.group(1)
-    return domain if domain in extra else None
-
-
 def _clean_field(value: str | None) -> str | None:
     if not value:
         return None
@@ -297,13 +307,15 @@ def _filename(part: Message) -> str | None:
 
 
 def _no_response_link(plain: str, html: str, links: list[str]) -> str | None:
-    for href in links:
-        if P.NO_RESPONSE_LINK.fullmatch(href.strip()):
-            return href.strip()
+    """Amazon's own "no response needed" link in the mail (checked by its host and path, unwrapped from Amazon's
+    redirect); a link anyone else wrote is never taken."""
+    candidates = [href.strip() for href in links if P.NO_RESPONSE_LINK.fullmatch(href.strip())]
     for text in (plain, html):
-        m = P.NO_RESPONSE_LINK.search(text)
-        if m:
-            return m.group(0).rstrip(".,;")
+        candidates += [m.group(0).rstrip(".,;") for m in P.NO_RESPONSE_LINK.finditer(text)]
+    for url in candidates:
+        target = no_response_target(html_unescape(url))
+        if target:
+            return target
     return None
 
 

@@ -9,8 +9,6 @@ from bot.mail.model import NoticeType
 ORDER_ID = re.compile(r"(?<![\d-])(\d{3})[-\s]?(\d{7})[-\s]?(\d{7})(?![\d-])")
 STRICT_ORDER_ID = re.compile(r"(?<![\d-])\d{3}-\d{7}-\d{7}(?![\d-])")
 
-RELAY_DOMAIN = re.compile(r"^marketplace\.(amazon\.[a-z.]+)$")
-AMAZON_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)*(amazon\.[a-z.]+)$")
 
 # Amazon site → default language of the marketplace, when the text itself does not tell.
 MARKETPLACE_LANGUAGE = {

@@ -23,6 +23,9 @@ from bot.store.store import Row, Store, parse_iso
 
 log = logging.getLogger(__name__)
 
+NOT_BUYER = (
+    "Only a buyer's message from Amazon's relay can be answered: this card is not a buyer conversation."
+)
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish"}
 
 
@@ -147,6 +150,8 @@ class Replies:
         invoice: bool = False,
     ) -> Draft:
         """A reply for the modal; TemplateProblem if the template needs a value this conversation lacks."""
+        if conv.get("kind") != "buyer":
+            raise TemplateProblem(NOT_BUYER)
         latest = self.latest_buyer_message(conv)
         notes: list[str] = []
         chosen: Template | None = None
@@ -236,6 +241,8 @@ class Replies:
         conv = self.store.conversation(conversation_id=int(metadata["c"]))
         if conv is None:
             return Outcome(errors={"reply": "This conversation no longer exists."})
+        if conv.get("kind") != "buyer":
+            return Outcome(errors={"reply": NOT_BUYER})
         if not self.can_send:
             return Outcome(
                 errors={"reply": "Sending is not set up: set INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM."}

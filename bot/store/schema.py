@@ -261,6 +261,10 @@ def _m7_untracked_packages(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m8_suspicion(db: sqlite_utils.Database) -> None:
+    db.table("messages").add_column("suspicion", str)  # why a mail that claims to be Amazon's is not believed
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -269,4 +273,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m5_workflows,
     _m6_retention,
     _m7_untracked_packages,
+    _m8_suspicion,
 ]

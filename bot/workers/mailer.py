@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.clock.clocks import Clock
 from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
+from bot.mail.trust import relay_marketplace
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso
 from bot.workers.loop import work_forever
@@ -25,6 +26,19 @@ Notify = Callable[[int, str], None]
 def retry_delay(attempt: int) -> timedelta:
     """1, 2, 4, 8 … minutes, at most an hour (greylisting usually clears within minutes)."""
     return min(timedelta(minutes=2 ** max(0, attempt - 1)), timedelta(hours=1))
+
+
+def reply_target(message: Row | None, conv: Row) -> bool:
+    """Whether a reply may go to this message's sender: a buyer message of this buyer conversation, sent from a
+    relay alias under one of Amazon's marketplace domains (never a Reply-To, never a notice's address)."""
+    return bool(
+        message
+        and conv.get("kind") == "buyer"
+        and message.get("conversation_id") == conv.get("id")
+        and message.get("kind") == "buyer_message"
+        and message.get("direction") == "in"
+        and relay_marketplace(message.get("sender"))
+    )
 
 
 class Mailer:
@@ -80,10 +94,11 @@ class Mailer:
         """The e-mail for a send: to the buyer's relay alias, threaded to the buyer's message."""
         conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
         message = self.store.message(row_id=int(row["reply_to_row"])) if row.get("reply_to_row") else None
+        if not reply_target(message, conv):  # never another conversation's message, never a notice's address
+            message = self.store.latest_buyer_message(conversation_id=int(row["conversation_id"]))
         refs = json.loads(message["refs"]) if message and message.get("refs") else []
-        to = (message or {}).get("sender") if (message or {}).get("kind") == "buyer_message" else None
         return OutgoingReply(
-            to=to or conv.get("buyer_alias") or "",
+            to=str((message or {}).get("sender")) if reply_target(message, conv) else "",
             subject=reply_subject((message or {}).get("subject"), conv.get("order_id")),
             text=str(row["text"]),
             in_reply_to=(message or {}).get("message_id"),
@@ -104,7 +119,9 @@ class Mailer:
         reply = self.outgoing(row)
         if not reply.to:
             self.store.update_send(
-                send_id=send_id, state="failed", error="this conversation has no buyer address"
+                send_id=send_id,
+                state="failed",
+                error="this conversation has no buyer message from Amazon's relay to answer",
             )
             self._tell(send_id, "failed")
             return

@@ -174,6 +174,8 @@ class Poster:
             if conv.get("deadline"):
                 extra += RB.notice_actions(conv, at)
             return B.notice_card(conv, message, at, extra=extra)
+        if conv["kind"] == "suspicious":
+            return B.suspicious_card(conv, message, at)
         if conv["kind"] == "raw":
             return B.raw_card(conv, message, at, raw_preview(message.get("raw") or b""))
         return B.other_card(conv, message, at)

@@ -26,6 +26,7 @@ KEYS = {
     "text",
     "attachments",
     "no_response_link",
+    "suspicion",
     "error",
 }
 

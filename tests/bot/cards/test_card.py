@@ -120,3 +120,20 @@ def test_raw_card_cannot_break_out_of_its_code_block() -> None:
     dumped = json.dumps(card)
     assert "<!channel>" not in dumped.replace("```<!channel>", "")  # subject escaped
     assert card["blocks"][2]["text"]["text"].count("```") == 2
+
+
+def test_a_suspicious_mail_says_why_and_offers_nothing_to_click() -> None:
+    from bot.sandbox.block_kit import block_problem
+
+    message = {
+        "sender": "eve@marketplace.amazon.evilcorp.com",
+        "subject": "<!channel> Ihre Bestellung",
+        "text": "Bitte bestätigen Sie Ihre Bankdaten: <https://evil.example|hier>",
+        "suspicion": "its sender domain marketplace.amazon.evilcorp.com looks like Amazon's but is none of Amazon's domains",
+    }
+    card = B.suspicious_card(conv(kind="suspicious"), message, AT)
+    text = json.dumps(card, ensure_ascii=False)
+    assert "Suspicious mail" in text and "looks like Amazon" in text and "Do not answer it" in text
+    assert "<!channel>" not in text and "<https://evil.example|" not in text  # shown as text, never as a link
+    assert all(b["type"] != "actions" for b in card["blocks"])  # no reply, no no-response button
+    assert [block_problem(b) for b in card["blocks"]] == [None] * len(card["blocks"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake, arrival_time
 from bot.mail.model import ParsedMail
 from bot.mail.source import IncomingMail
+from bot.mail.trust import Authenticator
 from bot.store.store import ANSWERED_OUTSIDE_SLACK, Store, parse_iso
 from tests.conftest import fixture_mail, make_settings
+from tests.support.dkim import dns, sign
 
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 
@@ -208,3 +211,65 @@ async def test_a_mail_that_cannot_be_stored_holds_back_nobody_else(
     again = await intake.handle_many(batch)
     assert [r.duplicate for r in again] == [True, False, True]
     assert store.integrity_ok()
+
+
+def forged(name: str, **headers: str) -> bytes:
+    """A fixture mail with some headers replaced (a new Message-ID so it is not a duplicate)."""
+    msg = message_from_bytes(fixture_mail(name), policy=policy.compat32)
+    for header, value in {"Message-ID": f"<forged-{name}-{len(headers)}@evil.example>", **headers}.items():
+        del msg[header.replace("_", "-")]
+        msg[header.replace("_", "-")] = value
+    return msg.as_bytes()
+
+
+async def test_in_reply_to_alone_does_not_take_over_a_conversation(intake: Intake) -> None:
+    first = await feed(intake, "de_invoice.eml")
+    conv = intake.store.conversation(conversation_id=first.conversation_id)
+    assert conv is not None
+    known = intake.store.conversation_messages(conversation_id=int(conv["id"]))[0]["message_id"]
+    other_buyer = forged(
+        "en_shipping.eml", In_Reply_To=known, References=known
+    )  # another buyer's relay mail pointing at Max's message
+    result = await intake.handle(IncomingMail(other_buyer, "x", NOW))
+    assert result.conversation_id != conv["id"] and not result.followup
+    after = intake.store.conversation(conversation_id=int(conv["id"]))
+    assert after is not None and after["buyer_alias"] == conv["buyer_alias"] and after["message_count"] == 1
+    same_buyer_other_order = forged(
+        "de_invoice.eml",
+        In_Reply_To=known,
+        Subject="Frage von Amazon-Kunde Max Müller (Bestellung: 302-9999999-9999999)",
+    )
+    result = await intake.handle(IncomingMail(same_buyer_other_order, "y", NOW))
+    assert result.conversation_id != conv["id"]
+
+
+async def test_a_forged_copy_of_a_reply_does_not_stop_the_clock(intake: Intake) -> None:
+    first = await feed(intake, "de_invoice.eml")
+    fake = forged("confirmation_de.eml", From='"Amazon" <donotreply@amazon.de.evil.io>')
+    result = await intake.handle(IncomingMail(fake, "f", NOW))
+    conv = intake.store.conversation(conversation_id=first.conversation_id)
+    assert (
+        conv is not None and conv["state"] == "open" and conv["answered_by"] is None
+    )  # the clock still runs
+    card = intake.store.conversation(conversation_id=result.conversation_id)
+    assert card is not None and card["kind"] == "suspicious" and card["deadline"] is None
+    assert card["buyer_alias"] is None
+    [message] = intake.store.conversation_messages(conversation_id=result.conversation_id)
+    assert "looks like Amazon" in message["suspicion"]
+
+
+async def test_required_authentication_turns_an_unsigned_relay_mail_suspicious(tmp_path: Path) -> None:
+
+    settings = make_settings(tmp_path, dkim_verify=True)
+    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    intake = Intake(
+        settings,
+        store,
+        authenticator=Authenticator(dkim_verify=True, required=True, dnsfunc=dns("amazon.de")),
+    )
+    unsigned = await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "u", NOW))
+    assert store.conversation(conversation_id=unsigned.conversation_id)["kind"] == "suspicious"  # type: ignore[index]
+    signed = sign(forged("de_invoice.eml"), "amazon.de")
+    result = await intake.handle(IncomingMail(signed, "s", NOW))
+    conv = store.conversation(conversation_id=result.conversation_id)
+    assert conv is not None and conv["kind"] == "buyer" and conv["buyer_alias"]

@@ -75,6 +75,7 @@ def test_to_json_has_the_documented_fields_with_plain_values() -> None:
         "text": "Wo bleibt mein Paket?",
         "attachments": [{"filename": "rechnung.pdf", "content_type": "application/pdf", "size": 1234}],
         "no_response_link": "https://sellercentral.amazon.de/no-response-needed?x=1",
+        "suspicion": None,
         "error": None,
     }
     json.dumps(out)  # plain JSON: no enums or dataclasses left

@@ -121,3 +121,31 @@ async def test_a_send_is_marked_sending_before_the_relay_is_talked_to(rig: Rig, 
         await rig.mailer.drain()
     assert seen == ["sending"]
     assert rig.mailer.recover() == 1 and await rig.mailer.drain() is False  # a person decides, no re-send
+
+
+async def test_a_reply_goes_only_to_the_relay_alias_of_its_own_conversation(
+    rig: Rig, smtp: SmtpServer
+) -> None:
+    """A send pointing at another conversation's message still goes to its own buyer; a notice is never a target."""
+    intake = Intake(rig.settings, rig.store)
+    mine = (await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "m1", NOW))).conversation_id
+    other = (await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "m0", NOW))).conversation_id
+    other_message = rig.store.conversation_messages(conversation_id=other)[0]
+    send, _ = rig.store.create_send(
+        key="k1", conversation_id=mine, reply_to_row=other_message["id"], text="Hallo Max", by_user="U0AGENT"
+    )
+    await rig.mailer.drain()
+    [sent] = smtp.messages
+    assert sent["To"] == rig.store.conversation(conversation_id=mine)["buyer_alias"]  # type: ignore[index]
+    assert sent["To"].endswith("@marketplace.amazon.de")  # Max's alias, not the other buyer's (amazon.com)
+    assert rig.store.send(send_id=int(send["id"]))["state"] == "sent"  # type: ignore[index]
+
+    notice = (await intake.handle(IncomingMail(fixture_mail("notice_atoz.eml"), "n1", NOW))).conversation_id
+    row = rig.store.conversation_messages(conversation_id=notice)[0]
+    bad, _ = rig.store.create_send(
+        key="k2", conversation_id=notice, reply_to_row=row["id"], text="Hallo", by_user="U0AGENT"
+    )
+    await rig.mailer.drain()
+    failed = rig.store.send(send_id=int(bad["id"]))
+    assert failed is not None and failed["state"] == "failed" and "no buyer message" in failed["error"]
+    assert len(smtp.messages) == 1 and (int(bad["id"]), "failed") in rig.events
