@@ -90,7 +90,13 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     subject_notice = (
         next((t for t, rx in P.NOTICE_SUBJECTS if rx.search(stripped_subject)), None) if amazon_site else None
     )
-    if not from_amazon:
+    senders = msg.get_all("from") or []
+    if len(senders) > 1 and (from_amazon or any("amazon" in str(s).lower() for s in senders)):
+        from_amazon = False  # which of them sent it cannot be known: never Amazon, never a reply target
+        out.marketplace = None
+        out.kind = MailKind.SUSPICIOUS
+        out.suspicion = f"it has {len(senders)} From headers (a mail has exactly one), so its sender cannot be known"
+    elif not from_amazon:
         out.suspicion = pretends_amazon(
             name=from_name, address=from_addr, reply_to=reply_addrs, notification_header=bool(ntype)
         )

@@ -230,3 +230,11 @@ def test_unauthenticated_amazon_mail_is_suspicious_when_required(tmp_path: Path)
     )
     assert not authenticator_from(off).required
     assert not make_settings(tmp_path).authentication_required  # nothing configured: nothing required
+
+
+def test_a_mail_with_two_senders_is_nobodys() -> None:
+    raw = relay_mail()
+    raw = raw.replace(b"From: ", b"From: Eve <eve@evil.example>\nFrom: ", 1)
+    parsed = parse_relay_mail(raw)
+    assert parsed.kind is MailKind.SUSPICIOUS and parsed.buyer_alias is None and parsed.marketplace is None
+    assert "2 From headers" in (parsed.suspicion or "")
