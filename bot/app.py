@@ -23,7 +23,7 @@ from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
 from bot.deps import Deps
 from bot.desk.desk import Desk
-from bot.desk.senders import Senders
+from bot.desk.roles import Roles, foreign_team
 from bot.mail.intake import Intake
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
@@ -78,7 +78,7 @@ def build_deps(
     policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
     mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event)
-    senders = Senders(settings, slack)
+    roles = Roles(settings, slack, store)
     replies = Replies(
         settings,
         store,
@@ -86,7 +86,7 @@ def build_deps(
         library=library,
         policy=policy,
         can_send=sender is not None,
-        senders=senders,
+        roles=roles,
         order_view=enricher.order_view,
         on_queued=mailer.wake.set,
         on_changed=outbox.conversation_changed,
@@ -100,7 +100,7 @@ def build_deps(
         slack=slack,
         enricher=enricher,
         escalator=escalator,
-        senders=senders,
+        roles=roles,
         amazon=amazon,
     )
     autoreplier = AutoReplier(
@@ -133,7 +133,7 @@ def build_deps(
         mailer=mailer,
         escalator=escalator,
         outbox=outbox,
-        senders=senders,
+        roles=roles,
         desk=desk,
         autoreplier=autoreplier,
     )
@@ -187,21 +187,12 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
 
     @app.middleware
     async def only_our_workspace(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
-        """Requests from any other workspace are refused (when INBOX_BOT_SLACK_TEAM_ID is set)."""
+        """With INBOX_BOT_SLACK_TEAM_ID set, only our workspace and its people are served (roles.foreign_team)."""
         expected = settings.slack_team_id
-        team_obj, event = body.get("team"), body.get("event")
-        team = (
-            body.get("team_id")
-            or (team_obj.get("id") if isinstance(team_obj, dict) else None)
-            or (event.get("team") if isinstance(event, dict) else None)
-        )
-        if expected and team and team != expected:
-            log.warning(
-                "refused a %s request from workspace %s (this bot serves %s)",
-                body.get("type", "?"),
-                team,
-                expected,
-            )
+        why = foreign_team(body, expected) if expected else None
+        if why:
+            kind = body.get("type") or ("command" if body.get("command") else "?")
+            log.warning("refused a %s request: %s (this bot serves %s)", kind, why, expected)
             return BoltResponse(status=403, body="This app serves another workspace.")
         return await next()
 
@@ -310,9 +301,9 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
             max_instances=1,
             coalesce=True,
         )
-        if settings.reply_senders:
-            await deps.senders.refresh()
-            scheduler.add_job(deps.senders.refresh, "interval", hours=1, id="reply_senders", coalesce=True)
+        if settings.responders or settings.leads:
+            await deps.roles.refresh()
+            scheduler.add_job(deps.roles.refresh, "interval", hours=1, id="roles", coalesce=True)
         if settings.oncall_usergroup:
             await refresh_rotation(deps)
             scheduler.add_job(

@@ -92,9 +92,69 @@ async def check_smtp(settings: Settings) -> Result:
     return True, f"SMTP: {settings.smtp_host}:{settings.smtp_port} ready to send as {settings.smtp_from}"
 
 
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def problems(settings: Settings) -> list[str]:
+    """Configuration problems, each with what to do; empty when the settings can run the bot."""
+    out: list[str] = []
+    if not settings.slack_bot_token:
+        out.append("INBOX_BOT_SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) of your app")
+    if not settings.slack_channel:
+        out.append("INBOX_BOT_SLACK_CHANNEL is missing: set the channel ID (C…) and invite the bot there")
+    if settings.slack_mode == "socket" and not settings.slack_app_token:
+        out.append(
+            "INBOX_BOT_SLACK_APP_TOKEN is missing: create an app-level token with connections:write "
+            "(Basic Information → App-Level Tokens), or set INBOX_BOT_SLACK_MODE=http"
+        )
+    if settings.slack_mode == "http" and not settings.slack_signing_secret:
+        out.append("INBOX_BOT_SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it")
+    if settings.mail_source == "imap":
+        for name in ("imap_host", "imap_user"):
+            if not getattr(settings, name):
+                out.append(f"INBOX_BOT_{name.upper()} is missing: the mailbox that receives Amazon's mails")
+        if not settings.imap_password:
+            out.append("INBOX_BOT_IMAP_PASSWORD is missing: use the mailbox's (app) password")
+        if settings.imap_tls == "plain" and not _loopback(settings.imap_host):
+            out.append(
+                "INBOX_BOT_IMAP_TLS=plain sends the password unencrypted: use ssl (port 993) "
+                "for any server that is not on this machine"
+            )
+    elif settings.mail_directory is None:
+        out.append("INBOX_BOT_MAIL_DIRECTORY is missing: mail_source=directory needs a folder")
+    if settings.smtp_host and not settings.smtp_from:
+        out.append(
+            "INBOX_BOT_SMTP_FROM is missing: replies must come from the address registered in Seller Central"
+        )
+    if settings.smtp_host and settings.smtp_tls == "plain" and not _loopback(settings.smtp_host):
+        out.append("INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl")
+    return out
+
+
+def notes(settings: Settings) -> list[str]:
+    """What `check` points out without failing: who may do what when the roles are left open, deprecated names."""
+    out: list[str] = []
+    if settings.reply_senders:
+        out.append(
+            "INBOX_BOT_REPLY_SENDERS is deprecated: its people count as responders; rename it INBOX_BOT_RESPONDERS"
+        )
+    if not settings.responders:
+        out.append(
+            "Roles: INBOX_BOT_RESPONDERS is empty, so everyone may send replies, close conversations, release "
+            "other people's claims and track cases (fine for a small team; name responders and leads to limit it)"
+        )
+    elif not settings.leads:
+        out.append(
+            "Roles: INBOX_BOT_LEADS is empty, so every responder may put others on call and set overrides longer "
+            f"than {settings.max_override_hours:g} hours"
+        )
+    return out
+
+
 async def run_checks(settings: Settings) -> list[Result]:
     """Every check, in order: settings first, then each connection that is configured."""
-    results: list[Result] = [(False, p) for p in settings.problems()]
+    results: list[Result] = [(False, p) for p in problems(settings)]
     if not results:
         results.append((True, "Settings: complete"))
     if settings.slack_bot_token:
@@ -110,4 +170,5 @@ async def run_checks(settings: Settings) -> list[Result]:
         results.append(
             (True, "SMTP: not set up; cards can be read but replies cannot be sent (INBOX_BOT_SMTP_HOST)")
         )
+    results += [(True, f"Note: {note}") for note in notes(settings)]
     return results

@@ -36,10 +36,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Amazon buyer
 def run(config: ConfigOption = None) -> None:
     """Run the bot: read the mailbox, post cards, listen to Slack."""
     from bot.app import StartupError, build_deps, create_app, run_bot
+    from bot.checks import problems as problems_of
 
     settings = settings_or_exit(config)
     setup_logging(settings.log_level)
-    problems = settings.problems()
+    problems = problems_of(settings)
     if problems:
         for p in problems:
             typer.echo(f"✗ {p}", err=True)

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
 from bot.desk.desk import Desk
-from bot.desk.senders import Senders
+from bot.desk.roles import Roles
 from bot.mail.intake import Intake
 from bot.mail.source import MailSource
 from bot.replies.autoreply import AutoReplier
@@ -48,7 +48,7 @@ class Deps:
     mailer: Mailer
     escalator: Escalator
     outbox: Outbox
-    senders: Senders
+    roles: Roles
     desk: Desk
     autoreplier: AutoReplier
     amazon: SpApi | None = None

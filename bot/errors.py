@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+class Refusal(Exception):
+    """What the person asked cannot be done; the message says why and what to do (told to them by handlers/errors.py)."""
+
+
 class UpstreamError(Exception):
     """An outside service failed; `retry_after` (seconds) is set when it said when to come back."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from datetime import time as dt_time
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -184,15 +185,29 @@ class Settings(BaseSettings):
     )
 
     # Slack commands and who may do what
-    slack_team_id: str = Field("", description="Your workspace id (T…): requests from any other are refused")
+    slack_team_id: str = Field(
+        "", description="Your workspace id (T…): other workspaces and teams are refused"
+    )
     command_order: str = Field("/order", description="Slash command that shows an order")
     command_inbox: str = Field("/inbox", description="Slash command that lists open conversations")
     command_oncall: str = Field("/oncall", description="Slash command for the on-call rotation")
     command_help: str = Field("/inbox-bot", description="Slash command for help")
     command_case: str = Field("/case", description="Slash command that tracks Amazon support cases")
-    reply_senders: Annotated[list[str], NoDecode] = Field(
+    responders: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Who may send replies to buyers: user ids (U…) and user groups (S…); empty: everyone",
+        description="Who may send replies, close, mark handled, retry, release others' claims and track cases: "
+        "user ids (U…, W…) and user groups (S…); empty: everyone",
+    )
+    leads: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Responders who may also put others on call and set longer overrides (U…, W…, S…); empty: "
+        "the responders",
+    )
+    max_override_hours: float = Field(
+        24.0, gt=0, description="Longest on-call override a person who is no lead may set (for themselves)"
+    )
+    reply_senders: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Deprecated: the old name of INBOX_BOT_RESPONDERS (added to them)"
     )
 
     # Replies to buyers
@@ -314,10 +329,24 @@ class Settings(BaseSettings):
     def _split_domains(cls, value: Any) -> Any:
         return [v.lower() for v in _comma_list(value)] if isinstance(value, str) else value
 
-    @field_validator("oncall_members", "reply_senders", mode="before")
+    @field_validator("oncall_members", "responders", "leads", "reply_senders", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         return _comma_list(value) if isinstance(value, str) else value  # Slack ids keep their case
+
+    @field_validator("responders", "leads", "reply_senders")
+    @classmethod
+    def _slack_ids(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        wrong = [v for v in value if not re.fullmatch(r"[UWS][A-Z0-9]+", v)]
+        if wrong:
+            raise ValueError(f"{_env(info)}: {wrong} are no Slack ids; write them like U0ANNA or S0TEAM")
+        return value
+
+    @model_validator(mode="after")
+    def _old_reply_senders(self) -> Settings:
+        """INBOX_BOT_REPLY_SENDERS, deprecated, still names responders."""
+        self.responders += [u for u in self.reply_senders if u not in self.responders]
+        return self
 
     @field_validator("notice_deadlines", mode="before")
     @classmethod
@@ -354,45 +383,6 @@ class Settings(BaseSettings):
         """The team's display timezone."""
         return ZoneInfo(self.timezone)
 
-    def problems(self) -> list[str]:
-        """Configuration problems, each with what to do; empty when the settings can run the bot."""
-        out: list[str] = []
-        if not self.slack_bot_token:
-            out.append(
-                "INBOX_BOT_SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) of your app"
-            )
-        if not self.slack_channel:
-            out.append("INBOX_BOT_SLACK_CHANNEL is missing: set the channel ID (C…) and invite the bot there")
-        if self.slack_mode == "socket" and not self.slack_app_token:
-            out.append(
-                "INBOX_BOT_SLACK_APP_TOKEN is missing: create an app-level token with connections:write "
-                "(Basic Information → App-Level Tokens), or set INBOX_BOT_SLACK_MODE=http"
-            )
-        if self.slack_mode == "http" and not self.slack_signing_secret:
-            out.append("INBOX_BOT_SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it")
-        if self.mail_source == "imap":
-            for name in ("imap_host", "imap_user"):
-                if not getattr(self, name):
-                    out.append(
-                        f"INBOX_BOT_{name.upper()} is missing: the mailbox that receives Amazon's mails"
-                    )
-            if not self.imap_password:
-                out.append("INBOX_BOT_IMAP_PASSWORD is missing: use the mailbox's (app) password")
-            if self.imap_tls == "plain" and not _loopback(self.imap_host):
-                out.append(
-                    "INBOX_BOT_IMAP_TLS=plain sends the password unencrypted: use ssl (port 993) "
-                    "for any server that is not on this machine"
-                )
-        elif self.mail_directory is None:
-            out.append("INBOX_BOT_MAIL_DIRECTORY is missing: mail_source=directory needs a folder")
-        if self.smtp_host and not self.smtp_from:
-            out.append(
-                "INBOX_BOT_SMTP_FROM is missing: replies must come from the address registered in Seller Central"
-            )
-        if self.smtp_host and self.smtp_tls == "plain" and not _loopback(self.smtp_host):
-            out.append("INBOX_BOT_SMTP_TLS=plain sends the password unencrypted: use starttls or ssl")
-        return out
-
 
 def _env(info: ValidationInfo) -> str:
     """The environment variable of the field being validated."""
@@ -420,7 +410,3 @@ def _comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
     if any(len(p) != 2 for p in pairs):
         raise ValueError(f"write {what} separated by commas, e.g. {example}")
     return [(k.strip(), v.strip()) for k, v in pairs]
-
-
-def _loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1")

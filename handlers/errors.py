@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.desk.desk import Refusal
+from bot.errors import Refusal
 from bot.replies.library import TemplateProblem
 from bot.services.slack import SlackError, SlackGateway
 

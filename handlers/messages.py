@@ -66,7 +66,8 @@ def register(app: AsyncApp) -> None:
 async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@inbox-bot order|claim|send <template>|help`, mostly inside a card's thread where slash commands do not work."""
     from bot.cards.ids import ActionId
-    from bot.desk.desk import Refusal, order_id_in
+    from bot.desk.desk import order_id_in
+    from bot.errors import Refusal
 
     deps: Deps = context["deps"]
     channel, user = str(event.get("channel")), str(event.get("user"))

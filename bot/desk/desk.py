@@ -1,4 +1,4 @@
-"""What the team asks the bot in Slack: an order, the open queue, who is on call, who may send, the Home tab."""
+"""What the team asks the bot in Slack: an order, the open queue, who is on call, Amazon cases, the Home tab."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from bot.cards.order import order_blocks
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
 from bot.clock.oncall import schedule
-from bot.desk.senders import Senders
+from bot.desk.roles import Role, Roles
+from bot.errors import Refusal as Refusal  # re-exported: listeners and tests know it as bot.desk.desk.Refusal
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
 from bot.services.amazon import SpApi
@@ -30,10 +31,6 @@ MAX_LIST = 40  # conversations listed in one message (50 blocks at most)
 HOME_QUEUE = 60  # conversations on the Home tab (100 blocks at most)
 DURATION = re.compile(r"^(\d+)\s*(h|d)$")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-class Refusal(Exception):
-    """What the person asked cannot be done; the message says why and what to do."""
 
 
 def order_id_in(text: str) -> str | None:
@@ -67,7 +64,7 @@ class Desk:
         slack: SlackGateway,
         enricher: Enricher,
         escalator: Escalator,
-        senders: Senders,
+        roles: Roles,
         amazon: SpApi | None,
     ) -> None:
         self.settings = settings
@@ -76,7 +73,7 @@ class Desk:
         self.slack = slack
         self.enricher = enricher
         self.escalator = escalator
-        self.senders = senders
+        self.roles = roles
         self.amazon = amazon
 
     # ---- /order ----
@@ -220,8 +217,16 @@ class Desk:
         if words:
             who = user if words[0].lower() == "me" else self._user(words[0])
             end = self._until(words[1:], now)
-            if not self.senders.may_send(user) and who != user:
-                raise Refusal(f"Only {self.senders.text()} may put someone else on call.")
+            if who != user:
+                self.roles.require(user, Role.LEAD, what="put someone else on call")
+            limit = self.settings.max_override_hours
+            if end - now > timedelta(hours=limit):
+                self.roles.require(
+                    user,
+                    Role.LEAD,
+                    what=f"set an on-call override longer than {limit:g} hours",
+                    hint=f"You can take up to `{self.settings.command_oncall} me for {limit:g}h`.",
+                )
             try:
                 esc.add_override(user=who, start=now, end=end, by=user)
             except ValueError as e:  # an override that ends before it starts
@@ -263,7 +268,10 @@ class Desk:
         m = re.match(r"^for\s+(\d+)\s*(h|d)$", text)
         if m:
             n = int(m.group(1))
-            return now + (timedelta(hours=n) if m.group(2) == "h" else timedelta(days=n))
+            try:
+                return now + (timedelta(hours=n) if m.group(2) == "h" else timedelta(days=n))
+            except OverflowError as e:
+                raise Refusal(f"“{text}” is longer than the calendar: say `for 8h` or `for 2d`.") from e
         m = re.match(r"^until\s+(mon|tue|wed|thu|fri|sat|sun)\w*$", text)
         if m:
             ahead = (WEEKDAYS.index(m.group(1)) - local.weekday()) % 7
@@ -282,6 +290,8 @@ class Desk:
         verb = words[0].lower() if words else "list"
         at = CardTime(now=self.clock.now(), tz=self.settings.tz)
         cmd = self.settings.command_case
+        if verb in ("add", "update", "close"):
+            self.roles.require(user, Role.RESPONDER, what="track, update or close Amazon cases")
         try:
             if verb == "add" and len(words) >= 2:
                 case = cases.add(case_id=words[1], summary=words[2] if len(words) > 2 else "", owner=user)

@@ -95,7 +95,9 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         from_amazon = False  # which of them sent it cannot be known: never Amazon, never a reply target
         out.marketplace = None
         out.kind = MailKind.SUSPICIOUS
-        out.suspicion = f"it has {len(senders)} From headers (a mail has exactly one), so its sender cannot be known"
+        out.suspicion = (
+            f"it has {len(senders)} From headers (a mail has exactly one), so its sender cannot be known"
+        )
     elif not from_amazon:
         out.suspicion = pretends_amazon(
             name=from_name, address=from_addr, reply_to=reply_addrs, notification_header=bool(ntype)

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
-from bot.desk.senders import Senders
+from bot.desk.roles import Role, Roles
 from bot.mail.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
@@ -71,7 +71,7 @@ class Replies:
         library: Library,
         policy: Policy,
         can_send: bool,
-        senders: Senders,
+        roles: Roles,
         order_view: Callable[[Row], OrderView | None],
         on_queued: Callable[[], None],
         on_changed: Callable[[int], None],
@@ -82,7 +82,7 @@ class Replies:
         self.library = library
         self.policy = policy
         self.can_send = can_send
-        self.senders = senders
+        self.roles = roles
         self.order_view = order_view  # a conversation's order and tracking, as its card shows them
         self.on_queued = on_queued  # a send was queued: wakes the mailer
         self.on_changed = on_changed  # (conversation id) a card must be redrawn
@@ -188,6 +188,11 @@ class Replies:
             notes.append(
                 ":no_entry: Sending is not set up (INBOX_BOT_SMTP_HOST): the reply cannot go out yet."
             )
+        elif not self.roles.allows(user, Role.RESPONDER):
+            notes.append(
+                f":no_entry: Only {self.roles.who(Role.RESPONDER)} may send replies to buyers: "
+                "prepare it here and discuss it in the thread."
+            )
         metadata = {
             "c": int(conv["id"]),
             "k": uuid.uuid4().hex,
@@ -247,14 +252,15 @@ class Replies:
             return Outcome(
                 errors={"reply": "Sending is not set up: set INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM."}
             )
-        if not self.senders.may_send(user):
-            self.store.audit(actor=user, action="send_refused", conversation_id=int(conv["id"]))
-            return Outcome(
-                errors={
-                    "reply": f"Only {self.senders.text()} may send replies to buyers. "
-                    "You can claim it and discuss it in the thread."
-                }
+        if not self.roles.allows(user, Role.RESPONDER):
+            refusal = self.roles.refuse(
+                user,
+                Role.RESPONDER,
+                what="send replies to buyers",
+                conversation_id=int(conv["id"]),
+                hint="You can claim it and discuss it in the thread.",
             )
+            return Outcome(errors={"reply": refusal})
         attachments = list(metadata.get("a") or [])
         violations = self.check(conv, text, attachments)
         if violations:
@@ -304,10 +310,13 @@ class Replies:
         return self.submit({**draft.metadata, "k": key}, draft.text, user=user)
 
     def retry(self, send_id: int, *, user: str) -> Row | None:
-        """Queue a failed (or uncertain) send again."""
+        """Queue a failed (or uncertain) send again (responders only)."""
         send = self.store.send(send_id=send_id)
-        if send is None or send["state"] not in ("failed", "uncertain") or not self.senders.may_send(user):
+        if send is None or send["state"] not in ("failed", "uncertain"):
             return send
+        self.roles.require(
+            user, Role.RESPONDER, what="send a reply again", conversation_id=int(send["conversation_id"])
+        )
         self.store.update_send(
             send_id=send_id, state="queued", next_attempt_at=self.store.now(), error=None, attempts=0
         )
@@ -318,10 +327,17 @@ class Replies:
         return self.store.send(send_id=send_id)
 
     def mark_sent(self, send_id: int, *, user: str) -> None:
-        """A person confirmed an uncertain send did reach the buyer."""
+        """A person confirmed an uncertain send did reach the buyer (responders only)."""
         send = self.store.send(send_id=send_id)
         if send is None or send["state"] != "uncertain":
             return
+        self.roles.require(
+            user,
+            Role.RESPONDER,
+            what="confirm that a reply was sent",
+            conversation_id=int(send["conversation_id"]),
+            hint="If you know it reached the buyer, tell them in the thread.",
+        )
         now = self.store.now()
         self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
         conv_id = int(send["conversation_id"])
@@ -332,7 +348,16 @@ class Replies:
     # ---- claims and decisions ----
 
     def claim(self, conv: Row, *, user: str, release: bool = False) -> None:
-        """'I'll take it' (or release it)."""
+        """'I'll take it' (or release it); another person's claim is released or taken over by responders only."""
+        holder = conv.get("claimed_by")
+        if holder and holder != user:
+            self.roles.require(
+                user,
+                Role.RESPONDER,
+                what="release someone else's claim" if release else "take over someone else's claim",
+                conversation_id=int(conv["id"]),
+                hint=f"Ask <@{holder}> in the thread.",
+            )
         if release:
             self.store.release(conversation_id=int(conv["id"]), by=user)
         else:
@@ -340,17 +365,31 @@ class Replies:
         self._changed(int(conv["id"]))
 
     def no_response(self, conv: Row, *, user: str) -> None:
-        """'No response needed': the conversation is closed without a reply and its clock stops."""
+        """'No response needed': the conversation is closed without a reply and its clock stops (responders only)."""
         if conv.get("state") != "open":
             return
+        self.roles.require(
+            user,
+            Role.RESPONDER,
+            what="close a conversation without a reply",
+            conversation_id=int(conv["id"]),
+            hint="You can discuss it in the thread.",
+        )
         self.store.settle(conversation_id=int(conv["id"]), by=user)
         self.store.audit(actor=user, action="no_response_needed", conversation_id=int(conv["id"]))
         self._changed(int(conv["id"]))
 
     def handled(self, conv: Row, *, user: str) -> None:
-        """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central."""
+        """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central (responders)."""
         if conv.get("state") != "open":
             return
+        self.roles.require(
+            user,
+            Role.RESPONDER,
+            what="mark an Amazon notice handled",
+            conversation_id=int(conv["id"]),
+            hint="You can discuss it in the thread.",
+        )
         self.store.settle(conversation_id=int(conv["id"]), by=user)
         self.store.audit(
             actor=user,

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import StartupError, build_deps, create_app, run_bot, shared_slack_session
 from bot.deps import Deps
+from bot.desk.roles import Role
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, IncomingMail
 from bot.sandbox.fake_services import FakeServices, StoredOrder
@@ -172,14 +173,16 @@ async def test_sp_api_is_built_from_the_settings_and_shared(
     assert deps.enricher.amazon is deps.amazon and deps.desk.amazon is deps.amazon
 
 
-async def test_desk_and_replies_ask_the_one_senders_list_run_bot_refreshes(
+async def test_desk_and_replies_ask_the_one_roles_run_bot_refreshes(
     build: Build, fake_slack: FakeSlack
 ) -> None:
     fake_slack.usergroups["S0TEAM"] = ["U0AGENT"]
-    deps = build(fake_slack, reply_senders="S0TEAM")
-    await deps.senders.refresh()
-    assert deps.replies.senders.may_send("U0AGENT") and deps.desk.senders.may_send("U0AGENT")
-    assert not deps.replies.senders.may_send("U0LEAD")
+    deps = build(fake_slack, responders="S0TEAM")
+    assert (
+        deps.replies.roles is deps.roles and deps.desk.roles is deps.roles and deps.roles.store is deps.store
+    )
+    await deps.roles.refresh()
+    assert deps.roles.allows("U0AGENT", Role.RESPONDER) and not deps.roles.allows("U0LEAD", Role.RESPONDER)
 
 
 async def test_the_slack_client_comes_from_the_settings(build: Build, fake_slack: FakeSlack) -> None:

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from bot.checks import check_imap, check_slack, check_smtp, run_checks
+from bot.checks import check_imap, check_slack, check_smtp, notes, run_checks
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import imap_overrides, make_settings
 from tests.support.dovecot import Dovecot, free_port
@@ -27,17 +27,36 @@ async def test_everything_configured_and_reachable_passes(
         (True, "Slack: connected as @inbox-bot in Example Shop"),
         (True, f"Mail folder: {tmp_path / 'mail'}"),
         (True, f"SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de"),
+        (
+            True,
+            "Note: Roles: INBOX_BOT_RESPONDERS is empty, so everyone may send replies, close conversations, release "
+            "other people's claims and track cases (fine for a small team; name responders and leads to limit it)",
+        ),
     ]
 
 
 async def test_missing_settings_come_first_and_unset_connections_are_skipped(tmp_path: Path) -> None:
     results = await run_checks(make_settings(tmp_path))
-    assert [ok for ok, _ in results] == [False, False, False, True]
+    assert [ok for ok, _ in results] == [False, False, False, True, True]
     assert results[0][1].startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
     assert results[1][1].startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
     assert results[2][1] == f"Mail folder: {tmp_path / 'mail'} does not exist"
     assert results[3][1].startswith("SMTP: not set up; cards can be read but replies cannot be sent")
     assert not any(text.startswith("Slack:") for _, text in results)  # no token: Slack is not asked
+
+
+def test_notes_say_who_may_do_what_and_name_the_deprecated_setting(tmp_path: Path) -> None:
+    assert notes(make_settings(tmp_path))[0].startswith(
+        "Roles: INBOX_BOT_RESPONDERS is empty, so everyone may"
+    )
+    assert notes(make_settings(tmp_path, responders="U0AGENT", max_override_hours=12)) == [
+        "Roles: INBOX_BOT_LEADS is empty, so every responder may put others on call and set overrides longer "
+        "than 12 hours"
+    ]
+    assert notes(make_settings(tmp_path, responders="U0AGENT", leads="U0LEAD")) == []
+    assert notes(make_settings(tmp_path, reply_senders="U0AGENT", leads="U0LEAD")) == [
+        "INBOX_BOT_REPLY_SENDERS is deprecated: its people count as responders; rename it INBOX_BOT_RESPONDERS"
+    ]
 
 
 async def test_slack_says_who_the_bot_is(tmp_path: Path, fake_slack: FakeSlack) -> None:

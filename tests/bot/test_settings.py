@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.checks import problems
 from bot.settings import Settings
 from bot.settings_sources import load_settings
 
@@ -30,11 +31,11 @@ def test_bad_values_are_refused_with_a_clear_message() -> None:
 
 
 def test_problems_say_what_to_do() -> None:
-    problems = load_settings().problems()
-    assert any("INBOX_BOT_SLACK_BOT_TOKEN" in p for p in problems)
-    assert any("INBOX_BOT_SLACK_APP_TOKEN" in p for p in problems)
-    assert any("INBOX_BOT_IMAP_HOST" in p for p in problems)
-    http = load_settings(slack_mode="http", imap_tls="plain", imap_host="mail.example.com").problems()
+    found = problems(load_settings())
+    assert any("INBOX_BOT_SLACK_BOT_TOKEN" in p for p in found)
+    assert any("INBOX_BOT_SLACK_APP_TOKEN" in p for p in found)
+    assert any("INBOX_BOT_IMAP_HOST" in p for p in found)
+    http = problems(load_settings(slack_mode="http", imap_tls="plain", imap_host="mail.example.com"))
     assert any("SIGNING_SECRET" in p for p in http)
     assert any("unencrypted" in p for p in http)
     ok = load_settings(
@@ -44,7 +45,7 @@ def test_problems_say_what_to_do() -> None:
         mail_source="directory",
         mail_directory="/tmp",
     )
-    assert ok.problems() == []
+    assert problems(ok) == []
 
 
 @pytest.mark.parametrize(
@@ -55,6 +56,8 @@ def test_problems_say_what_to_do() -> None:
         ("auto_reply_hours", "mon-fri 25:00-26:00", "INBOX_BOT_AUTO_REPLY_HOURS: hour must be in 0..23"),
         ("oncall_handoff", "monday 9", "INBOX_BOT_ONCALL_HANDOFF: on-call handoff 'monday 9'"),
         ("guard_disabled_rules", "links", "INBOX_BOT_GUARD_DISABLED_RULES: unknown guard rule(s) ['links']"),
+        ("responders", "U0AGENT,anna", "INBOX_BOT_RESPONDERS: ['anna'] are no Slack ids"),
+        ("leads", "@lena", "INBOX_BOT_LEADS: ['@lena'] are no Slack ids"),
     ],
 )
 def test_settings_with_a_syntax_are_checked_when_loaded(name: str, value: str, says: str) -> None:
@@ -93,7 +96,7 @@ def complete(**overrides: Any) -> list[str]:
         "mail_source": "directory",
         "mail_directory": "/tmp",
     }
-    return load_settings(**{**base, **overrides}).problems()
+    return problems(load_settings(**{**base, **overrides}))
 
 
 def test_an_smtp_host_needs_the_from_address() -> None:
@@ -113,3 +116,11 @@ def test_unencrypted_smtp_is_flagged_unless_on_this_machine() -> None:
         assert complete(**sending, smtp_tls=tls) == []
     for host in ("127.0.0.1", "localhost", "::1"):
         assert complete(**{**sending, "smtp_host": host}, smtp_tls="plain") == []
+
+
+def test_the_deprecated_reply_senders_fill_the_responders(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INBOX_BOT_REPLY_SENDERS", "U0OLD, S0TEAM")
+    assert load_settings().responders == ["U0OLD", "S0TEAM"]
+    monkeypatch.setenv("INBOX_BOT_RESPONDERS", "U0NEW,U0OLD")
+    settings = load_settings()
+    assert settings.responders == ["U0NEW", "U0OLD", "S0TEAM"] and settings.max_override_hours == 24

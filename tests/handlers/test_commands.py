@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -194,7 +195,13 @@ async def test_home_tab_dashboard(team: Team) -> None:
     )
 
 
-async def test_only_allowed_people_may_send(
+def refused(deps: Deps) -> list[tuple[str, str]]:
+    """(who, what) of each refusal in the audit log."""
+    rows = [r for r in deps.store.db.table("audit").rows if r["action"] == "refused"]
+    return [(r["actor"], json.loads(r["detail"])["what"]) for r in rows]
+
+
+async def test_only_responders_may_send_with_the_old_setting_too(
     tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, smtp: SmtpServer
 ) -> None:
     async with make_team(tmp_path, fake_slack, fake_services, smtp, reply_senders="U0LEAD") as team:
@@ -206,21 +213,66 @@ async def test_only_allowed_people_may_send(
         )
         await team.slack.wait_for(lambda: team.slack.open_view("U0AGENT") is not None)
         ack = await team.people.submit_view(user="U0AGENT")
-        assert "Only <@U0LEAD> may send replies to buyers" in ack["payload"]["errors"]["reply"]
+        assert ack["payload"]["errors"]["reply"] == (
+            "Only <@U0LEAD> (responders) may send replies to buyers. You can claim it and discuss it in the thread."
+        )
         await team.people.click(
             user="U0AGENT", channel="C0INBOX", message_ts=team.card["ts"], action_id="claim", value="claim"
         )
         await eventually(
             lambda: team.deps.store.conversations()[0]["claimed_by"] == "U0AGENT", what="claiming still works"
         )
-        conv_id = int(team.deps.store.conversations()[0]["id"])
-        failed, _ = team.deps.store.create_send(
-            key="lead-1", conversation_id=conv_id, reply_to_row=None, text="Hallo", by_user="U0LEAD"
+        assert smtp.messages == [] and team.deps.store.sends() == []
+        assert refused(team.deps) == [("U0AGENT", "send replies to buyers")]
+
+
+async def test_on_call_for_others_long_overrides_and_cases_need_their_role(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, smtp: SmtpServer
+) -> None:
+    fake_slack.usergroups["S0SUPPORT"] = ["U0AGENT"]  # expanded by the bot at start
+    roles = {"responders": "S0SUPPORT", "leads": "U0LEAD"}
+    async with make_team(tmp_path, fake_slack, fake_services, smtp, **roles) as team:
+        await team.command("U0AGENT", "/case add 1234567890 Listing suppressed")  # a responder (by group)
+        await eventually(lambda: team.deps.store.case(case_id="1234567890") is not None, what="the case")
+        await team.command("U0ONCALL", "/case close 1234567890")
+        await team.command("U0ONCALL", "/oncall <@U0AGENT|anna> for 8h")
+        await team.command("U0AGENT", "/oncall <@U0ONCALL|omar> for 8h")  # a responder is no lead
+        await team.command("U0ONCALL", "/oncall me for 3650d")  # ten years
+        await team.slack.wait_for(lambda: len(team.seen_by("U0ONCALL")) == 3)
+        await team.slack.wait_for(lambda: len(team.seen_by("U0AGENT")) == 2)
+        assert sorted(e["text"] for e in team.seen_by("U0ONCALL")) == [
+            ":warning: Only <!subteam^S0SUPPORT> (responders) or <@U0LEAD> (leads) may track, update or close "
+            "Amazon cases.",
+            ":warning: Only <@U0LEAD> (leads) may put someone else on call.",
+            ":warning: Only <@U0LEAD> (leads) may set an on-call override longer than 24 hours. "
+            "You can take up to `/oncall me for 24h`.",
+        ]
+        assert (
+            team.seen_by("U0AGENT")[-1]["text"]
+            == ":warning: Only <@U0LEAD> (leads) may put someone else on call."
         )
-        team.deps.store.update_send(send_id=int(failed["id"]), state="failed")
-        retried = team.deps.replies.retry(int(failed["id"]), user="U0AGENT")  # "Retry" is a send, too
-        assert retried is not None and retried["state"] == "failed"
-        assert smtp.messages == []
+        case = team.deps.store.case(case_id="1234567890")
+        assert case is not None and case["state"] == "open"  # nothing changed
+        assert team.deps.escalator.overrides() == []
+        assert not any("on call until" in p["text"] for p in team.slack.posts(top_level=True))
+        assert sorted(refused(team.deps)) == [
+            ("U0AGENT", "put someone else on call"),
+            ("U0ONCALL", "put someone else on call"),
+            ("U0ONCALL", "set an on-call override longer than 24 hours"),
+            ("U0ONCALL", "track, update or close Amazon cases"),
+        ]
+
+        await team.command("U0ONCALL", "/oncall me for 8h")  # everyone may cover for a while
+        await team.command("U0LEAD", "/oncall <@U0ONCALL|omar> for 8h")
+        await team.command("U0LEAD", "/oncall me for 3650d")
+        await team.command("U0AGENT", "/case close 1234567890")
+        await eventually(lambda: len(team.deps.escalator.overrides()) == 3, what="three overrides")
+        assert sorted(o.user for o in team.deps.escalator.overrides()) == ["U0LEAD", "U0ONCALL", "U0ONCALL"]
+        await eventually(
+            lambda: (team.deps.store.case(case_id="1234567890") or {}).get("state") == "closed",
+            what="the case closed by a responder",
+        )
+        assert len(refused(team.deps)) == 4
 
 
 async def test_requests_from_another_workspace_are_refused(tmp_path: Path, fake_slack: FakeSlack) -> None:
@@ -252,6 +304,42 @@ async def test_requests_from_another_workspace_are_refused(tmp_path: Path, fake_
     assert refused.status == 403
     deps.store.close()
     await deps.http.aclose()
+
+
+async def test_payloads_without_a_team_or_by_people_of_another_team_are_refused(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices, smtp: SmtpServer
+) -> None:
+    async with make_team(tmp_path, fake_slack, fake_services, smtp, slack_team_id="T0INBOX") as team:
+        app = create_app(team.deps.settings, team.deps)  # the running bot's parts, a request at a time
+
+        async def click(team_part: Any, user_team: str | None) -> int:
+            payload = {
+                "type": "block_actions",
+                "team": team_part,
+                "user": {"id": "U0AGENT", **({"team_id": user_team} if user_team else {})},
+                "container": {"type": "message", "channel_id": "C0INBOX", "message_ts": team.card["ts"]},
+                "channel": {"id": "C0INBOX"},
+                "trigger_id": "1.2.3",
+                "actions": [{"action_id": "claim", "value": "claim", "type": "button"}],
+            }
+            body = "payload=" + quote(json.dumps(payload))
+            return int((await app.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))).status)
+
+        assert await click({"id": "T0INBOX"}, "T0GUEST") == 403  # a person of another team in our workspace
+        assert await click(None, None) == 403  # no team at all
+        command = "command=/oncall&text=me&user_id=U0AGENT&channel_id=C0INBOX"  # a command without team_id
+        assert (await app.async_dispatch(AsyncBoltRequest(body=command, mode="socket_mode"))).status == 403
+        await asyncio.sleep(0.2)
+        assert (
+            team.deps.store.conversations()[0]["claimed_by"] is None and team.deps.escalator.overrides() == []
+        )
+
+        assert await click(None, "T0INBOX") == 200  # Enterprise Grid: no workspace, the person's team is ours
+        await eventually(
+            lambda: team.deps.store.conversations()[0]["claimed_by"] == "U0AGENT", what="the claim"
+        )
+        await team.command("U0ONCALL", "/oncall me for 2h")  # what Slack sends, with our team, is served
+        await eventually(lambda: len(team.deps.escalator.overrides()) == 1, what="the override")
 
 
 def test_home_for_500_open_conversations_stays_within_block_kit_limits(tmp_path: Path) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from email.message import EmailMessage
+from pathlib import Path
 
-from tests.conftest import eventually
-from tests.support.desk import Desk, texts
+from bot.mail.source import IncomingMail
+from bot.sandbox.slack_api import FakeSlack
+from tests.conftest import eventually, fixture_mail
+from tests.support.desk import Desk, open_desk, texts
+from tests.support.smtp import SmtpServer
 
 # The template button → modal → send path, the guard keeping the modal open, double submits, Retry after a refused
 # send, thread offers sent on purpose, claims, "No response needed" and the invoice are the scenarios of
@@ -150,3 +154,79 @@ async def test_when_the_reply_window_cannot_open_the_person_is_told_to_click_aga
     assert await desk.told("U0AGENT") == "The reply window could not open (expired_trigger_id): click again."
     await desk.click("U0AGENT", "reply_template:invoice_request")  # and it works the next time
     await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+
+
+def refused(desk: Desk) -> list[tuple[str, int | None, str]]:
+    """(who, conversation, what) of each refusal in the audit log."""
+    rows = [r for r in desk.deps.store.db.table("audit").rows if r["action"] == "refused"]
+    return [(r["actor"], r["conversation_id"], json.loads(r["detail"])["what"]) for r in rows]
+
+
+async def test_what_only_responders_may_do_on_a_card_is_refused_saying_who_may(
+    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
+) -> None:
+    """U0ONCALL is no responder: every button that decides for the team is refused, told and audited."""
+    async with open_desk(tmp_path, fake_slack, smtp, responders="U0AGENT", leads="U0LEAD") as desk:
+        who = "Only <@U0AGENT> (responders) or <@U0LEAD> (leads) may"
+        conv_id = int(desk.conv["id"])
+        desk.smtp.refuse("550 5.7.1 Sender not authorised")
+        await desk.click("U0AGENT", "send_as_is", selected="acknowledgement")
+        failed = await desk.note("NOT sent")
+        await desk.click("U0ONCALL", "retry_send", ts=failed["ts"])
+        assert await desk.told("U0ONCALL", 1) == f":warning: {who} send a reply again."
+        [send] = desk.deps.store.sends()
+        assert send["state"] == "failed"
+
+        desk.deps.store.update_send(send_id=int(send["id"]), state="sending")  # as a crash mid-send leaves it
+        desk.deps.mailer.recover()
+        uncertain = await desk.note("may or may not have been sent")
+        await desk.click("U0ONCALL", "mark_sent", ts=uncertain["ts"])
+        assert await desk.told("U0ONCALL", 2) == (
+            f":warning: {who} confirm that a reply was sent. If you know it reached the buyer, tell them in the thread."
+        )
+        assert desk.deps.store.sends()[0]["state"] == "uncertain" and desk.conv["state"] == "open"
+
+        await desk.click("U0ONCALL", "no_response")
+        assert await desk.told("U0ONCALL", 3) == (
+            f":warning: {who} close a conversation without a reply. You can discuss it in the thread."
+        )
+        assert desk.conv["state"] == "open"
+
+        await desk.click("U0AGENT", "claim", value="claim")
+        await desk.slack.wait_for(lambda: "<@U0AGENT> is on it" in texts(desk.card["blocks"]))
+        await desk.click("U0ONCALL", "claim", value="release")
+        assert await desk.told("U0ONCALL", 4) == (
+            f":warning: {who} release someone else's claim. Ask <@U0AGENT> in the thread."
+        )
+        assert desk.conv["claimed_by"] == "U0AGENT"
+
+        await desk.deps.intake.handle(
+            IncomingMail(fixture_mail("notice_atoz.eml"), "t2", desk.deps.clock.now())
+        )
+        await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
+        notice = desk.slack.posts("C0INBOX", top_level=True)[1]
+        notice_id = int(desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"])["id"])
+        await desk.click("U0ONCALL", "notice_handled", ts=notice["ts"])
+        assert await desk.told("U0ONCALL", 5) == (
+            f":warning: {who} mark an Amazon notice handled. You can discuss it in the thread."
+        )
+        assert desk.deps.store.conversation(conversation_id=notice_id)["state"] == "open"
+        assert refused(desk) == [
+            ("U0ONCALL", conv_id, "send a reply again"),
+            ("U0ONCALL", conv_id, "confirm that a reply was sent"),
+            ("U0ONCALL", conv_id, "close a conversation without a reply"),
+            ("U0ONCALL", conv_id, "release someone else's claim"),
+            ("U0ONCALL", notice_id, "mark an Amazon notice handled"),
+        ]
+        assert desk.smtp.messages == []
+
+        await desk.click("U0LEAD", "claim", value="release")  # a lead releases another person's claim
+        await eventually(lambda: desk.conv["claimed_by"] is None, what="the claim released by a lead")
+        await desk.click("U0AGENT", "mark_sent", ts=uncertain["ts"])  # a responder confirms
+        await eventually(lambda: desk.conv["state"] == "answered", what="the send confirmed by a responder")
+        await desk.click("U0LEAD", "notice_handled", ts=notice["ts"])
+        await eventually(
+            lambda: desk.deps.store.conversation(conversation_id=notice_id)["state"] == "closed",
+            what="the notice handled by a lead",
+        )
+        assert len(refused(desk)) == 5 and desk.smtp.messages == []

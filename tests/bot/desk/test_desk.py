@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -211,14 +212,43 @@ async def test_oncall_refuses_what_it_cannot_read(build: Build, text: str, says:
     assert deps.escalator.overrides() == []
 
 
-async def test_only_people_who_may_send_put_someone_else_on_call(build: Build) -> None:
-    deps = build(reply_senders="U0LEAD")
-    with pytest.raises(Refusal, match=re.escape("Only <@U0LEAD> may put someone else on call.")):
-        deps.desk.oncall("<@U0ONCALL> for 8h", "U0AGENT")
+def refused(deps: Deps) -> list[tuple[str, str]]:
+    """(who, what) of each refusal in the audit log."""
+    rows = [r for r in deps.store.db.table("audit").rows if r["action"] == "refused"]
+    return [(r["actor"], json.loads(r["detail"])["what"]) for r in rows]
+
+
+async def test_only_leads_put_someone_else_on_call(build: Build) -> None:
+    deps = build(responders="U0AGENT", leads="U0LEAD")
+    for user in ("U0AGENT", "U0OTHER"):  # a responder is no lead
+        with pytest.raises(Refusal, match=re.escape("Only <@U0LEAD> (leads) may put someone else on call.")):
+            deps.desk.oncall("<@U0ONCALL> for 8h", user)
     assert deps.escalator.overrides() == []
-    deps.desk.oncall("me for 8h", "U0AGENT")  # taking it yourself is always allowed
+    assert refused(deps) == [("U0AGENT", "put someone else on call"), ("U0OTHER", "put someone else on call")]
+    deps.desk.oncall("me for 8h", "U0OTHER")  # taking it yourself is always allowed
     deps.desk.oncall("<@U0ONCALL> for 2h", "U0LEAD")
-    assert [o.user for o in deps.escalator.overrides()] == ["U0AGENT", "U0ONCALL"]
+    assert [o.user for o in deps.escalator.overrides()] == ["U0OTHER", "U0ONCALL"]
+
+
+async def test_only_leads_set_overrides_longer_than_the_limit(build: Build) -> None:
+    deps = build(responders="U0AGENT", leads="U0LEAD", max_override_hours=12)
+    for text in ("me for 13h", "me for 2d", "me until sun", "me for 3650d"):
+        with pytest.raises(Refusal) as e:
+            deps.desk.oncall(text, "U0AGENT")
+        assert str(e.value) == (
+            "Only <@U0LEAD> (leads) may set an on-call override longer than 12 hours. "
+            "You can take up to `/oncall me for 12h`."
+        )
+    assert deps.escalator.overrides() == []
+    assert refused(deps) == [("U0AGENT", "set an on-call override longer than 12 hours")] * 4
+    deps.desk.oncall("me for 12h", "U0AGENT")
+    deps.desk.oncall("me for 3650d", "U0LEAD")
+    assert [(o.user, o.end) for o in deps.escalator.overrides()] == [
+        ("U0AGENT", TEAM_TIME + timedelta(hours=12)),
+        ("U0LEAD", TEAM_TIME + timedelta(days=3650)),
+    ]
+    with pytest.raises(Refusal, match="longer than the calendar"):
+        deps.desk.oncall("me for 9999999999d", "U0LEAD")
 
 
 async def test_oncall_without_a_rotation_says_how_to_set_one_up(build: Build) -> None:
@@ -273,6 +303,20 @@ async def test_case_commands_it_cannot_carry_out_are_refused(build: Build, text:
     deps = build(command_case="/fall")
     with pytest.raises(Refusal, match=re.escape(says)):
         deps.desk.case(text, "U0AGENT")
+
+
+async def test_only_responders_track_update_and_close_cases_everyone_lists_them(build: Build) -> None:
+    deps = build(responders="U0LEAD")
+    desk = deps.desk
+    desk.case("add 1234567890 Listing suppressed", "U0LEAD")
+    for text in ("add 2345678901 mine", "update 1234567890", "close 1234567890"):
+        with pytest.raises(Refusal) as e:
+            desk.case(text, "U0AGENT")
+        assert str(e.value) == "Only <@U0LEAD> (responders) may track, update or close Amazon cases."
+    assert refused(deps) == [("U0AGENT", "track, update or close Amazon cases")] * 3
+    assert desk.case("", "U0AGENT").text == "Open Amazon cases: 1"
+    case = deps.store.case(case_id="1234567890")
+    assert case is not None and case["owner"] == "U0LEAD" and case["last_update_at"] == iso(TEAM_TIME)
 
 
 async def test_a_case_tracked_already_is_not_added_twice(build: Build) -> None:

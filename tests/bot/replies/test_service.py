@@ -1,8 +1,9 @@
 """Replies: advice, drafts, the guard, submitting once, retries, decisions, and who is drafting, on the real parts."""
 
 # Through Slack, not repeated here: click → modal → SMTP, the guard keeping the modal open, two people submitting
-# at once and a resubmission being the same send (tests/scenarios/test_reply.py); a refused sender's modal error and
-# their "Retry" refused (tests/handlers/test_commands.py).
+# at once and a resubmission being the same send (tests/scenarios/test_reply.py); a refused sender's modal error
+# (tests/handlers/test_commands.py); Retry, It was sent, No response needed, Mark handled and releasing another
+# person's claim refused for someone who is no responder (tests/handlers/test_replies.py).
 
 from __future__ import annotations
 
@@ -263,17 +264,24 @@ async def test_submit_queues_one_send_wakes_the_mailer_and_records_the_edit(buil
     assert plain is not None and not plain["edited"]  # trailing blanks are no edit
 
 
-async def test_submit_refuses_people_who_may_not_send(build: Build) -> None:
-    deps = build(reply_senders="U0LEAD")
+async def test_submit_refuses_people_who_are_no_responders(build: Build) -> None:
+    deps = build(responders="U0AGENT", leads="U0LEAD")
     conv = await mail(deps)
-    draft = deps.replies.draft(conv, user="U0AGENT", template="acknowledgement")
+    draft = deps.replies.draft(conv, user="U0OTHER", template="acknowledgement")
+    assert any("may send replies to buyers" in n for n in draft.notes)  # told before they write
     deps.mailer.wake.clear()
-    outcome = deps.replies.submit(draft.metadata, draft.text, user="U0AGENT")
+    outcome = deps.replies.submit(draft.metadata, draft.text, user="U0OTHER")
     assert outcome.send is None and not outcome.created
-    assert outcome.errors["reply"].startswith("Only <@U0LEAD> may send replies to buyers.")
+    assert outcome.errors["reply"] == (
+        "Only <@U0AGENT> (responders) or <@U0LEAD> (leads) may send replies to buyers. "
+        "You can claim it and discuss it in the thread."
+    )
     assert deps.store.sends() == [] and not deps.mailer.wake.is_set()
-    assert actions(deps)[-1] == "send_refused"
-    assert deps.replies.submit(draft.metadata, draft.text, user="U0LEAD").created
+    [line] = [a for a in deps.store.db.table("audit").rows if a["action"] == "refused"]
+    assert line["actor"] == "U0OTHER" and line["conversation_id"] == conv["id"]
+    assert json.loads(line["detail"])["what"] == "send replies to buyers"
+    assert deps.replies.submit(draft.metadata, draft.text, user="U0LEAD").created  # a lead is a responder
+    assert not any("may send" in n for n in deps.replies.draft(conv, user="U0AGENT").notes)
 
 
 async def test_submit_refuses_what_the_guard_finds_and_sends_nothing(build: Build) -> None:
