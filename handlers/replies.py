@@ -40,6 +40,16 @@ def _card(deps: Deps, body: dict[str, Any]) -> Row | None:
     return None
 
 
+def _send_of_card(deps: Deps, body: dict[str, Any], send_id: int) -> bool:
+    """Whether the send a button names belongs to the card whose thread it was clicked in (a value that went
+    through Slack is checked against the store, never taken on trust)."""
+    conv, send = _card(deps, body), deps.store.send(send_id=send_id)
+    if conv is None or send is None or int(send["conversation_id"]) != int(conv["id"]):
+        log.warning("a button named send %s outside its card's thread; ignored", send_id)
+        return False
+    return True
+
+
 def _action(body: dict[str, Any]) -> dict[str, Any]:
     return dict((body.get("actions") or [{}])[0])
 
@@ -138,7 +148,7 @@ async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     await ack()
     deps: Deps = context["deps"]
     value = str(_action(body).get("value") or "")
-    if value.isdigit():
+    if value.isdigit() and _send_of_card(deps, body, int(value)):
         send = deps.replies.retry(int(value), user=body["user"]["id"])
         if send is not None and send["state"] == "sent":
             await _tell(deps.slack, body, "This reply was sent already.")
@@ -149,7 +159,7 @@ async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]
     await ack()
     deps: Deps = context["deps"]
     value = str(_action(body).get("value") or "")
-    if value.isdigit():
+    if value.isdigit() and _send_of_card(deps, body, int(value)):
         deps.replies.mark_sent(int(value), user=body["user"]["id"])
 
 

@@ -230,3 +230,26 @@ async def test_what_only_responders_may_do_on_a_card_is_refused_saying_who_may(
             what="the notice handled by a lead",
         )
         assert len(refused(desk)) == 5 and desk.smtp.messages == []
+
+
+async def test_a_retry_button_naming_another_cards_send_does_nothing(desk: Desk) -> None:
+    """A send id that went through Slack is checked against the card it was clicked on."""
+    desk.smtp.refuse("550 5.7.1 Sender not authorised")
+    await desk.click("U0AGENT", "send_as_is", selected="acknowledgement")
+    failed = await desk.note("NOT sent")
+    other = await desk.deps.intake.handle(
+        IncomingMail(fixture_mail("en_shipping.eml"), "t2", desk.deps.clock.now())
+    )
+    message = desk.deps.store.conversation_messages(conversation_id=other.conversation_id)[0]
+    foreign, _ = desk.deps.store.create_send(
+        key="other",
+        conversation_id=other.conversation_id,
+        reply_to_row=message["id"],
+        text="Hi",
+        by_user="U0AGENT",
+    )
+    desk.deps.store.update_send(send_id=int(foreign["id"]), state="failed", error="550")
+    await desk.click("U0AGENT", "retry_send", ts=failed["ts"], value=str(foreign["id"]))
+    await asyncio.sleep(0.3)
+    assert desk.deps.store.send(send_id=int(foreign["id"]))["state"] == "failed"  # type: ignore[index]
+    assert desk.smtp.messages == []
