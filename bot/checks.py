@@ -133,7 +133,7 @@ def problems(settings: Settings) -> list[str]:
 
 
 def notes(settings: Settings) -> list[str]:
-    """What `check` points out without failing: who may do what when the roles are left open, deprecated names."""
+    """What `check` points out without failing: open roles, deprecated names, how Amazon's mails are authenticated."""
     out: list[str] = []
     if settings.reply_senders:
         out.append(
@@ -148,6 +148,16 @@ def notes(settings: Settings) -> list[str]:
         out.append(
             "Roles: INBOX_BOT_LEADS is empty, so every responder may put others on call and set overrides longer "
             f"than {settings.max_override_hours:g} hours"
+        )
+    if not settings.dkim_verify and not settings.trusted_authserv_id:
+        out.append(
+            "Sender: Amazon's mails are checked by their exact sender domain only; set INBOX_BOT_DKIM_VERIFY=true or "
+            "INBOX_BOT_TRUSTED_AUTHSERV_ID (your mail server's Authentication-Results) to check Amazon signed them"
+        )
+    elif not settings.authentication_required:
+        out.append(
+            "Sender: authentication is checked but not required (INBOX_BOT_REQUIRE_AUTHENTICATED_AMAZON=false): "
+            "unauthenticated Amazon mail is still believed"
         )
     return out
 

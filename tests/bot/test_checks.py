@@ -32,12 +32,17 @@ async def test_everything_configured_and_reachable_passes(
             "Note: Roles: INBOX_BOT_RESPONDERS is empty, so everyone may send replies, close conversations, release "
             "other people's claims and track cases (fine for a small team; name responders and leads to limit it)",
         ),
+        (
+            True,
+            "Note: Sender: Amazon's mails are checked by their exact sender domain only; set INBOX_BOT_DKIM_VERIFY=true "
+            "or INBOX_BOT_TRUSTED_AUTHSERV_ID (your mail server's Authentication-Results) to check Amazon signed them",
+        ),
     ]
 
 
 async def test_missing_settings_come_first_and_unset_connections_are_skipped(tmp_path: Path) -> None:
     results = await run_checks(make_settings(tmp_path))
-    assert [ok for ok, _ in results] == [False, False, False, True, True]
+    assert [ok for ok, _ in results] == [False, False, False, True, True, True]
     assert results[0][1].startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
     assert results[1][1].startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
     assert results[2][1] == f"Mail folder: {tmp_path / 'mail'} does not exist"
@@ -45,16 +50,27 @@ async def test_missing_settings_come_first_and_unset_connections_are_skipped(tmp
     assert not any(text.startswith("Slack:") for _, text in results)  # no token: Slack is not asked
 
 
+def test_notes_say_how_amazons_mails_are_authenticated(tmp_path: Path) -> None:
+    roles = {"responders": "U0AGENT", "leads": "U0LEAD"}
+    [domain_only] = notes(make_settings(tmp_path, **roles))
+    assert domain_only.startswith("Sender: Amazon's mails are checked by their exact sender domain only")
+    assert notes(make_settings(tmp_path, **roles, dkim_verify=True)) == []
+    assert notes(make_settings(tmp_path, **roles, trusted_authserv_id="mx.example.com")) == []
+    [lax] = notes(make_settings(tmp_path, **roles, dkim_verify=True, require_authenticated_amazon=False))
+    assert "not required" in lax
+
+
 def test_notes_say_who_may_do_what_and_name_the_deprecated_setting(tmp_path: Path) -> None:
+    checked = {"dkim_verify": True}  # the sender note is the test above
     assert notes(make_settings(tmp_path))[0].startswith(
         "Roles: INBOX_BOT_RESPONDERS is empty, so everyone may"
     )
-    assert notes(make_settings(tmp_path, responders="U0AGENT", max_override_hours=12)) == [
+    assert notes(make_settings(tmp_path, responders="U0AGENT", max_override_hours=12, **checked)) == [
         "Roles: INBOX_BOT_LEADS is empty, so every responder may put others on call and set overrides longer "
         "than 12 hours"
     ]
-    assert notes(make_settings(tmp_path, responders="U0AGENT", leads="U0LEAD")) == []
-    assert notes(make_settings(tmp_path, reply_senders="U0AGENT", leads="U0LEAD")) == [
+    assert notes(make_settings(tmp_path, responders="U0AGENT", leads="U0LEAD", **checked)) == []
+    assert notes(make_settings(tmp_path, reply_senders="U0AGENT", leads="U0LEAD", **checked)) == [
         "INBOX_BOT_REPLY_SENDERS is deprecated: its people count as responders; rename it INBOX_BOT_RESPONDERS"
     ]
 
