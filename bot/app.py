@@ -112,7 +112,7 @@ def build_deps(
                 raise StartupError(
                     "INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory"
                 )
-            source = DirectorySource(settings.mail_directory, store)
+            source = DirectorySource(settings.mail_directory, store, max_bytes=settings.max_mail_bytes)
         else:
             source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
     return Deps(

@@ -7,15 +7,17 @@ import asyncio
 import json
 import logging
 import sys
+import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from bot.settings import Settings
-from bot.settings_sources import load_settings
+from bot.settings_sources import describe, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,12 @@ def settings_or_exit(config: Path | None) -> Settings:
     """The settings, or exit 2 naming what is wrong (never a traceback)."""
     try:
         return load_settings(config)
-    except (ValidationError, FileNotFoundError) as e:
+    except ValidationError as e:  # secrets' values are masked by load_settings and left out here
+        typer.echo(f"inbox-bot: the settings are not valid:\n{describe(e)}", err=True)
+        raise typer.Exit(2) from None
+    except (FileNotFoundError, tomllib.TOMLDecodeError, SettingsError) as e:  # none of these quotes a value
         typer.echo(f"inbox-bot: the settings are not valid:\n{e}", err=True)
-        raise typer.Exit(2) from e
+        raise typer.Exit(2) from None
 
 
 def setup_logging(level: str) -> None:

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         None, description="Move processed mails to this folder (default: untouched)"
     )
     imap_timeout: float = Field(30.0, gt=0, description="Seconds before an IMAP command is abandoned")
+    max_mail_mb: float = Field(
+        25.0, gt=0, description="A larger mail is not read whole: its card says where to read it (megabytes)"
+    )
     non_amazon_mail: Literal["ignore", "post"] = Field(
         "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"
     )
@@ -122,6 +125,9 @@ class Settings(BaseSettings):
     )
     enrich_deadline: float = Field(
         3.0, ge=0, description="Seconds a card waits for order and tracking before it is posted without"
+    )
+    refresh_cooldown_seconds: float = Field(
+        120.0, ge=0, description="Seconds before Refresh on a card looks the same order up again"
     )
 
     # Carrier tracking
@@ -377,6 +383,11 @@ class Settings(BaseSettings):
         if self.require_authenticated_amazon is not None:
             return self.require_authenticated_amazon
         return self.dkim_verify or bool(self.trusted_authserv_id)
+
+    @property
+    def max_mail_bytes(self) -> int:
+        """INBOX_BOT_MAX_MAIL_MB in bytes."""
+        return int(self.max_mail_mb * 1024 * 1024)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +18,8 @@ from pydantic_settings import (
 from bot.settings import CONFIG_ENV, ENV_PREFIX, Settings
 
 log = logging.getLogger(__name__)
+
+MASK = "**********"  # how pydantic shows a SecretStr
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
@@ -42,7 +45,59 @@ def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Se
                 sources.append(TomlConfigSettingsSource(settings_cls))
             return (*sources, file_secret_settings)
 
-    return _FileSettings(**overrides)
+    try:
+        return _FileSettings(**overrides)
+    except ValidationError as e:
+        raise without_secrets(e) from None  # not chained: the original would show the secret in a traceback
+
+
+def secret_fields() -> frozenset[str]:
+    """The settings whose values are secrets (typed SecretStr): never echoed in an error or a log."""
+    return frozenset(
+        name
+        for name, info in Settings.model_fields.items()
+        if SecretStr in (info.annotation, *get_args(info.annotation))
+    )
+
+
+def without_secrets(error: ValidationError) -> ValidationError:
+    """The same validation error with the input values of secret settings masked (a password typed as a number,
+    a token as a list…)."""
+    secrets = secret_fields()
+    if not any(e["loc"] and str(e["loc"][0]) in secrets for e in error.errors()):
+        return error
+    details: list[Any] = []
+    messages: list[str] = []
+    for e in error.errors():
+        if e["loc"] and str(e["loc"][0]) in secrets:  # its type's message names no value; a ctx might
+            kind = e["type"] if "ctx" not in e else "string_type"
+            details.append({"type": kind, "loc": e["loc"], "input": MASK})
+            messages.append("not a valid value (not shown: it is a secret)")
+        else:
+            details.append({key: value for key, value in e.items() if key in ("type", "loc", "input", "ctx")})
+            messages.append(e["msg"])
+    try:
+        return ValidationError.from_exception_data(error.title, details)
+    except (TypeError, KeyError, ValueError):  # a type that cannot be rebuilt: each message as a value error
+        plain: list[Any] = [
+            {"type": "value_error", "loc": d["loc"], "input": d["input"], "ctx": {"error": ValueError(m)}}
+            for d, m in zip(details, messages, strict=True)
+        ]
+        return ValidationError.from_exception_data(error.title, plain)
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem: the variable, what is wrong and the value given (a secret's never)."""
+    secrets = secret_fields()
+    lines = []
+    for e in error.errors():
+        loc = [str(part) for part in e["loc"]]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" + "".join(f"[{p}]" for p in loc[1:]) if loc else "settings"
+        if loc and loc[0] in secrets:
+            lines.append(f"{name}: {e['msg']} (the value is not shown: it is a secret)")
+        else:
+            lines.append(f"{name}: {e['msg']} (given: {e['input']!r})")
+    return "\n".join(lines)
 
 
 def settings_from(**values: Any) -> Settings:

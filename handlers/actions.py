@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.cards.card import format_local
 from bot.cards.ids import ActionId
 from bot.deps import Deps
+from bot.services.slack import SlackError
 from handlers.errors import answered
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,18 @@ async def refresh_order(ack: AsyncAck, body: dict[str, Any], context: dict[str, 
         log.warning("refresh clicked by %s for unknown conversation %r", user, value)
         return
     order_id = str(conv["order_id"])
+    again = deps.enricher.claim_refresh(order_id)
+    if (
+        again is not None
+    ):  # pressed again within the cooldown: no carrier or SP-API call, the person is told when
+        wait = max(1, math.ceil((again - deps.clock.now()).total_seconds()))
+        await _tell(
+            deps,
+            body,
+            f"Order {order_id} was refreshed moments ago. You can refresh it again at "
+            f"{format_local(again, deps.settings.tz)} (in {wait} s).",
+        )
+        return
     deps.store.audit(
         actor=str(user), action="order_refreshed", conversation_id=int(conv["id"]), order=order_id
     )
@@ -34,6 +49,19 @@ async def refresh_order(ack: AsyncAck, body: dict[str, Any], context: dict[str, 
     # Always redraw: the person asked, and "checked just now" is news even when nothing moved.
     deps.outbox.order_changed(order_id)
     log.info("order %s refreshed by %s (%s)", order_id, user, "changed" if changed else "unchanged")
+
+
+async def _tell(deps: Deps, body: dict[str, Any], text: str) -> None:
+    """A note only the clicking person sees, where they clicked."""
+    container = body.get("container") or {}
+    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    user = str((body.get("user") or {}).get("id") or "")
+    try:
+        await deps.slack.ephemeral(
+            channel=channel, user=user, text=text, thread_ts=container.get("thread_ts")
+        )
+    except SlackError as e:
+        log.error("could not tell %s: %s (%s)", user, text, e.code)
 
 
 async def link_opened(ack: AsyncAck) -> None:

@@ -37,9 +37,7 @@ async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
         if not text.startswith(prefix):
             return  # internal discussion stays internal
         draft = deps.replies.draft(conv, user=user, text=text[len(prefix) :].strip())
-        outcome = deps.replies.submit(
-            {**draft.metadata, "k": f"thread:{event.get('ts')}"}, draft.text, user=user
-        )
+        outcome = deps.replies.submit(draft.metadata, draft.text, user=user, key=f"thread:{event.get('ts')}")
         if outcome.errors:
             await deps.slack.ephemeral(
                 channel=channel,
@@ -103,7 +101,7 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
         draft = deps.replies.draft(conv, user=user, template=key)
         if draft.template is not None and draft.template.safe:
             outcome = deps.replies.submit(
-                {**draft.metadata, "k": f"mention:{event.get('ts')}"}, draft.text, user=user
+                draft.metadata, draft.text, user=user, key=f"mention:{event.get('ts')}"
             )
             if outcome.errors:
                 raise Refusal(" ".join(outcome.errors.values()))

@@ -16,7 +16,7 @@ from bot.cards.card import slack_to_plain
 from bot.cards.ids import ActionId, ViewId
 from bot.cards.reply import reply_modal
 from bot.deps import Deps
-from bot.replies.service import Draft, parse_metadata
+from bot.replies.model import Draft, parse_metadata
 from bot.services.slack import SlackError, SlackGateway
 from bot.store.store import Row
 from handlers.errors import answered

@@ -217,7 +217,7 @@ def buyer_card(conv: Row, latest: Row, at: CardTime, *, extra: list[dict[str, An
     order = conv.get("order_id")
     header = f"{name} · {site}"
     fields = [
-        _mrkdwn(f"*Order*\n{f'`{order}`' if order else 'none (pre-sale question)'}", FIELD_TEXT),
+        _mrkdwn(f"*Order*\n{f'`{escape(order)}`' if order else 'none (pre-sale question)'}", FIELD_TEXT),
         _mrkdwn(f"*Topic*\n{escape(conv.get('topic') or latest.get('topic') or '—')}", FIELD_TEXT),
         _mrkdwn(f"*Answer by*\n{_deadline_text(conv, at)}", FIELD_TEXT),
         _mrkdwn(f"*Language*\n{escape(conv.get('language') or '—')}", FIELD_TEXT),
@@ -248,7 +248,10 @@ def buyer_card(conv: Row, latest: Row, at: CardTime, *, extra: list[dict[str, An
 
 
 def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
-    """A mail the parser could not take apart, shown as received so nothing is lost."""
+    """A mail the parser could not take apart, shown as received so nothing is lost; a mail too large to hold says
+    where to read it and shows the start of its text."""
+    if message.get("location"):
+        return _too_large_card(conv, message, at)
     error = message.get("parse_error") or "unknown problem"
     preview = truncate(escape(raw_text).replace("```", "``\u200b`"), SECTION_TEXT - 10)
     blocks = [
@@ -268,6 +271,28 @@ def raw_card(conv: Row, message: Row, at: CardTime, raw_text: str) -> Message:
     }
 
 
+def _too_large_card(conv: Row, message: Row, at: CardTime) -> Message:
+    """A mail over INBOX_BOT_MAX_MAIL_MB: who, what, how large, where the whole of it is, and how it begins."""
+    shown, _ = split_for_card(message.get("text") or "")
+    blocks = [
+        {"type": "header", "text": _plain(":warning: A mail too large to show: read it in the mailbox")},
+        _section(
+            f"*Subject:* {escape(message.get('subject') or '—')}\n*From:* {escape(message.get('sender') or '—')}\n"
+            f"*Size:* {_size(int(message.get('size') or 0))}\n*Where:* {escape(str(message['location']))}\n"
+            f"*Answer by:* {_deadline_text(conv, at)}"
+        ),
+        _section(_quote(shown) if shown.strip() else "_(no text at its start)_"),
+        _context(
+            f"Message-ID {escape(message.get('message_id') or '')}",
+            escape(truncate(message.get("parse_error") or "", 500)),
+        ),
+    ]
+    return {
+        "text": _fallback(f"Mail too large to show: {message.get('subject') or '(no subject)'}"),
+        "blocks": blocks,
+    }
+
+
 def notice_card(
     conv: Row, message: Row, at: CardTime, *, extra: list[dict[str, Any]] | None = None
 ) -> Message:
@@ -283,7 +308,7 @@ def notice_card(
             "text": _plain(f"{':rotating_light:' if needs else ':information_source:'} {title}"),
         },
         _section(
-            f"*Order:* {f'`{order}`' if order else '—'}   *Marketplace:* {escape(conv.get('marketplace') or '—')}\n"
+            f"*Order:* {f'`{escape(order)}`' if order else '—'}   *Marketplace:* {escape(conv.get('marketplace') or '—')}\n"
             f"*Subject:* {escape(message.get('subject') or '—')}"
             + (f"\n*Respond by:* {_deadline_text(conv, at)}" if conv.get("deadline") else "")
         ),

@@ -75,7 +75,7 @@ def reminder(payload: dict[str, Any], at: CardTime, *, direct: bool = False) -> 
                 ],
             }
         )
-    fallback = f"{WORDS[stage]}: {left} to answer {payload.get('buyer') or 'a buyer'}"
+    fallback = f"{WORDS[stage]}: {left} to answer {escape(payload.get('buyer') or 'a buyer')}"
     return {"text": fallback, "blocks": blocks}
 
 

@@ -222,7 +222,9 @@ def reply_modal(
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
+        "private_metadata": json.dumps(
+            metadata, separators=(",", ":")
+        ),  # a draft's key (bot/store/drafts.py)
         "blocks": blocks,
     }
 

@@ -13,7 +13,7 @@ from bot.cards.card import PostKind, split_for_card
 from bot.clock.sla import deadline_for, response_hours
 from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
-from bot.mail.parser import parse_relay_mail
+from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
 from bot.settings import Settings
@@ -96,7 +96,7 @@ class Intake:
         Nothing is awaited while the transaction is open, so no other task's writes join it. If the batch cannot be
         stored together, each mail is stored on its own, so one bad row holds back nobody else.
         """
-        parsed = [parse_relay_mail(m.raw, amazon_domains=self.settings.amazon_sender_domains) for m in mails]
+        parsed = [self.parse(m) for m in mails]
         if self.authenticator.required:
             if self.authenticator.dkim_verify:  # DNS lookups: off the event loop
                 await asyncio.to_thread(self._authenticate, parsed, mails)
@@ -104,10 +104,7 @@ class Intake:
                 self._authenticate(parsed, mails)
         try:
             with self.store.transaction():
-                results = [
-                    self.ingest(p, m.raw, source_ref=m.source_ref, internal_date=m.internal_date)
-                    for p, m in zip(parsed, mails, strict=True)
-                ]
+                results = [self._ingest(p, m) for p, m in zip(parsed, mails, strict=True)]
         except Exception:
             if len(mails) == 1:
                 raise
@@ -124,13 +121,36 @@ class Intake:
         for p, m in zip(parsed, mails, strict=True):
             authenticate(p, m.raw, self.authenticator)
 
+    def parse(self, mail: IncomingMail) -> ParsedMail:
+        """Take a mail apart; one too large to hold is a raw card with its header and the start of its text."""
+        parsed = parse_relay_mail(mail.raw, amazon_domains=self.settings.amazon_sender_domains)
+        if not mail.too_large:
+            return parsed
+        size = f"{(mail.size or 0) / 1048576:.1f} MB"
+        parsed.error = (
+            f"too large to show ({size}; the limit is INBOX_BOT_MAX_MAIL_MB={self.settings.max_mail_mb:g}): "
+            "only its header and the start of its text were read"
+        )
+        parsed.text = (parsed.text or raw_preview(mail.raw))[:RAW_PREVIEW_CHARS]
+        return parsed
+
+    def _ingest(self, parsed: ParsedMail, mail: IncomingMail) -> IngestResult:
+        return self.ingest(
+            parsed,
+            mail.raw,
+            source_ref=mail.source_ref,
+            internal_date=mail.internal_date,
+            size=mail.size,
+            location=mail.location,
+        )
+
     def _one_by_one(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> list[IngestResult]:
         """Store each mail in its own transaction; the first failure is raised after the others were stored."""
         results: list[IngestResult] = []
         failure: Exception | None = None
         for p, m in zip(parsed, mails, strict=True):
             try:
-                result = self.ingest(p, m.raw, source_ref=m.source_ref, internal_date=m.internal_date)
+                result = self._ingest(p, m)
             except Exception as e:
                 log.exception("mail %s (%s) could not be stored: %s", p.dedupe_key, m.source_ref, e)
                 failure = failure or e
@@ -170,9 +190,17 @@ class Intake:
             self.on_queued()
 
     def ingest(
-        self, parsed: ParsedMail, raw: bytes, *, source_ref: str, internal_date: datetime | None
+        self,
+        parsed: ParsedMail,
+        raw: bytes,
+        *,
+        source_ref: str,
+        internal_date: datetime | None,
+        size: int | None = None,
+        location: str | None = None,
     ) -> IngestResult:
-        """Store one parsed mail with its conversation and outbox items atomically."""
+        """Store one parsed mail with its conversation and outbox items atomically (a mail too large to hold: its
+        header and first part as `raw`, its full `size` and the `location` where it can be read)."""
         store = self.store
         key = parsed.dedupe_key
         with store.transaction():
@@ -203,6 +231,8 @@ class Intake:
                 "raw": raw,
                 "raw_sha256": parsed.raw_sha256,
                 "source_ref": source_ref,
+                "size": size if size is not None else len(raw),
+                "location": location,
                 "purge_after": iso(now + timedelta(days=self.settings.raw_retention_days)),
             }
             if parsed.kind is MailKind.CONFIRMATION and not parsed.is_raw:

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|sv|vs|r|rif|tr|wg|fw|fwd)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # Amazon's limit per message
+# C0 controls (tab, vertical tab, CR, LF … included), DEL, C1 controls (NEL U+0085 included) and Unicode's line and
+# paragraph separators: each would break a header line (or make Python's email package refuse the header).
+UNSAFE_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,14 @@ class SendError(UpstreamError):
     """SMTP refused or failed; `retryable` says whether trying again later can help."""
 
 
+def header_value(text: str) -> str:
+    """A value safe in one header line: control characters and line separators become single spaces."""
+    return re.sub(" {2,}", " ", UNSAFE_IN_HEADER.sub(" ", text)).strip()
+
+
 def reply_subject(original: str | None, order_id: str | None) -> str:
     """'Re: <the buyer's subject>' (without stacked prefixes), or a subject naming the order."""
-    base = REPLY_PREFIX.sub("", original or "").strip()
+    base = REPLY_PREFIX.sub("", header_value(original or "")).strip()
     if base:
         return f"Re: {base}"
     return f"Ihre Bestellung {order_id}" if order_id else "Re: Ihre Nachricht"
@@ -54,16 +62,18 @@ def new_message_id(send_id: int, sender: str) -> str:
 
 
 def build_message(reply: OutgoingReply, *, sender: str, now: datetime) -> EmailMessage:
-    """The e-mail: plain text UTF-8, threaded with In-Reply-To/References, attachments checked for size and type."""
+    """The e-mail: plain text UTF-8, threaded with In-Reply-To/References, attachments checked for size and type;
+    every header value is cleaned of control characters and line separators (`header_value`)."""
     msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = reply.to
-    msg["Subject"] = reply.subject
+    msg["From"] = header_value(sender)
+    msg["To"] = header_value(reply.to)
+    msg["Subject"] = header_value(reply.subject)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = reply.message_id
-    if reply.in_reply_to:
-        msg["In-Reply-To"] = reply.in_reply_to
-    refs = [r for r in [*reply.references, reply.in_reply_to] if r]
+    msg["Message-ID"] = header_value(reply.message_id)
+    in_reply_to = header_value(reply.in_reply_to or "")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    refs = [r for r in (header_value(r) for r in [*reply.references, in_reply_to] if r) if r]
     if refs:
         msg["References"] = " ".join(dict.fromkeys(refs))
     msg.set_content(reply.text, charset="utf-8")
@@ -75,7 +85,7 @@ def build_message(reply: OutgoingReply, *, sender: str, now: datetime) -> EmailM
             raise SendError("SMTP", f"attachments exceed Amazon's 10 MB ({path.name})", retryable=False)
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, _, subtype = ctype.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_value(path.name))
     return msg
 
 

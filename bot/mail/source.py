@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import aioimaplib
 
 from bot.clock.clocks import Clock
+from bot.mail.wire import HEADER_BYTES, PREVIEW_BYTES, Fetched, parse_fetch, partial_mail
+from bot.redact import protect_imap_log
 from bot.settings import Settings
 from bot.store.store import Store
 
@@ -28,11 +30,19 @@ MAX_BACKOFF = 300.0
 
 @dataclass(frozen=True)
 class IncomingMail:
-    """One raw mail and where it came from."""
+    """One raw mail and where it came from; a mail over the size limit has only its header and first part in `raw`,
+    its full `size`, and the `location` where it can be read."""
 
     raw: bytes
     source_ref: str
     internal_date: datetime | None = None
+    size: int | None = None
+    location: str | None = None  # set only for a mail too large to hold: where the whole of it is
+
+    @property
+    def too_large(self) -> bool:
+        """Whether only the start of the mail was read (it is over INBOX_BOT_MAX_MAIL_MB)."""
+        return self.location is not None
 
 
 Handler = Callable[[list[IncomingMail]], Awaitable[Any]]  # a batch, in mailbox order (Intake.handle_many)
@@ -55,42 +65,7 @@ class MailboxError(Exception):
 
 # ---- IMAP ------------------------------------------------------------------------------------------
 
-_FETCH_UID = re.compile(rb"\bUID (\d+)")
-_FETCH_DATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
-
-
-def _internaldate(text: bytes) -> datetime | None:
-    try:
-        return datetime.strptime(text.decode().strip(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def parse_fetch(lines: list[Any]) -> list[tuple[int, datetime | None, bytes]]:
-    """(UID, INTERNALDATE, raw mail) from the lines of a UID FETCH response."""
-    out: list[tuple[int, datetime | None, bytes]] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if (
-            isinstance(line, bytes)
-            and b" FETCH " in line
-            and i + 1 < len(lines)
-            and isinstance(lines[i + 1], bytearray)
-        ):
-            head = line
-            body = bytes(lines[i + 1])
-            tail = lines[i + 2] if i + 2 < len(lines) and isinstance(lines[i + 2], bytes) else b""
-            meta = head + b" " + tail
-            uid = _FETCH_UID.search(meta)
-            date = _FETCH_DATE.search(meta)
-            if uid:
-                out.append((int(uid.group(1)), _internaldate(date.group(1)) if date else None, body))
-            i += 3
-            continue
-        i += 1
-    return out
 
 
 class ImapSource:
@@ -112,6 +87,7 @@ class ImapSource:
         )
         self._dropped = asyncio.Event()  # the server closed this session's connection
         self._last_problem: str | None = None
+        protect_imap_log(settings.imap_password.get_secret_value() if settings.imap_password else None)
 
     def _client(self) -> aioimaplib.IMAP4:
         s = self.settings
@@ -234,21 +210,83 @@ class ImapSource:
                 uids.extend(int(w) for w in words)
         return sorted(u for u in uids if u > last_uid)
 
+    async def _fetch(self, client: aioimaplib.IMAP4, uids: list[int], items: str) -> list[Fetched]:
+        if not uids:
+            return []
+        response = await client.uid("fetch", ",".join(map(str, uids)), items)
+        if response.result != "OK":
+            raise MailboxError(f"UID FETCH failed: {response.lines}")
+        return parse_fetch(response.lines)
+
+    def _batches(self, uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+        """UIDs in fetch batches of at most FETCH_BATCH mails and the size limit in all (a mail over it counts only
+        the part that is read of it), so a batch never holds more than one limit's worth of mail in memory."""
+        limit = self.settings.max_mail_bytes
+        batches: list[list[int]] = []
+        batch: list[int] = []
+        total = 0
+        for uid in uids:
+            size = sizes.get(uid, 0)
+            size = HEADER_BYTES + PREVIEW_BYTES if size > limit else size
+            if batch and (len(batch) == FETCH_BATCH or total + size > limit):
+                batches.append(batch)
+                batch, total = [], 0
+            batch.append(uid)
+            total += size
+        return [*batches, batch] if batch else batches
+
+    def _location(self, uid: int, validity: int) -> str:
+        """Where a mail can be read in the mailbox (after the move, if processed mails are moved)."""
+        s = self.settings
+        if s.imap_move_to:
+            return (
+                f"IMAP {s.imap_user}@{s.imap_host}, folder {s.imap_move_to!r} "
+                f"(moved there from {s.imap_folder!r}, where it was UID {uid})"
+            )
+        return (
+            f"IMAP {s.imap_user}@{s.imap_host}, folder {s.imap_folder!r}, UID {uid} (UIDVALIDITY {validity})"
+        )
+
     async def _read_new(self, client: aioimaplib.IMAP4, validity: int, handle: Handler) -> None:
         uids = await self._new_uids(client, validity)
-        for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start : start + FETCH_BATCH]
-            response = await client.uid("fetch", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
-            if response.result != "OK":
-                raise MailboxError(f"UID FETCH failed: {response.lines}")
-            fetched = sorted(parse_fetch(response.lines))
+        if not uids:
+            return
+        # Sizes first: a mail over the limit is never fetched whole, only its header and the start of its text.
+        sizes = {f.uid: f.size or 0 for f in await self._fetch(client, uids, "(UID RFC822.SIZE)")}
+        limit = self.settings.max_mail_bytes
+        for batch in self._batches(uids, sizes):
+            whole = await self._fetch(
+                client, [u for u in batch if sizes.get(u, 0) <= limit], "(UID INTERNALDATE BODY.PEEK[])"
+            )
+            parts = await self._fetch(
+                client,
+                [u for u in batch if sizes.get(u, 0) > limit],
+                f"(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER]<0.{HEADER_BYTES}> "
+                f"BODY.PEEK[TEXT]<0.{PREVIEW_BYTES}>)",
+            )
+            mails = [
+                (f.uid, IncomingMail(f.section("BODY[]"), f"{self.name}#{validity}:{f.uid}", f.internal_date))
+                for f in whole
+            ] + [
+                (
+                    f.uid,
+                    IncomingMail(
+                        partial_mail(f.section("BODY[HEADER]") + f.section("BODY[TEXT]")),
+                        f"{self.name}#{validity}:{f.uid}",
+                        f.internal_date,
+                        size=f.size or sizes.get(f.uid),
+                        location=self._location(f.uid, validity),
+                    ),
+                )
+                for f in parts
+            ]
+            mails.sort(key=lambda m: m[0])
+            fetched = [uid for uid, _ in mails]
             if not fetched:
                 continue
-            await handle(
-                [IncomingMail(raw, f"{self.name}#{validity}:{uid}", when) for uid, when, raw in fetched]
-            )
-            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=fetched[-1][0])
-            for uid, _, _ in fetched:
+            await handle([mail for _, mail in mails])
+            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=fetched[-1])
+            for uid in fetched:
                 if self.settings.imap_move_to:
                     moved = await client.uid("move", str(uid), self.settings.imap_move_to)
                     if moved.result != "OK":
@@ -286,11 +324,26 @@ class ImapSource:
 class DirectorySource:
     """A Maildir (new/ and cur/) or a folder of .eml files, watched for new files (demo and tests)."""
 
-    def __init__(self, path: Path, store: Store, *, poll_seconds: float = 0.3) -> None:
+    def __init__(
+        self, path: Path, store: Store, *, poll_seconds: float = 0.3, max_bytes: int = 25 * 1024 * 1024
+    ) -> None:
         self.path = Path(path)
         self.store = store
         self.poll_seconds = poll_seconds
+        self.max_bytes = (
+            max_bytes  # a larger file is read only as far as its header and the start of its text
+        )
         self.name = f"dir:{self.path}"
+
+    def read(self, file: Path, ref: str) -> IncomingMail:
+        """One file as a mail: whole, or (over the size limit) its header and the first part of its text."""
+        stat = file.stat()
+        when = datetime.fromtimestamp(stat.st_mtime, UTC)
+        if stat.st_size <= self.max_bytes:
+            return IncomingMail(file.read_bytes(), ref, when)
+        with file.open("rb") as f:
+            head = f.read(HEADER_BYTES + PREVIEW_BYTES)
+        return IncomingMail(partial_mail(head), ref, when, size=stat.st_size, location=f"file {file}")
 
     def _files(self) -> list[Path]:
         folders = [self.path / "cur", self.path / "new"] if (self.path / "new").is_dir() else [self.path]
@@ -314,9 +367,8 @@ class DirectorySource:
                     if ref in seen or self.store.has_source_ref(source_ref=ref):
                         seen.add(ref)
                         continue
-                    raw = file.read_bytes()
-                    batch.append(IncomingMail(raw, ref, datetime.fromtimestamp(file.stat().st_mtime, UTC)))
-                    if len(batch) == FETCH_BATCH:
+                    batch.append(self.read(file, ref))
+                    if len(batch) == FETCH_BATCH or sum(len(m.raw) for m in batch) >= self.max_bytes:
                         await handle(batch)
                         seen.update(m.source_ref for m in batch)
                         batch = []

@@ -113,13 +113,13 @@ class AutoReplier:
                 )
                 continue
             send, created = self.store.create_send(
-                key=f"auto:{conv['id']}:{draft.metadata['r']}",
+                key=f"auto:{conv['id']}:{draft.reply_to_row}",
                 conversation_id=int(conv["id"]),
-                reply_to_row=draft.metadata["r"],
+                reply_to_row=draft.reply_to_row,
                 text=draft.text,
                 by_user=self.slack.bot_user_id,
                 template=TEMPLATE,
-                language=draft.metadata.get("l"),
+                language=draft.language,
             )
             if created:
                 self.store.update_send(send_id=int(send["id"]), auto=1)

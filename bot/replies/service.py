@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from bot.mail.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem
+from bot.replies.model import Advice, Draft, Outcome
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 
@@ -27,36 +25,6 @@ NOT_BUYER = (
     "Only a buyer's message from Amazon's relay can be answered: this card is not a buyer conversation."
 )
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish"}
-
-
-@dataclass
-class Draft:
-    """A reply ready for the modal: its text, notes for the person, and what the submission must carry."""
-
-    text: str
-    metadata: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    template: Template | None = None
-
-
-@dataclass(frozen=True)
-class Advice:
-    """The card's reply offer for a conversation."""
-
-    latest: Row | None  # the buyer message the advice is for
-    suggested: list[Template]
-    others: list[Template]
-    reason: str
-    recommendation: str | None  # the refund matrix's advice, when a rule fits
-
-
-@dataclass
-class Outcome:
-    """What became of a submitted reply: queued (with its send), or refused with errors per modal block."""
-
-    send: Row | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    created: bool = False
 
 
 class Replies:
@@ -193,19 +161,24 @@ class Replies:
                 f":no_entry: Only {self.roles.who(Role.RESPONDER)} may send replies to buyers: "
                 "prepare it here and discuss it in the thread."
             )
-        metadata = {
-            "c": int(conv["id"]),
-            "k": uuid.uuid4().hex,
-            "t": chosen.key if chosen else None,
-            "r": int(latest["id"]) if latest else None,
-            "l": chosen.language if chosen else language,
-            "o": text or "",
-            "a": attachments,
-        }
-        self.store.audit(
-            actor=user, action="reply_drafted", conversation_id=int(conv["id"]), template=metadata["t"]
+        conv_id, reply_to = int(conv["id"]), int(latest["id"]) if latest else None
+        language = chosen.language if chosen else language
+        key = self.store.create_draft(
+            conversation_id=conv_id,
+            user=user,
+            reply_to_row=reply_to,
+            text=text or "",
+            template=chosen.key if chosen else None,
+            language=language,
+            attachments=attachments,
         )
-        return Draft(text=text or "", metadata=metadata, notes=notes, template=chosen)
+        self.store.audit(
+            actor=user,
+            action="reply_drafted",
+            conversation_id=conv_id,
+            template=chosen.key if chosen else None,
+        )
+        return Draft(text or "", key, conv_id, reply_to, language, attachments, notes, chosen)
 
     def drafting(self, conv: Row, *, besides: str, minutes: int = 15) -> list[str]:
         """People who opened a reply to this conversation recently and have not sent one since."""
@@ -241,9 +214,18 @@ class Replies:
             allowed_numbers=[context.get("tracking_number", "")],
         )
 
-    def submit(self, metadata: dict[str, Any], text: str, *, user: str) -> Outcome:
-        """Guard, then queue exactly one send for the buyer message; errors keyed by the modal's block ids."""
-        conv = self.store.conversation(conversation_id=int(metadata["c"]))
+    def submit(self, metadata: dict[str, Any], text: str, *, user: str, key: str | None = None) -> Outcome:
+        """Guard, then queue exactly one send for the stored draft the metadata names (`Draft.metadata`), which must
+        be `user`'s own and of that conversation; `key` replaces the draft's own idempotency key. Errors are keyed by
+        the modal's block ids."""
+        draft = self.store.draft(key=str(metadata.get("d") or ""))
+        if draft is None or draft["conversation_id"] != metadata.get("c") or draft["user"] != user:
+            log.warning(
+                "reply window of %s names no draft of theirs for its conversation: %r", user, metadata
+            )
+            self.store.audit(actor=user, action="draft_refused", conversation_id=None, metadata=metadata)
+            return Outcome(errors={"reply": "This window is out of date: close it and start again."})
+        conv = self.store.conversation(conversation_id=int(draft["conversation_id"]))
         if conv is None:
             return Outcome(errors={"reply": "This conversation no longer exists."})
         if conv.get("kind") != "buyer":
@@ -261,28 +243,29 @@ class Replies:
                 hint="You can claim it and discuss it in the thread.",
             )
             return Outcome(errors={"reply": refusal})
-        attachments = list(metadata.get("a") or [])
+        attachments = [str(a) for a in draft["attachments"]]  # from the store: a window cannot name files
         violations = self.check(conv, text, attachments)
         if violations:
             lines = [f"• {v.message} ({v.excerpt!r})" if v.excerpt else f"• {v.message}" for v in violations]
             return Outcome(errors={"reply": "Not sent. " + " ".join(lines)[:1900]})
-        reply_to = metadata.get("r")
+        reply_to = draft["reply_to_row"]
+        key = key or str(draft["key"])
         live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None
-        if live is not None and live["key"] != metadata["k"]:
+        if live is not None and live["key"] != key:
             who = "You" if live["by_user"] == user else f"<@{live['by_user']}>"
             return Outcome(
                 send=live,
                 errors={"reply": f"{who} already answered this message ({live['state']}): see the thread."},
             )
         send, created = self.store.create_send(
-            key=str(metadata["k"]),
+            key=key,
             conversation_id=int(conv["id"]),
             reply_to_row=int(reply_to) if reply_to else None,
             text=text,
             by_user=user,
-            template=metadata.get("t"),
-            language=metadata.get("l"),
-            edited=text.strip() != str(metadata.get("o") or "").strip(),
+            template=draft["template"],
+            language=draft["language"],
+            edited=text.strip() != str(draft["text"] or "").strip(),
             attachments=[{"path": a} for a in attachments],
         )
         if created:
@@ -291,7 +274,7 @@ class Replies:
                 action="reply_queued",
                 conversation_id=int(conv["id"]),
                 send=send["id"],
-                template=metadata.get("t"),
+                template=draft["template"],
                 edited=bool(send["edited"]),
             )
             self.on_queued()
@@ -307,7 +290,7 @@ class Replies:
         draft = self.draft(conv, user=user, template=template)
         if draft.template is None or not draft.template.safe:
             return Outcome(errors={"reply": "This template must be checked and edited before sending."})
-        return self.submit({**draft.metadata, "k": key}, draft.text, user=user)
+        return self.submit(draft.metadata, draft.text, user=user, key=key)
 
     def retry(self, send_id: int, *, user: str) -> Row | None:
         """Queue a failed (or uncertain) send again (responders only)."""
@@ -401,11 +384,3 @@ class Replies:
 
     def _changed(self, conv_id: int) -> None:
         self.on_changed(conv_id)
-
-
-def parse_metadata(raw: str) -> dict[str, Any]:
-    """The reply modal's private_metadata."""
-    data = json.loads(raw or "{}")
-    if not isinstance(data, dict) or "c" not in data or "k" not in data:
-        raise ValueError("not a reply modal")
-    return data

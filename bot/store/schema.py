@@ -265,6 +265,35 @@ def _m8_suspicion(db: sqlite_utils.Database) -> None:
     db.table("messages").add_column("suspicion", str)  # why a mail that claims to be Amazon's is not believed
 
 
+def _m9_large_mail(db: sqlite_utils.Database) -> None:
+    # A mail over INBOX_BOT_MAX_MAIL_MB is stored as its header and first part, its full size and where it is.
+    db.table("messages").add_column("size", int)
+    db.table("messages").add_column("location", str)
+
+
+def _m10_drafts(db: sqlite_utils.Database) -> None:
+    # What a reply window sends lives here; the window's private_metadata carries only the draft's key.
+    db.table("drafts").create(
+        {
+            "id": int,
+            "key": str,
+            "conversation_id": int,
+            "user": str,
+            "reply_to_row": int,
+            "template": str,
+            "language": str,
+            "text": str,
+            "attachments": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"key", "conversation_id", "user", "text", "created_at"},
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db.table("drafts").create_index(["key"], unique=True)
+    db.table("drafts").create_index(["conversation_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -274,4 +303,6 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m6_retention,
     _m7_untracked_packages,
     _m8_suspicion,
+    _m9_large_mail,
+    _m10_drafts,
 ]

@@ -1,7 +1,7 @@
 """The bot's memory in SQLite (WAL): every SQL statement of the bot lives in this package.
 
-`Store` joins the record groups; each is a module of its own (conversations, outbox, orders, sends, the clock's
-notifications and overrides, cases, the numbers for digests and reports).
+`Store` joins the record groups; each is a module of its own (conversations, outbox, orders, sends, reply drafts, the
+clock's notifications and overrides, cases, the numbers for digests and reports).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from bot.store.base import ANSWERED_OUTSIDE_SLACK, ConversationState, Row, Store
 from bot.store.cases import CaseRecords
 from bot.store.clock import ClockRecords
 from bot.store.conversations import ConversationRecords
+from bot.store.drafts import DraftRecords
 from bot.store.orders import OrderRecords
 from bot.store.outbox import OutboxRecords
 from bot.store.sends import SendRecords
@@ -19,6 +20,13 @@ __all__ = ["ANSWERED_OUTSIDE_SLACK", "ConversationState", "Row", "Store", "Store
 
 
 class Store(
-    OutboxRecords, ConversationRecords, OrderRecords, SendRecords, ClockRecords, CaseRecords, StatsRecords
+    OutboxRecords,
+    ConversationRecords,
+    OrderRecords,
+    SendRecords,
+    DraftRecords,
+    ClockRecords,
+    CaseRecords,
+    StatsRecords,
 ):
     """Small keyword-only functions over one SQLite database."""

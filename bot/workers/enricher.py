@@ -87,6 +87,7 @@ class Enricher:
         self.sweeping = asyncio.Lock()  # one refresh sweep at a time; a second waits, then finds nothing due
         self.waiting = 0  # lookups waiting for a slot (a backlog)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per order while anyone holds or waits for it
+        self._refreshed: dict[str, datetime] = {}  # when Refresh last looked an order up (its cooldown)
 
     # ---- start and wait (intake and poster) ----
 
@@ -195,6 +196,20 @@ class Enricher:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    def claim_refresh(self, order_id: str) -> datetime | None:
+        """Reserve a Refresh of the order now: None if it may go ahead, else when it may be pressed again
+        (INBOX_BOT_REFRESH_COOLDOWN_SECONDS after the last one, by the injected clock)."""
+        now = self.clock.now()
+        cooldown = timedelta(seconds=self.settings.refresh_cooldown_seconds)
+        for order, at in list(self._refreshed.items()):
+            if now - at >= cooldown:
+                del self._refreshed[order]  # cooled down: forgotten
+        last = self._refreshed.get(order_id)
+        if last is not None:
+            return last + cooldown
+        self._refreshed[order_id] = now
+        return None
 
     # ---- the work ----
 

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 Notify = Callable[[int, str], None]
 
 
+class _AfterDelivery(Exception):
+    """An error while recording a send the relay had already taken (its cause is the real error)."""
+
+
 def retry_delay(attempt: int) -> timedelta:
     """1, 2, 4, 8 … minutes, at most an hour (greylisting usually clears within minutes)."""
     return min(timedelta(minutes=2 ** max(0, attempt - 1)), timedelta(hours=1))
@@ -108,7 +112,15 @@ class Mailer:
         )
 
     async def process(self, row: Row) -> None:
-        """One attempt at one send."""
+        """One attempt at one send. An unexpected error never leaves it 'sending' without a word: before the relay
+        took the mail it is a failed send (the thread's note has Retry), after it an uncertain one (a person checks)."""
+        try:
+            await self._attempt(row)
+        except Exception as e:  # whatever it is, the thread must hear of it
+            self._unexpected(row, e)
+
+    async def _attempt(self, row: Row) -> None:
+        """Try to send once; an error after the relay took the mail is raised as _AfterDelivery."""
         send_id = int(row["id"])
         if self.sender is None:
             self.store.update_send(
@@ -135,7 +147,35 @@ class Mailer:
         except (SendError, OSError) as e:
             self._failed(row, attempt, e)
             return
-        self._sent(row, reply)
+        try:
+            self._sent(row, reply)
+        except Exception as e:
+            raise _AfterDelivery(e) from e
+
+    def _unexpected(self, row: Row, error: Exception) -> None:
+        """An error nobody foresaw: logged with its traceback, the send failed (or uncertain) and the thread told."""
+        send_id = int(row["id"])
+        delivered = isinstance(error, _AfterDelivery)
+        cause = error.__cause__ if delivered and isinstance(error.__cause__, Exception) else error
+        state = "uncertain" if delivered else "failed"
+        what = f"unexpected error: {type(cause).__name__}" + (f": {cause}" if str(cause) else "")
+        if delivered:
+            what += " (after the relay took the mail: it has probably reached the buyer)"
+        log.error("send %d: %s", send_id, what, exc_info=cause)
+        try:
+            if delivered and (self.store.send(send_id=send_id) or {}).get("state") == "sent":
+                return  # recorded as sent; only telling the thread failed, and the card shows it answered
+            self.store.update_send(send_id=send_id, state=state, error=what[:1000])
+            self.store.audit(
+                actor="mailer",
+                action="send_failed" if state == "failed" else "send_uncertain",
+                conversation_id=int(row["conversation_id"]),
+                send=send_id,
+                error=what[:1000],
+            )
+            self._tell(send_id, state)
+        except Exception:
+            log.exception("send %d could not be marked %s after an unexpected error", send_id, state)
 
     def _failed(self, row: Row, attempt: int, error: Exception) -> None:
         send_id = int(row["id"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.mail.source import IncomingMail
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail
+from tests.support.clock import pinned_clock
 from tests.support.desk import Desk, open_desk, texts
 from tests.support.smtp import SmtpServer
 
@@ -25,7 +26,9 @@ async def test_the_more_replies_menu_opens_the_chosen_template(desk: Desk) -> No
     assert view is not None and view["callback_id"] == "reply_modal"
     text = view["blocks"][-2]["element"]["initial_value"]
     assert "Bestellung 302-1234567-1234567 beschädigt" in text and text.endswith("Example Shop Kundenservice")
-    assert json.loads(view["private_metadata"])["t"] == "damaged"
+    meta = json.loads(view["private_metadata"])
+    assert set(meta) == {"d", "c"}  # the draft's key and its conversation: the draft is in the store
+    assert (desk.deps.store.draft(key=meta["d"]) or {})["template"] == "damaged"
     assert desk.smtp.messages == []  # nothing goes out before Send
 
 
@@ -253,3 +256,53 @@ async def test_a_retry_button_naming_another_cards_send_does_nothing(desk: Desk)
     await asyncio.sleep(0.3)
     assert desk.deps.store.send(send_id=int(foreign["id"]))["state"] == "failed"  # type: ignore[index]
     assert desk.smtp.messages == []
+
+
+async def test_a_long_german_draft_with_umlauts_is_sent_whole_from_the_reply_window(desk: Desk) -> None:
+    """The window's private_metadata (3,000 characters at most) carries only the draft's key, so a draft of any
+    length opens, is submitted and goes out as written."""
+    sentence = (
+        "Grüße aus Köln: Ihre Kaffeemühle ist unterwegs, und wir kümmern uns persönlich um Ihre Bestellung. "
+    )
+    long = ("Sehr geehrter Herr Müller,\n\n" + sentence * 25).strip()
+    assert 2300 < len(long) < 2700 and len(long.encode()) > 2500
+    await desk.say("U0AGENT", long, thread_ts=desk.card["ts"])
+    await desk.told("U0AGENT")
+    offer = desk.seen_by("U0AGENT")[0]
+    await desk.click("U0AGENT", "thread_send", ts=offer["ts"])
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    view = desk.slack.open_view("U0AGENT")
+    assert view is not None and len(view["private_metadata"]) < 100
+    ack = await desk.submit("U0AGENT")
+    assert ack.get("payload") in (None, {}), ack
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the reply")
+    body = desk.smtp.messages[0].get_body(("plain",))
+    assert body is not None and body.get_content().replace("\r\n", "\n").strip() == long
+    [send] = desk.deps.store.sends()
+    assert send["text"] == long and not send["edited"]
+
+
+async def test_a_forged_reply_window_naming_files_or_another_conversations_draft_is_refused(
+    desk: Desk,
+) -> None:
+    await desk.deps.intake.handle(IncomingMail(fixture_mail("fr_damaged.eml"), "t2", pinned_clock().now()))
+    await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
+    own = desk.conv
+    other = next(c for c in desk.deps.store.conversations() if c["id"] != own["id"])
+    theirs = desk.deps.replies.draft(other, user="U0LEAD", text="Bonjour")
+    view = await desk.open_reply("U0AGENT", "reply_blank")
+    mine = json.loads(view["private_metadata"])
+    values = {"reply": {"text": {"type": "plain_text_input", "value": "Hallo"}}}
+    for forged in (
+        {**mine, "a": ["/etc/passwd"]},  # files of its own to attach
+        {"d": theirs.key, "c": own["id"]},  # another conversation's draft in this card's window
+        {"d": theirs.key, "c": other["id"]},  # someone else's draft
+    ):
+        view["private_metadata"] = json.dumps(forged)
+        ack = await desk.people.submit_view(user="U0AGENT", values=values)
+        assert ack["payload"] == {
+            "response_action": "errors",
+            "errors": {"reply": "This window is out of date: close it and start again."},
+        }, forged
+    await asyncio.sleep(0.2)
+    assert desk.deps.store.sends() == [] and desk.smtp.messages == []

@@ -137,3 +137,125 @@ def test_a_suspicious_mail_says_why_and_offers_nothing_to_click() -> None:
     assert "<!channel>" not in text and "<https://evil.example|" not in text  # shown as text, never as a link
     assert all(b["type"] != "actions" for b in card["blocks"])  # no reply, no no-response button
     assert [block_problem(b) for b in card["blocks"]] == [None] * len(card["blocks"])
+
+
+EVIL = "<!channel> <@U123> & <https://evil.example|click>"
+
+
+def mrkdwn_texts(node: object, *, plain: bool = False) -> list[str]:
+    """Every text Slack reads as mrkdwn in a message or view: the fallback `text`, mrkdwn objects, confirm texts.
+    plain_text objects are left out: Slack shows them literally (escaping them would show '&lt;')."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        is_plain = node.get("type") == "plain_text"
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str) and not is_plain:
+                out.append(value)
+            elif key not in ("value", "url", "private_metadata", "action_id", "block_id", "initial_value"):
+                out.extend(mrkdwn_texts(value))
+    elif isinstance(node, list):
+        for item in node:
+            out.extend(mrkdwn_texts(item))
+    return out
+
+
+def every_message_the_cards_build() -> dict[str, object]:
+    """Each builder of bot/cards with the buyer's name, subject, text, alias … all set to mentions and a link."""
+    from bot.cards import clock as C
+    from bot.cards import order as O
+    from bot.cards import reply as R
+    from bot.replies.library import Template
+    from bot.services.amazon import Item, Money, Order, Package
+    from bot.services.carriers.model import Event, Status, Tracking
+
+    c = conv(
+        buyer_name=EVIL,
+        marketplace=EVIL,
+        order_id=EVIL,
+        topic=EVIL,
+        language=EVIL,
+        buyer_alias=EVIL,
+        notice_type=EVIL,
+        message_count=2,
+        claimed_by="U0AGENT",
+    )
+    files = json.dumps([{"filename": EVIL, "size": 2048}])
+    m = msg(
+        f"{EVIL}\n" * 400,  # long: continued in the thread
+        subject=EVIL,
+        sender=EVIL,
+        message_id=EVIL,
+        attachments=files,
+        parse_error=EVIL,
+        no_response_link="https://sellercentral.amazon.de/x",
+    )
+    big = {**m, "location": EVIL, "size": 70_000_000}
+    order = Order(
+        order_id=EVIL,
+        marketplace="A1PA6795UKMFR9",
+        status=EVIL,
+        fulfilled_by="MERCHANT",
+        purchase_date="2026-11-20T10:00:00Z",
+        total=Money(EVIL, "EUR"),
+        items=[Item(EVIL, 1)],
+        packages=[Package(EVIL, EVIL, ship_time="2026-11-21T10:00:00Z")],
+    )
+    parcel = Tracking(
+        carrier=EVIL,
+        tracking_number=EVIL,
+        status=Status.EXCEPTION,
+        last_event=Event(description=EVIL, location=EVIL, time=None),
+        error=EVIL,
+    )
+    view = O.OrderView(order_id=EVIL, order=order, packages=[parcel], error=EVIL)
+    t = Template(EVIL, "de", EVIL, EVIL, (), (), True, False, "", "")
+    sla = {"stage": "urgent", "deadline": NOW.isoformat(), "mentions": [], "buyer": EVIL, "order_id": EVIL}
+    digest = {
+        "date": "2026-11-25",
+        "open": 1,
+        "answered_yesterday": 0,
+        "breaches_yesterday": 0,
+        "queue": [{"buyer": EVIL, "order_id": EVIL, "deadline": None}],
+    }
+    send = {"id": 3, "by_user": "U0AGENT", "text": EVIL, "error": EVIL, "message_id": EVIL}
+    return {
+        "buyer card": B.buyer_card(c, m, AT, extra=O.order_blocks(view, AT, conversation_id=1)),
+        "raw card": B.raw_card({**c, "kind": "raw"}, m, AT, EVIL),
+        "too large card": B.raw_card({**c, "kind": "raw"}, big, AT, EVIL),
+        "notice card": B.notice_card({**c, "kind": "notice"}, m, AT, extra=O.evidence_blocks(view, AT)),
+        "other card": B.other_card(c, m, AT),
+        "follow-up": B.followup_message(m, AT),
+        "continuation": B.continuation(m, 1),
+        "confirmation": B.confirmation_note(m, AT),
+        "reply buttons": {
+            "blocks": R.reply_blocks(
+                c, AT, suggested=[t], others=[t], reason=EVIL, no_response_link=None, invoice=True
+            )
+        },
+        "notice actions": {"blocks": R.notice_actions(c, AT)},
+        "modal": R.reply_modal(c, text=EVIL, metadata={"d": "0" * 32, "c": 1}),
+        **{f"send note {e}": R.send_note(send, e, AT) for e in ("sent", "retrying", "uncertain", "failed")},
+        "thread offer": {"text": "Send this to the buyer?", "blocks": R.thread_offer(EVIL, "1.2|3.4")},
+        "reminder": C.reminder(sla, AT),
+        "reminder (DM)": C.reminder(sla, AT, direct=True),
+        "digest": C.digest({"digest": digest}, AT),
+    }
+
+
+def test_no_buyer_derived_text_can_mention_anyone_or_link_anywhere() -> None:
+    """Whatever a buyer writes (as name, subject, text, file name …) is escaped in every field Slack reads as
+    mrkdwn, the notification's fallback text included: no @channel, no mention, no disguised link."""
+    for name, message in every_message_the_cards_build().items():
+        texts = mrkdwn_texts(message)
+        assert texts, name
+        for text in texts:
+            for raw in ("<!channel>", "<@U123>", "<https://evil"):
+                assert raw not in text, f"{name}: {raw} in {text[:200]!r}"
+        if name not in (
+            "confirmation",
+            "notice actions",
+            "send note uncertain",
+        ):  # the others show buyer words
+            assert any("&lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://evil" in text for text in texts), (
+                name
+            )

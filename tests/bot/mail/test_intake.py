@@ -192,10 +192,10 @@ async def test_a_mail_that_cannot_be_stored_holds_back_nobody_else(
     intake = Intake(settings, store)
     real_ingest = intake.ingest
 
-    def ingest(parsed, raw, *, source_ref, internal_date):  # type: ignore[no-untyped-def]
+    def ingest(parsed, raw, *, source_ref, **where):  # type: ignore[no-untyped-def]
         if source_ref == "b":
             raise OSError("disk trouble on this one row")
-        return real_ingest(parsed, raw, source_ref=source_ref, internal_date=internal_date)
+        return real_ingest(parsed, raw, source_ref=source_ref, **where)
 
     monkeypatch.setattr(intake, "ingest", ingest)
     batch = [

@@ -20,6 +20,7 @@ from bot.mail.sender import (
     SendError,
     SmtpSender,
     build_message,
+    header_value,
     new_message_id,
     reply_subject,
 )
@@ -87,6 +88,37 @@ def test_references_name_each_message_once_and_are_left_out_when_there_are_none(
     assert msg["References"] == "<a@x> <b@x>"
     bare = message(references=[], in_reply_to=None)
     assert bare["References"] is None and bare["In-Reply-To"] is None
+
+
+UNSAFE = ["\x0b", "\u2028", "\u2029", "\x85", "\x0c", "\x1c", "\x00", "\x7f", "\x9b", "\r\n", "\t"]
+
+
+@pytest.mark.parametrize("bad", UNSAFE, ids=[f"U+{ord(c[0]):04X}" for c in UNSAFE])
+def test_control_characters_and_line_separators_never_reach_a_header(bad: str) -> None:
+    """A buyer's subject (or anything else that goes into a header) with a vertical tab, U+2028 … makes a valid
+    header of one line: Python's email package would refuse it, or it would start a header of its own."""
+    subject = f"Frage{bad}zu{bad}{bad}Bestellung"
+    assert header_value(subject) == "Frage zu Bestellung"
+    msg = message(
+        subject=f"Re: {subject}",
+        to=f"{ALIAS}{bad}",
+        in_reply_to=f"<buyer-2@marketplace.amazon.de>{bad}",
+        references=[f"{bad}<buyer-1@marketplace.amazon.de>", bad],
+    )
+    assert (msg["Subject"], msg["To"]) == ("Re: Frage zu Bestellung", ALIAS)
+    assert msg["In-Reply-To"] == "<buyer-2@marketplace.amazon.de>"
+    assert msg["References"] == "<buyer-1@marketplace.amazon.de> <buyer-2@marketplace.amazon.de>"
+    assert reply_subject(f"AW:{bad}Re: Wo ist{bad}mein Paket?", None) == "Re: Wo ist mein Paket?"
+    raw = msg.as_bytes()
+    head = raw.split(b"\n\n", 1)[0]
+    assert all(line[:1] in (b" ", b"\t") or b":" in line for line in head.split(b"\n"))  # no stray lines
+
+
+async def test_a_subject_with_a_vertical_tab_or_a_line_separator_is_sent(smtp: SmtpServer) -> None:
+    sender = SmtpSender(smtp_settings(smtp))
+    await sender.send(message(subject=reply_subject("Rechnung\x0bbitte\u2028Bestellung 302", None)))
+    [got] = smtp.messages
+    assert got["Subject"] == "Re: Rechnung bitte Bestellung 302"
 
 
 def test_attachments_carry_their_name_and_type(tmp_path: Path) -> None:

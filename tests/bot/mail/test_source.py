@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from bot.mail.intake import Intake
 from bot.mail.source import DirectorySource, ImapSource, IncomingMail, MailSource
+from bot.sandbox.slack_api import FakeSlack
+from bot.settings import Settings
 from bot.store.store import Store
-from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings
+from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot, free_port
 
@@ -175,3 +181,95 @@ async def test_connection_dropped_during_idle_is_noticed_and_caught_up(tmp_path:
         fixture_mail(n) for n in ("de_invoice.eml", "fr_damaged.eml", "es_return.eml")
     ]
     assert [state for state, _ in reports] == ["down", "up"]
+
+
+def huge_mail(megabytes: int = 60) -> bytes:
+    """A buyer's mail with a video of `megabytes` MB attached (as base64 lines), its text first."""
+    line = b"QUFBQUFB" * 9 + b"\r\n"
+    video = line * (megabytes * 1024 * 1024 // len(line) + 1)
+    return (
+        b"From: Max Mueller - Amazon Marketplace <3x7kq2mdl0zy1vd@marketplace.amazon.de>\r\n"
+        b"To: shop@example-shop.de\r\n"
+        b"Subject: Video vom Schaden, Bestellung 302-1234567-1234567\r\n"
+        b"Message-ID: <huge-video-1@marketplace.amazon.de>\r\n"
+        b"Date: Tue, 24 Nov 2026 09:00:00 +0100\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Guten Tag, hier das Video vom Schaden an der Kaffeem\xc3\xbchle.\r\n"
+        b"--b1\r\nContent-Type: video/mp4; name=schaden.mp4\r\nContent-Transfer-Encoding: base64\r\n"
+        b"Content-Disposition: attachment; filename=schaden.mp4\r\n\r\n" + video + b"--b1--\r\n"
+    )
+
+
+async def too_large_card(settings: Settings, slack: FakeSlack, where: str) -> dict[str, object]:
+    """Run the bot until the huge mail and de_invoice.eml (after it) have cards; check what was stored of them."""
+    async with running_bot(settings) as deps:
+        await slack.wait_for(lambda: len(slack.posts("C0INBOX", top_level=True)) == 2, timeout=60)
+        rows = deps.store.query("SELECT message_id, raw, size, location, text FROM messages ORDER BY id")
+    big, small = rows
+    assert big["message_id"] == "<huge-video-1@marketplace.amazon.de>"
+    assert big["size"] > 60 * 1024 * 1024 and where in big["location"]
+    assert len(big["raw"]) < 400_000 and len(big["text"]) < 25_000  # a reference, not the mail
+    assert small["raw"] == fixture_mail("de_invoice.eml") and small["location"] is None  # read whole
+    card = next(p for p in slack.posts("C0INBOX", top_level=True) if "too large" in p["text"])
+    assert card["text"] == "Mail too large to show: Video vom Schaden, Bestellung 302-1234567-1234567"
+    shown = json.dumps(card["blocks"], ensure_ascii=False)
+    assert "read it in the mailbox" in shown and "*Size:* 60.0 MB" in shown and where in shown
+    assert "hier das Video vom Schaden an der Kaffeemühle" in shown and "INBOX_BOT_MAX_MAIL_MB=25" in shown
+    return card
+
+
+async def test_a_mail_over_the_limit_in_imap_is_read_only_in_part_and_says_where_it_is(
+    tmp_path: Path, dovecot: Dovecot, fake_slack: FakeSlack
+) -> None:
+    """Its size is asked first; only its header and the start of its text are fetched, stored and shown."""
+    dovecot.append(huge_mail())
+    dovecot.append(fixture_mail("de_invoice.eml"))
+    settings = make_settings(tmp_path, fake_slack, **imap_overrides(dovecot))
+    await too_large_card(settings, fake_slack, "IMAP seller@127.0.0.1, folder 'INBOX', UID ")
+
+
+async def test_a_file_over_the_limit_is_read_only_in_part_and_says_where_it_is(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "1-big.eml").write_bytes(huge_mail())
+    (folder / "2-small.eml").write_bytes(fixture_mail("de_invoice.eml"))
+    settings = make_settings(tmp_path, fake_slack)
+    await too_large_card(settings, fake_slack, f"file {folder / '1-big.eml'}")
+
+
+async def test_the_imap_password_never_reaches_the_log_even_at_debug(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aioimaplib logs every command at DEBUG and scrubs the password only as given, not as quoted for IMAP: a
+    password with a quote and a backslash went out in full. The bot's filter masks it in every form."""
+    password = 'Pa"ss\\word-42'
+    server = Dovecot(password=password, port=free_port()).start()
+    caplog.set_level(logging.DEBUG)
+    try:
+        settings = make_settings(tmp_path, **imap_overrides(server))
+        store = Store.open(settings.database_path, clock=pinned_clock())
+        server.append(fixture_mail("de_invoice.eml"))
+        got: list[IncomingMail] = []
+        async with reading(ImapSource(settings, store, pinned_clock()), got):
+            await eventually(lambda: len(got) == 1)
+        wrong = make_settings(
+            tmp_path / "wrong", **{**imap_overrides(server), "imap_password": 'Wr"ong\\pw-77'}
+        )
+        refused: list[tuple[str, str | None]] = []
+
+        async def on_status(state: str, problem: str | None) -> None:
+            refused.append((state, problem))
+
+        async with reading(ImapSource(wrong, store, pinned_clock(), on_status=on_status), []):
+            await eventually(lambda: len(refused) == 1)
+    finally:
+        server.stop()
+    logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text + str(refused)
+    assert "LOGIN seller ********" in logged  # the command is logged, its password masked
+    for piece in ("word-42", "pw-77", 'Pa"ss', 'Wr"ong', "Pa\\"):
+        assert piece not in logged, piece
+    assert "login refused for 'seller'" in str(refused)

@@ -20,7 +20,7 @@ from bot.clock.clocks import Clock, FakeClock
 from bot.deps import Deps
 from bot.mail.source import IncomingMail
 from bot.replies.library import TemplateProblem
-from bot.replies.service import parse_metadata
+from bot.replies.model import parse_metadata
 from bot.sandbox.slack_api import FakeSlack
 from bot.services.amazon import Item, Money, Order
 from bot.store.store import Row
@@ -129,17 +129,21 @@ async def test_a_draft_renders_the_template_and_carries_what_the_submission_need
     assert draft.template is not None and draft.template.key == "invoice_request" and draft.notes == []
     latest = deps.replies.latest_buyer_message(conv)
     assert latest is not None
-    meta = draft.metadata
-    assert (meta["c"], meta["t"], meta["r"], meta["l"], meta["o"], meta["a"]) == (
-        conv["id"],
-        "invoice_request",
-        latest["id"],
-        "de",
-        draft.text,
-        [],
-    )
-    assert parse_metadata(json.dumps(meta)) == meta and len(meta["k"]) == 32
-    assert deps.replies.draft(conv, user="U0AGENT").metadata["k"] != meta["k"]  # each draft its own key
+    stored = deps.store.draft(key=draft.key)
+    assert stored is not None
+    assert (
+        stored["conversation_id"],
+        stored["user"],
+        stored["template"],
+        stored["reply_to_row"],
+        stored["language"],
+        stored["text"],
+        stored["attachments"],
+    ) == (conv["id"], "U0AGENT", "invoice_request", latest["id"], "de", draft.text, [])
+    meta = draft.metadata  # all the modal carries: the draft's key and its conversation
+    assert meta == {"d": draft.key, "c": conv["id"]} and len(draft.key) == 32
+    assert parse_metadata(json.dumps(meta)) == meta
+    assert deps.replies.draft(conv, user="U0AGENT").key != draft.key  # each draft its own key
     assert actions(deps).count("reply_drafted") == 2
 
 
@@ -148,7 +152,8 @@ async def test_a_blank_draft_keeps_the_conversations_language(build: Build) -> N
     conv = await mail(deps, "fr_damaged.eml")
     draft = deps.replies.draft(conv, user="U0AGENT", text="Bonjour")
     assert draft.text == "Bonjour" and draft.template is None
-    assert (draft.metadata["t"], draft.metadata["l"], draft.metadata["o"]) == (None, "fr", "Bonjour")
+    stored = deps.store.draft(key=draft.key) or {}
+    assert (stored["template"], stored["language"], stored["text"]) == (None, "fr", "Bonjour")
 
 
 async def test_a_template_missing_in_the_buyers_language_is_shown_in_english_with_a_note(
@@ -158,7 +163,7 @@ async def test_a_template_missing_in_the_buyers_language_is_shown_in_english_wit
     conv = await mail(deps, "fr_damaged.eml")
     draft = deps.replies.draft(conv, user="U0AGENT", template="wrong_item")
     assert draft.template is not None and draft.template.language == "en"
-    assert draft.metadata["l"] == "en"
+    assert draft.language == "en" and (deps.store.draft(key=draft.key) or {})["language"] == "en"
     [note] = draft.notes
     assert (
         note.startswith(":globe_with_meridians: No French version of “")
@@ -191,7 +196,8 @@ async def test_an_invoice_draft_attaches_the_orders_pdf_or_says_there_is_none(
     (folder / f"RE-0042_{ORDER}.pdf").write_bytes(b"%PDF-1.4 new")
     (folder / f"RE-0043_{ORDER}.txt").write_text("not a pdf")
     draft = deps.replies.draft(conv, user="U0AGENT", template="invoice_resent", invoice=True)
-    assert draft.metadata["a"] == [str(folder / f"RE-0042_{ORDER}.pdf")]
+    assert draft.attachments == [str(folder / f"RE-0042_{ORDER}.pdf")]
+    assert (deps.store.draft(key=draft.key) or {})["attachments"] == draft.attachments
     assert f":paperclip: RE-0042_{ORDER}.pdf will be attached" in draft.notes
 
 
@@ -255,7 +261,7 @@ async def test_submit_queues_one_send_wakes_the_mailer_and_records_the_edit(buil
         "invoice_request",
         "de",
     )
-    assert send["edited"] and send["reply_to_row"] == draft.metadata["r"]
+    assert send["edited"] and send["reply_to_row"] == draft.reply_to_row
     assert deps.mailer.wake.is_set() and actions(deps)[-1] == "reply_queued"
     unedited = build()
     conv = await mail(unedited)
@@ -280,8 +286,9 @@ async def test_submit_refuses_people_who_are_no_responders(build: Build) -> None
     [line] = [a for a in deps.store.db.table("audit").rows if a["action"] == "refused"]
     assert line["actor"] == "U0OTHER" and line["conversation_id"] == conv["id"]
     assert json.loads(line["detail"])["what"] == "send replies to buyers"
-    assert deps.replies.submit(draft.metadata, draft.text, user="U0LEAD").created  # a lead is a responder
     assert not any("may send" in n for n in deps.replies.draft(conv, user="U0AGENT").notes)
+    lead = deps.replies.draft(conv, user="U0LEAD", template="acknowledgement")
+    assert deps.replies.submit(lead.metadata, lead.text, user="U0LEAD").created
 
 
 async def test_submit_refuses_what_the_guard_finds_and_sends_nothing(build: Build) -> None:
@@ -296,12 +303,12 @@ async def test_submit_refuses_what_the_guard_finds_and_sends_nothing(build: Buil
     assert deps.store.sends() == [] and not deps.mailer.wake.is_set()
 
 
-async def test_submit_without_sending_set_up_or_without_the_conversation(build: Build) -> None:
+async def test_submit_without_sending_set_up_or_for_another_conversation(build: Build) -> None:
     deps = build()
     conv = await mail(deps)
     draft = deps.replies.draft(conv, user="U0AGENT", template="acknowledgement")
-    gone = deps.replies.submit({**draft.metadata, "c": 9999}, draft.text, user="U0AGENT")
-    assert gone.errors == {"reply": "This conversation no longer exists."}
+    forged = deps.replies.submit({**draft.metadata, "c": 9999}, draft.text, user="U0AGENT")
+    assert forged.errors == {"reply": "This window is out of date: close it and start again."}
     deps.replies.can_send = False
     off = deps.replies.submit(draft.metadata, draft.text, user="U0AGENT")
     assert "INBOX_BOT_SMTP_HOST and INBOX_BOT_SMTP_FROM" in off.errors["reply"]
@@ -329,10 +336,15 @@ async def test_a_second_answer_to_the_same_buyer_message_is_refused(build: Build
     again = deps.replies.draft(conv, user="U0AGENT", template="invoice_request")
     told = deps.replies.submit(again.metadata, again.text, user="U0AGENT")
     assert told.errors["reply"] == "You already answered this message (queued): see the thread."
-    other = deps.replies.submit(again.metadata, again.text, user="U0LEAD")
+    lead = deps.replies.draft(conv, user="U0LEAD", template="invoice_request")
+    other = deps.replies.submit(lead.metadata, lead.text, user="U0LEAD")
     assert other.errors["reply"] == "<@U0AGENT> already answered this message (queued): see the thread."
-    same_key = deps.replies.submit(mine.metadata, mine.text, user="U0LEAD")  # someone else's submission
+    same_key = deps.replies.submit(
+        lead.metadata, mine.text, user="U0LEAD", key=mine.key
+    )  # e.g. one thread message
     assert same_key.errors["reply"] == "<@U0AGENT> already answered this message: see the thread."
+    not_theirs = deps.replies.submit(mine.metadata, mine.text, user="U0LEAD")  # a window is its opener's
+    assert not_theirs.errors["reply"] == "This window is out of date: close it and start again."
     assert len(deps.store.sends()) == 1
 
 
@@ -443,8 +455,31 @@ async def test_claiming_and_releasing_redraw_the_card(build: Build) -> None:
     assert actions(deps)[-2:] == ["claimed", "released"]
 
 
-def test_metadata_of_another_modal_is_refused() -> None:
-    with pytest.raises(ValueError, match="not a reply modal"):
-        parse_metadata('{"c": 1}')
+async def test_a_window_naming_a_draft_of_another_conversation_or_files_of_its_own_is_refused(
+    build: Build, tmp_path: Path
+) -> None:
+    """What a reply sends lives in the store: a forged private_metadata can neither name files to attach nor send
+    another conversation's draft (with its invoice) from this window."""
+    folder = tmp_path / "invoices"
+    folder.mkdir()
+    (folder / f"RE-0042_{ORDER}.pdf").write_bytes(b"%PDF-1.4 invoice")
+    deps = build(invoice_folder=folder)
+    conv = await mail(deps)
+    other = await mail(deps, "fr_damaged.eml")
+    theirs = deps.replies.draft(conv, user="U0AGENT", template="invoice_resent", invoice=True)
+    mine = deps.replies.draft(other, user="U0AGENT", text="Bonjour")
     with pytest.raises(ValueError):
-        parse_metadata("[1, 2]")
+        parse_metadata(
+            json.dumps({**mine.metadata, "a": ["/etc/passwd"]})
+        )  # a window naming files of its own
+    for forged in (
+        {"d": theirs.key, "c": other["id"]},  # another conversation's draft, in this conversation's window
+        {"d": "0" * 32, "c": other["id"]},  # a draft that does not exist
+    ):
+        outcome = deps.replies.submit(forged, "Bonjour", user="U0AGENT")
+        assert outcome.errors == {"reply": "This window is out of date: close it and start again."}
+    not_mine = deps.replies.submit(theirs.metadata, "Hallo", user="U0LEAD")  # someone else's draft
+    assert not_mine.errors == {"reply": "This window is out of date: close it and start again."}
+    assert deps.store.sends() == [] and actions(deps).count("draft_refused") == 3
+    sent = deps.replies.submit(mine.metadata, "Bonjour", user="U0AGENT").send
+    assert sent is not None and json.loads(sent["attachments"]) == []  # the stored draft's, not a window's

@@ -20,7 +20,7 @@ def test_open_creates_owner_only_wal_database_at_current_schema(tmp_path: Path) 
     store = Store.open(tmp_path / "x" / "bot.db", clock=FakeClock())
     assert stat.S_IMODE(os.stat(tmp_path / "x" / "bot.db").st_mode) == 0o600
     assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.schema_version == len(MIGRATIONS) >= 8  # suspicion (issue 18) and before
+    assert store.schema_version == len(MIGRATIONS) >= 10  # suspicion, large mail, drafts (issue 18)
     assert {"conversations", "messages", "slack_posts", "outbox", "audit", "mailbox_state"} <= set(
         store.db.table_names()
     )

@@ -57,7 +57,9 @@ def test_all_migrations_make_every_table() -> None:
         "notifications",
         "oncall_overrides",
         "cases",
+        "drafts",
     }
+    assert {"size", "location"} <= set(database().table("messages").columns_dict)
 
 
 def test_later_migrations_add_their_columns_to_earlier_tables() -> None:

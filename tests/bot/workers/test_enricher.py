@@ -273,3 +273,14 @@ async def test_unknown_order_says_so_on_the_card(world: World) -> None:
     await world.settle()
     assert "Amazon does not know order" in world.card_text()
     assert world.deps.store.orders_to_retry() == []  # not found is final
+
+
+async def test_a_refresh_is_granted_once_per_order_per_cooldown_by_the_injected_clock(world: World) -> None:
+    enricher = world.deps.enricher  # the cooldown is INBOX_BOT_REFRESH_COOLDOWN_SECONDS, 120 by default
+    assert enricher.claim_refresh(ORDER) is None
+    world.clock.advance(seconds=119)
+    assert enricher.claim_refresh(ORDER) == NOW + timedelta(seconds=120)  # when it may be pressed again
+    assert enricher.claim_refresh("028-1111111-2222222") is None  # each order its own
+    world.clock.advance(seconds=1)
+    assert enricher.claim_refresh(ORDER) is None
+    assert enricher.claim_refresh(ORDER) == NOW + timedelta(seconds=240)

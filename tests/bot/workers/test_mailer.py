@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.cards.card import CardTime
+from bot.cards.reply import send_note
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
 from bot.mail.sender import SmtpSender
@@ -149,3 +153,55 @@ async def test_a_reply_goes_only_to_the_relay_alias_of_its_own_conversation(
     failed = rig.store.send(send_id=int(bad["id"]))
     assert failed is not None and failed["state"] == "failed" and "no buyer message" in failed["error"]
     assert len(smtp.messages) == 1 and (int(bad["id"]), "failed") in rig.events
+
+
+async def test_an_unexpected_error_fails_the_send_with_a_note_and_retry_and_is_logged(
+    rig: Rig, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No send stays 'sending' without a word: an error of a kind nobody foresaw is a failed send with Retry."""
+    send_id = await rig.queue()
+
+    async def broken(message: object) -> None:
+        raise KeyError("a bug in the SMTP library")  # neither SendError nor OSError
+
+    rig.mailer.sender.send = broken  # type: ignore[assignment,union-attr]
+    await rig.mailer.drain()
+    row = rig.store.send(send_id=send_id)
+    assert row is not None and row["state"] == "failed"
+    assert row["error"] == "unexpected error: KeyError: 'a bug in the SMTP library'"
+    assert rig.events == [(send_id, "failed")]
+    note = send_note(row, "failed", CardTime(now=NOW, tz=UTC))
+    shown = json.dumps(note["blocks"])
+    assert note["text"] == "Reply NOT sent" and "KeyError" in shown
+    assert any(e.get("action_id") == "retry_send" for b in note["blocks"] for e in b.get("elements", []))
+    [logged] = [r for r in caplog.records if r.name == "bot.workers.mailer" and r.levelname == "ERROR"]
+    assert logged.exc_info is not None and logged.exc_info[0] is KeyError  # with its traceback
+    assert await rig.mailer.drain() is False  # waits for a person's Retry, never resent by itself
+
+
+async def test_an_unexpected_error_after_the_relay_took_the_mail_is_uncertain_not_failed(
+    rig: Rig, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retry would send it twice: a person checks instead."""
+    send_id = await rig.queue()
+
+    def disk_full(**fields: object) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(rig.store, "insert_message", disk_full)
+    await rig.mailer.drain()
+    assert len(smtp.messages) == 1
+    row = rig.store.send(send_id=send_id)
+    assert row is not None and row["state"] == "uncertain" and "OperationalError" in row["error"]
+    assert rig.events == [(send_id, "uncertain")]
+
+
+async def test_a_subject_with_a_vertical_tab_is_sent(rig: Rig, smtp: SmtpServer) -> None:
+    send_id = await rig.queue()
+    [message] = rig.store.conversation_messages(conversation_id=rig.store.conversations()[0]["id"])
+    rig.store.db.conn.execute(
+        "UPDATE messages SET subject = ? WHERE id = ?", ["Rechnung\x0bfehlt\u2028bitte", message["id"]]
+    )
+    await rig.mailer.drain()
+    assert rig.store.send(send_id=send_id)["state"] == "sent"  # type: ignore[index]
+    assert smtp.messages[0]["Subject"] == "Re: Rechnung fehlt bitte"

@@ -1,0 +1,68 @@
+"""What answering works with: a draft for the reply window, the card's reply offer, what became of a submission."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.replies.library import Template
+from bot.store.store import Row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Draft:
+    """A reply ready for the modal: its text and notes for the person; what it sends is stored under `key`."""
+
+    text: str
+    key: str  # the stored draft (bot/store/drafts.py), also the idempotency key of its send
+    conversation_id: int
+    reply_to_row: int | None
+    language: str | None
+    attachments: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    template: Template | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The reply modal's private_metadata: the draft's key and conversation, nothing else to tamper with."""
+        return {"d": self.key, "c": self.conversation_id}
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The card's reply offer for a conversation."""
+
+    latest: Row | None  # the buyer message the advice is for
+    suggested: list[Template]
+    others: list[Template]
+    reason: str
+    recommendation: str | None  # the refund matrix's advice, when a rule fits
+
+
+@dataclass
+class Outcome:
+    """What became of a submitted reply: queued (with its send), or refused with errors per modal block."""
+
+    send: Row | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    created: bool = False
+
+
+def parse_metadata(raw: str) -> dict[str, Any]:
+    """The reply modal's private_metadata: a draft's key and its conversation, and nothing else."""
+    data = json.loads(raw or "{}")
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"d", "c"}
+        or not isinstance(data["d"], str)
+        or not re.fullmatch(r"[0-9a-f]{32}", data["d"])
+        or not isinstance(data["c"], int)
+        or isinstance(data["c"], bool)
+    ):
+        raise ValueError("not a reply modal of this version")
+    return data
