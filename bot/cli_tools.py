@@ -184,14 +184,40 @@ def guard(
     lang: Annotated[str | None, typer.Option(help="The text's language (informational)")] = None,
     order_id: Annotated[str | None, typer.Option(help="Order id, for the proactive-message rule")] = None,
     proactive: Annotated[bool, typer.Option(help="The buyer did not write first")] = False,
+    jsonl: Annotated[
+        Path | None, typer.Option(help='Check many texts: one {"text", "lang"} per line; one result per line')
+    ] = None,
+    evaluate: Annotated[
+        list[Path] | None,
+        typer.Option(help="Labelled corpus (JSON lines with label and rules): recall and false refusals"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Check a text (standard input) against Amazon's messaging rules; JSON list of violations, exit 1 if any."""
     from bot.replies.guard import Policy
+    from bot.replies.guard_eval import evaluate as run_evaluation
+    from bot.replies.guard_eval import read_corpus, report
 
     settings = settings_or_exit(config)
-    text = sys.stdin.read()
     policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
+    if evaluate:
+        for path in evaluate:
+            result = run_evaluation(policy, read_corpus(path))
+            typer.echo(report(result, str(path)))
+        return
+    if jsonl is not None:
+        any_found = False
+        for row in read_corpus(jsonl):
+            found = policy.check(str(row["text"]), order_id=order_id, proactive=proactive)
+            any_found = any_found or bool(found)
+            line = {
+                "lang": row.get("lang"),
+                "refused": bool(found),
+                "violations": [v.to_json() for v in found],
+            }
+            typer.echo(json.dumps(line, ensure_ascii=False))
+        raise typer.Exit(1 if any_found else 0)
+    text = sys.stdin.read()
     found = policy.check(text, order_id=order_id, proactive=proactive)
     typer.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False))
     raise typer.Exit(1 if found else 0)

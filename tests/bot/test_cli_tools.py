@@ -134,6 +134,34 @@ def test_guard_prints_violations_and_exits_1_or_0() -> None:
     assert relaxed.returncode == 0
 
 
+def test_guard_checks_macros_in_bulk_and_evaluates_a_labelled_corpus(tmp_path: Path) -> None:
+    macros = tmp_path / "macros.jsonl"
+    lines = [
+        {"text": "Ihre Rechnung finden Sie im Anhang.", "lang": "de"},
+        {"text": "Call us at +49 30 1234567!", "lang": "en"},
+    ]
+    macros.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    bulk = cli("guard", "--jsonl", str(macros))
+    results = [json.loads(line) for line in bulk.stdout.splitlines()]
+    assert bulk.returncode == 1 and [r["refused"] for r in results] == [False, True]
+    assert results[1]["lang"] == "en" and results[1]["violations"][0]["rule"] == "phone_number"
+    labelled = tmp_path / "corpus.jsonl"
+    labelled.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {**lines[1], "label": "forbidden", "rules": ["phone_number"]},
+                {**lines[0], "label": "legitimate"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    measured = cli("guard", "--evaluate", str(labelled))
+    assert measured.returncode == 0, measured.stderr
+    assert "forbidden refused 1/1 (100.0%), legitimate refused 0/1 (0.0%)" in measured.stdout
+    assert "phone_number 100%" in measured.stdout
+
+
 def test_templates_lint_passes_the_shipped_templates_and_fails_a_broken_one(tmp_path: Path) -> None:
     ok = cli("templates", "lint")
     assert ok.returncode == 0, ok.stdout
