@@ -72,6 +72,9 @@ STORED_RATIO = 12.0  # a backlog all stored: at most this many times a bare conn
 MEMORY_RATIO = 1.6  # peak memory at most this many times the interpreter with the bot's imports
 STARTUP_RATIO = 1.5  # imports plus building the app at most this many times the imports alone
 ARRIVAL_RATIO = 1.25  # arrival to card at most this many times its critical path of injected latencies
+GUARD_RATIO = 0.01  # guard throughput at least this share of one plain regex pass over the same texts
+GUARD_P99_MS = 5.0  # a reply is checked in under 5 ms at p99 (issue 19)
+GUARD_CORPUS = ROOT / "tests" / "fixtures" / "guard"
 
 
 @dataclass
@@ -873,11 +876,69 @@ def footprint(conversations: int, rounds: int) -> list[Figure]:
     ]
 
 
+def guard_texts() -> list[str]:
+    """Reply texts to check: the guard corpus where it exists, else realistic replies in five languages."""
+    texts = [
+        str(json.loads(line)["text"])
+        for path in sorted(GUARD_CORPUS.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return texts or [
+        "Guten Tag Herr Müller, anbei die Rechnung zu Ihrer Bestellung 302-1234567-1234567. Viele Grüße",
+        "Hello John, your parcel 00340434161094042557 is on its way and should arrive on 24.11.2026.",
+        "Bonjour, nous sommes désolés pour le colis endommagé ; un remplacement part demain.",
+        "Buongiorno, il rimborso di 19,99 € è stato effettuato tramite Amazon.",
+        "Hola, puede devolver el artículo desde su cuenta de Amazon en los próximos 30 días.",
+    ]
+
+
+def guard_speed(rounds: int) -> list[Figure]:
+    """The policy guard on reply texts: throughput against one plain regex pass over the same texts (the least a
+    guard reading each text must do), taking turns; and the slowest texts (p99 of per-text times)."""
+    import re
+
+    from bot.replies.guard import Policy
+
+    texts = guard_texts()
+    policy = Policy()
+    floor_rx = re.compile(r"https?://|@|\d{6,}")
+    bot_rates, floor_rates, per_text = [], [], []
+    for round_no in range(rounds):
+        bot_s = floor_s = 0.0
+        for side in ("bot", "floor") if round_no % 2 == 0 else ("floor", "bot"):
+            started = time.perf_counter()
+            if side == "bot":
+                for text in texts:
+                    one = time.perf_counter()
+                    policy.check(text)
+                    per_text.append((time.perf_counter() - one) * 1000)
+                bot_s = time.perf_counter() - started
+            else:
+                for text in texts:
+                    floor_rx.search(text)
+                floor_s = time.perf_counter() - started
+        bot_rates.append(len(texts) / bot_s)
+        floor_rates.append(len(texts) / max(floor_s, 1e-9))
+    return [
+        Figure(
+            f"guard throughput, {len(texts)} reply texts (median of {rounds})",
+            statistics.median(bot_rates),
+            "texts/s",
+            floor=statistics.median(floor_rates),
+            ratio_limit=GUARD_RATIO,
+            more_is_better=True,
+        ),
+        Figure("guard: a reply checked, p99", percentile(per_text, 0.99), "ms", GUARD_P99_MS),
+    ]
+
+
 async def main(quick: bool) -> list[Figure]:
     """Run every benchmark once."""
     figures: list[Figure] = []
     figures += await intake_throughput(2000 if quick else 10_000, rounds=2 if quick else 3)
     figures += sla_engine(20_000 if quick else 100_000, rounds=15)
+    figures += guard_speed(rounds=3 if quick else 7)
     figures += await notification_delay(4 if quick else 10)
     figures += await interactivity(50, rounds=5 if quick else 9)
     figures += await arrival_to_card(20 if quick else 200)  # about one second each: the latencies are real
