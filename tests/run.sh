@@ -57,7 +57,12 @@ HARNESS=tests/reliability/test_crash_harness.py
 echo "==> pytest (the whole suite; the crash harness runs loaded below)"
 run_pytest .venv/bin/python -m pytest --deselect "$HARNESS"
 echo "==> the scenario and Slack-listener tests at real-world moments (handoff, digest, midnight, DST, New Year)"
-run_pytest .venv/bin/python -m pytest -q tests/scenarios tests/handlers tests/test_wall_clock.py --wall-clock-at=all
+# the scenarios drive the whole bot; the listener modules with timed behaviour (commands: /oncall, /inbox
+# countdowns; actions: tracking; HTTP mode: signature timestamps) run too. The other listener tests run once above.
+WALL_CLOCK_TESTS="tests/scenarios tests/handlers/test_commands.py tests/handlers/test_actions.py"
+WALL_CLOCK_TESTS="$WALL_CLOCK_TESTS tests/handlers/test_http_mode.py tests/test_wall_clock.py"
+# shellcheck disable=SC2086
+run_pytest .venv/bin/python -m pytest -q $WALL_CLOCK_TESTS --wall-clock-at=all
 echo "==> the crash harness on one CPU core shared with a busy loop"
 # three quarters of the default kills: every aimed phase still hit 15 times, and CI stays under 30 minutes
 INBOX_BOT_TEST_KILLS=${INBOX_BOT_TEST_KILLS:-90} INBOX_BOT_TEST_SEND_KILLS=${INBOX_BOT_TEST_SEND_KILLS:-45} \
