@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import authres
 import dkim
 
 from bot.mail.model import MailKind, ParsedMail
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # the settings validate guard rules, whose link check reads the marketplace list here
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import regex
+
+from bot.replies.domains import links
+from bot.replies.normalise import normalise
+from bot.replies.numbers import phone_numbers
+
 log = logging.getLogger(__name__)
 
 # Links a message may carry: carriers' tracking pages and Amazon's own pages (needed to complete the order).
@@ -27,23 +33,11 @@ ALLOWED_DOMAINS = (
     "17track.net",
     "track.amazon.com",
 )
-AMAZON_SITE = re.compile(
-    r"(?:^|\.)amazon\.(?:com|de|co\.uk|fr|it|es|nl|se|pl|com\.be|ca|com\.mx|co\.jp|com\.au|com\.br|in|sg|ae|sa|com\.tr|eg|ie)$"
-)
 ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain", "application/pdf")
 
-URL = re.compile(
-    r"\b(?:https?://|www\.)[^\s<>\"')\]]+|\b(?:[a-z0-9-]+\.)+(?:com|de|net|org|info|shop|store|eu|io|co\.uk|fr|it|es|nl|at|ch|biz|me|ly|gl)\b(?:/[^\s<>\"')\]]*)?",
-    re.I,
-)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE = re.compile(r"(?<![\w-])(?:\+|00)?\(?\d[\d ()/.\-]{6,}\d(?![\w-])")
-ORDER_ID = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
-DATE_LIKE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 PLACEHOLDER = re.compile(r"\[[^\]\n]{3,}\]")
-EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\U0001f1e6-\U0001f1ff\u2b50\u2b55\u2705\u274c\u2728\ufe0f]"
-)
+EMOJI = regex.compile(r"\p{Extended_Pictographic}|[\U0001f1e6-\U0001f1ff]|[0-9#*]\ufe0f?\u20e3|\ufe0f")
 WORDS: dict[str, tuple[str, ...]] = {
     "review_request": (
         r"\breview\b",
@@ -161,6 +155,7 @@ class Policy:
         proactive: bool = False,
         attachments: Iterable[tuple[str, str]] = (),
         allowed_numbers: Iterable[str] = (),
+        lang: str | None = None,
     ) -> list[Violation]:
         """Every violation in `text` (and its attachments: (filename, MIME type)); empty means it may go."""
         found: list[Violation] = []
@@ -173,50 +168,33 @@ class Policy:
             add("empty", "")
         if len(text) > MAX_CHARS:
             add("too_long", f"{len(text)} characters")
-        emails = [m.group(0) for m in EMAIL.finditer(text)]
-        for e in emails:
-            add("email_address", e)
-        without_emails = EMAIL.sub(" ", text)
-        for m in URL.finditer(without_emails):
-            if not self._allowed_link(m.group(0)):
-                add("link", m.group(0))
-        allowed = {re.sub(r"\D", "", n) for n in allowed_numbers if n}
-        without_links = URL.sub(" ", without_emails)
-        for m in PHONE.finditer(without_links):
-            candidate = m.group(0).strip()
-            digits = re.sub(r"\D", "", candidate)
-            if (
-                ORDER_ID.search(candidate)
-                or digits in allowed
-                or DATE_LIKE.match(candidate)
-                or len(digits) < 7
-            ):
-                continue
-            add("phone_number", candidate)
-        lowered = text.lower()
+        plain = normalise(text)  # disguises undone; findings shown on the original text
+        for m in EMAIL.finditer(plain.text):
+            add("email_address", plain.original(text, m.start(), m.end()))
+        without_emails = EMAIL.sub(lambda m: " " * len(m.group(0)), plain.text)
+        for link in links(without_emails, self.allowed_domains):
+            if link.problem:
+                add("link", plain.original(text, link.start, link.end))
+        allowed = frozenset(re.sub(r"\D", "", n) for n in allowed_numbers if n)
+        for phone in phone_numbers(without_emails, lang=lang, allowed=allowed):
+            add("phone_number", plain.original(text, phone.start, phone.end))
+        lowered = plain.text.lower()
         for rule, patterns in WORDS.items():
             for pattern in (*patterns, *self.extra_words.get(rule, ())):
                 hit = re.search(pattern, lowered)
                 if hit:
-                    add(rule, _around(text, hit.start(), hit.end()))
+                    add(rule, _around(plain.text, hit.start(), hit.end()))
                     break  # one finding per rule is enough to explain it
         for m in PLACEHOLDER.finditer(text):
             add("placeholder", m.group(0))
-        for m in EMOJI.finditer(text):
-            add("emoji", m.group(0))
+        for pictograph in EMOJI.finditer(text):
+            add("emoji", pictograph.group(0))
         for name, ctype in attachments:
             if ctype.lower() not in ALLOWED_ATTACHMENT_TYPES:
                 add("attachment", f"{name} ({ctype})")
         if proactive and order_id and order_id not in text:
             add("missing_order_id", order_id)
         return found
-
-    def _allowed_link(self, url: str) -> bool:
-        host = re.sub(r"^(?:https?://)?", "", url.lower()).split("/")[0].split(":")[0]
-        host = host.removeprefix("www.")
-        if AMAZON_SITE.search(host):
-            return True
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
 def _around(text: str, start: int, end: int, pad: int = 20) -> str:

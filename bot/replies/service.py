@@ -212,6 +212,7 @@ class Replies:
             order_id=conv.get("order_id"),
             attachments=[(Path(a).name, "application/pdf") for a in attachments or []],
             allowed_numbers=[context.get("tracking_number", "")],
+            lang=conv.get("language"),
         )
 
     def submit(self, metadata: dict[str, Any], text: str, *, user: str, key: str | None = None) -> Outcome:

@@ -222,15 +222,17 @@ async def test_drafting_names_who_opened_a_reply_lately_and_has_not_sent(build: 
 # ---- the guard ----
 
 
-async def test_check_lets_the_orders_own_tracking_number_through(build: Build) -> None:
+async def test_check_lets_tracking_numbers_through_and_finds_a_phone_number(build: Build) -> None:
     deps = build()
     conv = await mail(deps)
     deps.store.upsert_package(
         order_id=ORDER, tracking_number="00340434161094042557", carrier="dhl", status="in_transit"
     )
     assert deps.replies.check(conv, f"Ihre Sendung {ORDER} hat die Nummer 00340434161094042557.") == []
-    [found] = deps.replies.check(conv, "Ihre Sendung hat die Nummer 00340434161094042558.")
-    assert found.rule == "phone_number"
+    second = "Das zweite Paket hat die Nummer 00340434161094042558."  # another parcel: a number, not a phone
+    assert deps.replies.check(conv, second) == []
+    found = deps.replies.check(conv, "Unsere Nummer: 030 1234567.")
+    assert [v.rule for v in found] == ["phone_number"] and found[0].excerpt == "030 1234567"
 
 
 async def test_check_covers_the_attachments_and_the_teams_switched_off_rules(build: Build) -> None:
