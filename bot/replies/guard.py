@@ -13,6 +13,7 @@ import regex
 from bot.replies.domains import links
 from bot.replies.normalise import normalise
 from bot.replies.numbers import phone_numbers
+from bot.replies.wording import findings
 
 log = logging.getLogger(__name__)
 
@@ -38,60 +39,6 @@ ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain"
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PLACEHOLDER = re.compile(r"\[[^\]\n]{3,}\]")
 EMOJI = regex.compile(r"\p{Extended_Pictographic}|[\U0001f1e6-\U0001f1ff]|[0-9#*]\ufe0f?\u20e3|\ufe0f")
-WORDS: dict[str, tuple[str, ...]] = {
-    "review_request": (
-        r"\breview\b",
-        r"\bfeedback\b",
-        r"\b(?:5|five|fünf|cinq|cinque|cinco)[ -]?(?:stars?|sterne?n?|étoiles?|stelle|estrellas)\b",
-        r"\bbewert",
-        r"\brezension",
-        r"\bavis\b",
-        r"\bévaluation",
-        r"\brecension",
-        r"\bvalutazion",
-        r"\bopini[oó]n",
-        r"\brese[ñn]a",
-        r"\bvaloraci[oó]n",
-        r"\brate us\b",
-    ),
-    "incentive": (
-        r"\bcoupon",
-        r"\bgutschein",
-        r"\bvoucher",
-        r"\bdiscount code",
-        r"\brabattcode",
-        r"\bpromo(?:tion)?\b",
-        r"\bcode promo",
-        r"\bbuono sconto",
-        r"\bcup[oó]n",
-        r"\d+ ?% (?:off|rabatt|de réduction|di sconto|de descuento)",
-        r"\bfree gift",
-        r"\bgratis\b",
-        r"\bnewsletter",
-        r"\bcashback",
-    ),
-    "off_amazon_contact": (
-        r"\bwhats ?app\b",
-        r"\btelegram\b",
-        r"\bcall us\b",
-        r"\brufen sie uns an\b",
-        r"\bappelez[- ]nous\b",
-        r"\bchiamateci\b",
-        r"\bll[aá]menos\b",
-        r"\bour (?:website|shop|store)\b",
-        r"\bunsere[nm]? (?:website|webseite|shop|onlineshop)\b",
-        r"\bfacebook\b",
-        r"\binstagram\b",
-    ),
-    "opt_out": (
-        r"\bunsubscribe\b",
-        r"\bopt[ -]?out\b",
-        r"\babmelden\b",
-        r"\bdésinscri",
-        r"\bdisiscri",
-        r"\bdarse de baja\b",
-    ),
-}
 
 
 def known_rules(names: list[str]) -> list[str]:
@@ -110,6 +57,7 @@ MESSAGES = {
     "incentive": "Coupons, discounts, gifts and marketing are forbidden in buyer messages.",
     "off_amazon_contact": "Steering the buyer to contact you outside Amazon (phone, messenger, your shop) is forbidden.",
     "opt_out": "Opt-out wording and links are not allowed: Amazon handles opt-outs.",
+    "marketing": "Marketing (new products, sales, newsletters, your brand store) is not allowed in buyer messages.",
     "emoji": "Emojis and decorative characters are not allowed in buyer messages.",
     "attachment": "Only images, plain text and PDF attachments needed for the order are allowed.",
     "missing_order_id": "A message the buyer did not ask for must name the order id.",
@@ -178,13 +126,8 @@ class Policy:
         allowed = frozenset(re.sub(r"\D", "", n) for n in allowed_numbers if n)
         for phone in phone_numbers(without_emails, lang=lang, allowed=allowed):
             add("phone_number", plain.original(text, phone.start, phone.end))
-        lowered = plain.text.lower()
-        for rule, patterns in WORDS.items():
-            for pattern in (*patterns, *self.extra_words.get(rule, ())):
-                hit = re.search(pattern, lowered)
-                if hit:
-                    add(rule, _around(plain.text, hit.start(), hit.end()))
-                    break  # one finding per rule is enough to explain it
+        for rule, start, end in findings(plain.text, self.extra_words):
+            add(rule, _around(plain.text, start, end))
         for m in PLACEHOLDER.finditer(text):
             add("placeholder", m.group(0))
         for pictograph in EMOJI.finditer(text):

@@ -10,26 +10,35 @@ came from, so a finding is shown on the text the person wrote.
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import regex
 from confusable_homoglyphs import confusables
 
 log = logging.getLogger(__name__)
 
-# "(at)", "[at]", "{at}", " at " between address-like words; the same for dot in eight languages.
-AT_WORDS = r"at|ät|chez|arroba|chiocciola|apenstaart|małpa|malpa|snabel-?a"
-DOT_WORDS = r"dot|punkt|point|punto|punt|kropka|prick|pkt"
-BRACKETED = re.compile(rf"\s*[\(\[\{{<]\s*({AT_WORDS}|{DOT_WORDS})\s*[\)\]\}}>]\s*", re.I)
+# "(at)", "[at]", "[@]", " at " between address-like words; the same for dot and slash in eight languages.
+AT_WORDS = r"at|ät|chez|arobase|arroba|chiocciola|apenstaartje|apenstaart|małpa|malpa|snabel-?a|@"
+DOT_WORDS = r"dot|punkt|point|punto|punt|kropka|prick|pkt|\."
+SLASH_WORDS = r"forward slash|slash|barre oblique|barra|schrägstrich|ukośnik|snedstreck"
+BRACKETED = regex.compile(rf"\s*[\(\[\{{<]\s*(?:{AT_WORDS}|{DOT_WORDS})\s*[\)\]\}}>]\s*", regex.I)
 # " at " only between a word and a host name that goes on with a dot (spelled or not) and letters
-SPACED_AT = re.compile(
-    rf"(?<=[\w])\s+({AT_WORDS})\s+(?=[a-z][\w-]*(?:\.|\s*[\(\[\{{<]?\s*(?:{DOT_WORDS})\b\s*[\)\]\}}>]?\s*)[a-z]{{2,}})",
-    re.I,
+SPACED_AT = regex.compile(
+    rf"(?<=\w)\s+(?:{AT_WORDS})\s+(?=[a-z][\w-]*(?:\.|\s+(?:{DOT_WORDS})\s+)[a-z]{{2,}})", regex.I
 )
-# " punkt de" only where the suffix ends the phrase ("point de vue" is French, not a domain)
-SPACED_DOT = re.compile(rf"(?<=[\w])\s+({DOT_WORDS})\s+(?=[a-z]{{2,24}}\b(?!\s+\w))", re.I)
+# inside an address (after "name@host") any spelled dot is a dot
+ADDRESS_DOT = regex.compile(rf"(?<=@[\w-]+(?:\.[\w-]+)*)\s+(?:{DOT_WORDS})\s+(?=[a-z]{{2,24}}\b)", regex.I)
+# " punkt de" only where the suffix ends the phrase or a path follows ("point de vue" is French, not a domain)
+SPACED_DOT = regex.compile(
+    rf"(?<=\w)\s+(?:{DOT_WORDS})\s+(?=[a-z]{{2,24}}\b(?!\s+\w)|[a-z]{{2,24}}\s+(?:{SLASH_WORDS})\b)", regex.I
+)
+SPACED_SLASH = regex.compile(rf"(?<=\.[a-z]{{2,24}})\s+(?:{SLASH_WORDS})\s+(?=\w)", regex.I)
+# O for 0 and I or l for 1 among digits (a phone number written to slip past a checker)
+LETTER_DIGIT = regex.compile(r"(?<=\d[\s./-]?)[OoIl](?=[\s./-]?[\dOoIl])|(?<=(?:^|[\s(:+])\s?)[Oo](?=\d)")
+# "r e v i e w": four or more single letters spaced out
+SPACED_LETTERS = regex.compile(r"(?<![\w])(?:\p{L} ){3,}\p{L}(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -58,21 +67,38 @@ def normalise(text: str) -> Normalised:
             chars.append(out)
             spans.append((i, i + 1))
     plain = Normalised("".join(chars), tuple(spans))
-    for pattern in (BRACKETED, SPACED_AT, SPACED_DOT):
-        plain = _replace(plain, pattern)
-    return plain
+    for pattern, char in (
+        (BRACKETED, None),
+        (SPACED_AT, "@"),
+        (ADDRESS_DOT, "."),
+        (SPACED_DOT, "."),
+        (SPACED_SLASH, "/"),
+    ):
+        plain = _replace(plain, pattern, char)
+    for _ in range(3):  # "6OO": each O becomes a digit once its neighbour has
+        if not LETTER_DIGIT.search(plain.text):
+            break
+        plain = _replace(plain, LETTER_DIGIT, None, digit=True)
+    return _collapse(plain)
 
 
-def _replace(plain: Normalised, pattern: re.Pattern[str]) -> Normalised:
-    """Replace each match of a spelled-out `@`/`.` by the character, keeping the spans."""
+def _replace(
+    plain: Normalised, pattern: regex.Pattern[str], char: str | None, *, digit: bool = False
+) -> Normalised:
+    """Replace each match by a character (`@` or `.` for a bracketed word, 0 or 1 for a letter), keeping spans."""
     chars: list[str] = []
     spans: list[tuple[int, int]] = []
     last = 0
     for m in pattern.finditer(plain.text):
         chars.append(plain.text[last : m.start()])
         spans.extend(plain.spans[last : m.start()])
-        word = m.group(1).lower()
-        chars.append("." if re.fullmatch(DOT_WORDS, word, re.I) else "@")
+        if digit:
+            chars.append("0" if m.group(0) in "Oo" else "1")
+        elif char is not None:
+            chars.append(char)
+        else:
+            word = m.group(0).strip(" \t([{<>}])").lower()
+            chars.append("." if regex.fullmatch(DOT_WORDS, word, regex.I) else "@")
         spans.append((plain.spans[m.start()][0], plain.spans[m.end() - 1][1]))
         last = m.end()
     if last == 0:
@@ -80,6 +106,20 @@ def _replace(plain: Normalised, pattern: re.Pattern[str]) -> Normalised:
     chars.append(plain.text[last:])
     spans.extend(plain.spans[last:])
     return Normalised("".join(chars), tuple(spans))
+
+
+def _collapse(plain: Normalised) -> Normalised:
+    """Spaced-out letters read as the word they spell ("r e v i e w" → "review")."""
+    if not SPACED_LETTERS.search(plain.text):
+        return plain
+    keep = [True] * len(plain.text)
+    for m in SPACED_LETTERS.finditer(plain.text):
+        for i in range(m.start(), m.end()):
+            if plain.text[i] == " ":
+                keep[i] = False
+    text = "".join(c for c, k in zip(plain.text, keep, strict=True) if k)
+    spans = tuple(s for s, k in zip(plain.spans, keep, strict=True) if k)
+    return Normalised(text, spans)
 
 
 def _fold(text: str) -> str:

@@ -24,6 +24,227 @@ DIGITS = re.compile(r"\d")
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
 
 
+# Digits and the numbers people say in groups, in the eight marketplace languages ("null eins sieben sechs …").
+NUMBER_WORDS = frozenset(
+    [
+        "null",
+        "eins",
+        "ein",
+        "zwei",
+        "zwo",
+        "drei",
+        "vier",
+        "fünf",
+        "sechs",
+        "sieben",
+        "acht",
+        "neun",
+        "zehn",
+        "elf",
+        "zwölf",
+        "zwanzig",
+        "dreißig",
+        "vierzig",
+        "fünfzig",
+        "sechzig",
+        "siebzig",
+        "achtzig",
+        "neunzig",
+        "hundert",
+        "zero",
+        "oh",
+        "o",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "double",
+        "triple",
+        "zéro",
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "treize",
+        "quatorze",
+        "quinze",
+        "seize",
+        "dix-sept",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "uno",
+        "due",
+        "tre",
+        "quattro",
+        "cinque",
+        "sei",
+        "sette",
+        "otto",
+        "nove",
+        "dieci",
+        "undici",
+        "dodici",
+        "venti",
+        "trenta",
+        "quaranta",
+        "cinquanta",
+        "sessanta",
+        "settanta",
+        "ottanta",
+        "novanta",
+        "cento",
+        "cero",
+        "dos",
+        "tres",
+        "cuatro",
+        "cinco",
+        "seis",
+        "siete",
+        "ocho",
+        "nueve",
+        "diez",
+        "once",
+        "doce",
+        "veinte",
+        "treinta",
+        "cuarenta",
+        "cincuenta",
+        "sesenta",
+        "setenta",
+        "ochenta",
+        "noventa",
+        "cien",
+        "ciento",
+        "nul",
+        "een",
+        "één",
+        "twee",
+        "drie",
+        "vijf",
+        "zes",
+        "zeven",
+        "negen",
+        "tien",
+        "twaalf",
+        "twintig",
+        "dertig",
+        "veertig",
+        "vijftig",
+        "zestig",
+        "zeventig",
+        "tachtig",
+        "negentig",
+        "honderd",
+        "jeden",
+        "jedna",
+        "dwa",
+        "trzy",
+        "cztery",
+        "pięć",
+        "sześć",
+        "siedem",
+        "osiem",
+        "dziewięć",
+        "dziesięć",
+        "jedenaście",
+        "dwanaście",
+        "dwadzieścia",
+        "trzydzieści",
+        "czterdzieści",
+        "pięćdziesiąt",
+        "sześćdziesiąt",
+        "siedemdziesiąt",
+        "osiemdziesiąt",
+        "dziewięćdziesiąt",
+        "sto",
+        "dwieście",
+        "trzysta",
+        "czterysta",
+        "pięćset",
+        "sześćset",
+        "siedemset",
+        "osiemset",
+        "dziewięćset",
+        "noll",
+        "ett",
+        "en",
+        "två",
+        "fyra",
+        "fem",
+        "sex",
+        "sju",
+        "åtta",
+        "nio",
+        "tio",
+        "elva",
+        "tolv",
+        "tjugo",
+        "trettio",
+        "fyrtio",
+        "femtio",
+        "sextio",
+        "sjuttio",
+        "åttio",
+        "nittio",
+        "hundra",
+    ]
+)
+AMBIGUOUS = frozenset(
+    {"en", "un", "une", "o", "oh", "een", "sei", "tre", "elf", "sex", "ein", "uno", "one", "sto"}
+)
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+VANITY = re.compile(r"\b1[- ]?8(?:00|33|44|55|66|77|88)[- ]?[a-z0-9]{2,4}[- ]?[a-z0-9]{3,4}\b", re.I)
+
+
+def spelled_numbers(text: str) -> Iterator[Phone]:
+    """A phone number said in words: six or more number words in a row, four of them unmistakable."""
+    run: list[re.Match[str]] = []
+    for m in [*WORD.finditer(text), None]:
+        gap = text[run[-1].end() : m.start()] if run and m is not None else ""
+        words = m.group(0).lower().split("-") if m is not None else []
+        if (
+            m is not None
+            and words
+            and all(w in NUMBER_WORDS for w in words)
+            and (not run or re.fullmatch(r"[\s,;–-]*", gap))
+        ):
+            run.append(m)
+            continue
+        clear = sum(1 for r in run if r.group(0).lower() not in AMBIGUOUS)
+        if len(run) >= 6 and clear >= 4:
+            yield Phone(run[0].start(), run[-1].end(), text[run[0].start() : run[-1].end()])
+        run = [m] if m is not None and words and all(w in NUMBER_WORDS for w in words) else []
+
+
 @dataclass(frozen=True)
 class Phone:
     """A phone number at text[start:end]."""
@@ -37,6 +258,9 @@ def phone_numbers(
     text: str, *, lang: str | None = None, allowed: frozenset[str] = frozenset()
 ) -> Iterator[Phone]:
     """The phone numbers written in the text (the marketplace's region first when the language is known)."""
+    yield from spelled_numbers(text)
+    for m in VANITY.finditer(text):
+        yield Phone(m.start(), m.end(), m.group(0))
     if not SEVEN_DIGITS.search(text):
         return
     regions = (REGIONS[lang], "GB", "US") if lang in REGIONS else ALL_REGIONS

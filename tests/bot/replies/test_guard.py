@@ -28,7 +28,7 @@ TRACKING = "00340434161094042557"
         ("review_request", "Déjenos su opinión"),
         ("incentive", "Mit dem Gutschein sparen Sie"),
         ("incentive", "Get 10% off your next order"),
-        ("incentive", "Subscribe to our newsletter"),
+        ("marketing", "Subscribe to our newsletter"),
         ("off_amazon_contact", "Schreiben Sie uns per WhatsApp"),
         ("off_amazon_contact", "Bestellen Sie direkt in unserem Onlineshop"),
         ("opt_out", "Click to unsubscribe"),

@@ -1,0 +1,209 @@
+"""What a reply asks of the buyer, in the eight marketplace languages: reviews, incentives, contact outside Amazon,
+marketing and opt-out wording, as patterns with their context.
+
+Words that are harmless in one sentence and forbidden in another ("Bewertung des Schadens" against "eine gute
+Bewertung"; "free replacement" against "free if you buy two") are only a finding together with what makes them a
+request, an offer or a pitch. The patterns run on the guard's reading of the text (bot/replies/normalise.py),
+lower-cased, with leetspeak folded ("r3view" → "review").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+log = logging.getLogger(__name__)
+
+LEET = str.maketrans({"3": "e", "1": "i", "0": "o", "4": "a", "5": "s", "7": "t", "$": "s"})
+LEET_WORD = re.compile(r"\b(?=\w*[a-zß-ÿ]\w*[0-9$]|\w*[0-9$]\w*[a-zß-ÿ])[\w$]+\b")
+SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+
+_STARS = (
+    r"(?:[1-5]|one|two|three|four|five|ein|einen|zwei|drei|vier|fünf|une|deux|trois|quatre|cinq|una|due|tre|"
+    r"quattro|cinque|uno|dos|tres|cuatro|cinco|een|twee|drie|vijf|jedn\w*|dwie|trzy|cztery|pięć|en|ett|två|fyra|fem)"
+    r"[- ]?(?:stars?|sterne?n?|étoiles?|stell(?:e|ine)|estrellas?|sterren|gwiazd\w*|stjärn\w*)"
+)
+REVIEW_ALWAYS = (
+    r"\b(?:a|an|your|my|our|the|product|honest|positive|good|great|quick|short|little|small|5-star|five-star)"
+    r"\s+(?:\w+\s+)?reviews?\b(?!\s+(?:of|on)\s+(?:your|the)\s+(?:case|claim|photos?|return|request))",
+    r"\b(?:leave|write|post|give|share|submit|drop)\s+(?:\w+\s+){0,3}reviews?\b",
+    r"\breviews?\s+(?:of|on|for|about)\s+(?:our|us|this|the)\s+(?:shop|store|service|product|purchase|item|company)",
+    r"\b(?:kunden|produkt|verkäufer)?rezension\w*",
+    r"\bkundenmeinung\w*",
+    r"\b(?:bewerten sie (?:uns|unser\w*|den|das|die|ihren|ihre)|rate us|rate our|rate the (?:product|item|seller)|"
+    r"évaluez|notez-nous|notez notre|valutateci|valutaci|valórenos|califíquenos|beoordeel ons|oceń nas|ocenić nas|"
+    r"betygsätt)\b",
+    r"\b(?:évaluation|note) vendeur|\bvalutazione (?:del )?venditore|\bvaloración del vendedor|"
+    r"\bverkopersbeoordeling|\bocen\w* sprzedawcy|\bsäljarbetyg",
+    r"\b(?:verkäufer|seller|säljar|verkopers|sprzedawc\w*)[- ]?(?:feedback|bewertung)",
+    r"\bpositive?s?\s+(?:verkäufer|seller|säljar|verkopers)?feedback",
+    r"\bcommentaires?\s+positifs?\b|\bcommentaire\s+sur\s+la\s+fiche",
+    r"\bgiudizio\s+positivo|\brecension[ei]\b",
+    r"\breseñas?\b",
+    r"\brecensies?\b",
+    r"\brecenzj\w*",
+    r"\brecension(?:en)?\b",
+    r"\bomdömen?\b",
+    _STARS,
+    r"\b(?:star|sterne|stelle|estrellas|sterren|gwiazdk\w*|stjärn)\s*(?:rating|bewertung|valutazione|valoración|beoordeling|ocen\w*|betyg)",
+    r"\b(?:let|lassen sie|faites savoir aux|fate sapere agli|cuénteles a|laat|daj\w* znać|låt)\s+(?:\w+\s+){0,2}"
+    r"(?:other|andere\w*|autres|altri|otros|andere|innym|andra)\s+(?:customers|kunden|clients|clienti|clientes|klanten|klient\w*|kunder)",
+    r"\b(?:share|teilen|partager|condividere|compartir|delen|podziel\w*|dela)\s+(?:\w+\s+){0,4}(?:product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|produktsidan)",
+)
+# nouns that are a review only when asked for (not "Bewertung des Schadens", "avis de passage", "in our opinion")
+REVIEW_NOUN = re.compile(
+    r"\b(?:bewertung|feedback|avis|évaluation|note|valutazione|giudizio|valoración|opinión|opinion|calificación|"
+    r"beoordeling|opinia|opinię|opinii|ocen[aęy]|betyg|komentarz\w*|commentaire|comentario|stelline|évaluer|"
+    r"bewerten|valutare|valorar|valórenos|beoordelen|ocenić|betygsätt\w*|rate us|rate our)\b"
+)
+REVIEW_ASK = re.compile(
+    r"würden wir uns|freuen uns|wäre|would love|we'd love|would be|would mean|means a lot|please|bitte|pourriez|"
+    r"serait|sarebbe|sería|déj|zou |zouden|byłaby|byłby|vore|uppskatt|helfen|helpen|help us|aiuter|aiderait|pomog|"
+    r"hjälp|mile widzian|bienvenu|gradit|teilen|partager|share|lassen sie|leave|laisser|lasciare|dejar|achterlaten|"
+    r"zostaw|wystaw|zamieś|lämna|hinterlass|abgeben|schreiben sie|écrire|scriver|escribir|schrijven|napisać|"
+    r"product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|"
+    r"produktsidan|"
+    r"skriv|post|publi|plaats|ändern|löschen|entfernen|modifier|retirer|supprimer|modificare|rimuovere|cambiar|"
+    r"eliminar|wijzigen|verwijderen|zmieni|usun|ändra|ta bort|positiv|pozytywn|gute|goede|bonne|"
+    r"buon|buen|good|great|wysok|hög|ehrlich|honest|sincer|eerlijk|szczer|ärlig|schönste|dankeschön"
+)
+REVIEW_HARMLESS = re.compile(
+    r"des schadens|du dommage|del danno|del daño|van de schade|szkod|av skadan|zur verpackung|on the packaging|"
+    r"sur l'emballage|sull'imballaggio|sobre el embalaje|over de verpakking|om förpackningen|o opakowaniu|"
+    r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|in (?:his|her|our|my) opinion|à notre avis|secondo|"
+    r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
+)
+INCENTIVE = (
+    r"\bgutschein\w*|\bcoupons?\b|\bcup[oó]n(?:es)?\b|\bvouchers?\b|\bfree gift|\bkleine\w* geschenk|"
+    r"\bpetit cadeau|\bpiccolo omaggio|\bpequeño regalo|\bklein cadeau\w*|\bmały prezent|\bliten present|\bgift ?cards?\b|\bcarte[s]? cadeau|\bcarta regalo|"
+    r"\btarjeta regalo|\bcadeau(?:kaart|bon)\w*|\bbon\w* podarunkow\w*|\bkart\w* podarunkow\w*|\bpresentkort\w*",
+    r"\b(?:rabatt|rabat|promo|discount|kortings?|sconto|descuento|rabais|réduction)[- ]?(?:code|kod\w*|codice)\b|"
+    r"\b(?:code|kod|codice|código|koden?)\s+(?:promo|rabat\w*|sconto|descuento|de descuento|de réduction)\b|"
+    r"\bcashback\b|\bcode promo\b",
+    r"\b(?:mit|with|avec|con|met|z|med)\s+(?:dem|the|le|il|el|de)?\s*(?:code|kod\w*|codice|código|koden|"
+    r"rabattkoden|cup[oó]n)\s+[a-z0-9]{4,}\b(?=.{0,60}(?:%|rabatt|sconto|descuento|korting|rabat|zniżk|spar|save|"
+    r"off\b|économis|risparm|ahorr|bespaar|oszczęd|réduction|remise))",
+    r"\d+\s?%\s?(?:rabatt\w*|rabatu|korting|sconto|de descuento|descuento|de réduction|off|zniżki|på)\b",
+    r"\b(?:rabatt|remise|sconto|descuento|korting|rabatu?|zniżk\w*|discount)\b.{0,40}\b(?:nächste|next|prochaine|"
+    r"prossim|próxim|volgende|kolejn|nästa)",
+    r"\b(?:nächste|next|prochaine|prossim|próxim|volgende|kolejn|nästa)\w*\s+(?:bestellung|order|purchase|commande|"
+    r"ordine|acquisto|pedido|compra|bestelling|zakup\w*|zamówien\w*|beställning|köp)\b.{0,60}"
+    r"\b(?:rabatt|remise|sconto|descuento|korting|rabat|zniżk|discount|spar|économ|risparm|ahorr|bespaar|oszczęd)",
+    r"\b(?:geschenk|gift|cadeau|omaggio|regalo|cadeautje|prezent|present)\w*\b.{0,60}\b(?:nächst|next|prochain|"
+    r"prossim|próxim|volgend|następn|nästa|after|nach|après|dopo|después|na |po |efter)",
+    r"\b(?:als dank|to thank you|pour vous remercier|per ringraziar|para agradecer|als bedankje|als dank|"
+    r"w podziękowaniu|som tack|zum dank|in segno di|en agradecimiento)",
+    r"\b(?:claim|reklamation|anspruch|réclamation|richiesta|reclamación|garantieclaim|roszczenie|a-?to-?z|"
+    r"a-tot-z\S*)\b.{0,40}\b(?:intrekt|trekt in|zurückzieht|withdraw|close|retire|ritira|retira|wycofa|drar tillbaka)",
+    r"\b(?:gratis|free|kostenlos|gratuit|gratuito|za darmo)\b.{0,40}\b(?:nästa|next|nächst|prochain|prossim|próxim|"
+    r"volgend|następn)\w*\s+(?:köp|purchase|order|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|"
+    r"bestelling|zakup|zamówien)",
+    r"\b(?:in exchange for|im austausch|en échange|in cambio|a cambio|in ruil voor|w zamian za|i utbyte mot|"
+    r"geste commercial)\b",
+    r"\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
+    r"zamknie|drar tillbaka|stänger)\w*\b.{0,40}\b(?:claim|reklamation|anspruch|réclamation|richiesta|reclamación|"
+    r"garantieclaim|claim|roszczenie|garanti|a-?to-?z|a à z|a alla z|a a la z|a-tot-z|od a do z)",
+    r"\b(?:free of charge|completely free|kostenlos|gratis|gratuit|gratuito|za darmo)\b.{0,60}\b(?:if you buy|"
+    r"wenn sie|si vous achetez|se acquista|si compra|als u .{0,20}koopt|jeśli kupi|om du köper)|"
+    r"\b(?:if you buy|wenn sie .{0,30}kaufen|si vous achetez|se acquista|si compra|als u .{0,20}koopt|"
+    r"jeśli .{0,20}kupi|om du köper)\b.{0,60}\b(?:free|kostenlos|gratis|gratuit|gratuito|za darmo)",
+)
+OFF_AMAZON = (
+    r"\b(?:whats ?app|telegram|messenger|facebook|instagram|tiktok|snapchat|pinterest|youtube|linkedin|wechat|viber)\b",
+    r"\b(?:on|über|via|sur|su|en|op|na|på)\s+signal\b",
+    r"\b(?:ebay|wallapop|marktplaats|bol\.com|allegro|tradera|blocket|vinted|etsy|otto\.de|kleinanzeigen|"
+    r"cdiscount|leboncoin|olx|subito\.it)\b|\bbij\s+bol\b|\bof\s+bol\b|\bsu\s+subito\b",
+    r"\b(?:bei|in|on|dans|su|en|op|w|på)\s+(?:google|bing)\b|\b(?:google|bing)\s+(?:nach|for|search)\b",
+    r"\b(?:ruf\w*\s+(?:sie\s+)?(?:uns|einfach|gern)\w*\s+(?:\w+\s+)?an|call us|give us a call|phone us|ring us|"
+    r"appelez[- ]nous|appelez notre|chiamateci|ci chiami|llámenos|llame a nuestro|bel ons|bel onze|zadzwo\w*|"
+    r"ring oss|ring till oss|telefonieren sie mit uns|téléphonez-nous)\b",
+    r"\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+(?:eigen\w*\s+|own\s+|propre\s+)?"
+    r"(?:online-?shop|webshop|website|webseite|web shop|online shop|shop|store|site|boutique en ligne|boutique|sito|"
+    r"negozio online|tienda online|tienda|página web|winkel|sklep\w*|stron\w*|webbutik|hemsida|butik)\b"
+    r"(?!\s+(?:on|bei|auf|sur|su|en|op|na|på)\s+amazon)",
+    r"\b(?:e-?mail|mail|correo|mejl|courriel|mailem|sähköposti)\w*\b.{0,50}\b(?:direkt|directly|directement|"
+    r"direttamente|directamente|rechtstreeks|bezpośrednio)\b|\b(?:direkt|directly|directement|direttamente|"
+    r"directamente|rechtstreeks|bezpośrednio)\b.{0,50}\b(?:e-?mail|mail|correo|mejl|courriel|mailem)",
+    r"\b(?:instead of|rather than|statt|anstatt|plutôt que|invece che|en lugar de|in plaats van|zamiast|a nie|"
+    r"i stället för)\s+(?:using\s+|via\s+|through\s+|über\s+|par\s+|tramite\s+|su\s+|por\s+|a través de\s+|"
+    r"przez\s+|på\s+)?amazon",
+    r"\bdie nummer steht|the number is on|le numéro (?:est|figure)|il numero è|el número (?:está|figura)|"
+    r"het nummer staat|numer jest na|numret står",
+)
+MARKETING = (
+    r"\bnews-?letter\w*|\bnieuwsbrief\w*|\bnyhetsbrev\w*|\bboletín\b|\bbulletin d'information",
+    r"\b(?:our|unsere\w*|nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\s+(?:\w+\s+){0,2}(?:new|neue\w*|"
+    r"nouvel\w*|nouveau\w*|nuov\w*|nuev\w*|nieuwe|now\w*|ny\w*|other|andere\w*|autres|altri|otros|inn\w*|andra)\s+"
+    r"(?:\w+\s+)?(?:collection|kollektion|collezione|colección|collectie|kolekcj\w*|range|products?|produkte|"
+    r"produits|prodotti|productos|producten|produkt\w*|articoli|artikel\w*|items|arrivals|modelle|modelos|tazas|mokken|tasses|tazzine)",
+    r"\b(?:check out|discover|take a look at|have you seen|entdecken sie|découvrez|jetez un|scopra|dia un'occhiata|"
+    r"descubr\w*|eche un vistazo|ontdek|neem een kijkje|poznania|obejrzenia|upptäck|kika på|passa på att kika)\b",
+    r"\b(?:sale|schlussverkauf|sommerschlussverkauf|ausverkauf|soldes|saldi|rebajas|uitverkoop|zomeruitverkoop|"
+    r"wyprzedaż\w*|sommarrea|rea)\b",
+    r"\b(?:we recommend|empfehlen wir|wir empfehlen|nous recommandons|recommandons|consigliamo|le consigliamo|"
+    r"recomendamos|le recomendamos|raden we|raden wij|polecamy|rekommenderar)\s+(?:\w+\s+){0,3}(?:our|unsere\w*|"
+    r"nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\b",
+    r"\b(?:brand store|brand page|markenseite|markenshop|boutique de marque|store del marchio|tienda de marca|"
+    r"merkwinkel|sklep marki|varumärkesbutik)\b",
+    r"\b(?:follow us|follow our|folgen sie uns|suivez-nous|seguici|síganos|volg ons|obserwuj\w*|följ oss)\b",
+    r"\b(?:buy a second|kaufen sie ein zweites|achetez un deuxième|acquista un secondo|compre un segundo|"
+    r"koop een tweede|kup drugi|köp en till)\b",
+)
+OPT_OUT = (
+    r"\bunsubscrib\w*|\bopt[ -]?out\b|\babmelden\b|\babbestell\w*|\bdésinscri\w*|\bdésabonn\w*|\bdisiscri\w*|"
+    r"\bdarse de baja\b|\bcancellarsi\b|\bcancellami\b|\bafmelden\b|\bwypis\w*|\bavregistrera\w*|\bavsluta prenumeration",
+    r"\b(?:reply|antworte\w*|répondez|risponda|rispondi|responda|responde|responder|antwoord|stuur|odpowiedz\w*|"
+    r"svara|send|text)\s+(?:\w+\s+){0,3}[\"'„“”«»]?(?:stop|stopp|baja|nein|non|no|nee|nie|nej|end|quit)\b"
+    r"[\"'“”»]?\s*(?:[.!,;)]|$)",
+    r"\b(?:keine weiteren nachrichten|keine nachrichten mehr|ne plus recevoir|non ricevere più|no recibir más|"
+    r"geen berichten meer|nie chce\w* .{0,20}więcej|slippa fler|no more messages|no further messages|"
+    r"ne voulez plus|no quiere más|wilt u geen|vill du slippa)",
+)
+RULES: dict[str, tuple[str, ...]] = {
+    "incentive": INCENTIVE,
+    "off_amazon_contact": OFF_AMAZON,
+    "marketing": MARKETING,
+    "opt_out": OPT_OUT,
+}
+COMPILED = {rule: tuple(re.compile(p) for p in patterns) for rule, patterns in RULES.items()}
+REVIEW_COMPILED = tuple(re.compile(p) for p in REVIEW_ALWAYS)
+
+
+def reading(text: str) -> str:
+    """The text lower-cased with leetspeak inside words folded (r3view → review, 0pinia → opinia)."""
+    lowered = text.lower()
+    return LEET_WORD.sub(lambda m: m.group(0).translate(LEET), lowered)
+
+
+def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iterator[tuple[str, int, int]]:
+    """(rule, start, end) of the first match of each wording rule (the text and the reading have equal lengths)."""
+    read = reading(text)
+    review = _review(read)
+    if review is not None:
+        yield "review_request", *review
+    for rule, patterns in COMPILED.items():
+        extras = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
+        for pattern in (*patterns, *extras):
+            hit = pattern.search(read)
+            if hit:
+                yield rule, hit.start(), hit.end()
+                break
+    for extra_pattern in (extra or {}).get("review_request", ()):
+        found = re.search(extra_pattern, read)
+        if found and review is None:
+            yield "review_request", found.start(), found.end()
+            break
+
+
+def _review(read: str) -> tuple[int, int] | None:
+    for pattern in REVIEW_COMPILED:
+        hit = pattern.search(read)
+        if hit:
+            return hit.start(), hit.end()
+    for sentence in SENTENCE.finditer(read):
+        part = sentence.group(0)
+        noun = REVIEW_NOUN.search(part)
+        if noun and REVIEW_ASK.search(part) and not REVIEW_HARMLESS.search(part):
+            return sentence.start() + noun.start(), sentence.start() + noun.end()
+    return None
