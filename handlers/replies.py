@@ -212,7 +212,9 @@ async def submit_reply(
         return
     values = (view.get("state") or {}).get("values") or {}
     text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
-    outcome = deps.replies.submit(metadata, text, user=body["user"]["id"])
+    ticked = ((values.get("confirm") or {}).get("confirm") or {}).get("selected_options") or []
+    confirmed = any(option.get("value") == "yes" for option in ticked)
+    outcome = deps.replies.submit(metadata, text, user=body["user"]["id"], confirmed=confirmed)
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)
         return

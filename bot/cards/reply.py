@@ -206,6 +206,29 @@ def reply_modal(
     )
     blocks.append(
         {
+            "type": "input",
+            "block_id": "confirm",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Warnings"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": "confirm",
+                "options": [
+                    {
+                        "text": {"type": "plain_text", "text": "Send it anyway"},
+                        "description": {
+                            "type": "plain_text",
+                            "text": "Only for warnings (emoji, a marketing tone); links, contact details, "
+                            "review requests and incentives are never sent.",
+                        },
+                        "value": "yes",
+                    }
+                ],
+            },
+        }
+    )
+    blocks.append(
+        {
             "type": "context",
             "elements": [
                 {

@@ -66,6 +66,24 @@ MESSAGES = {
     "too_long": "The message is longer than Amazon accepts.",
 }
 MAX_CHARS = 20_000
+# What only warns (a responder may send after confirming, audited): tone and decoration. Everything else blocks.
+WARN_ONLY = frozenset({"marketing", "emoji"})
+SUGGESTIONS = {
+    "link": 'remove the link and name the page instead ("in your Amazon orders", "on the carrier\'s tracking page")',
+    "email_address": "remove the address: the buyer answers through Amazon's messages",
+    "phone_number": "remove the number: offer to help here, in Amazon's messages",
+    "review_request": "leave out any mention of reviews, ratings or feedback",
+    "incentive": "leave out discounts, gifts and vouchers; offer only what solves the buyer's problem",
+    "off_amazon_contact": "keep the conversation in Amazon's messages: no calls, messengers, other shops or websites",
+    "opt_out": "remove the opt-out line: Amazon handles opt-outs",
+    "marketing": "keep to the buyer's question: no new products, sales or newsletters",
+    "emoji": "write it in words instead",
+    "attachment": "attach only an image, a PDF or a text file the buyer needs",
+    "missing_order_id": "name the order id in the text",
+    "placeholder": "replace the [placeholder] with the real answer",
+    "empty": "write the reply",
+    "too_long": "shorten the reply",
+}
 
 
 @dataclass(frozen=True)
@@ -76,9 +94,26 @@ class Violation:
     excerpt: str
     message: str
 
+    @property
+    def severity(self) -> str:
+        """'block' (never sent) or 'warn' (sent only when a person confirms it)."""
+        return "warn" if self.rule in WARN_ONLY else "block"
+
+    @property
+    def suggestion(self) -> str:
+        """How to write it instead."""
+        return SUGGESTIONS.get(self.rule, "")
+
+    def explain(self) -> str:
+        """One line for the person: what, where, and what to write instead."""
+        where = f" ({self.excerpt!r})" if self.excerpt else ""
+        return (
+            f"• {self.message}{where}: {self.suggestion}." if self.suggestion else f"• {self.message}{where}"
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """`{rule, excerpt, message}`."""
-        return asdict(self)
+        """`{rule, excerpt, message, severity, suggestion}`."""
+        return {**asdict(self), "severity": self.severity, "suggestion": self.suggestion}
 
 
 @dataclass

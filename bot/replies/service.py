@@ -215,7 +215,15 @@ class Replies:
             lang=conv.get("language"),
         )
 
-    def submit(self, metadata: dict[str, Any], text: str, *, user: str, key: str | None = None) -> Outcome:
+    def submit(
+        self,
+        metadata: dict[str, Any],
+        text: str,
+        *,
+        user: str,
+        key: str | None = None,
+        confirmed: bool = False,
+    ) -> Outcome:
         """Guard, then queue exactly one send for the stored draft the metadata names (`Draft.metadata`), which must
         be `user`'s own and of that conversation; `key` replaces the draft's own idempotency key. Errors are keyed by
         the modal's block ids."""
@@ -246,9 +254,24 @@ class Replies:
             return Outcome(errors={"reply": refusal})
         attachments = [str(a) for a in draft["attachments"]]  # from the store: a window cannot name files
         violations = self.check(conv, text, attachments)
+        blocking = [v for v in violations if v.severity == "block"]
+        if blocking:
+            return Outcome(errors={"reply": "Not sent. " + " ".join(v.explain() for v in blocking)[:1900]})
+        if violations and not confirmed:
+            warning = " ".join(v.explain() for v in violations)
+            return Outcome(
+                errors={
+                    "reply": f"Check before sending: {warning}"[:1800]
+                    + " Tick “Send it anyway” to send it as it is."
+                }
+            )
         if violations:
-            lines = [f"• {v.message} ({v.excerpt!r})" if v.excerpt else f"• {v.message}" for v in violations]
-            return Outcome(errors={"reply": "Not sent. " + " ".join(lines)[:1900]})
+            self.store.audit(
+                actor=user,
+                action="guard_warning_confirmed",
+                conversation_id=int(conv["id"]),
+                rules=sorted({v.rule for v in violations}),
+            )
         reply_to = draft["reply_to_row"]
         key = key or str(draft["key"])
         live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None

@@ -127,7 +127,8 @@ def test_guard_prints_violations_and_exits_1_or_0() -> None:
     assert bad.returncode == 1
     found = json.loads(bad.stdout)
     assert {v["rule"] for v in found} == {"review_request", "email_address"}
-    assert all(set(v) == {"rule", "excerpt", "message"} for v in found)
+    assert all(set(v) == {"rule", "excerpt", "message", "severity", "suggestion"} for v in found)
+    assert {v["severity"] for v in found} == {"block"} and all(v["suggestion"] for v in found)
     good = cli("guard", stdin="Ihre Bestellung 302-1234567-1234567 ist unterwegs. Viele Grüße")
     assert good.returncode == 0 and json.loads(good.stdout) == []
     relaxed = cli("guard", stdin="Danke 😊", env={"INBOX_BOT_GUARD_DISABLED_RULES": "emoji"})

@@ -24,7 +24,7 @@ async def test_the_more_replies_menu_opens_the_chosen_template(desk: Desk) -> No
     await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
     view = desk.slack.open_view("U0AGENT")
     assert view is not None and view["callback_id"] == "reply_modal"
-    text = view["blocks"][-2]["element"]["initial_value"]
+    text = next(b for b in view["blocks"] if b.get("block_id") == "reply")["element"]["initial_value"]
     assert "Bestellung 302-1234567-1234567 beschädigt" in text and text.endswith("Example Shop Kundenservice")
     meta = json.loads(view["private_metadata"])
     assert set(meta) == {"d", "c"}  # the draft's key and its conversation: the draft is in the store
@@ -306,3 +306,26 @@ async def test_a_forged_reply_window_naming_files_or_another_conversations_draft
         }, forged
     await asyncio.sleep(0.2)
     assert desk.deps.store.sends() == [] and desk.smtp.messages == []
+
+
+async def test_a_warning_is_sent_only_when_confirmed_and_a_block_never(desk: Desk) -> None:
+    """An emoji only warns: the first Send explains, "Send it anyway" sends it (audited); a link is never sent."""
+    await desk.open_reply("U0AGENT", "reply_blank")
+    ack = await desk.submit("U0AGENT", "Guten Tag, Ihr Ersatz ist unterwegs 🙂")
+    error = ack["payload"]["errors"]["reply"]
+    assert error.startswith("Check before sending") and "🙂" in error and "write it in words instead" in error
+    blocked = await desk.submit("U0AGENT", "Anleitung: https://example-shop.de/anleitung 🙂", confirm=True)
+    assert (
+        blocked["payload"]["errors"]["reply"].startswith("Not sent.")
+        and "remove the link" in blocked["payload"]["errors"]["reply"]
+    )
+    assert desk.deps.store.sends() == []
+    ok = await desk.submit("U0AGENT", "Guten Tag, Ihr Ersatz ist unterwegs 🙂", confirm=True)
+    assert "errors" not in (ok.get("payload") or {})
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the confirmed reply")
+    audit = [a for a in desk.deps.store.db.table("audit").rows if a["action"] == "guard_warning_confirmed"]
+    assert (
+        len(audit) == 1
+        and audit[0]["actor"] == "U0AGENT"
+        and json.loads(audit[0]["detail"])["rules"] == ["emoji"]
+    )

@@ -67,9 +67,17 @@ class Desk:
         assert view is not None
         return view
 
-    async def submit(self, user: str, text: str | None = None) -> dict[str, Any]:
-        """Submit `user`'s open reply modal, with `text` typed into it if given."""
-        values = None if text is None else {"reply": {"text": {"type": "plain_text_input", "value": text}}}
+    async def submit(self, user: str, text: str | None = None, *, confirm: bool = False) -> dict[str, Any]:
+        """Submit `user`'s open reply modal, with `text` typed into it if given and "Send it anyway" ticked if asked."""
+        values: dict[str, dict[str, Any]] | None = (
+            None if text is None else {"reply": {"text": {"type": "plain_text_input", "value": text}}}
+        )
+        if confirm:
+            ticked = [{"value": "yes", "text": {"type": "plain_text", "text": "Send it anyway"}}]
+            values = {
+                **(values or {}),
+                "confirm": {"confirm": {"type": "checkboxes", "selected_options": ticked}},
+            }
         return await self.people.submit_view(user=user, values=values)
 
     async def say(self, user: str, text: str, thread_ts: str | None = None) -> None:

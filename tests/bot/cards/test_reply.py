@@ -156,8 +156,10 @@ def test_the_reply_modal_carries_the_draft_within_limits() -> None:
     assert head == "*To:* &lt;Max&gt; (amazon.de) · order `302-1234567-1234567`"
     assert modal["blocks"][1]["elements"][0]["text"] == "Rendered in English: no German template"
     assert len(modal["blocks"][2]["elements"][0]["text"]) <= 2000
-    [field] = [b for b in modal["blocks"] if b["type"] == "input"]
+    [field, confirm] = [b for b in modal["blocks"] if b["type"] == "input"]
     assert field["block_id"] == "reply" and field["element"]["action_id"] == "text"
+    assert confirm["block_id"] == "confirm" and confirm["optional"] is True  # only warnings can be confirmed
+    assert [o["value"] for o in confirm["element"]["options"]] == ["yes"]
     assert field["element"]["max_length"] == R.MODAL_TEXT_LIMIT
     assert field["element"]["initial_value"] == ("Guten Tag,\n" + "a" * 4000)[: R.MODAL_TEXT_LIMIT]
 

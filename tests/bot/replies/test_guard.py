@@ -89,3 +89,14 @@ def test_rules_are_configurable() -> None:
 def test_a_tracking_number_is_not_a_phone_number_but_other_long_numbers_are() -> None:
     assert POLICY.check(f"Sendung {TRACKING}", allowed_numbers=[TRACKING]) == []
     assert [v.rule for v in POLICY.check("Sendung 0151 23456789")] == ["phone_number"]
+
+
+def test_tone_and_decoration_only_warn_and_every_finding_says_what_to_write_instead() -> None:
+    found = {v.rule: v for v in Policy().check("Check out our new products 🙂 at https://example-shop.de")}
+    assert found["marketing"].severity == "warn" and found["emoji"].severity == "warn"
+    assert found["link"].severity == "block"
+    assert (
+        "name the page instead" in found["link"].explain()
+        and "https://example-shop.de" in found["link"].explain()
+    )
+    assert all(v.suggestion for v in found.values())
