@@ -181,7 +181,9 @@ def track(
 
 
 def guard(
-    lang: Annotated[str | None, typer.Option(help="The text's language (informational)")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="The text's language (de, en, fr …): its region for phone numbers")
+    ] = None,
     order_id: Annotated[str | None, typer.Option(help="Order id, for the proactive-message rule")] = None,
     proactive: Annotated[bool, typer.Option(help="The buyer did not write first")] = False,
     jsonl: Annotated[
@@ -208,7 +210,12 @@ def guard(
     if jsonl is not None:
         any_found = False
         for row in read_corpus(jsonl):
-            found = policy.check(str(row["text"]), order_id=order_id, proactive=proactive)
+            found = policy.check(
+                str(row["text"]),
+                order_id=order_id,
+                proactive=proactive,
+                lang=str(row.get("lang") or lang or "") or None,
+            )
             any_found = any_found or bool(found)
             line = {
                 "lang": row.get("lang"),
@@ -218,7 +225,7 @@ def guard(
             typer.echo(json.dumps(line, ensure_ascii=False))
         raise typer.Exit(1 if any_found else 0)
     text = sys.stdin.read()
-    found = policy.check(text, order_id=order_id, proactive=proactive)
+    found = policy.check(text, order_id=order_id, proactive=proactive, lang=lang)
     typer.echo(json.dumps([v.to_json() for v in found], ensure_ascii=False))
     raise typer.Exit(1 if found else 0)
 

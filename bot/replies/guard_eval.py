@@ -89,7 +89,7 @@ def evaluate(policy: Policy, rows: Iterable[dict[str, Any]]) -> Evaluation:
     out = Evaluation()
     for row in rows:
         text, lang = str(row["text"]), str(row.get("lang") or "?")
-        found = policy.check(text)
+        found = policy.check(text, lang=lang if lang != "?" else None)
         if row.get("label") == "forbidden":
             out.forbidden += 1
             out.forbidden_by_lang[lang] += 1

@@ -263,7 +263,9 @@ def phone_numbers(
         yield Phone(m.start(), m.end(), m.group(0))
     if not SEVEN_DIGITS.search(text):
         return
-    regions = (REGIONS[lang], "GB", "US") if lang in REGIONS else ALL_REGIONS
+    regions = (
+        (REGIONS[lang], *(r for r in ALL_REGIONS if r != REGIONS[lang])) if lang in REGIONS else ALL_REGIONS
+    )
     seen: set[tuple[int, int]] = set()
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
