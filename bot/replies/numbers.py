@@ -21,6 +21,12 @@ log = logging.getLogger(__name__)
 REGIONS = {"de": "DE", "en": "GB", "fr": "FR", "it": "IT", "es": "ES", "nl": "NL", "pl": "PL", "sv": "SE"}
 ALL_REGIONS = ("DE", "GB", "US", "FR", "IT", "ES", "NL", "PL", "SE")
 DIGITS = re.compile(r"\d")
+COMPANY_ID = re.compile(
+    r"organisationsnummer|org\.?\s?nr|momsreg\w*|\bvat\b|ust-?id\w*|steuernummer|handelsregister|\bhrb\b|\bnip\b|"
+    r"\bregon\b|\bkrs\b|\bkvk\b|\bbtw\b|\bsiret\b|\bsiren\b|\btva\b|partita iva|p\.?\s?iva|\bnif\b|\bcif\b|"
+    r"codice fiscale|company (?:number|registration)",
+    re.I,
+)
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
 
 
@@ -273,6 +279,8 @@ def phone_numbers(
             raw = match.raw_string
             if span in seen or not _written_as_phone(raw) or "".join(DIGITS.findall(raw)) in allowed:
                 continue
+            if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
+                continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)
             seen.add(span)
             yield Phone(match.start, match.end, raw)
 

@@ -47,8 +47,12 @@ REVIEW_ALWAYS = (
     r"\bomdömen?\b",
     _STARS,
     r"\b(?:star|sterne|stelle|estrellas|sterren|gwiazdk\w*|stjärn)\s*(?:rating|bewertung|valutazione|valoración|beoordeling|ocen\w*|betyg)",
-    r"\b(?:let|lassen sie|faites savoir aux|fate sapere agli|cuénteles a|laat|daj\w* znać|låt)\s+(?:\w+\s+){0,2}"
-    r"(?:other|andere\w*|autres|altri|otros|andere|innym|andra)\s+(?:customers|kunden|clients|clienti|clientes|klanten|klient\w*|kunder)",
+    r"\b(?:let|tell|lassen sie|sagen sie|erzählen sie|faites savoir aux|dites aux|fate sapere agli|faccia sapere agli|"
+    r"dica agli|cuénteles a|dígales a|laat|vertel|da\w* znać|powiedz\w*|napisz\w*|låt|berätta för)\s+(?:\w+\s+){0,2}"
+    r"(?:other|others|andere\w*|autres|altri|otros|andere|innym|inny\w*|andra)\b(?:\s+(?:customers|buyers|kunden|"
+    r"käufer\w*|clients|acheteurs|clienti|acquirenti|clientes|compradores|klanten|kopers|klient\w*|kupując\w*|"
+    r"kunder|köpare))?",
+    r"\breviews?\s+(?:from|by)\s+(?:customers|buyers|people|shoppers)\b",
     r"\b(?:share|teilen|partager|condividere|compartir|delen|podziel\w*|dela)\s+(?:\w+\s+){0,4}(?:product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|produktsidan)",
 )
 # nouns that are a review only when asked for (not "Bewertung des Schadens", "avis de passage", "in our opinion")
@@ -71,7 +75,9 @@ REVIEW_ASK = re.compile(
 REVIEW_HARMLESS = re.compile(
     r"des schadens|du dommage|del danno|del daño|van de schade|szkod|av skadan|zur verpackung|on the packaging|"
     r"sur l'emballage|sull'imballaggio|sobre el embalaje|over de verpakking|om förpackningen|o opakowaniu|"
-    r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|in (?:his|her|our|my) opinion|à notre avis|secondo|"
+    r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|"
+    r"il danno|los daños|de schade|szkodę|skadan|dommages|"
+    r"in (?:his|her|our|my) opinion|à notre avis|secondo|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
 INCENTIVE = (
@@ -94,23 +100,39 @@ INCENTIVE = (
     r"prossim|próxim|volgend|następn|nästa|after|nach|après|dopo|después|na |po |efter)",
     r"\b(?:als dank|to thank you|pour vous remercier|per ringraziar|para agradecer|als bedankje|als dank|"
     r"w podziękowaniu|som tack|zum dank|in segno di|en agradecimiento)",
-    r"\b(?:claim|reklamation|anspruch|réclamation|richiesta|reclamación|garantieclaim|roszczenie|a-?to-?z|"
-    r"a-tot-z\S*)\b.{0,40}\b(?:intrekt|trekt in|zurückzieht|withdraw|close|retire|ritira|retira|wycofa|drar tillbaka)",
+    r"(?=[^.!?]*(?:€|\$|£|zł|\bkr\b|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|zwr[oó]c|återbetal|"
+    r"geste|\boffer|bieten|offrons|offriamo|ofrecemos|bieden|oferujemy|erbjuder))"
+    r"[^.!?]*\b(?:claim|reklamation|anspruch|garantieantrag|réclamation|richiesta|reclamación|garantieclaim|"
+    r"roszczenie|a-?to-?z|a-bis-z\S*|a-tot-z\S*)\b[^.!?]{0,40}\b(?:intrekt|trekt in|zurückzieht|withdraw|close|"
+    r"retire|ritira|retira|wycofa|drar tillbaka)",
+    r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|order|"
+    r"einkauf|kauf|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|bestelling|zakup\w*|zamówien\w*|"
+    r"köp|beställning)\b[^.!?]{0,80}\b(?:gift|free|gratis|kostenlos|geschenk\w*|schenken|offr\w*|regal\w*|omaggio|"
+    r"cadeau\w*|darmo|prezent\w*|present|second|extra|zweite\w*|deuxième|secondo|seconda|segund\w*|tweede|drug\w*|andra)",
+    r"\b(?:gift|free|gratis|kostenlos|geschenk\w*|schenken|offrons|offriamo|regal\w*|omaggio|cadeau\w*|darmo|"
+    r"prezent\w*|present|second|extra|zweite\w*|deuxième|secondo|seconda|segund\w*|tweede|drug\w*)\b[^.!?]{0,80}"
+    r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|"
+    r"order|einkauf|kauf|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|bestelling|zakup\w*|"
+    r"zamówien\w*|köp|beställning)\b",
     r"\b(?:gratis|free|kostenlos|gratuit|gratuito|za darmo)\b.{0,40}\b(?:nästa|next|nächst|prochain|prossim|próxim|"
     r"volgend|następn)\w*\s+(?:köp|purchase|order|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|"
     r"bestelling|zakup|zamówien)",
     r"\b(?:in exchange for|im austausch|en échange|in cambio|a cambio|in ruil voor|w zamian za|i utbyte mot|"
     r"geste commercial)\b",
-    r"\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
-    r"zamknie|drar tillbaka|stänger)\w*\b.{0,40}\b(?:claim|reklamation|anspruch|réclamation|richiesta|reclamación|"
-    r"garantieclaim|claim|roszczenie|garanti|a-?to-?z|a à z|a alla z|a a la z|a-tot-z|od a do z)",
+    r"(?=[^.!?]*(?:€|\$|£|zł|\bkr\b|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|zwr[oó]c|återbetal|"
+    r"geste|\boffer|bieten|offrons|offriamo|ofrecemos|bieden|oferujemy|erbjuder))"
+    r"[^.!?]*\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
+    r"zamknie|drar tillbaka|stänger)\w*\b[^.!?]{0,40}\b(?:claim|reklamation|anspruch|antrag|garantieantrag|"
+    r"réclamation|richiesta|reclamación|garantieclaim|roszczenie|garanti|a-?to-?z|a-bis-z\S*|a à z|a alla z|"
+    r"a a la z|a-tot-z|od a do z)",
     r"\b(?:free of charge|completely free|kostenlos|gratis|gratuit|gratuito|za darmo)\b.{0,60}\b(?:if you buy|"
     r"wenn sie|si vous achetez|se acquista|si compra|als u .{0,20}koopt|jeśli kupi|om du köper)|"
     r"\b(?:if you buy|wenn sie .{0,30}kaufen|si vous achetez|se acquista|si compra|als u .{0,20}koopt|"
     r"jeśli .{0,20}kupi|om du köper)\b.{0,60}\b(?:free|kostenlos|gratis|gratuit|gratuito|za darmo)",
 )
 OFF_AMAZON = (
-    r"\b(?:whats ?app|telegram|messenger|facebook|instagram|tiktok|snapchat|pinterest|youtube|linkedin|wechat|viber)\b",
+    r"\b(?:whats ?app|telegram|messenger|facebook|instagram|tiktok|snapchat|pinterest|youtube|linkedin|wechat|viber)\w*",
+    r"\b(?:give|ring|phone|call)\s+(?:us|our\s+(?:team|hotline|office|service|shop))\b(?:\s+a\s+(?:ring|call))?",
     r"\b(?:on|über|via|sur|su|en|op|na|på)\s+signal\b",
     r"\b(?:ebay|wallapop|marktplaats|bol\.com|allegro|tradera|blocket|vinted|etsy|otto\.de|kleinanzeigen|"
     r"cdiscount|leboncoin|olx|subito\.it)\b|\bbij\s+bol\b|\bof\s+bol\b|\bsu\s+subito\b",
@@ -158,7 +180,11 @@ OPT_OUT = (
     r"[\"'“”»]?\s*(?:[.!,;)]|$)",
     r"\b(?:keine weiteren nachrichten|keine nachrichten mehr|ne plus recevoir|non ricevere più|no recibir más|"
     r"geen berichten meer|nie chce\w* .{0,20}więcej|slippa fler|no more messages|no further messages|"
-    r"ne voulez plus|no quiere más|wilt u geen|vill du slippa)",
+    r"ne voulez plus|no quiere más|wilt u geen|vill du slippa|(?:don't|do not) want (?:any )?(?:more|further)|"
+    r"keine lust mehr auf|nicht mehr erhalten|ne souhaitez plus|non (?:desidera|vuole) più|no desea (?:recibir )?más|"
+    r"geen \w+ meer\?|nie chce\w* (?:\w+ )?(?:otrzymywać|więcej)|vill (?:du )?inte (?:längre )?få|"
+    r"(?:take|remove) you (?:off|from) (?:the|our) list|von der liste|de la liste|dalla lista|de la lista|van de lijst|"
+    r"z listy|från listan)",
 )
 RULES: dict[str, tuple[str, ...]] = {
     "incentive": INCENTIVE,

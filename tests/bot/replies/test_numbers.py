@@ -48,3 +48,11 @@ def test_an_allowed_number_is_let_through() -> None:
 )
 def test_dates_case_numbers_and_barcodes_with_a_leading_zero_are_no_phones(text: str) -> None:
     assert phones(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["organisationsnummer 556677-8899", "USt-IdNr. DE 123 456 789", "NIP 123-456-32-18", "KvK 12345678"],
+)
+def test_company_and_tax_numbers_are_no_phones(text: str) -> None:
+    assert phones(text) == []
