@@ -33,6 +33,28 @@ ALLOWED_DOMAINS = (
     "royalmail.com",
     "17track.net",
     "track.amazon.com",
+    # the national posts and parcel services of the marketplaces (their tracking pages)
+    "laposte.fr",
+    "colissimo.fr",
+    "chronopost.fr",
+    "poste.it",
+    "brt.it",
+    "correos.es",
+    "seur.com",
+    "postnl.nl",
+    "dhlparcel.nl",
+    "bpost.be",
+    "inpost.pl",
+    "pocztapolska24.pl",
+    "poczta-polska.pl",
+    "postnord.se",
+    "postnord.com",
+    "bring.se",
+    "parcelforce.com",
+    "evri.com",
+    "canadapost-postescanada.ca",
+    "auspost.com.au",
+    "japanpost.jp",
 )
 ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain", "application/pdf")
 

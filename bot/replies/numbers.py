@@ -279,6 +279,8 @@ def phone_numbers(
             raw = match.raw_string
             if span in seen or not _written_as_phone(raw) or "".join(DIGITS.findall(raw)) in allowed:
                 continue
+            if re.search(r"[A-Za-z]{1,6}-$", text[max(0, match.start - 7) : match.start]):
+                continue  # part of an id such as SPK-0923-4471 (a serial number), not a phone number
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
                 continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)
             seen.add(span)

@@ -31,6 +31,13 @@ REVIEW_ALWAYS = (
     r"\breviews?\s+(?:of|on|for|about)\s+(?:our|us|this|the)\s+(?:shop|store|service|product|purchase|item|company)",
     r"\b(?:kunden|produkt|verkäufer)?rezension\w*",
     r"\bkundenmeinung\w*",
+    r"\b(?:positiv\w*|pozytywn\w*|gute?n?|goede?|bonne|buon[ao]?|buen[ao]?|good|great|wysok\w*|hög\w*|ehrlich\w*|"
+    r"honest|sincer\w*|eerlijk\w*|szczer\w*|ärlig\w*|excellent\w*|ausgezeichnet\w*)\s+(?:\w+\s+)?(?:bewertung|"
+    r"feedback|beoordeling|note|évaluation|avis|valutazione|giudizio|valoración|opinión|opinie|opinię|opinii|ocen\w*|"
+    r"betyg|omdöme|review|rating|commentaire|comentario|komentarz\w*)\b",
+    r"\b(?:feedback|valutazione|recensione|giudizio|opinione|valoración|reseña|opinión|avis|commentaire|évaluation|"
+    r"beoordeling|opinia|opinię|ocen\w*|betyg|omdöme|comentario)\s+(?:\w+\s+){0,2}(?:positiv\w*|favorevol\w*|"
+    r"favorable\w*|pozytywn\w*|dobr\w*|buon\w*|buen\w*|excellent\w*|eccellent\w*)",
     r"\b(?:bewerten sie (?:uns|unser\w*|den|das|die|ihren|ihre)|rate us|rate our|rate the (?:product|item|seller)|"
     r"évaluez|notez-nous|notez notre|valutateci|valutaci|valórenos|califíquenos|beoordeel ons|oceń nas|ocenić nas|"
     r"betygsätt)\b",
@@ -69,14 +76,15 @@ REVIEW_ASK = re.compile(
     r"product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|"
     r"produktsidan|"
     r"skriv|post|publi|plaats|ändern|löschen|entfernen|modifier|retirer|supprimer|modificare|rimuovere|cambiar|"
-    r"eliminar|wijzigen|verwijderen|zmieni|usun|ändra|ta bort|positiv|pozytywn|gute|goede|bonne|"
-    r"buon|buen|good|great|wysok|hög|ehrlich|honest|sincer|eerlijk|szczer|ärlig|schönste|dankeschön"
+    r"eliminar|wijzigen|verwijderen|zmieni|usun|ändra|ta bort|schönste|dankeschön|update the|willing to|lösch|entfern|"
+    r"würden sie|könnten sie|would you|could you|pourriez|potrebbe|podría|zou u|czy mógłby|czy mogłaby|skulle du"
 )
 REVIEW_HARMLESS = re.compile(
     r"des schadens|du dommage|del danno|del daño|van de schade|szkod|av skadan|zur verpackung|on the packaging|"
     r"sur l'emballage|sull'imballaggio|sobre el embalaje|over de verpakking|om förpackningen|o opakowaniu|"
     r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|"
-    r"il danno|los daños|de schade|szkodę|skadan|dommages|"
+    r"il danno|los daños|de schade|szkodę|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
+    r"de las fotos|van de foto|zdjęć|av bilderna|"
     r"in (?:his|her|our|my) opinion|à notre avis|secondo|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
@@ -100,9 +108,7 @@ INCENTIVE = (
     r"prossim|próxim|volgend|następn|nästa|after|nach|après|dopo|después|na |po |efter)",
     r"\b(?:als dank|to thank you|pour vous remercier|per ringraziar|para agradecer|als bedankje|als dank|"
     r"w podziękowaniu|som tack|zum dank|in segno di|en agradecimiento)",
-    r"(?=[^.!?]*(?:€|\$|£|zł|\bkr\b|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|zwr[oó]c|återbetal|"
-    r"geste|\boffer|bieten|offrons|offriamo|ofrecemos|bieden|oferujemy|erbjuder))"
-    r"[^.!?]*\b(?:claim|reklamation|anspruch|garantieantrag|réclamation|richiesta|reclamación|garantieclaim|"
+    r"\b(?:claim|reklamation|anspruch|garantieantrag|réclamation|richiesta|reclamación|garantieclaim|"
     r"roszczenie|a-?to-?z|a-bis-z\S*|a-tot-z\S*)\b[^.!?]{0,40}\b(?:intrekt|trekt in|zurückzieht|withdraw|close|"
     r"retire|ritira|retira|wycofa|drar tillbaka)",
     r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|order|"
@@ -119,9 +125,7 @@ INCENTIVE = (
     r"bestelling|zakup|zamówien)",
     r"\b(?:in exchange for|im austausch|en échange|in cambio|a cambio|in ruil voor|w zamian za|i utbyte mot|"
     r"geste commercial)\b",
-    r"(?=[^.!?]*(?:€|\$|£|zł|\bkr\b|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|zwr[oó]c|återbetal|"
-    r"geste|\boffer|bieten|offrons|offriamo|ofrecemos|bieden|oferujemy|erbjuder))"
-    r"[^.!?]*\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
+    r"\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
     r"zamknie|drar tillbaka|stänger)\w*\b[^.!?]{0,40}\b(?:claim|reklamation|anspruch|antrag|garantieantrag|"
     r"réclamation|richiesta|reclamación|garantieclaim|roszczenie|garanti|a-?to-?z|a-bis-z\S*|a à z|a alla z|"
     r"a a la z|a-tot-z|od a do z)",
@@ -138,7 +142,8 @@ OFF_AMAZON = (
     r"cdiscount|leboncoin|olx|subito\.it)\b|\bbij\s+bol\b|\bof\s+bol\b|\bsu\s+subito\b",
     r"\b(?:bei|in|on|dans|su|en|op|w|på)\s+(?:google|bing)\b|\b(?:google|bing)\s+(?:nach|for|search)\b",
     r"\b(?:ruf\w*\s+(?:sie\s+)?(?:uns|einfach|gern)\w*\s+(?:\w+\s+)?an|call us|give us a call|phone us|ring us|"
-    r"appelez[- ]nous|appelez notre|chiamateci|ci chiami|llámenos|llame a nuestro|bel ons|bel onze|zadzwo\w*|"
+    r"appelez[- ]nous|appelez notre|chiamateci|ci chiami|llámenos|llame a nuestro|bel ons|bel onze|"
+    r"zadzwo\w* (?:do nas|pod nasz)|prosimy (?:do nas )?zadzwonić|"
     r"ring oss|ring till oss|telefonieren sie mit uns|téléphonez-nous)\b",
     r"\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+(?:eigen\w*\s+|own\s+|propre\s+)?"
     r"(?:online-?shop|webshop|website|webseite|web shop|online shop|shop|store|site|boutique en ligne|boutique|sito|"
@@ -161,8 +166,8 @@ MARKETING = (
     r"produits|prodotti|productos|producten|produkt\w*|articoli|artikel\w*|items|arrivals|modelle|modelos|tazas|mokken|tasses|tazzine)",
     r"\b(?:check out|discover|take a look at|have you seen|entdecken sie|découvrez|jetez un|scopra|dia un'occhiata|"
     r"descubr\w*|eche un vistazo|ontdek|neem een kijkje|poznania|obejrzenia|upptäck|kika på|passa på att kika)\b",
-    r"\b(?:sale|schlussverkauf|sommerschlussverkauf|ausverkauf|soldes|saldi|rebajas|uitverkoop|zomeruitverkoop|"
-    r"wyprzedaż\w*|sommarrea|rea)\b",
+    r"\b(?:(?:summer|winter|big|our|a|the|on|spring|autumn|black friday) sale|sale (?:ends|starts)|schlussverkauf|"
+    r"sommerschlussverkauf|ausverkauf|soldes|saldi|rebajas|uitverkoop|zomeruitverkoop|wyprzedaż\w*|sommarrea|rea med)\b",
     r"\b(?:we recommend|empfehlen wir|wir empfehlen|nous recommandons|recommandons|consigliamo|le consigliamo|"
     r"recomendamos|le recomendamos|raden we|raden wij|polecamy|rekommenderar)\s+(?:\w+\s+){0,3}(?:our|unsere\w*|"
     r"nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\b",
@@ -185,6 +190,19 @@ OPT_OUT = (
     r"geen \w+ meer\?|nie chce\w* (?:\w+ )?(?:otrzymywać|więcej)|vill (?:du )?inte (?:längre )?få|"
     r"(?:take|remove) you (?:off|from) (?:the|our) list|von der liste|de la liste|dalla lista|de la lista|van de lijst|"
     r"z listy|från listan)",
+)
+# money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
+CLAIM_WORD = re.compile(
+    r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z"
+)
+MONEY = re.compile(
+    r"€|\$|£|zł|\bkr\b|euro|pounds?|dollars?|kronor|złot|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|"
+    r"zwr[oó]c|återbetal|geste|\boffer|bieten|überweis|offrons|offriamo|ofrecemos|transferencia|bieden|oferujemy|"
+    r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d"
+)
+CONDITION = re.compile(
+    r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|si|dès que|une fois|se|non appena|una volta|"
+    r"cuando|en cuanto|una vez|als|zodra|jeśli|jezeli|jeżeli|gdy|o ile|om|så fort|när)\b"
 )
 RULES: dict[str, tuple[str, ...]] = {
     "incentive": INCENTIVE,
@@ -211,7 +229,7 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
     for rule, patterns in COMPILED.items():
         extras = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
         for pattern in (*patterns, *extras):
-            hit = pattern.search(read)
+            hit = next((h for h in pattern.finditer(read) if _counts(rule, read, h)), None)
             if hit:
                 yield rule, hit.start(), hit.end()
                 break
@@ -220,6 +238,19 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
         if found and review is None:
             yield "review_request", found.start(), found.end()
             break
+
+
+def _counts(rule: str, read: str, hit: re.Match[str]) -> bool:
+    """Whether a match is a finding: closing a claim is an incentive only when money or an offer is its price."""
+    if rule != "incentive" or not CLAIM_WORD.search(hit.group(0)):
+        return True
+    start = (
+        max(read.rfind(".", 0, hit.start()), read.rfind("!", 0, hit.start()), read.rfind("?", 0, hit.start()))
+        + 1
+    )
+    ends = [i for i in (read.find(c, hit.end()) for c in ".!?") if i >= 0]
+    sentence = read[start : min(ends) if ends else len(read)]
+    return bool(MONEY.search(sentence) and CONDITION.search(sentence))
 
 
 def _review(read: str) -> tuple[int, int] | None:

@@ -52,7 +52,13 @@ def test_dates_case_numbers_and_barcodes_with_a_leading_zero_are_no_phones(text:
 
 @pytest.mark.parametrize(
     "text",
-    ["organisationsnummer 556677-8899", "USt-IdNr. DE 123 456 789", "NIP 123-456-32-18", "KvK 12345678"],
+    [
+        "organisationsnummer 556677-8899",
+        "USt-IdNr. DE 123 456 789",
+        "NIP 123-456-32-18",
+        "KvK 12345678",
+        "serial SPK-0923-4471",
+    ],
 )
 def test_company_and_tax_numbers_are_no_phones(text: str) -> None:
     assert phones(text) == []
