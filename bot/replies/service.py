@@ -373,38 +373,29 @@ class Replies:
 
     def no_response(self, conv: Row, *, user: str) -> None:
         """'No response needed': the conversation is closed without a reply and its clock stops (responders only)."""
-        if conv.get("state") != "open":
-            return
-        self.roles.require(
-            user,
-            Role.RESPONDER,
-            what="close a conversation without a reply",
-            conversation_id=int(conv["id"]),
-            hint="You can discuss it in the thread.",
-        )
-        self.store.settle(conversation_id=int(conv["id"]), by=user)
-        self.store.audit(actor=user, action="no_response_needed", conversation_id=int(conv["id"]))
-        self._changed(int(conv["id"]))
+        self._settle(conv, user, what="close a conversation without a reply", action="no_response_needed")
 
     def handled(self, conv: Row, *, user: str) -> None:
         """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central (responders)."""
-        if conv.get("state") != "open":
-            return
-        self.roles.require(
+        self._settle(
+            conv,
             user,
-            Role.RESPONDER,
             what="mark an Amazon notice handled",
-            conversation_id=int(conv["id"]),
-            hint="You can discuss it in the thread.",
-        )
-        self.store.settle(conversation_id=int(conv["id"]), by=user)
-        self.store.audit(
-            actor=user,
             action="notice_handled",
-            conversation_id=int(conv["id"]),
             notice=conv.get("notice_type"),
         )
-        self._changed(int(conv["id"]))
+
+    def _settle(self, conv: Row, user: str, *, what: str, action: str, **detail: Any) -> None:
+        """Close an open conversation for a responder, audited as `action`, and redraw its card."""
+        if conv.get("state") != "open":
+            return
+        conv_id = int(conv["id"])
+        self.roles.require(
+            user, Role.RESPONDER, what=what, conversation_id=conv_id, hint="You can discuss it in the thread."
+        )
+        self.store.settle(conversation_id=conv_id, by=user)
+        self.store.audit(actor=user, action=action, conversation_id=conv_id, **detail)
+        self._changed(conv_id)
 
     def _changed(self, conv_id: int) -> None:
         self.on_changed(conv_id)
