@@ -174,9 +174,17 @@ class Policy:
         if len(text) > MAX_CHARS:
             add("too_long", f"{len(text)} characters")
         plain = normalise(text)  # disguises undone; findings shown on the original text
+        spelled_places = []
         for m in EMAIL.finditer(plain.text):
-            add("email_address", plain.original(text, m.start(), m.end()))
-        without_emails = EMAIL.sub(lambda m: " " * len(m.group(0)), plain.text)
+            original = plain.original(text, m.start(), m.end())
+            host = m.group(0).rsplit("@", 1)[-1]
+            if "@" not in original and not [x for x in links(host, self.allowed_domains) if x.problem]:
+                spelled_places.append(m)  # "in stock at amazon.co.uk": a place, not an address
+                continue
+            add("email_address", original)
+        without_emails = EMAIL.sub(
+            lambda m: m.group(0) if m in spelled_places else " " * len(m.group(0)), plain.text
+        )
         for link in links(without_emails, self.allowed_domains):
             if link.problem:
                 add("link", plain.original(text, link.start, link.end))

@@ -232,8 +232,10 @@ VANITY = re.compile(r"\b1[- ]?8(?:00|33|44|55|66|77|88)[- ]?[a-z0-9]{2,4}[- ]?[a
 
 
 def spelled_numbers(text: str) -> Iterator[Phone]:
-    """A phone number said in words: six or more number words in a row, four of them unmistakable."""
+    """A phone number said in words: six or more number words in a row (also joined by hyphens, or in groups
+    parted by commas or slashes), four of them unmistakable."""
     run: list[re.Match[str]] = []
+    said: list[str] = []
     for m in [*WORD.finditer(text), None]:
         gap = text[run[-1].end() : m.start()] if run and m is not None else ""
         words = m.group(0).lower().split("-") if m is not None else []
@@ -241,14 +243,16 @@ def spelled_numbers(text: str) -> Iterator[Phone]:
             m is not None
             and words
             and all(w in NUMBER_WORDS for w in words)
-            and (not run or re.fullmatch(r"[\s,;–-]*", gap))
+            and (not run or re.fullmatch(r"[\s,;/–-]*", gap))
         ):
             run.append(m)
+            said.extend(words)
             continue
-        clear = sum(1 for r in run if r.group(0).lower() not in AMBIGUOUS)
-        if len(run) >= 6 and clear >= 4:
+        clear = sum(1 for w in said if w not in AMBIGUOUS)
+        if len(said) >= 6 and clear >= 4:
             yield Phone(run[0].start(), run[-1].end(), text[run[0].start() : run[-1].end()])
-        run = [m] if m is not None and words and all(w in NUMBER_WORDS for w in words) else []
+        fits = m is not None and words and all(w in NUMBER_WORDS for w in words)
+        run, said = ([m], list(words)) if fits and m is not None else ([], [])
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,17 @@ REVIEW_ALWAYS = (
     r"käufer\w*|clients|acheteurs|clienti|acquirenti|clientes|compradores|klanten|kopers|klient\w*|kupując\w*|"
     r"kunder|köpare))?",
     r"\breviews?\s+(?:from|by)\s+(?:customers|buyers|people|shoppers)\b",
+    r"\b(?:ein paar|einige|a few|some|quelques|qualche|alcune|unas(?: cuantas)?|algunas|een paar|wat|kilka|"
+    r"parę|några|ett par)\s+(?:\w+\s+)?(?:sterne|stars|étoiles|stell[ae]|stelline|estrellas|sterren|gwiazd\w*|stjärnor)",
+    r"\b(?:worte?|words|mots|parole|palabras|woorden|słów|słowa|ord|sterne|stars|étoiles|stelle|estrellas|sterren|"
+    r"gwiazd\w*|stjärnor)\b[^.!?]{0,30}\b(?:(?:seller|verkäufer|vendeur|venditore|vendedor|verkopers|sprzedawcy|"
+    r"säljar)[- ]?(?:profile?|profil\w*|page|seite)|(?:unser\w*|our|notre|nostro|nuestro|ons|onze|naszym|vår)\s+"
+    r"(?:\w+\s+)?(?:profil\w*|profile|perfil|profiel|profilu))",
+    r"\b(?:sobald|once|when|dès que|quand|quando|appena|cuando|en cuanto|zodra|wanneer|gdy|kiedy|jak tylko|när|så fort)"
+    r"\b[^.!?]{0,30}\b(?:text|post|beitrag|kommentar|commentaire|avis|testo|commento|texto|comentario|tekst|reactie|"
+    r"wpis|komentarz|inlägg|kommentar|review|bewertung|recensione|reseña|recensie|opini\w*)\b[^.!?]{0,25}\b(?:online|"
+    r"live|published|up|veröffentlicht|sichtbar|publié|en ligne|pubblicat\w*|visibil\w*|publicad\w*|visible|"
+    r"gepubliceerd|zichtbaar|opublikowan\w*|widoczn\w*|publicerad\w*|synlig\w*)\b",
     r"\b(?:share|teilen|partager|condividere|compartir|delen|podziel\w*|dela)\s+(?:\w+\s+){0,4}(?:product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|produktsidan)",
 )
 # nouns that are a review only when asked for (not "Bewertung des Schadens", "avis de passage", "in our opinion")
@@ -71,7 +82,7 @@ REVIEW_NOUN = re.compile(
 REVIEW_ASK = re.compile(
     r"würden wir uns|freuen uns|wäre|would love|we'd love|would be|would mean|means a lot|please|bitte|pourriez|"
     r"serait|sarebbe|sería|déj|zou |zouden|byłaby|byłby|vore|uppskatt|helfen|helpen|help us|aiuter|aiderait|pomog|"
-    r"hjälp|mile widzian|bienvenu|gradit|teilen|partager|share|lassen sie|leave|laisser|lasciare|dejar|achterlaten|"
+    r"hjälp|ayud|ajud|glad|froh|heureux|ravi|felic|contenti|blij|cieszy|betyder mycket|mile widzian|bienvenu|gradit|teilen|partager|share|lassen sie|leave|laisser|lasciare|dejar|achterlaten|"
     r"zostaw|wystaw|zamieś|lämna|hinterlass|abgeben|schreiben sie|écrire|scriver|escribir|schrijven|napisać|"
     r"product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|"
     r"produktsidan|"
@@ -108,9 +119,13 @@ INCENTIVE = (
     r"prossim|próxim|volgend|następn|nästa|after|nach|après|dopo|después|na |po |efter)",
     r"\b(?:als dank|to thank you|pour vous remercier|per ringraziar|para agradecer|als bedankje|als dank|"
     r"w podziękowaniu|som tack|zum dank|in segno di|en agradecimiento)",
+    r"\b(?:dankeschön|thank-you|thank you gift|remerciement|ringraziamento|agradecimiento|bedankje|podziękowani\w*|"
+    r"tack för)\b[^.!?]{0,80}\b(?:kostenlos|gratis|free|gratuit\w*|omaggio|regal\w*|cadeau\w*|geschenk\w*|gift|"
+    r"darmo|prezent\w*|present)\b",
     r"\b(?:claim|reklamation|anspruch|garantieantrag|réclamation|richiesta|reclamación|garantieclaim|"
-    r"roszczenie|a-?to-?z|a-bis-z\S*|a-tot-z\S*)\b[^.!?]{0,40}\b(?:intrekt|trekt in|zurückzieht|withdraw|close|"
-    r"retire|ritira|retira|wycofa|drar tillbaka)",
+    r"roszczenie|a-?to-?z|a-bis-z\S*|a-tot-z\S*|reclamo|garanzia|garantía)\b[^.!?]{0,40}\b(?:intrekt|trekt in|"
+    r"intrekken|zurückzieht|zurückziehen|zurücknehmen|zurückzunehmen|withdraw\w*|close|retire|ritira|retira|"
+    r"wycofa\w*|drar tillbaka|dra tillbaka)",
     r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|order|"
     r"einkauf|kauf|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|bestelling|zakup\w*|zamówien\w*|"
     r"köp|beställning)\b[^.!?]{0,80}\b(?:gift|free|gratis|kostenlos|geschenk\w*|schenken|offr\w*|regal\w*|omaggio|"
@@ -128,7 +143,7 @@ INCENTIVE = (
     r"\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
     r"zamknie|drar tillbaka|stänger)\w*\b[^.!?]{0,40}\b(?:claim|reklamation|anspruch|antrag|garantieantrag|"
     r"réclamation|richiesta|reclamación|garantieclaim|roszczenie|garanti|a-?to-?z|a-bis-z\S*|a à z|a alla z|"
-    r"a a la z|a-tot-z|od a do z)",
+    r"a a la z|a-tot-z|od a do z|reclamo|reclami|garanzia|garantía)",
     r"\b(?:free of charge|completely free|kostenlos|gratis|gratuit|gratuito|za darmo)\b.{0,60}\b(?:if you buy|"
     r"wenn sie|si vous achetez|se acquista|si compra|als u .{0,20}koopt|jeśli kupi|om du köper)|"
     r"\b(?:if you buy|wenn sie .{0,30}kaufen|si vous achetez|se acquista|si compra|als u .{0,20}koopt|"
@@ -155,6 +170,18 @@ OFF_AMAZON = (
     r"\b(?:instead of|rather than|statt|anstatt|plutôt que|invece che|en lugar de|in plaats van|zamiast|a nie|"
     r"i stället för)\s+(?:using\s+|via\s+|through\s+|über\s+|par\s+|tramite\s+|su\s+|por\s+|a través de\s+|"
     r"przez\s+|på\s+)?amazon",
+    r"\b(?:ohne|without|skip(?:ping)?|sans|senza|sin|zonder|bez|utan)\s+(?:(?:passer|passare|pasar|gå)\s+"
+    r"(?:par|da|por|via)\s+|die\s+|the\s+|la\s+|le\s+|het\s+|de\s+)?(?:amazon(?:-?gebühren)?\b(?!\s+(?:to|zu|à|a)\b)|"
+    r"marketplace fees|the fees|plattformgebühren|frais de la plateforme|commissioni|comisiones|platformkosten|"
+    r"prowizj\w*|plattformsavgift\w*)",
+    r"\b(?:direkt bei uns|directly from us|direct from us|directly with us|invoice you directly|trade account|"
+    r"directement (?:chez|auprès de|par) nous|direttamente (?:da|presso) noi|directamente (?:a|con) nosotros|"
+    r"comprarnos directamente|rechtstreeks bij ons|direct bij ons|bezpośrednio (?:u|od) nas|direkt (?:av|hos|från) oss)\b",
+    r"\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+(?:eigen\w*|own|propre|"
+    r"propri[oa]|propi[oa]|egen|egna|własn\w*)\s+(?:web ?winkel|webwinkel|webbutik|e-?shop|webshop|sklep\w*|tienda|"
+    r"negozio|boutique|shop|store|site|website)\b",
+    r"\bapp (?:ons|me|mij)\b|\bappje\b|\bstuur (?:ons )?een app\b|\b(?:zoek|search|suchen sie|cherchez|cerca|busque|"
+    r"szukaj|sök)\s+(?:\w+\s+){0,2}(?:op|for|nach|sur|su|en|na|på)\s+[\"'„“”«»‘’]",
     r"\bdie nummer steht|the number is on|le numéro (?:est|figure)|il numero è|el número (?:está|figura)|"
     r"het nummer staat|numer jest na|numret står",
 )
@@ -173,6 +200,18 @@ MARKETING = (
     r"nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\b",
     r"\b(?:brand store|brand page|markenseite|markenshop|boutique de marque|store del marchio|tienda de marca|"
     r"merkwinkel|sklep marki|varumärkesbutik)\b",
+    r"\b(?:nur noch bis|nur (?:noch )?diese woche|only this week|this week only|until sunday|bis sonntag|"
+    r"cette semaine seulement|seulement cette semaine|jusqu'à dimanche|solo per questa settimana|solo questa settimana|"
+    r"fino a domenica|s[oó]lo esta semana|hasta el domingo|alleen deze week|nog tot zondag|tylko w tym tygodniu|"
+    r"do niedzieli|bara denna vecka|endast denna vecka|till söndag)\b",
+    r"\d+\s?%\s?(?:günstiger|billiger|cheaper|moins cher|scontat\w*|más barat\w*|goedkoper|taniej|billigare)\b|"
+    r"(?<![\w-])[-–]\s?\d+\s?%\s+(?:sur|auf|on|off|su|en|op|na|på)\b",
+    r"\b(?:neue\w* kollektion|new collection|new range|new line|nouvelle collection|nouvelle gamme|nuova linea|"
+    r"nuova collezione|nueva colección|nueva línea|nieuwe collectie|nieuwe lijn|now\w* kolekcj\w*|ny kollektion|"
+    r"nya kollektion)\b",
+    r"\b(?:rest of our|rest unser\w*|reste de (?:notre|nos)|resto della nostra|resto de nuestr\w*|rest van onze|"
+    r"reszt\w* nasz\w*|resten av vår\w*|you'll love|you will love|vous allez adorer|le encantará|pokochasz|"
+    r"kommer att älska)\b",
     r"\b(?:follow us|follow our|folgen sie uns|suivez-nous|seguici|síganos|volg ons|obserwuj\w*|följ oss)\b",
     r"\b(?:buy a second|kaufen sie ein zweites|achetez un deuxième|acquista un secondo|compre un segundo|"
     r"koop een tweede|kup drugi|köp en till)\b",
@@ -182,7 +221,7 @@ OPT_OUT = (
     r"\bdarse de baja\b|\bcancellarsi\b|\bcancellami\b|\bafmelden\b|\bwypis\w*|\bavregistrera\w*|\bavsluta prenumeration",
     r"\b(?:reply|antworte\w*|répondez|risponda|rispondi|responda|responde|responder|antwoord|stuur|odpowiedz\w*|"
     r"svara|send|text)\s+(?:\w+\s+){0,3}[\"'„“”«»]?(?:stop|stopp|baja|nein|non|no|nee|nie|nej|end|quit)\b"
-    r"[\"'“”»]?\s*(?:[.!,;)]|$)",
+    r"[\"'“”»]?\s*(?:[.!,;)]|$|(?:if|wenn|falls|si|se|als|jeśli|jeżeli|om|to|um|pour|per|para)\b)",
     r"\b(?:keine weiteren nachrichten|keine nachrichten mehr|ne plus recevoir|non ricevere più|no recibir más|"
     r"geen berichten meer|nie chce\w* .{0,20}więcej|slippa fler|no more messages|no further messages|"
     r"ne voulez plus|no quiere más|wilt u geen|vill du slippa|(?:don't|do not) want (?:any )?(?:more|further)|"
@@ -191,9 +230,56 @@ OPT_OUT = (
     r"(?:take|remove) you (?:off|from) (?:the|our) list|von der liste|de la liste|dalla lista|de la lista|van de lijst|"
     r"z listy|från listan)",
 )
+# stars that grade a thing, not a seller: energy labels, freezers, hotels
+STARS_HARMLESS = re.compile(
+    r"energ|efficien|effizien|efficac|eficien|klasse|class|clase|klas[ay]|gefrier|freezer|congel|frys|diepvries|"
+    r"zamraż|hotel|label|etikett|étiquette|etichetta|etiqueta|typenschild|rating plate"
+)
+# "tell other buyers about it": other buyers and a telling verb, asked for, in one sentence
+OTHER_BUYERS = re.compile(
+    r"\b(?:other|others|future|andere\w*|künftige\w*|autres|futurs|altri|futuri|otros|futuros|toekomstige|"
+    r"inny\w*|przyszł\w*|andra|framtida)\s+(?:\w+\s+)?(?:customers|buyers|shoppers|people|kunden|käufer\w*|"
+    r"kundinnen|clients|acheteurs|clienti|acquirenti|clientes|compradores|klanten|kopers|klient\w*|kupując\w*|"
+    r"kunder|köpare)\b"
+)
+TELLING = re.compile(
+    r"\b(?:tell|share|let|know|berichte\w*|erzähle\w*|teile\w*|wissen|mitteilen|partag\w*|racont\w*|dire|savoir|"
+    r"raccont\w*|condivid\w*|sapere|cont\w*|compart\w*|saber|laten|laat|weten|vertel\w*|del\w*|podziel\w*|"
+    r"opowi\w*|napis\w*|berätta\w*|dela|tipsa)\b"
+)
+# "on a scale of 1 to 5, how happy are you with us?"
+SCALE = re.compile(
+    r"\b(?:out of (?:five|ten|5|10)|(?:scale|skala|échelle|scala|escala|schaal|skali)\b|(?:von|from|de|da|del|van|od|"
+    r"från)\s+(?:1|one|eins|un|uno|een|jeden|ett)\s+(?:to|bis|à|a|al|tot|do|till)\s+(?:5|10|five|ten|fünf|zehn|cinq|"
+    r"dix|cinque|dieci|cinco|diez|vijf|tien|pięciu|dziesięciu|fem|tio)\b)"
+)
+ABOUT_US = re.compile(
+    r"\b(?:uns|us|unser\w*|our|nous|notre|nos|noi|nostr\w*|nosotros|nuestr\w*|ons|onze|nas|nasz\w*|oss|vår\w*|"
+    r"service|servizio|servicio|trato|dienstverlening|obsług\w*|seller|verkäufer|vendeur|venditore|vendedor|verkoper|"
+    r"sprzedawc\w*|säljare|experience|erfahrung|expérience|esperienza|experiencia|ervaring|doświadcz\w*|upplevelse|"
+    r"zufrieden|satisf\w*|content[oa]|tevreden|zadowol\w*|nöjd)\b"
+)
+# asking the buyer to delete or change what they wrote about the product
+BUYER_POST = re.compile(
+    r"\b(?:ihr\w*|your|votre|vostro|vostra|suo|sua|su|uw|pan\w*|twój|twoj\w*|ditt|din)\s+(?:\w+\s+)?(?:beitrag|"
+    r"kommentar|eintrag|comment|commentaire|commento|comentario|reactie|wpis|komentarz|inlägg|kommentar|review|"
+    r"bewertung|avis|recensione|reseña|recensie|recenzj\w*|recension)\b|what you (?:wrote|posted|said)|"
+    r"was sie (?:\w+\s+){0,4}geschrieben|ce que vous avez écrit|quello che ha scritto|lo que (?:escribió|ha escrito)|"
+    r"wat u (?:schreef|hebt geschreven|heeft geschreven)|co pan\w* napisał\w*|det du skrev|"
+    r"(?:geschrieben|wrote|écrit|scritto|escribió|geschreven|napisał\w*|skrev)\b[^.!?]{0,40}\b(?:produktseite|"
+    r"product page|page (?:du )?produit|fiche (?:du )?produit|pagina del prodotto|ficha del producto|"
+    r"página del producto|productpagina|stronie produktu|produktsidan)"
+)
+CHANGING = re.compile(
+    r"\b(?:lösch\w*|entfern\w*|aktualisier\w*|änder\w*|zurückzieh\w*|updat\w*|remov\w*|delet\w*|chang\w*|edit\w*|"
+    r"withdraw\w*|retir\w*|supprim\w*|mettre à jour|modifi\w*|toglie\w*|rimuov\w*|aggiorna\w*|borra\w*|elimin\w*|"
+    r"actualiz\w*|quita\w*|verwijder\w*|aanpass\w*|wijzig\w*|usun\w*|zaktualiz\w*|zmieni\w*|ta bort|uppdater\w*|"
+    r"ändra\w*|ompröva|reconsider\w*|überdenken|reconsidér\w*|riconsider\w*|reconsider\w*|heroverw\w*)"
+)
 # money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
 CLAIM_WORD = re.compile(
-    r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z"
+    r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z|"
+    r"reclamo|reclami|garanzia|garantía|a alla z|a à z|a a la z"
 )
 MONEY = re.compile(
     r"€|\$|£|zł|\bkr\b|euro|pounds?|dollars?|kronor|złot|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|"
@@ -201,7 +287,8 @@ MONEY = re.compile(
     r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d"
 )
 CONDITION = re.compile(
-    r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|si|dès que|une fois|se|non appena|una volta|"
+    r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|im gegenzug|si|dès que|une fois|se|"
+    r"non appena|una volta|"
     r"cuando|en cuanto|una vez|als|zodra|jeśli|jezeli|jeżeli|gdy|o ile|om|så fort|när)\b"
 )
 RULES: dict[str, tuple[str, ...]] = {
@@ -255,12 +342,23 @@ def _counts(rule: str, read: str, hit: re.Match[str]) -> bool:
 
 def _review(read: str) -> tuple[int, int] | None:
     for pattern in REVIEW_COMPILED:
-        hit = pattern.search(read)
-        if hit:
-            return hit.start(), hit.end()
+        for hit in pattern.finditer(read):
+            start = max(read.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
+            ends = [i for i in (read.find(c, hit.end()) for c in ".!?\n") if i >= 0]
+            if not STARS_HARMLESS.search(read[start : min(ends) if ends else len(read)]):
+                return hit.start(), hit.end()
     for sentence in SENTENCE.finditer(read):
         part = sentence.group(0)
         noun = REVIEW_NOUN.search(part)
         if noun and REVIEW_ASK.search(part) and not REVIEW_HARMLESS.search(part):
             return sentence.start() + noun.start(), sentence.start() + noun.end()
+        others = OTHER_BUYERS.search(part)
+        if others and TELLING.search(part) and REVIEW_ASK.search(part):
+            return sentence.start() + others.start(), sentence.start() + others.end()
+        scale = SCALE.search(part)
+        if scale and ABOUT_US.search(part):
+            return sentence.start() + scale.start(), sentence.start() + scale.end()
+    for post in BUYER_POST.finditer(read):
+        if CHANGING.search(read, max(0, post.start() - 250), post.end() + 250):
+            return post.start(), post.end()
     return None

@@ -100,3 +100,14 @@ def test_tone_and_decoration_only_warn_and_every_finding_says_what_to_write_inst
         and "https://example-shop.de" in found["link"].explain()
     )
     assert all(v.suggestion for v in found.values())
+
+
+def test_a_spelled_at_before_an_allowed_domain_is_a_place_not_an_address() -> None:
+    from bot.replies.guard import Policy
+
+    policy = Policy()
+    assert policy.check("The larger size is in stock at amazon.co.uk/dp/B09XY4K2QZ.", lang="en") == []
+    assert [v.rule for v in policy.check("Write to service at meinshop dot de please.", lang="en")] == [
+        "email_address"
+    ]
+    assert [v.rule for v in policy.check("Mail us: help@amazon.de", lang="en")] == ["email_address"]

@@ -62,3 +62,13 @@ def test_dates_case_numbers_and_barcodes_with_a_leading_zero_are_no_phones(text:
 )
 def test_company_and_tax_numbers_are_no_phones(text: str) -> None:
     assert phones(text) == []
+
+
+def test_a_number_said_in_hyphen_joined_groups_is_a_phone_number() -> None:
+    from bot.replies.numbers import spelled_numbers
+
+    said = "Call null-eins-sieben-sechs, zwei-drei-vier / fünf-sechs-sieben-acht today"
+    assert [p.raw for p in spelled_numbers(said)] == [
+        "null-eins-sieben-sechs, zwei-drei-vier / fünf-sechs-sieben-acht"
+    ]
+    assert list(spelled_numbers("twenty-one, thirty-two items in one-two days")) == []

@@ -68,3 +68,42 @@ def test_harmless_uses_of_risky_words_pass(text: str) -> None:
 def test_leetspeak_is_read_inside_words_only() -> None:
     assert reading("R3view 0pinia") == "review opinia"
     assert reading("Paket 00340434161094042557 am 24.11.") == "paket 00340434161094042557 am 24.11."
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (
+            "Wenn es Ihnen gefällt, erzählen Sie doch anderen Käufern davon, das würde uns helfen.",
+            "review_request",
+        ),
+        ("Sur une échelle de 1 à 5, que pensez-vous de notre service ?", "review_request"),
+        ("Ein paar Sterne in unserem Verkäuferprofil wären schön.", "review_request"),
+        ("Wir haben Ihren Kommentar gelesen. Könnten Sie ihn jetzt löschen?", "review_request"),
+        ("Tell us once your post is live and we ship the gift.", "review_request"),
+        ("Als kleines Dankeschön legen wir Ihnen gratis ein zweites Paar bei.", "incentive"),
+        ("Wir erstatten 15 €, wenn Sie im Gegenzug Ihren A-bis-z-Garantieantrag zurückziehen.", "incentive"),
+        ("Ab 50 Stück können Sie direkt bei uns bestellen, ohne die Amazon-Gebühren.", "off_amazon_contact"),
+        ("In onze eigen webwinkel hebben we er nog drie.", "off_amazon_contact"),
+        ("Nur noch bis Sonntag ist alles 30 % günstiger.", "marketing"),
+        ("Découvrez -30 % sur toutes les guirlandes.", "marketing"),
+        ("Svara STOPP om du inte vill ha fler meddelanden.", "opt_out"),
+    ],
+)
+def test_review_incentive_and_contact_asked_without_the_usual_words(text: str, rule: str) -> None:
+    assert rule in {r for r, _, _ in findings(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The star rating on the heater's label is its energy efficiency class.",
+        "Le quattro stelle sul congelatore indicano la classe di congelazione.",
+        "Andere Kunden haben berichtet, dass der Filter nach dem Wechsel wieder passt.",
+        "On a scale of 1 to 10, how loud is the noise?",
+        "Die Produktseite wurde aktualisiert; die Maße stimmen jetzt.",
+        "You can return it without any cost through the Amazon Returns Centre.",
+    ],
+)
+def test_lookalikes_of_those_pass(text: str) -> None:
+    assert list(findings(text)) == []
