@@ -75,6 +75,9 @@ ARRIVAL_RATIO = 1.25  # arrival to card at most this many times its critical pat
 GUARD_RATIO = 0.003  # guard throughput at least this share of one plain regex pass (it measured 0.005 with phonenumbers)
 GUARD_P99_MS = 5.0  # a reply is checked in under 5 ms at p99 (issue 19)
 GUARD_CORPUS = ROOT / "tests" / "fixtures" / "guard"
+INTENT_RATIO = 0.002  # classification throughput at least this share of one plain regex pass (issue 20)
+INTENT_P99_MS = 5.0  # a buyer message is classified in under 5 ms at p99 (issue 20)
+INTENT_TEXTS = ROOT / "tests" / "fixtures" / "intents" / "frozen_eval.jsonl"
 
 
 @dataclass
@@ -933,12 +936,59 @@ def guard_speed(rounds: int) -> list[Figure]:
     ]
 
 
+def intent_speed(rounds: int) -> list[Figure]:
+    """Intent detection on buyer messages (the frozen evaluation set): throughput against one plain regex pass over
+    the same texts, taking turns; and the slowest messages (p99 of per-message times). The model is read first."""
+    import re
+
+    from bot.mail.intent_model import shipped_model
+    from bot.mail.intents import classify
+
+    texts = [str(json.loads(line)["text"]) for line in INTENT_TEXTS.read_text(encoding="utf-8").splitlines()]
+    started = time.perf_counter()
+    model = shipped_model()
+    load_s = time.perf_counter() - started
+    floor_rx = re.compile(r"\b(?:rechnung|invoice|facture|fattura|factura)\b", re.IGNORECASE)
+    bot_rates, floor_rates, per_text = [], [], []
+    for round_no in range(rounds):
+        bot_s = floor_s = 0.0
+        for side in ("bot", "floor") if round_no % 2 == 0 else ("floor", "bot"):
+            started = time.perf_counter()
+            if side == "bot":
+                for text in texts:
+                    one = time.perf_counter()
+                    classify(text, has_order=True, model=model)
+                    per_text.append((time.perf_counter() - one) * 1000)
+                bot_s = time.perf_counter() - started
+            else:
+                for text in texts:
+                    floor_rx.search(text.lower())
+                floor_s = time.perf_counter() - started
+        bot_rates.append(len(texts) / bot_s)
+        floor_rates.append(len(texts) / max(floor_s, 1e-9))
+    return [
+        Figure(
+            f"intent detection throughput, {len(texts)} buyer messages (median of {rounds})",
+            statistics.median(bot_rates),
+            "msgs/s",
+            floor=statistics.median(floor_rates),
+            ratio_limit=INTENT_RATIO,
+            more_is_better=True,
+        ),
+        Figure(
+            "intent detection: a message classified, p99", percentile(per_text, 0.99), "ms", INTENT_P99_MS
+        ),
+        Figure("intent model read at start", load_s, "s", 2.0),
+    ]
+
+
 async def main(quick: bool) -> list[Figure]:
     """Run every benchmark once."""
     figures: list[Figure] = []
     figures += await intake_throughput(2000 if quick else 10_000, rounds=2 if quick else 3)
     figures += sla_engine(20_000 if quick else 100_000, rounds=15)
     figures += guard_speed(rounds=3 if quick else 7)
+    figures += intent_speed(rounds=3 if quick else 7)
     figures += await notification_delay(4 if quick else 10)
     figures += await interactivity(50, rounds=5 if quick else 9)
     figures += await arrival_to_card(20 if quick else 200)  # about one second each: the latencies are real

@@ -25,6 +25,7 @@ from bot.deps import Deps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles, foreign_team
 from bot.mail.intake import Intake
+from bot.mail.intent_model import shipped_model
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
 from bot.replies.autoreply import AutoReplier
@@ -75,6 +76,7 @@ def build_deps(
     )
     intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
     library = Library.load()
+    shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
     policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
     mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event)

@@ -323,26 +323,45 @@ def sla_explain(
 
 def classify(
     lang: Annotated[
-        str | None, typer.Option(help="The text's language (informational; rules cover de en fr it es)")
+        str | None, typer.Option(help="The text's language (informational: one model reads every language)")
     ] = None,
-    no_order: Annotated[
-        bool, typer.Option("--no-order", help="The message has no order id (pre-sale)")
-    ] = False,
+    order: Annotated[
+        bool | None,
+        typer.Option(
+            "--order/--no-order", help="The message has an order id / has none (pre-sale); default: unknown"
+        ),
+    ] = None,
     evaluate: Annotated[
         Path | None, typer.Option(help="Measure on a labelled JSONL file instead of reading a text")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --evaluate: print JSON instead of tables")
+    ] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model file built by bot/mail/intent_train.py (default: the shipped one)"),
+    ] = None,
 ) -> None:
     """What a buyer wants (standard input): {"intent", "confidence", "templates"} as JSON."""
-    from bot.mail import intents
+    from bot.mail import intent_eval, intents
+    from bot.mail.intent_model import LinearModel
 
-    if evaluate is not None:
-        rows = [
-            json.loads(line) for line in evaluate.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
-        typer.echo(json.dumps(intents.evaluate(rows), ensure_ascii=False, indent=1))
-        return
-    result = intents.classify(sys.stdin.read(), has_order=not no_order)
-    typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    try:
+        linear = LinearModel.load(model) if model is not None else None
+        if evaluate is not None:
+            report = intent_eval.evaluate(intent_eval.read_rows(evaluate), model=linear)
+            typer.echo(
+                json.dumps(report, ensure_ascii=False, indent=1) if as_json else intent_eval.render(report)
+            )
+            return
+    except (OSError, ValueError) as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    result = intents.classify(sys.stdin.read(), has_order=order, lang=lang, model=linear)
+    out = result.to_json()
+    if lang:
+        out["lang"] = lang
+    typer.echo(json.dumps(out, ensure_ascii=False))
 
 
 def report(

@@ -244,6 +244,12 @@ class Settings(BaseSettings):
     auto_reply_hours: str = Field(
         "", description="When auto-replies may go, e.g. 'mon-sun 07:00-22:00'; empty: always"
     )
+    auto_reply_min_confidence: float = Field(
+        0.7,
+        ge=0.5,
+        le=1.0,
+        description="How sure intent detection must be that the buyer asks where the order is (0.5-1)",
+    )
     auto_reply_counts_as_answer: bool = Field(
         False,
         description="Whether an auto-reply stops the clock (Amazon may not count auto-replies as answers)",

@@ -107,6 +107,7 @@ def reply_blocks(
     reason: str,
     no_response_link: str | None,
     invoice: bool,
+    unsure: bool = False,
 ) -> list[dict[str, Any]]:
     """The card's answering part: suggested templates first, the rest in a menu, claim, no response needed."""
     blocks: list[dict[str, Any]] = []
@@ -165,12 +166,12 @@ def reply_blocks(
         )
     blocks.append({"type": "actions", "block_id": "reply_actions", "elements": elements[:25]})
     if suggested:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Suggested because of {escape(reason)}"}],
-            }
+        why = (
+            f":grey_question: Not sure what the buyer wants: {escape(reason)}. Templates for both come first."
+            if unsure
+            else f"Suggested for {escape(reason)}"
         )
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": why}]})
     return blocks
 
 

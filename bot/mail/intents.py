@@ -1,13 +1,17 @@
-"""What a buyer wants: transparent, weighted keyword rules in five languages, plus Amazon's topic and the order state.
+"""What a buyer wants: a text model trained on the shipped corpus, and the facts it cannot see.
 
-Every rule is a readable regular expression with a weight; the score of an intent is the sum of its matching
-rules. The classifier is measured on a labelled set (`tests/fixtures/intents.jsonl`, report in docs/intents.md).
+The model (`bot/mail/intent_model.py`, built by `bot/mail/intent_train.py`, measured in docs/intents.md) gives each
+intent a probability from the buyer's words. Facts the words do not carry then adjust it: Amazon's topic from the
+subject, no order id (a question before buying), and a parcel the carrier reports delivered ("where is it?" then
+means lost). When the best two are close, or the best is weak, the classification says so and offers both.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from bot.mail.intent_model import LinearModel, own_words, shipped_model
+from bot.mail.intent_rules import COMPILED
 
 INTENTS = (
     "invoice_request",
@@ -26,109 +30,23 @@ INTENTS = (
     "presale",
     "other",
 )
-
-# (intent, weight, pattern) — matched on the lower-cased text.
-RULES: list[tuple[str, float, str]] = [
-    (
-        "invoice_request",
-        3,
-        r"rechnung|invoice|facture|fattura|factura\b|receipt|quittung|beleg\b|\bmwst|\bvat\b|ricevuta|justificatif",
-    ),
-    (
-        "invoice_request",
-        1,
-        r"steuer|tax\b|für meine firma|for my company|pour ma société|per la mia azienda|para mi empresa",
-    ),
-    (
-        "where_is_my_order",
-        3,
-        r"wo (?:ist|bleibt)|where is my|où (?:est|en est)|dov'è|dove (?:si trova|è)|dónde está",
-    ),
-    (
-        "where_is_my_order",
-        2,
-        r"noch nicht (?:angekommen|erhalten|da|geliefert|bekommen)|not (?:yet )?(?:arrived|received|delivered)|(?:hasn't|has not|haven't|have not) (?:arrived|received|come)|pas (?:encore )?(?:reçu|arrivé|été livré)|non (?:è )?(?:ancora )?(?:arrivat|ricevut|consegnat)|no (?:me )?ha (?:llegado|sido entregado)|todavía no (?:he recibido|ha llegado)|aún no",
-    ),
-    (
-        "where_is_my_order",
-        2,
-        r"sendungsnummer|sendungsverfolgung|tracking|wann (?:kommt|wird)|when will|liefertermin|numéro de suivi|quand (?:vais-je|sera)|tracciamento|quando arriva|seguimiento|cuándo llega|status (?:of|meiner|der) (?:my )?(?:order|bestellung)",
-    ),
-    ("late_or_lost", 3, r"verloren|verschollen|lost|perdu|perso\b|smarrit|perdido|extraviado"),
-    (
-        "late_or_lost",
-        2,
-        r"überfällig|verspätet|seit (?:über |mehr als )?(?:\d+|zwei|drei|vier|fünf|einer|eine) (?:wochen|woche)|(?:two|three|four|\d+) weeks|overdue|delayed|late\b|en retard|depuis (?:deux|trois|\d+) semaines|in ritardo|da (?:due|tre|\d+) settimane|retrasad|hace (?:dos|tres|\d+) semanas",
-    ),
-    (
-        "late_or_lost",
-        3,
-        r"(?:als |marked as |shows as |indiqué comme |risulta |figura como )?(?:zugestellt|delivered|livré|consegnato|entregado)[^.!?]{0,40}(?:aber|but|mais|ma|pero)[^.!?]{0,40}(?:nicht|not|pas|non|no)|(?:kein|no|aucun|nessun|ningún) (?:paket|package|parcel|colis|pacco|paquete)",
-    ),
-    (
-        "damaged",
-        3,
-        r"beschädigt|kaputt|zerbrochen|gebrochen|zersplittert|eingedrückt|damaged|broken|cracked|shattered|smashed|dented|endommagé|cassé|abîmé|brisé|danneggiat|rott[oa]|ammaccat|dañad|rot[oa]\b|roto|golpeado",
-    ),
-    (
-        "wrong_item",
-        3,
-        r"falsche[nrs]? (?:artikel|ware|farbe|größe|produkt|modell)|anderen artikel|wrong (?:item|size|colou?r|product|model)|not what i ordered|different (?:item|product)|mauvais (?:article|produit|modèle)|pas (?:le bon|ce que j'ai commandé)|articolo sbagliato|prodotto sbagliato|non è quello che ho ordinato|producto equivocado|artículo equivocado|no es lo que pedí|otro producto",
-    ),
-    (
-        "missing_parts",
-        3,
-        r"\bfehlt\b|fehlen|fehlende|unvollständig|missing|incomplete|manque|manquant|manca|mancano|mancante|incomplet[oa]|falta|faltan|incompleto",
-    ),
-    (
-        "missing_parts",
-        1,
-        r"schrauben|screws|vis\b|viti|tornillos|zubehör|accessor|teil\b|teile|parts?\b|pièces?|pezz[oi]|piezas?",
-    ),
-    (
-        "how_to_use",
-        3,
-        r"wie (?:funktioniert|benutze|bediene|verwende|stelle ich|baue ich|schließe ich)|anleitung|bedienungsanleitung|how (?:do i|to|does it) (?:use|set up|work|install|connect|assemble)|instructions|manual\b|mode d'emploi|comment (?:utiliser|ça marche|l'installer|monter|brancher)|notice\b|istruzioni|come (?:si usa|funziona|si monta|si collega)|instrucciones|cómo (?:se usa|funciona|se monta|conecto)|manual de",
-    ),
-    (
-        "quality_problem",
-        3,
-        r"funktioniert nicht|geht nicht mehr|defekt|qualität|schlechte|doesn't work|does not work|not working|stopped working|poor quality|faulty|defective|ne fonctionne (?:pas|plus)|de mauvaise qualité|défectueu|non funziona|smesso di funzionare|difettos|qualità scadente|no funciona|dejó de funcionar|defectuos|mala calidad",
-    ),
-    (
-        "return_refund",
-        3,
-        r"rücksend|zurückschicken|zurückgeben|zurücksenden|retoure|erstatt|geld zurück|return\b|returning|refund|money back|retour|retourner|rembours|\breso\b|restituire|rimbors|devoluci|devolver|reembols",
-    ),
-    ("cancellation", 3, r"stornier|storno|abbestellen|cancel|annul|cancell|anular"),
-    (
-        "address_change",
-        3,
-        r"adresse (?:ändern|falsch|geändert|korrigieren)|falsche adresse|lieferadresse|andere adresse|change (?:the |my )?(?:delivery |shipping )?address|wrong address|address (?:is wrong|change)|changer (?:l'|mon |d')adresse|mauvaise adresse|adresse de livraison|cambiare (?:l'|il mio )?indirizzo|indirizzo sbagliato|cambiar (?:la |mi )?dirección|dirección (?:incorrecta|equivocada)",
-    ),
-    (
-        "a_to_z",
-        4,
-        r"a-bis-z|a bis z|a-to-z|a to z guarantee|a-z[- ]garantie|garantie (?:de )?a à z|garanzia (?:dalla )?a alla z|garantía (?:de )?la a a la z|a-z claim",
-    ),
-    (
-        "a_to_z",
-        1,
-        r"amazon (?:einschalten|kontaktieren|informieren)|contact amazon|involve amazon|contacter amazon|contattare amazon|contactar (?:con )?amazon|claim\b|reklamation bei amazon",
-    ),
-    ("warranty", 3, r"garantie|gewährleistung|warranty|guarantee|garanzia|garantía"),
-    (
-        "presale",
-        3,
-        r"passt (?:der|die|das)|kompatibel|ist (?:der|die|das) .{0,30}(?:geeignet|spülmaschinen|waschbar)|lieferbar|auf lager|wieder verfügbar|does (?:it|this) (?:fit|work with)|compatible|in stock|available|before (?:i )?buy|est-ce que .{0,30}(?:compatible|convient)|disponible|en stock|è compatibile|è disponibile|va bene per|es compatible|está disponible|sirve para",
-    ),
-    ("presale", 0.5, r"\?\s*$"),
-    (
-        "presale",
-        1,
-        r"vor dem kauf|bevor ich bestelle|before ordering|avant (?:d'acheter|de commander)|prima di acquistare|antes de comprar|maße|dimensions|taille|misure|medidas|material",
-    ),
-]
+LABELS = {
+    "invoice_request": "invoice request",
+    "where_is_my_order": "where is my order",
+    "late_or_lost": "late or lost parcel",
+    "damaged": "damaged",
+    "wrong_item": "wrong item",
+    "missing_parts": "missing parts",
+    "how_to_use": "how to use",
+    "quality_problem": "quality problem",
+    "return_refund": "return or refund",
+    "cancellation": "cancellation",
+    "address_change": "address change",
+    "a_to_z": "A-to-z claim",
+    "warranty": "warranty",
+    "presale": "question before buying",
+    "other": "other",
+}
 TOPIC_HINTS = {
     "versand": "where_is_my_order",
     "shipping": "where_is_my_order",
@@ -147,23 +65,6 @@ TOPIC_HINTS = {
     "detalles del producto": "presale",
 }
 # When two intents score alike, the more specific one wins.
-SPECIFIC = (
-    "a_to_z",
-    "wrong_item",
-    "damaged",
-    "missing_parts",
-    "address_change",
-    "late_or_lost",
-    "cancellation",
-    "invoice_request",
-    "how_to_use",
-    "quality_problem",
-    "warranty",
-    "return_refund",
-    "where_is_my_order",
-    "presale",
-    "other",
-)
 INTENT_TEMPLATES = {
     "invoice_request": ["invoice_request", "invoice_resent"],
     "where_is_my_order": ["where_is_my_order", "late_or_lost"],
@@ -182,12 +83,16 @@ INTENT_TEMPLATES = {
     "other": ["acknowledgement"],
 }
 SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED"}
-COMPILED = [(intent, weight, re.compile(pattern)) for intent, weight, pattern in RULES]
+SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED"}
+WITHOUT_ORDER = ("presale", "how_to_use", "invoice_request", "warranty", "other")
+CAUSES = ("damaged", "wrong_item", "missing_parts", "quality_problem")  # what went wrong, before "refund me"
+UNSURE_BELOW = 0.5  # the best intent's probability under which the card says it is unsure
+CLOSE_WITHIN = 0.15  # … or when the runner-up is this close
 
 
 @dataclass(frozen=True)
 class Classification:
-    """The intent, how sure the rules are (0..1), the runners-up, the templates to offer, and why."""
+    """The intent, its probability, the runners-up, whether it is unsure, the templates to offer, and why."""
 
     intent: str
     confidence: float
@@ -195,109 +100,121 @@ class Classification:
     templates: list[str]
     reason: str
     scores: dict[str, float] = field(default_factory=dict)
+    unsure: bool = False
+
+    @property
+    def could_be(self) -> list[str]:
+        """When unsure: the best intent and the runner-up, for "could be: … or …"."""
+        return self.ranked[:2] if self.unsure else [self.intent]
 
     def to_json(self) -> dict[str, object]:
-        """`{"intent", "confidence", "templates"}` as `inbox-bot classify` prints it (plus the reason)."""
-        return {
+        """`{"intent", "confidence", "templates"}` as `inbox-bot classify` prints it (plus why, and doubts)."""
+        out: dict[str, object] = {
             "intent": self.intent,
             "confidence": self.confidence,
             "templates": self.templates,
             "reason": self.reason,
         }
+        if self.unsure:
+            out["could_be"] = self.could_be
+        return out
+
+
+def _scale(probs: dict[str, float], intent: str, factor: float) -> None:
+    probs[intent] = probs.get(intent, 0.0) * factor
+    total = sum(probs.values()) or 1.0
+    for key in probs:
+        probs[key] /= total
+
+
+def keyword_for(text: str, intent: str) -> str | None:
+    """The words a keyword rule of `intent` finds in the buyer's new words, if any (the clearest evidence)."""
+    lowered = own_words(text).lower()
+    for rule_intent, _, rx in COMPILED:
+        m = rx.search(lowered) if rule_intent == intent else None
+        if m and m.group(0).strip():
+            return m.group(0).strip()
+    return None
+
+
+def _templates(intent: str, order_status: str | None) -> list[str]:
+    keys = INTENT_TEMPLATES.get(intent, [])
+    if order_status in SHIPPED:
+        return [k for k in keys if k != "cancellation_before_shipping"]
+    if order_status:
+        return [k for k in keys if k != "cancellation_after_shipping"]
+    return list(keys)
 
 
 def classify(
     text: str | None,
     *,
     topic: str | None = None,
-    has_order: bool = True,
+    has_order: bool | None = True,
     order_status: str | None = None,
     delivered: bool = False,
+    lang: str | None = None,
+    model: LinearModel | None = None,
 ) -> Classification:
-    """Score every intent; the best two or three come with their templates."""
-    lowered = (text or "").lower().strip()
-    scores: dict[str, float] = {}
-    hits: dict[str, list[str]] = {}
-    for intent, weight, rx in COMPILED:
-        m = rx.search(lowered)
-        if m:
-            scores[intent] = scores.get(intent, 0.0) + weight
-            hits.setdefault(intent, []).append(m.group(0).strip())
+    """The intents by probability (model, then the facts); the best two or three come with their templates.
+
+    `has_order=None` means unknown (the command line without --order/--no-order). A `lang` the model has no
+    training messages in makes the result unsure, whatever the probabilities say."""
+    words = (text or "").strip()
+    if not words:
+        return Classification("other", 0.0, ["other"], ["acknowledgement"], "no text", {"other": 1.0})
+    model = model or shipped_model()
+    probs = model.probabilities(words)
+    notes: dict[str, str] = {}
     hint = TOPIC_HINTS.get((topic or "").strip().lower())
     if hint:
-        scores[hint] = scores.get(hint, 0.0) + 1.5
-        hits.setdefault(hint, []).append(f"Amazon topic “{topic}”")
-    if scores.get("missing_parts") and scores["missing_parts"] < 3:
-        del scores["missing_parts"]  # a part named without anything missing is no complaint
-    if delivered and "where_is_my_order" in scores:
+        _scale(probs, hint, 2.0)
+        notes[hint] = f"Amazon topic “{topic}”"
+    if has_order is False:
+        for intent in probs:
+            if intent not in WITHOUT_ORDER:
+                probs[intent] = 0.0
+        _scale(probs, "presale", 3.0)
+        notes["presale"] = "no order id: a question before buying"
+    elif has_order:
+        _scale(probs, "presale", 0.5)  # an order exists: rarely a question before buying
+    if delivered and probs.get("where_is_my_order", 0.0) > 0:
         # "Where is my parcel?" on a parcel the carrier delivered: lost, or left with a neighbour.
-        scores["late_or_lost"] = scores.get("late_or_lost", 0.0) + scores.pop("where_is_my_order") + 1
-        hits.setdefault("late_or_lost", []).append("the carrier reports it delivered")
-    if not has_order:
-        scores = {i: s for i, s in scores.items() if i in ("presale", "how_to_use", "invoice_request")}
-        scores["presale"] = scores.get("presale", 0.0) + 2
-        hits.setdefault("presale", []).append("no order id: a question before buying")
-    ranked = sorted(scores, key=lambda i: (-scores[i], SPECIFIC.index(i)))
-    if not ranked:
-        ranked = ["other"]
-        scores = {"other": 1.0}
-    best = ranked[0]
-    total = sum(scores.values())
-    confidence = round(scores[best] / (total + 1.0), 2) if best != "other" else 0.0
-    templates: list[str] = []
-    for intent in [*ranked[:3], "other"]:
-        for key in INTENT_TEMPLATES.get(intent, []):
-            if key == "cancellation_before_shipping" and order_status in SHIPPED:
-                continue
-            if key == "cancellation_after_shipping" and order_status and order_status not in SHIPPED:
-                continue
-            if key not in templates:
-                templates.append(key)
-    reason = (
-        "; ".join(f"{i}: {', '.join(hits.get(i, []))}" for i in ranked[:2] if hits.get(i)) or "no clear topic"
-    )
+        probs["late_or_lost"] = probs.get("late_or_lost", 0.0) + probs.pop("where_is_my_order")
+        probs["where_is_my_order"] = 0.0
+        notes["late_or_lost"] = "the carrier reports it delivered"
+    ranked = sorted(probs, key=lambda i: -probs[i])
+    if ranked[0] == "return_refund" and ranked[1] in CAUSES and probs[ranked[1]] >= probs[ranked[0]] / 2:
+        # "it arrived broken, I want my money back": the cause decides how to answer (and the refund matrix's reason)
+        ranked[0], ranked[1] = ranked[1], ranked[0]
+        notes[ranked[0]] = "the cause comes before the remedy asked for"
+    best, second = ranked[0], ranked[1]
+    learnt = model.meta.get("languages")
+    unknown_language = bool(lang and isinstance(learnt, list) and learnt and lang not in learnt)
+    unsure = unknown_language or probs[best] < UNSURE_BELOW or abs(probs[best] - probs[second]) < CLOSE_WITHIN
+    lists = [_templates(intent, order_status) for intent in [*ranked[:3], "other"]]
+    if unsure:  # the first template of each of the two candidates leads
+        lists = [lists[0][:1], lists[1][:1], *lists]
+    templates = list(dict.fromkeys(key for keys in lists for key in keys))
+    parts = []
+    for intent in ranked[:2] if unsure else ranked[:1]:
+        said = [keyword_for(words, intent)] + (
+            model.evidence(words, intent) if intent in model.classes else []
+        )
+        why = [f"“{w}”" for w in dict.fromkeys(w for w in said if w)][:3]
+        if intent in notes:
+            why.append(notes[intent])
+        because = f" because of {', '.join(why)}" if why else ""
+        parts.append(f"{LABELS[intent]} ({round(probs[intent] * 100)} %){because}")
+    reason = ("could be " if unsure else "") + " or ".join(parts)
+    if unknown_language:
+        reason = f"a language the model has not learnt ({lang}): {reason}"
     return Classification(
         intent=best,
-        confidence=confidence,
+        confidence=round(probs[best], 2),
         ranked=ranked[:3],
         templates=templates,
         reason=reason,
-        scores=scores,
+        scores={i: round(p, 4) for i, p in probs.items()},
+        unsure=unsure,
     )
-
-
-def evaluate(rows: list[dict[str, object]]) -> dict[str, object]:
-    """Accuracy and per-intent precision/recall over labelled rows `{"text", "intent", "has_order"?}`."""
-    predicted = [
-        classify(
-            str(r["text"]),
-            has_order=bool(r.get("has_order", True)),
-            topic=str(r["topic"]) if r.get("topic") else None,
-        ).intent
-        for r in rows
-    ]
-    truth = [str(r["intent"]) for r in rows]
-    per: dict[str, dict[str, float | int]] = {}
-    for intent in INTENTS:
-        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == p == intent)
-        fp = sum(1 for t, p in zip(truth, predicted, strict=True) if p == intent and t != intent)
-        fn = sum(1 for t, p in zip(truth, predicted, strict=True) if t == intent and p != intent)
-        if tp + fp + fn == 0:
-            continue
-        per[intent] = {
-            "support": tp + fn,
-            "precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,
-            "recall": round(tp / (tp + fn), 3) if tp + fn else 0.0,
-        }
-    correct = sum(1 for t, p in zip(truth, predicted, strict=True) if t == p)
-    mistakes = [
-        {"text": r["text"], "intent": t, "predicted": p}
-        for r, t, p in zip(rows, truth, predicted, strict=True)
-        if t != p
-    ]
-    return {
-        "messages": len(rows),
-        "accuracy": round(correct / len(rows), 3) if rows else 0.0,
-        "intents": per,
-        "mistakes": mistakes,
-    }

@@ -84,11 +84,20 @@ class AutoReplier:
         if not moving:
             return "no live tracking of a parcel in transit"
         delivered = bool(view and view.packages and all(p.status is Status.DELIVERED for p in view.packages))
-        if (
-            classify(latest.get("text"), topic=conv.get("topic"), delivered=delivered).intent
-            != "where_is_my_order"
-        ):
+        intent = classify(
+            latest.get("text"),
+            topic=conv.get("topic"),
+            has_order=True,
+            delivered=delivered,
+            lang=conv.get("language"),
+        )
+        if intent.intent != "where_is_my_order":
             return "the buyer does not ask where the order is"
+        if intent.unsure or intent.confidence < s.auto_reply_min_confidence:
+            return (
+                f"not sure enough that the buyer asks where the order is ({round(intent.confidence * 100)} %, "
+                f"needs {round(s.auto_reply_min_confidence * 100)} %)"
+            )
         return None
 
     def run(self) -> int:

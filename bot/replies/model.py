@@ -42,6 +42,7 @@ class Advice:
     others: list[Template]
     reason: str
     recommendation: str | None  # the refund matrix's advice, when a rule fits
+    unsure: bool = False  # the message could be either of two intents; both groups of templates lead
 
 
 @dataclass

@@ -87,6 +87,7 @@ class Replies:
             has_order=bool(conv.get("order_id")),
             order_status=order.status if order else None,
             delivered=delivered,
+            lang=conv.get("language"),
         )
         language = conv.get("language")
         keys = self.library.template_keys()
@@ -96,7 +97,7 @@ class Replies:
         rule = recommend(self.settings.refund_rules, hint.intent, order) if order is not None else None
         if rule is not None:
             recommendation = f":scales: *Recommended:* {rule.action} ({rule.reason})"
-        return Advice(message, suggested, others, hint.reason, recommendation)
+        return Advice(message, suggested, others, hint.reason, recommendation, unsure=hint.unsure)
 
     def invoice_for(self, order_id: str | None) -> Path | None:
         """The invoice PDF of an order in the configured folder (file name containing the order id)."""

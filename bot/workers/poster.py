@@ -157,6 +157,7 @@ class Poster:
                 suggested=suggested,
                 others=advice.others,
                 reason=advice.reason,
+                unsure=advice.unsure,
                 no_response_link=latest.get("no_response_link"),
                 invoice=invoice,
             )

@@ -72,7 +72,8 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     await expect(claim).to_contain_text("Respond by")
     broken = card(page, "Sabine Weber · amazon.de")
     await expect(broken).to_contain_text("Recommended: Ask for photos first")  # the refund matrix: 35 EUR
-    await expect(broken).to_contain_text("Suggested because of damaged: zerbrochen")
+    await expect(broken).to_contain_text("Suggested for damaged (")
+    await expect(broken).to_contain_text("because of “zerbrochen”")
     late = card(page, "John Smith · amazon.co.uk")
     await expect(late).to_contain_text("Problem reported by the carrier")
     await expect(late.get_by_role("button", name="Track", exact=True)).to_have_count(1)

@@ -68,7 +68,12 @@ def test_suggested_templates_come_first_and_the_rest_in_a_menu() -> None:
     assert by_action(blocks, "reply_blank")["text"]["text"] == "Write a reply"
     claim = by_action(blocks, "claim")
     assert (claim["text"]["text"], claim["value"]) == ("I'll take it", "claim")
-    assert blocks[-1]["elements"][0]["text"] == "Suggested because of an &lt;invoice&gt; request"
+    assert blocks[-1]["elements"][0]["text"] == "Suggested for an &lt;invoice&gt; request"
+    unsure = replies(conv(), suggested=suggested, others=others, reason="could be a <or> b", unsure=True)
+    assert blocks[:-1] == unsure[:-1]
+    assert unsure[-1]["elements"][0]["text"] == (
+        ":grey_question: Not sure what the buyer wants: could be a &lt;or&gt; b. Templates for both come first."
+    )
 
 
 def test_only_safe_suggestions_can_be_sent_as_is_after_a_confirmation() -> None:
