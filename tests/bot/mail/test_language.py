@@ -68,3 +68,17 @@ def test_every_marketplace_language_beyond_the_five_is_told() -> None:
         "ja": "注文した商品がまだ届いていません。確認してください。",
     }
     assert {lang: detect_language(text) for lang, text in lines.items()} == {lang: lang for lang in lines}
+
+
+def test_held_out_buyer_messages_in_eleven_languages_are_mostly_told_right() -> None:
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / "intents"
+    rows = [
+        json.loads(line)
+        for name in ("frozen_eval.jsonl", "fallback_eval.jsonl")
+        for line in (folder / name).read_text(encoding="utf-8").splitlines()
+    ]
+    right = sum(1 for r in rows if detect_language(r["text"]) == r["lang"])
+    assert right / len(rows) >= 0.97, right  # measured: 661 of 675
