@@ -75,7 +75,7 @@ def build_deps(
         settings, store, clock, amazon=amazon, tracker=tracker, on_change=outbox.order_changed
     )
     intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
-    library = Library.load()
+    library = Library.load(overlay=settings.template_dir, strict=False)
     shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
     policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None

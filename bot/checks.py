@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -180,5 +181,22 @@ async def run_checks(settings: Settings) -> list[Result]:
         results.append(
             (True, "SMTP: not set up; cards can be read but replies cannot be sent (INBOX_BOT_SMTP_HOST)")
         )
+    if settings.template_dir is not None:
+        results += check_templates(settings.template_dir)
     results += [(True, f"Note: {note}") for note in notes(settings)]
     return results
+
+
+def check_templates(folder: Path) -> list[Result]:
+    """The team's template folder read over the shipped one, and every template rendered and guarded."""
+    from bot.replies.library import Library, TemplateProblem, lint
+
+    try:
+        library = Library.load(overlay=folder)
+    except TemplateProblem as e:
+        return [(False, f"Templates (INBOX_BOT_TEMPLATE_DIR): {e}")]
+    problems = lint(library)
+    if problems:
+        return [(False, f"Templates: {line}") for line in problems]
+    own = sum(1 for key, t in library.templates.items() if library.shipped.get(key) is not t)
+    return [(True, f"Templates: {own} of your team's over {len(library.shipped)} shipped, no problems")]

@@ -238,39 +238,47 @@ def templates_lint(
     folder: Annotated[
         Path | None, typer.Option(help="Template folder (default: the shipped templates)")
     ] = None,
+    team: Annotated[
+        Path | None,
+        typer.Option(
+            help="A team folder read over them (default: INBOX_BOT_TEMPLATE_DIR, if the settings have one)"
+        ),
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Render every template with sample data under StrictUndefined and the guard; exit 1 on any problem."""
-    from bot.replies.context import sample_context
-    from bot.replies.guard import Policy
-    from bot.replies.library import Library, TemplateProblem
+    from bot.replies.library import Library, TemplateProblem, lint
 
+    if team is None and folder is None:
+        team = settings_or_exit(config).template_dir
     try:
-        library = Library.load(folder)
+        library = Library.load(folder, overlay=team)
     except TemplateProblem as e:
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(1) from e
-    problems = 0
-    policy = Policy()
-    for (key, language), template in sorted(library.templates.items()):
-        context = sample_context(language)
-        try:
-            rendered = library.render(key, language, context)
-        except TemplateProblem as e:
-            problems += 1
-            typer.echo(f"✗ {language}/{key}: {e}")
-            continue
-        found = [
-            v
-            for v in policy.check(rendered.text, allowed_numbers=[context["tracking_number"]])
-            if v.rule != "placeholder" or template.safe
-        ]
-        for v in found:
-            problems += 1
-            typer.echo(f"✗ {language}/{key}: {v.rule}: {v.excerpt!r}: {v.message}")
+    problems = lint(library)
+    for line in problems:
+        typer.echo(f"✗ {line}")
     count = len(library.templates)
     languages = sorted({lang for _, lang in library.templates})
-    typer.echo(f"{count} templates in {', '.join(languages)}: {problems} problem(s)")
+    typer.echo(f"{count} templates in {', '.join(languages)}: {len(problems)} problem(s)")
     raise typer.Exit(1 if problems else 0)
+
+
+@templates_app.command("export")
+def templates_export(
+    folder: Annotated[Path, typer.Argument(help="Where to copy the shipped templates (your team folder)")],
+    force: Annotated[bool, typer.Option(help="Overwrite files that exist")] = False,
+) -> None:
+    """Copy the shipped templates into a folder as your team's starting point (then set INBOX_BOT_TEMPLATE_DIR)."""
+    from bot.replies.library import TemplateProblem, export
+
+    try:
+        written = export(folder, force=force)
+    except TemplateProblem as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(f"{len(written)} templates copied to {folder}; set INBOX_BOT_TEMPLATE_DIR={folder}")
 
 
 sla_app = typer.Typer(no_args_is_help=True, help="The 24-hour clock.")

@@ -255,6 +255,11 @@ class Settings(BaseSettings):
         description="Whether an auto-reply stops the clock (Amazon may not count auto-replies as answers)",
     )
     invoice_folder: Path | None = Field(None, description="Folder of invoice PDFs named with the order id")
+    template_dir: Path | None = Field(
+        None,
+        description="Your team's own templates, laid out like templates/ (<language>/<key>.j2): they override "
+        "or add to the shipped ones and are reloaded when they change",
+    )
     reply_signature: str = Field("", description="How replies are signed, e.g. 'Example Shop Kundenservice'")
     guard_disabled_rules: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Policy rules to switch off (comma-separated; see docs/guard.md)"

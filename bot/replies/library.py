@@ -1,22 +1,30 @@
-"""Reply templates: one Jinja2 file per intent and language with YAML front matter, rendered sandboxed and strict."""
+"""Reply templates: one Jinja2 file per intent and language with YAML front matter, rendered sandboxed and strict.
+
+The shipped templates can be overridden or added to by a team's own folder laid out the same way
+(`INBOX_BOT_TEMPLATE_DIR`); the library notices when that folder changes and reloads it, keeping the last good
+templates (and saying so in the log) when a changed file is broken.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import shutil
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 FALLBACK_LANGUAGE = "en"
+RELOAD_EVERY = 2.0  # seconds between looks at the team folder
 LABEL_LIMIT = 75  # Slack's button text limit
 
 
@@ -58,6 +66,11 @@ class Library:
     """All templates, by key and language, rendered in one sandboxed environment."""
 
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)
+    overlay: Path | None = None  # the team's own folder, read over the shipped templates
+    shipped: dict[tuple[str, str], Template] = field(default_factory=dict)
+    stamp: tuple[tuple[str, float, int], ...] = ()
+    looked: float = 0.0
+    problem: str | None = None  # why the team folder's latest change was not taken, if it was not
 
     def __post_init__(self) -> None:
         self.env = SandboxedEnvironment(
@@ -67,19 +80,58 @@ class Library:
         )
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> Library:
-        """Read every `<language>/<key>.j2` under the folder (default: the templates shipped with the bot)."""
-        root = Path(folder) if folder else Path(str(resources.files("templates")))
+    def load(cls, folder: Path | None = None, *, overlay: Path | None = None, strict: bool = True) -> Library:
+        """Read every `<language>/<key>.j2` under the folder (default: the templates shipped with the bot), then
+        the team's `overlay` folder over them (same names override, new names add). Not `strict` (the running
+        bot): a broken team folder leaves the shipped templates in use, logged and kept in `problem`, and is read
+        again once it changes."""
+        root = Path(folder) if folder else shipped_folder()
         library = cls()
-        for path in sorted(root.glob("*/*.j2")):
-            library.add(
-                parse_template(
-                    path.read_text(encoding="utf-8"), key=path.stem, language=path.parent.name, path=str(path)
-                )
-            )
+        for template in read_folder(root):
+            library.add(template)
         if not library.templates:
             raise TemplateProblem(f"no templates found in {root}")
+        library.shipped = dict(library.templates)
+        if overlay is not None:
+            if not overlay.is_dir():
+                raise TemplateProblem(f"INBOX_BOT_TEMPLATE_DIR {overlay} is not a folder")
+            library.overlay = overlay
+            library.stamp = folder_stamp(overlay)
+            library.looked = time.monotonic()
+            try:
+                team = read_folder(overlay)
+            except TemplateProblem as e:
+                if strict:
+                    raise
+                library.problem = str(e)
+                log.error("team templates not used, the shipped ones are: %s", e)
+                return library
+            for template in team:
+                library.add(template)
         return library
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload the team folder if a file in it changed (at most every RELOAD_EVERY seconds); True if reloaded.
+        A broken change is refused as a whole: the last good templates stay, `problem` and the log say why."""
+        if self.overlay is None or (not force and time.monotonic() - self.looked < RELOAD_EVERY):
+            return False
+        self.looked = time.monotonic()
+        stamp = folder_stamp(self.overlay)
+        if stamp == self.stamp:
+            return False
+        self.stamp = stamp
+        try:
+            fresh = read_folder(self.overlay)
+        except TemplateProblem as e:
+            self.problem = str(e)
+            log.error("team templates not reloaded, the last good ones stay: %s", e)
+            return False
+        self.templates = dict(self.shipped)
+        for template in fresh:
+            self.add(template)
+        self.problem = None
+        log.info("team templates reloaded from %s: %d files", self.overlay, len(fresh))
+        return True
 
     def add(self, template: Template) -> None:
         """Add (or replace) one template."""
@@ -87,6 +139,7 @@ class Library:
 
     def template_keys(self) -> list[str]:
         """Every template key, sorted."""
+        self.refresh()
         return sorted({key for key, _ in self.templates})
 
     def languages(self, key: str) -> list[str]:
@@ -95,6 +148,7 @@ class Library:
 
     def get(self, key: str, language: str | None) -> tuple[Template, bool]:
         """The template in the language, else in English; the flag says a fallback was used."""
+        self.refresh()
         wanted = (language or FALLBACK_LANGUAGE).lower()
         if (key, wanted) in self.templates:
             return self.templates[(key, wanted)], False
@@ -135,6 +189,74 @@ class Library:
         return Rendered(template=template, text=tidy(text), language_fallback=fallback)
 
 
+def shipped_folder() -> Path:
+    """Where the templates shipped with the bot are."""
+    return Path(str(resources.files("templates")))
+
+
+def read_folder(root: Path) -> list[Template]:
+    """Every `<language>/<key>.j2` of a folder, parsed and compiled; the first broken one is refused with its line."""
+    return [
+        parse_template(
+            path.read_text(encoding="utf-8"), key=path.stem, language=path.parent.name, path=str(path)
+        )
+        for path in sorted(root.glob("*/*.j2"))
+    ]
+
+
+def folder_stamp(root: Path) -> tuple[tuple[str, float, int], ...]:
+    """Names, modification times and sizes of a folder's templates: what changes when someone edits one."""
+    out = []
+    for path in sorted(root.glob("*/*.j2")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        out.append((str(path.relative_to(root)), info.st_mtime, info.st_size))
+    return tuple(out)
+
+
+def export(target: Path, *, force: bool = False) -> list[Path]:
+    """Copy the shipped templates into `target` as a team's starting point; refuses to overwrite unless forced."""
+    source = shipped_folder()
+    files = sorted(source.glob("*/*.j2"))
+    clashes = [target / p.relative_to(source) for p in files if (target / p.relative_to(source)).exists()]
+    if clashes and not force:
+        raise TemplateProblem(
+            f"{len(clashes)} file(s) exist already, e.g. {clashes[0]}: use --force to overwrite"
+        )
+    written = []
+    for path in files:
+        out = target / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+        written.append(out)
+    return written
+
+
+def lint(library: Library) -> list[str]:
+    """Each problem of each template rendered with sample data and checked by the guard, one line each."""
+    from bot.replies.context import sample_context
+    from bot.replies.guard import Policy
+
+    out: list[str] = []
+    policy = Policy()
+    for (key, language), template in sorted(library.templates.items()):
+        context = sample_context(language)
+        try:
+            rendered = library.render(key, language, context)
+        except TemplateProblem as e:
+            out.append(f"{language}/{key}: {e}")
+            continue
+        found = [
+            v
+            for v in policy.check(rendered.text, allowed_numbers=[context["tracking_number"]])
+            if v.rule != "placeholder" or template.safe
+        ]
+        out.extend(f"{language}/{key}: {v.rule}: {v.excerpt!r}: {v.message}" for v in found)
+    return out
+
+
 def tidy(text: str) -> str:
     """Trailing spaces removed and runs of blank lines folded to one."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
@@ -150,16 +272,23 @@ def parse_template(text: str, *, key: str, language: str, path: str = "<string>"
     """A template file: YAML front matter between `---` lines, then the Jinja2 body."""
     m = FRONT_MATTER.match(text)
     if not m:
-        raise TemplateProblem(f"{path}: no front matter (a block between --- lines) at the top")
+        raise TemplateProblem(f"{path}:1: no front matter (a block between --- lines) at the top")
     try:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError as e:
-        raise TemplateProblem(f"{path}: front matter is not valid YAML: {e}") from e
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2  # the front matter starts on line 2
+        raise TemplateProblem(f"{path}:{line}: front matter is not valid YAML: {e}") from e
+    body_starts = text[: m.start(2)].count("\n") + 1
+    try:
+        SandboxedEnvironment().parse(m.group(2))
+    except TemplateSyntaxError as e:
+        raise TemplateProblem(f"{path}:{body_starts + (e.lineno or 1) - 1}: {e.message}") from e
     if not isinstance(meta, dict) or not meta.get("title"):
-        raise TemplateProblem(f"{path}: front matter needs at least a title")
+        raise TemplateProblem(f"{path}:2: front matter needs at least a title")
     label = str(meta.get("label") or meta["title"])
     if len(label) > LABEL_LIMIT:
-        raise TemplateProblem(f"{path}: label is {len(label)} characters; Slack buttons take {LABEL_LIMIT}")
+        raise TemplateProblem(f"{path}:2: label is {len(label)} characters; Slack buttons take {LABEL_LIMIT}")
     return Template(
         key=key,
         language=language,

@@ -202,3 +202,21 @@ async def test_an_unreachable_mailbox_is_explained(tmp_path: Path) -> None:
     assert not ok and text.startswith(f"IMAP: cannot reach 127.0.0.1:{port}")
     results = await run_checks(settings)
     assert (False, text) in results
+
+
+async def test_check_reads_the_team_templates_and_names_a_broken_file(tmp_path: Path) -> None:
+    team = tmp_path / "ours"
+    (team / "de").mkdir(parents=True)
+    (team / "de" / "gift_wrap.j2").write_text("---\ntitle: Geschenk\n---\nHallo, leider nein.\n")
+    results = await run_checks(make_settings(tmp_path, template_dir=team))
+    [good] = [(ok, text) for ok, text in results if text.startswith("Templates")]
+    assert (
+        good[0]
+        and good[1].startswith("Templates: 1 of your team's over ")
+        and good[1].endswith("no problems")
+    )
+    (team / "de" / "gift_wrap.j2").write_text("---\ntitle: [x\n---\nHallo\n")
+    results = await run_checks(make_settings(tmp_path, template_dir=team))
+    [bad] = [text for ok, text in results if text.startswith("Templates")]
+    assert bad.startswith("Templates (INBOX_BOT_TEMPLATE_DIR): ") and "gift_wrap.j2:2:" in bad
+    assert (False, bad) in results

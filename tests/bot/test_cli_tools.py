@@ -220,3 +220,20 @@ def test_classify_prints_intent_confidence_and_templates() -> None:
         and 0 < data["confidence"] <= 1
         and data["templates"][0] == "wrong_item"
     )
+
+
+def test_templates_export_gives_a_team_folder_that_lint_reads_over_the_shipped_ones(tmp_path: Path) -> None:
+    ours = tmp_path / "ours"
+    exported = cli("templates", "export", str(ours))
+    assert exported.returncode == 0, exported.stderr
+    assert f"set INBOX_BOT_TEMPLATE_DIR={ours}" in exported.stdout
+    again = cli("templates", "export", str(ours))
+    assert again.returncode == 1 and "use --force" in again.stderr
+    (ours / "de" / "damaged.j2").write_text("---\ntitle: Kaputt\n---\nHallo {{ buyer_name }, kaputt\n")
+    broken = cli("templates", "lint", "--team", str(ours))
+    assert broken.returncode == 1 and "de/damaged.j2:4:" in broken.stderr
+    (ours / "de" / "damaged.j2").write_text(
+        "---\ntitle: Kaputt\n---\nSchreiben Sie uns an info@example.com\n"
+    )
+    flagged = cli("templates", "lint", env={"INBOX_BOT_TEMPLATE_DIR": str(ours)})  # from the settings
+    assert flagged.returncode == 1 and "de/damaged: email_address" in flagged.stdout

@@ -113,3 +113,103 @@ def test_context_from_a_conversation_uses_the_buyers_locale() -> None:
     assert ctx["expected_delivery"] == "27. November 2026" and ctx["tracking_status"] == "unterwegs"
     assert ctx["carrier_name"] == "DHL" and "items" not in ctx
     assert reply_context({"language": "fr"}, packages=[pkg])["expected_delivery"] == "27 novembre 2026"
+
+
+# ---- the team's own folder ----
+
+OWN_INVOICE = """---
+title: Rechnung (unsere)
+label: Rechnung senden
+intents: [invoice_request]
+---
+Hallo {{ buyer_name }}, hier ist unsere eigene Rechnungsantwort zu {{ order_id }}.
+"""
+GIFT_WRAP = """---
+title: Geschenkverpackung
+---
+Hallo {{ buyer_name }}, eine Geschenkverpackung ist leider nicht möglich.
+"""
+
+
+def team_folder(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_team_folder_overrides_and_adds_and_leaves_the_rest_shipped(tmp_path: Path) -> None:
+    team = team_folder(tmp_path, {"de/invoice_request.j2": OWN_INVOICE, "de/gift_wrap.j2": GIFT_WRAP})
+    library = Library.load(overlay=team)
+    shipped = Library.load()
+    context = sample_context("de")
+    assert "unsere eigene Rechnungsantwort" in library.render("invoice_request", "de", context).text
+    assert (
+        library.render("invoice_request", "en", context).text
+        == shipped.render("invoice_request", "en", context).text
+    )
+    assert "gift_wrap" in library.template_keys() and "gift_wrap" not in shipped.template_keys()
+    assert library.get("damaged", "de")[0] is library.shipped[("damaged", "de")]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("---\ntitle: [unclosed\n---\nHallo\n", 2),  # YAML: the front matter's line
+        (
+            "---\ntitle: Gut\nintents: [damaged]\n---\nHallo\n\n{% if buyer_name %}\nkein endif\n",
+            7,
+        ),  # the open if
+        ("Hallo ohne Kopf\n", 1),
+    ],
+)
+def test_a_broken_team_file_is_refused_with_its_file_and_line(tmp_path: Path, text: str, line: int) -> None:
+    team = team_folder(tmp_path, {"de/damaged.j2": text})
+    with pytest.raises(TemplateProblem) as refused:
+        Library.load(overlay=team)
+    assert f"de/damaged.j2:{line}:" in str(refused.value)
+
+
+def test_the_running_bot_reloads_a_changed_folder_and_keeps_the_last_good_one(tmp_path: Path) -> None:
+    team = team_folder(tmp_path, {"de/invoice_request.j2": OWN_INVOICE})
+    library = Library.load(overlay=team)
+    path = team / "de" / "invoice_request.j2"
+    path.write_text(OWN_INVOICE.replace("eigene", "neue"), encoding="utf-8")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert library.refresh(force=True)
+    assert (
+        "unsere neue Rechnungsantwort" in library.render("invoice_request", "de", sample_context("de")).text
+    )
+    path.write_text("---\ntitle: x\n---\n{% for %}\n", encoding="utf-8")
+    assert not library.refresh(force=True)  # broken: refused as a whole
+    assert library.problem is not None and "de/invoice_request.j2:4:" in library.problem
+    assert (
+        "unsere neue Rechnungsantwort" in library.render("invoice_request", "de", sample_context("de")).text
+    )
+    (team / "de" / "invoice_request.j2").unlink()
+    assert library.refresh(force=True) and library.problem is None  # the file gone: the shipped one again
+    assert library.get("invoice_request", "de")[0] is library.shipped[("invoice_request", "de")]
+    assert not library.refresh()  # looked just now: no second look within RELOAD_EVERY
+
+
+def test_the_bot_starts_on_the_shipped_templates_when_the_team_folder_is_broken(tmp_path: Path) -> None:
+    team = team_folder(tmp_path, {"de/damaged.j2": "kein Kopf\n"})
+    library = Library.load(overlay=team, strict=False)
+    assert library.problem is not None and "de/damaged.j2:1:" in library.problem
+    assert library.get("damaged", "de")[0] is library.shipped[("damaged", "de")]
+    with pytest.raises(TemplateProblem, match="is not a folder"):
+        Library.load(overlay=tmp_path / "missing")
+
+
+def test_export_copies_the_shipped_templates_once(tmp_path: Path) -> None:
+    from bot.replies.library import export, lint
+
+    written = export(tmp_path / "ours")
+    assert (tmp_path / "ours" / "de" / "damaged.j2").read_text(encoding="utf-8") == (
+        Path(str(Library.load().get("damaged", "de")[0].path)).read_text(encoding="utf-8")
+    )
+    assert len(written) == len(Library.load().templates)
+    with pytest.raises(TemplateProblem, match="use --force"):
+        export(tmp_path / "ours")
+    assert len(export(tmp_path / "ours", force=True)) == len(written)
+    assert lint(Library.load(overlay=tmp_path / "ours")) == []
