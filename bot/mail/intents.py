@@ -83,7 +83,6 @@ INTENT_TEMPLATES = {
     "other": ["acknowledgement"],
 }
 SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED"}
-SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED"}
 WITHOUT_ORDER = ("presale", "how_to_use", "invoice_request", "warranty", "other")
 CAUSES = ("damaged", "wrong_item", "missing_parts", "quality_problem")  # what went wrong, before "refund me"
 UNSURE_BELOW = 0.5  # the best intent's probability under which the card says it is unsure

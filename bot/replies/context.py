@@ -88,6 +88,8 @@ def reply_context(
         bought = parse_time(order.purchase_date)
         if bought is not None:
             ctx["order_date"] = local_date(bought, lang)
+        if order.status:
+            ctx["shipped"] = order.status in ("Shipped", "PartiallyShipped", "SHIPPED", "PARTIALLY_SHIPPED")
     shown = [p for p in packages or [] if p.status not in (Status.DELIVERED, Status.RETURNED)] or list(
         packages or []
     )
@@ -110,6 +112,7 @@ def sample_context(language: str) -> dict[str, Any]:
         "items": ["Kaffeemühle Edelstahl"],
         "item": "Kaffeemühle Edelstahl",
         "order_date": local_date(datetime(2026, 11, 20), language),
+        "shipped": False,
         "carrier_name": "DHL",
         "tracking_number": "00340434161094042557",
         "tracking_link": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",

@@ -31,16 +31,32 @@ class RefundRule(BaseModel):
 
 DEFAULT_RULES = [
     RefundRule(
-        intents=COMPLAINTS,
-        max_value=25,
-        action="Refund without a return: sending it back costs more than the item",
-        template="return_refund",
+        intents=["quality_problem"],
+        action="Offer an exchange or a partial refund first; a return with a full refund if the buyer prefers",
+        template="quality_problem",
     ),
     RefundRule(
-        intents=COMPLAINTS,
+        intents=["missing_parts"],
+        action="Send the missing part; a partial refund if it cannot be sent",
+        template="missing_parts",
+    ),
+    RefundRule(
+        intents=["damaged", "wrong_item"],
+        max_value=25,
+        action="Offer a partial refund if the buyer keeps it, or a refund without a return: sending it back "
+        "costs more than the item",
+        template="wrong_item",
+    ),
+    RefundRule(
+        intents=["damaged", "wrong_item"],
         min_value=25,
         action="Ask for photos first, then offer a replacement or a return with a full refund",
         template="damaged",
+    ),
+    RefundRule(
+        intents=["return_refund"],
+        action="Ask why; within Amazon's return period (from delivery) the return goes through the buyer's account",
+        template="return_refund",
     ),
     RefundRule(
         intents=["late_or_lost"],

@@ -123,3 +123,14 @@ def test_the_sample_context_has_every_value_a_real_conversation_can_have(languag
     assert sample["language"] == language
     assert sample["tracking_status"] == STATUS_WORDS[language][Status.IN_TRANSIT]
     assert sample["order_date"] == local_date(datetime(2026, 11, 20), language)
+
+
+def test_the_order_state_tells_templates_whether_it_has_shipped() -> None:
+    from bot.replies.library import Library
+
+    library = Library.load()
+    ctx = sample_context("en")
+    unshipped = library.render("address_change", "en", {**ctx, "shipped": False}).text
+    shipped = library.render("address_change", "en", {**ctx, "shipped": True}).text
+    assert "has not shipped yet" in unshipped and "cancel it in your Amazon account" in unshipped
+    assert "already on its way" in shipped and "reply with the full new address" in shipped
