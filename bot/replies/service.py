@@ -91,7 +91,13 @@ class Replies:
         )
         language = conv.get("language")
         keys = self.library.template_keys()
-        suggested = [self.library.get(key, language)[0] for key in hint.templates if key in keys]
+        wanted = list(hint.templates)
+        if order is not None and order.channel == "FBA" and "fba_delivery" in keys:
+            # Amazon ships it: its tracking is the buyer's, ours would be invented (and the template refused)
+            tracking = {"where_is_my_order", "late_or_lost"}
+            if hint.intent in tracking:
+                wanted = ["fba_delivery", *(k for k in wanted if k not in tracking)]
+        suggested = [self.library.get(key, language)[0] for key in wanted if key in keys]
         others = [self.library.get(key, language)[0] for key in keys]
         recommendation = None
         rule = recommend(self.settings.refund_rules, hint.intent, order) if order is not None else None

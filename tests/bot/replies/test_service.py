@@ -73,12 +73,12 @@ def redraw_queued(deps: Deps, conv: Row) -> bool:
     return deps.store.update_pending(conversation_id=int(conv["id"]))
 
 
-def save_order(deps: Deps, order_id: str, total: str) -> None:
+def save_order(deps: Deps, order_id: str, total: str, fulfilled_by: str = "MERCHANT") -> None:
     order = Order(
         order_id=order_id,
         marketplace="A13V1IB3VIYZZH",
         status="Shipped",
-        fulfilled_by="MERCHANT",
+        fulfilled_by=fulfilled_by,
         purchase_date="2026-11-20T10:00:00Z",
         total=Money(total, "EUR"),
         items=[Item(title="Tasse en porcelaine", quantity=1, sku="CUP-1", unit_price=Money(total, "EUR"))],
@@ -118,6 +118,19 @@ async def test_advice_recommends_what_the_refund_matrix_says_for_the_order(
     assert advice.recommendation is not None
     assert advice.recommendation.startswith(f":scales: *Recommended:* {says}")
     assert f"order value {total} EUR" in advice.recommendation
+
+
+async def test_where_is_my_order_on_an_amazon_fulfilled_order_suggests_amazons_tracking(build: Build) -> None:
+    deps = build()
+    conv = await mail(deps, "de_unknown_charset.eml")  # "wann kommt mein Paket?"
+    save_order(deps, "302-4545454-5656565", "30.00")
+    merchant = [t.key for t in deps.replies.advice(conv).suggested]
+    assert merchant[0] == "where_is_my_order" and "fba_delivery" not in merchant
+    save_order(deps, "302-4545454-5656565", "30.00", fulfilled_by="AMAZON")
+    fba = [t.key for t in deps.replies.advice(conv).suggested]
+    assert fba[0] == "fba_delivery" and not {"where_is_my_order", "late_or_lost"} & set(fba)
+    draft = deps.replies.draft(conv, user="U0AGENT", template="fba_delivery")  # no tracking needed: no refusal
+    assert "Lieferung verfolgen" in draft.text
 
 
 # ---- drafting ----
