@@ -331,7 +331,10 @@ def sla_explain(
 
 def classify(
     lang: Annotated[
-        str | None, typer.Option(help="The text's language (informational: one model reads every language)")
+        str | None,
+        typer.Option(
+            help="The text's language: one model reads every language; one it has not learnt is unsure"
+        ),
     ] = None,
     order: Annotated[
         bool | None,

@@ -14,6 +14,7 @@ import json
 import math
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,10 +25,15 @@ from bot.mail.intent_rules import COMPILED
 
 SHIPPED_MODEL = Path(__file__).with_name("intent_model.json.gz")
 MAX_CHARS = 1500  # the request is at the top; a long tail adds time, not signal
+# where quoted history starts: a separator line, a reply header ending in a colon ("On 3 Nov, X wrote:"), or a
+# forwarded header block (a From: line followed by a Sent:/Date:/To: line) — never a sentence of the buyer's
 _QUOTE_START = re.compile(
-    r"^\s*(?:-{2,}\s*(?:original|ursprüngliche|message d'origine|messaggio originale|mensaje original)"
-    r"|(?:am|on|le|il|el|op|w dniu|den)\s.{3,80}\s(?:schrieb|wrote|a écrit|ha scritto|escribió|schreef|napisał|skrev)"
-    r"|(?:von|from|de|da|van|od|från)\s*:\s)",
+    r"^[ \t]*(?:-{2,}[ \t]*(?:original|ursprüngliche|message d'origine|messaggio originale|mensaje original|"
+    r"oorspronkelijk|oryginalna|ursprungligt)[^\n]*$"
+    r"|(?:am|on|le|il|el|op|w dniu|den)[ \t][^\n]{3,120}[ \t](?:schrieb|wrote|a écrit|ha scritto|escribió|schreef|"
+    r"napisał|napisała|skrev)[^\n]{0,40}:[ \t]*$"
+    r"|(?:von|from|de|da|van|od|från)[ \t]*:[^\n]*\n[ \t]*(?:gesendet|sent|date|datum|envoyé|inviato|enviado|"
+    r"verzonden|wysłano|skickat|an|to|à|a|para|aan|do|till)[ \t]*:)",
     re.IGNORECASE | re.MULTILINE,
 )
 RULE_REPEAT = 3
@@ -80,23 +86,31 @@ class LinearModel:
     classes: tuple[str, ...]
     names: tuple[str, ...]
     index: dict[str, int]
-    idf: tuple[float, ...]
-    weights: tuple[tuple[float, ...], ...]  # per feature: one weight per class
+    idf: array  # type: ignore[type-arg]  # float32, one per feature
+    weights: array  # type: ignore[type-arg]  # float32, feature-major: feature i's class k at i * len(classes) + k
     intercept: tuple[float, ...]
     meta: dict[str, object]
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> LinearModel:
-        """Build from the file's JSON, refusing one whose parts do not fit together."""
-        classes = tuple(str(c) for c in data["classes"])  # type: ignore[attr-defined]
-        names = [str(f) for f in data["features"]]  # type: ignore[attr-defined]
-        idf = tuple(float(x) for x in data["idf"])  # type: ignore[attr-defined]
-        weights = tuple(tuple(float(x) for x in row) for row in data["weights"])  # type: ignore[attr-defined]
-        intercept = tuple(float(x) for x in data["intercept"])  # type: ignore[attr-defined]
-        if not (len(names) == len(idf) == len(weights)) or len(intercept) != len(classes):
-            raise ValueError("intent model: features, idf, weights and classes do not match")
-        if any(len(row) != len(classes) for row in weights):
-            raise ValueError("intent model: a feature without one weight per class")
+        """Build from the file's JSON, refusing (ValueError) one whose parts are missing or do not fit together."""
+        try:
+            classes = tuple(str(c) for c in data["classes"])  # type: ignore[attr-defined]
+            names = [str(f) for f in data["features"]]  # type: ignore[attr-defined]
+            idf = array("f", (float(x) for x in data["idf"]))  # type: ignore[attr-defined]
+            rows = list(data["weights"])  # type: ignore[call-overload]
+            intercept = tuple(float(x) for x in data["intercept"])  # type: ignore[attr-defined]
+            if not (len(names) == len(idf) == len(rows)) or len(intercept) != len(classes):
+                raise ValueError("intent model: features, idf, weights and classes do not match")
+            if any(len(row) != len(classes) for row in rows):
+                raise ValueError("intent model: a feature without one weight per class")
+            weights = array("f", (float(x) for row in rows for x in row))
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"intent model: a part is missing or malformed ({e})") from e
+        if len(set(names)) != len(names):
+            raise ValueError("intent model: a feature is named twice")
+        if not all(math.isfinite(x) for x in (*idf, *weights, *intercept)):
+            raise ValueError("intent model: a weight is not a finite number")
         meta = data.get("meta")
         return cls(
             classes,
@@ -124,29 +138,41 @@ class LinearModel:
     def scores(self, vector: dict[int, float]) -> list[float]:
         """The linear score of every class."""
         out = list(self.intercept)
+        width = len(self.classes)
+        weights = self.weights
         for i, v in vector.items():
-            row = self.weights[i]
-            for k, w in enumerate(row):
-                out[k] += w * v
+            base = i * width
+            for k in range(width):
+                out[k] += weights[base + k] * v
         return out
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Each intent's probability (softmax of the scores)."""
-        scores = self.scores(self.vector(text))
+        return self.distribution(self.vector(text))
+
+    def distribution(self, vector: dict[int, float]) -> dict[str, float]:
+        """Each intent's probability for a tf-idf vector."""
+        scores = self.scores(vector)
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
 
-    def evidence(self, text: str, intent: str, limit: int = 3) -> list[str]:
-        """The buyer's words (of four letters or more) that pushed most towards `intent` (the card's "because of")."""
+    def evidence(
+        self, text: str, intent: str, limit: int = 3, vector: dict[int, float] | None = None
+    ) -> list[str]:
+        """The buyer's words (of four letters or more, no numbers) that pushed most towards `intent` (the card's
+        "because of"); pass the text's `vector` when it is known."""
         k = self.classes.index(intent)
-        vector = self.vector(text)
+        width = len(self.classes)
+        vector = self.vector(text) if vector is None else vector
         pushes = sorted(
             (
-                (self.weights[i][k] * v, self.names[i][2:])
+                (self.weights[i * width + k] * v, self.names[i][2:])
                 for i, v in vector.items()
-                if self.names[i].startswith(("w:", "b:")) and len(self.names[i]) > 5
+                if self.names[i].startswith(("w:", "b:"))
+                and len(self.names[i]) > 5
+                and "0" not in self.names[i]
             ),
             reverse=True,
         )

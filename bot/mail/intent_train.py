@@ -2,8 +2,8 @@
 
 `python -m bot.mail.intent_train` writes `bot/mail/intent_model.json.gz` from `tests/fixtures/intents/corpus.jsonl`
 (seeded: the same corpus gives the same model); `--compare` first measures each candidate approach by grouped
-cross-validation (paraphrases of one situation never on both sides of a split). Needs the `train` extra
-(scikit-learn); classifying mail does not.
+cross-validation (paraphrases of one situation never on both sides of a split). Needs scikit-learn (the `dev`
+extra); classifying mail does not.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.mail.intent_model import LinearModel, own_words, shipped_model
+from bot.mail.intent_model import MAX_CHARS, LinearModel, own_words, shipped_model
 from bot.mail.intent_rules import COMPILED
 
 INTENTS = (
@@ -64,7 +64,6 @@ TOPIC_HINTS = {
     "dettagli prodotto": "presale",
     "detalles del producto": "presale",
 }
-# When two intents score alike, the more specific one wins.
 INTENT_TEMPLATES = {
     "invoice_request": ["invoice_request", "invoice_resent"],
     "where_is_my_order": ["where_is_my_order", "late_or_lost"],
@@ -127,12 +126,18 @@ def _scale(probs: dict[str, float], intent: str, factor: float) -> None:
 
 
 def keyword_for(text: str, intent: str) -> str | None:
-    """The words a keyword rule of `intent` finds in the buyer's new words, if any (the clearest evidence)."""
-    lowered = own_words(text).lower()
-    for rule_intent, _, rx in COMPILED:
-        m = rx.search(lowered) if rule_intent == intent else None
+    """The whole words a strong keyword rule of `intent` (weight 2 or more) finds in the part of the buyer's new
+    words the model reads, if any: the clearest evidence."""
+    lowered = own_words(text).lower()[:MAX_CHARS]
+    for rule_intent, weight, rx in COMPILED:
+        m = rx.search(lowered) if rule_intent == intent and weight >= 2 else None
         if m and m.group(0).strip():
-            return m.group(0).strip()
+            start, end = m.start(), m.end()
+            while start > 0 and lowered[start - 1].isalpha():
+                start -= 1
+            while end < len(lowered) and lowered[end].isalpha():
+                end += 1
+            return lowered[start:end].strip()
     return None
 
 
@@ -163,13 +168,16 @@ def classify(
     if not words:
         return Classification("other", 0.0, ["other"], ["acknowledgement"], "no text", {"other": 1.0})
     model = model or shipped_model()
-    probs = model.probabilities(words)
+    vector = model.vector(words)
+    probs = model.distribution(vector)
     notes: dict[str, str] = {}
     hint = TOPIC_HINTS.get((topic or "").strip().lower())
     if hint:
         _scale(probs, hint, 2.0)
         notes[hint] = f"Amazon topic “{topic}”"
+    removed = 0.0
     if has_order is False:
+        removed = sum(p for i, p in probs.items() if i not in WITHOUT_ORDER)
         for intent in probs:
             if intent not in WITHOUT_ORDER:
                 probs[intent] = 0.0
@@ -190,7 +198,13 @@ def classify(
     best, second = ranked[0], ranked[1]
     learnt = model.meta.get("languages")
     unknown_language = bool(lang and isinstance(learnt, list) and learnt and lang not in learnt)
-    unsure = unknown_language or probs[best] < UNSURE_BELOW or abs(probs[best] - probs[second]) < CLOSE_WITHIN
+    unsure = (
+        unknown_language
+        or removed
+        > UNSURE_BELOW  # mostly about an order, but none is known: the words and the facts disagree
+        or probs[best] < UNSURE_BELOW
+        or abs(probs[best] - probs[second]) < CLOSE_WITHIN
+    )
     lists = [_templates(intent, order_status) for intent in [*ranked[:3], "other"]]
     if unsure:  # the first template of each of the two candidates leads
         lists = [lists[0][:1], lists[1][:1], *lists]
@@ -198,7 +212,7 @@ def classify(
     parts = []
     for intent in ranked[:2] if unsure else ranked[:1]:
         said = [keyword_for(words, intent)] + (
-            model.evidence(words, intent) if intent in model.classes else []
+            model.evidence(words, intent, vector=vector) if intent in model.classes else []
         )
         why = [f"“{w}”" for w in dict.fromkeys(w for w in said if w)][:3]
         if intent in notes:

@@ -360,4 +360,4 @@ def detect_language(text: str | None) -> str | None:
         values = _detector().compute_language_confidence_values(sample)
         if values and values[0].value >= SURE:
             return {name: code for code, name in LINGUA.items()}.get(values[0].language.name)
-    return best if top > second else None
+    return best if top > second and (top >= 2 or words <= 3) else None

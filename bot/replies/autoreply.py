@@ -93,10 +93,13 @@ class AutoReplier:
         )
         if intent.intent != "where_is_my_order":
             return "the buyer does not ask where the order is"
-        if intent.unsure or intent.confidence < s.auto_reply_min_confidence:
+        if intent.unsure:
+            return f"intent detection is unsure: {intent.reason}"
+        probability = intent.scores.get("where_is_my_order", 0.0)
+        if probability < s.auto_reply_min_confidence:
             return (
-                f"not sure enough that the buyer asks where the order is ({round(intent.confidence * 100)} %, "
-                f"needs {round(s.auto_reply_min_confidence * 100)} %)"
+                f"not sure enough that the buyer asks where the order is ({probability * 100:.1f} %, "
+                f"needs {s.auto_reply_min_confidence * 100:g} %)"
             )
         return None
 

@@ -55,6 +55,30 @@ STATUS_WORDS: dict[str, dict[Status, str]] = {
         Status.EXCEPTION: "retrasado en el transportista",
         Status.RETURNED: "devuelto al remitente",
     },
+    "nl": {
+        Status.LABEL_CREATED: "zending aangemeld",
+        Status.IN_TRANSIT: "onderweg",
+        Status.OUT_FOR_DELIVERY: "wordt vandaag bezorgd",
+        Status.DELIVERED: "bezorgd",
+        Status.EXCEPTION: "vertraagd bij de vervoerder",
+        Status.RETURNED: "teruggestuurd naar de afzender",
+    },
+    "pl": {
+        Status.LABEL_CREATED: "nadanie zarejestrowane",
+        Status.IN_TRANSIT: "w drodze",
+        Status.OUT_FOR_DELIVERY: "w doręczeniu",
+        Status.DELIVERED: "doręczona",
+        Status.EXCEPTION: "opóźniona u przewoźnika",
+        Status.RETURNED: "zwrócona do nadawcy",
+    },
+    "sv": {
+        Status.LABEL_CREATED: "försändelsen är registrerad",
+        Status.IN_TRANSIT: "på väg",
+        Status.OUT_FOR_DELIVERY: "ute för leverans",
+        Status.DELIVERED: "levererad",
+        Status.EXCEPTION: "försenad hos transportören",
+        Status.RETURNED: "returnerad till avsändaren",
+    },
 }
 
 

@@ -24,7 +24,19 @@ log = logging.getLogger(__name__)
 NOT_BUYER = (
     "Only a buyer's message from Amazon's relay can be answered: this card is not a buyer conversation."
 )
-LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish"}
+LANGUAGE_NAMES = {
+    "de": "German",
+    "en": "English",
+    "fr": "French",
+    "it": "Italian",
+    "es": "Spanish",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "pt": "Portuguese",
+    "tr": "Turkish",
+    "ja": "Japanese",
+}
 
 
 class Replies:

@@ -19,6 +19,24 @@ def test_quoted_history_is_not_the_buyers_new_words() -> None:
     assert own_words(forwarded) == "Rechnung bitte!"
     only_quote = "> Is the parcel on its way?"
     assert own_words(only_quote) == only_quote  # nothing new: the quote is all there is to read
+    header = "Danke!\n\nOn Mon, 3 Nov 2026 at 10:00, Example Shop wrote:\nYour parcel is on its way."
+    assert own_words(header) == "Danke!"
+    block = "Invoice please\nFrom: Example Shop\nSent: Monday\nSubject: your order"
+    assert own_words(block) == "Invoice please"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi,\nOn your listing you wrote it was waterproof. It is not. I want a refund.",
+        "Bonjour,\nLe vendeur a écrit que le colis arriverait lundi. Rien reçu.",
+        "Hallo,\nop de site schreef u dat het vandaag zou komen",
+        "Hello,\nfrom: the attached photo you can see the crack",
+        "Hi\n" + "\n" * 5000 + "am Telefon schrieb mir jemand, es kommt morgen",
+    ],
+)
+def test_a_buyers_own_sentence_is_never_taken_for_a_quote_header(text: str) -> None:
+    assert own_words(text) == text.strip()
 
 
 def test_text_is_folded_so_spelling_variants_meet() -> None:
@@ -84,9 +102,29 @@ def test_a_model_whose_parts_do_not_fit_is_refused(tmp_path: Path) -> None:
                 "intercept": [0.0, 0.0],
             }
         )
+    with pytest.raises(ValueError, match="named twice"):
+        LinearModel.from_json(
+            {
+                "classes": ["a"],
+                "features": ["w:x", "w:x"],
+                "idf": [1.0, 1.0],
+                "weights": [[1.0], [2.0]],
+                "intercept": [0.0],
+            }
+        )
+    with pytest.raises(ValueError, match="not a finite number"):
+        LinearModel.from_json(
+            {
+                "classes": ["a"],
+                "features": ["w:x"],
+                "idf": [1.0],
+                "weights": [[float("nan")]],
+                "intercept": [0.0],
+            }
+        )
     broken = tmp_path / "model.json.gz"
     broken.write_bytes(gzip.compress(json.dumps({"classes": ["a"]}).encode()))
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="missing or malformed"):
         LinearModel.load(broken)
 
 

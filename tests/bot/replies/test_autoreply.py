@@ -156,3 +156,5 @@ async def test_never_unless_intent_detection_is_sure_enough(make: Any, smtp: Smt
     why = deps.autoreplier.why_not(conv)
     assert why is not None and why.startswith("not sure enough that the buyer asks where the order is (")
     assert why.endswith("needs 100 %)") and deps.autoreplier.run() == 0
+    deps.settings.auto_reply_min_confidence = 0.5
+    assert deps.autoreplier.why_not(conv) is None  # 68 % is enough for 50 %

@@ -58,17 +58,14 @@ def test_optional_values_are_left_out_cleanly() -> None:
 
 
 def test_missing_language_falls_back_to_english_and_says_so() -> None:
-    rendered = LIBRARY.render("wrong_item", "it", sample_context("it"))
+    rendered = LIBRARY.render("wrong_item", "pt", sample_context("pt"))
     assert rendered.language_fallback and rendered.template.language == "en"
     assert not LIBRARY.render("damaged", "it", sample_context("it")).language_fallback
 
 
 def test_templates_for_intents_come_in_intent_order() -> None:
     keys = [t.key for t in LIBRARY.for_intents(["where_is_my_order", "invoice_request"], "de")]
-    assert keys[:2] == ["late_or_lost", "where_is_my_order"] or keys[:2] == [
-        "where_is_my_order",
-        "late_or_lost",
-    ]
+    assert set(keys[:3]) == {"fba_delivery", "late_or_lost", "where_is_my_order"}
     assert "invoice_request" in keys and keys.index("invoice_request") > keys.index("where_is_my_order")
 
 
