@@ -21,6 +21,7 @@ from pydantic_settings import (
 from bot.clock.oncall import Rotation
 from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
+from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,11 @@ class Settings(BaseSettings):
     usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
     # The 24-hour clock and escalation
+    products: list[Product] = Field(
+        default_factory=list,
+        description="Product answers by SKU or ASIN prefix ([[products]] tables in the TOML file: name, howto, "
+        "compatibility, care per language)",
+    )
     refund_rules: list[RefundRule] = Field(
         default_factory=lambda: list(DEFAULT_RULES),
         description="Refund decision matrix (JSON list, or [[refund_rules]] tables in the TOML file)",

@@ -134,6 +134,13 @@ def env_example() -> str:
             )
             lines.append("")
             continue
+        if name == "products":  # a list of tables: shown as an example, empty by default
+            lines.append(f"# {info.description}")
+            lines.append(
+                f'# {ENV_PREFIX}PRODUCTS=[{{"name": "…", "sku_prefix": "KM-", "howto": {{"en": "…"}}}}]'
+            )
+            lines.append("")
+            continue
         if isinstance(default, list):
             value = ",".join(default)
         elif isinstance(default, dict):

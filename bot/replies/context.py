@@ -9,6 +9,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.cards.order import CARRIER_NAMES
+from bot.replies.products import Product, product_values
 from bot.services.amazon import Order
 from bot.services.carriers.model import Status, Tracking, parse_time
 
@@ -97,6 +98,7 @@ def reply_context(
     packages: list[Tracking] | None = None,
     signature: str = "",
     language: str | None = None,
+    products: list[Product] | None = None,
 ) -> dict[str, Any]:
     """Template values; a value that is not known is left out, so StrictUndefined refuses templates needing it."""
     lang = (language or conv.get("language") or "en").lower()
@@ -112,6 +114,7 @@ def reply_context(
         bought = parse_time(order.purchase_date)
         if bought is not None:
             ctx["order_date"] = local_date(bought, lang)
+        ctx["product"] = product_values(products or [], order, lang)
         if order.status:
             ctx["shipped"] = order.status in ("Shipped", "PartiallyShipped", "SHIPPED", "PARTIALLY_SHIPPED")
     shown = [p for p in packages or [] if p.status not in (Status.DELIVERED, Status.RETURNED)] or list(

@@ -81,6 +81,7 @@ class Replies:
             order=view.order if view else None,
             packages=view.packages if view else None,
             signature=self.settings.reply_signature,
+            products=self.settings.products,
         )
 
     def advice(self, conv: Row) -> Advice:

@@ -134,3 +134,44 @@ def test_the_order_state_tells_templates_whether_it_has_shipped() -> None:
     shipped = library.render("address_change", "en", {**ctx, "shipped": True}).text
     assert "has not shipped yet" in unshipped and "cancel it in your Amazon account" in unshipped
     assert "already on its way" in shipped and "reply with the full new address" in shipped
+
+
+def test_a_listed_product_of_the_order_gives_its_own_answers() -> None:
+    from bot.replies.library import Library
+    from bot.replies.products import Product
+
+    products = [
+        Product(name="Glass jug", sku_prefix="GLAS-", howto={"en": "Rinse it before the first use."}),
+        Product(
+            name="Coffee grinder",
+            asin_prefix="B0GRIND",
+            howto={
+                "en": "Turn the ring to 5, then press twice.",
+                "de": "Ring auf 5 drehen, dann zweimal drücken.",
+            },
+            care={"en": "Brush, never water."},
+        ),
+    ]
+    order = Order(
+        order_id=ORDER_ID,
+        marketplace="A1PA6795UKMFR9",
+        status="Shipped",
+        fulfilled_by="MERCHANT",
+        purchase_date=None,
+        total=None,
+        items=[Item("Kaffeemühle", 1, asin="B0GRIND123", sku="KM-1")],
+    )
+    de = reply_context({"language": "de"}, order=order, products=products)
+    assert de["product"] == {
+        "name": "Coffee grinder",
+        "howto": "Ring auf 5 drehen, dann zweimal drücken.",
+        "care": "Brush, never water.",
+    }
+    assert "product" not in reply_context({"language": "de"}, order=order, products=products[:1])
+    library = Library.load()
+    text = library.render("how_to_use", "de", {**sample_context("de"), "product": de["product"]}).text
+    assert "Ring auf 5 drehen" in text and "[" not in text
+    unknown = library.render("how_to_use", "de", sample_context("de")).text
+    assert "[Hier die Schritte" in unknown  # no product: the placeholder the guard refuses to send
+    with pytest.raises(ValueError, match="sku_prefix or asin_prefix"):
+        Product(name="Nothing to match")
