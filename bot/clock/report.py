@@ -73,7 +73,7 @@ def intents(store: Store, since: datetime, until: datetime) -> dict[str, int]:
     for row in store.buyer_messages_since(since=since, until=until):
         text, order_id, topic, stored = row["text"], row["order_id"], row["topic"], row["intent"]
         intent = stored or (
-            classify(text, topic=topic, has_order=bool(order_id)).intent if text else "unknown"
+            classify(text, topic=topic, has_order=bool(order_id), explain=False).intent if text else "unknown"
         )
         counts[intent] = counts.get(intent, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -225,7 +225,9 @@ class Intake:
                 "in_reply_to": parsed.in_reply_to,
                 "refs": parsed.references,
                 "parse_error": parsed.error,
-                "intent": classify(parsed.text, topic=parsed.topic, has_order=bool(parsed.order_id)).intent
+                "intent": classify(
+                    parsed.text, topic=parsed.topic, has_order=bool(parsed.order_id), explain=False
+                ).intent
                 if parsed.kind is MailKind.BUYER_MESSAGE and not parsed.is_raw
                 else None,
                 "raw": raw,

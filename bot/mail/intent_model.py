@@ -3,16 +3,19 @@
 The features (word unigrams and bigrams, character 3–5-grams inside words, on lower-cased text without accents
 and without quoted history, plus the intents the keyword rules of `intent_rules.py` find) are computed here for both training (`bot/mail/intent_train.py` hands this function
 to scikit-learn) and classification, so the shipped model sees exactly what it was trained on. The model file is
-plain JSON (gzip): feature names, their idf weights, one weight per intent and feature, and the intercepts; reading
-it runs no code, and classifying needs no numerical library.
+plain JSON (gzip): feature names, their idf weights and one weight per intent and feature (float32, base64), and
+the intercepts; reading it runs no code, and classifying needs no numerical library.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import json
 import math
 import re
+import sys
 import unicodedata
 from array import array
 from collections import Counter
@@ -97,19 +100,25 @@ class LinearModel:
         try:
             classes = tuple(str(c) for c in data["classes"])  # type: ignore[attr-defined]
             names = [str(f) for f in data["features"]]  # type: ignore[attr-defined]
-            idf = array("f", (float(x) for x in data["idf"]))  # type: ignore[attr-defined]
-            rows = list(data["weights"])  # type: ignore[call-overload]
+            idf = _floats(data["idf"])
+            raw = data["weights"]
+            if isinstance(raw, str):  # the shipped file: float32, feature-major, base64
+                weights = _floats(raw)
+            else:  # a list of rows, one per feature (hand-made models)
+                rows = list(raw)  # type: ignore[call-overload]
+                if any(len(row) != len(classes) for row in rows):
+                    raise ValueError("intent model: a feature without one weight per class")
+                weights = array("f", (float(x) for row in rows for x in row))
             intercept = tuple(float(x) for x in data["intercept"])  # type: ignore[attr-defined]
-            if not (len(names) == len(idf) == len(rows)) or len(intercept) != len(classes):
+            if not (len(names) == len(idf)) or len(intercept) != len(classes):
                 raise ValueError("intent model: features, idf, weights and classes do not match")
-            if any(len(row) != len(classes) for row in rows):
-                raise ValueError("intent model: a feature without one weight per class")
-            weights = array("f", (float(x) for row in rows for x in row))
+            if len(weights) != len(names) * len(classes):
+                raise ValueError("intent model: features, idf, weights and classes do not match")
         except (KeyError, TypeError) as e:
             raise ValueError(f"intent model: a part is missing or malformed ({e})") from e
         if len(set(names)) != len(names):
             raise ValueError("intent model: a feature is named twice")
-        if not all(math.isfinite(x) for x in (*idf, *weights, *intercept)):
+        if not all(all(map(math.isfinite, values)) for values in (idf, weights, intercept)):
             raise ValueError("intent model: a weight is not a finite number")
         meta = data.get("meta")
         return cls(
@@ -177,6 +186,20 @@ class LinearModel:
             reverse=True,
         )
         return [word for push, word in pushes[:limit] if push > 0]
+
+
+def _floats(value: object) -> array:  # type: ignore[type-arg]
+    """float32 values from a list of numbers or from base64 of little-endian float32 bytes."""
+    if isinstance(value, str):
+        out = array("f")
+        try:
+            out.frombytes(base64.b64decode(value, validate=True))
+        except (ValueError, binascii.Error) as e:
+            raise ValueError(f"intent model: not base64 float32 ({e})") from e
+        if sys.byteorder != "little":
+            out.byteswap()
+        return out
+    return array("f", (float(x) for x in value))  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)

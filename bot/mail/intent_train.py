@@ -9,6 +9,7 @@ extra); classifying mail does not.
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import hashlib
 import json
@@ -147,8 +148,8 @@ def train(rows: Sequence[dict[str, Any]], c: float = C) -> tuple[dict[str, Any],
     model = {
         "classes": [str(c) for c in clf.classes_],
         "features": [str(n) for n in names],
-        "idf": [round(float(x), DECIMALS) for x in vec.idf_],
-        "weights": [[round(float(x), DECIMALS) for x in row] for row in coef],
+        "idf": base64.b64encode(vec.idf_.astype("<f4").tobytes()).decode("ascii"),
+        "weights": base64.b64encode(coef.astype("<f4").tobytes()).decode("ascii"),
         "intercept": [round(float(x), DECIMALS) for x in clf.intercept_],
         "meta": {
             "corpus_sha256": digest(rows),

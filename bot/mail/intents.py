@@ -159,6 +159,7 @@ def classify(
     delivered: bool = False,
     lang: str | None = None,
     model: LinearModel | None = None,
+    explain: bool = True,
 ) -> Classification:
     """The intents by probability (model, then the facts); the best two or three come with their templates.
 
@@ -209,19 +210,22 @@ def classify(
     if unsure:  # the first template of each of the two candidates leads
         lists = [lists[0][:1], lists[1][:1], *lists]
     templates = list(dict.fromkeys(key for keys in lists for key in keys))
-    parts = []
-    for intent in ranked[:2] if unsure else ranked[:1]:
-        said = [keyword_for(words, intent)] + (
-            model.evidence(words, intent, vector=vector) if intent in model.classes else []
-        )
-        why = [f"“{w}”" for w in dict.fromkeys(w for w in said if w)][:3]
-        if intent in notes:
-            why.append(notes[intent])
-        because = f" because of {', '.join(why)}" if why else ""
-        parts.append(f"{LABELS[intent]} ({round(probs[intent] * 100)} %){because}")
-    reason = ("could be " if unsure else "") + " or ".join(parts)
-    if unknown_language:
-        reason = f"a language the model has not learnt ({lang}): {reason}"
+    reason = ""
+    if explain:  # the words that decided it, for the card (intake and the report need only the intent)
+        parts = []
+        for intent in ranked[:2] if unsure else ranked[:1]:
+            said = [keyword_for(words, intent)] + (
+                model.evidence(words, intent, vector=vector) if intent in model.classes else []
+            )
+            why = [f"“{w}”" for w in dict.fromkeys(w for w in said if w)][:3]
+            if intent in notes:
+                why.append(notes[intent])
+            because = f" because of {', '.join(why)}" if why else ""
+            parts.append(f"{LABELS[intent]} ({round(probs[intent] * 100)} %){because}")
+        reason = ("could be " if unsure else "") + " or ".join(parts)
+        if unknown_language:
+            reason = f"a language the model has not learnt ({lang}): {reason}"
+
     return Classification(
         intent=best,
         confidence=round(probs[best], 2),
