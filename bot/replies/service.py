@@ -105,6 +105,11 @@ class Replies:
         language = conv.get("language")
         keys = self.library.template_keys()
         wanted = list(hint.templates)
+        if view and any(p.status.value == "returned" for p in view.packages) and "returned_to_sender" in keys:
+            wanted = [
+                "returned_to_sender",
+                *(k for k in wanted if k != "returned_to_sender"),
+            ]  # the carrier says so
         if order is not None and order.channel == "FBA" and "fba_delivery" in keys:
             # Amazon ships it: its tracking is the buyer's, ours would be invented (and the template refused)
             tracking = {"where_is_my_order", "late_or_lost"}

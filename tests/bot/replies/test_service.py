@@ -135,6 +135,26 @@ async def test_where_is_my_order_on_an_amazon_fulfilled_order_suggests_amazons_t
     assert "Lieferung verfolgen" in draft.text
 
 
+async def test_a_parcel_the_carrier_returned_to_us_suggests_saying_so_first(build: Build) -> None:
+    deps = build()
+    conv = await mail(deps, "de_unknown_charset.eml")  # "wann kommt mein Paket?"
+    save_order(deps, "302-4545454-5656565", "30.00")
+    deps.store.upsert_package(
+        order_id="302-4545454-5656565",
+        tracking_number="00340434161094042557",
+        carrier="dhl",
+        status="in_transit",
+    )
+    assert deps.replies.advice(conv).suggested[0].key != "returned_to_sender"
+    deps.store.upsert_package(
+        order_id="302-4545454-5656565",
+        tracking_number="00340434161094042557",
+        carrier="dhl",
+        status="returned",
+    )
+    assert deps.replies.advice(conv).suggested[0].key == "returned_to_sender"
+
+
 # ---- drafting ----
 
 
