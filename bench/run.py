@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -898,6 +899,33 @@ def guard_texts() -> list[str]:
     ]
 
 
+def taking_turns(
+    texts: list[str], bot: Callable[[str], object], floor: Callable[[str], object], rounds: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Run `bot` and `floor` over the texts in turns (who goes first alternates by round): texts/s of each per
+    round, and the bot's time per text in ms."""
+    bot_rates: list[float] = []
+    floor_rates: list[float] = []
+    per_text: list[float] = []
+    for round_no in range(rounds):
+        bot_s = floor_s = 0.0
+        for side in ("bot", "floor") if round_no % 2 == 0 else ("floor", "bot"):
+            started = time.perf_counter()
+            if side == "bot":
+                for text in texts:
+                    one = time.perf_counter()
+                    bot(text)
+                    per_text.append((time.perf_counter() - one) * 1000)
+                bot_s = time.perf_counter() - started
+            else:
+                for text in texts:
+                    floor(text)
+                floor_s = time.perf_counter() - started
+        bot_rates.append(len(texts) / bot_s)
+        floor_rates.append(len(texts) / max(floor_s, 1e-9))
+    return bot_rates, floor_rates, per_text
+
+
 def guard_speed(rounds: int) -> list[Figure]:
     """The policy guard on reply texts: throughput against one plain regex pass over the same texts (the least a
     guard reading each text must do), taking turns; and the slowest texts (p99 of per-text times)."""
@@ -908,23 +936,7 @@ def guard_speed(rounds: int) -> list[Figure]:
     texts = guard_texts()
     policy = Policy()
     floor_rx = re.compile(r"https?://|@|\d{6,}")
-    bot_rates, floor_rates, per_text = [], [], []
-    for round_no in range(rounds):
-        bot_s = floor_s = 0.0
-        for side in ("bot", "floor") if round_no % 2 == 0 else ("floor", "bot"):
-            started = time.perf_counter()
-            if side == "bot":
-                for text in texts:
-                    one = time.perf_counter()
-                    policy.check(text)
-                    per_text.append((time.perf_counter() - one) * 1000)
-                bot_s = time.perf_counter() - started
-            else:
-                for text in texts:
-                    floor_rx.search(text)
-                floor_s = time.perf_counter() - started
-        bot_rates.append(len(texts) / bot_s)
-        floor_rates.append(len(texts) / max(floor_s, 1e-9))
+    bot_rates, floor_rates, per_text = taking_turns(texts, policy.check, floor_rx.search, rounds)
     return [
         Figure(
             f"guard throughput, {len(texts)} reply texts (median of {rounds})",
@@ -951,23 +963,12 @@ def intent_speed(rounds: int) -> list[Figure]:
     model = shipped_model()
     load_s = time.perf_counter() - started
     floor_rx = re.compile(r"\b(?:rechnung|invoice|facture|fattura|factura)\b", re.IGNORECASE)
-    bot_rates, floor_rates, per_text = [], [], []
-    for round_no in range(rounds):
-        bot_s = floor_s = 0.0
-        for side in ("bot", "floor") if round_no % 2 == 0 else ("floor", "bot"):
-            started = time.perf_counter()
-            if side == "bot":
-                for text in texts:
-                    one = time.perf_counter()
-                    classify(text, has_order=True, model=model)
-                    per_text.append((time.perf_counter() - one) * 1000)
-                bot_s = time.perf_counter() - started
-            else:
-                for text in texts:
-                    floor_rx.search(text.lower())
-                floor_s = time.perf_counter() - started
-        bot_rates.append(len(texts) / bot_s)
-        floor_rates.append(len(texts) / max(floor_s, 1e-9))
+    bot_rates, floor_rates, per_text = taking_turns(
+        texts,
+        lambda text: classify(text, has_order=True, model=model),
+        lambda text: floor_rx.search(text.lower()),
+        rounds,
+    )
     return [
         Figure(
             f"intent detection throughput, {len(texts)} buyer messages (median of {rounds})",
