@@ -19,7 +19,8 @@ import sys
 import unicodedata
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -93,9 +94,14 @@ class LinearModel:
     weights: array  # type: ignore[type-arg]  # float32, feature-major: feature i's class k at i * len(classes) + k
     intercept: tuple[float, ...]
     meta: dict[str, object]
+    analyzer: Callable[[str], list[str]] = field(
+        default=features, compare=False
+    )  # the features it was trained on
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> LinearModel:
+    def from_json(
+        cls, data: dict[str, object], analyzer: Callable[[str], list[str]] = features
+    ) -> LinearModel:
         """Build from the file's JSON, refusing (ValueError) one whose parts are missing or do not fit together."""
         try:
             classes = tuple(str(c) for c in data["classes"])  # type: ignore[attr-defined]
@@ -129,17 +135,18 @@ class LinearModel:
             weights,
             intercept,
             dict(meta) if isinstance(meta, dict) else {},
+            analyzer,
         )
 
     @classmethod
-    def load(cls, path: Path) -> LinearModel:
-        """Read a model file (gzip JSON)."""
+    def load(cls, path: Path, analyzer: Callable[[str], list[str]] = features) -> LinearModel:
+        """Read a model file (gzip JSON) whose features `analyzer` computes."""
         with gzip.open(path, "rt", encoding="utf-8") as f:
-            return cls.from_json(json.load(f))
+            return cls.from_json(json.load(f), analyzer)
 
     def vector(self, text: str) -> dict[int, float]:
         """The text's tf-idf vector (sublinear tf, L2-normalised), as scikit-learn computes it."""
-        counts = Counter(i for i in map(self.index.get, features(text)) if i is not None)
+        counts = Counter(i for i in map(self.index.get, self.analyzer(text)) if i is not None)
         values = {i: (1.0 + math.log(c)) * self.idf[i] for i, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values()))
         return {i: v / norm for i, v in values.items()} if norm else {}

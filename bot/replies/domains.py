@@ -60,7 +60,9 @@ def links(text: str, allowed: Iterable[str]) -> Iterator[Link]:
         host = host.lower().rstrip(".")
         explicit = bool(m.group("scheme")) or host.startswith("www.")
         domain = registrable(host)
-        if not explicit and (domain is None or _sentence_break(text, m) or _file_name(host, m)):
+        if not explicit and (
+            domain is None or _sentence_break(text, m) or _file_name(host, m) or _not_a_domain(host, m)
+        ):
             continue
         if userinfo:
             yield Link(m.start(), m.end(), host, "a link that hides its host behind a user name")
@@ -74,6 +76,20 @@ def _sentence_break(text: str, m: re.Match[str]) -> bool:
     """'ankommt.Es' or 'erledigt.De': two words and a missing space after a full stop, not a domain."""
     labels = m.group("authority").split(".")
     return len(labels) == 2 and not m.group("rest") and labels[1][:1].isupper() and labels[0][-1:].islower()
+
+
+# a product's model or article code with its country variant ("KX-200.DE", "55-098.ES"), and Nordic and German
+# abbreviations before "nr" ("art.nr", "org.nr"): written like a domain, read as none
+PRODUCT_CODE = re.compile(r"[A-Z0-9]*[A-Z0-9]-\d[A-Z0-9-]*\.[A-Z]{2,3}")
+ABBREVIATION_SUFFIXES = frozenset({"nr"})
+
+
+def _not_a_domain(host: str, m: re.Match[str]) -> bool:
+    """A model code in capitals with its country variant, or an abbreviation such as 'art.nr'."""
+    if m.group("rest"):
+        return False
+    written = m.group("authority").rstrip(".")
+    return bool(PRODUCT_CODE.fullmatch(written)) or host.rpartition(".")[2] in ABBREVIATION_SUFFIXES
 
 
 def _file_name(host: str, m: re.Match[str]) -> bool:

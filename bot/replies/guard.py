@@ -11,6 +11,7 @@ from typing import Any
 import regex
 
 from bot.replies.domains import links
+from bot.replies.guard_model import GuardModel, shipped_guard_model
 from bot.replies.normalise import normalise
 from bot.replies.numbers import phone_numbers
 from bot.replies.wording import findings
@@ -52,12 +53,29 @@ ALLOWED_DOMAINS = (
     "bring.se",
     "parcelforce.com",
     "evri.com",
+    "budbee.com",
+    "instabox.io",
+    "dbschenker.com",
+    "mondialrelay.fr",
+    "gls-italy.com",
+    "gls-spain.es",
+    "gls-info.nl",
+    "dpd.co.uk",
+    "dpd.fr",
+    "dpd.nl",
+    "dpd.pl",
+    "sda.it",
+    "nacex.es",
+    "mrw.es",
+    "postnord.dk",
     "canadapost-postescanada.ca",
     "auspost.com.au",
     "japanpost.jp",
 )
 ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain", "application/pdf")
 
+WORDS = re.compile(r"[^\W\d_]{2,}")
+MODEL_MIN_WORDS = 12  # a shorter reply gives the model too little to judge; the rules still read it
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PLACEHOLDER = re.compile(r"\[[^\]\n]{3,}\]")
 EMOJI = regex.compile(r"\p{Extended_Pictographic}|[\U0001f1e6-\U0001f1ff]|[0-9#*]\ufe0f?\u20e3|\ufe0f")
@@ -81,6 +99,10 @@ MESSAGES = {
     "opt_out": "Opt-out wording and links are not allowed: Amazon handles opt-outs.",
     "marketing": "Marketing (new products, sales, newsletters, your brand store) is not allowed in buyer messages.",
     "emoji": "Emojis and decorative characters are not allowed in buyer messages.",
+    "suspicious_wording": (
+        "This sentence reads like what Amazon forbids (a review request, an incentive, contact outside Amazon or "
+        "marketing), judged by a model trained on such replies."
+    ),
     "attachment": "Only images, plain text and PDF attachments needed for the order are allowed.",
     "missing_order_id": "A message the buyer did not ask for must name the order id.",
     "placeholder": "A [placeholder] of the template is still in the text: write the real answer there.",
@@ -89,7 +111,20 @@ MESSAGES = {
 }
 MAX_CHARS = 20_000
 # What only warns (a responder may send after confirming, audited): tone and decoration. Everything else blocks.
-WARN_ONLY = frozenset({"marketing", "emoji"})
+WARN_ONLY = frozenset({"marketing", "emoji", "suspicious_wording"})
+# what the rules say about the words; when none of them speaks, the model gives its opinion
+CONTENT_RULES = frozenset(
+    {
+        "link",
+        "email_address",
+        "phone_number",
+        "review_request",
+        "incentive",
+        "off_amazon_contact",
+        "opt_out",
+        "marketing",
+    }
+)
 SUGGESTIONS = {
     "link": 'remove the link and name the page instead ("in your Amazon orders", "on the carrier\'s tracking page")',
     "email_address": "remove the address: the buyer answers through Amazon's messages",
@@ -100,6 +135,10 @@ SUGGESTIONS = {
     "opt_out": "remove the opt-out line: Amazon handles opt-outs",
     "marketing": "keep to the buyer's question: no new products, sales or newsletters",
     "emoji": "write it in words instead",
+    "suspicious_wording": (
+        "if it asks for a review or rating, offers something, or points away from Amazon, rewrite it; "
+        "if not, tick Send it anyway"
+    ),
     "attachment": "attach only an image, a PDF or a text file the buyer needs",
     "missing_order_id": "name the order id in the text",
     "placeholder": "replace the [placeholder] with the real answer",
@@ -145,6 +184,7 @@ class Policy:
     disabled: set[str] = field(default_factory=set)
     allowed_domains: tuple[str, ...] = ALLOWED_DOMAINS
     extra_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model: GuardModel | None = field(default_factory=shipped_guard_model)
 
     @classmethod
     def from_settings(cls, disabled: list[str], allowed_domains: list[str]) -> Policy:
@@ -164,8 +204,10 @@ class Policy:
     ) -> list[Violation]:
         """Every violation in `text` (and its attachments: (filename, MIME type)); empty means it may go."""
         found: list[Violation] = []
+        fired: set[str] = set()  # every rule that matched, also those the team switched off
 
         def add(rule: str, excerpt: str) -> None:
+            fired.add(rule)
             if rule not in self.disabled and not any(v.rule == rule and v.excerpt == excerpt for v in found):
                 found.append(Violation(rule, excerpt[:120], MESSAGES[rule]))
 
@@ -193,6 +235,15 @@ class Policy:
             add("phone_number", plain.original(text, phone.start, phone.end))
         for rule, start, end in findings(plain.text, self.extra_words):
             add(rule, _around(plain.text, start, end))
+        if (
+            self.model is not None
+            and "suspicious_wording" not in self.disabled
+            and not fired & CONTENT_RULES
+            and len(WORDS.findall(plain.text)) >= MODEL_MIN_WORDS
+        ):
+            suspicion = self.model.suspicion(plain.text)
+            if suspicion is not None:
+                add("suspicious_wording", plain.original(text, suspicion.start, suspicion.end))
         for m in PLACEHOLDER.finditer(text):
             add("placeholder", m.group(0))
         for pictograph in EMOJI.finditer(text):

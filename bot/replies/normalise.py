@@ -26,13 +26,27 @@ SLASH_WORDS = r"forward slash|slash|barre oblique|barra|schrägstrich|ukośnik|s
 BRACKETED = regex.compile(rf"\s*[\(\[\{{<]\s*(?:{AT_WORDS}|{DOT_WORDS})\s*[\)\]\}}>]\s*", regex.I)
 # " at " only between a word and a host name that goes on with a dot (spelled or not) and letters
 SPACED_AT = regex.compile(
-    rf"(?<=\w)\s+(?:{AT_WORDS})\s+(?=[a-z][\w-]*(?:\.|\s+(?:{DOT_WORDS})\s+)[a-z]{{2,}})", regex.I
+    rf"(?<=\w),?\s+(?:{AT_WORDS}),?\s+(?=[a-z][\w-]*(?:\.|,?\s+(?:{DOT_WORDS}),?\s+)[a-z]{{2,}})", regex.I
+)
+# "name en gmail punto com": a preposition before a well-known mail provider is its "@"
+MAIL_PROVIDERS = (
+    r"gmail|googlemail|hotmail|outlook|live|yahoo|gmx|web|icloud|wp|onet|o2|interia|libero|virgilio|alice|tiscali|"
+    r"orange|free|wanadoo|sfr|laposte|t-online|freenet|posteo|proton|protonmail|aol|telia|ziggo|kpn|telenet|skynet|"
+    r"bluewin|hetnet|planet|seznam|mailbox"
+)
+PROVIDER_AT = regex.compile(
+    rf"(?<=\w)\s+(?:en|bei|op|w|på|presso|przy|chez|su|sur|auf|on|in|no)\s+(?=(?:{MAIL_PROVIDERS})"
+    rf"(?:\.|,?\s+(?:{DOT_WORDS}),?\s+)[a-z]{{2,}})",
+    regex.I,
 )
 # inside an address (after "name@host") any spelled dot is a dot
-ADDRESS_DOT = regex.compile(rf"(?<=@[\w-]+(?:\.[\w-]+)*)\s+(?:{DOT_WORDS})\s+(?=[a-z]{{2,24}}\b)", regex.I)
+ADDRESS_DOT = regex.compile(
+    rf"(?<=@[\w-]+(?:\.[\w-]+)*),?\s+(?:{DOT_WORDS}),?\s+(?=[a-z]{{2,24}}\b)", regex.I
+)
 # " punkt de" only where the suffix ends the phrase or a path follows ("point de vue" is French, not a domain)
 SPACED_DOT = regex.compile(
-    rf"(?<=\w)\s+(?:{DOT_WORDS})\s+(?=[a-z]{{2,24}}\b(?!\s+\w)|[a-z]{{2,24}}\s+(?:{SLASH_WORDS})\b)", regex.I
+    rf"(?<=\w)\s+(?:{DOT_WORDS})\s+(?=[a-z]{{2,24}}\b(?!\s+\w)|[a-z]{{2,24}}\s+(?:{SLASH_WORDS}|{DOT_WORDS})\s+\w)",
+    regex.I,
 )
 SPACED_SLASH = regex.compile(rf"(?<=\.[a-z]{{2,24}})\s+(?:{SLASH_WORDS})\s+(?=\w)", regex.I)
 # O for 0 and I or l for 1 among digits (a phone number written to slip past a checker)
@@ -70,6 +84,7 @@ def normalise(text: str) -> Normalised:
     for pattern, char in (
         (BRACKETED, None),
         (SPACED_AT, "@"),
+        (PROVIDER_AT, "@"),
         (ADDRESS_DOT, "."),
         (SPACED_DOT, "."),
         (SPACED_SLASH, "/"),

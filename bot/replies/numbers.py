@@ -27,6 +27,16 @@ COMPANY_ID = re.compile(
     r"codice fiscale|company (?:number|registration)",
     re.I,
 )
+# the label of a product's or a document's own number right before it: "SN 4471-0093-2218", "Charge: 2231-0045"
+ID_LABEL = re.compile(
+    r"(?:\bs/?n|serial(?:\s+(?:number|no\.?|nr\.?))?|serien?-?(?:nummer|nr\.?)|num[ée]ro de s[ée]rie|"
+    r"numero di serie|n[úu]mero de serie|numer seryjny|nr seryjny|lot|batch|charge|chargen?nummer|partij|"
+    r"lotto|lote|parti|modell?(?:nummer|nr\.?)?|model(?:number|nummer)?|mod[èe]le|modello|modelo|typenummer|"
+    r"art(?:ikel)?\.?-?(?:nummer|nr\.?|no\.?)|article (?:number|no\.?)|invoice (?:number|no\.?)|"
+    r"rechnungs?-?(?:nummer|nr\.?)|facture n[°o]\.?|fattura n[°o.]*|factura n[°oº.]*|factuurnummer|"
+    r"numer faktury|fakturanummer|ref(?:erence|erenz|erencia|erenza)?\.?)\s*[:#.]?\s*(?:n[°or]\.?\s*)?$",
+    re.I,
+)
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
 
 
@@ -84,6 +94,10 @@ NUMBER_WORDS = frozenset(
         "double",
         "triple",
         "zéro",
+        "septante",
+        "huitante",
+        "octante",
+        "nonante",
         "un",
         "une",
         "deux",
@@ -228,6 +242,23 @@ AMBIGUOUS = frozenset(
     {"en", "un", "une", "o", "oh", "een", "sei", "tre", "elf", "sex", "ein", "uno", "one", "sto"}
 )
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# tens and units written as one word: vierendertig, vierunddreißig, trettiofyra, trentaquattro
+_UNITS = (
+    r"(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|ett|en|två|tre|"
+    r"fyra|fem|sex|sju|åtta|nio|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove)"
+)
+COMPOUND_NUMBER = re.compile(
+    rf"{_UNITS}(?:en|ën|und)(?:twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|zwanzig|dreißig|"
+    r"dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)"
+    rf"|(?:tjugo|trettio|fyrtio|femtio|sextio|sjuttio|åttio|nittio|vent|trent|quarant|cinquant|sessant|settant|"
+    rf"ottant|novant)a?{_UNITS}"
+)
+
+
+def _number_word(word: str) -> bool:
+    return word in NUMBER_WORDS or bool(COMPOUND_NUMBER.fullmatch(word))
+
+
 VANITY = re.compile(r"\b1[- ]?8(?:00|33|44|55|66|77|88)[- ]?[a-z0-9]{2,4}[- ]?[a-z0-9]{3,4}\b", re.I)
 
 
@@ -242,7 +273,7 @@ def spelled_numbers(text: str) -> Iterator[Phone]:
         if (
             m is not None
             and words
-            and all(w in NUMBER_WORDS for w in words)
+            and all(map(_number_word, words))
             and (not run or re.fullmatch(r"[\s,;/–-]*", gap))
         ):
             run.append(m)
@@ -251,7 +282,7 @@ def spelled_numbers(text: str) -> Iterator[Phone]:
         clear = sum(1 for w in said if w not in AMBIGUOUS)
         if len(said) >= 6 and clear >= 4:
             yield Phone(run[0].start(), run[-1].end(), text[run[0].start() : run[-1].end()])
-        fits = m is not None and words and all(w in NUMBER_WORDS for w in words)
+        fits = m is not None and words and all(map(_number_word, words))
         run, said = ([m], list(words)) if fits and m is not None else ([], [])
 
 
@@ -285,6 +316,8 @@ def phone_numbers(
                 continue
             if re.search(r"[A-Za-z]{1,6}-$", text[max(0, match.start - 7) : match.start]):
                 continue  # part of an id such as SPK-0923-4471 (a serial number), not a phone number
+            if ID_LABEL.search(text[max(0, match.start - 30) : match.start]):
+                continue  # the serial, model, batch, article or invoice number the text names as such
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
                 continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)
             seen.add(span)

@@ -20,11 +20,16 @@ LEET_WORD = re.compile(r"\b(?=\w*[a-zß-ÿ]\w*[0-9$]|\w*[0-9$]\w*[a-zß-ÿ])[\w$
 SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 
 _STARS = (
-    r"(?:[1-5]|one|two|three|four|five|ein|einen|zwei|drei|vier|fünf|une|deux|trois|quatre|cinq|una|due|tre|"
+    r"\b(?:[1-5]|one|two|three|four|five|ein|einen|zwei|drei|vier|fünf|une|deux|trois|quatre|cinq|una|due|tre|"
     r"quattro|cinque|uno|dos|tres|cuatro|cinco|een|twee|drie|vijf|jedn\w*|dwie|trzy|cztery|pięć|en|ett|två|fyra|fem)"
-    r"[- ]?(?:stars?|sterne?n?|étoiles?|stell(?:e|ine)|estrellas?|sterren|gwiazd\w*|stjärn\w*)"
+    r"[- ]?(?:stars?|sterne?n?|étoiles?|stell(?:e|ine)|estrellas?|sterren|gwiazd\w*|stjärn\w*)(?!\w)"
 )
 REVIEW_ALWAYS = (
+    # Amazon's own "was your problem solved?" mail, answered the way the seller asks
+    r"\bamazon\b[^\n]{0,200}\b(?:antwort\w*|answer\w*|click\w*|klick\w*|tick\w*|select\w*|répond\w*|cliqu\w*|"
+    r"coch\w*|rispond\w*|clicc\w*|contest\w*|marc[aáq]\w*|respond\w*|antwoord\w*|klik\w*|odpowi\w*|zaznacz\w*|"
+    r"svar\w*|klicka\w*|välj\w*)\b[^.!?\n]{0,40}(?:\b(?:yes|ja|sí|oui|sì|tak)\b|[\"'„“”«»‘’]si[\"'„“”«»‘’])",
+    r"\bamazon\b[^\n]{0,200}[\"'„“”«»‘’](?:yes|ja|sí|si|oui|sì|tak)[\"'„“”«»‘’]",
     r"\b(?:a|an|your|my|our|the|product|honest|positive|good|great|quick|short|little|small|5-star|five-star)"
     r"\s+(?:\w+\s+)?reviews?\b(?!\s+(?:of|on)\s+(?:your|the)\s+(?:case|claim|photos?|return|request))",
     r"\b(?:leave|write|post|give|share|submit|drop)\s+(?:\w+\s+){0,3}reviews?\b",
@@ -41,7 +46,7 @@ REVIEW_ALWAYS = (
     r"\b(?:bewerten sie (?:uns|unser\w*|den|das|die|ihren|ihre)|rate us|rate our|rate the (?:product|item|seller)|"
     r"évaluez|notez-nous|notez notre|valutateci|valutaci|valórenos|califíquenos|beoordeel ons|oceń nas|ocenić nas|"
     r"betygsätt)\b",
-    r"\b(?:évaluation|note) vendeur|\bvalutazione (?:del )?venditore|\bvaloración del vendedor|"
+    r"\b(?:évaluation|note) (?:du )?vendeur|\bsäljaromdöm\w*|\bverkäuferbewertung\w*|\bvalutazione (?:del )?venditore|\bvaloración del vendedor|"
     r"\bverkopersbeoordeling|\bocen\w* sprzedawcy|\bsäljarbetyg",
     r"\b(?:verkäufer|seller|säljar|verkopers|sprzedawc\w*)[- ]?(?:feedback|bewertung)",
     r"\bpositive?s?\s+(?:verkäufer|seller|säljar|verkopers)?feedback",
@@ -71,6 +76,15 @@ REVIEW_ALWAYS = (
     r"wpis|komentarz|inlägg|kommentar|review|bewertung|recensione|reseña|recensie|opini\w*)\b[^.!?]{0,25}\b(?:online|"
     r"live|published|up|veröffentlicht|sichtbar|publié|en ligne|pubblicat\w*|visibil\w*|publicad\w*|visible|"
     r"gepubliceerd|zichtbaar|opublikowan\w*|widoczn\w*|publicerad\w*|synlig\w*)\b",
+    # sharing how it went "on Amazon" (the buyer's experience, what they think): a review by another name
+    r"\b(?:tell\w*|shar\w*|teil\w*|erzähl\w*|berichte\w*|partag\w*|racont\w*|condivid\w*|raccont\w*|compart\w*|"
+    r"contar\w*|cuent\w*|cont[ae]\b|deel\w*|delen|vertel\w*|podziel\w*|opowie\w*|opisa\w*|dela|berätta\w*)\b[^.!?]{0,60}"
+    r"\b(?:on|auf|bei|sur|su|en|op|na|på)\s+amazon(?:ie|s)?\b(?=[^.!?]{0,80}(?:experience|erfahrung|expérience|"
+    r"esperienza|experiencia|ervaring|doświadcz|upplevelse|erfarenhet|qué tal|how|wie|comment|come|hoe|jak|hur|"
+    r"think|denken|pensez|pensa|parece|vindt|sądzi|tycker|other|andere|autres|altri|otros|innym|andra))",
+    r"\b(?:experience|erfahrung\w*|expérience|esperienza|experiencia|ervaring|doświadcz\w*|upplevelse|erfarenhet\w*)"
+    r"\b[^.!?]{0,20}\b(?:on|auf|bei|sur|su|en|op|na|på)\s+amazon(?:ie|s)?\b[^.!?]{0,60}\b(?:tell\w*|shar\w*|teil\w*|"
+    r"partag\w*|condivid\w*|compart\w*|deel\w*|delen|podziel\w*|dela|berätta\w*)",
     r"\b(?:share|teilen|partager|condividere|compartir|delen|podziel\w*|dela)\s+(?:\w+\s+){0,4}(?:product page|produktseite|fiche produit|pagina del prodotto|página del producto|productpagina|stronie produktu|produktsidan)",
 )
 # nouns that are a review only when asked for (not "Bewertung des Schadens", "avis de passage", "in our opinion")
@@ -88,18 +102,32 @@ REVIEW_ASK = re.compile(
     r"produktsidan|"
     r"skriv|post|publi|plaats|ändern|löschen|entfernen|modifier|retirer|supprimer|modificare|rimuovere|cambiar|"
     r"eliminar|wijzigen|verwijderen|zmieni|usun|ändra|ta bort|schönste|dankeschön|update the|willing to|lösch|entfern|"
-    r"würden sie|könnten sie|would you|could you|pourriez|potrebbe|podría|zou u|czy mógłby|czy mogłaby|skulle du"
+    r"würden sie|könnten sie|would you|could you|pourriez|potrebbe|podría|zou u|czy mógłby|czy mogłaby|skulle du|"
+    r"haría|harían|waarder|apprécier|agradec|ilusión|grateful|dankbar|reconnaissant|grat[oi]\b|wdzięczn|tacksam|"
+    r"dalass|da lass|hinterl|achterla|laisses|laissez|lasci|dejas|deja |zostawi|lämnar|schrijft|schrijf|écris|"
+    r"scrivi|escribe|wystawi|wystawien|revoir|rivedere|revisar|herzien|se över|überdenk|rozważ"
 )
 REVIEW_HARMLESS = re.compile(
     r"des schadens|du dommage|del danno|del daño|van de schade|szkod|av skadan|zur verpackung|on the packaging|"
     r"sur l'emballage|sull'imballaggio|sobre el embalaje|over de verpakking|om förpackningen|o opakowaniu|"
     r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|"
-    r"il danno|los daños|de schade|szkodę|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
+    r"il danno|los daños|de schade|szkod(?:a|y|ę|zie|ach|ami)\b|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
     r"de las fotos|van de foto|zdjęć|av bilderna|"
     r"in (?:his|her|our|my) opinion|à notre avis|secondo|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
 INCENTIVE = (
+    r"\b(?:bewertung|rezension|review|avis|évaluation|recensione|valutazione|reseña|valoración|opini\w*|recensie|"
+    r"beoordeling|omdöme|säljaromdöme|betyg|feedback|ocen\w*|sterne|stars|étoiles|stelle|estrellas|sterren|gwiazd\w*|"
+    r"stjärnor)\b[^.!?]{0,80}\b(?:gratis|free|kostenlos|gratuit\w*|omaggio|in regalo|regal\w*|cadeau\w*|geschenk\w*|"
+    r"za darmo|w prezencie|prezent\w*|present|zweite\w*|second|deuxième|seconda|secondo|segund\w*|tweede|drug[aią]|"
+    r"verlänger\w*|extend\w*|prolong\w*|förläng\w*|verleng\w*|przedłuż\w*|\d+\s?(?:€|eur|euro|£|\$|zł|kr)|"
+    r"(?:€|£|\$)\s?\d+)(?!\w)",
+    r"\b(?:order|bestell\w*|command\w*|ordin\w*|pedi\w*|zamówi\w*|beställ\w*|kauf\w*|buy|koop\w*|achet\w*|"
+    r"acquist\w*|compr\w*|kup\w*|köp\w*)\b[^.!?]{0,40}\b(?:again|opnieuw|erneut|wieder|à nouveau|de nouveau|di nuovo|"
+    r"de nuevo|otra vez|ponownie|igen|nog eens)\b[^.!?]{0,80}\b(?:gratis|free|kostenlos|gratuit\w*|omaggio|in regalo|"
+    r"regal\w*|cadeau\w*|geschenk\w*|za darmo|w prezencie|prezent\w*|present|proefzak\w*|sample|probe\w*|"
+    r"échantillon|campione|muestra|próbk\w*|prov\w*)",
     r"\bgutschein\w*|\bcoupons?\b|\bcup[oó]n(?:es)?\b|\bvouchers?\b|\bfree gift|\bkleine\w* geschenk|"
     r"\bpetit cadeau|\bpiccolo omaggio|\bpequeño regalo|\bklein cadeau\w*|\bmały prezent|\bliten present|\bgift ?cards?\b|\bcarte[s]? cadeau|\bcarta regalo|"
     r"\btarjeta regalo|\bcadeau(?:kaart|bon)\w*|\bbon\w* podarunkow\w*|\bkart\w* podarunkow\w*|\bpresentkort\w*",
@@ -129,7 +157,7 @@ INCENTIVE = (
     r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|order|"
     r"einkauf|kauf|bestellung|achat|commande|acquisto|ordine|compra|pedido|aankoop|bestelling|zakup\w*|zamówien\w*|"
     r"köp|beställning)\b[^.!?]{0,80}\b(?:gift|free|gratis|kostenlos|geschenk\w*|schenken|offr\w*|regal\w*|omaggio|"
-    r"cadeau\w*|darmo|prezent\w*|present|second|extra|zweite\w*|deuxième|secondo|seconda|segund\w*|tweede|drug\w*|andra)",
+    r"cadeau\w*|darmo|prezent\w*|prezenc\w*|gratuit\w*|glisse\w*|dołoż\w*|dorzuc\w*|present|second|extra|zweite\w*|deuxième|secondo|seconda|segund\w*|tweede|drug\w*|andra)",
     r"\b(?:gift|free|gratis|kostenlos|geschenk\w*|schenken|offrons|offriamo|regal\w*|omaggio|cadeau\w*|darmo|"
     r"prezent\w*|present|second|extra|zweite\w*|deuxième|secondo|seconda|segund\w*|tweede|drug\w*)\b[^.!?]{0,80}"
     r"\b(?:next|nächst\w*|prochain\w*|prossim\w*|próxim\w*|volgende|kolejn\w*|następn\w*|nästa)\s+(?:purchase|"
@@ -150,6 +178,31 @@ INCENTIVE = (
     r"jeśli .{0,20}kupi|om du köper)\b.{0,60}\b(?:free|kostenlos|gratis|gratuit|gratuito|za darmo)",
 )
 OFF_AMAZON = (
+    r"\b(?:handy|mobil|telefon|rückruf|mobile|phone|cell|portable|téléphone|gsm|cellulare|telefono|móvil|celular|"
+    r"teléfono|mobiele|telefoon|komórk\w*|telefonu|mobil)[- ]?(?:nummer|number|numéro|numero|número|nr)?\b[^.!?]{0,60}"
+    r"\b(?:anruf\w*|rufen wir|call you|give you a (?:quick )?call|ring you|appeler|appellerons|appelons|chiamar\w*|"
+    r"richiamar\w*|llamar\w*|llamaremos|bellen|bellen we|zadzwoni\w*|oddzwoni\w*|ringer (?:vi )?(?:upp|dig)|ring\w* upp)",
+    r"\b(?:(?:your|ihre|deine|votre|ton|vostro|suo|il suo|su|tu|uw|je|swój|pani|pana|ditt|din)\s+(?:\w+\s+)?"
+    r"(?:handynummer|mobilnummer|telefonnummer|mobile number|phone number|cell number|numéro de (?:portable|téléphone|"
+    r"gsm)|numero di (?:cellulare|telefono)|número de (?:móvil|celular|teléfono)|mobiele nummer|telefoonnummer|"
+    r"gsm-nummer|numer (?:komórki|telefonu)))\b[^\n]{0,80}\b(?:anruf|rufen|call|ring|appel|chiam|llam|bel|dzwon|"
+    r"zadzwon)",
+    r"\b(?:ci trova|ci trovate|finden sie uns|findest du uns|vous nous trouverez|tu nous trouveras|nos encontrar\w*|"
+    r"vindt u ons|vind je ons|znajdzie\w* nas|hittar du oss|you(?:'ll| will| can) find us)\b(?![^.!?]{0,20}amazon)",
+    r"\b(?:call|ring|phone) me\b|\bruf\w* (?:sie )?mich\b[^.!?]{0,30}\ban\b|\bappelez-moi|\bchiamami|\bmi chiami|"
+    r"\bllámame|\bllámeme|\bbel me\b|\bme bellen|\bzadzwoń do mnie|\bzadzwoni pan\w* do mnie|\bring mig\b",
+    r"\b(?:günstiger|billiger|cheaper|moins cher|meno (?:caro|cari|care)|costano (?:un po' )?meno|más barat\w*|"
+    r"goedkoper|taniej|billigare)\b[^.!?]{0,20}\b(?:als|than|que|di|che|dan|niż|än)\s+(?:auf |on |sur |su |en |op |"
+    r"na |på )?amazon",
+    r"\b(?:in bar|bar bezahl\w*|in cash|pay cash|en espèces|en liquide|in contanti|en efectivo|contant|gotówką|kontant)\b",
+    r"\b(?:unser\w*|our|notre|nos|nostr\w*|nuestr\w*|onze|nasz\w*|vår\w*)\s+(?:\w+\s+)?(?:app|application|"
+    r"applicazione|aplicación|aplikacj\w*)\b(?!\s+(?:on|bei|auf|sur|su|en|op|na|på)\s+amazon)",
+    r"(?<!\bz )(?<!\bze )\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+"
+    r"(?:\w+\s+)?(?:laden|ladengeschäft|geschäft|magasin|negozio|bottega|tienda física|showroom|sklep stacjonarny|"
+    r"butiken|mercatino|marktstand|bancarella|puesto)\b"
+    r"(?!\s+(?:on|bei|auf|sur|su|en|op|na|på)\s+amazon)",
+    r"\b(?:bij ons|bei uns|chez nous|da noi|en nuestro|w naszym|hos oss)\b[^.!?]{0,30}\b(?:ophalen|abholen|"
+    r"récupérer|ritirar\w*|recoger|odebra\w*|hämta)",
     r"\b(?:whats ?app|telegram|messenger|facebook|instagram|tiktok|snapchat|pinterest|youtube|linkedin|wechat|viber)\w*",
     r"\b(?:give|ring|phone|call)\s+(?:us|our\s+(?:team|hotline|office|service|shop))\b(?:\s+a\s+(?:ring|call))?",
     r"\b(?:on|über|via|sur|su|en|op|na|på)\s+signal\b",
@@ -160,8 +213,8 @@ OFF_AMAZON = (
     r"appelez[- ]nous|appelez notre|chiamateci|ci chiami|llámenos|llame a nuestro|bel ons|bel onze|"
     r"zadzwo\w* (?:do nas|pod nasz)|prosimy (?:do nas )?zadzwonić|"
     r"ring oss|ring till oss|telefonieren sie mit uns|téléphonez-nous)\b",
-    r"\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+(?:eigen\w*\s+|own\s+|propre\s+)?"
-    r"(?:online-?shop|webshop|website|webseite|web shop|online shop|shop|store|site|boutique en ligne|boutique|sito|"
+    r"(?<!\bz )(?<!\bze )\b(?:unser\w*|our|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|våra)\s+"
+    r"(?:eigen\w*\s+|own\s+|propre\s+)?(?:online-?shop|webshop|website|webseite|web shop|online shop|shop|store|site|boutique en ligne|boutique|sito|"
     r"negozio online|tienda online|tienda|página web|winkel|sklep\w*|stron\w*|webbutik|hemsida|butik)\b"
     r"(?!\s+(?:on|bei|auf|sur|su|en|op|na|på)\s+amazon)",
     r"\b(?:e-?mail|mail|correo|mejl|courriel|mailem|sähköposti)\w*\b.{0,50}\b(?:direkt|directly|directement|"
@@ -182,10 +235,28 @@ OFF_AMAZON = (
     r"negozio|boutique|shop|store|site|website)\b",
     r"\bapp (?:ons|me|mij)\b|\bappje\b|\bstuur (?:ons )?een app\b|\b(?:zoek|search|suchen sie|cherchez|cerca|busque|"
     r"szukaj|sök)\s+(?:\w+\s+){0,2}(?:op|for|nach|sur|su|en|na|på)\s+[\"'„“”«»‘’]",
-    r"\bdie nummer steht|the number is on|le numéro (?:est|figure)|il numero è|el número (?:está|figura)|"
-    r"het nummer staat|numer jest na|numret står",
+    r"\b(?:die nummer steht|the number is on|le numéro (?:est|figure)|il numero è|el número (?:está|figura)|"
+    r"het nummer staat|numer jest na|numret står)",
 )
 MARKETING = (
+    r"\b(?:übrigens|by the way|btw|d'ailleurs|au passage|en passant|tra l'altro|a proposito|por cierto|trouwens|overigens|przy okazji|förresten|kleiner tipp|quick heads-up|heads-up|petite info|piccola anticipazione|pequeño adelanto|mała zapowiedź|sneak peek|in case you're (?:after|looking for)|if you(?:'re| are) (?:after|looking for)|falls sie (?:noch )?\\w+ suchen|si jamais vous (?:en )?cherch\\w*|se (?:ne )?sta cercando|si (?:está|estás) buscando|mocht u [^.!?]{0,15}zoeken|gdyby pan\\w* [^.!?]{0,15}szuka\\w*|om du letar|spodoba się|you(?:'ll| will| might) also (?:like|love)|dürfte ihnen (?:auch )?gefallen|vous plaira|le piacerà|le gustará|zal u (?:ook )?bevallen|kommer (?:du )?att gilla)\b[^.!?]{0,120}\b(?:unser\\w*|our|nos|notre|nostr\\w*|nuestr\\w*|onze|nasz\\w*|vår\\w*|bei uns|chez nous|da noi|bij ons|u nas|hos oss)\b|\b(?:unser\\w*|our|nos|notre|nostr\\w*|nuestr\\w*|onze|nasz\\w*|vår\\w*|bei uns|chez nous|da noi|bij ons|u nas|hos oss)\b[^.!?]{0,120}\b(?:übrigens|by the way|btw|d'ailleurs|au passage|en passant|tra l'altro|a proposito|por cierto|trouwens|overigens|przy okazji|förresten|kleiner tipp|quick heads-up|heads-up|petite info|piccola anticipazione|pequeño adelanto|mała zapowiedź|sneak peek|in case you're (?:after|looking for)|if you(?:'re| are) (?:after|looking for)|falls sie (?:noch )?\\w+ suchen|si jamais vous (?:en )?cherch\\w*|se (?:ne )?sta cercando|si (?:está|estás) buscando|mocht u [^.!?]{0,15}zoeken|gdyby pan\\w* [^.!?]{0,15}szuka\\w*|om du letar|spodoba się|you(?:'ll| will| might) also (?:like|love)|dürfte ihnen (?:auch )?gefallen|vous plaira|le piacerà|le gustará|zal u (?:ook )?bevallen|kommer (?:du )?att gilla)\b",
+    r"\b(?:weihnachten|christmas|noël|natale|navidad|sinterklaas|mikołajki|święta|jul|muttertag|mother's day|"
+    r"fête des mères|festa della mamma|día de la madre|moederdag|dzień matki|morsdag)\b[^.!?]{0,80}"
+    r"(?:geschenkset|gift set|coffret|confezione regalo|cest[ae]|cadeauset|zestaw\w*|kosz\w*|presentset|bundle|"
+    r"julblandning|edition|édition|edizione|edición)",
+    r"\b(?:new|neue|nouvelle|nuova|nueva|nieuwe|nowa|ny|limited|limitiert\w*|limitée?|limitata|limitada|gelimiteerde|"
+    r"limitowan\w*|limiterad)\s+(?:\w+\s+)?(?:edition|edición|édition|edizione|editie|edycj\w*|utgåva|serie|series|"
+    r"série)\b|\bédition limitée|\bedizione limitata|\bedición limitada",
+    r"\b(?:just launched|newly launched|appena lanciat\w*|abbiamo lanciato|vient de lancer|venons de lancer|"
+    r"acabamos de lanzar|hemos lanzado|net gelanceerd|nieuw gelanceerd|właśnie wprowadzi\w*|precis lanserat|"
+    r"neu eingeführt|gerade eingeführt|neu im sortiment|new in our)\b",
+    r"\b(?:our|unser\w*|nuestr\w*|notre|nos|nostr\w*|onze|nasz\w*|vår\w*)\s+(?:\w+\s+)?black friday|"
+    r"\bblack friday[- ](?:bundles|deals|angebote|offers|offres|offerte|ofertas|aanbiedingen|promocje|erbjudanden|"
+    r"sale|rabatte|week)",
+    r"\b(?:special price|sonderpreis|aktionspreis|prix spécial|prezzo speciale|precio especial|speciale prijs|"
+    r"specjalnej cenie|specjalna cena|specialpris|kampanjpris)",
+    r"\b(?:kolla (?:gärna )?in|dai un'occhiata|date un vistazo|kijk (?:eens|gerust) (?:naar|op)|zajrzyj\w*|"
+    r"schauen sie sich\b[^.!?]{0,40}\ban)\b",
     r"\bnews-?letter\w*|\bnieuwsbrief\w*|\bnyhetsbrev\w*|\bboletín\b|\bbulletin d'information",
     r"\b(?:our|unsere\w*|nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\s+(?:\w+\s+){0,2}(?:new|neue\w*|"
     r"nouvel\w*|nouveau\w*|nuov\w*|nuev\w*|nieuwe|now\w*|ny\w*|other|andere\w*|autres|altri|otros|inn\w*|andra)\s+"
@@ -217,6 +288,12 @@ MARKETING = (
     r"koop een tweede|kup drugi|köp en till)\b",
 )
 OPT_OUT = (
+    r"\b(?:rather not hear from us|not hear from us again|stop (?:messaging|emailing|writing to|contacting) you|"
+    r"dejemos de escribir\w*|no más mensajes|te quitamos|tar vi bort dig|slipper sådana|niks meer van ons|"
+    r"nichts mehr von uns|nicht mehr anschreiben|annullare l'iscrizione|af te melden|afmelden voor|uitschrijven|"
+    r"zrezygnować z otrzymywania|rezygnuj\w*|cancelar estos avisos|ne plus vous écrire|smettiamo di scriver\w*)",
+    r"\b(?:odpisz\w*|odpisać|respond[eé]|contesta\w*|stuur\w*|skriv\w*|schreib\w*|antworte\w*|reply|text|svara)\b"
+    r"[^.!?]{0,25}[\"'„“”«»‘’]?\b(?:stop|stopp|baja|uitschrijven|rezygnuj\w*|avsluta|abmelden|unsubscribe)\b",
     r"\bunsubscrib\w*|\bopt[ -]?out\b|\babmelden\b|\babbestell\w*|\bdésinscri\w*|\bdésabonn\w*|\bdisiscri\w*|"
     r"\bdarse de baja\b|\bcancellarsi\b|\bcancellami\b|\bafmelden\b|\bwypis\w*|\bavregistrera\w*|\bavsluta prenumeration",
     r"\b(?:reply|antworte\w*|répondez|risponda|rispondi|responda|responde|responder|antwoord|stuur|odpowiedz\w*|"
@@ -238,12 +315,14 @@ STARS_HARMLESS = re.compile(
 # "tell other buyers about it": other buyers and a telling verb, asked for, in one sentence
 OTHER_BUYERS = re.compile(
     r"\b(?:other|others|future|andere\w*|künftige\w*|autres|futurs|altri|futuri|otros|futuros|toekomstige|"
-    r"inny\w*|przyszł\w*|andra|framtida)\s+(?:\w+\s+)?(?:customers|buyers|shoppers|people|kunden|käufer\w*|"
+    r"inny\w*|przyszł\w*|andra|framtida)\s+(?:\w+\s+)?(?:customers|buyers|shoppers|people|parents|users|eltern|"
+    r"nutzer\w*|genitori|utenti|utilisateurs|padres|usuarios|ouders|gebruikers|rodzic\w*|użytkown\w*|föräldrar|"
+    r"användare|kunden|käufer\w*|"
     r"kundinnen|clients|acheteurs|clienti|acquirenti|clientes|compradores|klanten|kopers|klient\w*|kupując\w*|"
     r"kunder|köpare)\b"
 )
 TELLING = re.compile(
-    r"\b(?:tell|share|let|know|berichte\w*|erzähle\w*|teile\w*|wissen|mitteilen|partag\w*|racont\w*|dire|savoir|"
+    r"\b(?:tell|share|let|letting|telling|sharing|know|deel\w*|berichte\w*|erzähle\w*|teile\w*|wissen|mitteilen|partag\w*|racont\w*|dire|savoir|"
     r"raccont\w*|condivid\w*|sapere|cont\w*|compart\w*|saber|laten|laat|weten|vertel\w*|del\w*|podziel\w*|"
     r"opowi\w*|napis\w*|berätta\w*|dela|tipsa)\b"
 )
@@ -261,9 +340,9 @@ ABOUT_US = re.compile(
 )
 # asking the buyer to delete or change what they wrote about the product
 BUYER_POST = re.compile(
-    r"\b(?:ihr\w*|your|votre|vostro|vostra|suo|sua|su|uw|pan\w*|twój|twoj\w*|ditt|din)\s+(?:\w+\s+)?(?:beitrag|"
+    r"\b(?:ihr\w*|your|votre|vostro|vostra|suo|sua|su|uw|pan\w*|twój|twoj\w*|swoj\w*|swą|ditt|din)\s+(?:\w+\s+)?(?:beitrag|"
     r"kommentar|eintrag|comment|commentaire|commento|comentario|reactie|wpis|komentarz|inlägg|kommentar|review|"
-    r"bewertung|avis|recensione|reseña|recensie|recenzj\w*|recension)\b|what you (?:wrote|posted|said)|"
+    r"bewertung|avis|recensione|reseña|recensie|recenzj\w*|recension|opini\w*|ocen\w*|omdöme)\b|what you (?:wrote|posted|said)|"
     r"was sie (?:\w+\s+){0,4}geschrieben|ce que vous avez écrit|quello che ha scritto|lo que (?:escribió|ha escrito)|"
     r"wat u (?:schreef|hebt geschreven|heeft geschreven)|co pan\w* napisał\w*|det du skrev|"
     r"(?:geschrieben|wrote|écrit|scritto|escribió|geschreven|napisał\w*|skrev)\b[^.!?]{0,40}\b(?:produktseite|"
@@ -274,7 +353,7 @@ CHANGING = re.compile(
     r"\b(?:lösch\w*|entfern\w*|aktualisier\w*|änder\w*|zurückzieh\w*|updat\w*|remov\w*|delet\w*|chang\w*|edit\w*|"
     r"withdraw\w*|retir\w*|supprim\w*|mettre à jour|modifi\w*|toglie\w*|rimuov\w*|aggiorna\w*|borra\w*|elimin\w*|"
     r"actualiz\w*|quita\w*|verwijder\w*|aanpass\w*|wijzig\w*|usun\w*|zaktualiz\w*|zmieni\w*|ta bort|uppdater\w*|"
-    r"ändra\w*|ompröva|reconsider\w*|überdenken|reconsidér\w*|riconsider\w*|reconsider\w*|heroverw\w*)"
+    r"ändra\w*|ompröva|zmian\w*|revoir|rivedere|revisar|herzien|se över|reconsider\w*|überdenken|reconsidér\w*|riconsider\w*|reconsider\w*|heroverw\w*)"
 )
 # money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
 CLAIM_WORD = re.compile(
