@@ -77,7 +77,9 @@ def build_deps(
     intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
     library = Library.load(overlay=settings.template_dir, strict=False)
     shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
-    policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
+    policy = Policy.from_settings(
+        settings.guard_disabled_rules, settings.guard_allowed_domains, model=settings.guard_model
+    )
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
     mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event)
     roles = Roles(settings, slack, store)

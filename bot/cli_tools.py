@@ -201,7 +201,8 @@ def guard(
     from bot.replies.guard_eval import read_corpus, report
 
     settings = settings_or_exit(config)
-    policy = Policy.from_settings(settings.guard_disabled_rules, settings.guard_allowed_domains)
+    s = settings
+    policy = Policy.from_settings(s.guard_disabled_rules, s.guard_allowed_domains, model=s.guard_model)
     if evaluate:
         for path in evaluate:
             result = run_evaluation(policy, read_corpus(path))

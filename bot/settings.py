@@ -270,11 +270,11 @@ class Settings(BaseSettings):
     guard_disabled_rules: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Policy rules to switch off (comma-separated; see docs/guard.md)"
     )
+    guard_model: bool = Field(default=False, description="Let the guard's model warn where no rule spoke")
     guard_allowed_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra link domains replies may contain (comma-separated)"
     )
 
-    # External services (base URLs can be pointed at sandboxes, proxies or local stand-ins)
     sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
     lwa_api_url: str = Field(
         "https://api.amazon.com/auth/o2/token", description="Login-with-Amazon token URL"

@@ -184,13 +184,19 @@ class Policy:
     disabled: set[str] = field(default_factory=set)
     allowed_domains: tuple[str, ...] = ALLOWED_DOMAINS
     extra_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    model: GuardModel | None = field(default_factory=shipped_guard_model)
+    model: GuardModel | None = (
+        None  # the second opinion, opt-in (INBOX_BOT_GUARD_MODEL): it warns on some plain replies
+    )
 
     @classmethod
-    def from_settings(cls, disabled: list[str], allowed_domains: list[str]) -> Policy:
-        """The policy with the team's switches: rules turned off and extra link domains."""
+    def from_settings(cls, disabled: list[str], allowed_domains: list[str], *, model: bool = False) -> Policy:
+        """The policy with the team's switches: rules turned off, extra link domains, the model's warnings on."""
         known_rules(disabled)
-        return cls(disabled=set(disabled), allowed_domains=(*ALLOWED_DOMAINS, *allowed_domains))
+        return cls(
+            disabled=set(disabled),
+            allowed_domains=(*ALLOWED_DOMAINS, *allowed_domains),
+            model=shipped_guard_model() if model else None,
+        )
 
     def check(
         self,

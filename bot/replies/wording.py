@@ -201,8 +201,7 @@ OFF_AMAZON = (
     r"(?:\w+\s+)?(?:laden|ladengeschäft|geschäft|magasin|negozio|bottega|tienda física|showroom|sklep stacjonarny|"
     r"butiken|mercatino|marktstand|bancarella|puesto)\b"
     r"(?!\s+(?:on|bei|auf|sur|su|en|op|na|på)\s+amazon)",
-    r"\b(?:bij ons|bei uns|chez nous|da noi|en nuestro|w naszym|hos oss)\b[^.!?]{0,30}\b(?:ophalen|abholen|"
-    r"récupérer|ritirar\w*|recoger|odebra\w*|hämta)",
+    r"\b(?:bij ons|bei uns|chez nous|da noi|en nuestro|w naszym|hos oss)\b[^.!?]{0,30}\b(?:ophalen|abholen|récupérer|ritirar\w*|recoger|odebra\w*|hämta)",
     r"\b(?:whats ?app|telegram|messenger|facebook|instagram|tiktok|snapchat|pinterest|youtube|linkedin|wechat|viber)\w*",
     r"\b(?:give|ring|phone|call)\s+(?:us|our\s+(?:team|hotline|office|service|shop))\b(?:\s+a\s+(?:ring|call))?",
     r"\b(?:on|über|via|sur|su|en|op|na|på)\s+signal\b",
@@ -253,10 +252,8 @@ MARKETING = (
     r"\b(?:our|unser\w*|nuestr\w*|notre|nos|nostr\w*|onze|nasz\w*|vår\w*)\s+(?:\w+\s+)?black friday|"
     r"\bblack friday[- ](?:bundles|deals|angebote|offers|offres|offerte|ofertas|aanbiedingen|promocje|erbjudanden|"
     r"sale|rabatte|week)",
-    r"\b(?:special price|sonderpreis|aktionspreis|prix spécial|prezzo speciale|precio especial|speciale prijs|"
-    r"specjalnej cenie|specjalna cena|specialpris|kampanjpris)",
-    r"\b(?:kolla (?:gärna )?in|dai un'occhiata|date un vistazo|kijk (?:eens|gerust) (?:naar|op)|zajrzyj\w*|"
-    r"schauen sie sich\b[^.!?]{0,40}\ban)\b",
+    r"\b(?:special price|sonderpreis|aktionspreis|prix spécial|prezzo speciale|precio especial|speciale prijs|specjalnej cenie|specjalna cena|specialpris|kampanjpris)",
+    r"\b(?:kolla (?:gärna )?in|dai un'occhiata|date un vistazo|kijk (?:eens|gerust) (?:naar|op)|zajrzyj\w*|schauen sie sich\b[^.!?]{0,40}\ban)\b",
     r"\bnews-?letter\w*|\bnieuwsbrief\w*|\bnyhetsbrev\w*|\bboletín\b|\bbulletin d'information",
     r"\b(?:our|unsere\w*|nos|notre|nostr\w*|nuestr\w*|onze|nasz\w*|vår|våra)\s+(?:\w+\s+){0,2}(?:new|neue\w*|"
     r"nouvel\w*|nouveau\w*|nuov\w*|nuev\w*|nieuwe|now\w*|ny\w*|other|andere\w*|autres|altri|otros|inn\w*|andra)\s+"
