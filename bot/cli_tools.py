@@ -200,8 +200,7 @@ def guard(
     from bot.replies.guard_eval import evaluate as run_evaluation
     from bot.replies.guard_eval import read_corpus, report
 
-    settings = settings_or_exit(config)
-    s = settings
+    s = settings_or_exit(config)
     policy = Policy.from_settings(s.guard_disabled_rules, s.guard_allowed_domains, model=s.guard_model)
     if evaluate:
         for path in evaluate:

@@ -94,9 +94,8 @@ class LinearModel:
     weights: array  # type: ignore[type-arg]  # float32, feature-major: feature i's class k at i * len(classes) + k
     intercept: tuple[float, ...]
     meta: dict[str, object]
-    analyzer: Callable[[str], list[str]] = field(
-        default=features, compare=False
-    )  # the features it was trained on
+    # the features it was trained on (the intent features unless the caller names others)
+    analyzer: Callable[[str], list[str]] = field(default=features, compare=False)
 
     @classmethod
     def from_json(

@@ -47,6 +47,11 @@ def digest(rows: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in rows).encode()).hexdigest()
 
 
+def float32_base64(values: Any) -> str:
+    """A numpy array as the model file stores it: little-endian float32, base64."""
+    return base64.b64encode(values.astype("<f4").tobytes()).decode("ascii")
+
+
 def vectorizer(analyzer: Callable[[str], list[str]] = features) -> Any:
     """The tf-idf step, with this package's own features (so classification needs no scikit-learn)."""
     import numpy
@@ -148,8 +153,8 @@ def train(rows: Sequence[dict[str, Any]], c: float = C) -> tuple[dict[str, Any],
     model = {
         "classes": [str(c) for c in clf.classes_],
         "features": [str(n) for n in names],
-        "idf": base64.b64encode(vec.idf_.astype("<f4").tobytes()).decode("ascii"),
-        "weights": base64.b64encode(coef.astype("<f4").tobytes()).decode("ascii"),
+        "idf": float32_base64(vec.idf_),
+        "weights": float32_base64(coef),
         "intercept": [round(float(x), DECIMALS) for x in clf.intercept_],
         "meta": {
             "corpus_sha256": digest(rows),

@@ -11,8 +11,6 @@ most `TARGET_WRONG` of those legitimate texts would be refused. Needs scikit-lea
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import logging
 import sys
@@ -20,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.mail.intent_train import write
+from bot.mail.intent_train import MIN_DF, digest, float32_base64, vectorizer, write
 from bot.replies.guard_model import FORBIDDEN, SHIPPED_MODEL, guard_features
 from bot.replies.normalise import normalise
 
@@ -31,7 +29,6 @@ CORPUS = ROOT / "tests" / "fixtures" / "guard"
 HELD_OUT = ("frozen4_",)  # written before this model existed; measured, never trained or tuned on
 SEED = 20261130
 C = 10.0
-MIN_DF = 2
 TARGET_WRONG = 0.02  # at most this share of unseen legitimate texts reported by the model alone
 THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))  # 0.5 … 0.95
 
@@ -76,13 +73,11 @@ def templates() -> list[dict[str, Any]]:
 
 def fit(rows: Sequence[dict[str, Any]], c: float = C) -> Any:
     """A fitted tf-idf + logistic regression pipeline."""
-    import numpy
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     pipeline = make_pipeline(
-        TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=MIN_DF, dtype=numpy.float64),
+        vectorizer(analyzer),
         LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=SEED),
     )
     pipeline.fit([str(r["text"]) for r in rows], [str(r["label"]) for r in rows])
@@ -132,15 +127,14 @@ def train(rows: Sequence[dict[str, Any]], threshold: float, figures: dict[str, A
 
     weights = numpy.zeros((len(coef), 2))
     weights[:, 1] = coef
-    digest = hashlib.sha256("\n".join(json.dumps(r, sort_keys=True) for r in rows).encode()).hexdigest()
     return {
         "classes": classes,
         "features": [str(n) for n in vec.get_feature_names_out()],
-        "idf": base64.b64encode(vec.idf_.astype("<f4").tobytes()).decode("ascii"),
-        "weights": base64.b64encode(weights.astype("<f4").tobytes()).decode("ascii"),
+        "idf": float32_base64(vec.idf_),
+        "weights": float32_base64(weights),
         "intercept": [0.0, round(float(clf.intercept_[0]), 5)],
         "meta": {
-            "corpus_sha256": digest,
+            "corpus_sha256": digest(rows),
             "texts": len(rows),
             "held_out": list(HELD_OUT),
             "C": C,
