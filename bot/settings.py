@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import datetime
 from datetime import time as dt_time
 from pathlib import Path
@@ -23,10 +22,10 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
+from bot.settings_values import ENV_PREFIX, comma_list, comma_pairs, env_name, parses
 
 log = logging.getLogger(__name__)
 
-ENV_PREFIX = "INBOX_BOT_"
 CONFIG_ENV = "INBOX_BOT_CONFIG"
 
 
@@ -72,6 +71,11 @@ class Settings(BaseSettings):
     imap_timeout: float = Field(30.0, gt=0, description="Seconds before an IMAP command is abandoned")
     max_mail_mb: float = Field(
         25.0, gt=0, description="A larger mail is not read whole: its card says where to read it (megabytes)"
+    )
+    photo_max_mb: float = Field(
+        10.0,
+        ge=0,
+        description="Buyer photos up to this size are shown in the card's thread (megabytes; 0: none)",
     )
     non_amazon_mail: Literal["ignore", "post"] = Field(
         "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"
@@ -311,13 +315,13 @@ class Settings(BaseSettings):
     @classmethod
     def _hours(cls, value: str, info: ValidationInfo) -> str:
         if value.strip():
-            _parses(info, value, BusinessHours.parse, "'mon-fri 08:00-18:00' (24-hour times)")
+            parses(info, value, BusinessHours.parse, "'mon-fri 08:00-18:00' (24-hour times)")
         return value
 
     @field_validator("oncall_handoff")
     @classmethod
     def _handoff(cls, value: str, info: ValidationInfo) -> str:
-        _parses(
+        parses(
             info, value, lambda text, tz: Rotation.parse(["U0"], text, 7, tz), "'mon 09:00' (24-hour time)"
         )
         return value
@@ -330,7 +334,7 @@ class Settings(BaseSettings):
                 dt_time.fromisoformat(value.strip())
             except ValueError as e:
                 raise ValueError(
-                    f"{_env(info)}={value!r} is not a time of day: write it like 08:00, or leave it empty for none"
+                    f"{env_name(info)}={value!r} is not a time of day: write it like 08:00, or leave it empty for none"
                 ) from e
         return value.strip()
 
@@ -340,7 +344,7 @@ class Settings(BaseSettings):
         try:
             return known_rules(value)
         except ValueError as e:
-            raise ValueError(f"{_env(info)}: {e}") from e
+            raise ValueError(f"{env_name(info)}: {e}") from e
 
     @field_validator("slack_api_url")
     @classmethod
@@ -350,19 +354,19 @@ class Settings(BaseSettings):
     @field_validator("amazon_sender_domains", "guard_disabled_rules", "guard_allowed_domains", mode="before")
     @classmethod
     def _split_domains(cls, value: Any) -> Any:
-        return [v.lower() for v in _comma_list(value)] if isinstance(value, str) else value
+        return [v.lower() for v in comma_list(value)] if isinstance(value, str) else value
 
     @field_validator("oncall_members", "responders", "leads", "reply_senders", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
-        return _comma_list(value) if isinstance(value, str) else value  # Slack ids keep their case
+        return comma_list(value) if isinstance(value, str) else value  # Slack ids keep their case
 
     @field_validator("responders", "leads", "reply_senders")
     @classmethod
     def _slack_ids(cls, value: list[str], info: ValidationInfo) -> list[str]:
         wrong = [v for v in value if not re.fullmatch(r"[UWS][A-Z0-9]+", v)]
         if wrong:
-            raise ValueError(f"{_env(info)}: {wrong} are no Slack ids; write them like U0ANNA or S0TEAM")
+            raise ValueError(f"{env_name(info)}: {wrong} are no Slack ids; write them like U0ANNA or S0TEAM")
         return value
 
     @model_validator(mode="after")
@@ -375,7 +379,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_hours(cls, value: Any) -> Any:
         if isinstance(value, str):
-            pairs = _comma_pairs(value, "type=hours pairs", "a_to_z_claim=72,chargeback=168")
+            pairs = comma_pairs(value, "type=hours pairs", "a_to_z_claim=72,chargeback=168")
             return {k.lower(): float(v) for k, v in pairs}
         return value
 
@@ -385,7 +389,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return {
                 c.lower(): p.lower()
-                for c, p in _comma_pairs(value, "carrier=provider pairs", "dhl=dhl,*=17track")
+                for c, p in comma_pairs(value, "carrier=provider pairs", "dhl=dhl,*=17track")
             }
         return value
 
@@ -407,34 +411,11 @@ class Settings(BaseSettings):
         return int(self.max_mail_mb * 1024 * 1024)
 
     @property
+    def photo_max_bytes(self) -> int:
+        """INBOX_BOT_PHOTO_MAX_MB in bytes."""
+        return int(self.photo_max_mb * 1024 * 1024)
+
+    @property
     def tz(self) -> ZoneInfo:
         """The team's display timezone."""
         return ZoneInfo(self.timezone)
-
-
-def _env(info: ValidationInfo) -> str:
-    """The environment variable of the field being validated."""
-    return f"{ENV_PREFIX}{(info.field_name or '').upper()}"
-
-
-def _parses(info: ValidationInfo, value: str, parse: Callable[[str, ZoneInfo], object], example: str) -> None:
-    """Run the parser the bot will use on `value`; its error, named by the variable and with an example if the
-    parser gave none, is the setting's."""
-    try:
-        parse(value, ZoneInfo("UTC"))
-    except ValueError as e:
-        hint = "" if "write" in str(e) else f"; write it like {example}"
-        raise ValueError(f"{_env(info)}: {e}{hint}") from e
-
-
-def _comma_list(text: str) -> list[str]:
-    """'a, b,,c' → ['a', 'b', 'c'] (settings given as one environment variable)."""
-    return [v.strip() for v in text.split(",") if v.strip()]
-
-
-def _comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
-    """'k=v,k2=v2' → [('k', 'v'), ('k2', 'v2')]; a malformed item says how to write it."""
-    pairs = [item.split("=", 1) for item in _comma_list(text)]
-    if any(len(p) != 2 for p in pairs):
-        raise ValueError(f"write {what} separated by commas, e.g. {example}")
-    return [(k.strip(), v.strip()) for k, v in pairs]

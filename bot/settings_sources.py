@@ -15,7 +15,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.settings import CONFIG_ENV, ENV_PREFIX, Settings
+from bot.settings import CONFIG_ENV, Settings
+from bot.settings_values import ENV_PREFIX
 
 log = logging.getLogger(__name__)
 

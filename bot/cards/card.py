@@ -31,6 +31,7 @@ class PostKind(StrEnum):
     THREAD = "post_thread"
     UPDATE = "update_card"
     NOTE = "post_note"  # a message of its own: a DM, the on-call handoff, the digest
+    PHOTO = "post_photo"  # a buyer's picture uploaded into the card's thread
 
 
 class MetadataEvent(StrEnum):

@@ -14,6 +14,7 @@ from bot.clock.sla import deadline_for, response_hours
 from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
+from bot.mail.photos import looks_like_photo
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
 from bot.settings import Settings
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_DATE_LAG = timedelta(days=1)
+MAX_PHOTOS = 10  # pictures of one message shown in the thread (the rest stay listed on the card)
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ class Intake:
             row = store.insert_message(conversation_id=conv_id, **message)
             self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
             self._queue_continuations(parsed, conv_id, row, deadline)
+            self._queue_photos(parsed, conv_id, row, deadline)
             store.audit(
                 actor="intake",
                 action="conversation_opened",
@@ -313,6 +316,7 @@ class Intake:
         row = store.insert_message(conversation_id=conv_id, **message)
         self._queue(PostKind.THREAD, f"thread:{parsed.dedupe_key}", conv_id, row, deadline)
         self._queue_continuations(parsed, conv_id, row, deadline)
+        self._queue_photos(parsed, conv_id, row, deadline)
         self._queue(PostKind.UPDATE, f"update:{conv_id}:{row}", conv_id, row, deadline)
         return IngestResult(
             message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, followup=True, posted=True
@@ -396,4 +400,22 @@ class Intake:
         for part in range(1, len(rest) + 1):
             self._queue(
                 PostKind.THREAD, f"cont:{parsed.dedupe_key}:{part}", conv_id, row, due, payload={"part": part}
+            )
+
+    def _queue_photos(self, parsed: ParsedMail, conv_id: int, row: int, due: datetime) -> None:
+        """A buyer's pictures (up to the size cap, at most MAX_PHOTOS) go into the card's thread."""
+        shown = 0
+        for index, attachment in enumerate(parsed.attachments):
+            if shown >= MAX_PHOTOS or not looks_like_photo(attachment):
+                continue
+            if not 0 < attachment.size <= self.settings.photo_max_bytes:
+                continue  # the card lists it with its size
+            shown += 1
+            self._queue(
+                PostKind.PHOTO,
+                f"photo:{parsed.dedupe_key}:{index}",
+                conv_id,
+                row,
+                due,
+                payload={"photo": index, "filename": attachment.filename},
             )

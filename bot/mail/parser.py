@@ -278,12 +278,11 @@ def _bodies(msg: Message) -> tuple[str, str, list[str], list[Attachment]]:
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-        filename = _filename(part)
-        if filename or disposition == "attachment" or not ctype.startswith(("text/", "message/")):
+        name = attached_name(part)
+        if name is not None:
             payload = part.get_payload(decode=True)
             size = len(payload) if isinstance(payload, bytes) else 0
-            attachments.append(Attachment(filename or "unnamed", ctype, size))
+            attachments.append(Attachment(name, ctype, size))
             continue
         if ctype == "text/plain" and plain is None:
             plain = _text_of(part)
@@ -299,6 +298,19 @@ def _text_of(part: Message) -> str:
         return str(raw)[:MAX_BODY_CHARS] if isinstance(raw, str) else ""
     text = decode_bytes(payload[: MAX_BODY_CHARS * 4], part.get_content_charset())
     return text[:MAX_BODY_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def attached_name(part: Message) -> str | None:
+    """The name an attached (not body) leaf part is listed under ('unnamed' without one); None for a body."""
+    filename = _filename(part)
+    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    if (
+        filename
+        or disposition == "attachment"
+        or not part.get_content_type().startswith(("text/", "message/"))
+    ):
+        return filename or "unnamed"
+    return None
 
 
 def _filename(part: Message) -> str | None:

@@ -50,7 +50,7 @@ DEFAULT_RULES = [
     RefundRule(
         intents=["damaged", "wrong_item"],
         min_value=25,
-        action="Ask for photos first, then offer a replacement or a return with a full refund",
+        action="See the photos first (ask for them if none came), then offer a replacement or a return with a full refund",
         template="damaged",
     ),
     RefundRule(

@@ -145,6 +145,9 @@ function messageHtml(m, opts = {}) {
   const isBot = Boolean(m.bot_id);
   const who = isBot ? "inbox-bot" : userName(m.user);
   const body = m.blocks && m.blocks.length ? renderBlocks(m.blocks, { ts: m.ts }) : `<div class="block">${mrkdwn(m.text)}</div>`;
+  const files = (m.files || []).map((f) => (String(f.mimetype || "").startsWith("image/")
+    ? `<a href="${esc(f.url_private)}" target="_blank" rel="noopener"><img class="file-image" src="${esc(f.url_private)}" alt="${esc(f.alt_txt || f.title || f.name)}" title="${esc(f.title || f.name)}"></a>`
+    : `<div class="file">📄 ${esc(f.title || f.name)}</div>`)).join("");
   const replies = !opts.inThread && m.reply_count
     ? `<button class="replies-link" data-thread="${esc(m.ts)}">${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}</button>` : "";
   const edited = m.edited ? ` <span class="edited">(edited)</span>` : "";
@@ -152,7 +155,7 @@ function messageHtml(m, opts = {}) {
   return `<div class="msg${opts.ephemeral ? " ephemeral" : ""}" data-ts="${esc(m.ts)}" data-who="${esc(who)}">
     <div class="avatar${isBot ? " bot" : ""}">${esc(who.slice(0, 1).toUpperCase())}</div>
     <div><div class="who">${esc(who)}${isBot ? '<span class="app">APP</span>' : ""}<span class="when">${esc(formatDate(Number(m.ts)))}</span>${edited}</div>
-    ${body}${eph}${replies}</div></div>`;
+    ${body}${files}${eph}${replies}</div></div>`;
 }
 
 // ---- drawing ----

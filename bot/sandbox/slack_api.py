@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.ratelimit import TokenBucket
+from bot.sandbox.slack_files import Files
 from bot.sandbox.slack_history import History
 from bot.sandbox.slack_modals import Modals
 from bot.sandbox.slack_socket import SocketMode
@@ -61,7 +62,7 @@ class Fault:
 
 
 @dataclass
-class FakeSlack(Modals, History, SocketMode):
+class FakeSlack(Modals, History, SocketMode, Files):
     """One workspace with one bot and a few channels, served over HTTP on loopback."""
 
     bot_token: str = "xoxb-test-token"
@@ -85,6 +86,7 @@ class FakeSlack(Modals, History, SocketMode):
     views: dict[str, Json] = field(default_factory=dict)
     view_stacks: dict[str, list[str]] = field(default_factory=dict)
     home_views: dict[str, Json] = field(default_factory=dict)
+    files: dict[str, Json] = field(default_factory=dict)  # uploads by file id
     delays: dict[str, float] = field(default_factory=dict)  # seconds a method takes (benchmarks)
     refused: list[str] = field(
         default_factory=list
@@ -117,8 +119,9 @@ class FakeSlack(Modals, History, SocketMode):
 
     def web_app(self) -> web.Application:
         """The aiohttp application (also mounted by the demo server)."""
-        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
+        self.add_file_routes(app)
         app.router.add_get("/link", self._socket)
         app.router.add_post("/respond/{user}/{channel}", self._respond)
         app.router.add_post("/respond/{user}/{channel}/{ts}", self._respond)

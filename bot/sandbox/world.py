@@ -11,6 +11,8 @@ import logging
 import os
 import re
 import secrets
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -62,6 +64,7 @@ class BuyerMail:
     topic: str = "other"  # a key of TOPICS
     item: str | None = None
     hours_ago: float = 0.0
+    photos: tuple[str, ...] = ()  # file names of pictures the buyer attached
 
     @property
     def alias(self) -> str:
@@ -100,7 +103,42 @@ def relay_mail(mail: BuyerMail, *, sent_at: datetime, to: str = SELLER_ADDRESS) 
     msg["Message-ID"] = f"<{secrets.token_hex(12)}@email.amazonses.com>"
     msg["X-Space-Notification-Type"] = "BBC_MESSAGE_SENT_TO_MERCHANT"
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    for name in mail.photos:
+        msg.add_attachment(sample_png(), maintype="image", subtype="png", filename=name)
     return bytes(msg)
+
+
+def sample_png(width: int = 240, height: int = 160) -> bytes:
+    """A small real PNG of a dented parcel with a crack across it: what a buyer's photo of damage looks like."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter: none
+        for x in range(width):
+            inside = width // 6 < x < width * 5 // 6 and height // 5 < y < height * 4 // 5
+            crack = abs((x - width // 3) - (y - height // 5) * 1.4) < 2.5 and inside
+            if crack:
+                row += bytes((40, 30, 25))
+            elif inside:
+                row += bytes((196, 150, 98))
+            else:
+                row += bytes((236, 240, 244))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def deliver(maildir: Path, raw: bytes, *, when: datetime | None = None) -> Path:
@@ -157,6 +195,7 @@ SAMPLES: list[BuyerMail] = [
             "Gruß, Sabine Weber"
         ),
         hours_ago=5.0,
+        photos=("karaffe.png",),
     ),
     BuyerMail(
         name="Erika Mustermann",

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+import httpx
 from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -52,6 +53,7 @@ def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
     return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
 
 
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # a photo of some megabytes over a slow line
 PERMALINKS_PER_MINUTE = 100  # chat.getPermalink is a Tier 4 method: 100+ per minute
 
 
@@ -208,3 +210,44 @@ class SlackGateway:
         """The user ids of a Slack user group (S…)."""
         data = await self._call("usergroups.users.list", group, usergroup=group)
         return [str(u) for u in data.get("users") or []]
+
+    # ---- files: Slack's upload flow (files.getUploadURLExternal, POST the bytes, files.completeUploadExternal) ----
+
+    async def upload_url(self, *, filename: str, length: int, alt_text: str | None = None) -> tuple[str, str]:
+        """Reserve an upload: (file id, the URL to POST the bytes to)."""
+        args: dict[str, Any] = {"filename": filename, "length": length}
+        if alt_text:
+            args["alt_txt"] = alt_text[:1000]
+        data = await self._call("files.getUploadURLExternal", "files", **args)
+        return str(data["file_id"]), str(data["upload_url"])
+
+    async def upload_bytes(self, *, url: str, data: bytes) -> None:
+        """POST a file's bytes to the URL Slack gave for it."""
+        try:
+            async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, follow_redirects=False) as client:
+                response = await client.post(url, content=data)
+        except httpx.HTTPError as e:
+            log.warning("Slack file upload failed: %s: %s", type(e).__name__, e)
+            raise SlackError(f"file upload: {type(e).__name__}: {e}", code="connection") from e
+        if response.status_code != 200:
+            log.warning("Slack file upload answered %d", response.status_code)
+            raise SlackError(f"file upload: HTTP {response.status_code}", code="upload_failed")
+
+    async def complete_upload(
+        self, *, channel: str, thread_ts: str | None, file_id: str, title: str, comment: str | None = None
+    ) -> None:
+        """Share an uploaded file in a channel (in a thread if given)."""
+        async with self._limiters[channel]:  # it posts a message: paced like one
+            args: dict[str, Any] = {"files": [{"id": file_id, "title": title}], "channel_id": channel}
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            if comment:
+                args["initial_comment"] = comment
+            await self._call("files.completeUploadExternal", channel, **args)
+
+    async def find_file(self, *, channel: str, thread_ts: str, file_id: str) -> str | None:
+        """The ts of the thread message that shared file `file_id` (shared before a crash), or None."""
+        for message in await self.thread(channel=channel, ts=thread_ts):
+            if any(isinstance(f, dict) and f.get("id") == file_id for f in message.get("files") or []):
+                return str(message["ts"])
+        return None

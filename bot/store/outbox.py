@@ -86,6 +86,14 @@ class OutboxRecords(ConversationRecords):
                 self.db.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
             )
 
+    def set_outbox_payload(self, *, outbox_id: int, payload: dict[str, Any]) -> None:
+        """Remember what an attempt got so far (e.g. the id of a file being uploaded), before going on."""
+        with self.transaction():
+            self.db.conn.execute(
+                "UPDATE outbox SET payload = ? WHERE id = ?",
+                [json.dumps(payload, ensure_ascii=False), outbox_id],
+            )
+
     def complete_outbox(
         self,
         *,

@@ -21,6 +21,7 @@ from bot.store.store import Row, Store, parse_iso
 from bot.workers.enricher import Enricher
 from bot.workers.loop import work_forever
 from bot.workers.outbox import Outbox
+from bot.workers.photos import PhotoPoster
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Poster:
         self.outbox = outbox
         self.enricher = enricher
         self.replies = replies
+        self.photos = PhotoPoster(settings, store, slack, clock)
         self.wake = outbox.wake  # set whenever something is queued
 
     def card_time(self) -> CardTime:
@@ -101,7 +103,9 @@ class Poster:
             )
             return
         try:
-            if item["kind"] == PostKind.UPDATE:
+            if item["kind"] == PostKind.PHOTO:
+                await self.photos.process(item, conv, message, channel)
+            elif item["kind"] == PostKind.UPDATE:
                 self.store.mark_in_flight(outbox_id=outbox_id)  # a change from now on queues its own redraw
                 await self._update(item, conv, channel)
             else:

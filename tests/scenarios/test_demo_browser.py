@@ -71,9 +71,16 @@ async def test_sample_cards_then_a_new_buyer_message_and_its_follow_up(demo: Dem
     await expect(claim).to_contain_text("Evidence for your response")
     await expect(claim).to_contain_text("Respond by")
     broken = card(page, "Sabine Weber · amazon.de")
-    await expect(broken).to_contain_text("Recommended: Ask for photos first")  # the refund matrix: 35 EUR
+    await expect(broken).to_contain_text("Recommended: See the photos first")  # the refund matrix: 35 EUR
     await expect(broken).to_contain_text("Suggested for damaged (")
     await expect(broken).to_contain_text("because of “zerbrochen”")
+    # Her photo is in the card's thread, uploaded with Slack's upload flow, and the browser can draw it.
+    await expect(broken.locator(".replies-link")).to_have_text("1 reply", timeout=15_000)
+    await broken.locator(".replies-link").click()
+    photo = page.locator("#thread img.file-image")
+    await expect(photo).to_have_count(1)
+    await expect(photo).to_have_attribute("title", "karaffe.png")
+    assert await photo.evaluate("img => img.complete && img.naturalWidth") == 240
     late = card(page, "John Smith · amazon.co.uk")
     await expect(late).to_contain_text("Problem reported by the carrier")
     await expect(late.get_by_role("button", name="Track", exact=True)).to_have_count(1)

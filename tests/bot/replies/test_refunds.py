@@ -31,8 +31,8 @@ def order(total: str, currency: str = "EUR", sku: str = "SKU-1") -> Order:
         ("quality_problem", "9.90", "Offer an exchange or a partial refund first"),
         ("missing_parts", "60.00", "Send the missing part"),
         ("return_refund", "60.00", "Ask why"),
-        ("damaged", "25.00", "Ask for photos first"),
-        ("wrong_item", "120.00", "Ask for photos first"),
+        ("damaged", "25.00", "See the photos first"),
+        ("wrong_item", "120.00", "See the photos first"),
         ("late_or_lost", "300.00", "Check the tracking"),
     ],
 )

@@ -103,7 +103,7 @@ async def test_advice_suggests_templates_for_the_latest_message_in_its_language(
 
 @pytest.mark.parametrize(
     ("total", "says"),
-    [("19.90", "Offer a partial refund if the buyer keeps it"), ("39.90", "Ask for photos first")],
+    [("19.90", "Offer a partial refund if the buyer keeps it"), ("39.90", "See the photos first")],
 )
 async def test_advice_recommends_what_the_refund_matrix_says_for_the_order(
     build: Build, total: str, says: str

@@ -1,0 +1,41 @@
+"""How one setting's text is read: its variable's name in errors, comma lists and pairs, a parser tried on load."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationInfo
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "INBOX_BOT_"
+
+
+def env_name(info: ValidationInfo) -> str:
+    """The environment variable of the field being validated."""
+    return f"{ENV_PREFIX}{(info.field_name or '').upper()}"
+
+
+def parses(info: ValidationInfo, value: str, parse: Callable[[str, ZoneInfo], object], example: str) -> None:
+    """Run the parser the bot will use on `value`; its error, named by the variable and with an example if the
+    parser gave none, is the setting's."""
+    try:
+        parse(value, ZoneInfo("UTC"))
+    except ValueError as e:
+        hint = "" if "write" in str(e) else f"; write it like {example}"
+        raise ValueError(f"{env_name(info)}: {e}{hint}") from e
+
+
+def comma_list(text: str) -> list[str]:
+    """'a, b,,c' → ['a', 'b', 'c'] (settings given as one environment variable)."""
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
+    """'k=v,k2=v2' → [('k', 'v'), ('k2', 'v2')]; a malformed item says how to write it."""
+    pairs = [item.split("=", 1) for item in comma_list(text)]
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"write {what} separated by commas, e.g. {example}")
+    return [(k.strip(), v.strip()) for k, v in pairs]
