@@ -52,6 +52,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first: on two cores (pytest-xdist, `--dist worksteal`) the rest fill the other core meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: otherwise in file order
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """With `--wall-clock-at`, every test runs once per moment."""
     spec = metafunc.config.getoption("--wall-clock-at")

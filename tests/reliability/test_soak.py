@@ -121,6 +121,7 @@ class SlackProcess:
         self.proc.wait(10)
 
 
+@pytest.mark.long
 @pytest.mark.timeout(3600)
 async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path: Path) -> None:
     logging.getLogger("bot").setLevel(
