@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
+from bot.clock.followups import FollowUps
 from bot.deps import Deps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles, foreign_team
@@ -97,6 +98,14 @@ def build_deps(
     )
     poster = Poster(settings, store, slack, clock, outbox=outbox, enricher=enricher, replies=replies)
     escalator = Escalator(settings, store, clock, post=outbox.escalation_post)
+    followups = FollowUps(
+        settings,
+        store,
+        clock,
+        escalator=escalator,
+        post=outbox.escalation_post,
+        changed=outbox.conversation_changed,
+    )
     desk = Desk(
         settings,
         store,
@@ -136,6 +145,7 @@ def build_deps(
         replies=replies,
         mailer=mailer,
         escalator=escalator,
+        followups=followups,
         outbox=outbox,
         roles=roles,
         desk=desk,

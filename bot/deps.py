@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
+from bot.clock.followups import FollowUps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles
 from bot.mail.intake import Intake
@@ -47,6 +48,7 @@ class Deps:
     replies: Replies
     mailer: Mailer
     escalator: Escalator
+    followups: FollowUps
     outbox: Outbox
     roles: Roles
     desk: Desk

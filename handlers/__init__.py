@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.settings import Settings
-from handlers import actions, commands, errors, home, messages, replies
+from handlers import actions, commands, errors, followups, home, messages, replies
 
 
 def register_all(app: AsyncApp, settings: Settings) -> None:
@@ -13,6 +13,7 @@ def register_all(app: AsyncApp, settings: Settings) -> None:
     errors.register(app)
     actions.register(app)
     commands.register(app, settings)
+    followups.register(app)
     home.register(app)
     messages.register(app)
     replies.register(app)

@@ -69,7 +69,13 @@ async def _tell(slack: SlackGateway, body: dict[str, Any], text: str) -> None:
 
 
 async def _open(slack: SlackGateway, body: dict[str, Any], conv: Row, draft: Draft) -> None:
-    view = reply_modal(conv, text=draft.text, metadata=draft.metadata, notes=draft.notes)
+    view = reply_modal(
+        conv,
+        text=draft.text,
+        metadata=draft.metadata,
+        notes=draft.notes,
+        follow_up_hours=draft.template.follow_up_hours if draft.template else None,
+    )
     try:
         await slack.open_view(trigger_id=body["trigger_id"], view=view)
     except SlackError as e:
@@ -214,7 +220,10 @@ async def submit_reply(
     text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
     ticked = ((values.get("confirm") or {}).get("confirm") or {}).get("selected_options") or []
     confirmed = any(option.get("value") == "yes" for option in ticked)
-    outcome = deps.replies.submit(metadata, text, user=body["user"]["id"], confirmed=confirmed)
+    chosen = ((values.get("follow_up") or {}).get("follow_up") or {}).get("selected_option") or {}
+    outcome = deps.replies.submit(
+        metadata, text, user=body["user"]["id"], confirmed=confirmed, follow_up=str(chosen.get("value") or "")
+    )
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)
         return

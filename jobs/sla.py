@@ -15,7 +15,8 @@ NEXT_JOB = "sla_next"
 
 
 def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
-    """Send due notifications (each once: recorded before it is posted), then set the timer for the next one."""
+    """Send due notifications and follow-up reminders (each once: recorded before it is posted), then set the
+    timer for the next one."""
     try:
         sent = deps.escalator.tick()
     except Exception:
@@ -23,6 +24,10 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         sent = 0
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
+    try:
+        deps.followups.tick()
+    except Exception:
+        log.exception("the follow-up sweep failed; the next sweep tries again")
     purge_daily(deps)  # a failure is logged, retried at the next sweep and shown after the second
     try:
         deps.autoreplier.run()
@@ -43,9 +48,10 @@ async def sla_job(deps: Deps, scheduler: Any | None = None) -> int:
 
 def schedule_next(deps: Deps, scheduler: Any) -> None:
     """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock)."""
-    nxt = deps.escalator.next_due()
-    if nxt is None:
+    due = [when for when in (deps.escalator.next_due(), deps.followups.next_due()) if when is not None]
+    if not due:
         return
+    nxt = min(due)
     wait = max(0.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
     run_at = datetime.now(UTC) + timedelta(seconds=wait + 0.05)
     scheduler.add_job(

@@ -190,11 +190,21 @@ def answered_by(who: str) -> str:
     return "in Seller Central" if who == ANSWERED_OUTSIDE_SLACK else f"by <@{who}>"
 
 
+def follow_up_text(conv: Row, at: CardTime) -> str:
+    """', waiting: follow-up Wed 10:00' / ', :alarm_clock: follow-up due since …' for an answered conversation, or ''."""
+    due = parse_iso(conv.get("follow_up_at"))
+    if due is None or conv.get("state") != "answered":
+        return ""
+    if due <= at.now:
+        return f", :alarm_clock: *follow-up due* since {slack_date(due, at.tz)}"
+    return f", waiting for the buyer: follow-up {slack_date(due, at.tz)}"
+
+
 def _deadline_text(conv: Row, at: CardTime) -> str:
     deadline = parse_iso(conv.get("deadline"))
     state = conv.get("state")
     if state == "answered":
-        return ":white_check_mark: Answered"
+        return ":white_check_mark: Answered" + follow_up_text(conv, at)
     if state == "closed":
         return ":white_check_mark: Closed"
     if deadline is None:

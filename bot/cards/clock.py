@@ -79,6 +79,50 @@ def reminder(payload: dict[str, Any], at: CardTime, *, direct: bool = False) -> 
     return {"text": fallback, "blocks": blocks}
 
 
+def follow_up(payload: dict[str, Any], at: CardTime) -> Message:
+    """A follow-up came due: who promised what to whom, with Snooze and Done."""
+    conv_id = int(payload["follow_up"])
+    due = parse_iso(payload.get("due")) or at.now
+    subject = escape(payload.get("buyer") or "the buyer")
+    if payload.get("order_id"):
+        subject += f", order `{escape(payload['order_id'])}`"
+    who = f"{mention(payload['who'])}: " if payload.get("who") else ""
+    by = f" by {mention(payload['by'])}" if payload.get("by") else ""
+    text = (
+        f":alarm_clock: *Follow-up due* ({slack_date(due, at.tz)}): {who}the reply{by} to {subject} promised to "
+        "come back, and the buyer has not written since. Check and keep the promise."
+    )
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if payload.get("note"):
+        quoted = "\n".join(f"> {line}" for line in escape(str(payload["note"])).splitlines())
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"What was sent:\n{quoted}"[:2900]}]}
+        )
+
+    def button(text: str, action: ActionId, value: str, style: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "button",
+            "action_id": action.value if action is ActionId.FOLLOW_UP_DONE else f"{action.value}:{value}",
+            "text": {"type": "plain_text", "text": text},
+            "value": value,
+        }
+        if style:
+            out["style"] = style
+        return out
+
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                button("Done", ActionId.FOLLOW_UP_DONE, str(conv_id), "primary"),
+                button("Snooze 4 h", ActionId.FOLLOW_UP_SNOOZE, f"{conv_id}:4"),
+                button("Snooze 1 day", ActionId.FOLLOW_UP_SNOOZE, f"{conv_id}:24"),
+            ],
+        }
+    )
+    return {"text": f"Follow-up due: {payload.get('buyer') or 'a buyer'}", "blocks": blocks}
+
+
 def handoff(payload: dict[str, Any], at: CardTime) -> Message:
     """The on-call handoff with the open queue."""
     h = payload["handoff"]
@@ -141,6 +185,8 @@ def digest(payload: dict[str, Any], at: CardTime) -> Message:
         ),
         f"*Late Response Rate (estimate):* 7 days {_pct(d.get('lrr_7'))}, 30 days {_pct(d.get('lrr_30'))}",
     ]
+    if d.get("follow_ups"):
+        lines.append(f"*Follow-ups promised:* {d['follow_ups']}, due now: {d.get('follow_ups_due', 0)}")
     queue = []
     for item in d.get("queue") or []:
         deadline = parse_iso(item.get("deadline"))

@@ -27,6 +27,9 @@ class ActionId(StrEnum):
     THREAD_KEEP = "thread_keep"
     # Amazon's notices
     HANDLED = "notice_handled"
+    # follow-ups a reply promised
+    FOLLOW_UP_SNOOZE = "follow_up_snooze"  # value "<conversation id>:<hours>"
+    FOLLOW_UP_DONE = "follow_up_done"  # value "<conversation id>"
 
 
 class ViewId(StrEnum):

@@ -182,8 +182,9 @@ def reply_modal(
     metadata: dict[str, Any],
     title: str = "Reply to the buyer",
     notes: list[str] | None = None,
+    follow_up_hours: float | None = None,
 ) -> dict[str, Any]:
-    """The modal to check and edit a reply before it goes out."""
+    """The modal to check and edit a reply before it goes out (with a follow-up preset from the template)."""
     who = escape(conv.get("buyer_name") or "the buyer")
     site = escape(conv.get("marketplace") or "Amazon")
     order = conv.get("order_id")
@@ -205,6 +206,7 @@ def reply_modal(
             },
         }
     )
+    blocks.append(follow_up_input(follow_up_hours))
     blocks.append(
         {
             "type": "input",
@@ -250,6 +252,37 @@ def reply_modal(
             metadata, separators=(",", ":")
         ),  # a draft's key (bot/store/drafts.py)
         "blocks": blocks,
+    }
+
+
+FOLLOW_UP_CHOICES = [1.0, 4.0, 24.0, 48.0, 72.0, 168.0]
+
+
+def follow_up_label(hours: float) -> str:
+    """'in 4 hours', 'in 2 days'."""
+    if hours >= 24 and hours % 24 == 0:
+        days = int(hours // 24)
+        return f"in {days} day{'s' if days != 1 else ''}"
+    return f"in {hours:g} hour{'s' if hours != 1 else ''}"
+
+
+def follow_up_input(default: float | None) -> dict[str, Any]:
+    """'Remind me if the buyer does not answer': none, or in 1 hour … 7 days (the template's default chosen)."""
+    choices = sorted({*FOLLOW_UP_CHOICES, *([default] if default else [])})
+    options = [{"text": {"type": "plain_text", "text": "No reminder"}, "value": "none"}]
+    options += [
+        {"text": {"type": "plain_text", "text": follow_up_label(h)}, "value": f"{h:g}"} for h in choices
+    ]
+    element: dict[str, Any] = {"type": "static_select", "action_id": "follow_up", "options": options}
+    element["initial_option"] = (
+        next((o for o in options if o["value"] == f"{default:g}"), options[0]) if default else options[0]
+    )
+    return {
+        "type": "input",
+        "block_id": "follow_up",
+        "optional": True,
+        "label": {"type": "plain_text", "text": "Remind me if the buyer does not answer"},
+        "element": element,
     }
 
 

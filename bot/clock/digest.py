@@ -78,7 +78,10 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
     week = [i for i in items if i["answered"] and i["answered"] >= now - timedelta(days=7)]
     minutes = [(i["answered"] - i["received"]).total_seconds() / 60 for i in week]
     open_convs = [c for c in store.conversations(state="open") if c.get("deadline")]
+    waiting = store.waiting()
     return {
+        "follow_ups": len(waiting),
+        "follow_ups_due": sum(1 for c in waiting if (parse_iso(c["follow_up_at"]) or now) <= now),
         "date": (local_today - timedelta(days=1)).date().isoformat(),
         "open": len(open_convs),
         "queue": [

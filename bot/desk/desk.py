@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.cards.card import CardTime, answered_by, escape, slack_date, time_left
+from bot.cards.card import CardTime, answered_by, escape, follow_up_text, slack_date, time_left
 from bot.cards.clock import mention
 from bot.cards.ids import ActionId
 from bot.cards.order import order_blocks
@@ -160,7 +160,7 @@ class Desk:
         if conv.get("state") == "answered":
             return (
                 f"answered {answered_by(str(conv['answered_by']))}" if conv.get("answered_by") else "answered"
-            )
+            ) + follow_up_text(conv, at)
         if conv.get("state") == "closed":
             return "closed (no response needed)"
         deadline = parse_iso(conv.get("deadline"))
@@ -201,7 +201,22 @@ class Desk:
             lines.append(f"• {f'<{link}|{who}>' if link else who}{order}: {self.state_text(conv, at)}")
         if len(rows) > MAX_LIST:
             lines.append(f"_… and {len(rows) - MAX_LIST} more_")
-        body = "\n".join(lines) or "_Nothing open. Well done._"
+        if not lines:
+            lines.append("_Nothing open. Well done._")
+        waiting = self.store.waiting()
+        if waiting and filter_ in ("", "mine"):
+            mine = [
+                c
+                for c in waiting
+                if filter_ != "mine" or user in (c.get("claimed_by"), c.get("follow_up_by"))
+            ]
+            lines.append(f"\n*Follow-ups ({len(mine)})*")
+            for conv in mine[:MAX_LIST]:
+                link = await self.permalink(conv)
+                who = escape(conv.get("buyer_name") or "buyer")
+                order = f" `{escape(conv['order_id'])}`" if conv.get("order_id") else ""
+                lines.append(f"• {f'<{link}|{who}>' if link else who}{order}: {self.state_text(conv, at)}")
+        body = "\n".join(lines)
         chunks = [body[i : i + 2900] for i in range(0, len(body), 2900)][:45]
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
         blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
@@ -383,6 +398,9 @@ class Desk:
                 f"_… and {len(rows) - HOME_QUEUE} more: `{self.settings.command_inbox}` lists them._"
             )
         blocks += sections(f"Queue by deadline ({len(rows)} open)", queue, "_Nothing open._")
+        waiting = self.store.waiting()
+        if waiting:
+            blocks += sections(f"Follow-ups ({len(waiting)})", [line(c) for c in waiting[:HOME_QUEUE]], "")
         shifts = schedule(self.escalator.rotation, self.escalator.overrides(), now, 2)
         oncall = [
             f"{'Now' if n == 0 else 'Next'}: {mention(s.user)} until {slack_date(s.end, at.tz)}"

@@ -46,6 +46,9 @@ class Template:
     proactive: bool
     source: str
     path: str
+    follow_up_hours: float | None = (
+        None  # `follow_up: 48h`: the reply promises something; remind if nothing comes
+    )
 
     def missing(self, context: dict[str, Any]) -> list[str]:
         """The required values this context lacks."""
@@ -289,6 +292,14 @@ def parse_template(text: str, *, key: str, language: str, path: str = "<string>"
     label = str(meta.get("label") or meta["title"])
     if len(label) > LABEL_LIMIT:
         raise TemplateProblem(f"{path}:2: label is {len(label)} characters; Slack buttons take {LABEL_LIMIT}")
+    follow_up = meta.get("follow_up")
+    try:
+        follow_up_hours = parse_follow_up(follow_up)
+    except ValueError as e:
+        line = 2 + next(
+            (n for n, text in enumerate(m.group(1).splitlines()) if text.startswith("follow_up")), 0
+        )
+        raise TemplateProblem(f"{path}:{line}: follow_up: {e}") from e
     return Template(
         key=key,
         language=language,
@@ -300,4 +311,22 @@ def parse_template(text: str, *, key: str, language: str, path: str = "<string>"
         proactive=bool(meta.get("proactive", False)),
         source=m.group(2),
         path=path,
+        follow_up_hours=follow_up_hours,
     )
+
+
+FOLLOW_UP = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)?\s*$", re.IGNORECASE)
+MAX_FOLLOW_UP_HOURS = 14 * 24
+
+
+def parse_follow_up(value: object) -> float | None:
+    """`48h`, `2d`, `90m` or a number of hours as hours; None for no follow-up (absent, false, 'none')."""
+    if value is None or value is False or str(value).strip().lower() in ("", "none", "no", "0"):
+        return None
+    m = FOLLOW_UP.match(str(value))
+    if not m:
+        raise ValueError(f"“{value}” is not a duration: write it like 24h, 2d or 90m")
+    hours = float(m.group(1)) * {"m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0}[(m.group(2) or "h").lower()]
+    if not 1 / 60 <= hours <= MAX_FOLLOW_UP_HOURS:
+        raise ValueError(f"“{value}” is outside 1 minute to 14 days")
+    return hours

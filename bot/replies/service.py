@@ -14,7 +14,7 @@ from bot.desk.roles import Role, Roles
 from bot.mail.intents import classify
 from bot.replies.context import reply_context
 from bot.replies.guard import Policy, Violation
-from bot.replies.library import Library, Template, TemplateProblem
+from bot.replies.library import Library, Template, TemplateProblem, parse_follow_up
 from bot.replies.model import Advice, Draft, Outcome
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
@@ -248,6 +248,7 @@ class Replies:
         user: str,
         key: str | None = None,
         confirmed: bool = False,
+        follow_up: str = "",
     ) -> Outcome:
         """Guard, then queue exactly one send for the stored draft the metadata names (`Draft.metadata`), which must
         be `user`'s own and of that conversation; `key` replaces the draft's own idempotency key. Errors are keyed by
@@ -297,6 +298,10 @@ class Replies:
                 conversation_id=int(conv["id"]),
                 rules=sorted({v.rule for v in violations}),
             )
+        try:  # the window's choice came back through Slack: read, never trusted
+            follow_up_hours = parse_follow_up(follow_up)
+        except ValueError as e:
+            return Outcome(errors={"follow_up": str(e)})
         reply_to = draft["reply_to_row"]
         key = key or str(draft["key"])
         live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None
@@ -316,6 +321,7 @@ class Replies:
             language=draft["language"],
             edited=text.strip() != str(draft["text"] or "").strip(),
             attachments=[{"path": a} for a in attachments],
+            follow_up_hours=follow_up_hours,
         )
         if created:
             self.store.audit(
@@ -374,6 +380,7 @@ class Replies:
         self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
         conv_id = int(send["conversation_id"])
         self.store.answer(conversation_id=conv_id, by=str(send["by_user"]))
+        self.store.promise_follow_up(send=send, at=self.clock.now())
         self.store.audit(actor=user, action="send_confirmed", conversation_id=conv_id, send=send_id)
         self._changed(conv_id)
 

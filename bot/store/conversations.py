@@ -83,6 +83,8 @@ class ConversationRecords(StoreBase):
             deadline=iso(deadline),
             next_sla_at=None,
             sla_stage=None,
+            follow_up_at=None,  # the buyer wrote: whatever the team waited for is answered by the new clock
+            follow_up_reminded=None,
             **fields,
         )
 

@@ -294,6 +294,20 @@ def _m10_drafts(db: sqlite_utils.Database) -> None:
     db.table("drafts").create_index(["conversation_id"])
 
 
+def _m11_follow_ups(db: sqlite_utils.Database) -> None:
+    # A reply that promises something ("please send photos") sets a follow-up: due time, who, what was promised.
+    db.table("sends").add_column("follow_up_hours", float)
+    for name, kind in (
+        ("follow_up_at", str),
+        ("follow_up_by", str),
+        ("follow_up_note", str),
+        ("follow_up_send", int),
+        ("follow_up_reminded", str),  # the due time a reminder was queued for (once per due time)
+    ):
+        db.table("conversations").add_column(name, kind)
+    db.table("conversations").create_index(["follow_up_at"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -305,4 +319,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m8_suspicion,
     _m9_large_mail,
     _m10_drafts,
+    _m11_follow_ups,
 ]

@@ -11,6 +11,7 @@ from bot.store.cases import CaseRecords
 from bot.store.clock import ClockRecords
 from bot.store.conversations import ConversationRecords
 from bot.store.drafts import DraftRecords
+from bot.store.followups import FollowUpRecords
 from bot.store.orders import OrderRecords
 from bot.store.outbox import OutboxRecords
 from bot.store.sends import SendRecords
@@ -21,6 +22,7 @@ __all__ = ["ANSWERED_OUTSIDE_SLACK", "ConversationState", "Row", "Store", "Store
 
 class Store(
     OutboxRecords,
+    FollowUpRecords,
     ConversationRecords,
     OrderRecords,
     SendRecords,

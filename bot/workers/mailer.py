@@ -223,6 +223,7 @@ class Mailer:
                 not row.get("auto") or self.settings.auto_reply_counts_as_answer
             ):  # Amazon may not count auto-replies
                 self.store.answer(conversation_id=conv_id, by=str(row["by_user"]))
+                self.store.promise_follow_up(send=row, at=self.store.clock.now())  # if the reply promised one
             self.store.audit(
                 actor=str(row["by_user"]),
                 action="reply_sent",

@@ -119,6 +119,8 @@ class Poster:
         if item["kind"] in (PostKind.CARD, PostKind.UPDATE):
             return self.card(conv, message, at)
         payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
+        if "follow_up" in payload:
+            return SB.follow_up(payload, at)
         if "sla" in payload:
             return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
         if "handoff" in payload:

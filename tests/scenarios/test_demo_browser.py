@@ -205,6 +205,38 @@ async def test_a_fast_clock_shows_the_escalation_to_on_call(tmp_path: Path) -> N
         await world.stop()
 
 
+async def test_a_promise_made_in_a_reply_comes_due_on_a_fast_clock(tmp_path: Path) -> None:
+    world = Demo(port=free_port(), workdir=tmp_path, post_interval=0.05, speed=600)  # ten minutes a second
+    await world.start()
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            tab = await browser.new_page(viewport={"width": 1500, "height": 950})
+            await tab.goto(world.url)
+            lamp = card(tab, "John Smith · amazon.co.uk")
+            await expect(lamp).to_contain_text("Desk Lamp", timeout=20_000)
+            await lamp.get_by_role("button", name="Parcel late").click()
+            modal = tab.locator("#modal")
+            await expect(modal).to_be_visible()
+            remind = modal.locator("select[data-block-id=follow_up]")
+            await expect(remind).to_have_value("48")  # the template asks the buyer to choose: 2 days preset
+            await remind.select_option("1")  # the person shortens it to an hour
+            await tab.locator("#modal-submit").click()
+            await expect(modal).to_be_hidden()
+            await expect(lamp).to_contain_text("waiting for the buyer", timeout=15_000)
+            await expect(lamp).to_contain_text("follow-up due", timeout=20_000)  # an hour is six seconds here
+            await lamp.locator(".replies-link").click()
+            thread = tab.locator("#thread")
+            reminder = thread.locator(".msg", has=tab.get_by_role("button", name="Snooze 4 h"))
+            await expect(reminder).to_contain_text("⏰ Follow-up due")
+            await expect(reminder).to_contain_text("@Anna Agent")
+            await reminder.get_by_role("button", name="Done").click()
+            await expect(thread).to_contain_text("Follow-up done by @Anna Agent", timeout=10_000)
+            await browser.close()
+    finally:
+        await world.stop()
+
+
 async def test_command_box_and_home_tab(demo: Demo, page: Page) -> None:
     await expect(card(page, "Max Müller · amazon.de")).to_contain_text(
         "Kaffeemühle Edelstahl", timeout=15_000

@@ -15,7 +15,11 @@ from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import make_settings
 from tests.support.clock import pinned_clock
 
-SUFFIXED = {ActionId.TEMPLATE: ":invoice_request", ActionId.OPEN_TRACKING: ":0"}
+SUFFIXED = {
+    ActionId.TEMPLATE: ":invoice_request",
+    ActionId.OPEN_TRACKING: ":0",
+    ActionId.FOLLOW_UP_SNOOZE: ":1:4",
+}
 
 
 def _click(action_id: str, slack: FakeSlack) -> dict[str, Any]:

@@ -161,12 +161,27 @@ def test_the_reply_modal_carries_the_draft_within_limits() -> None:
     assert head == "*To:* &lt;Max&gt; (amazon.de) · order `302-1234567-1234567`"
     assert modal["blocks"][1]["elements"][0]["text"] == "Rendered in English: no German template"
     assert len(modal["blocks"][2]["elements"][0]["text"]) <= 2000
-    [field, confirm] = [b for b in modal["blocks"] if b["type"] == "input"]
+    [field, follow_up, confirm] = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert follow_up["block_id"] == "follow_up" and follow_up["optional"] is True
+    assert follow_up["element"]["initial_option"]["value"] == "none"  # no template: no reminder preset
     assert field["block_id"] == "reply" and field["element"]["action_id"] == "text"
     assert confirm["block_id"] == "confirm" and confirm["optional"] is True  # only warnings can be confirmed
     assert [o["value"] for o in confirm["element"]["options"]] == ["yes"]
     assert field["element"]["max_length"] == R.MODAL_TEXT_LIMIT
     assert field["element"]["initial_value"] == ("Guten Tag,\n" + "a" * 4000)[: R.MODAL_TEXT_LIMIT]
+
+
+def test_the_templates_follow_up_is_preset_and_any_length_can_be_chosen_off() -> None:
+    modal = R.reply_modal(conv(), text="Hi", metadata={}, follow_up_hours=48)
+    [follow_up] = [b for b in modal["blocks"] if b.get("block_id") == "follow_up"]
+    options = follow_up["element"]["options"]
+    assert follow_up["element"]["initial_option"] == next(o for o in options if o["value"] == "48")
+    assert follow_up["element"]["initial_option"]["text"]["text"] == "in 2 days"
+    assert options[0]["value"] == "none" and "1" in [o["value"] for o in options]
+    odd = R.reply_modal(conv(), text="Hi", metadata={}, follow_up_hours=36)  # a team template's own length
+    [follow_up] = [b for b in odd["blocks"] if b.get("block_id") == "follow_up"]
+    assert follow_up["element"]["initial_option"]["text"]["text"] == "in 36 hours"
+    assert refused(odd["blocks"]) == []
 
 
 def test_a_presale_modal_has_no_order() -> None:

@@ -206,6 +206,8 @@ def test_the_digest_lists_open_cases_least_recently_updated_first(store: Store) 
 def test_an_empty_store_gives_an_empty_digest(store: Store) -> None:
     d = digest(store, NOW, BERLIN)
     assert d == {
+        "follow_ups": 0,
+        "follow_ups_due": 0,
         "date": "2026-11-25",
         "open": 0,
         "queue": [],

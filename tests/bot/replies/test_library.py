@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.replies.context import reply_context, sample_context
-from bot.replies.library import Library, TemplateProblem, parse_template
+from bot.replies.library import Library, TemplateProblem, parse_follow_up, parse_template
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "templates"
 LIBRARY = Library.load()
@@ -72,6 +72,30 @@ def test_the_sandbox_refuses_unsafe_template_code() -> None:
     library.add(parse_template("---\ntitle: x\n---\n{{ ''.__class__.__mro__ }}", key="evil", language="en"))
     with pytest.raises(TemplateProblem, match="broken"):
         library.render("evil", "en", {})
+
+
+def test_follow_up_durations_read_as_hours_and_nonsense_is_refused() -> None:
+    assert [parse_follow_up(v) for v in ("48h", "2d", "90m", 24, "1.5", None, False, "none")] == [
+        48.0,
+        48.0,
+        1.5,
+        24.0,
+        1.5,
+        None,
+        None,
+        None,
+    ]
+    for bad in ("soon", "15d", "-2h", "0.001m"):
+        with pytest.raises(ValueError):
+            parse_follow_up(bad)
+
+
+def test_templates_that_promise_something_carry_a_follow_up_in_every_language() -> None:
+    library = Library.load()
+    for key in ("damaged", "wrong_item", "acknowledgement", "address_change"):
+        for language in library.languages(key):
+            assert library.get(key, language)[0].follow_up_hours, f"{language}/{key}"
+    assert library.get("invoice_request", "de")[0].follow_up_hours is None  # an invoice promises nothing
 
 
 @pytest.mark.parametrize(
@@ -156,6 +180,7 @@ def test_a_team_folder_overrides_and_adds_and_leaves_the_rest_shipped(tmp_path: 
             7,
         ),  # the open if
         ("Hallo ohne Kopf\n", 1),
+        ("---\ntitle: Gut\nsafe: false\nfollow_up: bald\n---\nHallo\n", 4),  # not a duration
     ],
 )
 def test_a_broken_team_file_is_refused_with_its_file_and_line(tmp_path: Path, text: str, line: int) -> None:

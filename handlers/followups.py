@@ -1,0 +1,85 @@
+"""The follow-up reminder's buttons: Done and Snooze, acknowledged at once, then handed to the core."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.cards.card import format_local
+from bot.cards.ids import ActionId
+from bot.clock.followups import FollowUpRefused
+from bot.deps import Deps
+from handlers.errors import answered
+
+log = logging.getLogger(__name__)
+
+SNOOZE_VALUE = re.compile(r"^(\d{1,12}):(\d{1,3})$")
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str]:
+    action = (body.get("actions") or [{}])[0]
+    return str((body.get("user") or {}).get("id") or ""), str(action.get("value") or "")
+
+
+def _in_its_thread(deps: Deps, body: dict[str, Any], conversation_id: int) -> bool:
+    """The button was clicked in the thread of that conversation's card (a value from Slack is checked, not believed)."""
+    conv = deps.store.conversation(conversation_id=conversation_id)
+    container = body.get("container") or {}
+    return bool(
+        conv
+        and conv.get("slack_ts")
+        and container.get("thread_ts") == conv.get("slack_ts")
+        and container.get("channel_id") == conv.get("slack_channel")
+    )
+
+
+async def follow_up_done(ack: AsyncAck, body: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """'Done': the promise is kept; the reminder says who finished it."""
+    await ack()
+    deps: Deps = context["deps"]
+    user, value = _clicked(body)
+    if not value.isdigit() or not _in_its_thread(deps, body, int(value)):
+        log.warning("follow-up Done from %s with a value not of this thread: %r", user, value)
+        await respond(
+            text="This button does not belong here.", replace_original=False, response_type="ephemeral"
+        )
+        return
+    try:
+        deps.followups.done(int(value), user=user)
+    except FollowUpRefused as e:
+        await respond(text=str(e), replace_original=False, response_type="ephemeral")
+        return
+    await respond(text=f":white_check_mark: Follow-up done by <@{user}>.", replace_original=True)
+
+
+async def follow_up_snooze(
+    ack: AsyncAck, body: dict[str, Any], respond: Any, context: dict[str, Any]
+) -> None:
+    """'Snooze': remind again later; the reminder says until when."""
+    await ack()
+    deps: Deps = context["deps"]
+    user, value = _clicked(body)
+    m = SNOOZE_VALUE.match(value)
+    if m is None or not _in_its_thread(deps, body, int(m.group(1))):
+        log.warning("follow-up Snooze from %s with a value not of this thread: %r", user, value)
+        await respond(
+            text="This button does not belong here.", replace_original=False, response_type="ephemeral"
+        )
+        return
+    try:
+        until = deps.followups.snooze(int(m.group(1)), int(m.group(2)), user=user)
+    except FollowUpRefused as e:
+        await respond(text=str(e), replace_original=False, response_type="ephemeral")
+        return
+    when = format_local(until, deps.settings.tz)
+    await respond(text=f":zzz: Follow-up snoozed by <@{user}> until {when}.", replace_original=True)
+
+
+def register(app: AsyncApp) -> None:
+    """Listen to the follow-up reminder's buttons."""
+    app.action(ActionId.FOLLOW_UP_DONE.value)(answered(follow_up_done))
+    app.action(re.compile(rf"^{ActionId.FOLLOW_UP_SNOOZE.value}:\d+:\d+$"))(answered(follow_up_snooze))
