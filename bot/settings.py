@@ -156,7 +156,7 @@ class Settings(BaseSettings):
     products: list[Product] = Field(
         default_factory=list,
         description="Product answers by SKU or ASIN prefix ([[products]] tables in the TOML file: name, howto, "
-        "compatibility, care per language)",
+        "compatibility, care per language; files: manuals offered with Send manual)",
     )
     refund_rules: list[RefundRule] = Field(
         default_factory=lambda: list(DEFAULT_RULES),

@@ -99,8 +99,14 @@ async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
         template = (action.get("selected_option") or {}).get("value")
     elif action_id == ActionId.SEND_INVOICE:
         template = "invoice_resent"
+    elif action_id == ActionId.SEND_MANUAL:
+        template = "how_to_use"
     draft = deps.replies.draft(
-        conv, user=body["user"]["id"], template=template, invoice=action_id == ActionId.SEND_INVOICE
+        conv,
+        user=body["user"]["id"],
+        template=template,
+        invoice=action_id == ActionId.SEND_INVOICE,
+        manual=action_id == ActionId.SEND_MANUAL,
     )
     await _open(deps.slack, body, conv, draft)
 
@@ -236,6 +242,7 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.PICK.value)(answered(open_reply))
     app.action(ActionId.BLANK.value)(answered(open_reply))
     app.action(ActionId.SEND_INVOICE.value)(answered(open_reply))
+    app.action(ActionId.SEND_MANUAL.value)(answered(open_reply))
     app.action(ActionId.SEND_AS_IS.value)(answered(send_as_is))
     app.action(ActionId.CLAIM.value)(answered(claim))
     app.action(ActionId.NO_RESPONSE.value)(answered(no_response))

@@ -21,6 +21,7 @@ class ActionId(StrEnum):
     CLAIM = "claim"
     NO_RESPONSE = "no_response"
     SEND_INVOICE = "send_invoice"
+    SEND_MANUAL = "send_manual"
     RETRY = "retry_send"
     MARK_SENT = "mark_sent"
     THREAD_SEND = "thread_send"

@@ -108,6 +108,7 @@ def reply_blocks(
     no_response_link: str | None,
     invoice: bool,
     unsure: bool = False,
+    manual: bool = False,
 ) -> list[dict[str, Any]]:
     """The card's answering part: suggested templates first, the rest in a menu, claim, no response needed."""
     blocks: list[dict[str, Any]] = []
@@ -122,6 +123,8 @@ def reply_blocks(
     ]
     if invoice:
         elements.append(_button("Send invoice", ActionId.SEND_INVOICE))
+    if manual:
+        elements.append(_button("Send manual", ActionId.SEND_MANUAL))
     menu = [t for t in others if t not in suggested[:SUGGESTED]][:100]
     if menu:
         elements.append(

@@ -8,6 +8,7 @@ product's own steps instead of a placeholder the guard would refuse.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, model_validator
@@ -27,11 +28,15 @@ class Product(BaseModel):
     howto: dict[str, str] = Field(default_factory=dict)
     compatibility: dict[str, str] = Field(default_factory=dict)
     care: dict[str, str] = Field(default_factory=dict)
+    files: list[Path] = Field(default_factory=list)  # manuals and the like, offered with *Send manual*
 
     @model_validator(mode="after")
     def _matchable(self) -> Product:
         if not self.sku_prefix and not self.asin_prefix:
             raise ValueError(f"product {self.name!r} needs sku_prefix or asin_prefix to be matched to orders")
+        from bot.replies.files import check_attachable
+
+        check_attachable(self.files, f"product {self.name!r}")
         return self
 
     def matches(self, sku: str | None, asin: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.clock.clocks import Clock
 from bot.desk.roles import Role, Roles
 from bot.mail.intents import classify
 from bot.replies.context import reply_context
+from bot.replies.files import invoice_for, invoice_note, manuals_for
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem, parse_follow_up
 from bot.replies.model import Advice, Draft, Outcome
@@ -125,11 +127,12 @@ class Replies:
 
     def invoice_for(self, order_id: str | None) -> Path | None:
         """The invoice PDF of an order in the configured folder (file name containing the order id)."""
-        folder = self.settings.invoice_folder
-        if not folder or not order_id or not folder.is_dir():
-            return None
-        matches = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and order_id in p.name)
-        return matches[-1] if matches else None
+        return invoice_for(self.settings.invoice_folder, order_id)
+
+    def manuals_for(self, conv: Row) -> list[Path]:
+        """The manuals of the product in this conversation's order (`[[products]]` files)."""
+        view = self.order_view(conv) if conv.get("order_id") else None
+        return manuals_for(self.settings.products, view.order if view else None)
 
     # ---- drafting ----
 
@@ -141,6 +144,7 @@ class Replies:
         template: str | None = None,
         text: str | None = None,
         invoice: bool = False,
+        manual: bool = False,
     ) -> Draft:
         """A reply for the modal; TemplateProblem if the template needs a value this conversation lacks."""
         if conv.get("kind") != "buyer":
@@ -167,7 +171,13 @@ class Replies:
                     "use “Invoice: where to find it” instead"
                 )
             attachments.append(str(pdf))
-            notes.append(f":paperclip: {pdf.name} will be attached")
+        if manual:
+            files = self.manuals_for(conv)
+            if not files:
+                raise TemplateProblem("no manual is listed for the product of this order ([[products]])")
+            attachments += [str(f) for f in files]
+        for name in attachments:
+            notes.append(f":paperclip: {Path(name).name} will be attached")
         claimed = conv.get("claimed_by")
         if claimed and claimed != user:
             notes.append(
@@ -218,14 +228,7 @@ class Replies:
 
     def invoice_note(self, conv: Row, suggested: list[Template]) -> str | None:
         """What the card says when the buyer wants an invoice and the folder has none for the order."""
-        if not self.settings.invoice_folder or not conv.get("order_id"):
-            return None
-        if not any(t.key == "invoice_request" for t in suggested[:3]) or self.invoice_for(conv["order_id"]):
-            return None
-        return (
-            f":page_facing_up: No invoice PDF for order `{conv['order_id']}` in the invoice folder yet: "
-            "use *Invoice: where to find it*, or export the invoice from your ERP."
-        )
+        return invoice_note(self.settings.invoice_folder, conv.get("order_id"), [t.key for t in suggested])
 
     # ---- sending ----
 
@@ -235,7 +238,10 @@ class Replies:
         return self.policy.check(
             text,
             order_id=conv.get("order_id"),
-            attachments=[(Path(a).name, "application/pdf") for a in attachments or []],
+            attachments=[
+                (Path(a).name, mimetypes.guess_type(a)[0] or "application/octet-stream")
+                for a in attachments or []
+            ],
             allowed_numbers=[context.get("tracking_number", "")],
             lang=conv.get("language"),
         )

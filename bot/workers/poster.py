@@ -166,6 +166,7 @@ class Poster:
                 unsure=advice.unsure,
                 no_response_link=latest.get("no_response_link"),
                 invoice=invoice,
+                manual=bool(self.settings.products) and bool(self.replies.manuals_for(conv)),
             )
             if conv.get("state") == "open":
                 for note in (

@@ -21,6 +21,7 @@ from bot.deps import Deps
 from bot.mail.source import IncomingMail
 from bot.replies.library import TemplateProblem
 from bot.replies.model import parse_metadata
+from bot.replies.products import Product
 from bot.sandbox.slack_api import FakeSlack
 from bot.services.amazon import Item, Money, Order
 from bot.store.store import Row
@@ -237,6 +238,30 @@ async def test_an_invoice_draft_attaches_the_orders_pdf_or_says_there_is_none(
     assert draft.attachments == [str(folder / f"RE-0042_{ORDER}.pdf")]
     assert (deps.store.draft(key=draft.key) or {})["attachments"] == draft.attachments
     assert f":paperclip: RE-0042_{ORDER}.pdf will be attached" in draft.notes
+
+
+async def test_a_products_manual_is_offered_and_attached_only_for_that_products_orders(
+    build: Build, tmp_path: Path
+) -> None:
+    manual = tmp_path / "KM-1 Anleitung.pdf"
+    manual.write_bytes(b"%PDF-1.4 manual")
+    products = [Product(name="Cup", sku_prefix="CUP-", files=[manual], howto={"de": "Erst ausspülen."})]
+    deps = build(products=products)
+    conv = await mail(deps)
+    assert deps.replies.manuals_for(conv) == []  # no order known yet: nothing to offer
+    with pytest.raises(TemplateProblem, match="no manual"):
+        deps.replies.draft(conv, user="U0AGENT", template="how_to_use", manual=True)
+    save_order(deps, ORDER, "12.00")  # an order of the cup (SKU CUP-1)
+    assert deps.replies.manuals_for(conv) == [manual]
+    draft = deps.replies.draft(conv, user="U0AGENT", template="how_to_use", manual=True)
+    assert draft.attachments == [str(manual)] and "Erst ausspülen." in draft.text
+    assert ":paperclip: KM-1 Anleitung.pdf will be attached" in draft.notes
+    outcome = deps.replies.submit(draft.metadata, draft.text, user="U0AGENT")
+    assert outcome.errors == {} and json.loads(outcome.send["attachments"]) == [{"path": str(manual)}]
+    other = build(products=[Product(name="Lamp", sku_prefix="LAMP-", files=[manual])])
+    conv = await mail(other)
+    save_order(other, ORDER, "12.00")
+    assert other.replies.manuals_for(conv) == []  # another product's manual is never offered
 
 
 async def test_drafting_names_who_opened_a_reply_lately_and_has_not_sent(build: Build) -> None:
