@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.mail.intent_model import MAX_CHARS, LinearModel, own_words, shipped_model
 from bot.mail.intent_rules import COMPILED
+from bot.mail.situations import bring_forward, situations
 
 INTENTS = (
     "invoice_request",
@@ -210,6 +211,8 @@ def classify(
     if unsure:  # the first template of each of the two candidates leads
         lists = [lists[0][:1], lists[1][:1], *lists]
     templates = list(dict.fromkeys(key for keys in lists for key in keys))
+    found = situations(own_words(words)[:MAX_CHARS]) if explain else []
+    templates = bring_forward(templates, best, found)
     reason = ""
     if explain:  # the words that decided it, for the card (intake and the report need only the intent)
         parts = []
@@ -225,6 +228,8 @@ def classify(
         reason = ("could be " if unsure else "") + " or ".join(parts)
         if unknown_language:
             reason = f"a language the model has not learnt ({lang}): {reason}"
+        if found:
+            reason += "; " + ", ".join(f"{situation.label} (“{said}”)" for situation, said in found)
 
     return Classification(
         intent=best,
