@@ -51,7 +51,9 @@ class Demo:
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="inbox-bot-demo-"))
         self.maildir = self.workdir / "mailbox"
-        self.slack = FakeSlack(host=host, port=port, channels={CHANNEL})
+        self.slack = FakeSlack(
+            host=host, port=port, channels={CHANNEL}, clock=lambda: self.clock.now().timestamp()
+        )  # messages are stamped with the demo's time, not the machine's
         self.people = People(self.slack)
         self.services = FakeServices(clock=self.clock.now)  # Amazon and carriers, on the page's server
         self.relay = MailSink(

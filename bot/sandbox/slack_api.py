@@ -94,11 +94,13 @@ class FakeSlack(Modals, History, SocketMode, Files):
     signing_secret: str = "demo-signing-secret"
     host: str = "127.0.0.1"
     port: int = 0
+    clock: Callable[[], float] | None = None  # epoch seconds the ts of new messages show (the demo's clock)
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._by_ts: dict[tuple[str, str], Json] = {}  # (channel, ts) -> message: updates find theirs at once
         self._base = int(time.time())
+        self._last_micros = 0  # with `clock`: the last ts given, so each is later than the one before
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -181,9 +183,6 @@ class FakeSlack(Modals, History, SocketMode, Files):
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
     # ---- HTTP ----
-
-    def _next_ts(self) -> str:
-        return f"{self._base + next(self._ts)}.{next(self._ts) % 1000000:06d}"
 
     async def _args(self, request: web.Request) -> Json:
         args: Json = dict(request.query)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,17 @@ class History:
     _by_ts: dict[tuple[str, str], Json]
     host: str
     port: int
+    clock: Callable[[], float] | None
+    _base: int
+    _ts: itertools.count[int]
+    _last_micros: int
+
+    def _next_ts(self) -> str:
+        """A new message's ts: unique and increasing, from `clock` when the stand-in has one (the demo's)."""
+        if self.clock is None:
+            return f"{self._base + next(self._ts)}.{next(self._ts) % 1000000:06d}"
+        self._last_micros = max(int(self.clock() * 1_000_000), self._last_micros + 1)
+        return f"{self._last_micros // 1_000_000}.{self._last_micros % 1_000_000:06d}"
 
     def find_message(self, channel: str, ts: str) -> Json | None:
         """A message of the channel (top-level or in a thread) by its ts."""

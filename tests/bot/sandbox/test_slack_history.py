@@ -35,3 +35,20 @@ async def test_history_is_newest_first_top_level_paged_and_shows_metadata_only_o
     assert [m["text"] for m in recent["messages"]] == ["card 2", "card 1"]
     thread = await client.conversations_replies(channel="C0INBOX", ts=posted[0]["ts"])
     assert [m["text"] for m in thread["messages"]] == ["card 0", "in a thread"]
+
+
+async def test_with_a_clock_messages_are_stamped_with_its_time_and_stay_in_order() -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 26, 9, 0, tzinfo=UTC).timestamp()
+    slack = FakeSlack(clock=lambda: moment)  # a clock that stands still: each ts still comes after the last
+    await slack.start()
+    try:
+        client = client_of(slack)
+        first = await client.chat_postMessage(channel="C0INBOX", text="a")
+        second = await client.chat_postMessage(channel="C0INBOX", text="b")
+        assert first["ts"] == f"{int(moment)}.000000" and float(second["ts"]) > float(first["ts"])
+        history = await client.conversations_history(channel="C0INBOX")
+        assert [m["text"] for m in history["messages"]] == ["b", "a"]
+    finally:
+        await slack.stop()
