@@ -82,7 +82,7 @@ INTENT_TEMPLATES = {
     "presale": ["presale_question"],
     "other": ["acknowledgement"],
 }
-SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED"}
+SHIPPED = {"SHIPPED", "PARTIALLY_SHIPPED", "PARTIALLYSHIPPED"}  # upper-cased: Orders v2026 and v0 spellings
 WITHOUT_ORDER = ("presale", "how_to_use", "invoice_request", "warranty", "other")
 CAUSES = ("damaged", "wrong_item", "missing_parts", "quality_problem")  # what went wrong, before "refund me"
 UNSURE_BELOW = 0.5  # the best intent's probability under which the card says it is unsure
@@ -142,9 +142,14 @@ def keyword_for(text: str, intent: str) -> str | None:
     return None
 
 
+def is_shipped(status: str | None) -> bool:
+    """Whether an order status means the parcel left: 'SHIPPED' (Orders v2026) or 'Shipped', 'PartiallyShipped' (v0)."""
+    return (status or "").upper() in SHIPPED
+
+
 def _templates(intent: str, order_status: str | None) -> list[str]:
     keys = INTENT_TEMPLATES.get(intent, [])
-    if order_status in SHIPPED:
+    if is_shipped(order_status):
         return [k for k in keys if k != "cancellation_before_shipping"]
     if order_status:
         return [k for k in keys if k != "cancellation_after_shipping"]

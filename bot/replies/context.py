@@ -9,6 +9,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.cards.order import CARRIER_NAMES
+from bot.mail.intents import is_shipped
 from bot.replies.products import Product, product_values
 from bot.services.amazon import Order
 from bot.services.carriers.model import Status, Tracking, parse_time
@@ -116,7 +117,7 @@ def reply_context(
             ctx["order_date"] = local_date(bought, lang)
         ctx["product"] = product_values(products or [], order, lang)
         if order.status:
-            ctx["shipped"] = order.status in ("Shipped", "PartiallyShipped", "SHIPPED", "PARTIALLY_SHIPPED")
+            ctx["shipped"] = is_shipped(order.status)
     shown = [p for p in packages or [] if p.status not in (Status.DELIVERED, Status.RETURNED)] or list(
         packages or []
     )

@@ -102,6 +102,9 @@ def test_cancellation_templates_follow_the_order_state() -> None:
     shipped = classify(text, order_status="SHIPPED").templates
     assert "cancellation_before_shipping" in before and "cancellation_after_shipping" not in before
     assert "cancellation_after_shipping" in shipped and "cancellation_before_shipping" not in shipped
+    for spelling in ("Shipped", "PartiallyShipped", "PARTIALLY_SHIPPED"):  # Orders v0 spells it so
+        templates = classify(text, order_status=spelling).templates
+        assert "cancellation_after_shipping" in templates and "cancellation_before_shipping" not in templates
 
 
 def test_no_text_is_other_with_no_confidence() -> None:
