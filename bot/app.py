@@ -22,6 +22,7 @@ import handlers
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
+from bot.clock.parcels import ParcelWatch
 from bot.deps import Deps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles, foreign_team
@@ -72,9 +73,13 @@ def build_deps(
     amazon = SpApi(settings) if settings.sp_api_enabled else None
     tracker = Tracker(settings, providers_from(settings, http))
     outbox = Outbox(settings, store)
-    enricher = Enricher(
-        settings, store, clock, amazon=amazon, tracker=tracker, on_change=outbox.order_changed
-    )
+    parcels = ParcelWatch(settings, store, clock, post=outbox.escalation_post)
+
+    def order_changed(order_id: str) -> None:
+        outbox.order_changed(order_id)  # the cards redraw
+        parcels.order_changed(order_id)  # and a parcel in trouble gets a note in their threads
+
+    enricher = Enricher(settings, store, clock, amazon=amazon, tracker=tracker, on_change=order_changed)
     intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
     library = Library.load(overlay=settings.template_dir, strict=False)
     shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
@@ -146,6 +151,7 @@ def build_deps(
         mailer=mailer,
         escalator=escalator,
         followups=followups,
+        parcels=parcels,
         outbox=outbox,
         roles=roles,
         desk=desk,

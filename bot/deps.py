@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
+from bot.clock.parcels import ParcelWatch
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles
 from bot.mail.intake import Intake
@@ -49,6 +50,7 @@ class Deps:
     mailer: Mailer
     escalator: Escalator
     followups: FollowUps
+    parcels: ParcelWatch
     outbox: Outbox
     roles: Roles
     desk: Desk

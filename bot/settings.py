@@ -22,7 +22,7 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
-from bot.settings_values import ENV_PREFIX, comma_list, comma_pairs, env_name, parses
+from bot.settings_values import ENV_PREFIX, comma_list, comma_pairs, env_name, parses, per_carrier
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     tracking_providers: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description="Which provider tracks which carrier, e.g. dhl=dhl,ups=ups,*=17track (default: by keys)",
+    )
+    parcel_quiet_days: str = Field(
+        "4",
+        description="Days without a scan after which a parcel's card gets a note: '4' or '4, dhl=3, usps=6'",
     )
     tracking_sweep_seconds: float = Field(
         60.0, gt=0, description="Seconds between sweeps for packages whose tracking check is due"
@@ -316,6 +320,12 @@ class Settings(BaseSettings):
     def _hours(cls, value: str, info: ValidationInfo) -> str:
         if value.strip():
             parses(info, value, BusinessHours.parse, "'mon-fri 08:00-18:00' (24-hour times)")
+        return value
+
+    @field_validator("parcel_quiet_days")
+    @classmethod
+    def _quiet_days(cls, value: str, info: ValidationInfo) -> str:
+        parses(info, value, lambda text, tz: per_carrier(text, None), "'4, dhl=3, usps=6'")
         return value
 
     @field_validator("oncall_handoff")

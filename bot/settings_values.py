@@ -39,3 +39,20 @@ def comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
     if any(len(p) != 2 for p in pairs):
         raise ValueError(f"write {what} separated by commas, e.g. {example}")
     return [(k.strip(), v.strip()) for k, v in pairs]
+
+
+def per_carrier(spec: str, carrier: str | None) -> float:
+    """A number with exceptions by carrier, e.g. '4, dhl=3, usps=6': the carrier's, else the plain one (else 0)."""
+    default = 0.0
+    by_carrier: dict[str, float] = {}
+    for item in comma_list(spec):
+        name, _, number = item.rpartition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ValueError(f"“{item}” is not a number of days: write it like 4, dhl=3") from None
+        if name:
+            by_carrier[name.strip().lower()] = value
+        else:
+            default = value
+    return by_carrier.get((carrier or "").lower(), default)

@@ -26,8 +26,9 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         log.info("SLA: %d notification(s) queued", sent)
     try:
         deps.followups.tick()
+        deps.parcels.tick()
     except Exception:
-        log.exception("the follow-up sweep failed; the next sweep tries again")
+        log.exception("the follow-up or quiet-parcel sweep failed; the next sweep tries again")
     purge_daily(deps)  # a failure is logged, retried at the next sweep and shown after the second
     try:
         deps.autoreplier.run()

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.card import CardTime, Message, escape, slack_date, time_left
 from bot.cards.ids import ActionId
+from bot.cards.order import CARRIER_NAMES
 from bot.clock.sla import STAGE_ICONS, Stage
 from bot.store.store import parse_iso
 
@@ -121,6 +122,44 @@ def follow_up(payload: dict[str, Any], at: CardTime) -> Message:
         }
     )
     return {"text": f"Follow-up due: {payload.get('buyer') or 'a buyer'}", "blocks": blocks}
+
+
+def parcel_note(payload: dict[str, Any], at: CardTime) -> Message:
+    """A parcel in trouble: what the carrier says, since when, and the message to write before the buyer asks."""
+    name = str(payload.get("carrier") or "")
+    carrier = escape(CARRIER_NAMES.get(name, name or "the carrier"))
+    since = parse_iso(payload.get("since"))
+    when = f" (since {slack_date(since, at.tz)})" if since else ""
+    text = f":package: *Parcel `{escape(str(payload['parcel']))}`* ({carrier}) {escape(str(payload.get('what')))}{when}."
+    event = payload.get("last_event") or {}
+    if event.get("description"):
+        where = f", {escape(event['location'])}" if event.get("location") else ""
+        text += f"\nLast scan: {escape(event['description'])}{where}"
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
+    if payload.get("template"):
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": "Write to the buyer before they ask: it prevents claims."}
+                ],
+            }
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ActionId.TEMPLATE.value}:{payload['template']}",
+                        "text": {"type": "plain_text", "text": "Write to the buyer"},
+                        "value": str(payload["template"]),
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    return {"text": f"Parcel {payload['parcel']} {payload.get('what')}", "blocks": blocks}
 
 
 def handoff(payload: dict[str, Any], at: CardTime) -> Message:

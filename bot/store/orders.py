@@ -85,3 +85,8 @@ class OrderRecords(StoreBase):
         """Packages whose next tracking lookup is due, most overdue first."""
         sql = "SELECT * FROM packages WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"
         return self.query(sql, [self.now(), limit])
+
+    def moving_packages(self) -> list[Row]:
+        """Packages on their way (not delivered, returned or unknown), for the check of parcels that went quiet."""
+        sql = "SELECT * FROM packages WHERE status IN ('label_created', 'in_transit', 'out_for_delivery') ORDER BY id"
+        return self.query(sql)

@@ -42,6 +42,11 @@ class OutboxRecords(ConversationRecords):
         )
         return cur.rowcount == 1
 
+    def queued_before(self, *, dedupe_key: str) -> bool:
+        """Whether an action with this key was queued already (done or not)."""
+        row = self.db.conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone()
+        return row is not None
+
     def due_outbox(self, *, limit: int = 100) -> list[Row]:
         """Outbox items ready to go, earliest buyer deadline first."""
         sql = (

@@ -197,6 +197,11 @@ class Enricher:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
+    def announce(self, order_id: str) -> None:
+        """Tell whoever listens that the order's view is new (its cards redraw; a parcel in trouble is noted)."""
+        if self.on_change:
+            self.on_change(order_id)
+
     def claim_refresh(self, order_id: str) -> datetime | None:
         """Reserve a Refresh of the order now: None if it may go ahead, else when it may be pressed again
         (INBOX_BOT_REFRESH_COOLDOWN_SECONDS after the last one, by the injected clock)."""

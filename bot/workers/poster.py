@@ -121,6 +121,8 @@ class Poster:
         payload: dict[str, Any] = json.loads(item["payload"]) if item.get("payload") else {}
         if "follow_up" in payload:
             return SB.follow_up(payload, at)
+        if "parcel" in payload:
+            return SB.parcel_note(payload, at)
         if "sla" in payload:
             return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
         if "handoff" in payload:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings_sources import load_settings
-from bot.settings_values import comma_list, comma_pairs
+from bot.settings_values import comma_list, comma_pairs, per_carrier
 
 
 def test_comma_lists_drop_blanks_and_spaces() -> None:
@@ -26,3 +26,10 @@ def test_a_setting_that_does_not_parse_is_named_by_its_variable(monkeypatch: pyt
     monkeypatch.setenv("INBOX_BOT_BUSINESS_HOURS", "weekdays from nine")
     with pytest.raises(Exception, match="INBOX_BOT_BUSINESS_HOURS"):
         load_settings()
+
+
+def test_a_number_per_carrier_falls_back_to_the_plain_one() -> None:
+    assert per_carrier("4, dhl=3, usps=6", "dhl") == 3 and per_carrier("4, dhl=3, usps=6", "gls") == 4
+    assert per_carrier("usps=6", "gls") == 0 and per_carrier("", None) == 0
+    with pytest.raises(ValueError, match="not a number of days"):
+        per_carrier("4, dhl=soon", "dhl")

@@ -116,3 +116,52 @@ async def test_refresh_pressed_again_within_the_cooldown_says_when_and_asks_nobo
         await press("U0LEAD")
         await eventually(lambda: refreshed() == 2, what="the refresh after the cooldown")
         await eventually(lambda: fake_services.count("sp-api") == 3, what="its lookup")
+
+
+async def test_a_parcel_that_fails_gets_a_note_offering_the_message_to_the_buyer(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
+) -> None:
+    now = pinned_clock().now()
+    fake_services.orders[ORDER] = StoredOrder(
+        ORDER,
+        "A1PA6795UKMFR9",
+        now - timedelta(days=2),
+        [("Kaffeemühle", "B0CAFE0001", 1, "39.90")],
+        "EUR",
+        packages=[("DHL", PARCEL, "DHL Paket")],
+    )
+    parcel = Parcel(
+        PARCEL, "dhl", now - timedelta(hours=10), [ParcelEvent(1, "transit", "Im Paketzentrum bearbeitet.")]
+    )
+    fake_services.parcels[PARCEL] = parcel
+    settings = make_settings(
+        tmp_path, fake_slack, reply_signature="Example Shop", **fake_services.urls(fake_services.base_url)
+    )
+    async with running_bot(settings) as deps:
+        await deps.ready.wait()
+        await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "t1", now))
+        await fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+        [card] = fake_slack.posts()
+        parcel.events.append(ParcelEvent(9.5, "failure", "Zustellung nicht möglich.", "Bremen, DE"))
+        await People(fake_slack).click(
+            user="U0AGENT", channel="C0INBOX", message_ts=card["ts"], action_id="refresh_order"
+        )
+        await fake_slack.wait_for(
+            lambda: any("Parcel" in p["text"] for p in fake_slack.posts(thread_ts=card["ts"]))
+        )
+        [note] = [p for p in fake_slack.posts(thread_ts=card["ts"]) if "Parcel" in p["text"]]
+        assert "has a problem at the carrier" in json.dumps(note["blocks"], ensure_ascii=False)
+        await People(fake_slack).click(
+            user="U0AGENT", channel="C0INBOX", message_ts=note["ts"], action_id="reply_template:late_or_lost"
+        )
+        try:
+            await fake_slack.wait_for(lambda: fake_slack.open_view("U0AGENT") is not None, timeout=5)
+        except TimeoutError:
+            raise AssertionError(f"no modal; told: {fake_slack.ephemerals}") from None
+        view = fake_slack.open_view("U0AGENT") or {}
+        assert "302-1234567-1234567" in json.dumps(view["blocks"], ensure_ascii=False)
+        await People(fake_slack).click(  # refreshed again: the same trouble is not noted twice
+            user="U0LEAD", channel="C0INBOX", message_ts=card["ts"], action_id="refresh_order"
+        )
+        await asyncio.sleep(0.5)
+        assert len([p for p in fake_slack.posts(thread_ts=card["ts"]) if "Parcel" in p["text"]]) == 1
