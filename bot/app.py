@@ -23,6 +23,7 @@ from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
 from bot.clock.parcels import ParcelWatch
+from bot.clock.watchdog import MailboxWatch
 from bot.deps import Deps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles, foreign_team
@@ -103,6 +104,7 @@ def build_deps(
     )
     poster = Poster(settings, store, slack, clock, outbox=outbox, enricher=enricher, replies=replies)
     escalator = Escalator(settings, store, clock, post=outbox.escalation_post)
+    mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post)
     followups = FollowUps(
         settings,
         store,
@@ -152,6 +154,7 @@ def build_deps(
         escalator=escalator,
         followups=followups,
         parcels=parcels,
+        mailwatch=mailwatch,
         outbox=outbox,
         roles=roles,
         desk=desk,

@@ -12,6 +12,7 @@ from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
 from bot.clock.parcels import ParcelWatch
+from bot.clock.watchdog import MailboxWatch
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles
 from bot.mail.intake import Intake
@@ -51,6 +52,7 @@ class Deps:
     escalator: Escalator
     followups: FollowUps
     parcels: ParcelWatch
+    mailwatch: MailboxWatch
     outbox: Outbox
     roles: Roles
     desk: Desk

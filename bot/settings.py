@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Buyer photos up to this size are shown in the card's thread (megabytes; 0: none)",
     )
+    quiet_hours: float = Field(
+        12.0,
+        ge=0,
+        description="Hours without Amazon mail in business hours before the channel is warned (0: off)",
+    )
     non_amazon_mail: Literal["ignore", "post"] = Field(
         "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"
     )

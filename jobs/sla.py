@@ -27,8 +27,9 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
     try:
         deps.followups.tick()
         deps.parcels.tick()
+        deps.mailwatch.tick()
     except Exception:
-        log.exception("the follow-up or quiet-parcel sweep failed; the next sweep tries again")
+        log.exception("the follow-up, parcel or mailbox check failed; the next sweep tries again")
     purge_daily(deps)  # a failure is logged, retried at the next sweep and shown after the second
     try:
         deps.autoreplier.run()

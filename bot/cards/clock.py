@@ -162,6 +162,23 @@ def parcel_note(payload: dict[str, Any], at: CardTime) -> Message:
     return {"text": f"Parcel {payload['parcel']} {payload.get('what')}", "blocks": blocks}
 
 
+def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
+    """The mailbox watchdog: no Amazon mail for hours in business time, and what to check."""
+    last = parse_iso(payload.get("last_mail"))
+    seen = f"the last one came {slack_date(last, at.tz)}" if last else "none has come since the bot started"
+    text = (
+        f":mailbox_with_no_mail: *No mail from Amazon for {payload.get('hours', 12):g} hours* ({seen}). Buyer "
+        "messages may not be reaching this mailbox, and their 24 hours run all the same. Please check:\n"
+        "• Seller Central → Settings → Notification Preferences → Messaging: this mailbox's address, *Buyer "
+        "Messages* ticked\n• Buyer-Seller Messages in Seller Central for messages not here\n"
+        "• the mailbox: full (quota), a filter or rule moving Amazon's mail, the folder the bot reads"
+    )
+    return {
+        "text": "No mail from Amazon for hours",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def handoff(payload: dict[str, Any], at: CardTime) -> Message:
     """The on-call handoff with the open queue."""
     h = payload["handoff"]

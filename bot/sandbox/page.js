@@ -5,7 +5,7 @@
 const $ = (sel) => document.querySelector(sel);
 const state = { data: null, version: null, user: "U0AGENT", thread: null, fetchedAt: 0, home: false };
 const EMOJI = {
-  warning: "⚠️", alarm_clock: "⏰", zzz: "💤", camera: "📷", frame_with_picture: "🖼️", white_check_mark: "✅", red_circle: "🔴", hourglass_flowing_sand: "⏳", paperclip: "📎",
+  warning: "⚠️", mailbox_with_no_mail: "📭", alarm_clock: "⏰", zzz: "💤", camera: "📷", frame_with_picture: "🖼️", white_check_mark: "✅", red_circle: "🔴", hourglass_flowing_sand: "⏳", paperclip: "📎",
   rotating_light: "🚨", information_source: "ℹ️", exclamation: "❗", outbox_tray: "📤", incoming_envelope: "📨",
   package: "📦", truck: "🚚", bell: "🔔", eyes: "👀", email: "✉️", hand: "✋", x: "❌", arrows_counterclockwise: "🔄",
   large_green_circle: "🟢", large_yellow_circle: "🟡", large_orange_circle: "🟠", fire: "🔥", memo: "📝",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.store.base import Row, StoreBase, iso
+from bot.store.base import Row, StoreBase, iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +45,10 @@ class StatsRecords(StoreBase):
             "AND actor != ? GROUP BY actor"
         )
         return [r[0] for r in self.db.conn.execute(sql, [conversation_id, iso(since), besides]).fetchall()]
+
+    def last_amazon_mail(self) -> datetime | None:
+        """When the newest mail from Amazon (buyer message, notice, copy of a reply) arrived."""
+        row = self.db.conn.execute(
+            "SELECT max(received_at) FROM messages WHERE kind IN ('buyer_message', 'amazon_notice', 'confirmation')"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None

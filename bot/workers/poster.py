@@ -123,6 +123,8 @@ class Poster:
             return SB.follow_up(payload, at)
         if "parcel" in payload:
             return SB.parcel_note(payload, at)
+        if "quiet" in payload:
+            return SB.quiet_mailbox(payload, at)
         if "sla" in payload:
             return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
         if "handoff" in payload:

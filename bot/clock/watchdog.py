@@ -1,0 +1,53 @@
+"""The mailbox watchdog: a quiet mailbox must not look like a quiet day.
+
+If no mail from Amazon (buyer messages, notices, copies of replies) has arrived for `INBOX_BOT_QUIET_HOURS` while
+the shop is open (the business hours, weekdays 08:00–18:00 when none are set), Amazon has probably stopped
+forwarding: changed notification settings, a full mailbox, a filter. The channel is told once per quiet stretch, with
+what to check. The stretch is counted from the last Amazon mail or from the bot's start, whichever is later, so a
+fresh install or a restart never warns at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.clock.clocks import Clock
+from bot.clock.escalation import Post
+from bot.clock.sla import BusinessHours
+from bot.settings import Settings
+from bot.store.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+SHOP_HOURS = "mon-fri 08:00-18:00"  # when no business hours are set: mail is expected on weekdays
+
+
+class MailboxWatch:
+    """Warns the channel when no Amazon mail has come for too long during business hours."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, *, post: Post) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.post = post
+        self.started = clock.now()
+        self.hours = BusinessHours.parse(settings.business_hours or SHOP_HOURS, settings.tz)
+
+    def tick(self) -> bool:
+        """Post the warning if the mailbox has been quiet too long (once per quiet stretch); whether it did."""
+        limit = self.settings.quiet_hours
+        if limit <= 0:
+            return False
+        now = self.clock.now()
+        last_mail = self.store.last_amazon_mail()
+        since = max(last_mail or self.started, self.started)
+        if now - since < timedelta(hours=limit) or not self.hours.open_at(now):
+            return False
+        key = f"quiet:{iso(since)}"
+        if self.store.queued_before(dedupe_key=key):
+            return False
+        payload = {"quiet": iso(since), "last_mail": iso(last_mail) if last_mail else None, "hours": limit}
+        self.post("note", None, self.settings.slack_channel, key, payload)
+        log.warning("no Amazon mail since %s (%.0f h): the channel is told", since.isoformat(), limit)
+        return True

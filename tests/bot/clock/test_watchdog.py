@@ -1,0 +1,80 @@
+"""The mailbox watchdog on an injected clock: quiet in business hours warns once per stretch; nights, weekends, a
+fresh start and arriving mail do not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cards.card import CardTime
+from bot.cards.clock import quiet_mailbox
+from bot.clock.clocks import FakeClock
+from bot.clock.watchdog import MailboxWatch
+from bot.mail.intake import Intake
+from bot.mail.source import IncomingMail
+from bot.store.store import Store
+from tests.conftest import fixture_mail, make_settings
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, start: datetime = MONDAY_9, **overrides: Any) -> None:
+        self.clock = FakeClock(start)
+        self.settings = make_settings(tmp_path, **overrides)
+        self.store = Store.open(self.settings.database_path, clock=self.clock)
+        self.posts: list[tuple[str, int | None, str | None, str, dict[str, Any]]] = []
+        self.watch = MailboxWatch(self.settings, self.store, self.clock, post=self.post)
+
+    def post(
+        self, kind: str, conv: int | None, channel: str | None, key: str, payload: dict[str, Any]
+    ) -> None:
+        self.store.enqueue(kind="post_note", dedupe_key=key, due_by=None, channel=channel, payload=payload)
+        self.posts.append((kind, conv, channel, key, payload))
+
+    async def mail(self) -> None:
+        raw = fixture_mail("de_invoice.eml").replace(
+            b"de-invoice-0002", f"m{len(self.posts)}{self.clock.now().timestamp()}".encode()
+        )
+        await Intake(self.settings, self.store).handle(
+            IncomingMail(raw, str(self.clock.now()), self.clock.now())
+        )
+
+
+async def test_twelve_quiet_hours_in_business_time_warn_once(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.clock.advance(hours=11, minutes=59)
+    assert not rig.watch.tick()  # Monday 20:59: not yet twelve hours
+    rig.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN))  # Tuesday 08:00, 23 quiet hours, shop open
+    assert rig.watch.tick()
+    assert not rig.watch.tick()  # once per quiet stretch
+    [(kind, conv, channel, _, payload)] = rig.posts
+    assert (kind, conv, channel) == ("note", None, "C0INBOX") and payload["last_mail"] is None
+    text = str(quiet_mailbox(payload, CardTime(now=rig.clock.now(), tz=BERLIN))["blocks"])
+    assert "No mail from Amazon for 12 hours" in text and "Notification Preferences" in text
+
+
+async def test_nights_and_weekends_stay_quiet_and_mail_starts_a_new_stretch(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, start=datetime(2026, 11, 27, 17, 0, tzinfo=BERLIN))  # a Friday afternoon
+    await rig.mail()
+    rig.clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN))  # Saturday noon: 19 quiet hours, shop closed
+    assert not rig.watch.tick()
+    rig.clock.set(datetime(2026, 11, 30, 7, 59, tzinfo=BERLIN))  # Monday before opening
+    assert not rig.watch.tick()
+    rig.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=BERLIN))
+    assert rig.watch.tick()
+    assert rig.posts[-1][4]["last_mail"] is not None
+    await rig.mail()  # mail again
+    rig.clock.advance(hours=11)
+    assert not rig.watch.tick()
+    rig.clock.advance(hours=13)  # Tuesday 08:00: a new quiet stretch, a new warning
+    assert rig.watch.tick() and len(rig.posts) == 2
+
+
+async def test_off_when_set_to_zero(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, quiet_hours=0)
+    rig.clock.advance(days=3)
+    assert not rig.watch.tick()
