@@ -81,6 +81,22 @@ STATUS_WORDS: dict[str, dict[Status, str]] = {
         Status.EXCEPTION: "försenad hos transportören",
         Status.RETURNED: "returnerad till avsändaren",
     },
+    "pt": {  # Brazil (amazon.com.br)
+        Status.LABEL_CREATED: "etiqueta criada",
+        Status.IN_TRANSIT: "em trânsito",
+        Status.OUT_FOR_DELIVERY: "saiu para entrega",
+        Status.DELIVERED: "entregue",
+        Status.EXCEPTION: "com atraso na transportadora",
+        Status.RETURNED: "devolvido ao remetente",
+    },
+    "ja": {
+        Status.LABEL_CREATED: "配送準備中",
+        Status.IN_TRANSIT: "輸送中",
+        Status.OUT_FOR_DELIVERY: "配達中",
+        Status.DELIVERED: "配達完了",
+        Status.EXCEPTION: "配送業者で遅延",
+        Status.RETURNED: "当店へ返送",
+    },
 }
 
 
