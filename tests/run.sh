@@ -85,17 +85,18 @@ if [ "$WORKERS" -lt 2 ]; then
   echo "==> the crash harness on one CPU core shared with a busy loop"
   harness
 else
-  # Two cores: the crash harness on core 0 beside its busy loop; the week-long soak on core 1 meanwhile.
-  echo "==> at once: the crash harness on core 0 shared with a busy loop, and the soak (a simulated week) on core 1"
+  # Two cores: the crash harness on core 0 beside its busy loop; the week-long soak meanwhile.
+  echo "==> at once: the crash harness on core 0 shared with a busy loop, and the soak (a simulated week)"
   SOAK_LOG=$(mktemp)
   trap 'rm -f "$SOAK_LOG"' EXIT
-  run_pytest taskset -c 1 .venv/bin/python -m pytest -q "$SOAK" >"$SOAK_LOG" 2>&1 &
+  # not pinned: the soak's Slack stand-in runs in a process of its own and may use whichever core is free
+  run_pytest .venv/bin/python -m pytest -q "$SOAK" >"$SOAK_LOG" 2>&1 &
   soak_pid=$!
   harness_status=0
   INBOX_BOT_LOADED_CORE=0 harness || harness_status=$?
   soak_status=0
   wait "$soak_pid" || soak_status=$?
-  echo "==> (core 1) the soak:"
+  echo "==> the soak:"
   cat "$SOAK_LOG"
   if [ "$harness_status" -ne 0 ] || [ "$soak_status" -ne 0 ]; then
     echo "failed: crash harness exit $harness_status, soak exit $soak_status" >&2
