@@ -11,13 +11,12 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from html import unescape as html_unescape
 
 from bot.mail import patterns as P
 from bot.mail.htmltext import html_to_text
 from bot.mail.language import detect_language
 from bot.mail.model import Attachment, MailKind, NoticeType, ParsedMail, sha256
-from bot.mail.trust import amazon_sender, no_response_target, pretends_amazon, relay_marketplace
+from bot.mail.trust import amazon_sender, no_response_link, pretends_amazon, relay_marketplace
 
 log = logging.getLogger(__name__)
 
@@ -137,14 +136,23 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
     plain, html, links, attachments = _bodies(msg)
     out.attachments = attachments
     body = plain if plain.strip() else html
-    out.no_response_link = _no_response_link(plain, html, links) if from_amazon else None
+    out.no_response_link = no_response_link(plain, html, links) if from_amazon else None
     out.order_id = _order_id(subject or "", body)
 
     if out.kind in (MailKind.BUYER_MESSAGE, MailKind.OTHER):
         is_reply = bool(out.in_reply_to) or stripped_subject != (subject or "")
         out.text = extract_buyer_text(body, is_reply=is_reply)
     else:
-        out.text = _strip_footer(body)
+        out.text = _tidy(
+            body.split("\n"), keep_details=True
+        )  # a notice's order, item and quantity lines stay
+    if out.kind is MailKind.AMAZON_NOTICE:
+        head = body[:4000]
+        if out.notice_type == NoticeType.OTHER.value:
+            out.notice_type = next((t.value for t, rx in P.NOTICE_BODIES if rx.search(head)), out.notice_type)
+        named = None if out.buyer_name else P.NOTICE_BUYER.search(head)
+        if named:
+            out.buyer_name = _clean_field(next(g for g in named.groups() if g))
     out.language = (
         detect_language(out.text) or subject_lang or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
     )
@@ -326,19 +334,6 @@ def _filename(part: Message) -> str | None:
     return name.strip()[:255] or None
 
 
-def _no_response_link(plain: str, html: str, links: list[str]) -> str | None:
-    """Amazon's own "no response needed" link in the mail (checked by its host and path, unwrapped from Amazon's
-    redirect); a link anyone else wrote is never taken."""
-    candidates = [href.strip() for href in links if P.NO_RESPONSE_LINK.fullmatch(href.strip())]
-    for text in (plain, html):
-        candidates += [m.group(0).rstrip(".,;") for m in P.NO_RESPONSE_LINK.finditer(text)]
-    for url in candidates:
-        target = no_response_target(html_unescape(url))
-        if target:
-            return target
-    return None
-
-
 def _order_id(subject: str, body: str) -> str | None:
     for text, rx in ((subject, P.STRICT_ORDER_ID), (body, P.STRICT_ORDER_ID), (subject, P.ORDER_ID)):
         m = rx.search(text)
@@ -384,24 +379,21 @@ def _history_start(lines: list[tuple[int, str]], base_depth: int = 0) -> int:
     return len(lines)
 
 
-def _tidy(lines: Iterable[str], *, cut_footer: bool = True) -> str:
-    """Drop Amazon's boilerplate lines, stop at its footer, and collapse blank runs."""
+def _tidy(lines: Iterable[str], *, cut_footer: bool = True, keep_details: bool = False) -> str:
+    """Drop Amazon's boilerplate lines (a notice keeps its order, item and quantity lines: `keep_details`), stop at
+    its footer, and collapse blank runs."""
     out: list[str] = []
     for line in lines:
         text = line.rstrip()
         stripped = text.strip()
         if cut_footer and stripped and P.FOOTER.match(stripped):
             break
-        if P.MARKER.match(stripped) or P.BOILERPLATE.match(stripped):
+        if P.MARKER.match(stripped) or (not keep_details and P.BOILERPLATE.match(stripped)):
             continue
         if not stripped and (not out or not out[-1].strip()):
             continue
         out.append(text)
     return "\n".join(out).strip()
-
-
-def _strip_footer(body: str) -> str:
-    return _tidy(body.split("\n"))
 
 
 def extract_buyer_text(body: str, *, is_reply: bool) -> str:
@@ -420,6 +412,14 @@ def extract_buyer_text(body: str, *, is_reply: bool) -> str:
         elif P.MARKER_OPEN.search(label):
             markers.append((i, "open", depth))
 
+    if not markers:  # an older template: a bare "Message:" label, the words after it or on the next lines
+        for i, (depth, content) in enumerate(lines):
+            label = P.LABEL_MARKER.match(content.strip())
+            if label:
+                rest = label.group("rest").strip()
+                lines[i : i + 1] = [(depth, "")] + ([(depth, rest)] if rest else [])
+                markers.append((i, "open", depth))
+                break
     history = _history_start(lines)
     opening = next((m for m in markers if m[1] == "open"), None)
     if opening is None:

@@ -102,13 +102,73 @@ NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
     (
         NoticeType.RETURN_REQUEST,
         re.compile(
-            r"return request|rücksendeanfrage|rücksendeantrag|demande de retour|richiesta di reso|"
-            r"solicitud de devolución",
+            r"return request|return authori[sz]ation|rücksendeanfrage|rücksendeantrag|rücksendegenehmigung|"
+            r"demande de retour|autorisation de retour|richiesta di reso|reso autorizzato|solicitud de devolución|"
+            r"autorización de devolución",
             re.I,
         ),
     ),
     (NoticeType.REFUND_ISSUED, re.compile(r"refund|erstattung|remboursement|rimborso|reembolso", re.I)),
 ]
+
+# The notice's kind in its body, for notices whose header and subject do not say (first match wins; the claim
+# before "not delivered", which is also a claim's reason).
+NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
+    (
+        NoticeType.A_TO_Z_CLAIM,
+        re.compile(
+            r"a-to-z guarantee|a-z guarantee|a-bis-z-garantie|garantie de a à z|garanzia dalla a alla z|"
+            r"garantía de la a a la z|a-tot-z-garantie|gwarancj\w* od a do z|a-till-ö-garanti|マーケットプレイス保証",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.CHARGEBACK,
+        re.compile(r"chargeback|charge dispute|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I),
+    ),
+    (
+        NoticeType.MESSAGE_NOT_DELIVERED,
+        re.compile(
+            r"(?:message|e-?mail|nachricht|messaggio|mensaje)\b[^\n]{0,80}?\b(?:could not be delivered|"
+            r"was not delivered|has not been delivered|(?:konnte|wurde) nicht zugestellt|n'a pas pu être (?:remis|distribué)|"
+            r"non è stato recapitato|no se ha podido entregar)",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.RETURN_REQUEST,
+        re.compile(
+            r"requested to return|return request|return reason|rücksende(?:antrag|anfrage|grund)|"
+            r"demande de retour|motif du retour|richiesta di reso|motivo del reso|solicitud de devolución|"
+            r"motivo de la devolución|retourverzoek|retourreden|prośb\w* o zwrot|powód zwrotu|returbegäran|returorsak",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.CANCELLATION_REQUEST,
+        re.compile(
+            r"requested (?:a |the )?cancel+ation|cancel+ation request|stornierungs(?:anfrage|antrag)|"
+            r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación",
+            re.I,
+        ),
+    ),
+]
+
+# The buyer named in a notice's body: a label, Amazon's copy of a reply, the Italian "Gentili <seller> e <buyer>".
+NOTICE_BUYER = re.compile(
+    r"^\s*(?:buyer(?:'s)? name|customer name|name of (?:the )?(?:buyer|customer)|käufer(?:name)?|name des käufers|"
+    r"kundenname|nom de l'acheteur|nom du client|nome (?:dell')?acquirente|nome del cliente|nombre del comprador|"
+    r"nombre del cliente|naam van de koper|imię i nazwisko kupującego|köparens namn)\s*:\s*(?P<name>[^\n]{2,80}?)\s*$"
+    r"|copy of the e-?mail (?:that )?you sent to (?P<copy>[^\n.]{2,80}?)\s*[.:]?\s*$"
+    r"|^\s*gentili\s+[^\n,]{1,80}?\s+e\s+(?P<gentili>[^\n,]{2,60}?)\s*,",
+    re.I | re.M,
+)
+
+# Older relay templates (HTML tables): a bare "Message:" label in front of the buyer's words, maybe on its line.
+LABEL_MARKER = re.compile(
+    r"^(?:message|nachricht|messaggio|mensaje|mensagem|bericht|meddelande|wiadomość|メッセージ)\s*[:：]\s*(?P<rest>.*)$",
+    re.I,
+)
 
 CONFIRMATION_SUBJECT = re.compile(
     r"^\s*(?:your (?:e-?mail|message) to|ihre (?:e-?mail|nachricht) an|votre (?:e-?mail|message) (?:à|a)|"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
+from html import unescape as html_unescape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +24,7 @@ import authres
 import dkim
 
 from bot.mail.model import MailKind, ParsedMail
+from bot.mail.patterns import NO_RESPONSE_LINK
 
 if TYPE_CHECKING:  # the settings validate guard rules, whose link check reads the marketplace list here
     from bot.settings import Settings
@@ -204,6 +206,9 @@ class Authenticator:
         return Verdict(False, why)
 
 
+REDIRECT_PATH = re.compile(r"^/(?:nms/redirect|gp/r\.html|gp/f\.html|redirect)\b")  # Amazon's link wrappers
+
+
 def no_response_target(url: str, *, unwrap: bool = True) -> str | None:
     """The link, if it is Amazon's own "no response needed" link: https on `sellercentral.<marketplace>` with
     Amazon's messaging path; a link in Amazon's redirect wrapper (on an Amazon host) is unwrapped and checked."""
@@ -215,7 +220,9 @@ def no_response_target(url: str, *, unwrap: bool = True) -> str | None:
     if parts.scheme != "https" or parts.username or parts.password or parts.port not in (None, 443):
         return None
     path = parts.path.lower()
-    if host.removeprefix("sellercentral.") in MARKETPLACE_DOMAINS or host in SELLER_CENTRAL_HOSTS:
+    if (host.removeprefix("sellercentral.") in MARKETPLACE_DOMAINS or host in SELLER_CENTRAL_HOSTS) and not (
+        unwrap and REDIRECT_PATH.search(path)
+    ):
         return url.strip() if path.startswith("/messaging/") and NO_RESPONSE_PATH.search(path) else None
     if unwrap and any(host == d or host.endswith("." + d) for d in MARKETPLACE_DOMAINS):
         for _, value in parse_qsl(parts.query):
@@ -223,6 +230,19 @@ def no_response_target(url: str, *, unwrap: bool = True) -> str | None:
                 target = no_response_target(value, unwrap=False)
                 if target:
                     return target
+    return None
+
+
+def no_response_link(plain: str, html: str, links: list[str]) -> str | None:
+    """Amazon's own "no response needed" link in the mail (checked by its host and path, unwrapped from Amazon's
+    redirect); a link anyone else wrote is never taken."""
+    candidates = [href.strip() for href in links if NO_RESPONSE_LINK.fullmatch(href.strip())]
+    for text in (plain, html):
+        candidates += [m.group(0).rstrip(".,;") for m in NO_RESPONSE_LINK.finditer(text)]
+    for url in candidates:
+        target = no_response_target(html_unescape(url))
+        if target:
+            return target
     return None
 
 

@@ -122,6 +122,32 @@ EXPECTED: dict[str, dict[str, object]] = {
     "notice_refund.eml": dict(kind="amazon_notice", notice_type="refund_issued"),
     "notice_opted_out.eml": dict(kind="amazon_notice", notice_type="message_not_delivered"),
     "notice_no_header_de.eml": dict(kind="amazon_notice", notice_type="cancellation_request"),
+    # notices whose kind is only in their body; their order, item and quantity lines stay in the text
+    "notice_return_body_en.eml": dict(
+        kind="amazon_notice",
+        notice_type="return_request",
+        order_id="111-4455667-7788990",
+        marketplace="amazon.com",
+        language="en",
+        text="Dear Example Shop,\n\nA customer has requested to return the following item(s). Please review the "
+        "request in your seller account.\n\nOrder ID: # 111-4455667-7788990\nItem: Desk Lamp LED, black\n"
+        "Quantity: 1\nReturn reason: Defective/Does not work properly\nCustomer comments: The lamp flickers and "
+        "then goes off after two minutes.\nRequest received: November 25, 2026\n\nSincerely,\nAmazon Services",
+    ),
+    "notice_return_body_it.eml": dict(
+        kind="amazon_notice", notice_type="return_request", buyer_name="Mario Rossi", language="it"
+    ),
+    "notice_return_body_de.eml": dict(
+        kind="amazon_notice", notice_type="return_request", buyer_name="Erika Mustermann", language="de"
+    ),
+    # an older HTML relay template: an order table, a bare "Message:" label, Amazon's redirect around the link
+    "en_html_2018_table.eml": dict(
+        kind="buyer_message",
+        order_id="112-3344556-6778899",
+        buyer_name="Laura Haught",
+        text="Hi, the pajamas run small. Can I exchange them for a size L?\nThank you, Laura",
+        no_response_link="https://sellercentral.amazon.com/messaging/no-response-needed?t=xyz789&m=2",
+    ),
     "not_amazon.eml": dict(kind="other", buyer_alias=None, marketplace=None),
     "br_plus_alias.eml": dict(
         marketplace="amazon.com.br",
@@ -290,3 +316,20 @@ def test_the_fast_address_path_agrees_with_the_standard_library(value: str) -> N
     assert _parse_address(value) == parseaddr(value)
     if _SIMPLE_ADDRESS.fullmatch(value) is not None:
         assert "@" in _parse_address(value)[1]
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (
+            "Order ID 112-3344556-6778899\nMessage: Where is my parcel?\nFor Your Information: we keep messages",
+            "Where is my parcel?",
+        ),
+        (
+            "Nachricht:\nWo bleibt mein Paket?\n\nZur Information: wir speichern Nachrichten",
+            "Wo bleibt mein Paket?",
+        ),
+    ],
+)
+def test_a_bare_message_label_opens_the_buyers_words(body: str, text: str) -> None:
+    assert extract_buyer_text(body, is_reply=False) == text

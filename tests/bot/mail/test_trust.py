@@ -238,3 +238,16 @@ def test_a_mail_with_two_senders_is_nobodys() -> None:
     parsed = parse_relay_mail(raw)
     assert parsed.kind is MailKind.SUSPICIOUS and parsed.buyer_alias is None and parsed.marketplace is None
     assert "2 From headers" in (parsed.suspicion or "")
+
+
+def test_a_link_in_amazons_redirect_is_unwrapped_and_its_target_checked() -> None:
+    from urllib.parse import quote
+
+    inner = "https://sellercentral.amazon.de/messaging/no-response-needed?t=abc&m=1"
+    wrapped = "https://sellercentral.amazon.de/nms/redirect?k=1&u=" + quote(inner, safe="")
+    assert no_response_target(wrapped) == inner
+    elsewhere = "https://sellercentral.amazon.de/nms/redirect?u=" + quote(
+        "https://evil.example/messaging/no-response-needed", safe=""
+    )
+    assert no_response_target(elsewhere) is None
+    assert no_response_target("https://evil.example/nms/redirect?u=" + quote(inner, safe="")) is None

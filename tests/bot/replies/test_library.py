@@ -55,7 +55,8 @@ def test_optional_values_are_left_out_cleanly() -> None:
 
 
 def test_missing_language_falls_back_to_english_and_says_so() -> None:
-    rendered = LIBRARY.render("wrong_item", "tr", sample_context("tr"))  # Turkish: no templates (amazon.com.tr)
+    # Turkish (amazon.com.tr) has no templates
+    rendered = LIBRARY.render("wrong_item", "tr", sample_context("tr"))
     assert rendered.language_fallback and rendered.template.language == "en"
     assert not LIBRARY.render("damaged", "it", sample_context("it")).language_fallback
 
