@@ -17,7 +17,6 @@ from bot.clock.sla import (
     Stage,
     StagePolicy,
     deadline_for,
-    next_after,
     plan,
     stage_at,
 )
@@ -136,7 +135,10 @@ class Escalator:
         if deadline is None or opened is None:
             return 0
         clock = str(conv["deadline"])
-        planned = plan(opened, deadline, self.policy, until=now)
+        ahead = plan(
+            opened, deadline, self.policy, until=now + HORIZON
+        )  # one plan: what is due, and what is next
+        planned = [p for p in ahead if p.at <= now]
         recorded = self.store.notification_keys(conversation_id=int(conv["id"]), clock=clock)
         missing = [p for p in planned if p.key not in recorded]
         # After downtime: each missed stage still gets its first notification (marked late), and the current
@@ -152,7 +154,7 @@ class Escalator:
                     continue
                 self._notify(conv, clock, p, now)
                 sent += 1
-            nxt = next_after(opened, deadline, self.policy, after=now, horizon=HORIZON)
+            nxt = min((p.at for p in ahead if p.at > now), default=None)
             self.store.update_conversation(
                 conversation_id=int(conv["id"]),
                 sla_stage=current.value,

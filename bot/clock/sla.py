@@ -160,12 +160,13 @@ def plan(opened: datetime, deadline: datetime, policy: Policy, *, until: datetim
         if end is not None and end <= start:
             continue
         seq = 0
+        repeats = tuple(a for a in rule.actions if a is not Action.CARD)  # a repeat does not redraw the card
+        step = rule.repeat or timedelta(0)
         while True:
-            at = start + (rule.repeat or timedelta(0)) * seq
+            at = start + step * seq
             if at > until or (end is not None and at >= end):
                 break
-            actions = rule.actions if seq == 0 else tuple(a for a in rule.actions if a is not Action.CARD)
-            out.append(Planned(at=at, stage=stage, seq=seq, actions=actions))
+            out.append(Planned(at=at, stage=stage, seq=seq, actions=rule.actions if seq == 0 else repeats))
             if rule.repeat is None:
                 break
             seq += 1
