@@ -289,6 +289,31 @@ def follow_up_input(default: float | None) -> dict[str, Any]:
     }
 
 
+def undelivered_note(notice: Row, send: Row | None, at: CardTime) -> Message:
+    """Amazon says a reply did not reach the buyer: which one, with which files, and what Amazon wrote."""
+    if send is not None:
+        when = parse_iso(send.get("sent_at"))
+        names = [
+            str(a.get("path", "")).rsplit("/", 1)[-1] for a in json.loads(send.get("attachments") or "[]")
+        ]
+        head = f"the reply <@{send['by_user']}> sent" + (f" {slack_date(when, at.tz)}" if when else "")
+        head += f" (with {escape(', '.join(names))})" if names else ""
+        sent_text = quoted(str(send.get("text") or ""), 1200)
+    else:
+        head, sent_text = "a message sent outside this bot (Seller Central or another tool)", ""
+    text = (
+        f":warning: *Amazon did not deliver {head}.*\n{sent_text}\n*Amazon wrote:*\n"
+        f"{quoted(str(notice.get('text') or ''), 800)}\nThe conversation is open again: the buyer still waits."
+    )
+    return {
+        "text": "Amazon did not deliver a reply to the buyer",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}},
+            {"type": "actions", "elements": [_button("Write again", ActionId.BLANK, "", "primary")]},
+        ],
+    }
+
+
 def send_note(send: Row, event: str, at: CardTime) -> Message:
     """The thread note about one send: sent, retrying, failed (with Retry) or uncertain (a person decides)."""
     user = f"<@{send['by_user']}>"

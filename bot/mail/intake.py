@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.cards.card import PostKind, split_for_card
 from bot.clock.sla import deadline_for, response_hours
+from bot.mail import undelivered
 from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
@@ -324,6 +325,12 @@ class Intake:
 
     def _standalone(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
+        joined = undelivered.conversation_for(self.store, parsed) if not parsed.is_raw else None
+        if joined is not None:  # "your message was not delivered": the conversation it is about opens again
+            conv_id, row = undelivered.join(self.store, self.settings, parsed, message, received, joined)
+            return IngestResult(
+                message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
+            )
         kind = (
             "raw"
             if parsed.is_raw

@@ -136,6 +136,7 @@ class ConversationRecords(StoreBase):
         """The conversation's newest message from the buyer (the one a reply answers now), without the raw mail."""
         sql = (
             f"SELECT {self._columns_but_raw()} FROM messages WHERE conversation_id = ? AND direction = 'in' "
+            "AND kind = 'buyer_message' "  # an Amazon notice joined to the conversation is not the buyer's
             "ORDER BY received_at DESC, id DESC LIMIT 1"
         )
         return self.query_one(sql, [conversation_id])

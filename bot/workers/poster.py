@@ -137,6 +137,9 @@ class Poster:
             return SB.case_note(payload, at)
         if "job_failed" in payload:
             return SB.job_failed(payload, at)
+        if "undelivered" in payload:
+            send = self.store.send(send_id=int(payload["undelivered"])) if payload["undelivered"] else None
+            return RB.undelivered_note(message, send, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],

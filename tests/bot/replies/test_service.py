@@ -199,13 +199,15 @@ async def test_a_template_missing_in_the_buyers_language_is_shown_in_english_wit
     build: Build,
 ) -> None:
     deps = build()
-    conv = await mail(deps, "br_plus_alias.eml")  # Portuguese: no templates (yet)
+    conv = await mail(deps, "br_plus_alias.eml")
+    deps.store.update_conversation(conversation_id=int(conv["id"]), language="tr")  # Turkish: no templates
+    conv = deps.store.conversation(conversation_id=int(conv["id"])) or conv
     draft = deps.replies.draft(conv, user="U0AGENT", template="wrong_item")
     assert draft.template is not None and draft.template.language == "en"
     assert draft.language == "en" and (deps.store.draft(key=draft.key) or {})["language"] == "en"
     [note] = draft.notes
     assert (
-        note.startswith(":globe_with_meridians: No Portuguese version of “")
+        note.startswith(":globe_with_meridians: No Turkish version of “")
         and "the English one is shown" in note
     )
 
