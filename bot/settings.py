@@ -177,6 +177,7 @@ class Settings(BaseSettings):
             "chargeback": 168.0,
             "cancellation_request": 24.0,
             "message_not_delivered": 24.0,
+            "return_request": 48.0,  # Amazon asks sellers to decide return requests within two business days
         },
         description="Hours to act on Amazon notices, by type (a_to_z_claim=72,chargeback=168,…); they are pinged too",
     )

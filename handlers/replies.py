@@ -151,8 +151,9 @@ async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str,
     await ack()
     deps: Deps = context["deps"]
     conv = _card(deps, body)
+    outcome = (_action(body).get("selected_option") or {}).get("value")  # "Handled: how it ended…"
     if conv is not None:
-        deps.replies.handled(conv, user=body["user"]["id"])
+        deps.replies.handled(conv, user=body["user"]["id"], outcome=str(outcome) if outcome else None)
 
 
 async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -248,6 +249,7 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.NO_RESPONSE.value)(answered(no_response))
     app.action(ActionId.RETRY.value)(answered(retry_send))
     app.action(ActionId.HANDLED.value)(answered(notice_handled))
+    app.action(ActionId.HANDLED_AS.value)(answered(notice_handled))
     app.action(ActionId.MARK_SENT.value)(answered(mark_sent))
     app.action(ActionId.THREAD_SEND.value)(answered(thread_send))
     app.action(ActionId.THREAD_KEEP.value)(answered(thread_keep))

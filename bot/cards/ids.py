@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     THREAD_KEEP = "thread_keep"
     # Amazon's notices
     HANDLED = "notice_handled"
+    HANDLED_AS = "notice_handled_as"  # the same, choosing how it ended
     # follow-ups a reply promised
     FOLLOW_UP_SNOOZE = "follow_up_snooze"  # value "<conversation id>:<hours>"
     FOLLOW_UP_DONE = "follow_up_done"  # value "<conversation id>"

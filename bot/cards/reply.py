@@ -8,6 +8,7 @@ from typing import Any
 from bot.cards.card import CardTime, Message, answered_by, escape, quoted, slack_date, truncate
 from bot.cards.ids import ActionId, ViewId
 from bot.replies.library import Template
+from bot.replies.model import OUTCOMES
 from bot.store.store import Row, parse_iso
 
 MODAL_TEXT_LIMIT = 3000  # plain_text_input max_length
@@ -68,7 +69,8 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
                     {
                         "type": "mrkdwn",
                         "text": f":white_check_mark: Handled by <@{conv['closed_by']}>"
-                        + (f" {slack_date(when, at.tz)}" if when else ""),
+                        + (f" {slack_date(when, at.tz)}" if when else "")
+                        + (f": {OUTCOMES[conv['outcome']]}" if conv.get("outcome") in OUTCOMES else ""),
                     }
                 ],
             }
@@ -94,7 +96,15 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
             "Handled in Seller Central?", "The card is closed and its clock stops.", "Yes, handled"
         ),
     )
-    blocks.append({"type": "actions", "block_id": "notice_actions", "elements": [claim, handled]})
+    outcome = {
+        "type": "static_select",
+        "action_id": ActionId.HANDLED_AS.value,
+        "placeholder": {"type": "plain_text", "text": "Handled: how it ended…"},
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in OUTCOMES.items()
+        ],
+    }
+    blocks.append({"type": "actions", "block_id": "notice_actions", "elements": [claim, handled, outcome]})
     return blocks
 
 

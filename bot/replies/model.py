@@ -67,3 +67,16 @@ def parse_metadata(raw: str) -> dict[str, Any]:
     ):
         raise ValueError("not a reply modal of this version")
     return data
+
+
+# How an Amazon notice ended, chosen when it is marked handled (the weekly report counts them).
+OUTCOMES = {
+    "refunded": "Refunded",
+    "replaced": "Replaced",
+    "return_authorised": "Return authorised",
+    "appealed": "Appealed",
+    "won": "Won (decided for us)",
+    "lost": "Lost (decided against us)",
+    "withdrawn": "Withdrawn by the buyer",
+    "no_action": "Nothing to do",
+}

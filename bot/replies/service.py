@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
 from bot.desk.roles import Role, Roles
@@ -17,7 +19,7 @@ from bot.replies.context import reply_context
 from bot.replies.files import invoice_for, invoice_note, manuals_for
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem, parse_follow_up
-from bot.replies.model import Advice, Draft, Outcome
+from bot.replies.model import OUTCOMES, Advice, Draft, Outcome
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 
@@ -26,19 +28,14 @@ log = logging.getLogger(__name__)
 NOT_BUYER = (
     "Only a buyer's message from Amazon's relay can be answered: this card is not a buyer conversation."
 )
-LANGUAGE_NAMES = {
-    "de": "German",
-    "en": "English",
-    "fr": "French",
-    "it": "Italian",
-    "es": "Spanish",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "sv": "Swedish",
-    "pt": "Portuguese",
-    "tr": "Turkish",
-    "ja": "Japanese",
-}
+
+
+def language_name(code: str | None) -> str:
+    """'Portuguese' for 'pt' (babel's English names), the code itself when babel does not know it."""
+    try:
+        return str(Locale.parse(code or "").english_name)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code or "matching"
 
 
 class Replies:
@@ -158,8 +155,8 @@ class Replies:
             chosen, text = rendered.template, rendered.text
             if rendered.language_fallback:
                 notes.append(
-                    f":globe_with_meridians: No {LANGUAGE_NAMES.get(language or '', language or 'matching')} version of "
-                    f"“{chosen.title}”: the {LANGUAGE_NAMES.get(chosen.language, chosen.language)} one is shown. "
+                    f":globe_with_meridians: No {language_name(language)} version of "
+                    f"“{chosen.title}”: the {language_name(chosen.language)} one is shown. "
                     "Translate it before sending."
                 )
         attachments: list[str] = []
@@ -413,14 +410,12 @@ class Replies:
         """'No response needed': the conversation is closed without a reply and its clock stops (responders only)."""
         self._settle(conv, user, what="close a conversation without a reply", action="no_response_needed")
 
-    def handled(self, conv: Row, *, user: str) -> None:
-        """An Amazon notice (claim, chargeback, cancellation request …) was dealt with in Seller Central (responders)."""
+    def handled(self, conv: Row, *, user: str, outcome: str | None = None) -> None:
+        """An Amazon notice was dealt with in Seller Central (responders), with how it ended if given (OUTCOMES)."""
+        outcome = outcome if outcome in OUTCOMES else None  # a value from Slack: one of ours or none
+        what = "mark an Amazon notice handled"
         self._settle(
-            conv,
-            user,
-            what="mark an Amazon notice handled",
-            action="notice_handled",
-            notice=conv.get("notice_type"),
+            conv, user, what=what, action="notice_handled", notice=conv.get("notice_type"), outcome=outcome
         )
 
     def _settle(self, conv: Row, user: str, *, what: str, action: str, **detail: Any) -> None:
@@ -431,7 +426,7 @@ class Replies:
         self.roles.require(
             user, Role.RESPONDER, what=what, conversation_id=conv_id, hint="You can discuss it in the thread."
         )
-        self.store.settle(conversation_id=conv_id, by=user)
+        self.store.settle(conversation_id=conv_id, by=user, outcome=detail.get("outcome"))
         self.store.audit(actor=user, action=action, conversation_id=conv_id, **detail)
         self._changed(conv_id)
 

@@ -70,9 +70,11 @@ class ConversationRecords(StoreBase):
             answered_at=iso(at) if at else self.now(),
         )
 
-    def settle(self, *, conversation_id: int, by: str) -> None:
-        """No response needed, or a notice handled: closed by a person, the clock stops."""
-        self._transition(conversation_id, ConversationState.CLOSED, closed_by=by, closed_at=self.now())
+    def settle(self, *, conversation_id: int, by: str, outcome: str | None = None) -> None:
+        """No response needed, or a notice handled (with how it ended): closed by a person, the clock stops."""
+        self._transition(
+            conversation_id, ConversationState.CLOSED, closed_by=by, closed_at=self.now(), outcome=outcome
+        )
 
     def reopen(self, *, conversation_id: int, opened_at: datetime, deadline: datetime, **fields: Any) -> None:
         """A new buyer message on an answered or closed conversation: a fresh clock from its arrival."""

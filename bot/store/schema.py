@@ -308,6 +308,11 @@ def _m11_follow_ups(db: sqlite_utils.Database) -> None:
     db.table("conversations").create_index(["follow_up_at"])
 
 
+def _m12_outcomes(db: sqlite_utils.Database) -> None:
+    # How a notice ended when a person marked it handled (refunded, appealed, won, lost …).
+    db.table("conversations").add_column("outcome", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -320,4 +325,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m9_large_mail,
     _m10_drafts,
     _m11_follow_ups,
+    _m12_outcomes,
 ]

@@ -333,3 +333,27 @@ async def test_a_warning_is_sent_only_when_confirmed_and_a_block_never(desk: Des
         and audit[0]["actor"] == "U0AGENT"
         and json.loads(audit[0]["detail"])["rules"] == ["emoji"]
     )
+
+
+async def test_a_notice_is_marked_handled_with_how_it_ended(desk: Desk) -> None:
+    await desk.deps.intake.handle(IncomingMail(fixture_mail("notice_atoz.eml"), "t2", desk.deps.clock.now()))
+    await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
+    notice = desk.slack.posts("C0INBOX", top_level=True)[1]
+    conv_id = int(desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"])["id"])
+    await desk.click("U0LEAD", "notice_handled_as", ts=notice["ts"], selected="appealed")
+    await eventually(
+        lambda: (desk.deps.store.conversation(conversation_id=conv_id) or {}).get("state") == "closed",
+        what="the notice closed",
+    )
+    assert (desk.deps.store.conversation(conversation_id=conv_id) or {})["outcome"] == "appealed"
+    await desk.slack.wait_for(lambda: "Handled by <@U0LEAD>" in texts(notice["blocks"]))
+    assert "Appealed" in texts(notice["blocks"])
+
+
+async def test_an_outcome_slack_should_not_have_sent_is_not_stored(desk: Desk) -> None:
+    await desk.deps.intake.handle(IncomingMail(fixture_mail("notice_atoz.eml"), "t2", desk.deps.clock.now()))
+    await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
+    notice = desk.slack.posts("C0INBOX", top_level=True)[1]
+    conv = desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"]) or {}
+    desk.deps.replies.handled(conv, user="U0LEAD", outcome="<script>")
+    assert (desk.deps.store.conversation(conversation_id=int(conv["id"])) or {})["outcome"] is None
