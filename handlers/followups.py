@@ -17,12 +17,14 @@ from handlers.errors import answered
 
 log = logging.getLogger(__name__)
 
-SNOOZE_VALUE = re.compile(r"^(\d{1,12}):(\d{1,3})$")
+VALUE = re.compile(r"^(\d{1,12})@([0-9T:.+-]{10,40})$")  # "<conversation id>@<due time>"
+HOURS = re.compile(rf"^{ActionId.FOLLOW_UP_SNOOZE.value}:(\d{{1,3}})$")
 
 
-def _clicked(body: dict[str, Any]) -> tuple[str, str]:
+def _clicked(body: dict[str, Any]) -> tuple[str, str, str]:
     action = (body.get("actions") or [{}])[0]
-    return str((body.get("user") or {}).get("id") or ""), str(action.get("value") or "")
+    user = str((body.get("user") or {}).get("id") or "")
+    return user, str(action.get("value") or ""), str(action.get("action_id") or "")
 
 
 def _in_its_thread(deps: Deps, body: dict[str, Any], conversation_id: int) -> bool:
@@ -41,15 +43,16 @@ async def follow_up_done(ack: AsyncAck, body: dict[str, Any], respond: Any, cont
     """'Done': the promise is kept; the reminder says who finished it."""
     await ack()
     deps: Deps = context["deps"]
-    user, value = _clicked(body)
-    if not value.isdigit() or not _in_its_thread(deps, body, int(value)):
+    user, value, _ = _clicked(body)
+    m = VALUE.match(value)
+    if m is None or not _in_its_thread(deps, body, int(m.group(1))):
         log.warning("follow-up Done from %s with a value not of this thread: %r", user, value)
         await respond(
             text="This button does not belong here.", replace_original=False, response_type="ephemeral"
         )
         return
     try:
-        deps.followups.done(int(value), user=user)
+        deps.followups.done(int(m.group(1)), user=user, due=m.group(2))
     except FollowUpRefused as e:
         await respond(text=str(e), replace_original=False, response_type="ephemeral")
         return
@@ -62,16 +65,16 @@ async def follow_up_snooze(
     """'Snooze': remind again later; the reminder says until when."""
     await ack()
     deps: Deps = context["deps"]
-    user, value = _clicked(body)
-    m = SNOOZE_VALUE.match(value)
-    if m is None or not _in_its_thread(deps, body, int(m.group(1))):
+    user, value, action_id = _clicked(body)
+    m, hours = VALUE.match(value), HOURS.match(action_id)
+    if m is None or hours is None or not _in_its_thread(deps, body, int(m.group(1))):
         log.warning("follow-up Snooze from %s with a value not of this thread: %r", user, value)
         await respond(
             text="This button does not belong here.", replace_original=False, response_type="ephemeral"
         )
         return
     try:
-        until = deps.followups.snooze(int(m.group(1)), int(m.group(2)), user=user)
+        until = deps.followups.snooze(int(m.group(1)), int(hours.group(1)), user=user, due=m.group(2))
     except FollowUpRefused as e:
         await respond(text=str(e), replace_original=False, response_type="ephemeral")
         return
@@ -82,4 +85,4 @@ async def follow_up_snooze(
 def register(app: AsyncApp) -> None:
     """Listen to the follow-up reminder's buttons."""
     app.action(ActionId.FOLLOW_UP_DONE.value)(answered(follow_up_done))
-    app.action(re.compile(rf"^{ActionId.FOLLOW_UP_SNOOZE.value}:\d+:\d+$"))(answered(follow_up_snooze))
+    app.action(re.compile(rf"^{ActionId.FOLLOW_UP_SNOOZE.value}:\d+$"))(answered(follow_up_snooze))

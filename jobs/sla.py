@@ -24,12 +24,15 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         sent = 0
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
-    try:
-        deps.followups.tick()
-        deps.parcels.tick()
-        deps.mailwatch.tick()
-    except Exception:
-        log.exception("the follow-up, parcel or mailbox check failed; the next sweep tries again")
+    for name, check in (
+        ("follow-up", deps.followups.tick),
+        ("quiet-parcel", deps.parcels.tick),
+        ("mailbox", deps.mailwatch.tick),
+    ):
+        try:  # each on its own: one failing does not stop the others
+            check()
+        except Exception:
+            log.exception("the %s check failed; the next sweep tries again", name)
     purge_daily(deps)  # a failure is logged, retried at the next sweep and shown after the second
     try:
         deps.autoreplier.run()
@@ -54,7 +57,8 @@ def schedule_next(deps: Deps, scheduler: Any) -> None:
     if not due:
         return
     nxt = min(due)
-    wait = max(0.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
+    # a time already past (a check that keeps failing) waits a little: never a tight loop of timers
+    wait = max(1.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
     run_at = datetime.now(UTC) + timedelta(seconds=wait + 0.05)
     scheduler.add_job(
         sla_job, "date", run_date=run_at, args=[deps, scheduler], id=NEXT_JOB, replace_existing=True

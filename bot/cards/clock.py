@@ -100,10 +100,12 @@ def follow_up(payload: dict[str, Any], at: CardTime) -> Message:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"What was sent:\n{quoted}"[:2900]}]}
         )
 
-    def button(text: str, action: ActionId, value: str, style: str | None = None) -> dict[str, Any]:
+    value = f"{conv_id}@{payload.get('due')}"  # the conversation and the due time this reminder is about
+
+    def button(text: str, action_id: str, style: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "type": "button",
-            "action_id": action.value if action is ActionId.FOLLOW_UP_DONE else f"{action.value}:{value}",
+            "action_id": action_id,
             "text": {"type": "plain_text", "text": text},
             "value": value,
         }
@@ -111,17 +113,18 @@ def follow_up(payload: dict[str, Any], at: CardTime) -> Message:
             out["style"] = style
         return out
 
+    snooze = ActionId.FOLLOW_UP_SNOOZE.value
     blocks.append(
         {
             "type": "actions",
             "elements": [
-                button("Done", ActionId.FOLLOW_UP_DONE, str(conv_id), "primary"),
-                button("Snooze 4 h", ActionId.FOLLOW_UP_SNOOZE, f"{conv_id}:4"),
-                button("Snooze 1 day", ActionId.FOLLOW_UP_SNOOZE, f"{conv_id}:24"),
+                button("Done", ActionId.FOLLOW_UP_DONE.value, "primary"),
+                button("Snooze 4 h", f"{snooze}:4"),
+                button("Snooze 1 day", f"{snooze}:24"),
             ],
         }
     )
-    return {"text": f"Follow-up due: {payload.get('buyer') or 'a buyer'}", "blocks": blocks}
+    return {"text": f"Follow-up due: {escape(payload.get('buyer') or 'a buyer')}", "blocks": blocks}
 
 
 def parcel_note(payload: dict[str, Any], at: CardTime) -> Message:
@@ -159,7 +162,7 @@ def parcel_note(payload: dict[str, Any], at: CardTime) -> Message:
                 ],
             }
         )
-    return {"text": f"Parcel {payload['parcel']} {payload.get('what')}", "blocks": blocks}
+    return {"text": escape(f"Parcel {payload['parcel']} {payload.get('what')}"), "blocks": blocks}
 
 
 def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:

@@ -30,8 +30,8 @@ class ActionId(StrEnum):
     HANDLED = "notice_handled"
     HANDLED_AS = "notice_handled_as"  # the same, choosing how it ended
     # follow-ups a reply promised
-    FOLLOW_UP_SNOOZE = "follow_up_snooze"  # value "<conversation id>:<hours>"
-    FOLLOW_UP_DONE = "follow_up_done"  # value "<conversation id>"
+    FOLLOW_UP_SNOOZE = "follow_up_snooze"  # + ":<hours>"; value "<conversation id>@<due time>"
+    FOLLOW_UP_DONE = "follow_up_done"  # value "<conversation id>@<due time>"
 
 
 class ViewId(StrEnum):

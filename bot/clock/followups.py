@@ -80,25 +80,30 @@ class FollowUps:
         self.changed(conv_id)
         log.info("follow-up of conversation %d due at %s: reminded %s", conv_id, due, who or "the channel")
 
-    def _waiting(self, conversation_id: int) -> Row:
+    def _waiting(self, conversation_id: int, due: str | None) -> Row:
+        """The conversation, if the follow-up a reminder was about (`due`; None: whichever) is still the one waiting."""
         conv = self.store.conversation(conversation_id=conversation_id)
         if conv is None or conv.get("state") != ConversationState.ANSWERED or not conv.get("follow_up_at"):
             raise FollowUpRefused("This follow-up is over: the buyer wrote again, or someone finished it.")
+        if due is not None and conv["follow_up_at"] != due:
+            raise FollowUpRefused(
+                "This reminder is out of date: the follow-up was snoozed, finished or replaced."
+            )
         return conv
 
-    def snooze(self, conversation_id: int, hours: int, *, user: str) -> datetime:
+    def snooze(self, conversation_id: int, hours: int, *, user: str, due: str | None = None) -> datetime:
         """Remind again in `hours` (one of SNOOZE_HOURS); the new due time."""
         if hours not in SNOOZE_HOURS:
             raise FollowUpRefused(f"Snooze for {hours} hours is not offered.")
-        self._waiting(conversation_id)
+        self._waiting(conversation_id, due)
         until = self.clock.now() + timedelta(hours=hours)
         self.store.snooze_follow_up(conversation_id=conversation_id, until=until, by=user)
         self.changed(conversation_id)
         return until
 
-    def done(self, conversation_id: int, *, user: str) -> None:
+    def done(self, conversation_id: int, *, user: str, due: str | None = None) -> None:
         """The promise is kept: nothing more is due."""
-        self._waiting(conversation_id)
+        self._waiting(conversation_id, due)
         self.store.finish_follow_up(conversation_id=conversation_id, by=user)
         self.changed(conversation_id)
 

@@ -218,3 +218,18 @@ class BusinessHours:
         """Whether `when` falls inside the team's working hours."""
         local = when.astimezone(self.tz)
         return local.weekday() in self.days and self.start <= local.time() < self.end
+
+    def open_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of the time from `start` to `end` falls inside working hours (local days, DST-aware)."""
+        total = timedelta(0)
+        day, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        while day <= last:
+            if day.weekday() in self.days:
+                opens = datetime.combine(day, self.start, self.tz).astimezone(
+                    UTC
+                )  # elapsed time, not wall time
+                closes = datetime.combine(day, self.end, self.tz).astimezone(UTC)
+                overlap = min(closes, end.astimezone(UTC)) - max(opens, start.astimezone(UTC))
+                total += max(overlap, timedelta(0))
+            day += timedelta(days=1)
+        return total

@@ -1,7 +1,7 @@
 """The mailbox watchdog: a quiet mailbox must not look like a quiet day.
 
-If no mail from Amazon (buyer messages, notices, copies of replies) has arrived for `INBOX_BOT_QUIET_HOURS` while
-the shop is open (the business hours, weekdays 08:00–18:00 when none are set), Amazon has probably stopped
+If no mail from Amazon (buyer messages, notices, copies of replies) has arrived for `INBOX_BOT_QUIET_HOURS` of the
+shop's open time (the business hours, weekdays 08:00–18:00 when none are set), Amazon has probably stopped
 forwarding: changed notification settings, a full mailbox, a filter. The channel is told once per quiet stretch, with
 what to check. The stretch is counted from the last Amazon mail or from the bot's start, whichever is later, so a
 fresh install or a restart never warns at once.
@@ -42,7 +42,8 @@ class MailboxWatch:
         now = self.clock.now()
         last_mail = self.store.last_amazon_mail()
         since = max(last_mail or self.started, self.started)
-        if now - since < timedelta(hours=limit) or not self.hours.open_at(now):
+        # quiet hours counted in business time: a night or a weekend without mail is no warning
+        if not self.hours.open_at(now) or self.hours.open_between(since, now) < timedelta(hours=limit):
             return False
         key = f"quiet:{iso(since)}"
         if self.store.queued_before(dedupe_key=key):

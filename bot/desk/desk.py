@@ -203,13 +203,12 @@ class Desk:
             lines.append(f"_… and {len(rows) - MAX_LIST} more_")
         if not lines:
             lines.append("_Nothing open. Well done._")
-        waiting = self.store.waiting()
-        if waiting and filter_ in ("", "mine"):
-            mine = [
-                c
-                for c in waiting
-                if filter_ != "mine" or user in (c.get("claimed_by"), c.get("follow_up_by"))
-            ]
+        mine = [
+            c
+            for c in self.store.waiting()
+            if filter_ != "mine" or user in (c.get("claimed_by"), c.get("follow_up_by"))
+        ]
+        if mine and filter_ in ("", "mine"):
             lines.append(f"\n*Follow-ups ({len(mine)})*")
             for conv in mine[:MAX_LIST]:
                 link = await self.permalink(conv)

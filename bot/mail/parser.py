@@ -147,7 +147,7 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
             body.split("\n"), keep_details=True
         )  # a notice's order, item and quantity lines stay
     if out.kind is MailKind.AMAZON_NOTICE:
-        head = body[:4000]
+        head = P.NOTICE_QUOTE.split(body[:4000], maxsplit=1)[0]  # Amazon's words, not the buyer's comment
         if out.notice_type == NoticeType.OTHER.value:
             out.notice_type = next((t.value for t, rx in P.NOTICE_BODIES if rx.search(head)), out.notice_type)
         named = None if out.buyer_name else P.NOTICE_BUYER.search(head)
@@ -412,13 +412,11 @@ def extract_buyer_text(body: str, *, is_reply: bool) -> str:
         elif P.MARKER_OPEN.search(label):
             markers.append((i, "open", depth))
 
-    if not markers:  # an older template: a bare "Message:" label, the words after it or on the next lines
-        for i, (depth, content) in enumerate(lines):
-            label = P.LABEL_MARKER.match(content.strip())
-            if label:
-                rest = label.group("rest").strip()
-                lines[i : i + 1] = [(depth, "")] + ([(depth, rest)] if rest else [])
-                markers.append((i, "open", depth))
+    if not markers and not is_reply:  # an older HTML template: "Message:" alone on its line near the top
+        top = [i for i, (_, content) in enumerate(lines) if content.strip()][:15]
+        for i in top:
+            if P.LABEL_MARKER.fullmatch(lines[i][1].strip()):
+                markers.append((i, "open", lines[i][0]))
                 break
     history = _history_start(lines)
     opening = next((m for m in markers if m[1] == "open"), None)

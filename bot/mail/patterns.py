@@ -111,27 +111,17 @@ NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
     (NoticeType.REFUND_ISSUED, re.compile(r"refund|erstattung|remboursement|rimborso|reembolso", re.I)),
 ]
 
-# The notice's kind in its body, for notices whose header and subject do not say (first match wins; the claim
-# before "not delivered", which is also a claim's reason).
+# The notice's kind in its body, for notices whose header and subject do not say (first match wins): Amazon's own
+# sentences, not any mention ("was not delivered" is also a buyer's complaint, "A-to-z" a warning in return notices).
 NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
-    (
-        NoticeType.A_TO_Z_CLAIM,
-        re.compile(
-            r"a-to-z guarantee|a-z guarantee|a-bis-z-garantie|garantie de a à z|garanzia dalla a alla z|"
-            r"garantía de la a a la z|a-tot-z-garantie|gwarancj\w* od a do z|a-till-ö-garanti|マーケットプレイス保証",
-            re.I,
-        ),
-    ),
-    (
-        NoticeType.CHARGEBACK,
-        re.compile(r"chargeback|charge dispute|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I),
-    ),
     (
         NoticeType.MESSAGE_NOT_DELIVERED,
         re.compile(
-            r"(?:message|e-?mail|nachricht|messaggio|mensaje)\b[^\n]{0,80}?\b(?:could not be delivered|"
-            r"was not delivered|has not been delivered|(?:konnte|wurde) nicht zugestellt|n'a pas pu être (?:remis|distribué)|"
-            r"non è stato recapitato|no se ha podido entregar)",
+            r"(?:we were|we are) unable to deliver your (?:message|e-?mail)|your (?:message|e-?mail)\b[^\n]{0,60}?"
+            r"\b(?:could not be|was not|has not been) delivered|ihre (?:nachricht|e-?mail)\b[^\n]{0,60}?(?:konnte|wurde) "
+            r"nicht zugestellt|votre (?:message|e-?mail)\b[^\n]{0,60}?n'a pas pu être (?:remis|distribué)|"
+            r"(?:il (?:tuo|suo|vostro) messaggio|la (?:tua|sua|vostra) e-?mail)\b[^\n]{0,60}?non (?:è stat[oa]|può essere) recapitat|"
+            r"(?:tu|su) (?:mensaje|correo)\b[^\n]{0,60}?no se ha podido entregar",
             re.I,
         ),
     ),
@@ -152,7 +142,30 @@ NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (  # a claim filed, not a mention of the guarantee (return notices warn that a buyer may file one)
+        NoticeType.A_TO_Z_CLAIM,
+        re.compile(
+            r"(?:filed|opened|submitted|received) (?:an? )?a-to-z(?: guarantee)? claim|a-to-z(?: guarantee)? claim "
+            r"(?:has been|was) (?:filed|opened|submitted)|a-bis-z-garantie-antrag (?:gestellt|eingereicht)|"
+            r"(?:a déposé|a ouvert) une réclamation au titre de la garantie de a à z|"
+            r"(?:ha presentato|ha aperto) un reclamo (?:relativo alla|per la) garanzia dalla a alla z|"
+            r"(?:ha presentado|ha abierto) una reclamación (?:de|bajo) la garantía de la a a la z",
+            re.I,
+        ),
+    ),
+    (
+        NoticeType.CHARGEBACK,
+        re.compile(r"chargeback|charge dispute|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I),
+    ),
 ]
+
+# Where a notice quotes the buyer or a comment: its kind is read only from Amazon's own text above it.
+NOTICE_QUOTE = re.compile(
+    r"^\s*(?:customer comments?|buyer(?:'s)? (?:comments?|message)|kundenkommentar\w*|kommentar\w*|"
+    r"commentaires? (?:du client|de l'acheteur)|commenti (?:del cliente|dell'acquirente)|comentarios? del (?:cliente|comprador)|"
+    r"opmerking\w*|komentarz\w*|kommentarer)\s*:",
+    re.I | re.M,
+)
 
 # The buyer named in a notice's body: a label, Amazon's copy of a reply, the Italian "Gentili <seller> e <buyer>".
 NOTICE_BUYER = re.compile(
@@ -164,10 +177,9 @@ NOTICE_BUYER = re.compile(
     re.I | re.M,
 )
 
-# Older relay templates (HTML tables): a bare "Message:" label in front of the buyer's words, maybe on its line.
+# Older relay templates (HTML tables): a bare "Message:" label on its own line in front of the buyer's words.
 LABEL_MARKER = re.compile(
-    r"^(?:message|nachricht|messaggio|mensaje|mensagem|bericht|meddelande|wiadomość|メッセージ)\s*[:：]\s*(?P<rest>.*)$",
-    re.I,
+    r"(?:message|nachricht|messaggio|mensaje|mensagem|bericht|meddelande|wiadomość|メッセージ)\s*[:：]", re.I
 )
 
 CONFIRMATION_SUBJECT = re.compile(

@@ -29,11 +29,11 @@ SITUATIONS = (
         "shipping costs",
         None,
         re.compile(
-            r"versandkosten|portokosten|shipping (?:cost|fee|charge)s?|postage|delivery (?:charge|fee)s?"
+            r"\b(?:versandkosten|portokosten|shipping (?:cost|fee|charge)s?|postage|delivery (?:charge|fee)s?"
             r"|frais (?:de )?(?:port|livraison|d'envoi)|spese di (?:spedizione|consegna)|costi di spedizione"
-            r"|gastos de (?:env[ií]o|entrega)|costes? de env[ií]o|verzendkosten|portokosten|bezorgkosten"
+            r"|gastos de (?:env[ií]o|entrega)|costes? de env[ií]o|verzendkosten|bezorgkosten"
             r"|koszt(?:y|ów|u)? (?:wysyłki|dostawy|przesyłki)|opłat[ay]? za (?:wysyłkę|dostawę)"
-            r"|fraktkostna(?:d|der)|frakt(?:avgift|en)\b|leveranskostna(?:d|der)"
+            r"|fraktkostna(?:d|der)|fraktavgift(?:en)?|leveranskostna(?:d|der))\b"
         ),
     ),
     Situation(
@@ -41,14 +41,14 @@ SITUATIONS = (
         "buyer away",
         None,
         re.compile(
-            r"(?:im|in den|aus dem) urlaub|verreist|nicht (?:zu hause|zuhause|da) (?:bin|sein)|bin (?:bis|ab) .{0,20}weg"
+            r"\b(?:(?:im|in den|aus dem) urlaub|verreist|nicht (?:zu hause|zuhause) (?:bin|sein)"
             r"|on (?:holiday|vacation)|away (?:from home|until|till)|(?:won't|will not) be (?:at )?home|out of town"
-            r"|en vacances|absente? (?:jusqu|du|de chez)|pas (?:à la maison|chez moi)"
+            r"|en vacances|absente? (?:jusqu|du \d|de chez)"
             r"|in vacanza|in ferie|fuori casa|non (?:sarò|saro) a casa"
             r"|de vacaciones|fuera de casa|no (?:estaré|estare) en casa"
-            r"|op vakantie|niet thuis|weg tot"
+            r"|op vakantie|niet thuis"
             r"|na urlopie|na wakacjach|nie będzie mnie w domu|poza domem"
-            r"|på semester|bortrest|inte hemma"
+            r"|på semester|bortrest|inte hemma)\b"
         ),
     ),
     Situation(
@@ -56,13 +56,17 @@ SITUATIONS = (
         "the item itself missing",
         "missing_parts",
         re.compile(
-            r"(?:paket|karton|schachtel|verpackung|box|package|parcel|colis|carton|pacco|scatola|paquete|caja"
-            r"|pakket|doos|paczka|pudełko|paket|låda|kartong)\w* (?:war|was|était|era|estaba|was|była|var) (?:komplett |completely |totalement |completamente |helemaal |zupełnie |helt )?"
-            r"(?:leer|empty|vide|vuot[oa]|vac[ií][oa]|leeg|pust[ey]|pusta|tom)"
-            r"|(?:nur|only|seulement|solo|sólo|alleen|tylko|bara) (?:die |the |l'|le |la |el |de |het )?"
-            r"(?:verpackung|karton|packaging|box|emballage|carton|imballo|confezione|embalaje|caja|verpakking|doos|opakowanie|karton|förpackning)"
-            r"|(?:ohne|without|sans|senza|sin|zonder|bez|utan) (?:den |das |die |the |l'|le |la |il |el |de |het )?"
-            r"(?:artikel|gerät|produkt|item|product|article|produit|articolo|prodotto|artículo|producto|artikel|produkt|artykuł|produkt|varan?)\b"
+            # the parcel or its box came empty ("mailbox", "Paketbox" are no parcel: a letter must not come before)
+            r"(?<![a-zäöüß])(?:paket|karton|schachtel|verpackung|box|package|parcel|colis|carton|pacco|scatola|paquete"
+            r"|caja|pakket|doos|paczka|pudełko|karton|låda|kartong)\w{0,2}\b(?: \w+){0,2} "
+            r"(?:war|waren|ist|sind|kam|kamen|was|were|is|are|arrived|came|était|est arrivée?|era|è arrivat[oa]|estaba|llegó|is|kwam|był[ao]?|przyszł[ao]|var|kom)"
+            r"(?: \w+){0,2} (?:leer|empty|vide|vuot[oa]|vac[ií][oa]|leeg|pust[ey]|pusta|tom[tma]?)\b"
+            r"|\b(?:nur|only|seulement|solo|sólo|alleen|tylko|bara) (?:die |the |l'|le |la |el |de |het )?"
+            r"(?:verpackung|karton|packaging|box|emballage|carton|imballo|confezione|embalaje|caja|verpakking|doos"
+            r"|opakowanie|förpackning)\b(?! but| sondern| mais| ma | pero| maar| ale| utan)"
+            r"|\b(?:ohne|without|sans|senza|sin|zonder|bez|utan) (?:den |das |die |the |l'|le |la |il |el |de |het )?"
+            r"(?:artikel|gerät|produkt|item|product|article|produit|articolo|prodotto|artículo|producto|artykuł|"
+            r"produktu|artykułu|varan?)\b(?!'s| original)"
         ),
     ),
 )
@@ -70,7 +74,7 @@ SITUATIONS = (
 
 def situations(text: str) -> list[tuple[Situation, str]]:
     """The situations the words show, each with the words that showed it."""
-    lowered = (text or "").lower()
+    lowered = (text or "").lower().replace("’", "'")
     found = []
     for situation in SITUATIONS:
         m = situation.words.search(lowered)

@@ -348,7 +348,12 @@ class Replies:
         draft = self.draft(conv, user=user, template=template)
         if draft.template is None or not draft.template.safe:
             return Outcome(errors={"reply": "This template must be checked and edited before sending."})
-        return self.submit(draft.metadata, draft.text, user=user, key=key)
+        hours = (
+            draft.template.follow_up_hours if draft.template else None
+        )  # the template's promise holds here too
+        return self.submit(
+            draft.metadata, draft.text, user=user, key=key, follow_up=f"{hours:g}" if hours else ""
+        )
 
     def retry(self, send_id: int, *, user: str) -> Row | None:
         """Queue a failed (or uncertain) send again (responders only)."""

@@ -73,7 +73,12 @@ class ConversationRecords(StoreBase):
     def settle(self, *, conversation_id: int, by: str, outcome: str | None = None) -> None:
         """No response needed, or a notice handled (with how it ended): closed by a person, the clock stops."""
         self._transition(
-            conversation_id, ConversationState.CLOSED, closed_by=by, closed_at=self.now(), outcome=outcome
+            conversation_id,
+            ConversationState.CLOSED,
+            closed_by=by,
+            closed_at=self.now(),
+            outcome=outcome,
+            follow_up_at=None,  # closed: nothing more is awaited
         )
 
     def reopen(self, *, conversation_id: int, opened_at: datetime, deadline: datetime, **fields: Any) -> None:

@@ -19,9 +19,12 @@ class FollowUpRecords(ConversationRecords):
     def promise_follow_up(self, *, send: Row, at: datetime) -> bool:
         """A send with `follow_up_hours` went out at `at`: its conversation waits until then (False if none)."""
         hours = send.get("follow_up_hours")
-        if not hours:
-            return False
         conversation_id = int(send["conversation_id"])
+        if not hours:  # a new reply that promises nothing ends an earlier promise's wait
+            self.update_conversation(
+                conversation_id=conversation_id, follow_up_at=None, follow_up_reminded=None
+            )
+            return False
         due = at + timedelta(hours=float(hours))
         text = " ".join(str(send.get("text") or "").split())
         note = text if len(text) <= NOTE_CHARS else text[: NOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"

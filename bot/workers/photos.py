@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from bot.cards.card import escape
 from bot.clock.clocks import Clock
 from bot.mail.photos import attachment_bytes, photo_from
 from bot.services.slack import SlackError, SlackGateway
@@ -131,7 +132,7 @@ class PhotoPoster:
             thread_ts=thread_ts,
             file_id=file_id,
             title=str(payload.get("filename") or "photo"),
-            comment=f":camera: Photo from the buyer ({payload.get('filename') or 'photo'})",
+            comment=f":camera: Photo from the buyer ({escape(str(payload.get('filename') or 'photo'))})",
         )
         ts = await self.slack.find_file(channel=channel, thread_ts=thread_ts, file_id=file_id)
         self.store.complete_outbox(
@@ -146,6 +147,7 @@ class PhotoPoster:
         """One line in the thread instead of the picture (found again after a crash by its key)."""
         key = str(item["dedupe_key"])
         log.warning("photo %s not shown: %s", key, text)
+        text = escape(text)  # the file name is the buyer's: no <!channel>, no links in disguise
         if int(item.get("attempts") or 0) >= 1:
             created = parse_iso(item["created_at"]) or self.clock.now()
             found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)

@@ -166,7 +166,7 @@ def test_guard_checks_macros_in_bulk_and_evaluates_a_labelled_corpus(tmp_path: P
 def test_templates_lint_passes_the_shipped_templates_and_fails_a_broken_one(tmp_path: Path) -> None:
     ok = cli("templates", "lint")
     assert ok.returncode == 0, ok.stdout
-    assert "templates in de, en, es, fr, it, nl, pl, sv: 0 problem(s)" in ok.stdout
+    assert "templates in de, en, es, fr, it, ja, nl, pl, pt, sv: 0 problem(s)" in ok.stdout
     (tmp_path / "de").mkdir()
     (tmp_path / "de" / "coupon.j2").write_text(
         "---\ntitle: Gutschein\nsafe: true\n---\nHallo, hier 10% Rabatt mit dem Gutschein {{ code }}. {{ signature }}"

@@ -18,7 +18,7 @@ from tests.support.clock import pinned_clock
 SUFFIXED = {
     ActionId.TEMPLATE: ":invoice_request",
     ActionId.OPEN_TRACKING: ":0",
-    ActionId.FOLLOW_UP_SNOOZE: ":1:4",
+    ActionId.FOLLOW_UP_SNOOZE: ":4",
 }
 
 

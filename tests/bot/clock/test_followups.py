@@ -170,7 +170,8 @@ async def test_the_card_and_the_reminder_say_what_is_waiting(rig: Rig) -> None:
     text = str(message["blocks"])
     assert "<@U0AGENT>" in text and "Foto des Schadens" in text
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
-    assert [e["value"] for e in actions["elements"]] == [str(conv_id), f"{conv_id}:4", f"{conv_id}:24"]
+    due = rig.reminders()[0]["due"]
+    assert [e["value"] for e in actions["elements"]] == [f"{conv_id}@{due}"] * 3  # which promise it is about
     assert (
         len({e["action_id"] for e in actions["elements"]}) == 3
     )  # unique within the block, as Slack requires

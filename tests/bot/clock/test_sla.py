@@ -133,3 +133,20 @@ def test_one_rule_chooses_every_window(tmp_path: Path) -> None:
     arrived = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)  # the DST night in Berlin is inside the window
     assert deadline_for(arrived, 12.0) - arrived == timedelta(hours=12)
     assert deadline_for(arrived) - arrived == timedelta(hours=AMAZON_RESPONSE_HOURS)
+
+
+def test_open_time_between_two_moments_counts_only_working_hours() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.clock.sla import BusinessHours
+
+    berlin = ZoneInfo("Europe/Berlin")
+    hours = BusinessHours.parse("mon-fri 08:00-18:00", berlin)
+    friday = datetime(2026, 11, 27, 17, 0, tzinfo=berlin)
+    assert hours.open_between(friday, friday + timedelta(days=3, hours=15)) == timedelta(
+        hours=11
+    )  # Fri 1 + Mon 10
+    assert hours.open_between(friday, friday) == timedelta(0)
+    dst = datetime(2026, 3, 27, 17, 0, tzinfo=berlin)  # the weekend the clocks go forward
+    monday_six = (dst.astimezone(UTC) + timedelta(hours=72)).astimezone(berlin)  # 72 elapsed hours: Mon 18:00
+    assert monday_six.hour == 18 and hours.open_between(dst, monday_six) == timedelta(hours=11)

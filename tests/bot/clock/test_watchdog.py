@@ -44,11 +44,11 @@ class Rig:
         )
 
 
-async def test_twelve_quiet_hours_in_business_time_warn_once(tmp_path: Path) -> None:
-    rig = Rig(tmp_path)
-    rig.clock.advance(hours=11, minutes=59)
-    assert not rig.watch.tick()  # Monday 20:59: not yet twelve hours
-    rig.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=BERLIN))  # Tuesday 08:00, 23 quiet hours, shop open
+async def test_twelve_quiet_hours_of_business_time_warn_once(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)  # started Monday 09:00; the shop is open weekdays 08:00-18:00
+    rig.clock.set(datetime(2026, 11, 24, 10, 59, tzinfo=BERLIN))  # Tuesday: 9 h on Monday + 2 h 59 min
+    assert not rig.watch.tick()
+    rig.clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=BERLIN))  # twelve open hours without Amazon mail
     assert rig.watch.tick()
     assert not rig.watch.tick()  # once per quiet stretch
     [(kind, conv, channel, _, payload)] = rig.posts
@@ -57,21 +57,23 @@ async def test_twelve_quiet_hours_in_business_time_warn_once(tmp_path: Path) -> 
     assert "No mail from Amazon for 12 hours" in text and "Notification Preferences" in text
 
 
-async def test_nights_and_weekends_stay_quiet_and_mail_starts_a_new_stretch(tmp_path: Path) -> None:
+async def test_nights_and_weekends_do_not_count_and_mail_starts_a_new_stretch(tmp_path: Path) -> None:
     rig = Rig(tmp_path, start=datetime(2026, 11, 27, 17, 0, tzinfo=BERLIN))  # a Friday afternoon
     await rig.mail()
-    rig.clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN))  # Saturday noon: 19 quiet hours, shop closed
+    rig.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=BERLIN))  # Monday opening: a weekend, but one open hour
     assert not rig.watch.tick()
-    rig.clock.set(datetime(2026, 11, 30, 7, 59, tzinfo=BERLIN))  # Monday before opening
+    rig.clock.set(datetime(2026, 12, 1, 8, 59, tzinfo=BERLIN))  # 1 + 10 h + 59 min
     assert not rig.watch.tick()
-    rig.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=BERLIN))
+    rig.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN))
     assert rig.watch.tick()
     assert rig.posts[-1][4]["last_mail"] is not None
-    await rig.mail()  # mail again
-    rig.clock.advance(hours=11)
+    await rig.mail()  # mail again: a new stretch
+    rig.clock.set(datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN))  # 9 + 2 open hours since
     assert not rig.watch.tick()
-    rig.clock.advance(hours=13)  # Tuesday 08:00: a new quiet stretch, a new warning
+    rig.clock.set(datetime(2026, 12, 2, 11, 0, tzinfo=BERLIN))
     assert rig.watch.tick() and len(rig.posts) == 2
+    rig.clock.set(datetime(2026, 12, 2, 19, 0, tzinfo=BERLIN))  # after closing: no warning, even when due
+    assert not rig.watch.tick()
 
 
 async def test_off_when_set_to_zero(tmp_path: Path) -> None:

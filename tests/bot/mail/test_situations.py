@@ -35,6 +35,12 @@ from bot.mail.situations import bring_forward, situations
         ("Het pakket was leeg.", "missing_main_item"),
         ("Paczka była pusta.", "missing_main_item"),
         ("Paketet var tomt.", "missing_main_item"),
+        ("The package arrived empty.", "missing_main_item"),
+        ("Das Paket ist leer angekommen.", "missing_main_item"),
+        ("Pudełko było puste.", "missing_main_item"),
+        ("Paczka przyszła bez produktu.", "missing_main_item"),
+        ("I won’t be home on Friday.", "buyer_away"),
+        ("Les frais d’envoi sont trop élevés.", "shipping_cost"),
     ],
 )
 def test_each_situation_is_found_in_every_marketplace_language(text: str, template: str) -> None:
@@ -49,6 +55,13 @@ def test_each_situation_is_found_in_every_marketplace_language(text: str, templa
         "The item arrived, but the charger is missing.",  # an accessory: missing parts, not the item
         "Ich bin zu Hause, aber der Bote hat nicht geklingelt.",  # home, not away
         "Bitte schicken Sie mir die Rechnung.",
+        "My mailbox was empty, no parcel card either.",  # a mailbox is no parcel
+        "Die Paketbox war leer, wo ist meine Sendung?",
+        "Can I return it without the item's original box?",
+        "Not only the box but also the product is damaged.",
+        "Le colis n'est pas chez moi.",
+        "Het pakket is onderweg tot morgen.",
+        "Var är frakten?",
     ],
 )
 def test_ordinary_messages_show_no_situation(text: str) -> None:
