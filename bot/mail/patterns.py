@@ -173,7 +173,7 @@ NOTICE_BUYER = re.compile(
     r"kundenname|nom de l'acheteur|nom du client|nome (?:dell')?acquirente|nome del cliente|nombre del comprador|"
     r"nombre del cliente|naam van de koper|imię i nazwisko kupującego|köparens namn)\s*:\s*(?P<name>[^\n]{2,80}?)\s*$"
     r"|copy of the e-?mail (?:that )?you sent to (?P<copy>[^\n.]{2,80}?)\s*[.:]?\s*$"
-    r"|^\s*gentili\s+[^\n,]{1,80}?\s+e\s+(?P<gentili>[^\n,]{2,60}?)\s*,",
+    r"|^\s*gentili\s+[^\n,]{1,80}\s+e\s+(?P<gentili>[^\n,]{2,60}?)\s*,",
     re.I | re.M,
 )
 

@@ -334,3 +334,17 @@ def test_the_fast_address_path_agrees_with_the_standard_library(value: str) -> N
 )
 def test_a_bare_message_label_opens_the_buyers_words(body: str, text: str) -> None:
     assert extract_buyer_text(body, is_reply=False) == text
+
+
+@pytest.mark.parametrize(
+    ("greeting", "buyer"),
+    [
+        ("Gentili Example Shop e Mario Rossi,", "Mario Rossi"),
+        ("Gentili Bianchi e Figli e Mario Rossi,", "Mario Rossi"),
+    ],
+)
+def test_an_italian_notice_names_the_buyer_after_the_seller(greeting: str, buyer: str) -> None:
+    raw = fixture_mail("notice_return_body_it.eml").replace(
+        b"Gentili Example Shop e Mario Rossi,", greeting.encode()
+    )
+    assert parse_relay_mail(raw).buyer_name == buyer
