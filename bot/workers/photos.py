@@ -24,6 +24,8 @@ from bot.store.store import Row, Store, parse_iso
 log = logging.getLogger(__name__)
 
 WAIT_FOR_PARENT = 2.0
+SHARE_CHECKS = 3  # attempts that look for an asked-for share before asking Slack again
+SHARE_CHECK_SECONDS = 10.0
 START_OVER = {"file_not_found", "file_deleted", "invalid_file_id", "upload_failed", "not_found"}
 
 
@@ -109,6 +111,15 @@ class PhotoPoster:
                 outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role="photo"
             )
             return True
+        if payload.get("completing") and int(item.get("attempts") or 0) < SHARE_CHECKS:
+            # the share was asked for and no answer came: Slack may show it a little later, so look again
+            # before asking again (asking twice could show the picture twice)
+            self.store.defer_outbox(
+                outbox_id=int(item["id"]),
+                until=self.clock.now() + timedelta(seconds=SHARE_CHECK_SECONDS),
+                error="waiting to see whether Slack shared the photo",
+            )
+            return True
         try:
             await self._share(item, payload, channel, thread_ts)
             return True
@@ -127,13 +138,19 @@ class PhotoPoster:
 
     async def _share(self, item: Row, payload: dict[str, Any], channel: str, thread_ts: str) -> None:
         file_id = str(payload["file_id"])
-        await self.slack.complete_upload(
-            channel=channel,
-            thread_ts=thread_ts,
-            file_id=file_id,
-            title=str(payload.get("filename") or "photo"),
-            comment=f":camera: Photo from the buyer ({escape(str(payload.get('filename') or 'photo'))})",
-        )
+        self.store.set_outbox_payload(outbox_id=int(item["id"]), payload={**payload, "completing": True})
+        try:
+            await self.slack.complete_upload(
+                channel=channel,
+                thread_ts=thread_ts,
+                file_id=file_id,
+                title=str(payload.get("filename") or "photo"),
+                comment=f":camera: Photo from the buyer ({escape(str(payload.get('filename') or 'photo'))})",
+            )
+        except SlackError as e:
+            if e.code != "connection":  # Slack answered no: nothing was shared, asking again is safe
+                self.store.set_outbox_payload(outbox_id=int(item["id"]), payload=payload)
+            raise
         ts = await self.slack.find_file(channel=channel, thread_ts=thread_ts, file_id=file_id)
         self.store.complete_outbox(
             outbox_id=int(item["id"]),

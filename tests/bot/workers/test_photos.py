@@ -14,7 +14,7 @@ from bot.mail.photos import attachment_bytes
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.world import sample_png
 from tests.bot.workers.conftest import Rig
-from tests.conftest import fixture_mail, make_settings
+from tests.conftest import eventually, fixture_mail, make_settings
 
 
 def relay_mail(
@@ -152,3 +152,25 @@ def test_the_fixture_photos_are_found_where_the_parser_listed_them() -> None:
         found = attachment_bytes(raw, index)
         assert found is not None and found[0] == attachment.filename and len(found[1]) == attachment.size
     assert attachment_bytes(raw, len(parsed.attachments)) is None
+
+
+async def test_a_share_slack_shows_only_later_is_found_not_asked_for_twice(rig: Rig) -> None:
+    await rig.mail("x.eml", relay_mail(("schaden.png", "image/png", sample_png())))
+    rig.slack.delays["files.completeUploadExternal"] = 3.0  # Slack takes its time to share
+    first = rig.poster
+    restarted = rig.new_poster()  # built now, so the restart below takes no time of its own
+    task = asyncio.create_task(first.drain())
+    # polled, not waited on: the stand-in announces a call only once it has answered it
+    await eventually(
+        lambda: len(rig.slack.calls_of("files.completeUploadExternal")) == 1, what="the share asked"
+    )
+    task.cancel()  # the process dies while the share is asked for and not yet answered
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await restarted.drain()  # not in the thread yet: it looks again later instead of asking a second time
+    assert len(rig.slack.calls_of("files.completeUploadExternal")) == 1
+    await rig.slack.wait_for(lambda: len(shared_files(rig.slack)) == 1)  # Slack finishes the share
+    rig.clock.advance(seconds=11)
+    await restarted.drain()
+    assert len(shared_files(rig.slack)) == 1 and len(rig.slack.calls_of("files.completeUploadExternal")) == 1
+    assert rig.store.pending_outbox_count() == 0
