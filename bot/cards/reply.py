@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.cards.card import CardTime, Message, answered_by, escape, quoted, slack_date, truncate
+from bot.cards.card import NOTICE_TITLES, CardTime, Message, answered_by, escape, quoted, slack_date, truncate
 from bot.cards.ids import ActionId, ViewId
 from bot.replies.library import Template
 from bot.replies.model import OUTCOMES
@@ -296,6 +296,22 @@ def follow_up_input(default: float | None) -> dict[str, Any]:
         "optional": True,
         "label": {"type": "plain_text", "text": "Remind me if the buyer does not answer"},
         "element": element,
+    }
+
+
+def related_note(payload: dict[str, Any], at: CardTime) -> Message:
+    """A link to the other card about the same order: the notice from the buyer's card, and the other way round."""
+    order = f" `{escape(str(payload.get('order_id')))}`" if payload.get("order_id") else ""
+    if payload.get("kind") == "notice":
+        what = NOTICE_TITLES.get(str(payload.get("notice_type")), "a notice from Amazon")
+        text = f":link: Amazon about this order{order}: *{escape(what)}*"
+    else:
+        text = f":link: {escape(payload.get('buyer_name') or 'The buyer')}'s conversation about this order{order}"
+    link = payload.get("link")
+    text += f" · <{link}|open its card>" if link else " (its card is in this channel)"
+    return {
+        "text": "Also about this order",
+        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}],
     }
 
 

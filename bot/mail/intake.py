@@ -16,6 +16,7 @@ from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
 from bot.mail.photos import looks_like_photo
+from bot.mail.related import link_notice
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
 from bot.settings import Settings
@@ -358,6 +359,14 @@ class Intake:
         # a card without a clock of its own is posted in the order a buyer message arriving with it would be
         due = deadline or deadline_for(received, self.settings.response_hours)
         self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, due)
+        if kind == "notice":
+            link_notice(
+                self.store,
+                notice_id=conv_id,
+                order_id=parsed.order_id,
+                channel=self.settings.slack_channel,
+                due=due,
+            )
         return IngestResult(
             message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
         )

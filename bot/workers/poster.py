@@ -137,6 +137,8 @@ class Poster:
             return SB.case_note(payload, at)
         if "job_failed" in payload:
             return SB.job_failed(payload, at)
+        if "related" in payload:
+            return RB.related_note(payload, at)
         if "undelivered" in payload:
             send = self.store.send(send_id=int(payload["undelivered"])) if payload["undelivered"] else None
             return RB.undelivered_note(message, send, at)
@@ -208,6 +210,11 @@ class Poster:
                 )
                 return
         key = str(item["dedupe_key"])
+        if item.get("payload") and '"related"' in str(item["payload"]):
+            related = await self._related(item)
+            if related is None:
+                return  # the other card is not posted yet: deferred
+            item = related
         if item["kind"] == PostKind.CARD and conv.get("order_id"):
             await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
             conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
@@ -244,6 +251,24 @@ class Poster:
                 channel=channel, text=plain_text(rendered), thread_ts=thread_ts, key=key
             )
         self._complete(item, channel, ts, thread_ts)
+
+    async def _related(self, item: Row) -> Row | None:
+        """The item with a link to the other card about the same order; None (deferred) until that card is posted."""
+        payload = json.loads(item["payload"])
+        other = self.store.conversation(conversation_id=int(payload["related"])) or {}
+        if not other.get("slack_ts"):
+            self.store.defer_outbox(
+                outbox_id=int(item["id"]),
+                until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
+                error="waiting for the other card",
+            )
+            return None
+        try:
+            link = await self.slack.permalink(channel=str(other["slack_channel"]), ts=str(other["slack_ts"]))
+        except SlackError:
+            link = None  # the note names the card without a link
+        facts = {k: other.get(k) for k in ("kind", "notice_type", "buyer_name", "order_id")}
+        return {**item, "payload": json.dumps({**payload, **facts, "link": link})}
 
     def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
         role = {PostKind.CARD: "card", PostKind.THREAD: "thread", PostKind.NOTE: "note"}[

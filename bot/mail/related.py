@@ -1,0 +1,39 @@
+"""An Amazon notice and the buyer's conversation about the same order point at each other.
+
+When a notice (an A-to-z claim, a return or cancellation request, a chargeback …) names an order the buyer also wrote
+about, each card's thread gets a note linking to the other card, so whoever handles the claim sees what the buyer
+said and was told, and whoever answers the buyer sees the claim. The links are Slack permalinks, fetched when the
+note is posted (the other card may be posted a moment later).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.cards.card import PostKind
+from bot.store.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+
+def link_notice(store: Store, *, notice_id: int, order_id: str | None, channel: str, due: datetime) -> int:
+    """Queue the two notes between a new notice and the newest buyer conversation about its order; how many."""
+    if not order_id:
+        return 0
+    buyers = [c for c in store.conversations_for_order(order_id=order_id) if c.get("kind") == "buyer"]
+    if not buyers:
+        return 0
+    buyer_id = int(buyers[-1]["id"])
+    for here, there in ((notice_id, buyer_id), (buyer_id, notice_id)):
+        store.enqueue(
+            kind=PostKind.THREAD.value,
+            dedupe_key=f"related:{here}:{there}",
+            due_by=iso(due),
+            conversation_id=here,
+            message_row=None,
+            channel=channel,
+            payload={"related": there},
+        )
+    log.info("notice %d and conversation %d (order %s) linked both ways", notice_id, buyer_id, order_id)
+    return 2
