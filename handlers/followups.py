@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -21,12 +22,6 @@ VALUE = re.compile(r"^(\d{1,12})@([0-9T:.+-]{10,40})$")  # "<conversation id>@<d
 HOURS = re.compile(rf"^{ActionId.FOLLOW_UP_SNOOZE.value}:(\d{{1,3}})$")
 
 
-def _clicked(body: dict[str, Any]) -> tuple[str, str, str]:
-    action = (body.get("actions") or [{}])[0]
-    user = str((body.get("user") or {}).get("id") or "")
-    return user, str(action.get("value") or ""), str(action.get("action_id") or "")
-
-
 def _in_its_thread(deps: Deps, body: dict[str, Any], conversation_id: int) -> bool:
     """The button was clicked in the thread of that conversation's card (a value from Slack is checked, not believed)."""
     conv = deps.store.conversation(conversation_id=conversation_id)
@@ -39,24 +34,39 @@ def _in_its_thread(deps: Deps, body: dict[str, Any], conversation_id: int) -> bo
     )
 
 
-async def follow_up_done(ack: AsyncAck, body: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
-    """'Done': the promise is kept; the reminder says who finished it."""
-    await ack()
-    deps: Deps = context["deps"]
-    user, value, _ = _clicked(body)
+async def _on_reminder(
+    body: dict[str, Any], respond: Any, deps: Deps, act: Callable[[int, str, str, str], str]
+) -> None:
+    """Check the clicked reminder button's value against its thread, then `act(conversation, due, user, action id)`;
+    its answer replaces the reminder, a refusal is told only to the person."""
+    action = (body.get("actions") or [{}])[0]
+    user = str((body.get("user") or {}).get("id") or "")
+    value, action_id = str(action.get("value") or ""), str(action.get("action_id") or "")
     m = VALUE.match(value)
     if m is None or not _in_its_thread(deps, body, int(m.group(1))):
-        log.warning("follow-up Done from %s with a value not of this thread: %r", user, value)
+        log.warning("follow-up button %s from %s with a value not of this thread: %r", action_id, user, value)
         await respond(
             text="This button does not belong here.", replace_original=False, response_type="ephemeral"
         )
         return
     try:
-        deps.followups.done(int(m.group(1)), user=user, due=m.group(2))
+        text = act(int(m.group(1)), m.group(2), user, action_id)
     except FollowUpRefused as e:
         await respond(text=str(e), replace_original=False, response_type="ephemeral")
         return
-    await respond(text=f":white_check_mark: Follow-up done by <@{user}>.", replace_original=True)
+    await respond(text=text, replace_original=True)
+
+
+async def follow_up_done(ack: AsyncAck, body: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
+    """'Done': the promise is kept; the reminder says who finished it."""
+    await ack()
+    deps: Deps = context["deps"]
+
+    def done(conversation_id: int, due: str, user: str, action_id: str) -> str:
+        deps.followups.done(conversation_id, user=user, due=due)
+        return f":white_check_mark: Follow-up done by <@{user}>."
+
+    await _on_reminder(body, respond, deps, done)
 
 
 async def follow_up_snooze(
@@ -65,21 +75,15 @@ async def follow_up_snooze(
     """'Snooze': remind again later; the reminder says until when."""
     await ack()
     deps: Deps = context["deps"]
-    user, value, action_id = _clicked(body)
-    m, hours = VALUE.match(value), HOURS.match(action_id)
-    if m is None or hours is None or not _in_its_thread(deps, body, int(m.group(1))):
-        log.warning("follow-up Snooze from %s with a value not of this thread: %r", user, value)
-        await respond(
-            text="This button does not belong here.", replace_original=False, response_type="ephemeral"
-        )
-        return
-    try:
-        until = deps.followups.snooze(int(m.group(1)), int(hours.group(1)), user=user, due=m.group(2))
-    except FollowUpRefused as e:
-        await respond(text=str(e), replace_original=False, response_type="ephemeral")
-        return
-    when = format_local(until, deps.settings.tz)
-    await respond(text=f":zzz: Follow-up snoozed by <@{user}> until {when}.", replace_original=True)
+
+    def snooze(conversation_id: int, due: str, user: str, action_id: str) -> str:
+        hours = HOURS.match(action_id)
+        if hours is None:
+            raise FollowUpRefused("This button does not belong here.")
+        until = deps.followups.snooze(conversation_id, int(hours.group(1)), user=user, due=due)
+        return f":zzz: Follow-up snoozed by <@{user}> until {format_local(until, deps.settings.tz)}."
+
+    await _on_reminder(body, respond, deps, snooze)
 
 
 def register(app: AsyncApp) -> None:

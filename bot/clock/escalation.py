@@ -17,6 +17,7 @@ from bot.clock.sla import (
     Stage,
     StagePolicy,
     deadline_for,
+    first_after,
     plan,
     stage_at,
 )
@@ -154,7 +155,7 @@ class Escalator:
                     continue
                 self._notify(conv, clock, p, now)
                 sent += 1
-            nxt = min((p.at for p in ahead if p.at > now), default=None)
+            nxt = first_after(ahead, now)
             self.store.update_conversation(
                 conversation_id=int(conv["id"]),
                 sla_stage=current.value,

@@ -64,6 +64,7 @@ class ParcelWatch:
 
     def _note(self, package: Row, status: str, since: str, *, template: str, what: str) -> int:
         tracking = str(package["tracking_number"])
+        last_event = json.loads(package["last_event"]) if package.get("last_event") else None
         count = 0
         for conv in self.store.conversations_for_order(order_id=str(package["order_id"])):
             if conv.get("kind") not in ("buyer", "notice"):
@@ -74,7 +75,7 @@ class ParcelWatch:
                 "status": status,
                 "since": since,
                 "what": what,
-                "last_event": json.loads(package["last_event"]) if package.get("last_event") else None,
+                "last_event": last_event,
                 "template": template if conv.get("kind") == "buyer" else None,
                 "order_id": package["order_id"],
             }

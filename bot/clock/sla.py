@@ -177,8 +177,12 @@ def next_after(
     opened: datetime, deadline: datetime, policy: Policy, *, after: datetime, horizon: timedelta
 ) -> datetime | None:
     """The time of the first planned notification strictly after `after` (within `horizon`)."""
-    later = [p.at for p in plan(opened, deadline, policy, until=after + horizon) if p.at > after]
-    return min(later) if later else None
+    return first_after(plan(opened, deadline, policy, until=after + horizon), after)
+
+
+def first_after(planned: list[Planned], after: datetime) -> datetime | None:
+    """The time of the first notification of a plan strictly after `after`."""
+    return min((p.at for p in planned if p.at > after), default=None)
 
 
 # ---- business hours --------------------------------------------------------------------------------

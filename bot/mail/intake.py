@@ -328,10 +328,12 @@ class Intake:
         """A card of its own: an Amazon notice, an unreadable mail, or (if configured) a non-Amazon mail."""
         joined = undelivered.conversation_for(self.store, parsed) if not parsed.is_raw else None
         if joined is not None:  # "your message was not delivered": the conversation it is about opens again
-            conv_id, row = undelivered.join(self.store, self.settings, parsed, message, received, joined)
-            return IngestResult(
-                message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
+            conv_id, row, due, note = undelivered.join(
+                self.store, self.settings, parsed, message, received, joined
             )
+            self._queue(PostKind.THREAD, f"thread:{parsed.dedupe_key}", conv_id, row, due, payload=note)
+            self._queue(PostKind.UPDATE, f"update:{conv_id}:{row}", conv_id, row, due)
+            return IngestResult(parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
         kind = (
             "raw"
             if parsed.is_raw

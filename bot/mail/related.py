@@ -19,12 +19,10 @@ log = logging.getLogger(__name__)
 
 def link_notice(store: Store, *, notice_id: int, order_id: str | None, channel: str, due: datetime) -> int:
     """Queue the two notes between a new notice and the newest buyer conversation about its order; how many."""
-    if not order_id:
+    buyer = store.buyer_conversation_for_order(order_id=order_id) if order_id else None
+    if buyer is None:
         return 0
-    buyers = [c for c in store.conversations_for_order(order_id=order_id) if c.get("kind") == "buyer"]
-    if not buyers:
-        return 0
-    buyer_id = int(buyers[-1]["id"])
+    buyer_id = int(buyer["id"])
     for here, there in ((notice_id, buyer_id), (buyer_id, notice_id)):
         store.enqueue(
             kind=PostKind.THREAD.value,

@@ -4,7 +4,7 @@ Such a notice used to become a card of its own while the conversation stayed *An
 reply (often an invoice whose attachment Amazon refused), yet the clock looked stopped. Now the notice is stored in
 the buyer's conversation about the same order, the conversation opens again with the notice's own window, and its
 thread says which reply (by whom, when, with which attachments) did not arrive. Without such a conversation the
-notice stays a card of its own, as before.
+notice stays a card of its own, as before. Intake queues the thread note and the card's redraw.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.cards.card import PostKind
 from bot.clock.sla import deadline_for, response_hours
 from bot.mail.model import NoticeType, ParsedMail
 from bot.settings import Settings
@@ -26,8 +25,7 @@ def conversation_for(store: Store, parsed: ParsedMail) -> Row | None:
     """The newest buyer conversation about the notice's order, if the notice is a "not delivered" one."""
     if parsed.notice_type != NoticeType.MESSAGE_NOT_DELIVERED.value or not parsed.order_id:
         return None
-    buyers = [c for c in store.conversations_for_order(order_id=parsed.order_id) if c.get("kind") == "buyer"]
-    return buyers[-1] if buyers else None
+    return store.buyer_conversation_for_order(order_id=parsed.order_id)
 
 
 def join(
@@ -37,8 +35,9 @@ def join(
     message: dict[str, Any],
     received: datetime,
     conv: Row,
-) -> tuple[int, int]:
-    """Store the notice in `conv`, open it again and queue the thread note and the card's redraw; (conv, row)."""
+) -> tuple[int, int, datetime, dict[str, Any]]:
+    """Store the notice in `conv` and open it again; (conversation, message row, new deadline, the thread note's
+    payload naming the reply that did not arrive) for intake to queue the note and the card's redraw."""
     conv_id = int(conv["id"])
     hours = response_hours(settings, kind="notice", notice_type=parsed.notice_type) or settings.response_hours
     deadline = deadline_for(received, hours)
@@ -48,25 +47,6 @@ def join(
         conversation_id=conv_id, opened_at=received, deadline=deadline, last_message_at=iso(received)
     )
     row = store.insert_message(conversation_id=conv_id, **message)
-    channel = conv.get("slack_channel") or settings.slack_channel
-    payload = {"undelivered": int(last["id"]) if last else None}
-    store.enqueue(
-        kind=PostKind.THREAD.value,
-        dedupe_key=f"thread:{parsed.dedupe_key}",
-        due_by=iso(deadline),
-        conversation_id=conv_id,
-        message_row=row,
-        channel=channel,
-        payload=payload,
-    )
-    store.enqueue(
-        kind=PostKind.UPDATE.value,
-        dedupe_key=f"update:{conv_id}:{row}",
-        due_by=iso(deadline),
-        conversation_id=conv_id,
-        message_row=row,
-        channel=channel,
-    )
     store.audit(
         actor="amazon",
         action="reply_not_delivered",
@@ -77,4 +57,4 @@ def join(
     log.warning(
         "Amazon did not deliver a reply of conversation %d (order %s): reopened", conv_id, parsed.order_id
     )
-    return conv_id, row
+    return conv_id, row, deadline, {"undelivered": int(last["id"]) if last else None}

@@ -348,9 +348,7 @@ class Replies:
         draft = self.draft(conv, user=user, template=template)
         if draft.template is None or not draft.template.safe:
             return Outcome(errors={"reply": "This template must be checked and edited before sending."})
-        hours = (
-            draft.template.follow_up_hours if draft.template else None
-        )  # the template's promise holds here too
+        hours = draft.template.follow_up_hours  # the template's promise holds here too
         return self.submit(
             draft.metadata, draft.text, user=user, key=key, follow_up=f"{hours:g}" if hours else ""
         )

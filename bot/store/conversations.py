@@ -152,6 +152,11 @@ class ConversationRecords(StoreBase):
         """Conversations (and notices) about an order, with a card in Slack or about to get one."""
         return self.query("SELECT * FROM conversations WHERE order_id = ? ORDER BY id", [order_id])
 
+    def buyer_conversation_for_order(self, *, order_id: str) -> Row | None:
+        """The newest buyer conversation about an order (what a notice about that order concerns)."""
+        sql = "SELECT * FROM conversations WHERE order_id = ? AND kind = 'buyer' ORDER BY id DESC LIMIT 1"
+        return self.query_one(sql, [order_id])
+
     def claim(self, *, conversation_id: int, by: str) -> None:
         """A person takes the conversation ("I'll take it"): who and when are stamped, and audited."""
         with self.transaction():

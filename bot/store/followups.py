@@ -11,6 +11,8 @@ from bot.store.conversations import ConversationRecords
 log = logging.getLogger(__name__)
 
 NOTE_CHARS = 300  # of the sent reply, quoted in the reminder
+# an answered conversation whose follow-up has not been reminded for its current due time
+NOT_REMINDED = "state = ? AND follow_up_at IS NOT NULL AND (follow_up_reminded IS NULL OR follow_up_reminded != follow_up_at)"
 
 
 class FollowUpRecords(ConversationRecords):
@@ -64,19 +66,13 @@ class FollowUpRecords(ConversationRecords):
 
     def follow_ups_due(self, *, now: datetime) -> list[Row]:
         """Waiting conversations whose follow-up is due and not yet reminded for that due time."""
-        sql = (
-            "SELECT * FROM conversations WHERE state = ? AND follow_up_at IS NOT NULL AND follow_up_at <= ? "
-            "AND (follow_up_reminded IS NULL OR follow_up_reminded != follow_up_at) ORDER BY follow_up_at, id"
-        )
+        sql = f"SELECT * FROM conversations WHERE {NOT_REMINDED} AND follow_up_at <= ? ORDER BY follow_up_at, id"
         return self.query(sql, [ConversationState.ANSWERED.value, iso(now)])
 
     def next_follow_up(self) -> datetime | None:
         """The earliest follow-up not yet reminded."""
-        row = self.db.conn.execute(
-            "SELECT min(follow_up_at) FROM conversations WHERE state = ? AND follow_up_at IS NOT NULL "
-            "AND (follow_up_reminded IS NULL OR follow_up_reminded != follow_up_at)",
-            [ConversationState.ANSWERED.value],
-        ).fetchone()
+        sql = f"SELECT min(follow_up_at) FROM conversations WHERE {NOT_REMINDED}"
+        row = self.db.conn.execute(sql, [ConversationState.ANSWERED.value]).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 
     def mark_follow_up_reminded(self, *, conversation_id: int, due: str) -> None:

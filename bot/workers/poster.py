@@ -210,7 +210,7 @@ class Poster:
                 )
                 return
         key = str(item["dedupe_key"])
-        if item.get("payload") and '"related"' in str(item["payload"]):
+        if "related" in (json.loads(item["payload"]) if item.get("payload") else {}):
             related = await self._related(item)
             if related is None:
                 return  # the other card is not posted yet: deferred
