@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.clock.clocks import FakeClock
@@ -19,11 +19,9 @@ ORDER = "302-1234567-1234567"
 PARCEL = "00340434161094042557"
 
 
-async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_card(
-    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
-) -> None:
-    now = pinned_clock().now()
-    fake_services.orders[ORDER] = StoredOrder(
+def stock_order(services: FakeServices, now: datetime) -> Parcel:
+    """The coffee grinder's order at SP-API and its DHL parcel, moving, at the carrier."""
+    services.orders[ORDER] = StoredOrder(
         ORDER,
         "A1PA6795UKMFR9",
         now - timedelta(days=2),
@@ -34,7 +32,15 @@ async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_ca
     parcel = Parcel(
         PARCEL, "dhl", now - timedelta(hours=10), [ParcelEvent(1, "transit", "Im Paketzentrum bearbeitet.")]
     )
-    fake_services.parcels[PARCEL] = parcel
+    services.parcels[PARCEL] = parcel
+    return parcel
+
+
+async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_card(
+    tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
+) -> None:
+    now = pinned_clock().now()
+    parcel = stock_order(fake_services, now)
     settings = make_settings(tmp_path, fake_slack, **fake_services.urls(fake_services.base_url))
     async with running_bot(settings) as deps:
         await deps.ready.wait()
@@ -68,17 +74,7 @@ async def test_refresh_pressed_again_within_the_cooldown_says_when_and_asks_nobo
 ) -> None:
     clock = FakeClock(TEAM_TIME)
     now = clock.now()
-    fake_services.orders[ORDER] = StoredOrder(
-        ORDER,
-        "A1PA6795UKMFR9",
-        now - timedelta(days=2),
-        [("Kaffeemühle", "B0CAFE0001", 1, "39.90")],
-        "EUR",
-        packages=[("DHL", PARCEL, "DHL Paket")],
-    )
-    fake_services.parcels[PARCEL] = Parcel(
-        PARCEL, "dhl", now - timedelta(hours=10), [ParcelEvent(1, "transit", "Im Paketzentrum bearbeitet.")]
-    )
+    stock_order(fake_services, now)
     settings = make_settings(
         tmp_path, fake_slack, refresh_cooldown_seconds=120, **fake_services.urls(fake_services.base_url)
     )
@@ -122,18 +118,7 @@ async def test_a_parcel_that_fails_gets_a_note_offering_the_message_to_the_buyer
     tmp_path: Path, fake_slack: FakeSlack, fake_services: FakeServices
 ) -> None:
     now = pinned_clock().now()
-    fake_services.orders[ORDER] = StoredOrder(
-        ORDER,
-        "A1PA6795UKMFR9",
-        now - timedelta(days=2),
-        [("Kaffeemühle", "B0CAFE0001", 1, "39.90")],
-        "EUR",
-        packages=[("DHL", PARCEL, "DHL Paket")],
-    )
-    parcel = Parcel(
-        PARCEL, "dhl", now - timedelta(hours=10), [ParcelEvent(1, "transit", "Im Paketzentrum bearbeitet.")]
-    )
-    fake_services.parcels[PARCEL] = parcel
+    parcel = stock_order(fake_services, now)
     settings = make_settings(
         tmp_path, fake_slack, reply_signature="Example Shop", **fake_services.urls(fake_services.base_url)
     )

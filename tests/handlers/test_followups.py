@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.clock.clocks import FakeClock
 from bot.sandbox.slack_api import FakeSlack
 from bot.store.store import parse_iso
 from tests.support.clock import TEAM_TIME
-from tests.support.desk import open_desk
+from tests.support.desk import Desk, open_desk
 from tests.support.smtp import SmtpServer
+
+
+async def promise_comes_due(desk: Desk, clock: FakeClock) -> dict[str, Any]:
+    """Send *damaged* (it promises a follow-up in 48 h) as the window presets it, let 48 h pass: the reminder."""
+    await desk.click("U0AGENT", "reply_pick", selected="damaged")
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    await desk.people.submit_view(user="U0AGENT")
+    await desk.slack.wait_for(lambda: bool(desk.conv.get("follow_up_at")), timeout=15)
+    clock.advance(hours=48)
+    desk.deps.followups.tick()
+    return await desk.note("Follow-up due")
 
 
 async def test_a_promise_comes_due_in_the_thread_is_snoozed_then_done(
@@ -58,13 +70,7 @@ async def test_a_reminder_about_an_earlier_promise_does_not_end_the_current_one(
 ) -> None:
     clock = FakeClock(TEAM_TIME)
     async with open_desk(tmp_path, fake_slack, smtp, clock=clock) as desk:
-        await desk.click("U0AGENT", "reply_pick", selected="damaged")
-        await fake_slack.wait_for(lambda: fake_slack.open_view("U0AGENT") is not None)
-        await desk.people.submit_view(user="U0AGENT")
-        await fake_slack.wait_for(lambda: bool(desk.conv.get("follow_up_at")), timeout=15)
-        clock.advance(hours=48)
-        desk.deps.followups.tick()
-        old = await desk.note("Follow-up due")
+        old = await promise_comes_due(desk, clock)
         conv_id = int(desk.conv["id"])
         # meanwhile the promise changed (a new reply promised again): the old reminder's Done must not end it
         desk.deps.store.snooze_follow_up(
@@ -81,14 +87,8 @@ async def test_a_follow_up_button_from_another_thread_changes_nothing(
 ) -> None:
     clock = FakeClock(TEAM_TIME)
     async with open_desk(tmp_path, fake_slack, smtp, clock=clock) as desk:
-        await desk.click("U0AGENT", "reply_pick", selected="damaged")
-        await fake_slack.wait_for(lambda: fake_slack.open_view("U0AGENT") is not None)
-        await desk.people.submit_view(user="U0AGENT")
-        await fake_slack.wait_for(lambda: bool(desk.conv.get("follow_up_at")), timeout=15)
+        reminder = await promise_comes_due(desk, clock)
         conv_id, due = int(desk.conv["id"]), desk.conv["follow_up_at"]
-        clock.advance(hours=48)
-        desk.deps.followups.tick()
-        reminder = await desk.note("Follow-up due")
         # the same button, its value pointing at the conversation, but clicked on a message outside its thread
         fake_slack.add_user_message(channel="C0INBOX", user="U0LEAD", text="elsewhere")
         elsewhere = fake_slack.posts("C0INBOX", top_level=True)[-1]
