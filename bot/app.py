@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.clock.claims import ClaimWatch
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
@@ -34,18 +35,23 @@ from bot.mail.source import DirectorySource, ImapSource, MailSource
 from bot.replies.autoreply import AutoReplier
 from bot.replies.guard import Policy
 from bot.replies.library import Library
+from bot.replies.proactive import Proactive
 from bot.replies.service import Replies
 from bot.services.amazon import SpApi
+from bot.services.amazon_search import OrderSearch
 from bot.services.carriers.tracker import Tracker, providers_from
 from bot.services.http import new_client
+from bot.services.messaging import AmazonMessaging
 from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
 from bot.store.lock import AlreadyRunning, InstanceLock
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
+from bot.workers.evidence import Evidence
 from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
+from jobs.report import weekly_report
 from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 
@@ -88,7 +94,8 @@ def build_deps(
         settings.guard_disabled_rules, settings.guard_allowed_domains, model=settings.guard_model
     )
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
-    mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event)
+    messaging = AmazonMessaging(amazon) if amazon is not None else None
+    mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event, messaging=messaging)
     roles = Roles(settings, slack, store)
     replies = Replies(
         settings,
@@ -134,7 +141,9 @@ def build_deps(
                 )
             source = DirectorySource(settings.mail_directory, store, max_bytes=settings.max_mail_bytes)
         else:
-            source = ImapSource(settings, store, clock, on_status=_mailbox_notice(settings, slack))
+            source = ImapSource(
+                settings, store, clock, on_status=_mailbox_notice(settings, slack), on_quota=mailwatch.quota
+            )
     return Deps(
         settings=settings,
         clock=clock,
@@ -148,11 +157,15 @@ def build_deps(
         tracker=tracker,
         enricher=enricher,
         amazon=amazon,
+        order_search=OrderSearch(amazon) if amazon is not None else None,
         library=library,
         replies=replies,
+        proactive=Proactive(replies, messaging),
         mailer=mailer,
         escalator=escalator,
         followups=followups,
+        claims=ClaimWatch(settings, store, clock, escalator=escalator, post=outbox.escalation_post),
+        evidence=Evidence(settings, store, clock, tracker=tracker, wake=outbox.wake.set),
         parcels=parcels,
         mailwatch=mailwatch,
         outbox=outbox,
@@ -321,6 +334,16 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
             seconds=settings.sla_sweep_seconds,
             args=[deps, scheduler],
             id="sla_sweep",
+            max_instances=1,
+            coalesce=True,
+        )
+        # Monday's report on its own: its order search may wait minutes for Amazon's rate, never the sweep
+        scheduler.add_job(
+            weekly_report,
+            "interval",
+            minutes=5,
+            args=[deps],
+            id="weekly_report",
             max_instances=1,
             coalesce=True,
         )

@@ -381,11 +381,13 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking rate."""
+    """Response times, Late Response Rate, breaches by hour and weekday, intents, account health (orders: SP-API)."""
     from datetime import date as date_
 
     from bot.clock.clocks import clock_from
+    from bot.clock.health import cli_window
     from bot.clock.report import report as build
+    from bot.clock.report import text
     from bot.store.store import Store
 
     settings = settings_or_exit(config)
@@ -405,16 +407,12 @@ def report(
         raise typer.Exit(2)
     store = Store.open(settings.database_path, clock=clock)
     try:
-        data = build(store, start, end, settings.tz)
+        data = build(
+            store, start, end, settings.tz, orders=asyncio.run(cli_window(settings, store, start, end))
+        )
     finally:
         store.close()
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
-        return
-    typer.echo(f"{data['messages']} buyer messages, {data['breaches']} answered late or not at all")
-    typer.echo(f"Late Response Rate: {data['late_response_rate']}")
-    for bucket, count in data["response_time"].items():
-        typer.echo(f"  {bucket:>20}: {count}")
+    typer.echo(json.dumps(data, ensure_ascii=False) if as_json else text(data))
 
 
 def purge(

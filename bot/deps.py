@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock.claims import ClaimWatch
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
 from bot.clock.followups import FollowUps
@@ -19,13 +20,16 @@ from bot.mail.intake import Intake
 from bot.mail.source import MailSource
 from bot.replies.autoreply import AutoReplier
 from bot.replies.library import Library
+from bot.replies.proactive import Proactive
 from bot.replies.service import Replies
 from bot.services.amazon import SpApi
+from bot.services.amazon_search import OrderSearch
 from bot.services.carriers.tracker import Tracker
 from bot.services.slack import SlackGateway
 from bot.settings import Settings
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
+from bot.workers.evidence import Evidence
 from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
@@ -48,9 +52,12 @@ class Deps:
     enricher: Enricher
     library: Library
     replies: Replies
+    proactive: Proactive
     mailer: Mailer
     escalator: Escalator
     followups: FollowUps
+    claims: ClaimWatch
+    evidence: Evidence
     parcels: ParcelWatch
     mailwatch: MailboxWatch
     outbox: Outbox
@@ -58,6 +65,7 @@ class Deps:
     desk: Desk
     autoreplier: AutoReplier
     amazon: SpApi | None = None
+    order_search: OrderSearch | None = None  # the weekly report's orders (searchOrders)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.settings import Settings
-from handlers import actions, commands, errors, followups, home, messages, replies
+from handlers import actions, claims, commands, errors, followups, home, messages, proactive, replies
 
 
 def register_all(app: AsyncApp, settings: Settings) -> None:
@@ -14,6 +14,8 @@ def register_all(app: AsyncApp, settings: Settings) -> None:
     actions.register(app)
     commands.register(app, settings)
     followups.register(app)
+    claims.register(app)
     home.register(app)
     messages.register(app)
     replies.register(app)
+    proactive.register(app)

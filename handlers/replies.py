@@ -24,7 +24,7 @@ from handlers.errors import answered
 log = logging.getLogger(__name__)
 
 
-def _card(deps: Deps, body: dict[str, Any]) -> Row | None:
+def card_of(deps: Deps, body: dict[str, Any]) -> Row | None:
     """The conversation whose card (or card thread) the click came from."""
     container = body.get("container") or {}
     channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
@@ -40,21 +40,22 @@ def _card(deps: Deps, body: dict[str, Any]) -> Row | None:
     return None
 
 
-def _send_of_card(deps: Deps, body: dict[str, Any], send_id: int) -> bool:
+def send_of_card(deps: Deps, body: dict[str, Any], send_id: int) -> bool:
     """Whether the send a button names belongs to the card whose thread it was clicked in (a value that went
     through Slack is checked against the store, never taken on trust)."""
-    conv, send = _card(deps, body), deps.store.send(send_id=send_id)
+    conv, send = card_of(deps, body), deps.store.send(send_id=send_id)
     if conv is None or send is None or int(send["conversation_id"]) != int(conv["id"]):
         log.warning("a button named send %s outside its card's thread; ignored", send_id)
         return False
     return True
 
 
-def _action(body: dict[str, Any]) -> dict[str, Any]:
+def action_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The first action of a block_actions payload (the click)."""
     return dict((body.get("actions") or [{}])[0])
 
 
-async def _tell(slack: SlackGateway, body: dict[str, Any], text: str) -> None:
+async def tell(slack: SlackGateway, body: dict[str, Any], text: str) -> None:
     """A note only the clicking person sees, in the card's thread."""
     container = body.get("container") or {}
     try:
@@ -79,18 +80,18 @@ async def _open(slack: SlackGateway, body: dict[str, Any], conv: Row, draft: Dra
     try:
         await slack.open_view(trigger_id=body["trigger_id"], view=view)
     except SlackError as e:
-        await _tell(slack, body, f"The reply window could not open ({e.code}): click again.")
+        await tell(slack, body, f"The reply window could not open ({e.code}): click again.")
 
 
 async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """A template button, the 'more replies' menu, 'write a reply' or 'send invoice': the modal to check and send."""
     await ack()
     deps: Deps = context["deps"]
-    conv = _card(deps, body)
+    conv = card_of(deps, body)
     if conv is None:
-        await _tell(deps.slack, body, "This card belongs to no conversation the bot knows.")
+        await tell(deps.slack, body, "This card belongs to no conversation the bot knows.")
         return
-    action = _action(body)
+    action = action_of(body)
     action_id = str(action.get("action_id"))
     template = None
     if action_id.startswith(f"{ActionId.TEMPLATE}:"):
@@ -115,8 +116,8 @@ async def send_as_is(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     """'Send as is…': a safe template goes out without the modal (the guard still checks it)."""
     await ack()
     deps: Deps = context["deps"]
-    conv = _card(deps, body)
-    action = _action(body)
+    conv = card_of(deps, body)
+    action = action_of(body)
     key = (action.get("selected_option") or {}).get("value")
     if conv is None or not key:
         return
@@ -125,23 +126,23 @@ async def send_as_is(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
         conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
     )
     if outcome.errors:
-        await _tell(deps.slack, body, ":warning: " + " ".join(outcome.errors.values()))
+        await tell(deps.slack, body, ":warning: " + " ".join(outcome.errors.values()))
 
 
 async def claim(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'I'll take it' / 'Release'."""
     await ack()
     deps: Deps = context["deps"]
-    conv = _card(deps, body)
+    conv = card_of(deps, body)
     if conv is not None:
-        deps.replies.claim(conv, user=body["user"]["id"], release=_action(body).get("value") == "release")
+        deps.replies.claim(conv, user=body["user"]["id"], release=action_of(body).get("value") == "release")
 
 
 async def no_response(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'No response needed': Amazon's page opens in the browser; the conversation is closed here."""
     await ack()
     deps: Deps = context["deps"]
-    conv = _card(deps, body)
+    conv = card_of(deps, body)
     if conv is not None:
         deps.replies.no_response(conv, user=body["user"]["id"])
 
@@ -150,8 +151,8 @@ async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str,
     """'Mark handled' on an Amazon notice."""
     await ack()
     deps: Deps = context["deps"]
-    conv = _card(deps, body)
-    outcome = (_action(body).get("selected_option") or {}).get("value")  # "Handled: how it ended…"
+    conv = card_of(deps, body)
+    outcome = (action_of(body).get("selected_option") or {}).get("value")  # "Handled: how it ended…"
     if conv is not None:
         deps.replies.handled(conv, user=body["user"]["id"], outcome=str(outcome) if outcome else None)
 
@@ -160,19 +161,19 @@ async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     """'Retry' / 'Send again' under a failed or uncertain send."""
     await ack()
     deps: Deps = context["deps"]
-    value = str(_action(body).get("value") or "")
-    if value.isdigit() and _send_of_card(deps, body, int(value)):
+    value = str(action_of(body).get("value") or "")
+    if value.isdigit() and send_of_card(deps, body, int(value)):
         send = deps.replies.retry(int(value), user=body["user"]["id"])
         if send is not None and send["state"] == "sent":
-            await _tell(deps.slack, body, "This reply was sent already.")
+            await tell(deps.slack, body, "This reply was sent already.")
 
 
 async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'It was sent' under an uncertain send."""
     await ack()
     deps: Deps = context["deps"]
-    value = str(_action(body).get("value") or "")
-    if value.isdigit() and _send_of_card(deps, body, int(value)):
+    value = str(action_of(body).get("value") or "")
+    if value.isdigit() and send_of_card(deps, body, int(value)):
         deps.replies.mark_sent(int(value), user=body["user"]["id"])
 
 
@@ -180,7 +181,7 @@ async def thread_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, An
     """'Review and send to buyer…' under a team member's thread message: the modal, prefilled with it."""
     await ack()
     deps: Deps = context["deps"]
-    thread_ts, _, message_ts = str(_action(body).get("value") or "").partition("|")
+    thread_ts, _, message_ts = str(action_of(body).get("value") or "").partition("|")
     channel = str(
         (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id") or ""
     )

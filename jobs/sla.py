@@ -15,8 +15,8 @@ NEXT_JOB = "sla_next"
 
 
 def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
-    """Send due notifications and follow-up reminders (each once: recorded before it is posted), then set the
-    timer for the next one."""
+    """Send due notifications, follow-up reminders and claim windows (each once: recorded before it is posted), then
+    set the timer for the next one."""
     try:
         sent = deps.escalator.tick()
     except Exception:
@@ -26,6 +26,7 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         log.info("SLA: %d notification(s) queued", sent)
     for name, check in (
         ("follow-up", deps.followups.tick),
+        ("claim-window", deps.claims.tick),
         ("quiet-parcel", deps.parcels.tick),
         ("mailbox", deps.mailwatch.tick),
     ):
@@ -53,7 +54,8 @@ async def sla_job(deps: Deps, scheduler: Any | None = None) -> int:
 
 def schedule_next(deps: Deps, scheduler: Any) -> None:
     """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock)."""
-    due = [when for when in (deps.escalator.next_due(), deps.followups.next_due()) if when is not None]
+    planned = (deps.escalator.next_due(), deps.followups.next_due(), deps.claims.next_due())
+    due = [when for when in planned if when is not None]
     if not due:
         return
     nxt = min(due)

@@ -32,6 +32,7 @@ class PostKind(StrEnum):
     UPDATE = "update_card"
     NOTE = "post_note"  # a message of its own: a DM, the on-call handoff, the digest
     PHOTO = "post_photo"  # a buyer's picture uploaded into the card's thread
+    FILE = "post_file"  # a text file (a claim's evidence) uploaded into the card's thread
 
 
 class MetadataEvent(StrEnum):

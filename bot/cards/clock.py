@@ -182,6 +182,20 @@ def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
     }
 
 
+def full_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
+    """The mailbox watchdog: the mailbox is nearly full, and a full one refuses Amazon's mails."""
+    used, limit = (int(n) for n in payload["quota"])
+    text = (
+        f":inbox_tray: *The mailbox is {100 * used // max(limit, 1)} % full* ({used // 1024:,} of {limit // 1024:,} MB). "
+        "When it is full, the server refuses Amazon's mails and buyer messages never arrive here. Delete or archive "
+        "old mail in it (the bot keeps its own copy of every message) or raise the mailbox's quota."
+    )
+    return {
+        "text": "The mailbox is nearly full",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
+
+
 def handoff(payload: dict[str, Any], at: CardTime) -> Message:
     """The on-call handoff with the open queue."""
     h = payload["handoff"]
@@ -289,7 +303,7 @@ def weekly(payload: dict[str, Any], at: CardTime) -> Message:
     intents = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(w["messages_by_intent"].items())[:6])
     lines = [
         f"*Buyer messages:* {w['messages']}   *Answered late or not at all:* {w['breaches']}",
-        f"*Late Response Rate:* {_pct(w.get('late_response_rate'))}   *Valid tracking rate:* {_pct(w.get('valid_tracking_rate'))}",
+        f"*Late Response Rate:* {_pct(w.get('late_response_rate'))}",
         f"*Response times:* {times or '—'}",
         "*First response:* "
         + (
@@ -301,13 +315,46 @@ def weekly(payload: dict[str, Any], at: CardTime) -> Message:
         "*Breaches by weekday:* " + (", ".join(f"{d} ({n})" for n, d in worst_days) or "none"),
         f"*By intent:* {intents or '—'}",
     ]
-    return {
-        "text": f"Weekly report: {w['messages']} messages, {w['breaches']} late",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": f"Weekly report {span}".strip()[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-        ],
-    }
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Weekly report {span}".strip()[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+    ]
+    if w.get("health"):  # reports queued before the section existed have none
+        health = "*Account health*\n" + "\n".join(health_lines(w["health"]))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": health[:3000]}})
+    return {"text": f"Weekly report: {w['messages']} messages, {w['breaches']} late", "blocks": blocks}
+
+
+def health_lines(h: dict[str, Any]) -> list[str]:
+    """The weekly report's account health: orders, claims and chargebacks per 100 orders, outcomes, valid tracking
+    (with what was not checked), handling time per person."""
+    if h.get("orders") is not None:
+        orders = f"*Orders:* {h['orders']} ({escape(', '.join(h.get('marketplaces') or []))})"
+    else:
+        orders = f"*Orders:* unknown ({escape(str(h.get('orders_unknown') or 'no SP-API'))}): counts only"
+    lines = [orders]
+    for name, label in (("a_to_z_claims", "A-to-z claims"), ("chargebacks", "Chargebacks")):
+        per = h.get(f"{name}_per_100")
+        lines.append(f"*{label}:* {h.get(name, 0)}" + (f" ({per} per 100 orders)" if per is not None else ""))
+    outcomes = ", ".join(f"{escape(k.replace('_', ' '))} {v}" for k, v in (h.get("outcomes") or {}).items())
+    lines.append(f"*Outcomes:* {outcomes or '—'}")
+    vt = h.get("valid_tracking")
+    if vt is None:
+        lines.append("*Valid tracking rate:* unknown (needs the orders from SP-API)")
+    else:
+        lines.append(
+            f"*Valid tracking rate:* {_pct(vt['rate'])}: {vt['valid']} of {vt['checked']} seller-fulfilled packages "
+            f"shipped had a carrier scan"
+            + (f"; {vt['unchecked']} more not checked" if vt["unchecked"] else "")
+        )
+    people = [
+        f"{mention(p['user'])} "
+        + (f"{p['median_minutes']} min" if p["median_minutes"] is not None else "start unknown")
+        + f" ({p['sends']})"
+        for p in (h.get("handling") or [])[:20]
+    ]
+    lines.append("*Handling time (median, sends):* " + (", ".join(people) or "—"))
+    return lines
 
 
 def case_note(payload: dict[str, Any], at: CardTime) -> Message:

@@ -26,9 +26,12 @@ class ActionId(StrEnum):
     MARK_SENT = "mark_sent"
     THREAD_SEND = "thread_send"
     THREAD_KEEP = "thread_keep"
+    MESSAGE_BUYER = "message_buyer"  # write to the buyer first (menu: a template, or "blank")
     # Amazon's notices
     HANDLED = "notice_handled"
     HANDLED_AS = "notice_handled_as"  # the same, choosing how it ended
+    # A-to-z claims and chargebacks
+    CLAIM_EVIDENCE = "claim_evidence"  # gather the evidence into the thread and a file
     # follow-ups a reply promised
     FOLLOW_UP_SNOOZE = "follow_up_snooze"  # + ":<hours>"; value "<conversation id>@<due time>"
     FOLLOW_UP_DONE = "follow_up_done"  # value "<conversation id>@<due time>"
@@ -38,3 +41,4 @@ class ViewId(StrEnum):
     """The callback ids of the bot's modals."""
 
     REPLY = "reply_modal"
+    MESSAGE = "message_modal"  # a message to the buyer first

@@ -81,9 +81,14 @@ def package_text(t: Tracking, at: CardTime) -> str:
 
 
 def order_blocks(
-    view: OrderView, at: CardTime, *, conversation_id: int | None = None
+    view: OrderView,
+    at: CardTime,
+    *,
+    conversation_id: int | None = None,
+    templates: list[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The order section of a card: items, total, channel, packages with links, and a refresh button."""
+    """The order section of a card: items, total, channel, packages with links, a refresh button, and (given the
+    templates as (key, label)) a menu to message the buyer first."""
     blocks: list[dict[str, Any]] = []
     order = view.order
     if order is not None:
@@ -148,6 +153,19 @@ def order_blocks(
                 "action_id": ActionId.REFRESH_ORDER.value,
                 "text": {"type": "plain_text", "text": "Refresh order & tracking", "emoji": True},
                 "value": str(conversation_id),
+            }
+        )
+    if conversation_id is not None and templates is not None:
+        options = [("blank", "Blank message"), *templates][:100]
+        buttons.append(
+            {
+                "type": "static_select",
+                "action_id": ActionId.MESSAGE_BUYER.value,
+                "placeholder": {"type": "plain_text", "text": "Message the buyer…"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": truncate(label, 75)}, "value": key[:150]}
+                    for key, label in options
+                ],
             }
         )
     site = order.marketplace if order else None

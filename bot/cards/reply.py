@@ -5,30 +5,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.cards.card import NOTICE_TITLES, CardTime, Message, answered_by, escape, quoted, slack_date, truncate
+from bot.cards.card import CardTime, Message, answered_by, escape, quoted, slack_date, truncate
 from bot.cards.ids import ActionId, ViewId
 from bot.replies.library import Template
 from bot.replies.model import OUTCOMES
+from bot.replies.proactive import reference, via
 from bot.store.store import Row, parse_iso
 
 MODAL_TEXT_LIMIT = 3000  # plain_text_input max_length
 SUGGESTED = 3
 
 
-def _button(
+def button(
     text: str, action_id: str, value: str = "", style: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    button: dict[str, Any] = {
+    """A Slack button (label cut to Slack's 75 characters, value to 2000)."""
+    element: dict[str, Any] = {
         "type": "button",
         "action_id": action_id[:255],
         "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
     }
     if value:
-        button["value"] = value[:2000]
+        element["value"] = value[:2000]
     if style:
-        button["style"] = style
-    button.update(extra)
-    return button
+        element["style"] = style
+    element.update(extra)
+    return element
 
 
 def _option(template: Template) -> dict[str, Any]:
@@ -59,9 +61,19 @@ def status_line(conv: Row, at: CardTime) -> str:
 
 
 def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
-    """For a notice that needs action: who is on it, and 'Mark handled' (stops its clock)."""
+    """For a notice that needs action: who is on it, and 'Mark handled' (stops its clock); an appealed one keeps
+    its outcome menu for Amazon's decision."""
+    outcome = {
+        "type": "static_select",
+        "action_id": ActionId.HANDLED_AS.value,
+        "placeholder": {"type": "plain_text", "text": "Handled: how it ended…"},
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in OUTCOMES.items()
+        ],
+    }
     if conv.get("state") == "closed" and conv.get("closed_by"):
         when = parse_iso(conv.get("closed_at"))
+        later = [{"type": "actions", "elements": [outcome]}] if conv.get("outcome") == "appealed" else []
         return [
             {
                 "type": "context",
@@ -73,7 +85,8 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
                         + (f": {OUTCOMES[conv['outcome']]}" if conv.get("outcome") in OUTCOMES else ""),
                     }
                 ],
-            }
+            },
+            *later,
         ]
     blocks: list[dict[str, Any]] = []
     if conv.get("claimed_by"):
@@ -84,11 +97,11 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
             }
         )
     claim = (
-        _button("Release", ActionId.CLAIM, "release")
+        button("Release", ActionId.CLAIM, "release")
         if conv.get("claimed_by")
-        else _button("I'll take it", ActionId.CLAIM, "claim")
+        else button("I'll take it", ActionId.CLAIM, "claim")
     )
-    handled = _button(
+    handled = button(
         "Mark handled",
         ActionId.HANDLED,
         style="primary",
@@ -96,14 +109,6 @@ def notice_actions(conv: Row, at: CardTime) -> list[dict[str, Any]]:
             "Handled in Seller Central?", "The card is closed and its clock stops.", "Yes, handled"
         ),
     )
-    outcome = {
-        "type": "static_select",
-        "action_id": ActionId.HANDLED_AS.value,
-        "placeholder": {"type": "plain_text", "text": "Handled: how it ended…"},
-        "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in OUTCOMES.items()
-        ],
-    }
     blocks.append({"type": "actions", "block_id": "notice_actions", "elements": [claim, handled, outcome]})
     return blocks
 
@@ -128,13 +133,13 @@ def reply_blocks(
     if conv.get("state") != "open":
         return blocks
     elements: list[dict[str, Any]] = [
-        _button(t.label, f"{ActionId.TEMPLATE}:{t.key}", t.key, "primary" if n == 0 else None)
+        button(t.label, f"{ActionId.TEMPLATE}:{t.key}", t.key, "primary" if n == 0 else None)
         for n, t in enumerate(suggested[:SUGGESTED])
     ]
     if invoice:
-        elements.append(_button("Send invoice", ActionId.SEND_INVOICE))
+        elements.append(button("Send invoice", ActionId.SEND_INVOICE))
     if manual:
-        elements.append(_button("Send manual", ActionId.SEND_MANUAL))
+        elements.append(button("Send manual", ActionId.SEND_MANUAL))
     menu = [t for t in others if t not in suggested[:SUGGESTED]][:100]
     if menu:
         elements.append(
@@ -145,7 +150,7 @@ def reply_blocks(
                 "options": [_option(t) for t in menu],
             }
         )
-    elements.append(_button("Write a reply", ActionId.BLANK))
+    elements.append(button("Write a reply", ActionId.BLANK))
     safe = [t for t in suggested if t.safe]
     if safe:
         elements.append(
@@ -160,12 +165,12 @@ def reply_blocks(
             }
         )
     if conv.get("claimed_by"):
-        elements.append(_button("Release", ActionId.CLAIM, "release"))
+        elements.append(button("Release", ActionId.CLAIM, "release"))
     else:
-        elements.append(_button("I'll take it", ActionId.CLAIM, "claim"))
+        elements.append(button("I'll take it", ActionId.CLAIM, "claim"))
     if no_response_link:
         elements.append(
-            _button(
+            button(
                 "No response needed",
                 ActionId.NO_RESPONSE,
                 style="danger",
@@ -261,9 +266,7 @@ def reply_modal(
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(
-            metadata, separators=(",", ":")
-        ),  # a draft's key (bot/store/drafts.py)
+        "private_metadata": json.dumps(metadata, separators=(",", ":")),  # a draft's key (store/drafts.py)
         "blocks": blocks,
     }
 
@@ -299,53 +302,12 @@ def follow_up_input(default: float | None) -> dict[str, Any]:
     }
 
 
-def related_note(payload: dict[str, Any], at: CardTime) -> Message:
-    """A link to the other card about the same order: the notice from the buyer's card, and the other way round."""
-    order = f" `{escape(str(payload.get('order_id')))}`" if payload.get("order_id") else ""
-    if payload.get("kind") == "notice":
-        what = NOTICE_TITLES.get(str(payload.get("notice_type")), "a notice from Amazon")
-        text = f":link: Amazon about this order{order}: *{escape(what)}*"
-    else:
-        text = f":link: {escape(payload.get('buyer_name') or 'The buyer')}'s conversation about this order{order}"
-    link = payload.get("link")
-    text += f" · <{link}|open its card>" if link else " (its card is in this channel)"
-    return {
-        "text": "Also about this order",
-        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}],
-    }
-
-
-def undelivered_note(notice: Row, send: Row | None, at: CardTime) -> Message:
-    """Amazon says a reply did not reach the buyer: which one, with which files, and what Amazon wrote."""
-    if send is not None:
-        when = parse_iso(send.get("sent_at"))
-        names = [
-            str(a.get("path", "")).rsplit("/", 1)[-1] for a in json.loads(send.get("attachments") or "[]")
-        ]
-        head = f"the reply <@{send['by_user']}> sent" + (f" {slack_date(when, at.tz)}" if when else "")
-        head += f" (with {escape(', '.join(names))})" if names else ""
-        sent_text = quoted(str(send.get("text") or ""), 1200)
-    else:
-        head, sent_text = "a message sent outside this bot (Seller Central or another tool)", ""
-    text = (
-        f":warning: *Amazon did not deliver {head}.*\n{sent_text}\n*Amazon wrote:*\n"
-        f"{quoted(str(notice.get('text') or ''), 800)}\nThe conversation is open again: the buyer still waits."
-    )
-    return {
-        "text": "Amazon did not deliver a reply to the buyer",
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 2900)}},
-            {"type": "actions", "elements": [_button("Write again", ActionId.BLANK, "", "primary")]},
-        ],
-    }
-
-
 def send_note(send: Row, event: str, at: CardTime) -> Message:
     """The thread note about one send: sent, retrying, failed (with Retry) or uncertain (a person decides)."""
     user = f"<@{send['by_user']}>"
     value = str(send["id"])
     if event == "sent":
-        by = "automatically (where-is-my-order auto-reply)" if send.get("auto") else f"by {user}"
+        by = "automatically (where-is-my-order auto-reply)" if send.get("auto") else f"by {user}{via(send)}"
         when = parse_iso(send.get("sent_at"))
         quote = quoted(str(send["text"]), 2500)
         stamp = f" {slack_date(when, at.tz)}" if when else ""
@@ -362,7 +324,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                 {
                     "type": "context",
                     "elements": [
-                        {"type": "mrkdwn", "text": f"Message-ID {escape(send.get('message_id') or '')}"}
+                        {"type": "mrkdwn", "text": reference(send, escape(send.get("message_id") or ""))}
                     ],
                 },
             ],
@@ -391,15 +353,15 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                     "type": "section",
                     "text": {
                         "type": "mrkdwn",
-                        "text": f":warning: The bot stopped while sending the reply by {user}. It may have reached the buyer: "
+                        "text": f":warning: The reply by {user} may have reached the buyer ({error}): "
                         "check *Seller Central → Buyer Messages → Sent* before sending again.",
                     },
                 },
                 {
                     "type": "actions",
                     "elements": [
-                        _button("Send again", ActionId.RETRY, value, "danger"),
-                        _button("It was sent", ActionId.MARK_SENT, value),
+                        button("Send again", ActionId.RETRY, value, "danger"),
+                        button("It was sent", ActionId.MARK_SENT, value),
                     ],
                 },
             ],
@@ -411,7 +373,7 @@ def send_note(send: Row, event: str, at: CardTime) -> Message:
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": f":x: *Reply by {user} was not sent:* {error}"},
             },
-            {"type": "actions", "elements": [_button("Retry", ActionId.RETRY, value, "primary")]},
+            {"type": "actions", "elements": [button("Retry", ActionId.RETRY, value, "primary")]},
         ],
     }
 
@@ -424,8 +386,8 @@ def thread_offer(text: str, message_ts: str) -> list[dict[str, Any]]:
         {
             "type": "actions",
             "elements": [
-                _button("Review and send to buyer…", ActionId.THREAD_SEND, message_ts, "primary"),
-                _button("Keep internal", ActionId.THREAD_KEEP, message_ts),
+                button("Review and send to buyer…", ActionId.THREAD_SEND, message_ts, "primary"),
+                button("Keep internal", ActionId.THREAD_KEEP, message_ts),
             ],
         },
         {

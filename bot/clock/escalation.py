@@ -278,7 +278,7 @@ class Escalator:
         return True
 
     def housekeeping(self, now: datetime) -> int:
-        """The on-call handoff message, the daily digest and the weekly report, each once (and again if it failed)."""
+        """The on-call handoff message and the daily digest, each once (and again if it failed)."""
         sent = 0
         channel = self.settings.slack_channel
         shift = on_call(self.rotation, self.overrides(), now)
@@ -319,18 +319,7 @@ class Escalator:
 
         sent += self.daily(f"digest:{today}", now, daily_digest)
         sent += self._cases(now, today)
-        week = local.isocalendar()
-        if local.weekday() == 0:
-
-            def weekly_report() -> None:
-                from bot.clock.report import last_week, report
-
-                start, end = last_week(now, self.settings.tz)
-                weekly = report(self.store, start, end, self.settings.tz)
-                self.post("note", None, channel, f"weekly:{week.year}-{week.week}", {"weekly": weekly})
-
-            sent += self.daily(f"weekly:{week.year}-W{week.week:02d}", now, weekly_report)
-        return sent
+        return sent  # the weekly report is jobs/report.py: it asks SP-API for the week's orders first
 
     def _cases(self, now: datetime, today: str) -> int:
         """Daily follow-up reminders to case owners, and a warning before Amazon would close a case."""

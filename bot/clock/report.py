@@ -1,13 +1,13 @@
-"""The weekly report: response times, Late Response Rate, breaches by hour and weekday, intents, valid tracking."""
+"""The weekly report: response times, Late Response Rate, breaches by hour and weekday, intents, account health."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.clock.digest import late_response_rate, response_minutes, responses
+from bot.clock.health import OrdersWindow, account_health, health_lines
 from bot.mail.intents import classify
 from bot.store.store import Store, iso
 
@@ -17,8 +17,11 @@ BUCKETS = [("under 1 h", 1), ("1–4 h", 4), ("4–12 h", 12), ("12–24 h", 24)
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def report(store: Store, since: datetime, until: datetime, tz: tzinfo) -> dict[str, Any]:
-    """Everything a seller watches for account health, from the store, for buyer messages received in the window."""
+def report(
+    store: Store, since: datetime, until: datetime, tz: tzinfo, *, orders: OrdersWindow | None = None
+) -> dict[str, Any]:
+    """Everything a seller watches for account health in the window: buyer messages received and answered, and the
+    account health section (with the window's orders from searchOrders when `orders` has them)."""
     items = [i for i in responses(store, since) if i["received"] < until]
     distribution = {name: 0 for name, _ in BUCKETS} | {
         "over 24 h": 0,
@@ -63,7 +66,7 @@ def report(store: Store, since: datetime, until: datetime, tz: tzinfo) -> dict[s
         "breaches_by_hour": by_hour,
         "breaches_by_weekday": by_weekday,
         "messages_by_intent": intents(store, since, until),
-        "valid_tracking_rate": valid_tracking_rate(store),
+        "health": account_health(store, since, until, orders),
     }
 
 
@@ -79,17 +82,16 @@ def intents(store: Store, since: datetime, until: datetime) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def valid_tracking_rate(store: Store) -> float | None:
-    """Share of seller-fulfilled packages whose tracking number a carrier confirms (a scan beyond the label)."""
-    fbm = [
-        (row["status"], row["error"])
-        for row in store.package_orders()
-        if row["data"] and json.loads(row["data"]).get("fulfilled_by") != "AMAZON"
+def text(data: dict[str, Any]) -> str:
+    """The report as plain text (`inbox-bot report` without --json)."""
+    lines = [
+        f"{data['messages']} buyer messages, {data['breaches']} answered late or not at all",
+        f"Late Response Rate: {data['late_response_rate']}",
+        *(f"  {bucket:>20}: {count}" for bucket, count in data["response_time"].items()),
+        "Account health:",
+        *(f"  {line}" for line in health_lines(data["health"])),
     ]
-    if not fbm:
-        return None
-    valid = [s for s, e in fbm if not e and s not in (None, "unknown", "label_created")]
-    return round(len(valid) / len(fbm), 3)
+    return "\n".join(lines)
 
 
 def last_week(now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:

@@ -4,7 +4,7 @@ If no mail from Amazon (buyer messages, notices, copies of replies) has arrived 
 shop's open time (the business hours, weekdays 08:00–18:00 when none are set), Amazon has probably stopped
 forwarding: changed notification settings, a full mailbox, a filter. The channel is told once per quiet stretch, with
 what to check. The stretch is counted from the last Amazon mail or from the bot's start, whichever is later, so a
-fresh install or a restart never warns at once.
+fresh install or a restart never warns at once. A mailbox nearly full (IMAP QUOTA) is said too, once a day.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.store.store import Store, iso
 log = logging.getLogger(__name__)
 
 SHOP_HOURS = "mon-fri 08:00-18:00"  # when no business hours are set: mail is expected on weekdays
+QUOTA_WARN = 0.9  # a mailbox this full is said: when it is full, the server refuses Amazon's mails
 
 
 class MailboxWatch:
@@ -51,4 +52,17 @@ class MailboxWatch:
         payload = {"quiet": iso(since), "last_mail": iso(last_mail) if last_mail else None, "hours": limit}
         self.post("note", None, self.settings.slack_channel, key, payload)
         log.warning("no Amazon mail since %s (%.0f h): the channel is told", since.isoformat(), limit)
+        return True
+
+    def quota(self, used_kib: int, limit_kib: int) -> bool:
+        """The mailbox's fill level (from IMAP QUOTA): at QUOTA_WARN or more the channel is told, once a day while it
+        stays so; whether it was told now."""
+        if limit_kib <= 0 or used_kib < QUOTA_WARN * limit_kib:
+            return False
+        day = self.clock.now().astimezone(self.settings.tz).date().isoformat()
+        key = f"quota:{day}"
+        if self.store.queued_before(dedupe_key=key):
+            return False
+        self.post("note", None, self.settings.slack_channel, key, {"quota": [used_kib, limit_kib]})
+        log.warning("mailbox %d of %d KiB full: the channel is told", used_kib, limit_kib)
         return True

@@ -24,6 +24,9 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before the server's 30-minute timeout
+QUOTA_EVERY = timedelta(hours=1)  # how often the mailbox's fill level is read (RFC 2087 GETQUOTAROOT)
+_STORAGE = re.compile(rb"\(.*?STORAGE (\d+) (\d+)", re.IGNORECASE)
+QuotaCallback = Callable[[int, int], object]  # (used KiB, limit KiB)
 FETCH_BATCH = 25
 MAX_BACKOFF = 300.0
 
@@ -72,12 +75,20 @@ class ImapSource:
     """Reads one IMAP folder with IDLE (or polling), remembering UIDVALIDITY and the last UID in the store."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Clock, *, on_status: StatusCallback | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        on_status: StatusCallback | None = None,
+        on_quota: QuotaCallback | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.on_status = on_status
+        self.on_quota = on_quota  # told the mailbox's fill level (the watchdog warns when it is nearly full)
+        self._quota_at: datetime | None = None
         self.name = (
             f"imap:{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
         )
@@ -170,6 +181,7 @@ class ImapSource:
                 log.info("%s; polling every %.0f s", why, self.settings.imap_poll_seconds)
             while True:
                 await self._read_new(client, validity, handle)
+                await self._quota(client)
                 if use_idle:
                     await self._idle(client)
                 else:
@@ -180,6 +192,23 @@ class ImapSource:
                 await asyncio.wait_for(client.logout(), 1)
             except Exception:
                 log.debug("logout failed", exc_info=True)
+
+    async def _quota(self, client: aioimaplib.IMAP4) -> None:
+        """Read the folder's storage quota (hourly, where the server has QUOTA) and tell `on_quota`."""
+        now = self.clock.now()
+        if self.on_quota is None or not client.has_capability("QUOTA"):
+            return
+        if self._quota_at is not None and now - self._quota_at < QUOTA_EVERY:
+            return
+        self._quota_at = now
+        response = await client.getquotaroot(self.settings.imap_folder)
+        found = next((m for line in response.lines if (m := _STORAGE.search(bytes(line)))), None)
+        if response.result != "OK" or found is None:
+            log.info("mailbox %s: no storage quota reported (%s)", self.name, response.result)
+            return
+        used, limit = int(found.group(1)), int(found.group(2))
+        log.info("mailbox %s: %d of %d KiB used", self.name, used, limit)
+        self.on_quota(used, limit)
 
     async def _new_uids(self, client: aioimaplib.IMAP4, validity: int) -> list[int]:
         stored_validity, last_uid = self.store.mailbox_state(source=self.name)

@@ -422,8 +422,9 @@ class Replies:
         )
 
     def _settle(self, conv: Row, user: str, *, what: str, action: str, **detail: Any) -> None:
-        """Close an open conversation for a responder, audited as `action`, and redraw its card."""
-        if conv.get("state") != "open":
+        """Close an open conversation for a responder, audited as `action`, and redraw its card; an appealed notice
+        stays open to its final outcome (won, lost …)."""
+        if conv.get("state") != "open" and not (conv.get("outcome") == "appealed" and detail.get("outcome")):
             return
         conv_id = int(conv["id"])
         self.roles.require(

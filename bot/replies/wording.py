@@ -130,7 +130,8 @@ INCENTIVE = (
     r"échantillon|campione|muestra|próbk\w*|prov\w*)",
     r"\bgutschein\w*|\bcoupons?\b|\bcup[oó]n(?:es)?\b|\bvouchers?\b|\bfree gift|\bkleine\w* geschenk|"
     r"\bpetit cadeau|\bpiccolo omaggio|\bpequeño regalo|\bklein cadeau\w*|\bmały prezent|\bliten present|\bgift ?cards?\b|\bcarte[s]? cadeau|\bcarta regalo|"
-    r"\btarjeta regalo|\bcadeau(?:kaart|bon)\w*|\bbon\w* podarunkow\w*|\bkart\w* podarunkow\w*|\bpresentkort\w*",
+    r"\btarjeta regalo|\bcadeau(?:kaart|bon)\w*|\bbon\w* podarunkow\w*|\bkart\w* podarunkow\w*|\bpresentkort\w*|"
+    r"\bbons? d'achat|\bchèques? cadeaux?|\bcupo(?:m|ns)\b|\bvales?[- ](?:presente|de compras?)|\bcartão[- ]presente|クーポン|ギフト券|ギフトカード|商品券|割引券",
     r"\b(?:rabatt|rabat|promo|discount|kortings?|sconto|descuento|rabais|réduction)[- ]?(?:code|kod\w*|codice)\b|"
     r"\b(?:code|kod|codice|código|koden?)\s+(?:promo|rabat\w*|sconto|descuento|de descuento|de réduction)\b|"
     r"\bcashback\b|\bcode promo\b",
@@ -168,10 +169,9 @@ INCENTIVE = (
     r"bestelling|zakup|zamówien)",
     r"\b(?:in exchange for|im austausch|en échange|in cambio|a cambio|in ruil voor|w zamian za|i utbyte mot|"
     r"geste commercial)\b",
-    r"\b(?:close|schließen|zurückziehen|clôturer|retirer|chiude|ritira|retira|cierra|intrekt|trekt|wycofa|"
-    r"zamknie|drar tillbaka|stänger)\w*\b[^.!?]{0,40}\b(?:claim|reklamation|anspruch|antrag|garantieantrag|"
+    r"\b(?:close|withdraw|schließen|zurückziehen|clôturer|retir|chiude|ritira|cierra|intrekt|trekt|wycofa|zamknie|drar tillbaka|stänger)\w*\b[^.!?]{0,40}\b(?:claim|reklamation|anspruch|antrag|garantieantrag|"
     r"réclamation|richiesta|reclamación|garantieclaim|roszczenie|garanti|a-?to-?z|a-bis-z\S*|a à z|a alla z|"
-    r"a a la z|a-tot-z|od a do z|reclamo|reclami|garanzia|garantía)",
+    r"a a la z|a-tot-z|od a do z|reclamo|reclami|garanzia|garantía|reclamação|reivindicação|a a z)",
     r"\b(?:free of charge|completely free|kostenlos|gratis|gratuit|gratuito|za darmo)\b.{0,60}\b(?:if you buy|"
     r"wenn sie|si vous achetez|se acquista|si compra|als u .{0,20}koopt|jeśli kupi|om du köper)|"
     r"\b(?:if you buy|wenn sie .{0,30}kaufen|si vous achetez|se acquista|si compra|als u .{0,20}koopt|"
@@ -355,12 +355,12 @@ CHANGING = re.compile(
 # money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
 CLAIM_WORD = re.compile(
     r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z|"
-    r"reclamo|reclami|garanzia|garantía|a alla z|a à z|a a la z"
+    r"reclamo|reclami|garanzia|garantía|a alla z|a à z|a a la z|reclamação|reivindicação|a a z"
 )
 MONEY = re.compile(
     r"€|\$|£|zł|\bkr\b|euro|pounds?|dollars?|kronor|złot|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|"
     r"zwr[oó]c|återbetal|geste|\boffer|bieten|überweis|offrons|offriamo|ofrecemos|transferencia|bieden|oferujemy|"
-    r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d"
+    r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d|\bgift|geschenk|cadeau|\bregalo|omaggio|prezent"
 )
 CONDITION = re.compile(
     r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|im gegenzug|si|dès que|une fois|se|"

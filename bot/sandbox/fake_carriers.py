@@ -78,6 +78,16 @@ class CarrierRoutes:
             "status": self._dhl_status(parcel, seen[0]),
             "events": [self._dhl_status(parcel, e) for e in seen],
         }
+        if seen[0].code == "delivered":
+            details: Json = {"proofOfDeliverySignedAvailable": parcel.signed_by is not None}
+            if parcel.signed_by:
+                details["proofOfDelivery"] = {
+                    "timestamp": parcel.at(seen[0]),
+                    "signatureUrl": f"https://www.dhl.de/pod/{number}/signature",
+                    "documentUrl": f"https://www.dhl.de/pod/{number}/document",
+                    "signed": {"name": parcel.signed_by},
+                }
+            shipment["details"] = details
         if parcel.eta_hours is not None:
             eta = parcel.start + timedelta(hours=parcel.eta_hours)
             shipment["estimatedTimeOfDelivery"] = eta.astimezone(UTC).isoformat().replace("+00:00", "Z")

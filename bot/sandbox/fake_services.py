@@ -1,4 +1,4 @@
-"""Local stand-ins for Amazon (Login with Amazon, SP-API Orders 2026-01-01), with the carriers' tracking routes mixed in.
+"""Local stand-ins for Amazon (Login with Amazon, SP-API Orders 2026-01-01, Messaging in fake_messaging), with the carriers' tracking routes mixed in.
 
 They answer in the services' wire formats (shapes of the official examples), so the production clients run
 unchanged against them. Parcels follow a timeline: what a carrier reports depends on the stand-in's clock.
@@ -18,6 +18,8 @@ from aiohttp import web
 
 from bot.sandbox.fake_carriers import CarrierRoutes
 from bot.sandbox.fake_direct import CLIENT_ID, CLIENT_SECRET, DirectCarriers
+from bot.sandbox.fake_messaging import FakeMessaging
+from bot.sandbox.fake_orders_search import FakeOrderSearch
 from bot.sandbox.ratelimit import TokenBucket
 
 Json = dict[str, Any]
@@ -44,6 +46,7 @@ class Parcel:
     start: datetime
     events: list[ParcelEvent]
     eta_hours: float | None = None
+    signed_by: str | None = None  # who signed for it: DHL's proof of delivery once delivered
 
     def visible(self, now: datetime) -> list[ParcelEvent]:
         """The scans that have happened by `now`, newest first."""
@@ -99,6 +102,8 @@ class FakeServices(CarrierRoutes):
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
         self.direct = DirectCarriers(self)
+        self.messaging = FakeMessaging(self)
+        self.search = FakeOrderSearch(self)  # searchOrders over `orders`
         # Called with (service, what) the moment a call arrives, before its delay or fault: a test can act while
         # the caller waits for the answer (the crash harness kills the bot there).
         self.on_call: list[Callable[[str, str], None]] = []
@@ -113,6 +118,8 @@ class FakeServices(CarrierRoutes):
         app.router.add_post("/17track/gettrackinfo", self._seventeen_info)
         app.router.add_post("/17track/register", self._seventeen_register)
         self.direct.add_routes(app)
+        self.messaging.add_routes(app)
+        self.search.add_routes(app)
 
     def urls(self, base: str) -> dict[str, str]:
         """The settings that point the bot at these services mounted at `base` (e.g. http://127.0.0.1:8080)."""
@@ -322,10 +329,14 @@ class FakeServices(CarrierRoutes):
                 parcel = self.parcels.get(number)
                 seen = parcel.visible(self.clock()) if parcel else []
                 delivered = bool(seen) and seen[0].code == "delivered"
+                # a parcel with no carrier scan yet (a label, an announcement) is only confirmed shipped
+                unscanned = parcel is not None and all(e.code == "pre-transit" for e in seen)
                 packages.append(
                     {
                         "packageReferenceId": f"PKG-{n}",
-                        "packageStatus": {
+                        "packageStatus": {"status": "SHIPPED"}
+                        if unscanned
+                        else {
                             "status": "DELIVERED" if delivered else "IN_TRANSIT",
                             "detailedStatus": "DELIVERED" if delivered else "PICKED_UP",
                         },

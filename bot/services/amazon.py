@@ -245,12 +245,16 @@ class SpApi:
         raise error_for(service, response, _detail(response))
 
     def _client(self) -> Orders:
-        if self._orders is not None:
-            return self._orders
+        if self._orders is None:
+            self._orders = self.client_for(Orders, version="2026-01-01")
+        return self._orders
+
+    def client_for(self, api: type[Any], **kwargs: Any) -> Any:
+        """A python-amazon-sp-api asyncio client of `api` (Orders, Messaging, Upload …) on our endpoint, token service
+        and HTTP connections (so every answer passes `_check`)."""
         secret = self.settings.lwa_client_secret
-        client = Orders(
+        client = api(
             marketplace=self._marketplace,
-            version="2026-01-01",
             refresh_token=self.settings.sp_api_refresh_token.get_secret_value()
             if self.settings.sp_api_refresh_token
             else None,
@@ -259,6 +263,7 @@ class SpApi:
                 "lwa_client_secret": secret.get_secret_value() if secret else "",
             },
             auth_token_client_class=self._token_class,
+            **kwargs,
         )
         # SP_API_DEFAULT_MARKETPLACE in the environment overrides the marketplace given: undo that.
         client.endpoint = self._marketplace.endpoint
@@ -266,7 +271,6 @@ class SpApi:
         transport = AsyncHttpxTransport(client=self._http)
         client._transport = transport
         client._auth._transport = transport
-        self._orders = client
         return client
 
     def _forget_token(self) -> None:

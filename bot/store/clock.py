@@ -82,6 +82,11 @@ class ClockRecords(StoreBase):
             return False
         return True
 
+    def once_recorded(self, *, key: str) -> bool:
+        """Whether a once-only event (a daily job) was recorded under `key`."""
+        sql = "SELECT 1 FROM notifications WHERE conversation_id = 0 AND clock = '-' AND key = ?"
+        return self.db.conn.execute(sql, [key]).fetchone() is not None
+
     def oncall_overrides(self) -> list[tuple[str, datetime, datetime]]:
         """Cover shifts people set, oldest first: (user, start, end)."""
         rows = self.db.conn.execute("SELECT user, start, end FROM oncall_overrides ORDER BY id").fetchall()

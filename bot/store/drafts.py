@@ -24,6 +24,7 @@ class DraftRecords(StoreBase):
         template: str | None = None,
         language: str | None = None,
         attachments: list[str] | None = None,
+        channels: list[str] | None = None,
     ) -> str:
         """Store a draft and return its key: random and unguessable, also the idempotency key of its send."""
         key = uuid.uuid4().hex
@@ -38,6 +39,7 @@ class DraftRecords(StoreBase):
                 "language": language,
                 "text": text,
                 "attachments": json.dumps(attachments or [], ensure_ascii=False),
+                "channels": json.dumps(channels) if channels is not None else None,
                 "created_at": self.now(),
             },
         )
@@ -48,4 +50,5 @@ class DraftRecords(StoreBase):
         row = self.query_one("SELECT * FROM drafts WHERE key = ?", [key])
         if row is not None:
             row["attachments"] = list(json.loads(row["attachments"] or "[]"))
+            row["channels"] = list(json.loads(row["channels"])) if row.get("channels") else None
         return row

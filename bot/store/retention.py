@@ -63,6 +63,7 @@ def purge(store: Store, now: datetime, days: int, *, dry_run: bool = False) -> d
         )
         store.db.conn.execute(f"UPDATE sends SET text = '' WHERE conversation_id IN ({marks})", ids)
         store.db.conn.execute(f"DELETE FROM drafts WHERE conversation_id IN ({marks})", ids)
+        store.db.conn.execute(f"DELETE FROM evidence WHERE conversation_id IN ({marks})", ids)  # claims
         store.db.conn.execute(
             f"UPDATE conversations SET buyer_name = NULL, buyer_alias = NULL, purged_at = ? WHERE id IN ({marks})",
             [stamp, *ids],

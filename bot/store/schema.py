@@ -313,6 +313,32 @@ def _m12_outcomes(db: sqlite_utils.Database) -> None:
     db.table("conversations").add_column("outcome", str)
 
 
+def _m13_channels(db: sqlite_utils.Database) -> None:
+    # How a send leaves: 'email' (to the buyer's relay alias) or an SP-API Messaging action ('amazon:unexpectedProblem');
+    # a window that writes to the buyer first keeps the ways Amazon allowed when it opened (checked again on Send).
+    db.table("sends").add_column("channel", str, not_null_default="email")
+    db.table("drafts").add_column("channels", str)
+
+
+def _m14_claim_evidence(db: sqlite_utils.Database) -> None:
+    # The evidence gathered for an A-to-z appeal or a chargeback response (order, scans, messages), as it was posted
+    # in the claim's thread and uploaded as a file; personal data, so purged with its conversation.
+    db.table("evidence").create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "order_id": str,
+            "text": str,
+            "by_user": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"conversation_id", "by_user", "created_at"},
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db.table("evidence").create_index(["conversation_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -326,4 +352,6 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m10_drafts,
     _m11_follow_ups,
     _m12_outcomes,
+    _m13_channels,
+    _m14_claim_evidence,
 ]

@@ -29,6 +29,7 @@ class SendRecords(StoreBase):
         edited: bool = False,
         attachments: list[dict[str, Any]] | None = None,
         follow_up_hours: float | None = None,
+        channel: str = "email",
     ) -> tuple[Row, bool]:
         """Queue a reply; returns (the send, created). The same key, or a live send for the same buyer message,
         returns the existing send instead: a double click, a retry or a second person never sends twice."""
@@ -39,8 +40,8 @@ class SendRecords(StoreBase):
         try:
             self.db.conn.execute(
                 "INSERT INTO sends (key, conversation_id, reply_to_row, template, language, text, edited, attachments, "
-                "by_user, follow_up_hours, state, attempts, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+                "by_user, follow_up_hours, channel, state, attempts, created_at, next_attempt_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
                 [
                     key,
                     conversation_id,
@@ -52,6 +53,7 @@ class SendRecords(StoreBase):
                     json.dumps(attachments or [], ensure_ascii=False),
                     by_user,
                     follow_up_hours,
+                    channel,
                     now,
                     now,
                 ],

@@ -1,8 +1,10 @@
-"""The numbers behind the digest and the weekly report: read-only queries over messages, orders and packages."""
+"""The numbers behind the digest and the weekly report: read-only queries over messages, notices, outcomes, packages
+and sends."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.store.base import Row, StoreBase, iso, parse_iso
@@ -32,11 +34,66 @@ class StatsRecords(StoreBase):
         sql = "SELECT conversation_id, received_at FROM messages WHERE direction = 'out' AND received_at >= ?"
         return self.query(sql, [iso(since)])
 
-    def package_orders(self) -> list[Row]:
-        """Every package with its tracking state and its order's JSON (for the valid tracking rate)."""
-        return self.query(
-            "SELECT o.data, p.status, p.error FROM packages p JOIN orders o ON o.order_id = p.order_id"
+    def notices_between(self, *, since: datetime, until: datetime, types: Sequence[str]) -> list[Row]:
+        """Amazon notices of these types received in [since, until): message id, type, time, and the order id and
+        marketplace of the conversation it joined."""
+        marks = ", ".join("?" for _ in types)
+        sql = (
+            "SELECT m.id, m.notice_type, m.received_at, c.order_id, c.marketplace "
+            "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            f"WHERE m.direction = 'in' AND m.kind = 'amazon_notice' AND m.notice_type IN ({marks}) "
+            "AND m.received_at >= ? AND m.received_at < ? ORDER BY m.received_at, m.id"
         )
+        return self.query(sql, [*types, iso(since), iso(until)])
+
+    def outcomes_between(self, *, since: datetime, until: datetime) -> dict[str, int]:
+        """How conversations settled in [since, until) ended (refunded, appealed, won …), most frequent first."""
+        sql = (
+            "SELECT outcome, count(*) FROM conversations WHERE outcome IS NOT NULL AND closed_at >= ? "
+            "AND closed_at < ? GROUP BY outcome ORDER BY count(*) DESC, outcome"
+        )
+        return {str(o): int(n) for o, n in self.db.conn.execute(sql, [iso(since), iso(until)]).fetchall()}
+
+    def marketplaces_between(self, *, since: datetime, until: datetime) -> list[str]:
+        """The marketplaces (amazon.de …) of conversations that received a mail in [since, until)."""
+        sql = (
+            "SELECT DISTINCT c.marketplace FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.direction = 'in' AND m.received_at >= ? AND m.received_at < ? AND c.marketplace IS NOT NULL "
+            "ORDER BY c.marketplace"
+        )
+        return [r[0] for r in self.db.conn.execute(sql, [iso(since), iso(until)]).fetchall()]
+
+    def package_lookups(self, *, tracking_numbers: Sequence[str]) -> dict[str, Row]:
+        """What the carrier lookups stored for these tracking numbers: status, error, provider, when checked."""
+        found: dict[str, Row] = {}
+        numbers = list(dict.fromkeys(tracking_numbers))
+        for start in range(0, len(numbers), 500):  # within SQLite's limit of bound parameters
+            chunk = numbers[start : start + 500]
+            sql = (
+                "SELECT tracking_number, order_id, status, error, provider, checked_at FROM packages "
+                f"WHERE tracking_number IN ({', '.join('?' for _ in chunk)}) ORDER BY id"
+            )
+            found.update((str(r["tracking_number"]), r) for r in self.query(sql, chunk))
+        return found
+
+    def handled_sends(self, *, since: datetime, until: datetime) -> list[Row]:
+        """Replies people sent (auto-replies left out) whose Send was pressed in [since, until): who, when, and when
+        that person took the conversation ("I'll take it") or first opened a reply (or a message written first) to it, after
+        its previous reply."""
+        after_previous = (
+            "a.conversation_id = s.conversation_id AND a.actor = s.by_user AND a.at <= s.created_at AND a.at > "
+            "coalesce((SELECT max(p.created_at) FROM sends p WHERE p.conversation_id = s.conversation_id "
+            "AND p.state = 'sent' AND p.created_at < s.created_at), '')"
+        )
+        sql = (
+            "SELECT s.id, s.by_user, s.created_at AS pressed, "
+            f"(SELECT min(a.at) FROM audit a WHERE a.action = 'claimed' AND {after_previous}) AS claimed, "
+            "(SELECT min(a.at) FROM audit a WHERE a.action IN ('reply_drafted', 'message_drafted') "
+            f"AND {after_previous}) AS drafted "
+            "FROM sends s WHERE s.state = 'sent' AND s.auto = 0 AND s.created_at >= ? AND s.created_at < ? "
+            "ORDER BY s.created_at, s.id"
+        )
+        return self.query(sql, [iso(since), iso(until)])
 
     def recent_drafters(self, *, conversation_id: int, since: datetime, besides: str) -> list[str]:
         """People (other than `besides`) who opened a reply to a conversation since `since`."""

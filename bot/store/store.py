@@ -1,13 +1,14 @@
 """The bot's memory in SQLite (WAL): every SQL statement of the bot lives in this package.
 
 `Store` joins the record groups; each is a module of its own (conversations, outbox, orders, sends, reply drafts, the
-clock's notifications and overrides, cases, the numbers for digests and reports).
+clock's notifications and overrides, cases, claim evidence, the numbers for digests and reports).
 """
 
 from __future__ import annotations
 
 from bot.store.base import ANSWERED_OUTSIDE_SLACK, ConversationState, Row, StoreBase, iso, parse_iso
 from bot.store.cases import CaseRecords
+from bot.store.claims import ClaimRecords
 from bot.store.clock import ClockRecords
 from bot.store.conversations import ConversationRecords
 from bot.store.drafts import DraftRecords
@@ -29,6 +30,7 @@ class Store(
     DraftRecords,
     ClockRecords,
     CaseRecords,
+    ClaimRecords,
     StatsRecords,
 ):
     """Small keyword-only functions over one SQLite database."""

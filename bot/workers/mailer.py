@@ -10,8 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock.clocks import Clock
+from bot.errors import UpstreamError
 from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
 from bot.mail.trust import relay_marketplace
+from bot.services.messaging import AmazonMessaging, MaybeSent
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso
 from bot.workers.loop import work_forever
@@ -56,8 +58,10 @@ class Mailer:
         sender: SmtpSender | None,
         *,
         notify: Notify | None = None,
+        messaging: AmazonMessaging | None = None,
     ) -> None:
         self.settings = settings
+        self.messaging = messaging  # SP-API Messaging, for sends whose channel is 'amazon:<action>'
         self.store = store
         self.clock = clock
         self.sender = sender
@@ -122,6 +126,9 @@ class Mailer:
     async def _attempt(self, row: Row) -> None:
         """Try to send once; an error after the relay took the mail is raised as _AfterDelivery."""
         send_id = int(row["id"])
+        if str(row.get("channel") or "email") != "email":
+            await self._attempt_amazon(row)
+            return
         if self.sender is None:
             self.store.update_send(
                 send_id=send_id, state="failed", error="sending is not set up (INBOX_BOT_SMTP_HOST)"
@@ -147,6 +154,50 @@ class Mailer:
         except (SendError, OSError) as e:
             self._failed(row, attempt, e)
             return
+        try:
+            self._sent(row, reply)
+        except Exception as e:
+            raise _AfterDelivery(e) from e
+
+    async def _attempt_amazon(self, row: Row) -> None:
+        """One attempt through SP-API Messaging: 'sending' is recorded first, so a crash leaves it uncertain; an answer
+        that says the message may exist makes it uncertain too (a person checks Seller Central, never a re-send)."""
+        send_id = int(row["id"])
+        action = str(row["channel"]).split(":", 1)[1]
+        conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
+        if self.messaging is None or not conv.get("order_id"):
+            why = "SP-API is not set up" if self.messaging is None else "the conversation has no order"
+            self.store.update_send(send_id=send_id, state="failed", error=f"{why}: Amazon's messages need it")
+            self._tell(send_id, "failed")
+            return
+        attempt = int(row.get("attempts") or 0) + 1
+        message_id = row.get("message_id") or new_message_id(
+            send_id, self.settings.smtp_from or "inbox-bot@localhost"
+        )
+        self.store.update_send(send_id=send_id, state="sending", attempts=attempt, message_id=message_id)
+        files = [Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")]
+        try:
+            await self.messaging.send(str(conv["order_id"]), action, text=str(row["text"]), files=files)
+        except MaybeSent as e:
+            self.store.update_send(send_id=send_id, state="uncertain", error=str(e))
+            self.store.audit(
+                actor="mailer", action="send_uncertain", conversation_id=int(conv["id"]), send=send_id
+            )
+            log.error("send %d: %s", send_id, e)
+            self._tell(send_id, "uncertain")
+            return
+        except (UpstreamError, OSError) as e:
+            self._failed(row, attempt, e)
+            return
+        reply = OutgoingReply(
+            to="",
+            subject=f"Amazon message: {action}",
+            text=str(row["text"]),
+            in_reply_to=None,
+            references=[],
+            attachments=files,
+            message_id=message_id,
+        )
         try:
             self._sent(row, reply)
         except Exception as e:
@@ -179,7 +230,7 @@ class Mailer:
 
     def _failed(self, row: Row, attempt: int, error: Exception) -> None:
         send_id = int(row["id"])
-        retryable = isinstance(error, SendError) and error.retryable
+        retryable = isinstance(error, SendError | UpstreamError) and error.retryable
         if retryable and attempt < self.settings.send_attempts:
             retry = self.clock.now() + retry_delay(attempt)
             self.store.update_send(
@@ -219,14 +270,14 @@ class Mailer:
                 in_reply_to=reply.in_reply_to,
                 refs=reply.references,
             )
-            if (
-                not row.get("auto") or self.settings.auto_reply_counts_as_answer
-            ):  # Amazon may not count auto-replies
+            email = str(row.get("channel") or "email") == "email"
+            # Amazon may not count auto-replies, nor a message through its Messaging API, as an answer
+            if email and (not row.get("auto") or self.settings.auto_reply_counts_as_answer):
                 self.store.answer(conversation_id=conv_id, by=str(row["by_user"]))
                 self.store.promise_follow_up(send=row, at=self.store.clock.now())  # if the reply promised one
             self.store.audit(
                 actor=str(row["by_user"]),
-                action="reply_sent",
+                action="reply_sent" if email else "message_sent",
                 conversation_id=conv_id,
                 send=send_id,
                 template=row.get("template"),

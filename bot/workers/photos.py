@@ -4,7 +4,8 @@ Slack's upload takes three steps (reserve a file id, POST the bytes, share the f
 stored in the outbox item before the bytes go, so an attempt after a crash first looks in the thread for a message
 sharing that file (done before the crash: recorded, not repeated), then shares the file it already has, and only
 uploads anew if Slack has no such file. A picture that cannot be shown (not really a picture, too large, no longer
-kept) gets one line in the thread instead, so nobody waits for it.
+kept) gets one line in the thread instead, so nobody waits for it. A claim's evidence file (`claim-<order>.txt`,
+bot/workers/evidence.py) takes the same way, its bytes read from the store.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.cards.card import escape
+from bot.cards.card import PostKind, escape
 from bot.clock.clocks import Clock
 from bot.mail.photos import attachment_bytes, photo_from
 from bot.services.slack import SlackError, SlackGateway
@@ -34,7 +35,8 @@ def _size(n: int) -> str:
 
 
 class PhotoPoster:
-    """Turns a queued photo (outbox kind `post_photo`) into a file shared in the card's thread."""
+    """Turns a queued photo (outbox kind `post_photo`) or text file (`post_file`, a claim's evidence) into a file
+    shared in the card's thread."""
 
     def __init__(self, settings: Settings, store: Store, slack: SlackGateway, clock: Clock) -> None:
         self.settings = settings
@@ -59,43 +61,38 @@ class PhotoPoster:
         file_id = payload.get("file_id")
         if file_id and await self._finish_earlier(item, payload, channel, thread_ts):
             return
+        upload = self._text_file(payload) if item["kind"] == PostKind.FILE else self._photo(payload, message)
+        if isinstance(upload, str):
+            await self._note(item, channel, thread_ts, upload)
+            return
+        filename, data, alt_text = upload
+        file_id, url = await self.slack.upload_url(filename=filename, length=len(data), alt_text=alt_text)
+        payload["file_id"] = file_id
+        self.store.set_outbox_payload(outbox_id=outbox_id, payload=payload)  # before the bytes go: see above
+        await self.slack.upload_bytes(url=url, data=data)
+        await self._share(item, payload, channel, thread_ts)
+
+    def _photo(self, payload: dict[str, Any], message: Row) -> tuple[str, bytes, str] | str:
+        """A buyer's picture to upload (file name, bytes, alt text), or why it is not shown."""
         found = attachment_bytes(message.get("raw") or b"", int(payload.get("photo", -1)))
         name = str(payload.get("filename") or "photo")
         if found is None:
-            await self._note(
-                item,
-                channel,
-                thread_ts,
-                f"{name} is not kept in full (the mail was too large or is purged): open it in the mailbox",
-            )
-            return
+            return f"{name} is not kept in full (the mail was too large or is purged): open it in the mailbox"
         name, data = found
         photo = photo_from(name, data)
         if photo is None:
-            await self._note(
-                item,
-                channel,
-                thread_ts,
-                f"{name} says it is a picture but is not one (not JPEG, PNG, GIF, WebP or HEIC); not shown",
-            )
-            return
+            return f"{name} says it is a picture but is not one (not JPEG, PNG, GIF, WebP or HEIC); not shown"
         if len(photo.data) > self.settings.photo_max_bytes:
-            await self._note(
-                item,
-                channel,
-                thread_ts,
-                f"{name} ({_size(len(photo.data))}) is larger than INBOX_BOT_PHOTO_MAX_MB; not shown",
-            )
-            return
-        file_id, url = await self.slack.upload_url(
-            filename=photo.filename,
-            length=len(photo.data),
-            alt_text=f"Photo from the buyer: {photo.filename}",
-        )
-        payload["file_id"] = file_id
-        self.store.set_outbox_payload(outbox_id=outbox_id, payload=payload)  # before the bytes go: see above
-        await self.slack.upload_bytes(url=url, data=photo.data)
-        await self._share(item, payload, channel, thread_ts)
+            return f"{name} ({_size(len(photo.data))}) is larger than INBOX_BOT_PHOTO_MAX_MB; not shown"
+        return photo.filename, photo.data, f"Photo from the buyer: {photo.filename}"
+
+    def _text_file(self, payload: dict[str, Any]) -> tuple[str, bytes, str] | str:
+        """A text file the bot wrote (a claim's evidence) to upload, or why it is not there any more."""
+        name = str(payload.get("filename") or "evidence.txt")
+        evidence = self.store.evidence(evidence_id=int(payload.get("evidence") or 0))
+        if evidence is None or not evidence.get("text"):
+            return f"{name} is no longer kept (personal data is removed after the retention period)"
+        return name, str(evidence["text"]).encode("utf-8"), f"Text file: {name}"
 
     async def _finish_earlier(self, item: Row, payload: dict[str, Any], channel: str, thread_ts: str) -> bool:
         """An earlier attempt reserved a file: done if it is in the thread, shared now if uploaded; False: start over."""
@@ -145,7 +142,8 @@ class PhotoPoster:
                 thread_ts=thread_ts,
                 file_id=file_id,
                 title=str(payload.get("filename") or "photo"),
-                comment=f":camera: Photo from the buyer ({escape(str(payload.get('filename') or 'photo'))})",
+                comment=str(payload.get("comment") or "")
+                or f":camera: Photo from the buyer ({escape(str(payload.get('filename') or 'photo'))})",
             )
         except SlackError as e:
             if e.code != "connection":  # Slack answered no: nothing was shared, asking again is safe
@@ -173,9 +171,8 @@ class PhotoPoster:
                     outbox_id=int(item["id"]), channel=channel, ts=found, thread_ts=thread_ts, role="thread"
                 )
                 return
-        ts = await self.slack.post(
-            channel=channel, text=f":frame_with_picture: {text}", thread_ts=thread_ts, key=key
-        )
+        icon = ":page_facing_up:" if item["kind"] == PostKind.FILE else ":frame_with_picture:"
+        ts = await self.slack.post(channel=channel, text=f"{icon} {text}", thread_ts=thread_ts, key=key)
         self.store.complete_outbox(
             outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role="thread"
         )

@@ -8,10 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.cards import card as B
+from bot.cards import claims as CB
 from bot.cards import clock as SB
+from bot.cards import notices
 from bot.cards import reply as RB
 from bot.cards.card import CardTime, PostKind
 from bot.cards.order import evidence_blocks, order_blocks
+from bot.clock.claims import windows_of
 from bot.clock.clocks import Clock
 from bot.mail.parser import raw_preview
 from bot.replies.service import Replies
@@ -103,7 +106,7 @@ class Poster:
             )
             return
         try:
-            if item["kind"] == PostKind.PHOTO:
+            if item["kind"] in (PostKind.PHOTO, PostKind.FILE):
                 await self.photos.process(item, conv, message, channel)
             elif item["kind"] == PostKind.UPDATE:
                 self.store.mark_in_flight(outbox_id=outbox_id)  # a change from now on queues its own redraw
@@ -123,8 +126,16 @@ class Poster:
             return SB.follow_up(payload, at)
         if "parcel" in payload:
             return SB.parcel_note(payload, at)
+        if "claim_window" in payload:
+            return CB.window_note(payload, at)
+        if "evidence" in payload:
+            evidence = self.store.evidence(evidence_id=int(payload["evidence"]))
+            name = str(payload.get("filename") or "")
+            return CB.evidence_note(evidence, at, notice_type=conv.get("notice_type"), filename=name)
         if "quiet" in payload:
             return SB.quiet_mailbox(payload, at)
+        if "quota" in payload:
+            return SB.full_mailbox(payload, at)
         if "sla" in payload:
             return SB.reminder(payload["sla"], at, direct=item["kind"] == PostKind.NOTE)
         if "handoff" in payload:
@@ -138,10 +149,10 @@ class Poster:
         if "job_failed" in payload:
             return SB.job_failed(payload, at)
         if "related" in payload:
-            return RB.related_note(payload, at)
+            return notices.related_note(payload, at)
         if "undelivered" in payload:
             send = self.store.send(send_id=int(payload["undelivered"])) if payload["undelivered"] else None
-            return RB.undelivered_note(message, send, at)
+            return notices.undelivered_note(message, send, at)
         if "send" in payload:
             send = self.store.send(send_id=int(payload["send"])) or {
                 "id": payload["send"],
@@ -158,7 +169,13 @@ class Poster:
     def card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
         """A conversation's parent card as it should look now."""
         view = self.enricher.order_view(conv)
-        extra = order_blocks(view, at, conversation_id=int(conv["id"])) if view else []
+        templates = None
+        if conv["kind"] in ("buyer", "notice"):  # a message to the buyer first, with any template
+            library = self.replies.library
+            templates = [
+                (key, library.get(key, conv.get("language"))[0].label) for key in library.template_keys()
+            ]
+        extra = order_blocks(view, at, conversation_id=int(conv["id"]), templates=templates) if view else []
         if conv["kind"] == "buyer":
             advice = self.replies.advice(conv)
             latest = advice.latest or message
@@ -188,6 +205,8 @@ class Poster:
         if conv["kind"] == "notice":
             if view is not None and conv.get("notice_type") in ("a_to_z_claim", "chargeback"):
                 extra = evidence_blocks(view, at) + extra
+            if windows := windows_of(conv):
+                extra = CB.claim_blocks(conv, windows, at) + extra
             if conv.get("deadline"):
                 extra += RB.notice_actions(conv, at)
             return B.notice_card(conv, message, at, extra=extra)

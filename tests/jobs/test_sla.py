@@ -228,3 +228,30 @@ async def test_the_sweep_runs_the_daily_purge(build: Build) -> None:
     clock.advance(days=2)  # the next day's first sweep: the recent answer is 31 days old now
     sla_tick(deps)
     assert (deps.store.conversation(conversation_id=recent) or {})["purged_at"] == iso(clock.now())
+
+
+async def test_the_timer_waits_for_a_claims_next_window_and_the_sweep_tells_it_once(
+    build: Build, scheduler: AsyncIOScheduler
+) -> None:
+    deps = build()
+
+    def claim(key: str, opened: datetime) -> None:
+        deps.store.create_conversation(
+            key=key,
+            kind="notice",
+            notice_type="a_to_z_claim",
+            opened_at=iso(opened),
+            deadline=iso(opened + timedelta(hours=72)),
+        )
+
+    claim("soon", deps.clock.now() - timedelta(hours=47))  # "contact the buyer" (2 days) comes in an hour
+    assert sla_tick(deps, scheduler) == 0 and deps.store.pending_outbox_count() == 0
+    run_at = timer(scheduler)  # the claim's window, before the notice's own clock (due soon in 19 h)
+    assert run_at is not None and abs((run_at - datetime.now(UTC)).total_seconds() - 3600) < 5
+    claim("reached", deps.clock.now() - timedelta(hours=49))
+    sla_tick(deps, scheduler)
+    assert (
+        recorded(deps, "contact") == ["contact"] and deps.store.pending_outbox_count() == 2
+    )  # note + redraw
+    sla_tick(deps, scheduler)
+    assert deps.store.pending_outbox_count() == 2

@@ -33,6 +33,7 @@ class Dovecot:
     port: int = 0
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="inbox-bot-dovecot-")))
     proc: subprocess.Popen[bytes] | None = None
+    quota_kib: int | None = None  # a storage quota for the user (Dovecot's quota and imap_quota plugins)
 
     def start(self) -> Dovecot:
         """Write the config and start the server; wait until it greets."""
@@ -69,6 +70,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:{self.root}/mail/%u
 ssl = no
+{self._quota()}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.root}/users
@@ -106,6 +108,20 @@ service imap-login {{
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"dovecot did not start: {self.log()}")
+
+    def _quota(self) -> str:
+        if self.quota_kib is None:
+            return ""
+        return f"""
+mail_plugins = $mail_plugins quota
+protocol imap {{
+  mail_plugins = $mail_plugins imap_quota
+}}
+plugin {{
+  quota = maildir:User quota
+  quota_rule = *:storage={self.quota_kib}K
+}}
+"""
 
     def stop(self) -> None:
         """Stop the master and its children and wait for them."""

@@ -108,6 +108,12 @@ def _place(*parts: Any) -> str | None:
     return text or None
 
 
+def _received(by: Any, where: Any, *kept: str) -> str | None:
+    """A proof of delivery in words: who received the parcel, where it was left, what else the carrier keeps."""
+    parts = [f"received by {by}" if by else "", f"left at {where}" if where else "", *kept]
+    return ", ".join(p for p in parts if p) or None
+
+
 # ---- UPS ---------------------------------------------------------------------------------------------
 
 UPS_TYPES = {
@@ -138,6 +144,7 @@ def parse_ups(number: str, data: dict[str, Any]) -> Tracking:
         warnings = (shipments[0].get("warnings") or []) if shipments else []
         raise NotFoundError("UPS", str(warnings[0].get("message")) if warnings else f"no package {number}")
     pkg = packages[0]
+    delivered = pkg.get("deliveryInformation") or {}  # the proof of delivery, once delivered
     activity = [a for a in pkg.get("activity") or [] if isinstance(a, dict)]
     events = []
     for a in activity:
@@ -173,6 +180,12 @@ def parse_ups(number: str, data: dict[str, Any]) -> Tracking:
         estimated_delivery=_ups_time(eta.get("date"), "000000") if eta else None,
         provider="ups",
         events=events,
+        proof=_received(
+            delivered.get("receivedBy"),
+            delivered.get("location"),
+            "UPS keeps the signature" if (delivered.get("signature") or {}).get("image") else "",
+            "UPS keeps a delivery photo" if (delivered.get("deliveryPhoto") or {}).get("photo") else "",
+        ),
     )
 
 
@@ -203,6 +216,7 @@ def parse_fedex(number: str, data: dict[str, Any]) -> Tracking:
     if error:
         raise NotFoundError("FedEx", f"{error.get('code')}: {error.get('message')}")
     latest = result.get("latestStatusDetail") or {}
+    details = result.get("deliveryDetails") or {}  # who received it, once delivered
     scans = []
     for scan in result.get("scanEvents") or []:
         where = scan.get("scanLocation") or {}
@@ -246,6 +260,9 @@ def parse_fedex(number: str, data: dict[str, Any]) -> Tracking:
         estimated_delivery=parse_time(eta),
         provider="fedex",
         events=scans,
+        proof=_received(
+            details.get("receivedByName") or details.get("signedByName"), details.get("locationDescription")
+        ),
     )
 
 

@@ -65,6 +65,7 @@ class Tracking:
     provider: str | None = None
     error: str | None = None
     events: list[Event] = field(default_factory=list)
+    proof: str | None = None  # the carrier's proof of delivery in words (who signed, where, a document link)
 
     @property
     def final(self) -> bool:

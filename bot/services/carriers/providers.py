@@ -50,6 +50,24 @@ def _dhl_event(status: dict[str, Any]) -> Event:
     return Event(time=parse_time(status.get("timestamp")), description=str(text), location=_dhl_place(status))
 
 
+def _dhl_proof(details: dict[str, Any]) -> str | None:
+    """DHL's proof of delivery (`details.proofOfDelivery`: when, who signed, the document and signature links)."""
+    proof = details.get("proofOfDelivery")
+    if not isinstance(proof, dict) or not proof:
+        signed_available = details.get("proofOfDeliverySignedAvailable")
+        return "a signed proof of delivery is available from DHL" if signed_available else None
+    signed: dict[str, Any] = proof["signed"] if isinstance(proof.get("signed"), dict) else {}
+    names = (signed.get("givenName"), signed.get("familyName"))
+    who = signed.get("name") or " ".join(str(n) for n in names if n)
+    parts = [f"signed by {who}" if who else "delivered"]
+    if proof.get("timestamp"):
+        parts.append(f"at {proof['timestamp']}")
+    for label, key in (("document", "documentUrl"), ("signature", "signatureUrl")):
+        if proof.get(key):
+            parts.append(f"{label}: {proof[key]}")
+    return ", ".join(parts)
+
+
 def parse_dhl(number: str, data: dict[str, Any]) -> Tracking:
     """A DHL Unified API answer (`shipments[0]`) as a normalised Tracking."""
     shipments = data.get("shipments") or []
@@ -72,6 +90,7 @@ def parse_dhl(number: str, data: dict[str, Any]) -> Tracking:
         estimated_delivery=parse_time(shipment.get("estimatedTimeOfDelivery")),
         provider="dhl",
         events=events,
+        proof=_dhl_proof(shipment.get("details") or {}),
     )
 
 

@@ -190,7 +190,6 @@ def weekly_payload(**kw: Any) -> dict[str, Any]:
         "messages": 9,
         "breaches": 3,
         "late_response_rate": 0.25,
-        "valid_tracking_rate": 1.0,
         "response_time": {"< 1 h": 4, "1-12 h": 2, "12-24 h": 0, "> 24 h": 1},
         "median_minutes": 50,
         "p90_minutes": 1500,
@@ -209,7 +208,7 @@ def test_the_weekly_report_names_the_week_and_the_worst_times() -> None:
     lines = message["blocks"][1]["text"]["text"].split("\n")
     assert lines == [
         "*Buyer messages:* 9   *Answered late or not at all:* 3",
-        "*Late Response Rate:* 25.0 %   *Valid tracking rate:* 100.0 %",
+        "*Late Response Rate:* 25.0 %",
         "*Response times:* < 1 h: 4, 1-12 h: 2, > 24 h: 1",
         "*First response:* median 50 min, 90 % within 1500 min",
         "*Breaches by hour:* 14:00 (3), 3:00 (2), 9:00 (1)",
@@ -217,6 +216,55 @@ def test_the_weekly_report_names_the_week_and_the_worst_times() -> None:
         "*By intent:* where is my order 5, invoice request 3, damaged 1",
     ]
     assert message["text"] == "Weekly report: 9 messages, 3 late"
+    assert len(message["blocks"]) == 2  # a report queued before the account health section existed
+
+
+def test_the_weekly_account_health_with_orders_and_without() -> None:
+    health = {
+        "orders": 812,
+        "orders_unknown": None,
+        "marketplaces": ["amazon.de", "amazon.fr"],
+        "a_to_z_claims": 2,
+        "a_to_z_claims_per_100": 0.25,
+        "chargebacks": 0,
+        "chargebacks_per_100": 0.0,
+        "outcomes": {"refunded": 3, "return_authorised": 1},
+        "valid_tracking": {"rate": 0.96, "valid": 48, "checked": 50, "shipped": 53, "unchecked": 3},
+        "handling": [
+            {"user": "U0ANNA", "sends": 12, "median_minutes": 42, "unmeasured": 0},
+            {"user": "U0BEN", "sends": 1, "median_minutes": None, "unmeasured": 1},
+        ],
+    }
+    message = C.weekly(weekly_payload(health=health), AT)
+    assert refused(message["blocks"]) == []
+    assert message["blocks"][2]["text"]["text"].split("\n") == [
+        "*Account health*",
+        "*Orders:* 812 (amazon.de, amazon.fr)",
+        "*A-to-z claims:* 2 (0.25 per 100 orders)",
+        "*Chargebacks:* 0 (0.0 per 100 orders)",
+        "*Outcomes:* refunded 3, return authorised 1",
+        "*Valid tracking rate:* 96.0 %: 48 of 50 seller-fulfilled packages shipped had a carrier scan; 3 more not checked",
+        "*Handling time (median, sends):* <@U0ANNA> 42 min (12), <@U0BEN> start unknown (1)",
+    ]
+    unknown = {
+        **health,
+        "orders": None,
+        "orders_unknown": "SP-API: rate limited <throttled>",
+        "a_to_z_claims_per_100": None,
+        "chargebacks_per_100": None,
+        "outcomes": {},
+        "valid_tracking": None,
+        "handling": [],
+    }
+    lines = C.weekly(weekly_payload(health=unknown), AT)["blocks"][2]["text"]["text"].split("\n")
+    assert lines[1:] == [
+        "*Orders:* unknown (SP-API: rate limited &lt;throttled&gt;): counts only",
+        "*A-to-z claims:* 2",
+        "*Chargebacks:* 0",
+        "*Outcomes:* —",
+        "*Valid tracking rate:* unknown (needs the orders from SP-API)",
+        "*Handling time (median, sends):* —",
+    ]
 
 
 def test_an_empty_week_says_none() -> None:

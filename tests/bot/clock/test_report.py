@@ -1,27 +1,32 @@
-"""The weekly report against a hand-built week, the CLI, and the Monday post."""
+"""The weekly report against a hand-built week: its numbers, account health with the week's orders from the SP-API
+stand-in, the Slack card and the CLI (the Monday post is tests/jobs/test_report.py)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.cards.card import CardTime
 from bot.cards.clock import weekly
 from bot.clock.clocks import FakeClock
-from bot.clock.escalation import Escalator
+from bot.clock.health import cli_window
 from bot.clock.report import last_week, report
+from bot.sandbox.fake_services import FakeServices, Parcel, ParcelEvent, StoredOrder
+from bot.settings_sources import settings_from
 from bot.store.store import Store, iso
 from tests.bot.clock.conftest import message_and_reply
 from tests.bot.test_cli import cli
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # Monday 08:30 in Berlin
+ORDER_1, DE = "302-0000001-1234567", "A1PA6795UKMFR9"
 
 
 def week(tmp_path: Path) -> Store:
-    store = Store.open(tmp_path / "bot.db", clock=FakeClock(NOW))
+    """Four buyer messages of the week (and one before), tracking looked up for two orders, an A-to-z claim refunded."""
+    clock = FakeClock(NOW)
+    store = Store.open(tmp_path / "bot.db", clock=clock)
 
     def message(
         n: int, received: datetime, text: str, answered_after: timedelta | None, order: bool = True
@@ -46,14 +51,34 @@ def week(tmp_path: Path) -> Store:
     message(
         5, monday - timedelta(days=3), "Alte Nachricht", timedelta(minutes=5)
     )  # the week before: not counted
-    store.save_order(
-        order_id="302-0000001-1234567", data={"order_id": "302-0000001-1234567", "fulfilled_by": "MERCHANT"}
+    store.upsert_package(
+        order_id="302-0000001-1234567",
+        tracking_number="A",
+        status="in_transit",
+        provider="dhl",
+        checked_at=iso(NOW),
     )
-    store.save_order(
-        order_id="302-0000002-1234567", data={"order_id": "302-0000002-1234567", "fulfilled_by": "MERCHANT"}
+    store.upsert_package(
+        order_id="302-0000002-1234567",
+        tracking_number="B",
+        status="label_created",
+        provider="dhl",
+        checked_at=iso(NOW),
     )
-    store.upsert_package(order_id="302-0000001-1234567", tracking_number="A", status="in_transit")
-    store.upsert_package(order_id="302-0000002-1234567", tracking_number="B", status="label_created")
+    claim = store.create_conversation(
+        key="mail:claim", kind="notice", notice_type="a_to_z_claim", order_id=ORDER_1
+    )
+    store.insert_message(
+        message_id="<claim@amazon>",
+        conversation_id=claim,
+        direction="in",
+        kind="amazon_notice",
+        notice_type="a_to_z_claim",
+        received_at=iso(monday + timedelta(days=1)),
+    )
+    clock.set(monday + timedelta(days=4))
+    store.settle(conversation_id=claim, by="U0LEAD", outcome="refunded")
+    clock.set(NOW)
     return store
 
 
@@ -82,10 +107,75 @@ def test_report_numbers(tmp_path: Path) -> None:
         "damaged": 1,
         "presale": 1,
     }
-    assert r["valid_tracking_rate"] == 0.5  # one scanned package, one with a label only
     assert (r["median_minutes"], r["p90_minutes"]) == (180, 1800)
+    h = r["health"]  # without SP-API: counts only
+    assert (h["orders"], h["orders_unknown"], h["a_to_z_claims"], h["a_to_z_claims_per_100"]) == (
+        None,
+        "no SP-API",
+        1,
+        None,
+    )
+    assert (h["outcomes"], h["valid_tracking"], h["handling"]) == ({"refunded": 1}, None, [])
     text = json.dumps(weekly({"weekly": r}, CardTime(now=NOW, tz=tz)), ensure_ascii=False)
     assert "Weekly report 23 Nov – 29 Nov" in text and "Late Response Rate:* 50.0 %" in text
+    assert "*Orders:* unknown (no SP-API): counts only" in text and "*A-to-z claims:* 1\\n" in text
+
+
+async def test_account_health_with_the_weeks_orders_from_sp_api(
+    tmp_path: Path, fake_services: FakeServices
+) -> None:
+    store = week(tmp_path)
+    tz = make_settings(tmp_path).tz
+    start, end = last_week(NOW, tz)
+    for n, number in enumerate("ABCD", start=1):  # four orders placed in the week, each shipped with DHL
+        fake_services.orders[f"302-000000{n}-1234567"] = StoredOrder(
+            f"302-000000{n}-1234567",
+            DE,
+            start + timedelta(days=n),
+            [("Item", "B0X", 1, "9.99")],
+            "EUR",
+            packages=[("DHL", number, "DHL Paket")],
+        )
+    for number in "BC":  # announced, never scanned: Amazon has them as shipped only
+        fake_services.parcels[number] = Parcel(
+            number, "dhl", start, [ParcelEvent(0, "pre-transit", "Angekündigt")]
+        )
+    fake_services.orders["302-0000009-1234567"] = StoredOrder(
+        "302-0000009-1234567", DE, start - timedelta(days=3), [("Item", "B0X", 1, "9.99")], "EUR"
+    )  # placed the week before
+    settings = settings_from(**fake_services.urls(fake_services.base_url))
+    r = report(store, start, end, tz, orders=await cli_window(settings, store, start, end))
+    h = r["health"]
+    assert (h["orders"], h["marketplaces"], h["a_to_z_claims_per_100"], h["chargebacks_per_100"]) == (
+        4,
+        ["amazon.de"],
+        25.0,
+        0.0,
+    )
+    # A: our DHL lookup saw it move; B: only its label at DHL and no scan at Amazon; C: Amazon has no scan and it
+    # was never looked up; D: Amazon says the carrier picked it up
+    assert h["valid_tracking"] == {
+        "shipped": 4,
+        "valid": 2,
+        "checked": 3,
+        "valid_carrier": 1,
+        "valid_amazon": 1,
+        "no_scan": 1,
+        "no_tracking": 0,
+        "unchecked": 1,
+        "rate": 0.667,
+    }
+    message = weekly({"weekly": r}, CardTime(now=NOW, tz=tz))
+    health = message["blocks"][2]["text"]["text"].split("\n")
+    assert health == [
+        "*Account health*",
+        "*Orders:* 4 (amazon.de)",
+        "*A-to-z claims:* 1 (25.0 per 100 orders)",
+        "*Chargebacks:* 0 (0.0 per 100 orders)",
+        "*Outcomes:* refunded 1",
+        "*Valid tracking rate:* 66.7 %: 2 of 3 seller-fulfilled packages shipped had a carrier scan; 1 more not checked",
+        "*Handling time (median, sends):* —",
+    ]
 
 
 def test_report_cli(tmp_path: Path) -> None:
@@ -93,17 +183,10 @@ def test_report_cli(tmp_path: Path) -> None:
     env = {"INBOX_BOT_DATABASE_PATH": str(tmp_path / "bot.db"), "INBOX_BOT_TIMEZONE": "Europe/Berlin"}
     result = cli("report", "--since", "2026-11-23", "--until", "2026-11-30", "--json", env=env)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["messages"] == 4
+    data = json.loads(result.stdout)
+    assert data["messages"] == 4 and data["health"]["orders_unknown"] == "no SP-API"
+    text = cli("report", "--since", "2026-11-23", "--until", "2026-11-30", env=env)
+    assert text.returncode == 0, text.stderr
+    assert "Account health:\n  Orders: unknown (no SP-API)\n  A-to-z claims: 1\n" in text.stdout
+    assert "  Outcomes: refunded 1\n" in text.stdout
     assert cli("report", "--since", "23.11.2026", env=env).returncode == 2
-
-
-def test_the_weekly_report_is_posted_once_on_monday(tmp_path: Path) -> None:
-    store = week(tmp_path)
-    posts: list[tuple[Any, ...]] = []
-    settings = make_settings(tmp_path, timezone="Europe/Berlin", digest_time="08:00")
-    escalator = Escalator(settings, store, FakeClock(NOW), post=lambda *a: posts.append(a))
-    escalator.housekeeping(NOW)
-    escalator.housekeeping(NOW + timedelta(hours=1))
-    weekly_posts = [p for p in posts if "weekly" in p[4]]
-    assert len(weekly_posts) == 1 and weekly_posts[0][4]["weekly"]["messages"] == 4
-    assert len([p for p in posts if "digest" in p[4]]) == 1

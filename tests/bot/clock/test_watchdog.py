@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.card import CardTime
-from bot.cards.clock import quiet_mailbox
+from bot.cards.clock import full_mailbox, quiet_mailbox
 from bot.clock.clocks import FakeClock
 from bot.clock.watchdog import MailboxWatch
 from bot.mail.intake import Intake
@@ -80,3 +80,18 @@ async def test_off_when_set_to_zero(tmp_path: Path) -> None:
     rig = Rig(tmp_path, quiet_hours=0)
     rig.clock.advance(days=3)
     assert not rig.watch.tick()
+
+
+def test_a_nearly_full_mailbox_is_said_once_a_day_with_its_figures(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    assert not rig.watch.quota(800_000, 1_000_000)  # 80 %: fine
+    assert not rig.watch.quota(5, 0)  # no limit
+    assert rig.watch.quota(930_000, 1_000_000)
+    assert not rig.watch.quota(950_000, 1_000_000)  # the same day: said already
+    rig.clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN))
+    assert rig.watch.quota(960_000, 1_000_000)  # still full the next day: said again
+    [first, second] = [p[4] for p in rig.posts]
+    assert first == {"quota": [930_000, 1_000_000]} and second == {"quota": [960_000, 1_000_000]}
+    note = full_mailbox(first, CardTime(rig.clock.now(), BERLIN))
+    text = note["blocks"][0]["text"]["text"]
+    assert "93 % full" in text and "908 of 976 MB" in text and "refuses Amazon's mails" in text

@@ -275,3 +275,26 @@ async def test_the_imap_password_never_reaches_the_log_even_at_debug(
     for piece in ("word-42", "pw-77", 'Pa"ss', 'Wr"ong', "Pa\\"):
         assert piece not in logged, piece
     assert "login refused for 'seller'" in str(refused)
+
+
+async def test_the_mailbox_fill_level_is_read_from_the_servers_quota(tmp_path: Path) -> None:
+    server = Dovecot(port=free_port(), quota_kib=40).start()
+    try:
+        for _ in range(3):
+            server.append(fixture_mail("de_invoice.eml") + b"\n" + b"x" * 10_000)
+        settings = make_settings(tmp_path, **imap_overrides(server))
+        store = Store.open(settings.database_path, clock=pinned_clock())
+        levels: list[tuple[int, int]] = []
+        got: list[IncomingMail] = []
+        source = ImapSource(
+            settings, store, pinned_clock(), on_quota=lambda u, limit: levels.append((u, limit))
+        )
+        async with reading(source, got):
+            await eventually(lambda: len(levels) == 1, what="the quota")
+            server.append(fixture_mail("fr_damaged.eml"))
+            await eventually(lambda: len(got) == 4)
+        used, limit = levels[0]
+        assert limit == 40 and 30 <= used <= 40  # three mails of about 11 KiB
+        assert len(levels) == 1  # read once an hour, not after every mail
+    finally:
+        server.stop()

@@ -111,3 +111,47 @@ def test_a_spelled_at_before_an_allowed_domain_is_a_place_not_an_address() -> No
         "email_address"
     ]
     assert [v.rule for v in policy.check("Mail us: help@amazon.de", lang="en")] == ["email_address"]
+
+
+WITHDRAW_FOR_A_VOUCHER = {  # what an edited "A-to-z: solved" (a_to_z_resolved) must never add: a price for withdrawing
+    "en": "If you withdraw the claim, we will send you a 10 € voucher.",
+    "de": "Wenn Sie den Antrag zurückziehen, schicken wir Ihnen einen Gutschein über 10 €.",
+    "fr": "Si vous retirez la réclamation, nous vous offrons un bon d'achat de 10 €.",
+    "it": "Se ritira il reclamo, le inviamo un buono da 10 €.",
+    "es": "Si retira la reclamación, le enviamos un cupón de 10 €.",
+    "nl": "Als u de claim intrekt, sturen wij u een tegoedbon van 10 €.",
+    "pl": "Jeśli wycofa Pan roszczenie, wyślemy bon o wartości 10 zł.",
+    "sv": "Om du drar tillbaka anspråket skickar vi dig ett presentkort på 100 kr.",
+    "pt": "Se retirar a reclamação, enviaremos um vale de 10 €.",
+    "ja": "申し立てを取り下げていただければ、1000円分のクーポンをお送りします。",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(WITHDRAW_FOR_A_VOUCHER))
+@pytest.mark.parametrize("proactive", [False, True])
+def test_asking_to_withdraw_a_solved_claim_passes_and_paying_for_it_is_blocked(
+    lang: str, proactive: bool
+) -> None:
+    from bot.replies.library import Library
+
+    context = {"order_id": "302-2222222-3333333", "signature": "Example Shop", "buyer_name": "Jane Doe"}
+    rendered = Library.load(overlay=None, strict=False).render("a_to_z_resolved", lang, context)
+    assert not rendered.language_fallback
+    asked = POLICY.check(rendered.text, order_id=context["order_id"], lang=lang, proactive=proactive)
+    assert [v for v in asked if v.severity == "block"] == []
+    edited = rendered.text.replace("Example Shop", f"{WITHDRAW_FOR_A_VOUCHER[lang]}\n\nExample Shop")
+    found = POLICY.check(edited, order_id=context["order_id"], lang=lang, proactive=proactive)
+    assert [(v.rule, v.severity) for v in found if v.rule == "incentive"] == [("incentive", "block")]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "If you withdraw the claim, we will refund you 10 €.",
+        "If you withdraw your A-to-z claim we send you a small gift.",
+        "Once you have withdrawn the claim we will send you a gift card.",
+    ],
+)
+def test_money_or_a_gift_for_withdrawing_a_claim_is_an_incentive(bad: str) -> None:
+    assert [(v.rule, v.severity) for v in POLICY.check(bad, lang="en")] == [("incentive", "block")]
+    assert POLICY.check("You can withdraw the claim if the matter is solved for you.", lang="en") == []

@@ -75,3 +75,23 @@ async def test_follow_registers_a_number_without_a_call(
         and info["track_info"]["latest_event"] is None
     )
     assert services.count("17track") == 1  # only the lookup
+
+
+async def test_dhl_gives_the_proof_of_delivery_of_a_parcel_signed_for(
+    http: httpx.AsyncClient, services: FakeServices, now: Now
+) -> None:
+    services.parcels[PARCEL] = journey()
+    key = {"DHL-API-Key": services.dhl_key}
+
+    async def details() -> object:
+        answer = await http.get("/dhl/track/shipments", params={"trackingNumber": PARCEL}, headers=key)
+        return answer.json()["shipments"][0].get("details")
+
+    assert await details() is None  # not delivered yet
+    now.at = START + timedelta(hours=34)
+    assert await details() == {"proofOfDeliverySignedAvailable": False}
+    services.parcels[PARCEL].signed_by = "M. Muster"
+    proof = (await details())["proofOfDelivery"]
+    assert proof["signed"] == {"name": "M. Muster"} and proof["timestamp"] == services.parcels[PARCEL].at(
+        services.parcels[PARCEL].events[-1]
+    )

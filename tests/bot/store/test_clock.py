@@ -95,7 +95,9 @@ async def test_a_notification_keeps_its_plan_and_what_became_of_it(store: Store,
 
 
 async def test_a_once_only_event_is_recorded_once(store: Store, intake: Intake) -> None:
+    assert not store.once_recorded(key="digest:2026-11-26")
     assert store.record_once(key="digest:2026-11-26", at=TEAM_TIME)
+    assert store.once_recorded(key="digest:2026-11-26") and not store.once_recorded(key="digest:2026-11-27")
     assert not store.record_once(key="digest:2026-11-26", at=TEAM_TIME + timedelta(hours=1))  # another worker
     assert store.record_once(key="digest:2026-11-27", at=TEAM_TIME + timedelta(days=1))
     cid = await feed(

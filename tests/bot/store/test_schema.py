@@ -58,6 +58,7 @@ def test_all_migrations_make_every_table() -> None:
         "oncall_overrides",
         "cases",
         "drafts",
+        "evidence",
     }
     assert {"size", "location"} <= set(database().table("messages").columns_dict)
 
@@ -71,6 +72,12 @@ def test_later_migrations_add_their_columns_to_earlier_tables() -> None:
     )
     assert {"intent", "purged_at"} <= set(db["messages"].columns_dict)
     assert "auto" in db["sends"].columns_dict
+    assert "channels" in db["drafts"].columns_dict
+    db.conn.execute(
+        "INSERT INTO conversations (key, kind, state, created_at, updated_at) VALUES ('c', 'buyer', 'open', 'x', 'x')"
+    )
+    send(db, "old", 1, None, "sent")  # a send made before channels existed goes by e-mail
+    assert db.execute("SELECT channel FROM sends WHERE key = 'old'").fetchone() == ("email",)
 
 
 @pytest.mark.parametrize(

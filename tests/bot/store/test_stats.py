@@ -3,7 +3,6 @@ their orders, and who is drafting a reply right now."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -81,17 +80,62 @@ async def test_replies_that_went_out_since(store: Store, day: dict[str, int]) ->
     assert store.outgoing_since(since=TEAM_TIME - timedelta(hours=1)) == []
 
 
-def test_packages_come_with_their_orders(store: Store) -> None:
-    order = {"AmazonOrderId": "302-1234567-1234567", "MarketplaceId": "A1PA6795UKMFR9"}
-    store.save_order(order_id="302-1234567-1234567", data=order)
-    store.upsert_package(order_id="302-1234567-1234567", tracking_number="A1", status="delivered")
-    store.upsert_package(order_id="302-1234567-1234567", tracking_number="A2", status="unknown", error="404")
+def test_packages_by_tracking_number_with_their_last_lookup(store: Store) -> None:
     store.upsert_package(
-        order_id="302-7654321-7654321", tracking_number="B1", status="delivered"
-    )  # order not cached
-    rows = sorted(store.package_orders(), key=lambda r: str(r["status"]))
-    assert [(r["status"], r["error"]) for r in rows] == [("delivered", None), ("unknown", "404")]
-    assert all(json.loads(r["data"]) == order for r in rows)
+        order_id="302-1234567-1234567", tracking_number="A1", status="delivered", provider="dhl"
+    )
+    store.upsert_package(order_id="302-1234567-1234567", tracking_number="A2", status="unknown", error="404")
+    store.upsert_package(order_id="302-7654321-7654321", tracking_number="B1", status="label_created")
+    found = store.package_lookups(tracking_numbers=["A1", "A2", "A1", "C9"])
+    assert {n: (r["status"], r["error"], r["provider"]) for n, r in found.items()} == {
+        "A1": ("delivered", None, "dhl"),
+        "A2": ("unknown", "404", None),
+    }
+    many = [f"N{n}" for n in range(1200)]  # more than SQLite binds in one statement
+    for n in many[::300]:
+        store.upsert_package(order_id="302-1111111-1111111", tracking_number=n, status="in_transit")
+    assert sorted(store.package_lookups(tracking_numbers=many)) == ["N0", "N300", "N600", "N900"]
+
+
+async def test_notices_outcomes_and_marketplaces_of_a_window(store: Store, day: dict[str, int]) -> None:
+    since, until = TEAM_TIME - timedelta(hours=7), TEAM_TIME
+    [refund] = store.notices_between(
+        since=TEAM_TIME - timedelta(hours=9), until=until, types=["refund_issued"]
+    )
+    assert refund["notice_type"] == "refund_issued" and received([refund]) == [4]
+    assert store.notices_between(since=since, until=until, types=["a_to_z_claim", "chargeback"]) == []
+    assert store.marketplaces_between(since=since, until=until) == ["amazon.com", "amazon.de", "amazon.fr"]
+    store.settle(conversation_id=day["refund"], by="U0LEAD", outcome="refunded")
+    store.settle(conversation_id=day["damaged"], by="U0LEAD", outcome="replaced")
+    store.settle(conversation_id=day["invoice"], by="U0LEAD")  # no response needed: no outcome
+    assert store.outcomes_between(since=since, until=until + timedelta(seconds=1)) == {
+        "refunded": 1,
+        "replaced": 1,
+    }
+    assert (
+        store.outcomes_between(since=since, until=until) == {}
+    )  # settled at the window's end: the next one's
+
+
+def test_sends_with_when_their_sender_took_them(store: Store, clock: FakeClock) -> None:
+    conv = store.create_conversation(key="k", kind="buyer")
+    clock.set(TEAM_TIME - timedelta(minutes=30))
+    store.audit(actor="U0ANNA", action="reply_drafted", conversation_id=conv)
+    store.claim(conversation_id=conv, by="U0ANNA")
+    clock.set(TEAM_TIME - timedelta(minutes=10))
+    row, _ = store.create_send(
+        key="s1", conversation_id=conv, reply_to_row=None, text="Hallo", by_user="U0ANNA"
+    )
+    store.update_send(send_id=int(row["id"]), state="sent")
+    auto, _ = store.create_send(key="s2", conversation_id=conv, reply_to_row=None, text="Auto", by_user="bot")
+    store.update_send(send_id=int(auto["id"]), state="sent", auto=1)
+    [sent] = store.handled_sends(since=TEAM_TIME - timedelta(hours=1), until=TEAM_TIME)
+    assert (sent["by_user"], sent["claimed"], sent["drafted"]) == (
+        "U0ANNA",
+        iso(TEAM_TIME - timedelta(minutes=30)),
+        iso(TEAM_TIME - timedelta(minutes=30)),
+    )
+    assert store.handled_sends(since=TEAM_TIME - timedelta(minutes=9), until=TEAM_TIME) == []
 
 
 def test_recent_drafters_are_others_who_opened_a_reply_since(store: Store, clock: FakeClock) -> None:

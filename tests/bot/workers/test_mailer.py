@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
 from bot.mail.sender import SmtpSender
 from bot.mail.source import IncomingMail
+from bot.sandbox.fake_services import FakeServices, StoredOrder
 from bot.store.store import Store
 from bot.workers.mailer import Mailer
 from tests.conftest import fixture_mail, make_settings
@@ -205,3 +206,53 @@ async def test_a_subject_with_a_vertical_tab_is_sent(rig: Rig, smtp: SmtpServer)
     await rig.mailer.drain()
     assert rig.store.send(send_id=send_id)["state"] == "sent"  # type: ignore[index]
     assert smtp.messages[0]["Subject"] == "Re: Rechnung fehlt bitte"
+
+
+async def test_an_amazon_message_cut_off_by_a_crash_is_uncertain_and_never_posted_twice(
+    tmp_path: Path, smtp: SmtpServer, fake_services: FakeServices
+) -> None:
+    import asyncio
+
+    from bot.services.amazon import SpApi
+    from bot.services.messaging import AmazonMessaging
+
+    order = "302-1234567-1234567"  # de_invoice.eml's
+    fake_services.orders[order] = StoredOrder(
+        order,
+        "A1PA6795UKMFR9",
+        fake_services.clock() - timedelta(days=2),
+        [("Mühle", "B0X", 1, "9.99")],
+        "EUR",
+    )
+    rig = Rig(tmp_path, smtp, **fake_services.urls(fake_services.base_url))
+    messaging = AmazonMessaging(SpApi(rig.settings, attempts=1))
+    rig.mailer.messaging = messaging
+    send_id = await rig.queue()
+    rig.store.update_send(
+        send_id=send_id, channel="amazon:unexpectedProblem", text=f"Bestellung {order}: Verzug"
+    )
+    await messaging.actions(order)  # the access token is in hand
+    reached = asyncio.Event()
+    states: list[str] = []
+
+    def at_amazon(service: str, what: str) -> None:
+        if what.startswith("message:"):
+            states.append(rig.store.send(send_id=send_id)["state"])  # type: ignore[index]
+            reached.set()
+
+    fake_services.on_call.append(at_amazon)
+    fake_services.delays["sp-api"] = 2.0  # Amazon holds the request: the process dies meanwhile
+    task = asyncio.create_task(rig.mailer.drain())
+    await asyncio.wait_for(reached.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert states == ["sending"]  # written before Amazon was asked
+
+    fake_services.delays.clear()
+    assert rig.mailer.recover() == 1  # the next start
+    assert rig.store.send(send_id=send_id)["state"] == "uncertain"  # type: ignore[index]
+    assert await rig.mailer.drain() is False
+    assert sum(1 for _, what in fake_services.calls if what.startswith("message:")) == 1
+    assert rig.events == [(send_id, "uncertain")]
+    await messaging.api.aclose()

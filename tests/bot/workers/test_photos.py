@@ -174,3 +174,62 @@ async def test_a_share_slack_shows_only_later_is_found_not_asked_for_twice(rig: 
     await restarted.drain()
     assert len(shared_files(rig.slack)) == 1 and len(rig.slack.calls_of("files.completeUploadExternal")) == 1
     assert rig.store.pending_outbox_count() == 0
+
+
+async def claim_evidence_file(rig: Rig, text: str | None) -> dict[str, object]:
+    """The claim's card posted, and its evidence queued as a file (as bot/workers/evidence.py queues it)."""
+    await rig.mail("notice_atoz.eml")
+    await rig.poster.drain()
+    [card] = rig.slack.posts("C0INBOX", top_level=True)
+    conv = rig.store.conversations()[0]
+    evidence = rig.store.add_evidence(
+        conversation_id=int(conv["id"]), order_id=None, text=text or "x", by="U0LEAD"
+    )
+    if text is None:  # purged before it was uploaded
+        rig.store.db.table("evidence").delete(evidence)
+    rig.store.enqueue(
+        kind="post_file",
+        dedupe_key=f"evidence-file:{evidence}",
+        due_by=None,
+        conversation_id=int(conv["id"]),
+        message_row=None,
+        channel="C0INBOX",
+        payload={
+            "evidence": evidence,
+            "filename": "claim-302-2222222-3333333.txt",
+            "comment": ":page_facing_up: Evidence",
+        },
+    )
+    return card
+
+
+async def test_a_claims_evidence_file_is_uploaded_once_even_when_the_process_dies_after_sharing(
+    rig: Rig,
+) -> None:
+    text = "Evidence for the appeal\nScans, oldest first:\n    Köln DE  Die Sendung wurde zugestellt.\n"
+    card = await claim_evidence_file(rig, text)
+    rig.slack.hold("files.completeUploadExternal")
+    task = asyncio.create_task(rig.poster.drain())
+    await rig.slack.wait_for(lambda: len(shared_files(rig.slack)) == 1)
+    task.cancel()  # Slack shared it; the process dies before recording that
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await rig.new_poster().drain()
+    [file] = shared_files(rig.slack)
+    assert file["name"] == "claim-302-2222222-3333333.txt" and file["mimetype"] == "text/plain"
+    assert rig.slack.files[str(file["id"])]["data"] == text.encode()
+    [shared] = [m for m in rig.slack.posts("C0INBOX", thread_ts=card["ts"]) if m.get("files")]
+    assert shared["text"] == ":page_facing_up: Evidence"
+    assert (
+        len(rig.slack.calls_of("files.getUploadURLExternal")) == 1 and rig.store.pending_outbox_count() == 0
+    )
+
+
+async def test_evidence_purged_before_its_upload_gets_a_note_instead(rig: Rig) -> None:
+    card = await claim_evidence_file(rig, None)
+    await rig.poster.drain()
+    assert shared_files(rig.slack) == [] and rig.slack.calls_of("files.getUploadURLExternal") == []
+    notes = [m["text"] for m in rig.slack.posts("C0INBOX", thread_ts=card["ts"])]
+    assert any(
+        t.startswith(":page_facing_up: claim-302-2222222-3333333.txt is no longer kept") for t in notes
+    )

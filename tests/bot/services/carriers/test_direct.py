@@ -301,3 +301,23 @@ def test_usps_without_events_shows_its_summary() -> None:
     assert t.estimated_delivery == datetime(2026, 11, 27, tzinfo=UTC)
     bare = parse_usps(USPS_NUMBER, {"statusCategory": "Something new"})
     assert (bare.status, bare.last_event, bare.tracking_number) == (Status.UNKNOWN, None, USPS_NUMBER)
+
+
+def test_ups_and_fedex_name_who_received_the_parcel_as_the_proof_of_delivery() -> None:
+    delivered = {
+        "receivedBy": "MUSTER",
+        "location": "Front Door",
+        "signature": {"image": "R0lGOD…"},
+        "deliveryPhoto": {"photo": "iVBOR…", "photoCaptureInd": "Y"},
+    }
+    ups = parse_ups(UPS_NUMBER, ups_answer(ups_activity("D", "DELIVERED"), deliveryInformation=delivered))
+    assert ups.proof == (
+        "received by MUSTER, left at Front Door, UPS keeps the signature, UPS keeps a delivery photo"
+    )
+    assert parse_ups(UPS_NUMBER, ups_answer(ups_activity("I", "Departed"))).proof is None
+    details = {"receivedByName": "J.DOE", "locationDescription": "Front porch"}
+    fedex = parse_fedex(
+        FEDEX_NUMBER, fedex_answer({"latestStatusDetail": {"code": "DL"}, "deliveryDetails": details})
+    )
+    assert fedex.status is Status.DELIVERED and fedex.proof == "received by J.DOE, left at Front porch"
+    assert parse_fedex(FEDEX_NUMBER, fedex_answer({"latestStatusDetail": {"code": "IT"}})).proof is None

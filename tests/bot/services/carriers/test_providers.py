@@ -121,3 +121,27 @@ def test_parsers_tolerate_missing_parts() -> None:
         "dpd",
     )
     assert returned.status is Status.RETURNED and returned.last_event is None
+
+
+def test_dhl_gives_its_proof_of_delivery_where_it_has_one() -> None:
+    def answer(details: dict[str, object]) -> dict[str, object]:
+        status = {"statusCode": "delivered", "status": "Zugestellt", "timestamp": "2026-11-14T20:00:00Z"}
+        return {"shipments": [{"id": "N", "status": status, "details": details}]}
+
+    proof = {
+        "timestamp": "2026-11-14T20:00:00Z",
+        "documentUrl": "https://www.dhl.de/pod/N/document",
+        "signatureUrl": "https://www.dhl.de/pod/N/signature",
+        "signed": {"givenName": "Max", "familyName": "Muster"},
+    }
+    assert parse_dhl("N", answer({"proofOfDelivery": proof})).proof == (
+        "signed by Max Muster, at 2026-11-14T20:00:00Z, document: https://www.dhl.de/pod/N/document, "
+        "signature: https://www.dhl.de/pod/N/signature"
+    )
+    assert parse_dhl("N", answer({"proofOfDeliverySignedAvailable": True})).proof == (
+        "a signed proof of delivery is available from DHL"
+    )
+    assert parse_dhl("N", answer({"proofOfDeliverySignedAvailable": False})).proof is None
+    assert parse_dhl("N", answer({"proofOfDelivery": {"timestamp": "2026-11-14T20:00:00Z"}})).proof == (
+        "delivered, at 2026-11-14T20:00:00Z"
+    )

@@ -1,0 +1,219 @@
+"""Writing to a buyer first: the ways Amazon allows for the order now (SP-API Messaging actions, or e-mail to the relay
+alias of the buyer's conversation), the guard in proactive mode, and exactly one send through the mailer's outbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.desk.roles import Role
+from bot.errors import UpstreamError
+from bot.mail.patterns import ORDER_ID
+from bot.replies.library import TemplateProblem
+from bot.replies.model import Draft, Outcome
+from bot.replies.service import Replies
+from bot.services.messaging import INVOICE, LABELS, TEXT_LIMITS, AmazonMessaging
+from bot.store.store import Row
+from bot.workers.mailer import reply_target
+
+log = logging.getLogger(__name__)
+
+EMAIL = "email"
+AMAZON = "amazon:"  # + the Messaging action's name
+
+
+def channel_label(channel: str) -> str:
+    """What the team sees for a way to the buyer."""
+    if channel == EMAIL:
+        return "E-mail to the buyer's relay address"
+    return LABELS.get(channel.removeprefix(AMAZON), channel)
+
+
+def via(send: Row) -> str:
+    """' through Amazon's messaging (unexpectedProblem)' for a send that did not go by e-mail, else ''."""
+    channel = str(send.get("channel") or EMAIL)
+    return "" if channel == EMAIL else f" through Amazon's messaging ({channel.removeprefix(AMAZON)})"
+
+
+def reference(send: Row, message_id: str) -> str:
+    """Where the team finds a sent message again: its Message-ID, or Seller Central for Amazon's messaging."""
+    if str(send.get("channel") or EMAIL) == EMAIL:
+        return f"Message-ID {message_id}"
+    return "Created with SP-API Messaging: Seller Central → Buyer Messages shows it"
+
+
+@dataclass
+class ProactiveDraft:
+    """A message to the buyer for the window: the draft, the ways it may go (first = preselected) and notes."""
+
+    draft: Draft
+    channels: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+class Proactive:
+    """'Message the buyer' from any card with an order."""
+
+    def __init__(self, replies: Replies, messaging: AmazonMessaging | None) -> None:
+        self.replies = replies
+        self.store = replies.store
+        self.messaging = messaging
+
+    def email_target(self, conv: Row) -> Row | None:
+        """The buyer conversation an e-mail would go to: this one, or the newest about the same order, if it has a
+        buyer message from Amazon's relay (an alias to write to)."""
+        target = conv if conv.get("kind") == "buyer" else None
+        if target is None and conv.get("order_id"):
+            target = self.store.buyer_conversation_for_order(order_id=str(conv["order_id"]))
+        if target is None:
+            return None
+        latest = self.store.latest_buyer_message(conversation_id=int(target["id"]))
+        return target if reply_target(latest, target) else None
+
+    async def open(
+        self, conv: Row, *, user: str, template: str | None = None, again: Row | None = None
+    ) -> ProactiveDraft:
+        """The window's content, from a template or a send to try `again` another way (its text; an invoice it carried
+        goes through sendInvoice first); TemplateProblem (said to the person) when there is no way to this buyer."""
+        order_id = str(conv.get("order_id") or "")
+        if not ORDER_ID.fullmatch(order_id):
+            raise TemplateProblem("Amazon needs an order to message a buyer first, and this card has none.")
+        channels: list[str] = []
+        notes: list[str] = []
+        if self.messaging is None:
+            notes.append(
+                ":information_source: SP-API is not set up: only e-mail to a relay address is possible."
+            )
+        else:
+            try:
+                allowed = await self.messaging.actions(order_id)
+            except UpstreamError as e:
+                log.warning("order %s: Amazon's messaging actions could not be read: %s", order_id, e)
+                notes.append(f":warning: Amazon could not say which messages it allows now ({e}).")
+            else:
+                channels += [AMAZON + a for a in allowed.sendable if a != INVOICE]
+                if INVOICE in allowed.sendable and self.replies.invoice_for(order_id):
+                    channels.append(AMAZON + INVOICE)
+                elif INVOICE in allowed.sendable:
+                    notes.append(
+                        ":page_facing_up: Amazon would take the invoice, but the folder has no PDF for it."
+                    )
+                if not allowed.sendable:
+                    notes.append(
+                        ":no_entry: Amazon allows no message for this order now (more than 30 days old, or "
+                        "cancelled)."
+                    )
+        if self.email_target(conv) is not None:
+            channels.append(EMAIL)
+        if not channels:
+            raise TemplateProblem(
+                "There is no way to write to this buyer now: "
+                + " ".join(n.split(" ", 1)[1] for n in notes if " " in n)
+                + " Without a message from the buyer there is no relay address to e-mail either."
+            )
+        text, language, chosen = str((again or {}).get("text") or ""), conv.get("language"), None
+        if (
+            again is not None
+            and again.get("attachments") not in (None, "", "[]")
+            and AMAZON + INVOICE in channels
+        ):
+            channels.remove(AMAZON + INVOICE)
+            channels.insert(0, AMAZON + INVOICE)  # what did not arrive was the invoice
+        if template:
+            rendered = self.replies.library.render(template, language, self.replies.context(conv))
+            text, chosen, language = rendered.text, rendered.template, rendered.template.language
+        invoice = self.replies.invoice_for(order_id) if AMAZON + INVOICE in channels else None
+        attachments = [str(invoice)] if invoice else []
+        key = self.store.create_draft(
+            conversation_id=int(conv["id"]),
+            user=user,
+            reply_to_row=None,
+            text=text,
+            template=chosen.key if chosen else None,
+            language=language,
+            attachments=attachments,
+            channels=channels,
+        )
+        self.store.audit(
+            actor=user, action="message_drafted", conversation_id=int(conv["id"]), channels=channels
+        )
+        draft = Draft(text, key, int(conv["id"]), None, language, attachments, [], chosen)
+        return ProactiveDraft(draft, channels, notes)
+
+    def submit(
+        self, metadata: dict[str, Any], text: str, *, user: str, channel: str, confirmed: bool = False
+    ) -> Outcome:
+        """Guard (proactive: the order id must be in the text), then queue exactly one send by the chosen way, which
+        must be one the window was opened with (a value back from Slack is checked, never trusted)."""
+        draft = self.store.draft(key=str(metadata.get("d") or ""))
+        if draft is None or draft["conversation_id"] != metadata.get("c") or draft["user"] != user:
+            log.warning("message window of %s names no draft of theirs: %r", user, metadata)
+            return Outcome(errors={"reply": "This window is out of date: close it and start again."})
+        if draft.get("channels") is None or channel not in draft["channels"]:
+            log.warning("message window of %s chose a way it was not offered: %r", user, channel)
+            return Outcome(errors={"channel": "Choose one of the ways offered."})
+        conv = self.store.conversation(conversation_id=int(draft["conversation_id"]))
+        if conv is None:
+            return Outcome(errors={"reply": "This conversation no longer exists."})
+        if not self.replies.roles.allows(user, Role.RESPONDER):
+            refusal = self.replies.roles.refuse(
+                user, Role.RESPONDER, what="write to buyers", conversation_id=int(conv["id"])
+            )
+            return Outcome(errors={"reply": refusal})
+        target = conv
+        if channel == EMAIL:
+            target = self.email_target(conv) or {}
+            if not target:
+                return Outcome(
+                    errors={"channel": "The buyer's relay address is no longer known: choose another way."}
+                )
+            if not self.replies.can_send:
+                return Outcome(errors={"channel": "E-mail is not set up (INBOX_BOT_SMTP_HOST)."})
+        elif channel == AMAZON + INVOICE:
+            text = text.strip() or "(invoice PDF)"  # Amazon sends its own words with the file
+        else:
+            limit = TEXT_LIMITS.get(channel.removeprefix(AMAZON), 2000)
+            if len(text) > limit:
+                return Outcome(
+                    errors={"reply": f"Amazon takes at most {limit} characters here ({len(text)})."}
+                )
+        attachments = [str(a) for a in draft["attachments"]] if channel == AMAZON + INVOICE else []
+        violations = self.replies.policy.check(
+            text if channel != AMAZON + INVOICE else str(conv["order_id"]),
+            order_id=str(conv.get("order_id") or ""),
+            proactive=True,
+            attachments=[(a.rsplit("/", 1)[-1], "application/pdf") for a in attachments],
+            lang=conv.get("language"),
+        )
+        blocking = [v for v in violations if v.severity == "block"]
+        if blocking:
+            return Outcome(errors={"reply": "Not sent. " + " ".join(v.explain() for v in blocking)[:1900]})
+        if violations and not confirmed:
+            warning = " ".join(v.explain() for v in violations)
+            return Outcome(
+                errors={"reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway”."}
+            )
+        send, created = self.store.create_send(
+            key=str(draft["key"]),
+            conversation_id=int(target["id"]),
+            reply_to_row=None,
+            text=text,
+            by_user=user,
+            template=draft["template"],
+            language=draft["language"],
+            edited=text.strip() != str(draft["text"] or "").strip(),
+            attachments=[{"path": a} for a in attachments],
+            channel=channel,
+        )
+        if created:
+            self.store.audit(
+                actor=user,
+                action="message_queued",
+                conversation_id=int(target["id"]),
+                send=send["id"],
+                channel=channel,
+                template=draft["template"],
+            )
+            self.replies.on_queued()
+        return Outcome(send=send, created=created)

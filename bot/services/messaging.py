@@ -1,0 +1,197 @@
+"""SP-API Messaging: which messages Amazon allows for an order now, and sending one (text, or the invoice PDF through
+the Uploads API), rate-limited, with typed errors that say whether the message may have reached the buyer."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from sp_api.asyncio.api import Messaging, Upload
+
+from bot.errors import UpstreamError
+from bot.services.amazon import SpApi
+from bot.services.http import RATE_MARGIN, with_retries
+
+log = logging.getLogger(__name__)
+
+MESSAGING_RATE, MESSAGING_BURST = 1.0, 5  # requests per second, burst (Messaging v1 usage plan)
+
+# The message kinds the bot can send, with Amazon's operation name, the most characters Amazon takes for the text
+# (0: the message is only files) and what the team sees. From the official model (messaging-api-model/messaging.json).
+TEXT_LIMITS = {
+    "confirmDeliveryDetails": 2000,
+    "unexpectedProblem": 2000,
+    "confirmOrderDetails": 2000,
+    "confirmServiceDetails": 2000,
+    "confirmCustomizationDetails": 800,
+}
+LABELS = {
+    "confirmDeliveryDetails": "Amazon message: arrange or confirm the delivery",
+    "unexpectedProblem": "Amazon message: an unexpected problem with the order",
+    "confirmOrderDetails": "Amazon message: confirm order details",
+    "confirmServiceDetails": "Amazon message: confirm a service appointment",
+    "confirmCustomizationDetails": "Amazon message: confirm customisation details",
+    "invoice": "Amazon message: send the invoice (the PDF only)",
+}
+INVOICE = "invoice"  # sendInvoice's path segment, and the name getMessagingActionsForOrder gives it
+
+
+class MaybeSent(UpstreamError):
+    """Amazon may have created the message (no answer in time, or a server error after the request went out): a
+    person checks before anything is sent again."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__("SP-API Messaging", message, status=status, retryable=False)
+
+
+def messaging_limiter() -> AsyncLimiter:
+    """Messaging's pace: 1 request per second less our margin, bursts of 5 less one."""
+    burst = MESSAGING_BURST - 1
+    return AsyncLimiter(burst, burst / (MESSAGING_RATE * RATE_MARGIN))
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What Amazon allows for an order now: the names of its messaging actions, in Amazon's order."""
+
+    order_id: str
+    actions: tuple[str, ...]
+
+    @property
+    def sendable(self) -> tuple[str, ...]:
+        """The allowed actions the bot knows how to send."""
+        return tuple(a for a in self.actions if a in LABELS)
+
+
+def parse_actions(payload: Any) -> tuple[str, ...]:
+    """The action names of a getMessagingActionsForOrder body (HAL: `_links.actions[].name`)."""
+    links = (payload or {}).get("_links") if isinstance(payload, dict) else None
+    actions = (links or {}).get("actions") if isinstance(links, dict) else None
+    names = [str(a.get("name")) for a in actions or [] if isinstance(a, dict) and a.get("name")]
+    return tuple(dict.fromkeys(names))
+
+
+class AmazonMessaging:
+    """The Messaging and Uploads APIs through python-amazon-sp-api's asyncio clients, on SpApi's connections."""
+
+    def __init__(self, api: SpApi) -> None:
+        self.api = api
+        self.limiter = messaging_limiter()
+        self._messaging: Messaging | None = None
+        self._upload: Upload | None = None
+
+    def _client(self) -> Messaging:
+        if self._messaging is None:
+            self._messaging = self.api.client_for(Messaging)
+        return self._messaging
+
+    def _uploads(self) -> Upload:
+        if self._upload is None:
+            self._upload = self.api.client_for(Upload)
+        return self._upload
+
+    async def _slot(self) -> None:
+        try:
+            await (
+                self._client().auth
+            )  # the token first: a slot of the rate is taken only when the call can go
+        except httpx.HTTPError as e:
+            raise UpstreamError("Login with Amazon", f"cannot get an access token: {e}") from e
+        await self.limiter.acquire()
+
+    async def actions(self, order_id: str) -> Allowed:
+        """What Amazon allows for this order now (getMessagingActionsForOrder); retried while it is safe to."""
+
+        async def once() -> Allowed:
+            await self._slot()
+            try:
+                response = await self._client().get_messaging_actions_for_order(
+                    order_id, marketplaceIds=self.api.settings.sp_api_marketplace_id
+                )
+            except httpx.TimeoutException as e:
+                raise UpstreamError("SP-API Messaging", f"no answer in time ({type(e).__name__})") from e
+            except httpx.HTTPError as e:
+                raise UpstreamError("SP-API Messaging", f"cannot connect: {e}") from e
+            return Allowed(order_id, parse_actions(response.payload))
+
+        allowed = await with_retries(once, attempts=self.api.attempts, sleep=self.api.sleep)
+        log.info("order %s: Amazon allows %s", order_id, ", ".join(allowed.actions) or "no messages")
+        return allowed
+
+    async def send(
+        self, order_id: str, action: str, *, text: str = "", files: list[Path] | None = None
+    ) -> None:
+        """Send one message. Errors before the request left (connect, throttled, refused) are UpstreamErrors that are
+        safe to retry when `retryable`; an error after it may have been created is MaybeSent."""
+        if action == INVOICE:
+            if not files:
+                raise UpstreamError("SP-API Messaging", "sendInvoice needs the invoice PDF", retryable=False)
+            attachments = [await self._upload_file(order_id, path) for path in files[:5]]
+            body: dict[str, Any] = {"attachments": attachments}
+        elif action in TEXT_LIMITS:
+            if not 1 <= len(text) <= TEXT_LIMITS[action]:
+                raise UpstreamError(
+                    "SP-API Messaging",
+                    f"{action} takes 1 to {TEXT_LIMITS[action]} characters; this text has {len(text)}",
+                    retryable=False,
+                )
+            body = {"text": text}
+        else:
+            raise UpstreamError(
+                "SP-API Messaging", f"the bot does not send “{action}” messages", retryable=False
+            )
+        await self._slot()
+        path = f"/messaging/v1/orders/{order_id}/messages/{action}"
+        try:
+            await self._client()._request(
+                path,
+                data={**body, "method": "POST"},
+                params={"marketplaceIds": self.api.settings.sp_api_marketplace_id},
+                add_marketplace=False,  # it belongs in the query, not in the message's body
+            )
+        except UpstreamError as e:
+            if e.status is not None and e.status >= 500 and e.status != 503:
+                raise MaybeSent(
+                    f"Amazon answered {e.status}: the message may have been created", status=e.status
+                ) from e
+            raise
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            raise UpstreamError("SP-API Messaging", f"cannot connect: {e}") from e
+        except httpx.HTTPError as e:  # the request may have reached Amazon
+            raise MaybeSent(f"no answer ({type(e).__name__}): the message may have been created") from e
+        log.info("order %s: %s message created", order_id, action)
+
+    async def _upload_file(self, order_id: str, path: Path) -> dict[str, str]:
+        """Upload one file for the order's invoice message; its attachment entry for sendInvoice."""
+        data = await asyncio.to_thread(path.read_bytes)
+        content_type = "application/pdf" if path.suffix.lower() == ".pdf" else "application/octet-stream"
+        await self._slot()
+        try:
+            response = await self._uploads().upload_document(
+                f"messaging/v1/orders/{order_id}/messages/{INVOICE}", BytesIO(data), content_type=content_type
+            )
+        except httpx.HTTPError as e:
+            raise UpstreamError("SP-API Uploads", f"cannot reach Amazon: {e}") from e
+        payload = response.payload if isinstance(response.payload, dict) else {}
+        destination, url = payload.get("uploadDestinationId"), payload.get("url")
+        if not destination or not url:
+            raise UpstreamError("SP-API Uploads", "no upload destination in Amazon's answer", retryable=False)
+        md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+        headers = {str(k): str(v) for k, v in (payload.get("headers") or {}).items()}
+        headers.setdefault("Content-Type", content_type)
+        headers.setdefault("Content-MD5", md5)
+        try:
+            put = await self.api._http.put(str(url), content=data, headers=headers)
+        except httpx.HTTPError as e:
+            raise UpstreamError("SP-API Uploads", f"the file could not be uploaded: {e}") from e
+        if put.status_code >= 300:
+            raise UpstreamError("SP-API Uploads", f"the file upload was refused ({put.status_code})")
+        return {"uploadDestinationId": str(destination), "fileName": path.name}
