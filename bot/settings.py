@@ -22,7 +22,15 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
-from bot.settings_values import ENV_PREFIX, comma_list, comma_pairs, env_name, parses, per_carrier
+from bot.settings_values import (
+    ENV_PREFIX,
+    comma_list,
+    comma_pairs,
+    env_name,
+    notice_hours,
+    parses,
+    per_carrier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,14 +180,9 @@ class Settings(BaseSettings):
         description="Refund decision matrix (JSON list, or [[refund_rules]] tables in the TOML file)",
     )
     notice_deadlines: Annotated[dict[str, float], NoDecode] = Field(
-        default_factory=lambda: {
-            "a_to_z_claim": 72.0,
-            "chargeback": 168.0,
-            "cancellation_request": 24.0,
-            "message_not_delivered": 24.0,
-            "return_request": 48.0,  # Amazon asks sellers to decide return requests within two business days
-        },
-        description="Hours to act on Amazon notices, by type (a_to_z_claim=72,chargeback=168,…); they are pinged too",
+        default_factory=notice_hours,
+        description="Hours to act on Amazon notices, by type (a_to_z_claim=72,chargeback=168,…; the types not named "
+        "keep their default, 0 means none); they are pinged too",
     )
     sla_due_soon_hours: float = Field(6.0, gt=0, description="Hours left when a conversation is 'due soon'")
     sla_urgent_hours: float = Field(
@@ -394,10 +397,7 @@ class Settings(BaseSettings):
     @field_validator("notice_deadlines", mode="before")
     @classmethod
     def _split_hours(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            pairs = comma_pairs(value, "type=hours pairs", "a_to_z_claim=72,chargeback=168")
-            return {k.lower(): float(v) for k, v in pairs}
-        return value
+        return notice_hours(value)
 
     @field_validator("tracking_providers", mode="before")
     @classmethod

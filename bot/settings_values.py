@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationInfo
@@ -39,6 +40,24 @@ def comma_pairs(text: str, what: str, example: str) -> list[tuple[str, str]]:
     if any(len(p) != 2 for p in pairs):
         raise ValueError(f"write {what} separated by commas, e.g. {example}")
     return [(k.strip(), v.strip()) for k, v in pairs]
+
+
+# Hours to act on a notice by default; sources in docs/playbook.md ("Every notice type").
+NOTICE_DEADLINES = (
+    "a_to_z_claim=72,chargeback=168,cancellation_request=24,message_not_delivered=24,return_request=48"
+)
+
+
+def notice_hours(value: Any = NOTICE_DEADLINES) -> Any:
+    """Hours per notice type from 'a_to_z_claim=48' (or a TOML table): the types not named keep their default, 0
+    takes a type's clock away; anything else is returned for the settings' own error."""
+    if isinstance(value, str):
+        value = dict(comma_pairs(value, "type=hours pairs", "a_to_z_claim=72,chargeback=168"))
+    if not isinstance(value, dict):
+        return value
+    defaults = {k: float(v) for k, v in comma_pairs(NOTICE_DEADLINES, "pairs", NOTICE_DEADLINES)}
+    merged = defaults | {str(k).lower(): float(v) for k, v in value.items()}
+    return {k: v for k, v in merged.items() if v > 0}
 
 
 def per_carrier(spec: str, carrier: str | None) -> float:

@@ -33,3 +33,14 @@ def test_a_number_per_carrier_falls_back_to_the_plain_one() -> None:
     assert per_carrier("usps=6", "gls") == 0 and per_carrier("", None) == 0
     with pytest.raises(ValueError, match="not a number of days"):
         per_carrier("4, dhl=soon", "dhl")
+
+
+def test_notice_hours_keep_the_defaults_of_types_not_named() -> None:
+    from bot.settings_values import notice_hours
+
+    hours = notice_hours("A_to_z_claim=48, return_request=0")
+    assert hours["a_to_z_claim"] == 48.0 and hours["chargeback"] == 168.0
+    assert "return_request" not in hours  # 0: no clock for that type
+    assert notice_hours({"chargeback": 100}) == {**notice_hours(), "chargeback": 100.0}
+    with pytest.raises(ValueError, match="type=hours pairs"):
+        notice_hours("a_to_z_claim")
