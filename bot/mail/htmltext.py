@@ -35,6 +35,7 @@ _BLOCK = {
     "dt",
 }
 _SKIP = {"style", "script", "head", "title", "template"}
+_CELL = "\x1f"  # between a table row's cells until the row's line is read (a character no mail text has)
 
 
 class _TextCollector(HTMLParser):
@@ -44,6 +45,7 @@ class _TextCollector(HTMLParser):
         self.links: list[str] = []
         self._skip = 0
         self._quote = 0
+        self._cells = 0  # cells seen in the current table row: the next one is set apart with _CELL
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -52,6 +54,11 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
             if tag == "blockquote":
                 self._quote += 1
+        if tag == "tr":
+            self._cells = 0
+        elif tag in ("td", "th"):
+            self.parts.append(_CELL if self._cells else "")
+            self._cells += 1
         if tag == "a":
             href = dict(attrs).get("href")
             if href:
@@ -82,9 +89,18 @@ def html_to_text(markup: str) -> tuple[str, list[str]]:
     except Exception:  # HTMLParser is tolerant; anything left is logged and the text so far kept
         log.warning("HTML body could not be fully converted; keeping what was read", exc_info=True)
     text = html.unescape("".join(collector.parts)).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", _cells(line)).strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip(), collector.links
+
+
+def _cells(line: str) -> str:
+    """A table row of a label and its value ('Kunde' | 'Sabine Hoffmann') as 'Kunde: Sabine Hoffmann'; other rows
+    with their cells apart."""
+    cells = [c.strip() for c in line.split(_CELL) if c.strip()]
+    if len(cells) == 2 and len(cells[0]) <= 40 and not cells[0].endswith((":", "：")):
+        return f"{cells[0]}: {cells[1]}"
+    return " ".join(cells) if len(cells) > 1 else line

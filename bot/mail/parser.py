@@ -111,7 +111,8 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         out.kind = MailKind.CONFIRMATION
     elif ntype in P.NOTICE_TYPES or (ntype and ntype not in P.BUYER_MESSAGE_TYPES and not relay):
         out.kind = MailKind.AMAZON_NOTICE
-        out.notice_type = P.NOTICE_TYPES.get(ntype, ntype.lower())
+        words = next((t for t, rx in P.NOTICE_TYPE_WORDS if rx.search(ntype)), None)
+        out.notice_type = P.NOTICE_TYPES.get(ntype) or words or ntype.lower()
     elif relay:
         out.kind = MailKind.BUYER_MESSAGE
         out.buyer_alias = from_addr  # replies go to the sender of a relay mail, never to its Reply-To
@@ -150,9 +151,8 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         head = P.NOTICE_QUOTE.split(body[:4000], maxsplit=1)[0]  # Amazon's words, not the buyer's comment
         if out.notice_type == NoticeType.OTHER.value:
             out.notice_type = next((t.value for t, rx in P.NOTICE_BODIES if rx.search(head)), out.notice_type)
-        named = None if out.buyer_name else P.NOTICE_BUYER.search(head)
-        if named:
-            out.buyer_name = _clean_field(next(g for g in named.groups() if g))
+        if not out.buyer_name:
+            out.buyer_name = _clean_field(P.buyer_in_notice(head))
     out.language = (
         detect_language(out.text) or subject_lang or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
     )
@@ -383,11 +383,14 @@ def _tidy(lines: Iterable[str], *, cut_footer: bool = True, keep_details: bool =
     """Drop Amazon's boilerplate lines (a notice keeps its order, item and quantity lines: `keep_details`), stop at
     its footer, and collapse blank runs."""
     out: list[str] = []
+    signed = -1  # a notice's lines after its sign-off: the signature's one or two, then the footer
     for line in lines:
         text = line.rstrip()
         stripped = text.strip()
-        if cut_footer and stripped and P.FOOTER.match(stripped):
+        if cut_footer and stripped and (P.FOOTER.match(stripped) or signed >= 2):
             break
+        if keep_details and stripped:
+            signed = signed + 1 if signed >= 0 else (0 if P.SIGN_OFF.match(stripped) else -1)
         if P.MARKER.match(stripped) or (not keep_details and P.BOILERPLATE.match(stripped)):
             continue
         if not stripped and (not out or not out[-1].strip()):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import regex
+
 from bot.mail.model import NoticeType
 
 ORDER_ID = re.compile(r"(?<![\d-])(\d{3})[-\s]?(\d{7})[-\s]?(\d{7})(?![\d-])")
@@ -72,6 +74,15 @@ NOTICE_TYPES = {
     "REFUND_ISSUED": NoticeType.REFUND_ISSUED,
     "BUYER_OPTED_OUT_BSM_MESSAGES": NoticeType.MESSAGE_NOT_DELIVERED,
 }
+# Header values not listed above, by the words in them (Amazon adds variants: A_Z_CLAIM_RESPONDENT_CLOSE …).
+NOTICE_TYPE_WORDS: list[tuple[NoticeType, re.Pattern[str]]] = [
+    (NoticeType.A_TO_Z_CLAIM, re.compile(r"^A_?Z_|ATOZ|A_TO_Z", re.I)),
+    (NoticeType.CHARGEBACK, re.compile(r"CHARGEBACK|CHARGE_?DISPUTE", re.I)),
+    (NoticeType.MESSAGE_NOT_DELIVERED, re.compile(r"OPTED_OUT|UNDELIVER|NOT_DELIVERED", re.I)),
+    (NoticeType.RETURN_REQUEST, re.compile(r"RETURN", re.I)),
+    (NoticeType.CANCELLATION_REQUEST, re.compile(r"CANCEL", re.I)),
+    (NoticeType.REFUND_ISSUED, re.compile(r"REFUND", re.I)),
+]
 
 # Subject wording of notices, for mails without the header (order matters: first match wins).
 NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
@@ -121,7 +132,12 @@ NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
             r"\b(?:could not be|was not|has not been) delivered|ihre (?:nachricht|e-?mail)\b[^\n]{0,60}?(?:konnte|wurde) "
             r"nicht zugestellt|votre (?:message|e-?mail)\b[^\n]{0,60}?n'a pas pu être (?:remis|distribué)|"
             r"(?:il (?:tuo|suo|vostro) messaggio|la (?:tua|sua|vostra) e-?mail)\b[^\n]{0,60}?non (?:è stat[oa]|può essere) recapitat|"
-            r"(?:tu|su) (?:mensaje|correo)\b[^\n]{0,60}?no se ha podido entregar",
+            r"(?:tu|su) (?:mensaje|correo)\b[^\n]{0,60}?no se ha podido entregar|"
+            r"(?:wiadomość|e-?mail)\b[^\n]{0,80}?nie (?:została|mogła zostać) dostarczon|"
+            r"(?:uw|je) (?:bericht|e-?mail)\b[^\n]{0,60}?(?:is niet|kon niet worden) (?:bezorgd|afgeleverd)|"
+            r"(?:ditt|ert) meddelande\b[^\n]{0,60}?(?:kunde inte|har inte) (?:levereras|levererats)|"
+            r"(?:konnten|können) (?:die|ihre) (?:nachricht|e-?mail)\b[^\n]{0,80}?nicht zustellen|"
+            r"メッセージ[^\n]{0,40}?(?:配信|送信|お届け)(?:されませんでした|できませんでした)",
             re.I,
         ),
     ),
@@ -130,7 +146,8 @@ NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
         re.compile(
             r"requested to return|return request|return reason|rücksende(?:antrag|anfrage|grund)|"
             r"demande de retour|motif du retour|richiesta di reso|motivo del reso|solicitud de devolución|"
-            r"motivo de la devolución|retourverzoek|retourreden|prośb\w* o zwrot|powód zwrotu|returbegäran|returorsak",
+            r"motivo de la devolución|retourverzoek|retourreden|prośb\w* o zwrot|powód zwrotu|returbegäran|returorsak|"
+            r"返品リクエスト|返品理由|pedido de devolução|motivo da devolução",
             re.I,
         ),
     ),
@@ -138,7 +155,11 @@ NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
         NoticeType.CANCELLATION_REQUEST,
         re.compile(
             r"requested (?:a |the )?cancel+ation|cancel+ation request|stornierungs(?:anfrage|antrag)|"
-            r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación",
+            r"demande d'annulation|richiesta di (?:cancellazione|annullamento)|solicitud de cancelación|"
+            r"(?:hat|haben) die stornierung\b[^\n]{0,60}?beantragt|a demandé l'annulation|"
+            r"ha (?:richiesto|chiesto) (?:la cancellazione|l'annullamento)|ha solicitado (?:la )?cancelación|"
+            r"annuleringsverzoek|verzoek (?:tot|om) annulering|prośb\w* o anulowanie|begäran om annullering|"
+            r"pedido de cancelamento|キャンセルリクエスト|キャンセル(?:の)?(?:依頼|リクエスト|申請)",
             re.I,
         ),
     ),
@@ -147,15 +168,27 @@ NOTICE_BODIES: list[tuple[NoticeType, re.Pattern[str]]] = [
         re.compile(
             r"(?:filed|opened|submitted|received) (?:an? )?a-to-z(?: guarantee)? claim|a-to-z(?: guarantee)? claim "
             r"(?:has been|was) (?:filed|opened|submitted)|a-bis-z-garantie-antrag (?:gestellt|eingereicht)|"
-            r"(?:a déposé|a ouvert) une réclamation au titre de la garantie de a à z|"
-            r"(?:ha presentato|ha aperto) un reclamo (?:relativo alla|per la) garanzia dalla a alla z|"
-            r"(?:ha presentado|ha abierto) una reclamación (?:de|bajo) la garantía de la a a la z",
+            r"(?:a déposé|a ouvert|a soumis) une réclamation\b[^\n.]{0,40}?garantie (?:de )?a à z|"
+            r"(?:ha presentato|ha aperto) un reclamo\b[^\n.]{0,40}?garanzia (?:dalla )?a alla z|"
+            r"(?:ha presentado|ha abierto) una reclamación\b[^\n.]{0,40}?garantía de la a a la z|"
+            r"(?:antrag|anspruch)\b[^\n.]{0,40}?a-bis-z-garantie (?:gestellt|eingereicht)|"
+            r"(?:heeft|hebben) een (?:claim|verzoek)\b[^\n.]{0,40}?a-tot-z-garantie (?:ingediend|ingesteld)|"
+            r"złożył\w* (?:wniosek|roszczenie|reklamacj\w*)\b[^\n.]{0,40}?gwarancj\w* od a do z|"
+            r"(?:har lämnat in|har gjort) (?:ett )?(?:krav|anspråk)\b[^\n.]{0,40}?a-till-z|"
+            r"(?:abriu|apresentou) uma (?:reclamação|reivindicação)\b[^\n.]{0,40}?garantia de a a z|"
+            r"(?:a-z|ａ[～~]ｚ|aからz)保証[^\n。]{0,20}?申請",
             re.I,
         ),
     ),
     (
         NoticeType.CHARGEBACK,
-        re.compile(r"chargeback|charge dispute|rückbuchung|rétrofacturation|riaddebito|contracargo", re.I),
+        re.compile(
+            r"chargeback|charge dispute|rückbuchung|rétrofacturation|riaddebito|contracargo|"
+            r"(?:cardholder|card ?issuer|karteninhaber|kartenaussteller|titulaire de la carte|émetteur de la carte|"
+            r"titolare della carta|emittente della carta|titular de la tarjeta|emisor de la tarjeta)\b[^\n.]{0,60}?"
+            r"(?:disput|contest|reklam|widerspr|beanstand|impugn|reclam)",
+            re.I,
+        ),
     ),
 ]
 
@@ -171,11 +204,46 @@ NOTICE_QUOTE = re.compile(
 NOTICE_BUYER = re.compile(
     r"^\s*(?:buyer(?:'s)? name|customer name|name of (?:the )?(?:buyer|customer)|käufer(?:name)?|name des käufers|"
     r"kundenname|nom de l'acheteur|nom du client|nome (?:dell')?acquirente|nome del cliente|nombre del comprador|"
-    r"nombre del cliente|naam van de koper|imię i nazwisko kupującego|köparens namn)\s*:\s*(?P<name>[^\n]{2,80}?)\s*$"
+    r"nombre del cliente|naam van de koper|imię i nazwisko kupującego|köparens namn|kunde|käufer(?:in)?|customer|"
+    r"buyer|client|cliente|comprador|klant|koper|kupujący|kund|köpare|購入者(?:名)?)\s*[:：]\s*(?P<name>[^\n]{2,80}?)\s*$"
     r"|copy of the e-?mail (?:that )?you sent to (?P<copy>[^\n.]{2,80}?)\s*[.:]?\s*$"
     r"|^\s*gentili\s+[^\n,]{1,80}\s+e\s+(?P<gentili>[^\n,]{2,60}?)\s*,",
     re.I | re.M,
 )
+
+# Amazon's sentence about the buyer ("Amazon customer Kevin Park has requested …"), and a notice's greeting of the
+# buyer ("Dear John,", "Gentile Mario,"): tried after the labels, in this order.
+NOTICE_BUYER_PHRASE = regex.compile(
+    r"\b(?:amazon[- ])?(?:customer|buyer|kunde|käufer(?:in)?|client(?:e)?|comprador|klant|koper|kupujący|köpare)\s+"
+    r"(?P<name>\p{Lu}[\p{L}'’.-]+(?:\s\p{Lu}[\p{L}'’.-]+){0,3})\s+(?:has|hat|a|ha|heeft|har|złożył\w*|poprosił\w*)\s"
+)
+GREETING = re.compile(
+    r"^\s*(?:dear|hello|hi|hallo|liebe[r]?|sehr geehrte[r]?(?: herr| frau)?|bonjour|cher|chère|gentile|gentil[ei]ssim[oa]|"
+    r"caro|cara|hola|estimad[oa]|beste|geachte|witaj|hej|hallå|olá|prezad[oa])\s+(?P<name>[^,\n:!;]{2,60}?)\s*[,!:]\s*$",
+    re.I | re.M,
+)
+NOT_A_BUYER = re.compile(
+    r"\b(?:seller|sellers|verkäufer\w*|vendeur\w*|venditor\w*|vendedor\w*|verkoper\w*|sprzedaw\w*|säljare|"
+    r"partner\w*|customer|kunde|client\w*|team|amazon|sir|madam|damen|herren|mesdames|messieurs|signor[ei]|"
+    r"gmbh|ltd|llc|inc|shop|store|home|s\.?r\.?l|s\.?l|sarl|sas|b\.?v|ag|kg|ug|ab|oy|e\.?k)\b",
+    re.I,
+)
+
+
+def buyer_in_notice(head: str) -> str | None:
+    """The buyer a notice names: by a label, Amazon's sentence about them, else its greeting (never a seller's name
+    or a role such as "Seller" or "Partner")."""
+    named = NOTICE_BUYER.search(head)
+    if named:
+        return next(g for g in named.groups() if g)
+    phrase = NOTICE_BUYER_PHRASE.search(head)
+    if phrase and not NOT_A_BUYER.search(phrase.group("name")):
+        return phrase.group("name")
+    greeting = GREETING.search(head[:400])
+    if greeting and not NOT_A_BUYER.search(greeting.group("name")):
+        return greeting.group("name")
+    return None
+
 
 # Older relay templates (HTML tables): a bare "Message:" label on its own line in front of the buyer's words.
 LABEL_MARKER = re.compile(
@@ -191,7 +259,10 @@ CONFIRMATION_SUBJECT = re.compile(
 REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|antw|wg|fw|fwd|tr|r|rif|rv|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 
 # "<Topic> inquiry from Amazon customer <Name> (Order: …)" and its siblings; `name` and `topic` optional.
-_ORDER_TAIL = r"(?:\s*\((?:order|bestellung|commande|ordine|pedido|bestelling|zamówienie)\s*:?[^)]*\))?\s*$"
+_ORDER_TAIL = (
+    r"(?:\s*[(（](?:order|bestellung|commande|ordine|pedido|bestelling|zamówienie|beställning|注文番号)\s*[:：]?"
+    r"[^)）]*[)）])?\s*$"
+)
 SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
     ("en", re.compile(r"^(?P<topic>.+?) inquiry from Amazon customer (?P<name>.+?)" + _ORDER_TAIL, re.I)),
     (
@@ -232,6 +303,31 @@ SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+# Any other "<what> from Amazon customer <Name> (Order: …)", notices' subjects too, in each marketplace's language.
+SUBJECTS += [
+    (lang, re.compile(rf"^(?P<topic>.+?)\s+{words}\s+(?P<name>.+?)" + _ORDER_TAIL, re.I))
+    for lang, words in (
+        ("en", r"from (?:the )?Amazon customer"),
+        ("de", r"(?:von|vom|des) Amazon[- ]Kunden?"),
+        ("fr", r"(?:de la part )?(?:du|de la) client(?:e)? Amazon"),
+        ("it", r"(?:dal|del|da) cliente Amazon"),
+        ("es", r"(?:del|de) cliente de Amazon"),
+        ("nl", r"van (?:de )?Amazon[- ]klant"),
+        ("pl", r"od klienta Amazon"),
+        ("sv", r"från Amazon[- ]kunden"),
+        ("pt", r"do cliente (?:da )?Amazon"),
+    )
+]
+SUBJECTS.append(
+    (
+        "ja",
+        re.compile(
+            r"^Amazon(?:\.co\.jp)?\s*のお客様\s*(?P<name>.+?)\s*様から(?:の)?(?P<topic>[^(（]*?)"
+            + _ORDER_TAIL
+        ),
+    )
+)
 
 # The display name of the relay sender: "Jane Doe - Amazon Marketplace" (and translations).
 SENDER_NAME = re.compile(
@@ -276,14 +372,32 @@ BOILERPLATE = re.compile(
     re.I,
 )
 FOOTER = re.compile(
-    r"^(?:for your information|was this e-?mail helpful|resolve case|if you believe this message|"
+    r"^(?:(?:please note|note|hinweis|bitte beachten sie|remarque|nota|obs|uwaga|let op)\s*[:：]?\s*)?"
+    r"(?:for your information|was this e-?mail helpful|resolve case|if you believe this message|"
     r"to help arrive at the best solution|copyright|©|amazon\.com, inc|"
     r"zur information|war diese e-?mail hilfreich|fall lösen|wenn sie der meinung sind|"
     r"pour information|cet e-?mail vous a-t-il été utile|résoudre le cas|"
     r"per tua informazione|questa e-?mail ti è stata utile|risolvi il caso|"
     r"para tu información|¿?te ha resultado útil|resolver el caso|"
     r"no response needed|keine antwort erforderlich|aucune réponse (?:n'est )?nécessaire|"
-    r"nessuna risposta necessaria|no es necesario responder)",
+    r"nessuna risposta necessaria|no es necesario responder|"
+    # a notification-only sender's footer and Amazon's legal lines, in the marketplaces' languages
+    r"(?:this|the) (?:e-?mail|message) (?:was|is|has been) sent from a (?:notification-only|no-?reply)|"
+    r"please do not reply to this|diese e-?mail wurde von einer|bitte antworten sie nicht auf diese|"
+    r"cet e-?mail a été envoyé (?:depuis|à partir d)|merci de ne pas répondre à|questa e-?mail è stata inviata da|"
+    r"si prega di non rispondere|este (?:mensaje|correo(?: electrónico)?) se ha enviado desde|por favor,? no respondas|"
+    r"deze e-?mail is verzonden vanaf|ta wiadomość (?:e-?mail )?została wysłana z|detta e-?postmeddelande skickades från|"
+    r"este e-?mail foi enviado|このeメールアドレスは配信専用|amazon eu s\.?à r\.?l|amazon uk services|"
+    r"amazon services (?:europe|llc)|amazon\.com services|アマゾンジャパン|[^\n]{0,20}「返信不要」)",
+    re.I,
+)
+
+# The closing of a notice: Amazon's signature follows it (a line or two), then only its footer.
+SIGN_OFF = re.compile(
+    r"^(?:(?:kind|best|warm) regards|regards|sincerely|thank you|thanks|mit freundlichen grüßen|freundliche grüße|"
+    r"viele grüße|cordialement|bien cordialement|cordiali saluti|distinti saluti|atentamente|saludos(?: cordiales)?|"
+    r"met vriendelijke groet(?:en)?|z poważaniem|pozdrawiamy|med vänlig(?:a)? hälsning(?:ar)?|atenciosamente|"
+    r"敬具|よろしくお願いいたします)[,.!]?$",
     re.I,
 )
 

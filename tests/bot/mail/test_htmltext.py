@@ -58,3 +58,17 @@ def test_markup_the_parser_gives_up_on_keeps_the_text_read_so_far() -> None:
     # the standard library's parser raises on an unknown marked section; the text before it is kept
     text, _ = html_to_text("<p>Where is my order?</p><![foo bar]>")
     assert text.startswith("Where is my order?")
+
+
+def test_table_cells_stay_apart_and_a_label_row_reads_as_label_and_value() -> None:
+    text, _ = html_to_text(
+        "<table><tr><td>Kunde</td><td>Sabine Hoffmann</td></tr>"
+        "<tr><th>Artikel</th><th>Menge</th><th>Preis</th></tr><tr><td>Bestellnummer:</td><td>302-1</td></tr></table>"
+    )
+    assert text.split("\n") == [
+        "Kunde: Sabine Hoffmann",
+        "",
+        "Artikel Menge Preis",
+        "",
+        "Bestellnummer: 302-1",
+    ]

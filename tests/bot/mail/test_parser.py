@@ -348,3 +348,89 @@ def test_an_italian_notice_names_the_buyer_after_the_seller(greeting: str, buyer
         b"Gentili Example Shop e Mario Rossi,", greeting.encode()
     )
     assert parse_relay_mail(raw).buyer_name == buyer
+
+
+def _notice(
+    body: str, *, subject: str = "Benachrichtigung zu Bestellung 302-1234567-1234567", ntype: str = ""
+) -> bytes:
+    header = f"X-Space-Notification-Type: {ntype}\n" if ntype else ""
+    return (
+        f"From: Amazon Seller Central <donotreply@amazon.de>\nTo: shop@example.de\nSubject: {subject}\n"
+        f"Message-ID: <n-{abs(hash(body))}@amazon.de>\n{header}MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n" + body
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("ntype", "expected"),
+    [
+        ("A_Z_CLAIM_RESPONDENT_CLOSE", "a_to_z_claim"),
+        ("SELLER_CHARGEBACK_NOTIFY", "chargeback"),
+        ("RETURN_AUTHORIZATION_REQUEST", "return_request"),
+        ("SOMETHING_NEW", "something_new"),  # unknown words: kept as the header says
+    ],
+)
+def test_header_variants_are_read_by_their_words(ntype: str, expected: str) -> None:
+    assert parse_relay_mail(_notice("Guten Tag,\n\nInfo.", ntype=ntype)).notice_type == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Guten Tag,\n\nder Käufer hat die Stornierung der folgenden Bestellung beantragt:",
+            "cancellation_request",
+        ),
+        (
+            "Dzień dobry,\n\nTwoja wiadomość dotycząca zamówienia nie została dostarczona do kupującego.",
+            "message_not_delivered",
+        ),
+        ("Hej,\n\nDitt meddelande till köparen kunde inte levereras.", "message_not_delivered"),
+        (
+            "Hello,\n\nThe cardholder has disputed the charge for the order below with their card issuer.",
+            "chargeback",
+        ),
+        (
+            "Hola:\n\nUn cliente ha presentado una reclamación en virtud de la Garantía de la A a la Z de Amazon.",
+            "a_to_z_claim",
+        ),
+        ("出品者様\n\n購入者から以下の注文について返品リクエストが送信されました。", "return_request"),
+        ("Hello,\n\nIf the buyer is unhappy they may file an A-to-z Guarantee claim later.", "other_notice"),
+    ],
+)
+def test_a_notices_kind_is_read_from_amazons_sentence_in_its_body(body: str, expected: str) -> None:
+    assert parse_relay_mail(_notice(body)).notice_type == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "buyer"),
+    [
+        ("Dear John,\n\nWe've issued your refund for the item below.", "John"),
+        ("Dear Nordwind GmbH,\n\nA return was requested.", None),  # the seller, not the buyer
+        (
+            "Dear Seller,\n\nAmazon customer Kevin Park has requested authorization to return the item.",
+            "Kevin Park",
+        ),
+        (
+            "Guten Tag,\n\nBestellnummer: 302-1234567-1234567\nKunde: Sabine Hoffmann\nMenge: 1",
+            "Sabine Hoffmann",
+        ),
+    ],
+)
+def test_a_notice_names_its_buyer_by_label_sentence_or_greeting(body: str, buyer: str | None) -> None:
+    assert parse_relay_mail(_notice(body)).buyer_name == buyer
+
+
+def test_a_notice_subject_naming_the_amazon_customer_gives_the_name() -> None:
+    subject = "Order cancellation request from Amazon customer Brian Walsh (Order: 113-6602914-8837125)"
+    assert parse_relay_mail(_notice("Hello,\n\nplease cancel.", subject=subject)).buyer_name == "Brian Walsh"
+
+
+def test_a_notice_ends_at_its_signature_and_footer() -> None:
+    body = (
+        "Hello,\n\nA buyer has requested a cancellation.\nOrder ID: 113-6602914-8837125\n\nKind regards,\n"
+        "Amazon Services\n\nPlease note: This e-mail was sent from a notification-only address.\n"
+        "Amazon EU S.à r.l., 38 avenue John F. Kennedy, L-1855 Luxembourg\n"
+    )
+    text = parse_relay_mail(_notice(body)).text or ""
+    assert text.endswith("Kind regards,\nAmazon Services") and "Order ID: 113-6602914-8837125" in text
