@@ -13,8 +13,9 @@ from bot.cards.message import message_modal
 from bot.deps import Deps
 from bot.replies.model import parse_metadata
 from bot.services.slack import SlackError
+from bot.store.store import Row
 from handlers.errors import answered
-from handlers.replies import action_of, card_of, send_of_card, tell
+from handlers.replies import action_of, card_of, open_reply, send_of_card, tell
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,24 @@ async def open_message(ack: AsyncAck, body: dict[str, Any], context: dict[str, A
             return
         again = deps.store.send(send_id=int(send_id))
     template = None if choice == "blank" or again is not None else choice
+    await _window(deps, body, conv, template=template, again=again)
+
+
+async def send_invoice(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
+    """'Send invoice': with SP-API, the message window (Amazon's sendInvoice first where Amazon allows it, the e-mail
+    with the PDF as the fallback); without it, the reply window with the PDF attached."""
+    deps: Deps = context["deps"]
+    conv = card_of(deps, body)
+    if deps.proactive.messaging is None or conv is None:
+        await open_reply(ack, body, context)
+        return
+    await ack()
+    await _window(deps, body, conv, template="invoice_resent", again=None)
+
+
+async def _window(
+    deps: Deps, body: dict[str, Any], conv: Row, *, template: str | None, again: Row | None
+) -> None:
     opened = await deps.proactive.open(conv, user=body["user"]["id"], template=template, again=again)
     view = message_modal(
         conv,
@@ -84,4 +103,5 @@ async def submit_message(
 def register(app: AsyncApp) -> None:
     """Listen to the menu and the window."""
     app.action(ActionId.MESSAGE_BUYER.value)(answered(open_message))
+    app.action(ActionId.SEND_INVOICE.value)(answered(send_invoice))
     app.view(ViewId.MESSAGE)(answered(submit_message))

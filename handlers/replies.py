@@ -243,7 +243,6 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(rf"^{ActionId.TEMPLATE}:[\w-]+$"))(answered(open_reply))
     app.action(ActionId.PICK.value)(answered(open_reply))
     app.action(ActionId.BLANK.value)(answered(open_reply))
-    app.action(ActionId.SEND_INVOICE.value)(answered(open_reply))
     app.action(ActionId.SEND_MANUAL.value)(answered(open_reply))
     app.action(ActionId.SEND_AS_IS.value)(answered(send_as_is))
     app.action(ActionId.CLAIM.value)(answered(claim))

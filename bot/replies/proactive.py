@@ -3,8 +3,10 @@ alias of the buyer's conversation), the guard in proactive mode, and exactly one
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.desk.roles import Role
@@ -113,22 +115,22 @@ class Proactive:
                 + " Without a message from the buyer there is no relay address to e-mail either."
             )
         text, language, chosen = str((again or {}).get("text") or ""), conv.get("language"), None
-        if (
-            again is not None
-            and again.get("attachments") not in (None, "", "[]")
-            and AMAZON + INVOICE in channels
-        ):
+        # the invoice is what this window is about: sendInvoice first where Amazon takes it, else the e-mail with it
+        pdf = self.replies.invoice_for(order_id)
+        carried = json.loads(str((again or {}).get("attachments") or "[]"))
+        invoice_wanted = template == "invoice_resent" or bool(carried)
+        attachments = [str(pdf)] if pdf and invoice_wanted else []
+        notes += [f":paperclip: {Path(a).name} will be attached" for a in attachments]
+        if attachments and AMAZON + INVOICE in channels:
             channels.remove(AMAZON + INVOICE)
-            channels.insert(0, AMAZON + INVOICE)  # what did not arrive was the invoice
+            channels.insert(0, AMAZON + INVOICE)
         if template:
             rendered = self.replies.library.render(template, language, self.replies.context(conv))
             text, chosen, language = rendered.text, rendered.template, rendered.template.language
-        invoice = self.replies.invoice_for(order_id) if AMAZON + INVOICE in channels else None
-        attachments = [str(invoice)] if invoice else []
         key = self.store.create_draft(
             conversation_id=int(conv["id"]),
             user=user,
-            reply_to_row=None,
+            reply_to_row=self._answering(conv),  # windows opened before anyone answered send one message
             text=text,
             template=chosen.key if chosen else None,
             language=language,
@@ -170,15 +172,21 @@ class Proactive:
                 )
             if not self.replies.can_send:
                 return Outcome(errors={"channel": "E-mail is not set up (INBOX_BOT_SMTP_HOST)."})
-        elif channel == AMAZON + INVOICE:
+        attachments = [str(a) for a in draft["attachments"]]  # from the store: a window cannot name files
+        if channel == AMAZON + INVOICE:
             text = text.strip() or "(invoice PDF)"  # Amazon sends its own words with the file
-        else:
+            pdf = attachments or [str(p) for p in [self.replies.invoice_for(conv.get("order_id"))] if p]
+            if not pdf:
+                return Outcome(errors={"channel": "The invoice folder has no PDF for this order any more."})
+            attachments = pdf
+        elif channel != EMAIL:
             limit = TEXT_LIMITS.get(channel.removeprefix(AMAZON), 2000)
+            if attachments:
+                return Outcome(errors={"channel": f"{channel_label(channel)} cannot carry the invoice."})
             if len(text) > limit:
                 return Outcome(
                     errors={"reply": f"Amazon takes at most {limit} characters here ({len(text)})."}
                 )
-        attachments = [str(a) for a in draft["attachments"]] if channel == AMAZON + INVOICE else []
         violations = self.replies.policy.check(
             text if channel != AMAZON + INVOICE else str(conv["order_id"]),
             order_id=str(conv.get("order_id") or ""),
@@ -194,10 +202,17 @@ class Proactive:
             return Outcome(
                 errors={"reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway”."}
             )
+        reply_to = draft["reply_to_row"] if int(target["id"]) == int(draft["conversation_id"]) else None
+        live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None
+        if live is not None and live["key"] != draft["key"]:
+            who = "You" if live["by_user"] == user else f"<@{live['by_user']}>"
+            return Outcome(
+                send=live, errors={"reply": f"{who} already answered this message: see the thread."}
+            )
         send, created = self.store.create_send(
             key=str(draft["key"]),
             conversation_id=int(target["id"]),
-            reply_to_row=None,
+            reply_to_row=reply_to,
             text=text,
             by_user=user,
             template=draft["template"],
@@ -216,4 +231,18 @@ class Proactive:
                 template=draft["template"],
             )
             self.replies.on_queued()
+        elif send["by_user"] != user:
+            return Outcome(
+                send=send, errors={"reply": f"<@{send['by_user']}> already answered this message."}
+            )
         return Outcome(send=send, created=created)
+
+    def _answering(self, target: Row) -> int | None:
+        """The buyer message a window answers: the open one of a buyer conversation nobody has answered yet (so two
+        people sending at once send one message); None for a message beside an answer already sent."""
+        if target.get("kind") != "buyer" or target.get("state") != "open":
+            return None
+        latest = self.store.latest_buyer_message(conversation_id=int(target["id"]))
+        if latest is None or self.store.live_send_for(reply_to_row=int(latest["id"])) is not None:
+            return None
+        return int(latest["id"])

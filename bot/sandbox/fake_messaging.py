@@ -7,7 +7,7 @@ import base64
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -39,11 +39,12 @@ DEFAULT_ACTIONS = (
 
 @dataclass
 class SentMessage:
-    """A message the stand-in created."""
+    """A message the stand-in created, and when (the stand-in's clock)."""
 
     order_id: str
     action: str
     body: Json
+    at: datetime | None = None
 
 
 @dataclass
@@ -65,6 +66,20 @@ class FakeMessaging:
         app.router.add_post("/sp-api/messaging/v1/orders/{order_id}/messages/{action}", self._create)
         app.router.add_post("/sp-api/uploads/2020-11-01/uploadDestinations/{resource:.+}", self._destination)
         app.router.add_put("/sp-upload/{destination}", self._put)
+
+    def as_mails(self) -> list[Json]:
+        """The messages created, newest first, in the shape the demo page shows mails in."""
+        return [
+            {
+                "subject": f"Amazon message “{m.action}” about order {m.order_id}",
+                "to": "the buyer, through Amazon's Buyer-Seller Messaging",
+                "from": "SP-API Messaging",
+                "received": m.at.isoformat() if m.at else "",
+                "attachments": [{"filename": a.get("fileName", "")} for a in m.body.get("attachments") or []],
+                "text": str(m.body.get("text") or "(Amazon's own words with the attached file)"),
+            }
+            for m in reversed(self.sent)
+        ]
 
     def actions_for(self, order_id: str) -> tuple[str, ...]:
         """What Amazon allows for the order now."""
@@ -139,7 +154,7 @@ class FakeMessaging:
         problem = self._invalid(order_id, action, body if isinstance(body, dict) else {})
         if problem:
             return self.services._errors(400, "InvalidInput", problem)
-        self.sent.append(SentMessage(order_id, action, body))
+        self.sent.append(SentMessage(order_id, action, body, self.services.clock()))
         return web.json_response({}, status=201)
 
     def _invalid(self, order_id: str, action: str, body: Json) -> str | None:

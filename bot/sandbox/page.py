@@ -95,7 +95,11 @@ class _Routes:
                 "messages": slack.messages.get(CHANNEL, []),
                 "ephemerals": [e for e in slack.ephemerals if e["user"] == user],
                 "view": slack.open_view(user),
-                "mails": self.demo.relay.snapshot(),
+                "mails": sorted(
+                    self.demo.relay.snapshot() + self.demo.services.messaging.as_mails(),
+                    key=lambda m: str(m.get("received") or ""),
+                    reverse=True,
+                ),
                 "home": slack.home_views.get(user),
             }
         )

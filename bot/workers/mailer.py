@@ -271,8 +271,10 @@ class Mailer:
                 refs=reply.references,
             )
             email = str(row.get("channel") or "email") == "email"
-            # Amazon may not count auto-replies, nor a message through its Messaging API, as an answer
-            if email and (not row.get("auto") or self.settings.auto_reply_counts_as_answer):
+            # by e-mail or through Amazon's messaging, a message in the buyer's conversation answers it (Amazon files
+            # both in the same Buyer-Seller Messaging thread); Amazon may not count auto-replies
+            in_buyers = (self.store.conversation(conversation_id=conv_id) or {}).get("kind") == "buyer"
+            if in_buyers and (not row.get("auto") or self.settings.auto_reply_counts_as_answer):
                 self.store.answer(conversation_id=conv_id, by=str(row["by_user"]))
                 self.store.promise_follow_up(send=row, at=self.store.clock.now())  # if the reply promised one
             self.store.audit(

@@ -45,7 +45,9 @@ async def test_send_queues_one_e_mail_and_a_stale_window_keeps_the_modal_open(de
     assert not ack.get("payload")
     await eventually(lambda: len(desk.smtp.messages) == 1, what="the e-mail")
     [send] = desk.deps.store.sends()
-    assert (send["channel"], send["reply_to_row"], send["text"]) == ("email", None, text)
+    latest = desk.deps.store.latest_buyer_message(conversation_id=int(desk.conv["id"]))
+    assert latest is not None  # the window answers the buyer's open message (once, whoever sends first)
+    assert (send["channel"], send["reply_to_row"], send["text"]) == ("email", latest["id"], text)
 
 
 async def test_a_template_the_conversation_cannot_fill_is_explained(desk: Desk) -> None:

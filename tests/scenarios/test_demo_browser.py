@@ -172,16 +172,19 @@ async def test_answering_a_card_from_the_page_reaches_the_buyer(demo: Demo, page
         await page.screenshot(path=os.environ["DEMO_SCREENSHOT"])
 
 
-async def test_send_invoice_attaches_the_erp_pdf(demo: Demo, page: Page) -> None:
+async def test_send_invoice_goes_through_amazons_send_invoice(demo: Demo, page: Page) -> None:
     invoice = card(page, "Max Müller · amazon.de")
     await invoice.get_by_role("button", name="Send invoice").click()
     modal = page.locator("#modal")
     await expect(modal).to_contain_text("Rechnung-302-1234567-1234567.pdf will be attached")
+    await expect(modal).to_contain_text("send the invoice")  # Amazon's way, chosen first
     await page.locator("#modal-submit").click()
     mail = page.locator("#mails .mail").first
-    await expect(mail).to_contain_text("Rechnung-302-1234567-1234567.pdf", timeout=15_000)
-    [sent] = demo.relay.snapshot()
-    assert sent["attachments"][0]["type"] == "application/pdf" and sent["attachments"][0]["size"] > 300
+    await expect(mail).to_contain_text("Amazon message “invoice”", timeout=15_000)
+    await expect(mail).to_contain_text("Rechnung-302-1234567-1234567.pdf")
+    [sent] = demo.services.messaging.sent
+    pdf = demo.services.messaging.uploads[sent.body["attachments"][0]["uploadDestinationId"]]
+    assert pdf.startswith(b"%PDF") and len(pdf) > 300 and demo.relay.snapshot() == []
 
 
 async def test_a_fast_clock_shows_the_escalation_to_on_call(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ window offers only that, the guard checks in proactive mode, and one message goe
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -92,8 +93,8 @@ async def test_only_what_amazon_allows_is_offered_and_one_message_goes(
     note = await desk.note("sent to the buyer")
     assert "Amazon's messaging (unexpectedProblem)" in texts(note["blocks"])
     assert desk.smtp.messages == []
-    # A message through Amazon's API is not counted as the answer to the buyer's open message
-    assert desk.conv["state"] == "open"
+    # in the buyer's conversation a message through Amazon's messaging answers it, as an e-mail would
+    assert (desk.conv["state"], desk.conv["answered_by"]) == ("answered", "U0AGENT")
     [send] = desk.deps.store.sends()
     assert (send["channel"], send["state"]) == ("amazon:unexpectedProblem", "sent")
 
@@ -155,7 +156,9 @@ async def test_an_undelivered_invoice_is_sent_again_through_send_invoice(
 ) -> None:
     await desk.click("U0AGENT", "send_invoice")
     await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
-    await desk.submit("U0AGENT")
+    await desk.people.submit_view(
+        user="U0AGENT", values=values(f"Bestellung {ORDER}: Rechnung anbei.", "email")
+    )
     await eventually(lambda: len(desk.smtp.messages) == 1, what="the invoice e-mail")
     await desk.note("sent to the buyer")
     notice = fixture_mail("notice_opted_out.eml").replace(b"111-7366207-0755439", ORDER.encode())
@@ -177,3 +180,49 @@ async def test_an_undelivered_invoice_is_sent_again_through_send_invoice(
     await eventually(lambda: len(fake_services.messaging.sent) == 1, what="sendInvoice")
     assert fake_services.messaging.sent[0].action == "invoice"
     assert len(desk.smtp.messages) == 1  # and no second e-mail to an alias that does not deliver
+
+
+async def test_send_invoice_prefers_amazon_and_two_people_at_once_send_one(
+    desk: Desk, fake_services: FakeServices
+) -> None:
+    for user in ("U0AGENT", "U0LEAD"):
+        await desk.click(user, "send_invoice")
+        await desk.slack.wait_for(lambda user=user: desk.slack.open_view(user) is not None)
+        view = desk.slack.open_view(user)
+        assert view is not None and view["callback_id"] == "message_modal"
+        assert channels(view) == [
+            "amazon:invoice",
+            "amazon:confirmDeliveryDetails",
+            "amazon:unexpectedProblem",
+            "email",
+        ]
+    first, second = await asyncio.gather(
+        desk.people.submit_view(user="U0AGENT"), desk.people.submit_view(user="U0LEAD")
+    )
+    errors = [a.get("payload", {}).get("errors", {}).get("reply", "") for a in (first, second)]
+    assert sum(1 for e in errors if "already answered" in e) == 1
+    await eventually(lambda: len(fake_services.messaging.sent) == 1, what="one sendInvoice")
+    await desk.slack.wait_for(lambda: "Answered by" in texts(desk.card["blocks"]))
+    await asyncio.sleep(0.3)
+    assert len(fake_services.messaging.sent) == 1 and len(desk.deps.store.sends()) == 1
+
+
+async def test_send_invoice_falls_back_to_the_e_mail_with_the_pdf(
+    desk: Desk, fake_services: FakeServices
+) -> None:
+    fake_services.messaging.allowed[ORDER] = ("unexpectedProblem",)  # Amazon does not take the invoice now
+    await desk.click("U0AGENT", "send_invoice")
+    await desk.slack.wait_for(lambda: desk.slack.open_view("U0AGENT") is not None)
+    view = desk.slack.open_view("U0AGENT")
+    assert view is not None and channels(view) == ["amazon:unexpectedProblem", "email"]
+    refused = await desk.people.submit_view(
+        user="U0AGENT", values=values(f"Bestellung {ORDER}: Rechnung anbei.", "amazon:unexpectedProblem")
+    )
+    assert "cannot carry the invoice" in refused["payload"]["errors"]["channel"]
+    await desk.people.submit_view(
+        user="U0AGENT", values=values(f"Bestellung {ORDER}: Rechnung anbei.", "email")
+    )
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="the e-mail")
+    [mail] = desk.smtp.messages
+    names = [part.get_filename() for part in mail.iter_attachments()]
+    assert names == [f"Rechnung-{ORDER}.pdf"] and mail["In-Reply-To"]  # threaded to the buyer's message

@@ -69,6 +69,8 @@ async def test_text_is_validated_by_the_model_limits(
     assert (await client.post(wrong_market, json={"text": "ok"})).status_code == 400
     assert (await client.post(path, json={"text": "ok"})).status_code == 201
     assert [m.body for m in fake_services.messaging.sent] == [{"text": "ok"}]
+    [shown] = fake_services.messaging.as_mails()  # as the demo page lists what the buyer got
+    assert shown["text"] == "ok" and "unexpectedProblem" in shown["subject"] and shown["received"]
 
 
 async def test_uploads_check_their_digest_and_their_resource(
