@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
-    BaseSettings,
     NoDecode,
     SettingsConfigDict,
 )
@@ -22,6 +21,7 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
+from bot.settings_services import ServiceSettings
 from bot.settings_values import (
     ENV_PREFIX,
     comma_list,
@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 CONFIG_ENV = "INBOX_BOT_CONFIG"
 
 
-class Settings(BaseSettings):
-    """Everything the bot can be told; every field is also `INBOX_BOT_<NAME>` in the environment."""
+class Settings(ServiceSettings):
+    """Everything the bot can be told; every field is also `INBOX_BOT_<NAME>` in the environment (the outside
+    services' addresses and carrier keys in bot/settings_services.py)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -160,14 +161,6 @@ class Settings(BaseSettings):
     tracking_sweep_seconds: float = Field(
         60.0, gt=0, description="Seconds between sweeps for packages whose tracking check is due"
     )
-    dhl_api_key: SecretStr | None = Field(None, description="DHL Shipment Tracking – Unified API key")
-    seventeentrack_api_key: SecretStr | None = Field(None, description="17TRACK API key (17token)")
-    ups_client_id: str = Field("", description="UPS API client id (OAuth client credentials)")
-    ups_client_secret: SecretStr | None = Field(None, description="UPS API client secret")
-    fedex_client_id: str = Field("", description="FedEx API key (OAuth client id) for the Track API")
-    fedex_client_secret: SecretStr | None = Field(None, description="FedEx secret key")
-    usps_client_id: str = Field("", description="USPS API consumer key (OAuth client id)")
-    usps_client_secret: SecretStr | None = Field(None, description="USPS API consumer secret")
 
     # The 24-hour clock and escalation
     products: list[Product] = Field(
@@ -291,17 +284,6 @@ class Settings(BaseSettings):
     guard_allowed_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra link domains replies may contain (comma-separated)"
     )
-
-    sp_api_url: str = Field("https://sellingpartnerapi-eu.amazon.com", description="Amazon SP-API endpoint")
-    lwa_api_url: str = Field(
-        "https://api.amazon.com/auth/o2/token", description="Login-with-Amazon token URL"
-    )
-    dhl_api_url: str = Field("https://api-eu.dhl.com", description="DHL Unified Tracking API")
-    ups_api_url: str = Field("https://onlinetools.ups.com", description="UPS API")
-    fedex_api_url: str = Field("https://apis.fedex.com", description="FedEx API")
-    usps_api_url: str = Field("https://apis.usps.com", description="USPS API")
-    seventeentrack_api_url: str = Field("https://api.17track.net/track/v2.2", description="17TRACK API")
-    aftership_api_url: str = Field("https://api.aftership.com/tracking/2026-07", description="AfterShip API")
 
     @field_validator("timezone")
     @classmethod
