@@ -42,8 +42,20 @@ async def weekly_report(deps: Deps) -> bool:
         window = OrdersWindow.unknown(f"the order search failed: {type(e).__name__}")
     week = key.split(":", 1)[1]
 
+    failed: dict[str, object] = {}
+    try:  # built before it is queued: a report that cannot be built is said once, not rebuilt (and searched) all day
+        weekly: dict[str, object] | None = report(deps.store, start, end, deps.settings.tz, orders=window)
+    except Exception as e:
+        log.exception("the weekly report %s could not be built", week)
+        weekly = None
+        failed = {"job": f"weekly:{week}", "error": f"{type(e).__name__}: {e}"[:300], "retried": False}
+
     def post() -> None:
-        weekly = report(deps.store, start, end, deps.settings.tz, orders=window)
+        if weekly is None:
+            deps.escalator.post(
+                "note", None, deps.settings.slack_channel, f"weekly:{week}", {"job_failed": failed}
+            )
+            return
         deps.escalator.post("note", None, deps.settings.slack_channel, f"weekly:{week}", {"weekly": weekly})
 
     sent = deps.escalator.daily(key, now, post)

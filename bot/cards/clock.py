@@ -231,8 +231,11 @@ def job_failed(payload: dict[str, Any], at: CardTime) -> Message:
     j = payload["job_failed"]
     name = JOB_NAMES.get(str(j["job"]).split(":", 1)[0], str(j["job"]))
     text = (
-        f":warning: The {name} ({escape(str(j['job']))}) failed twice: `{escape(str(j['error']))}`. "
-        "It is tried again at every sweep; the log has the details."
+        f":warning: The {name} ({escape(str(j['job']))}) failed"
+        + (" twice" if j.get("retried", True) else "")
+        + f": `{escape(str(j['error']))}`. "
+        + ("It is tried again at every sweep; " if j.get("retried", True) else "It is not tried again; ")
+        + "the log has the details."
     )
     return {
         "text": f"The {name} failed",

@@ -5,7 +5,8 @@ the notice's arrival in real elapsed time (UTC arithmetic, so a DST night change
 the clock reaches a window, one note goes into the claim's thread, mentioning whoever took the claim, else the person
 on call. Each note is recorded in the clock's notifications (unique per claim and window) in the same transaction as
 it is queued, so the sweep every minute, a second worker or a restart never repeats it; after downtime only the
-newest window reached is told (the older ones are named in it). A claim marked handled is reminded of nothing more.
+newest window reached is told (the older ones are named in it). A claim marked handled is reminded of nothing more,
+unless it was handled as *appealed*: Amazon has yet to decide, and its card keeps the outcome menu until it does.
 """
 
 from __future__ import annotations

@@ -35,7 +35,10 @@ _BLOCK = {
     "dt",
 }
 _SKIP = {"style", "script", "head", "title", "template"}
-_CELL = "\x1f"  # between a table row's cells until the row's line is read (a character no mail text has)
+_CELL, _HEAD = (
+    "\x1f",
+    "\x1e",
+)  # before a data / header cell until the row's line is read (characters no text has)
 
 
 class _TextCollector(HTMLParser):
@@ -57,7 +60,7 @@ class _TextCollector(HTMLParser):
         if tag == "tr":
             self._cells = 0
         elif tag in ("td", "th"):
-            self.parts.append(_CELL if self._cells else "")
+            self.parts.append(_HEAD if tag == "th" else _CELL)
             self._cells += 1
         if tag == "a":
             href = dict(attrs).get("href")
@@ -98,9 +101,12 @@ def html_to_text(markup: str) -> tuple[str, list[str]]:
 
 
 def _cells(line: str) -> str:
-    """A table row of a label and its value ('Kunde' | 'Sabine Hoffmann') as 'Kunde: Sabine Hoffmann'; other rows
-    with their cells apart."""
-    cells = [c.strip() for c in line.split(_CELL) if c.strip()]
-    if len(cells) == 2 and len(cells[0]) <= 40 and not cells[0].endswith((":", "：")):
+    """A table row of a label and its value ('Kunde' | 'Sabine Hoffmann') as 'Kunde: Sabine Hoffmann'; other rows,
+    and rows of column titles, with their cells apart."""
+    if _CELL not in line and _HEAD not in line:
+        return line
+    header_row = _CELL not in line  # a row of column titles ('Buyer' | 'Order ID') is no label and value
+    cells = [c.strip() for c in re.split(f"[{_CELL}{_HEAD}]", line) if c.strip()]
+    if len(cells) == 2 and not header_row and len(cells[0]) <= 40 and not cells[0].endswith((":", "：")):
         return f"{cells[0]}: {cells[1]}"
-    return " ".join(cells) if len(cells) > 1 else line
+    return " ".join(cells)

@@ -111,8 +111,7 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         out.kind = MailKind.CONFIRMATION
     elif ntype in P.NOTICE_TYPES or (ntype and ntype not in P.BUYER_MESSAGE_TYPES and not relay):
         out.kind = MailKind.AMAZON_NOTICE
-        words = next((t for t, rx in P.NOTICE_TYPE_WORDS if rx.search(ntype)), None)
-        out.notice_type = P.NOTICE_TYPES.get(ntype) or words or ntype.lower()
+        out.notice_type = P.notice_from_header(ntype)
     elif relay:
         out.kind = MailKind.BUYER_MESSAGE
         out.buyer_alias = from_addr  # replies go to the sender of a relay mail, never to its Reply-To
@@ -130,6 +129,8 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
             out.topic = _clean_field(m.groupdict().get("topic"))
             out.buyer_name = _clean_field(m.groupdict().get("name"))
             break
+    if amazon_site and P.NOT_A_BUYER.search(out.buyer_name or ""):  # "… from Amazon Customer Service"
+        out.buyer_name = None
     sender_name = P.SENDER_NAME.match(from_name or "") if from_amazon else None
     if sender_name and (relay or out.buyer_name is None):
         out.buyer_name = _clean_field(sender_name.group("name")) or out.buyer_name
@@ -152,7 +153,8 @@ def _parse(raw: bytes, digest: str, extra_domains: set[str]) -> ParsedMail:
         if out.notice_type == NoticeType.OTHER.value:
             out.notice_type = next((t.value for t, rx in P.NOTICE_BODIES if rx.search(head)), out.notice_type)
         if not out.buyer_name:
-            out.buyer_name = _clean_field(P.buyer_in_notice(head))
+            to_buyer = out.notice_type == NoticeType.REFUND_ISSUED.value  # a refund's notice greets the buyer
+            out.buyer_name = _clean_field(P.buyer_in_notice(head, greeting=to_buyer))
     out.language = (
         detect_language(out.text) or subject_lang or P.MARKETPLACE_LANGUAGE.get(out.marketplace or "")
     )
@@ -387,7 +389,8 @@ def _tidy(lines: Iterable[str], *, cut_footer: bool = True, keep_details: bool =
     for line in lines:
         text = line.rstrip()
         stripped = text.strip()
-        if cut_footer and stripped and (P.FOOTER.match(stripped) or signed >= 2):
+        footer = P.FOOTER.match(stripped) or (keep_details and P.NOTICE_FOOTER.match(stripped))
+        if cut_footer and stripped and (footer or signed >= 2):
             break
         if keep_details and stripped:
             signed = signed + 1 if signed >= 0 else (0 if P.SIGN_OFF.match(stripped) else -1)

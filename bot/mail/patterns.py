@@ -74,7 +74,11 @@ NOTICE_TYPES = {
     "REFUND_ISSUED": NoticeType.REFUND_ISSUED,
     "BUYER_OPTED_OUT_BSM_MESSAGES": NoticeType.MESSAGE_NOT_DELIVERED,
 }
-# Header values not listed above, by the words in them (Amazon adds variants: A_Z_CLAIM_RESPONDENT_CLOSE …).
+# Header values not listed above, by the words in them (Amazon adds variants: A_Z_CLAIM_RESPONDENT_NOTIFY_V2 …);
+# a value that tells of an end (a claim closed or withdrawn, a return received) opens no clock: it stays as it is.
+NOTICE_TYPE_ENDED = re.compile(
+    r"CLOS|WITHDR|RESOLV|RECEIV|COMPLET|CANCELL?ED|DECI|GRANT|DENI|REJECT|REFUNDED", re.I
+)
 NOTICE_TYPE_WORDS: list[tuple[NoticeType, re.Pattern[str]]] = [
     (NoticeType.A_TO_Z_CLAIM, re.compile(r"^A_?Z_|ATOZ|A_TO_Z", re.I)),
     (NoticeType.CHARGEBACK, re.compile(r"CHARGEBACK|CHARGE_?DISPUTE", re.I)),
@@ -83,6 +87,16 @@ NOTICE_TYPE_WORDS: list[tuple[NoticeType, re.Pattern[str]]] = [
     (NoticeType.CANCELLATION_REQUEST, re.compile(r"CANCEL", re.I)),
     (NoticeType.REFUND_ISSUED, re.compile(r"REFUND", re.I)),
 ]
+
+
+def notice_from_header(value: str) -> NoticeType | str:
+    """A notice's kind from its X-Space-Notification-Type: a known value, else by its words, else the value itself."""
+    if value in NOTICE_TYPES:
+        return NOTICE_TYPES[value]
+    if NOTICE_TYPE_ENDED.search(value):
+        return value.lower()
+    return next((t for t, rx in NOTICE_TYPE_WORDS if rx.search(value)), None) or value.lower()
+
 
 # Subject wording of notices, for mails without the header (order matters: first match wins).
 NOTICE_SUBJECTS: list[tuple[NoticeType, re.Pattern[str]]] = [
@@ -214,7 +228,7 @@ NOTICE_BUYER = re.compile(
 # Amazon's sentence about the buyer ("Amazon customer Kevin Park has requested …"), and a notice's greeting of the
 # buyer ("Dear John,", "Gentile Mario,"): tried after the labels, in this order.
 NOTICE_BUYER_PHRASE = regex.compile(
-    r"\b(?:amazon[- ])?(?:customer|buyer|kunde|käufer(?:in)?|client(?:e)?|comprador|klant|koper|kupujący|köpare)\s+"
+    r"\b(?i:(?:amazon[- ])?(?:customer|buyer|kunde|käufer(?:in)?|client(?:e)?|comprador|klant|koper|kupujący|köpare))\s+"
     r"(?P<name>\p{Lu}[\p{L}'’.-]+(?:\s\p{Lu}[\p{L}'’.-]+){0,3})\s+(?:has|hat|a|ha|heeft|har|złożył\w*|poprosił\w*)\s"
 )
 GREETING = re.compile(
@@ -225,24 +239,31 @@ GREETING = re.compile(
 NOT_A_BUYER = re.compile(
     r"\b(?:seller|sellers|verkäufer\w*|vendeur\w*|venditor\w*|vendedor\w*|verkoper\w*|sprzedaw\w*|säljare|"
     r"partner\w*|customer|kunde|client\w*|team|amazon|sir|madam|damen|herren|mesdames|messieurs|signor[ei]|"
+    r"service|support|there|all|everyone|order|bestellung|commande|ordine|pedido|"
     r"gmbh|ltd|llc|inc|shop|store|home|s\.?r\.?l|s\.?l|sarl|sas|b\.?v|ag|kg|ug|ab|oy|e\.?k)\b",
     re.I,
 )
 
 
-def buyer_in_notice(head: str) -> str | None:
-    """The buyer a notice names: by a label, Amazon's sentence about them, else its greeting (never a seller's name
-    or a role such as "Seller" or "Partner")."""
-    named = NOTICE_BUYER.search(head)
-    if named:
-        return next(g for g in named.groups() if g)
-    phrase = NOTICE_BUYER_PHRASE.search(head)
-    if phrase and not NOT_A_BUYER.search(phrase.group("name")):
-        return phrase.group("name")
-    greeting = GREETING.search(head[:400])
-    if greeting and not NOT_A_BUYER.search(greeting.group("name")):
-        return greeting.group("name")
-    return None
+NAME_SHAPE = regex.compile(
+    r"^\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,3}$|^[\p{Han}\p{Hiragana}\p{Katakana}ー・ ]{2,12}$"
+)
+
+
+def plausible_name(text: str | None) -> bool:
+    """Whether a text can be a person's name: one to four capitalised words (or a Japanese name), no role or company."""
+    return bool(text and NAME_SHAPE.match(text.strip()) and not NOT_A_BUYER.search(text))
+
+
+def buyer_in_notice(head: str, *, greeting: bool = False) -> str | None:
+    """The buyer a notice names: by a label, Amazon's sentence about them, or (`greeting`: a notice written to the
+    buyer, such as a refund's) its greeting; never a role, a company or words that are no name."""
+    for found in (NOTICE_BUYER.search(head), NOTICE_BUYER_PHRASE.search(head)):
+        name = next((g for g in found.groups() if g), None) if found else None
+        if plausible_name(name):
+            return name
+    hello = GREETING.search(head[:400]) if greeting else None
+    return hello.group("name") if hello and plausible_name(hello.group("name")) else None
 
 
 # Older relay templates (HTML tables): a bare "Message:" label on its own line in front of the buyer's words.
@@ -372,23 +393,27 @@ BOILERPLATE = re.compile(
     re.I,
 )
 FOOTER = re.compile(
-    r"^(?:(?:please note|note|hinweis|bitte beachten sie|remarque|nota|obs|uwaga|let op)\s*[:：]?\s*)?"
-    r"(?:for your information|was this e-?mail helpful|resolve case|if you believe this message|"
+    r"^(?:for your information|was this e-?mail helpful|resolve case|if you believe this message|"
     r"to help arrive at the best solution|copyright|©|amazon\.com, inc|"
     r"zur information|war diese e-?mail hilfreich|fall lösen|wenn sie der meinung sind|"
     r"pour information|cet e-?mail vous a-t-il été utile|résoudre le cas|"
     r"per tua informazione|questa e-?mail ti è stata utile|risolvi il caso|"
     r"para tu información|¿?te ha resultado útil|resolver el caso|"
     r"no response needed|keine antwort erforderlich|aucune réponse (?:n'est )?nécessaire|"
-    r"nessuna risposta necessaria|no es necesario responder|"
-    # a notification-only sender's footer and Amazon's legal lines, in the marketplaces' languages
-    r"(?:this|the) (?:e-?mail|message) (?:was|is|has been) sent from a (?:notification-only|no-?reply)|"
+    r"nessuna risposta necessaria|no es necesario responder|[^\n]{0,20}「返信不要」)",
+    re.I,
+)
+# Where a notice's footer starts (never applied to a buyer's words, who may write "please do not reply to this …"):
+# a notification-only sender's lines and Amazon's legal lines, in the marketplaces' languages.
+NOTICE_FOOTER = re.compile(
+    r"^(?:(?:please note|note|hinweis|bitte beachten sie|remarque|nota|obs|uwaga|let op)\s*[:：]?\s*)?"
+    r"(?:(?:this|the) (?:e-?mail|message) (?:was|is|has been) sent from a (?:notification-only|no-?reply)|"
     r"please do not reply to this|diese e-?mail wurde von einer|bitte antworten sie nicht auf diese|"
     r"cet e-?mail a été envoyé (?:depuis|à partir d)|merci de ne pas répondre à|questa e-?mail è stata inviata da|"
     r"si prega di non rispondere|este (?:mensaje|correo(?: electrónico)?) se ha enviado desde|por favor,? no respondas|"
     r"deze e-?mail is verzonden vanaf|ta wiadomość (?:e-?mail )?została wysłana z|detta e-?postmeddelande skickades från|"
     r"este e-?mail foi enviado|このeメールアドレスは配信専用|amazon eu s\.?à r\.?l|amazon uk services|"
-    r"amazon services (?:europe|llc)|amazon\.com services|アマゾンジャパン|[^\n]{0,20}「返信不要」)",
+    r"amazon services (?:europe|llc)|amazon\.com services|アマゾンジャパン)",
     re.I,
 )
 

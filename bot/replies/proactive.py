@@ -62,12 +62,18 @@ class Proactive:
         self.store = replies.store
         self.messaging = messaging
 
+    def buyer_conversation(self, conv: Row) -> Row | None:
+        """The buyer's conversation a card's message belongs to: this one, or the newest about the same order."""
+        if conv.get("kind") == "buyer":
+            return conv
+        if conv.get("order_id"):
+            return self.store.buyer_conversation_for_order(order_id=str(conv["order_id"]))
+        return None
+
     def email_target(self, conv: Row) -> Row | None:
-        """The buyer conversation an e-mail would go to: this one, or the newest about the same order, if it has a
-        buyer message from Amazon's relay (an alias to write to)."""
-        target = conv if conv.get("kind") == "buyer" else None
-        if target is None and conv.get("order_id"):
-            target = self.store.buyer_conversation_for_order(order_id=str(conv["order_id"]))
+        """The buyer conversation an e-mail would go to, if it has a buyer message from Amazon's relay (an alias to
+        write to)."""
+        target = self.buyer_conversation(conv)
         if target is None:
             return None
         latest = self.store.latest_buyer_message(conversation_id=int(target["id"]))
@@ -117,9 +123,9 @@ class Proactive:
         text, language, chosen = str((again or {}).get("text") or ""), conv.get("language"), None
         # the invoice is what this window is about: sendInvoice first where Amazon takes it, else the e-mail with it
         pdf = self.replies.invoice_for(order_id)
-        carried = json.loads(str((again or {}).get("attachments") or "[]"))
-        invoice_wanted = template == "invoice_resent" or bool(carried)
-        attachments = [str(pdf)] if pdf and invoice_wanted else []
+        carried = [str(a.get("path")) for a in json.loads(str((again or {}).get("attachments") or "[]"))]
+        invoice_wanted = template == "invoice_resent" or (pdf is not None and str(pdf) in carried)
+        attachments = [str(pdf)] if pdf and invoice_wanted else carried  # what did not arrive goes again
         notes += [f":paperclip: {Path(a).name} will be attached" for a in attachments]
         if attachments and AMAZON + INVOICE in channels:
             channels.remove(AMAZON + INVOICE)
@@ -127,10 +133,12 @@ class Proactive:
         if template:
             rendered = self.replies.library.render(template, language, self.replies.context(conv))
             text, chosen, language = rendered.text, rendered.template, rendered.template.language
+        buyers = self.buyer_conversation(conv)
         key = self.store.create_draft(
             conversation_id=int(conv["id"]),
             user=user,
-            reply_to_row=self._answering(conv),  # windows opened before anyone answered send one message
+            # windows opened (on any card of the order) before anyone answered the buyer send one message
+            reply_to_row=self._answering(buyers) if buyers else None,
             text=text,
             template=chosen.key if chosen else None,
             language=language,
@@ -163,9 +171,15 @@ class Proactive:
                 user, Role.RESPONDER, what="write to buyers", conversation_id=int(conv["id"])
             )
             return Outcome(errors={"reply": refusal})
-        target = conv
+        # the buyer's conversation where there is one (the message it answers, else the newest of the order)
+        answered = self.store.message(row_id=int(draft["reply_to_row"])) if draft["reply_to_row"] else None
+        target = (
+            (self.store.conversation(conversation_id=int(answered["conversation_id"])) if answered else None)
+            or (self.buyer_conversation(conv) if channel != EMAIL else None)
+            or conv
+        )
         if channel == EMAIL:
-            target = self.email_target(conv) or {}
+            target = self.email_target(target) or {}
             if not target:
                 return Outcome(
                     errors={"channel": "The buyer's relay address is no longer known: choose another way."}
@@ -174,15 +188,15 @@ class Proactive:
                 return Outcome(errors={"channel": "E-mail is not set up (INBOX_BOT_SMTP_HOST)."})
         attachments = [str(a) for a in draft["attachments"]]  # from the store: a window cannot name files
         if channel == AMAZON + INVOICE:
-            text = text.strip() or "(invoice PDF)"  # Amazon sends its own words with the file
-            pdf = attachments or [str(p) for p in [self.replies.invoice_for(conv.get("order_id"))] if p]
+            pdf = [str(p) for p in [self.replies.invoice_for(conv.get("order_id"))] if p]
             if not pdf:
                 return Outcome(errors={"channel": "The invoice folder has no PDF for this order any more."})
-            attachments = pdf
+            attachments = pdf  # and Amazon writes its own words: what is recorded is what the buyer gets
+            text = f"(the invoice {Path(pdf[0]).name}, sent with Amazon's sendInvoice in Amazon's own words)"
         elif channel != EMAIL:
             limit = TEXT_LIMITS.get(channel.removeprefix(AMAZON), 2000)
             if attachments:
-                return Outcome(errors={"channel": f"{channel_label(channel)} cannot carry the invoice."})
+                return Outcome(errors={"channel": f"{channel_label(channel)} cannot carry files."})
             if len(text) > limit:
                 return Outcome(
                     errors={"reply": f"Amazon takes at most {limit} characters here ({len(text)})."}
@@ -202,7 +216,7 @@ class Proactive:
             return Outcome(
                 errors={"reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway”."}
             )
-        reply_to = draft["reply_to_row"] if int(target["id"]) == int(draft["conversation_id"]) else None
+        reply_to = draft["reply_to_row"] if answered and answered["conversation_id"] == target["id"] else None
         live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None
         if live is not None and live["key"] != draft["key"]:
             who = "You" if live["by_user"] == user else f"<@{live['by_user']}>"

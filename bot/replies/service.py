@@ -385,8 +385,9 @@ class Replies:
         now = self.store.now()
         self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
         conv_id = int(send["conversation_id"])
-        self.store.answer(conversation_id=conv_id, by=str(send["by_user"]))
-        self.store.promise_follow_up(send=send, at=self.clock.now())
+        if (self.store.conversation(conversation_id=conv_id) or {}).get("kind") == "buyer":  # a notice stays open
+            self.store.answer(conversation_id=conv_id, by=str(send["by_user"]))
+            self.store.promise_follow_up(send=send, at=self.clock.now())
         self.store.audit(actor=user, action="send_confirmed", conversation_id=conv_id, send=send_id)
         self._changed(conv_id)
 

@@ -9,7 +9,6 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -188,12 +187,12 @@ class FakeMessaging:
             request.transport.get_extra_info("sockname")[:2] if request.transport else ("127.0.0.1", 0)
         )
         base = f"http://{host}:{port}"  # not the Host header: python-amazon-sp-api builds it for https
-        return web.json_response(
+        return web.json_response(  # Amazon signs the upload for exactly these headers, and returns them
             {
                 "payload": {
                     "uploadDestinationId": destination,
                     "url": f"{base}/sp-upload/{destination}",
-                    "headers": {"Content-Type": content_type},
+                    "headers": {"Content-Type": content_type, "Content-MD5": md5},
                 }
             },
             status=201,
@@ -206,7 +205,9 @@ class FakeMessaging:
             return web.Response(status=403, text="AccessDenied")
         data = await request.read()
         digest = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
-        if digest not in (expected[0], unquote(expected[0])):
+        if (
+            request.headers.get("Content-MD5") != expected[0] or digest != expected[0]
+        ):  # as S3 checks a signed MD5
             return web.Response(status=400, text="BadDigest")
         self.uploads[destination] = data
         return web.Response(status=200)

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import logging
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +71,17 @@ class Allowed:
 
 
 def parse_actions(payload: Any) -> tuple[str, ...]:
-    """The action names of a getMessagingActionsForOrder body (HAL: `_links.actions[].name`)."""
+    """The actions of a getMessagingActionsForOrder body (HAL `_links.actions[]`), each named by the last segment of
+    its `href` path — the path the message is created at (`…/messages/invoice`) — else by its `name`."""
     links = (payload or {}).get("_links") if isinstance(payload, dict) else None
     actions = (links or {}).get("actions") if isinstance(links, dict) else None
-    names = [str(a.get("name")) for a in actions or [] if isinstance(a, dict) and a.get("name")]
-    return tuple(dict.fromkeys(names))
+    names = []
+    for action in actions or []:
+        if not isinstance(action, dict):
+            continue
+        path = str(action.get("href") or "").split("?", 1)[0].rstrip("/")
+        names.append(path.rsplit("/", 1)[-1] if "/orders/" in path else str(action.get("name") or ""))
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 class AmazonMessaging:
@@ -132,9 +137,9 @@ class AmazonMessaging:
         """Send one message. Errors before the request left (connect, throttled, refused) are UpstreamErrors that are
         safe to retry when `retryable`; an error after it may have been created is MaybeSent."""
         if action == INVOICE:
-            if not files:
-                raise UpstreamError("SP-API Messaging", "sendInvoice needs the invoice PDF", retryable=False)
-            attachments = [await self._upload_file(order_id, path) for path in files[:5]]
+            if not 1 <= len(files or []) <= 5:
+                raise UpstreamError("SP-API Messaging", "sendInvoice takes 1 to 5 files", retryable=False)
+            attachments = [await self._upload_file(order_id, path) for path in files or []]
             body: dict[str, Any] = {"attachments": attachments}
         elif action in TEXT_LIMITS:
             if not 1 <= len(text) <= TEXT_LIMITS[action]:
@@ -158,25 +163,36 @@ class AmazonMessaging:
                 add_marketplace=False,  # it belongs in the query, not in the message's body
             )
         except UpstreamError as e:
-            if e.status is not None and e.status >= 500 and e.status != 503:
+            if (
+                e.status is not None and e.status >= 500
+            ):  # 503 too: Amazon does not promise nothing was created
                 raise MaybeSent(
                     f"Amazon answered {e.status}: the message may have been created", status=e.status
                 ) from e
             raise
-        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:  # it never left
             raise UpstreamError("SP-API Messaging", f"cannot connect: {e}") from e
         except httpx.HTTPError as e:  # the request may have reached Amazon
             raise MaybeSent(f"no answer ({type(e).__name__}): the message may have been created") from e
         log.info("order %s: %s message created", order_id, action)
 
     async def _upload_file(self, order_id: str, path: Path) -> dict[str, str]:
-        """Upload one file for the order's invoice message; its attachment entry for sendInvoice."""
+        """Upload one file for the order's invoice message (Uploads API createUploadDestinationForResource, then a PUT
+        of the bytes with the headers Amazon gave); its attachment entry for sendInvoice."""
         data = await asyncio.to_thread(path.read_bytes)
         content_type = "application/pdf" if path.suffix.lower() == ".pdf" else "application/octet-stream"
+        md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         await self._slot()
-        try:
-            response = await self._uploads().upload_document(
-                f"messaging/v1/orders/{order_id}/messages/{INVOICE}", BytesIO(data), content_type=content_type
+        try:  # called directly: the library's upload_document quotes contentMD5 before httpx encodes it again
+            response = await self._uploads()._request(
+                f"/uploads/2020-11-01/uploadDestinations/messaging/v1/orders/{order_id}/messages/{INVOICE}",
+                params={
+                    "marketplaceIds": self.api.settings.sp_api_marketplace_id,
+                    "contentMD5": md5,
+                    "contentType": content_type,
+                    "method": "POST",
+                },
+                add_marketplace=False,
             )
         except httpx.HTTPError as e:
             raise UpstreamError("SP-API Uploads", f"cannot reach Amazon: {e}") from e
@@ -184,10 +200,10 @@ class AmazonMessaging:
         destination, url = payload.get("uploadDestinationId"), payload.get("url")
         if not destination or not url:
             raise UpstreamError("SP-API Uploads", "no upload destination in Amazon's answer", retryable=False)
-        md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
-        headers = {str(k): str(v) for k, v in (payload.get("headers") or {}).items()}
+        headers = {
+            str(k): str(v) for k, v in (payload.get("headers") or {}).items()
+        }  # signed by Amazon: as given
         headers.setdefault("Content-Type", content_type)
-        headers.setdefault("Content-MD5", md5)
         try:
             put = await self.api._http.put(str(url), content=data, headers=headers)
         except httpx.HTTPError as e:

@@ -108,3 +108,22 @@ async def test_a_bug_in_the_search_does_not_cost_the_report(
     assert await weekly_report(deps) is True
     assert weekly_posts(deps)[0]["health"]["orders_unknown"] == "the order search failed: KeyError"
     assert "the weekly report's orders failed" in caplog.text
+
+
+async def test_a_report_that_cannot_be_built_is_said_once_and_not_searched_again(
+    build: Build, fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jobs.report
+
+    def broken(*args: object, **kwargs: object) -> dict[str, Any]:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(jobs.report, "report", broken)  # a bug in building it, whatever it is
+    deps = build()
+    assert await weekly_report(deps)
+    searches = fake_services.count("sp-api")
+    assert not await weekly_report(deps)  # the next run five minutes later: done, nothing searched again
+    assert fake_services.count("sp-api") == searches
+    [row] = [r for r in deps.store.due_outbox() if r["dedupe_key"].startswith("weekly:")]
+    failed = json.loads(row["payload"])["job_failed"]
+    assert failed["retried"] is False and "ZeroDivisionError" in failed["error"]

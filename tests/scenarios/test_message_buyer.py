@@ -218,7 +218,7 @@ async def test_send_invoice_falls_back_to_the_e_mail_with_the_pdf(
     refused = await desk.people.submit_view(
         user="U0AGENT", values=values(f"Bestellung {ORDER}: Rechnung anbei.", "amazon:unexpectedProblem")
     )
-    assert "cannot carry the invoice" in refused["payload"]["errors"]["channel"]
+    assert "cannot carry files" in refused["payload"]["errors"]["channel"]
     await desk.people.submit_view(
         user="U0AGENT", values=values(f"Bestellung {ORDER}: Rechnung anbei.", "email")
     )

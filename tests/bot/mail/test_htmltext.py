@@ -63,7 +63,8 @@ def test_markup_the_parser_gives_up_on_keeps_the_text_read_so_far() -> None:
 def test_table_cells_stay_apart_and_a_label_row_reads_as_label_and_value() -> None:
     text, _ = html_to_text(
         "<table><tr><td>Kunde</td><td>Sabine Hoffmann</td></tr>"
-        "<tr><th>Artikel</th><th>Menge</th><th>Preis</th></tr><tr><td>Bestellnummer:</td><td>302-1</td></tr></table>"
+        "<tr><th>Artikel</th><th>Menge</th><th>Preis</th></tr><tr><td>Bestellnummer:</td><td>302-1</td></tr>"
+        "<tr><th>Buyer</th><th>Order ID</th></tr><tr><th>Käufer</th><td>Max</td></tr></table>"
     )
     assert text.split("\n") == [
         "Kunde: Sabine Hoffmann",
@@ -71,4 +72,8 @@ def test_table_cells_stay_apart_and_a_label_row_reads_as_label_and_value() -> No
         "Artikel Menge Preis",
         "",
         "Bestellnummer: 302-1",
+        "",
+        "Buyer Order ID",  # column titles, not a label and its value
+        "",
+        "Käufer: Max",
     ]

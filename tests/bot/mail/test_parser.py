@@ -364,9 +364,15 @@ def _notice(
 @pytest.mark.parametrize(
     ("ntype", "expected"),
     [
-        ("A_Z_CLAIM_RESPONDENT_CLOSE", "a_to_z_claim"),
+        ("A_Z_CLAIM_RESPONDENT_NOTIFY_V2", "a_to_z_claim"),
         ("SELLER_CHARGEBACK_NOTIFY", "chargeback"),
         ("RETURN_AUTHORIZATION_REQUEST", "return_request"),
+        # an end opens no clock: a closed or withdrawn claim, a resolved chargeback, a received return
+        ("A_Z_CLAIM_RESPONDENT_CLOSE", "a_z_claim_respondent_close"),
+        ("A_Z_CLAIM_WITHDRAWN", "a_z_claim_withdrawn"),
+        ("CHARGEBACK_RESOLVED", "chargeback_resolved"),
+        ("RETURN_RECEIVED", "return_received"),
+        ("ORDER_CANCELLED_BY_BUYER", "order_cancelled_by_buyer"),
         ("SOMETHING_NEW", "something_new"),  # unknown words: kept as the header says
     ],
 )
@@ -402,28 +408,65 @@ def test_a_notices_kind_is_read_from_amazons_sentence_in_its_body(body: str, exp
     assert parse_relay_mail(_notice(body)).notice_type == expected
 
 
+REFUND = "Your refund for order 302-1234567-1234567"
+
+
 @pytest.mark.parametrize(
-    ("body", "buyer"),
+    ("body", "subject", "buyer"),
     [
-        ("Dear John,\n\nWe've issued your refund for the item below.", "John"),
-        ("Dear Nordwind GmbH,\n\nA return was requested.", None),  # the seller, not the buyer
+        (
+            "Dear John,\n\nWe've issued your refund for the item below.",
+            REFUND,
+            "John",
+        ),  # a refund greets the buyer
+        (
+            "Dear John Smith,\n\nA buyer has requested to return an item.",
+            None,
+            None,
+        ),  # others greet the seller
+        ("Hi there,\n\nWe've issued your refund for the item below.", REFUND, None),
+        ("Dear Nordwind GmbH,\n\nWe've issued your refund for the item below.", REFUND, None),
         (
             "Dear Seller,\n\nAmazon customer Kevin Park has requested authorization to return the item.",
+            None,
             "Kevin Park",
         ),
+        ("Guten Tag,\n\nDer Käufer Max Mustermann hat die Rücksendung beantragt.", None, "Max Mustermann"),
+        ("Hello,\n\nOur customer Service has reviewed the return request.", None, None),
         (
             "Guten Tag,\n\nBestellnummer: 302-1234567-1234567\nKunde: Sabine Hoffmann\nMenge: 1",
+            None,
             "Sabine Hoffmann",
         ),
+        ("Hello,\n\nA return request.\nCustomer: please respond within 48 hours.", None, None),
+        ("Hello,\n\nA return request.\nBuyer: Order ID", None, None),
     ],
 )
-def test_a_notice_names_its_buyer_by_label_sentence_or_greeting(body: str, buyer: str | None) -> None:
-    assert parse_relay_mail(_notice(body)).buyer_name == buyer
+def test_a_notice_names_its_buyer_by_label_sentence_or_greeting(
+    body: str, subject: str | None, buyer: str | None
+) -> None:
+    mail = _notice(body, subject=subject) if subject else _notice(body)
+    assert parse_relay_mail(mail).buyer_name == buyer
 
 
 def test_a_notice_subject_naming_the_amazon_customer_gives_the_name() -> None:
     subject = "Order cancellation request from Amazon customer Brian Walsh (Order: 113-6602914-8837125)"
     assert parse_relay_mail(_notice("Hello,\n\nplease cancel.", subject=subject)).buyer_name == "Brian Walsh"
+    service = "A message from Amazon Customer Service"
+    assert parse_relay_mail(_notice("Hello,\n\nnews.", subject=service)).buyer_name is None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Please do not reply to this email with a template, call me.",
+        "Amazon UK Services told me to contact you.",
+        "Note: for your information, the box was open.",
+    ],
+)
+def test_a_buyers_words_that_look_like_a_notices_footer_are_kept(words: str) -> None:
+    body = f"Hello,\nthe kettle arrived broken.\n{words}\nI want a replacement by Friday."
+    assert extract_buyer_text(body, is_reply=False) == body
 
 
 def test_a_notice_ends_at_its_signature_and_footer() -> None:

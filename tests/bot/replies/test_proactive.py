@@ -95,3 +95,35 @@ async def test_without_an_order_or_any_way_the_person_is_told_why(desk: Desk) ->
     lonely = {**notice(desk), "order_id": "302-9999999-9999999"}  # no buyer ever wrote about it
     with pytest.raises(TemplateProblem, match="no way to write to this buyer"):
         await desk.deps.proactive.open(lonely, user="U0AGENT")
+
+
+async def test_a_reply_and_a_message_from_the_notice_card_send_one_mail(desk: Desk) -> None:
+    reply = desk.deps.replies.draft(buyer(desk), user="U0AGENT")
+    message = await desk.deps.proactive.open(notice(desk), user="U0LEAD")
+    text = f"Hallo, zu Bestellung {ORDER}: das Paket ist schon unterwegs."
+    first = desk.deps.replies.submit(reply.metadata, text, user="U0AGENT")
+    second = desk.deps.proactive.submit(message.draft.metadata, text, user="U0LEAD", channel=EMAIL)
+    assert first.created and "already answered" in second.errors["reply"]
+    await eventually(lambda: len(desk.smtp.messages) == 1, what="one e-mail")
+    assert len(desk.deps.store.sends()) == 1
+
+
+async def test_sending_again_carries_the_files_that_did_not_arrive(desk: Desk, tmp_path: Path) -> None:
+    manual = tmp_path / "KM-1-manual.pdf"
+    manual.write_bytes(b"%PDF-1.4 manual")
+    again = {"text": "Die Anleitung anbei.", "attachments": f'[{{"path": "{manual}"}}]'}
+    opened = await desk.deps.proactive.open(buyer(desk), user="U0AGENT", again=again)
+    assert opened.draft.attachments == [str(manual)]  # the manual, not an invoice in its place
+    assert any("KM-1-manual.pdf will be attached" in n for n in opened.notes)
+
+
+async def test_it_was_sent_on_a_notice_leaves_the_notice_open(desk: Desk) -> None:
+    conv = notice(desk)
+    send, _ = desk.deps.store.create_send(
+        key="k-notice", conversation_id=int(conv["id"]), reply_to_row=None, text="x", by_user="U0LEAD"
+    )
+    desk.deps.store.update_send(send_id=int(send["id"]), state="uncertain")
+    desk.deps.replies.mark_sent(int(send["id"]), user="U0LEAD")
+    assert (
+        notice(desk)["state"] == "open" and desk.deps.store.send(send_id=int(send["id"]))["state"] == "sent"
+    )  # type: ignore[index]

@@ -84,9 +84,15 @@ async def test_uploads_check_their_digest_and_their_resource(
         params={"contentMD5": md5, "contentType": "application/pdf"},
     )
     payload = r.json()["payload"]
-    assert r.status_code == 201 and payload["headers"] == {"Content-Type": "application/pdf"}
-    assert (await client.put(payload["url"], content=b"other bytes")).status_code == 400
-    assert (await client.put(payload["url"], content=data)).status_code == 200
+    assert r.status_code == 201 and payload["headers"] == {
+        "Content-Type": "application/pdf",
+        "Content-MD5": md5,
+    }
+    assert (
+        await client.put(payload["url"], content=b"other bytes", headers=payload["headers"])
+    ).status_code == 400
+    assert (await client.put(payload["url"], content=data)).status_code == 400  # without the signed header
+    assert (await client.put(payload["url"], content=data, headers=payload["headers"])).status_code == 200
     invoice = f"/sp-api/messaging/v1/orders/{ORDER}/messages/invoice?marketplaceIds=A1PA6795UKMFR9"
     attachment = {"uploadDestinationId": payload["uploadDestinationId"], "fileName": "invoice.pdf"}
     legal = invoice.replace("/invoice?", "/legalDisclosure?")
