@@ -37,6 +37,22 @@ ID_LABEL = re.compile(
     r"numer faktury|fakturanummer|ref(?:erence|erenz|erencia|erenza)?\.?)\s*[:#.]?\s*(?:n[°or]\.?\s*)?$",
     re.I,
 )
+# A product's or a parcel's number named a few words earlier: "Die Artikelnummer des Ersatzmessers lautet 4711-203-55",
+# "numer katalogowy noża to …", "お問い合わせ番号は 3601-2345-6789"; what it is, then a verb or particle, then it.
+ID_NAMED = re.compile(
+    r"(?<![a-z])(?:art(?:ikel|icle|icolo|ículo|igo)?[- ]?(?:nummer|number|nr|no|numret)|part(?:s)? (?:number|no)|item (?:number|no)|"
+    r"product (?:code|number)|produktnummer|teilenummer|ersatzteilnummer|r[ée]f[ée]rence|codice(?: articolo)?|"
+    r"c[óo]digo(?: do produto| del artículo)?|referencia|numer katalogowy|numer części|kod produktu|onderdeelnummer|"
+    r"reservdelsnummer|lot(?: number| no\.?|nummer)|lotnummer|batch(?: number| no\.?|nummer)|partinummer|"
+    r"tracking (?:number|no\.?|id)|sendungsnummer|"
+    r"品番|型番|製造番号|ロット番号|シリアル番号|お?問い?合わせ番号|追跡番号|伝票番号)"
+    r"[^\d\n.!?]{0,45}?(?:\bis|\blautet|\bist|\best|\bè|\bes|\bto|\bär|\bé|\bwynosi|は|:)\s*[:\"'„«]?\s*$",
+    re.I,
+)
+PHONE_WORDS = re.compile(
+    r"\b(?:call|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|ligue)\b|電話",
+    re.I,
+)
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
 
 
@@ -316,7 +332,10 @@ def phone_numbers(
                 continue
             if re.search(r"[A-Za-z]{1,6}-$", text[max(0, match.start - 7) : match.start]):
                 continue  # part of an id such as SPK-0923-4471 (a serial number), not a phone number
-            if ID_LABEL.search(text[max(0, match.start - 30) : match.start]):
+            named = ID_NAMED.search(before := text[max(0, match.start - 80) : match.start])
+            if ID_LABEL.search(text[max(0, match.start - 30) : match.start]) or (
+                named and not PHONE_WORDS.search(before[named.start() :])
+            ):
                 continue  # the serial, model, batch, article or invoice number the text names as such
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
                 continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)

@@ -31,7 +31,7 @@ REVIEW_ALWAYS = (
     r"svar\w*|klicka\w*|välj\w*)\b[^.!?\n]{0,40}(?:\b(?:yes|ja|sí|oui|sì|tak)\b|[\"'„“”«»‘’]si[\"'„“”«»‘’])",
     r"\bamazon\b[^\n]{0,200}[\"'„“”«»‘’](?:yes|ja|sí|si|oui|sì|tak)[\"'„“”«»‘’]",
     r"\b(?:a|an|your|my|our|the|product|honest|positive|good|great|quick|short|little|small|5-star|five-star)"
-    r"\s+(?:\w+\s+)?reviews?\b(?!\s+(?:of|on)\s+(?:your|the)\s+(?:case|claim|photos?|return|request))",
+    r"\s+(?:\w+\s+)?reviews?\b(?!\s+(?:of|on)\s+(?:your|the)\s+(?:case|claim|photos?|return|request|complaint|file|order|account))",
     r"\b(?:leave|write|post|give|share|submit|drop)\s+(?:\w+\s+){0,3}reviews?\b",
     r"\breviews?\s+(?:of|on|for|about)\s+(?:our|us|this|the)\s+(?:shop|store|service|product|purchase|item|company)",
     r"\b(?:kunden|produkt|verkäufer)?rezension\w*",
@@ -110,16 +110,16 @@ REVIEW_ASK = re.compile(
 REVIEW_HARMLESS = re.compile(
     r"des schadens|du dommage|del danno|del daño|van de schade|szkod|av skadan|zur verpackung|on the packaging|"
     r"sur l'emballage|sull'imballaggio|sobre el embalaje|over de verpakking|om förpackningen|o opakowaniu|"
-    r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|"
+    r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|review of (?:your|the) (?:complaint|case|claim|request|return)|technische bewertung|évaluation technique|valutazione tecnica|valoración técnica|ocena techniczna|teknisk bedömning|avaliação técnica|"
     r"il danno|los daños|de schade|szkod(?:a|y|ę|zie|ach|ami)\b|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
     r"de las fotos|van de foto|zdjęć|av bilderna|"
     r"in (?:his|her|our|my) opinion|à notre avis|secondo|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
 INCENTIVE = (
-    r"\b(?:bewertung|rezension|review|avis|évaluation|recensione|valutazione|reseña|valoración|opini\w*|recensie|"
+    r"(?<!technische )(?<!technischen )\b(?:bewertung|rezension|review|avis|évaluation|recensione|valutazione|reseña|valoración|opini\w*|recensie|"
     r"beoordeling|omdöme|säljaromdöme|betyg|feedback|ocen\w*|sterne|stars|étoiles|stelle|estrellas|sterren|gwiazd\w*|"
-    r"stjärnor)\b[^.!?]{0,80}\b(?:gratis|free|kostenlos|gratuit\w*|omaggio|in regalo|regal\w*|cadeau\w*|geschenk\w*|"
+    r"stjärnor)\b(?!\s+(?:tecnic|technicz|techniq|técnic|technisch|tekni))[^.!?]{0,80}\b(?:gratis|free|kostenlos|gratuit\w*|omaggio|in regalo|regal\w*|cadeau\w*|geschenk\w*|"
     r"za darmo|w prezencie|prezent\w*|present|zweite\w*|second|deuxième|seconda|secondo|segund\w*|tweede|drug[aią]|"
     r"verlänger\w*|extend\w*|prolong\w*|förläng\w*|verleng\w*|przedłuż\w*|\d+\s?(?:€|eur|euro|£|\$|zł|kr)|"
     r"(?:€|£|\$)\s?\d+)(?!\w)",
@@ -389,7 +389,7 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
     review = _review(read)
     if review is not None:
         yield "review_request", *review
-    for rule, patterns in COMPILED.items():
+    for rule, patterns in {**{r: () for r in extra or {} if r != "review_request"}, **COMPILED}.items():
         extras = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
         for pattern in (*patterns, *extras):
             hit = next((h for h in pattern.finditer(read) if _counts(rule, read, h)), None)

@@ -1,0 +1,62 @@
+"""The guard's further wording (pt, ja, and phrasings shared by every language), through the Policy as a reply meets it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.replies.guard import Policy
+from bot.replies.wording_more import MORE_WORDS
+
+POLICY = Policy.from_settings([], [])
+
+
+def rules(text: str, lang: str) -> set[str]:
+    return {v.rule for v in POLICY.check(text, lang=lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "rule"),
+    [
+        ("Se puder, deixe sua avaliação na página do produto, isso nos ajuda muito.", "pt", "review_request"),
+        ("Mandamos um brinde se o senhor mudar a avaliação para cinco estrelas.", "pt", "incentive"),
+        ("Temos mais cores na nossa loja do Mercado Livre.", "pt", "off_amazon_contact"),
+        ("Responda SAIR para não receber mais mensagens.", "pt", "opt_out"),
+        ("Envie as fotos para contato arroba minhaloja ponto com ponto br.", "pt", "email_address"),
+        ("商品ページにレビューを投稿していただけますと幸いです。", "ja", "review_request"),
+        ("高評価のお礼として、次回は送料無料にいたします。", "ja", "incentive"),
+        ("メルカリの当店ページでも販売しております。", "ja", "off_amazon_contact"),
+        ("今週末は全品セールを開催します。", "ja", "marketing"),
+        ("Erzählen Sie gern anderen Käufern, wie zufrieden Sie mit uns waren.", "de", "review_request"),
+        ("Could you share your impressions of our shop on Amazon?", "en", "review_request"),
+        ("Am besten klären wir das außerhalb von Amazon.", "de", "off_amazon_contact"),
+        ("If you withdraw the claim today, a second pump comes free.", "en", "incentive"),
+    ],
+)
+def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
+    assert rule in rules(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A avaliação técnica confirmou o defeito; o reembolso foi feito pela Amazon.", "pt"),
+        ("Enviamos uma troca grátis, pois o produto chegou quebrado.", "pt"),
+        ("いただいたご評価は真摯に受け止め、検品体制を見直してまいります。", "ja"),
+        ("交換品は明日ヤマト運輸で発送いたします。", "ja"),
+        ("Our review of your complaint is finished: the refund goes through Amazon today.", "en"),
+        ("Die Artikelnummer des Ersatzteils lautet 4711-203-55.", "de"),
+    ],
+)
+def test_ordinary_replies_pass(text: str, lang: str) -> None:
+    assert rules(text, lang) == set()
+
+
+def test_every_pattern_compiles_and_names_a_rule_of_the_guard() -> None:
+    import re
+
+    from bot.replies.guard import MESSAGES
+
+    assert set(MORE_WORDS) <= set(MESSAGES)
+    for patterns in MORE_WORDS.values():
+        for pattern in patterns:
+            re.compile(pattern)
