@@ -82,6 +82,13 @@ GUARD_CORPUS = ROOT / "tests" / "fixtures" / "guard"
 INTENT_RATIO = 0.002  # classification throughput at least this share of one plain regex pass (issue 20)
 INTENT_P99_MS = 5.0  # a buyer message is classified in under 5 ms at p99 (issue 20)
 INTENT_TEXTS = ROOT / "tests" / "fixtures" / "intents" / "frozen_eval.jsonl"
+METRICS_RATIO = (
+    0.98  # intake with metrics on at least this share of intake with them off: under 2 % (issue 23)
+)
+SCRAPE_EVERY = (
+    1.0  # seconds of intake between two scrapes of /metrics (Prometheus scrapes every 15 s by default)
+)
+SCRAPE_MS = 50.0  # one scrape, the store's gauges over every stored conversation included
 
 
 @dataclass
@@ -206,6 +213,79 @@ async def intake_throughput(count: int, rounds: int) -> list[Figure]:
             ratio_limit=INTAKE_RATIO,
             more_is_better=True,
         )
+    ]
+
+
+async def metrics_cost(count: int, rounds: int) -> list[Figure]:
+    """What the metrics cost intake: the same mails through intake with metrics off (the bare `Intake`, as
+    `intake_throughput` runs it) and on (as `run_bot` hands it each batch: counted, in a log context of its own, and a
+    whole /metrics scrape — the counters and the gauges read from the store — after every SCRAPE_EVERY seconds of its
+    intake, fifteen times Prometheus' default rate), each side on its own database.
+
+    The sides take turns batch by batch (which goes first alternates), so both see the same machine at the same
+    moments. The difference is a fraction of a percent, far less than a busy machine's noise in summed times (two
+    identical sides differ by up to 5 % a round): the metrics side's intake is therefore the other side's summed time
+    times the median of the turns' time ratios (on / off, one ratio per batch: a preempted turn moves the median
+    little), and every scrape's whole time is added to it. Medians of `rounds` rounds on fresh databases. A companion
+    figure: the slowest scrape, with every conversation stored so far open."""
+    from bot.ops.logs import scoped
+    from bot.ops.server import LiveGauges
+
+    clock = FakeClock(TEAM_TIME)
+    mails = mixed_mails(count, clock.now())
+    on_rates, off_rates, scrapes = [], [], []
+    for round_no in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            off_settings = settings_from(database_path=Path(tmp) / "off.db", slack_channel="C0INBOX")
+            on_settings = settings_from(database_path=Path(tmp) / "on.db", slack_channel="C0INBOX")
+            off_store = Store.open(off_settings.database_path, clock=clock)
+            off = Intake(off_settings, off_store)
+            deps = build_deps(on_settings, clock=clock)  # the bot's own Metrics, and what its gauges read
+            deps.metrics.registry.register(LiveGauges(deps))  # as the ops listener does when it starts
+            on = scoped(deps.metrics.reading(Intake(on_settings, deps.store).handle_many))
+            turns: list[tuple[int, float, float]] = []  # (mails, on s, off s) per batch
+            scraping = since_scrape = 0.0
+            for n, start in enumerate(range(0, count, FETCH_BATCH)):
+                batch = mails[start : start + FETCH_BATCH]
+                incoming = [IncomingMail(raw, f"m{start + i}", None) for i, raw in enumerate(batch)]
+                took = {}
+                for side in ("on", "off") if (n + round_no) % 2 == 0 else ("off", "on"):
+                    started = time.perf_counter()
+                    await (on if side == "on" else off.handle_many)(incoming)
+                    took[side] = time.perf_counter() - started
+                turns.append((len(batch), took["on"], took["off"]))
+                since_scrape += took["on"]
+                if since_scrape >= SCRAPE_EVERY:
+                    started = time.perf_counter()
+                    deps.metrics.exposition()
+                    scrapes.append((time.perf_counter() - started) * 1000)
+                    scraping += scrapes[-1] / 1000
+                    since_scrape = 0.0
+            counted = deps.metrics.registry.get_sample_value("inbox_bot_mails_read_total")
+            assert counted == count, f"the metrics counted {counted} of {count} mails"
+            await deps.http.aclose()
+            deps.store.close()
+            off_store.close()
+        off_s = sum(t[2] for t in turns)
+        on_s = off_s * statistics.median(t[1] / t[2] for t in turns) + scraping
+        on_rates.append(count / on_s)
+        off_rates.append(count / off_s)
+    return [
+        Figure(
+            f"intake with metrics on (counted, scraped every {SCRAPE_EVERY:g} s), {count:,} mixed mails, median of "
+            f"{rounds}; floor: metrics off",
+            statistics.median(on_rates),
+            "mails/s",
+            floor=statistics.median(off_rates),
+            ratio_limit=METRICS_RATIO,
+            more_is_better=True,
+        ),
+        Figure(
+            f"a /metrics scrape with up to {count:,} open conversations (max of {len(scrapes)})",
+            max(scrapes, default=0.0),
+            "ms",
+            SCRAPE_MS,
+        ),
     ]
 
 
@@ -344,6 +424,7 @@ def bench_settings(tmp: Path, slack: FakeSlack, **extra: Any) -> Any:
         "mail_source": "directory",
         "mail_directory": tmp / "mail",
         "digest_time": "",  # no daily digest among the posts a benchmark counts
+        "ops_port": 0,  # no health/metrics listener
     }
     return settings_from(**{**values, **extra})
 
@@ -990,6 +1071,7 @@ async def main(quick: bool) -> list[Figure]:
     """Run every benchmark once."""
     figures: list[Figure] = []
     figures += await intake_throughput(2000 if quick else 10_000, rounds=2 if quick else 3)
+    figures += await metrics_cost(2000 if quick else 10_000, rounds=3 if quick else 5)
     figures += sla_engine(20_000 if quick else 100_000, rounds=15)
     figures += guard_speed(rounds=3 if quick else 7)
     figures += intent_speed(rounds=3 if quick else 7)

@@ -28,10 +28,14 @@ from bot.clock.watchdog import MailboxWatch
 from bot.deps import Deps
 from bot.desk.desk import Desk
 from bot.desk.roles import Roles, foreign_team
+from bot.errors import StartupError as StartupError  # also bot.app.StartupError, as before
 from bot.mail.intake import Intake
 from bot.mail.intent_model import shipped_model
 from bot.mail.sender import SmtpSender
 from bot.mail.source import DirectorySource, ImapSource, MailSource
+from bot.ops.logs import in_log_context, scoped
+from bot.ops.metrics import Metrics
+from bot.ops.server import OpsServer
 from bot.replies.autoreply import AutoReplier
 from bot.replies.guard import Policy
 from bot.replies.library import Library
@@ -58,10 +62,6 @@ from jobs.tracking import refresh_tracking
 log = logging.getLogger(__name__)
 
 
-class StartupError(Exception):
-    """The bot cannot start; the message says what to fix."""
-
-
 def build_deps(
     settings: Settings,
     *,
@@ -73,11 +73,12 @@ def build_deps(
     """Create the store, Slack client, intake, poster and mail source from the settings."""
     clock = clock or clock_from(settings)
     store = store or Store.open(settings.database_path, clock=clock)
+    metrics = Metrics()  # counted where things happen, through the callbacks below (docs/operations.md)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)
-    slack = SlackGateway(client, post_interval=settings.slack_post_interval)
-    http = new_client()
-    amazon = SpApi(settings) if settings.sp_api_enabled else None
+    slack = SlackGateway(client, post_interval=settings.slack_post_interval, observe=metrics.api_call)
+    http = new_client(observe=metrics.api_call)
+    amazon = SpApi(settings, observe=metrics.api_call) if settings.sp_api_enabled else None
     tracker = Tracker(settings, providers_from(settings, http))
     outbox = Outbox(settings, store)
     parcels = ParcelWatch(settings, store, clock, post=outbox.escalation_post)
@@ -86,16 +87,28 @@ def build_deps(
         outbox.order_changed(order_id)  # the cards redraw
         parcels.order_changed(order_id)  # and a parcel in trouble gets a note in their threads
 
-    enricher = Enricher(settings, store, clock, amazon=amazon, tracker=tracker, on_change=order_changed)
+    enricher = Enricher(
+        settings,
+        store,
+        clock,
+        amazon=amazon,
+        tracker=tracker,
+        on_change=order_changed,
+        on_lookup=metrics.lookup,
+    )
     intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
     library = Library.load(overlay=settings.template_dir, strict=False)
     shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
     policy = Policy.from_settings(
-        settings.guard_disabled_rules, settings.guard_allowed_domains, model=settings.guard_model
+        settings.guard_disabled_rules,
+        settings.guard_allowed_domains,
+        model=settings.guard_model,
+        on_block=metrics.guard_refusal,
     )
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
     messaging = AmazonMessaging(amazon) if amazon is not None else None
-    mailer = Mailer(settings, store, clock, sender, notify=outbox.send_event, messaging=messaging)
+    notify = metrics.telling_sends(outbox.send_event)
+    mailer = Mailer(settings, store, clock, sender, notify=notify, messaging=messaging)
     roles = Roles(settings, slack, store)
     replies = Replies(
         settings,
@@ -109,8 +122,17 @@ def build_deps(
         on_queued=mailer.wake.set,
         on_changed=outbox.conversation_changed,
     )
-    poster = Poster(settings, store, slack, clock, outbox=outbox, enricher=enricher, replies=replies)
-    escalator = Escalator(settings, store, clock, post=outbox.escalation_post)
+    poster = Poster(
+        settings,
+        store,
+        slack,
+        clock,
+        outbox=outbox,
+        enricher=enricher,
+        replies=replies,
+        on_card=metrics.card_posted,
+    )
+    escalator = Escalator(settings, store, clock, post=outbox.escalation_post, on_breach=metrics.sla_breach)
     mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post)
     followups = FollowUps(
         settings,
@@ -119,6 +141,7 @@ def build_deps(
         escalator=escalator,
         post=outbox.escalation_post,
         changed=outbox.conversation_changed,
+        on_due=metrics.followup_due,
     )
     desk = Desk(
         settings,
@@ -172,6 +195,7 @@ def build_deps(
         roles=roles,
         desk=desk,
         autoreplier=autoreplier,
+        metrics=metrics,
     )
 
 
@@ -232,6 +256,7 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
             return BoltResponse(status=403, body="This app serves another workspace.")
         return await next()
 
+    app.middleware(in_log_context)  # the Slack ts a request is about, on each log line of its handling
     handlers.register_all(app, settings)
     return app
 
@@ -296,18 +321,23 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
     if settings.slack_mode == "socket" and not settings.slack_app_token:
         raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")  # before anything starts
     stop = stop or asyncio.Event()
+    intake = scoped(deps.metrics.reading(deps.intake.handle_many))  # counted; each batch its own log context
     tasks = [
-        asyncio.create_task(deps.source.run(deps.intake.handle_many), name="intake"),
+        asyncio.create_task(deps.source.run(intake), name="intake"),
         asyncio.create_task(deps.poster.run(), name="poster"),
         asyncio.create_task(deps.mailer.run(), name="mailer"),
     ]
     socket_handler: AsyncSocketModeHandler | None = None
+    ops: OpsServer | None = None
     runner: web.AppRunner | None = None
     scheduler = AsyncIOScheduler(timezone="UTC")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:  # from here on, whatever fails stops the workers started above
         if settings.slack_mode == "socket" and settings.slack_app_token:
             socket_handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        ops = OpsServer(deps, socket=socket_handler)  # /healthz, /readyz, /metrics: up before Slack connects
+        await ops.start()
+        if socket_handler is not None:
             await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         else:
             runner = web.AppRunner(app.web_app(path="/slack/events"))
@@ -372,6 +402,8 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
         if runner is not None:
             await runner.cleanup()
+        if ops is not None:
+            await ops.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await deps.enricher.close()

@@ -1,96 +1,126 @@
-"""`inbox-bot check`: the settings and every connection, each problem with what to do."""
+"""`inbox-bot check`: the settings and every connection, each problem with what to do.
+
+One `Check` per item (a setting, a token, a mailbox, an API key …), printed one line each or as JSON for scripts. The
+connections are tried by `checks_slack.py` (Slack), `checks_mail.py` (IMAP, SMTP) and `checks_services.py` (SP-API,
+carriers); this module loads the settings, runs those side by side and lints the templates.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
+import re
+import tomllib
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
-from slack_sdk.web.async_client import AsyncWebClient
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from bot.clock.clocks import clock_from
-from bot.mail.source import ImapSource, MailboxError
-from bot.services.slack import SlackError, SlackGateway
-from bot.settings import Settings
-from bot.store.store import Store
+from bot.settings import CONFIG_ENV, Settings
+from bot.settings_sources import load_settings, secret_fields
+from bot.settings_values import ENV_PREFIX
 
 log = logging.getLogger(__name__)
 
-Result = tuple[bool, str]
+Severity = Literal["ok", "info", "warning", "error"]
+MARKS: dict[str, str] = {"ok": "✓", "info": "•", "warning": "⚠", "error": "✗"}
 
 
-async def check_slack(settings: Settings) -> Result:
-    """Slack auth.test with the bot token."""
-    if not settings.slack_bot_token:
-        return False, "Slack: no bot token (INBOX_BOT_SLACK_BOT_TOKEN)"
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10
-    )
+@dataclass(frozen=True)
+class Check:
+    """One item's outcome: `ok` unless its severity is "error" (a warning or a note does not fail the check)."""
+
+    item: str
+    detail: str
+    severity: Severity = "ok"
+
+    @property
+    def ok(self) -> bool:
+        """Whether this item lets the bot run as configured."""
+        return self.severity != "error"
+
+    def line(self) -> str:
+        """The item as one line of text, marked ✓ ok, • note, ⚠ warning, ✗ failure."""
+        return f"{MARKS[self.severity]} {self.item}: {self.detail}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The item for `--json`: item, ok, detail, severity."""
+        return {"item": self.item, "ok": self.ok, "detail": self.detail, "severity": self.severity}
+
+
+def failed(item: str, detail: str) -> Check:
+    """A failure."""
+    return Check(item, detail, "error")
+
+
+def render(checks: list[Check], *, as_json: bool = False) -> str:
+    """One line per item, or one JSON list of {"item", "ok", "detail", "severity"}."""
+    if as_json:
+        return json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=1)
+    return "\n".join(c.line() for c in checks)
+
+
+# ---- the settings ------------------------------------------------------------------------------------
+
+_SOURCE = re.compile(r'field "(\w+)" from source "(\w+)"')
+SOURCES = {
+    "EnvSettingsSource": "the environment",
+    "DotEnvSettingsSource": ".env",
+    "TomlConfigSettingsSource": "the TOML file",
+}
+
+
+def setting_errors(error: ValidationError) -> list[str]:
+    """One line per setting that does not parse: its variable first, what is wrong, the value (never a secret's)."""
+    secrets = secret_fields()
+    lines = []
+    for e in error.errors():
+        loc = [str(part) for part in e["loc"]]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" + "".join(f"[{p}]" for p in loc[1:]) if loc else "Settings"
+        message = " ".join(str(e["msg"]).removeprefix("Value error, ").split())
+        message = message.removeprefix(f"{name}: ")
+        text = message if message.startswith(name) else f"{name}: {message}"
+        if loc and loc[0] in secrets:
+            lines.append(f"{text} (the value is not shown: it is a secret)")
+            continue
+        given = repr(e["input"])
+        given = given if len(given) <= 80 else given[:77] + "…"
+        lines.append(text if given in text else f"{text} (given: {given})")
+    return lines
+
+
+def source_error(error: SettingsError) -> str:
+    """A value pydantic-settings could not even decode (a list or table setting that is not JSON), named by its
+    variable and where it came from."""
+    found = _SOURCE.search(str(error))
+    if not found:
+        return f"Settings: {error}"
+    field, source = found.groups()
+    cause = f" ({error.__cause__})" if error.__cause__ else ""
+    where = SOURCES.get(source, source)
+    return f"{ENV_PREFIX}{field.upper()}: not valid JSON in {where}{cause}: write it as .env.example shows"
+
+
+def load_checked(config: Path | None) -> tuple[Settings | None, list[Check]]:
+    """The settings, or None and one failed Check per setting that does not parse (never a traceback)."""
+    path = config or os.environ.get(CONFIG_ENV)
     try:
-        me = await SlackGateway(client).auth_test()
-    except SlackError as e:
-        hint = {
-            "invalid_auth": "the token is wrong or revoked: copy the Bot User OAuth Token again",
-            "not_authed": "no token was sent: set INBOX_BOT_SLACK_BOT_TOKEN",
-            "account_inactive": "the app was uninstalled: reinstall it to the workspace",
-            "connection": f"cannot reach {settings.slack_api_url}: check the network or INBOX_BOT_SLACK_API_URL",
-        }.get(e.code or "", "see Slack's error code")
-        return False, f"Slack: auth.test failed ({e.code}): {hint}"
-    return True, f"Slack: connected as @{me.get('user')} in {me.get('team')}"
-
-
-async def check_imap(settings: Settings) -> Result:
-    """IMAP login and the configured folder."""
-    clock = clock_from(settings)
-    source = ImapSource(settings, Store.open(":memory:", clock=clock), clock)
-    try:
-        client = await source.login()
-    except MailboxError as e:
-        return False, f"IMAP: {e}"
-    except Exception as e:
-        return False, f"IMAP: {type(e).__name__}: {e}: check INBOX_BOT_IMAP_HOST, _PORT and _TLS"
-    try:
-        response = await client.select(settings.imap_folder)
-        if response.result != "OK":
-            return False, f"IMAP: folder {settings.imap_folder!r} does not exist: set INBOX_BOT_IMAP_FOLDER"
-        idle = "with IDLE" if client.has_capability("IDLE") else "without IDLE (polling)"
-        return True, f"IMAP: logged in as {settings.imap_user}, folder {settings.imap_folder!r} {idle}"
-    finally:
-        try:
-            await client.logout()
-        except Exception:
-            log.debug("logout failed", exc_info=True)
-
-
-async def check_smtp(settings: Settings) -> Result:
-    """SMTP connection, TLS and login as configured (nothing is sent)."""
-    import aiosmtplib
-
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    client = aiosmtplib.SMTP(
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        use_tls=settings.smtp_tls == "ssl",
-        start_tls=settings.smtp_tls == "starttls",
-        timeout=10,
-    )
-    try:
-        await client.connect()
-        if settings.smtp_user:
-            await client.login(settings.smtp_user, password or "")
-    except aiosmtplib.SMTPAuthenticationError as e:
-        return False, f"SMTP: login refused ({e.code}): check INBOX_BOT_SMTP_USER and _PASSWORD"
-    except (aiosmtplib.SMTPException, OSError) as e:
-        return (
-            False,
-            f"SMTP: cannot reach {settings.smtp_host}:{settings.smtp_port} ({e}): check _HOST, _PORT and _TLS",
-        )
-    finally:
-        if client.is_connected:
-            try:
-                await client.quit()
-            except aiosmtplib.SMTPException:
-                log.debug("SMTP quit failed", exc_info=True)
-    return True, f"SMTP: {settings.smtp_host}:{settings.smtp_port} ready to send as {settings.smtp_from}"
+        return load_settings(config), []
+    except ValidationError as e:  # secrets' values are masked by load_settings and left out here
+        lines = setting_errors(e)
+    except SettingsError as e:
+        lines = [source_error(e)]
+    except FileNotFoundError as e:
+        lines = [f"{CONFIG_ENV}: {e}"]
+    except tomllib.TOMLDecodeError as e:
+        lines = [f"{CONFIG_ENV}: {path} is not valid TOML: {e}"]
+    checks = [failed("Settings", line) for line in lines]
+    return None, [*checks, Check("Connections", "not tried until the settings above are fixed", "info")]
 
 
 def _loopback(host: str) -> bool:
@@ -163,40 +193,79 @@ def notes(settings: Settings) -> list[str]:
     return out
 
 
-async def run_checks(settings: Settings) -> list[Result]:
-    """Every check, in order: settings first, then each connection that is configured."""
-    results: list[Result] = [(False, p) for p in problems(settings)]
-    if not results:
-        results.append((True, "Settings: complete"))
-    if settings.slack_bot_token:
-        results.append(await check_slack(settings))
-    if settings.mail_source == "imap" and settings.imap_host and settings.imap_user:
-        results.append(await check_imap(settings))
-    elif settings.mail_source == "directory" and settings.mail_directory:
-        ok = settings.mail_directory.is_dir()
-        results.append((ok, f"Mail folder: {settings.mail_directory}" + ("" if ok else " does not exist")))
-    if settings.smtp_host:
-        results.append(await check_smtp(settings))
-    else:
-        results.append(
-            (True, "SMTP: not set up; cards can be read but replies cannot be sent (INBOX_BOT_SMTP_HOST)")
-        )
-    if settings.template_dir is not None:
-        results += check_templates(settings.template_dir)
-    results += [(True, f"Note: {note}") for note in notes(settings)]
-    return results
+def check_settings(settings: Settings) -> list[Check]:
+    """What is missing or unsafe in settings that parsed (each with what to do), or one line saying all is there."""
+    missing = [failed("Settings", p) for p in problems(settings)]
+    return missing or [Check("Settings", "every setting parsed; nothing the bot needs is missing")]
 
 
-def check_templates(folder: Path) -> list[Result]:
-    """The team's template folder read over the shipped one, and every template rendered and guarded."""
+# ---- the mail folder and the templates ---------------------------------------------------------------
+
+
+def check_mail_folder(settings: Settings) -> list[Check]:
+    """The folder of .eml files read instead of a mailbox (INBOX_BOT_MAIL_SOURCE=directory)."""
+    folder = settings.mail_directory
+    if folder is None:
+        return []  # a missing setting: problems() says so
+    if folder.is_dir():
+        return [Check("Mail folder", f"{folder}")]
+    return [failed("Mail folder", f"{folder} does not exist: create it or fix INBOX_BOT_MAIL_DIRECTORY")]
+
+
+def check_templates(settings: Settings) -> list[Check]:
+    """`inbox-bot templates lint`: the shipped templates with the team's folder over them, each rendered with sample
+    data and guarded; one line with the count of problems, then one line per problem."""
     from bot.replies.library import Library, TemplateProblem, lint
 
+    team = settings.template_dir
     try:
-        library = Library.load(overlay=folder)
+        library = Library.load(overlay=team)
     except TemplateProblem as e:
-        return [(False, f"Templates (INBOX_BOT_TEMPLATE_DIR): {e}")]
-    problems = lint(library)
-    if problems:
-        return [(False, f"Templates: {line}") for line in problems]
+        return [failed("Templates", f"{e}: fix the file or INBOX_BOT_TEMPLATE_DIR")]
+    found = lint(library)
+    languages = ", ".join(sorted({lang for _, lang in library.templates}))
     own = sum(1 for key, t in library.templates.items() if library.shipped.get(key) is not t)
-    return [(True, f"Templates: {own} of your team's over {len(library.shipped)} shipped, no problems")]
+    whose = f" ({own} of your team's from {team})" if team is not None else ""
+    summary = f"{len(library.templates)} templates in {languages}{whose}: {len(found)} problem(s)"
+    if not found:
+        return [Check("Templates", summary)]
+    return [failed("Templates", summary), *(failed("Template", line) for line in found)]
+
+
+# ---- everything --------------------------------------------------------------------------------------
+
+
+async def _guarded(item: str, work: Awaitable[list[Check]]) -> list[Check]:
+    """A group of checks; one that breaks in an unexpected way is a failed line (and a logged traceback)."""
+    try:
+        return await work
+    except Exception as e:
+        log.exception("the %s check failed unexpectedly", item)
+        return [failed(item, f"the check itself failed ({type(e).__name__}: {e}): see the log above")]
+
+
+async def _none() -> list[Check]:
+    return []
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    """Every check, in order: settings first, then each connection that is configured (tried side by side), the
+    templates, and the notes."""
+    from bot.checks_mail import check_imap, check_smtp
+    from bot.checks_services import check_carriers, check_sp_api
+    from bot.checks_slack import check_slack
+
+    imap = settings.mail_source == "imap" and bool(settings.imap_host and settings.imap_user)
+    groups = await asyncio.gather(
+        _guarded("Slack", check_slack(settings) if settings.slack_bot_token else _none()),
+        _guarded("IMAP", check_imap(settings) if imap else _none()),
+        _guarded("SMTP", check_smtp(settings)),
+        _guarded("SP-API", check_sp_api(settings)),
+        _guarded("Tracking", check_carriers(settings)),
+        _guarded("Templates", asyncio.to_thread(check_templates, settings)),
+    )
+    slack, mailbox, smtp, amazon, carriers, templates = groups
+    if settings.mail_source == "directory":
+        mailbox = check_mail_folder(settings)
+    results = [*check_settings(settings), *slack, *mailbox, *smtp, *amazon, *carriers, *templates]
+    return results + [Check("Note", note, "info") for note in notes(settings)]

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_data import backup, export, show_version
 from bot.cli_tools import (
     ConfigOption,
     classify,
@@ -32,14 +33,27 @@ log = logging.getLogger(__name__)
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Amazon buyer messages in Slack.")
 
 
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Print the installed version and stop"
+        ),
+    ] = False,
+) -> None:
+    """Amazon buyer messages in Slack."""
+
+
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Run the bot: read the mailbox, post cards, listen to Slack."""
     from bot.app import StartupError, build_deps, create_app, run_bot
     from bot.checks import problems as problems_of
+    from bot.ops.logs import configure_logging
 
     settings = settings_or_exit(config)
-    setup_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)  # text, or JSON lines (INBOX_BOT_LOG_FORMAT)
     problems = problems_of(settings)
     if problems:
         for p in problems:
@@ -62,19 +76,27 @@ def run(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def check(config: ConfigOption = None) -> None:
-    """Validate the settings and try each connection, one line per problem."""
-    from bot.checks import run_checks
+def check(
+    config: ConfigOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='A JSON list of {"item", "ok", "detail", "severity"} for scripts')
+    ] = False,
+) -> None:
+    """Validate every setting and try everything the bot will use, one line per item; exit 1 on any failure (2 when
+    the settings do not parse, as every command)."""
+    from bot.checks import load_checked, render, run_checks
 
-    settings = settings_or_exit(config)
-    setup_logging("WARNING")
+    setup_logging("ERROR")  # each problem is its own line; a check that breaks still logs its traceback
+    settings, results = load_checked(config)
+    if settings is None:
+        typer.echo(render(results, as_json=as_json))
+        raise typer.Exit(2)
     results = asyncio.run(run_checks(settings))
-    for ok, line in results:
-        typer.echo(f"{'✓' if ok else '✗'} {line}")
-    raise typer.Exit(0 if all(ok for ok, _ in results) else 1)
+    typer.echo(render(results, as_json=as_json))
+    raise typer.Exit(0 if all(c.ok for c in results) else 1)
 
 
-for _command in (parse, order, track, guard, classify, report, purge):
+for _command in (parse, order, track, guard, classify, report, purge, backup, export):
     app.command()(_command)
 app.add_typer(templates_app, name="templates")
 app.add_typer(sla_app, name="sla")

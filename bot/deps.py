@@ -18,6 +18,7 @@ from bot.desk.desk import Desk
 from bot.desk.roles import Roles
 from bot.mail.intake import Intake
 from bot.mail.source import MailSource
+from bot.ops.metrics import Metrics
 from bot.replies.autoreply import AutoReplier
 from bot.replies.library import Library
 from bot.replies.proactive import Proactive
@@ -64,6 +65,7 @@ class Deps:
     roles: Roles
     desk: Desk
     autoreplier: AutoReplier
+    metrics: Metrics  # the counters /metrics shows (bot/ops/metrics.py)
     amazon: SpApi | None = None
     order_search: OrderSearch | None = None  # the weekly report's orders (searchOrders)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+class StartupError(Exception):
+    """The bot cannot start; the message says what to fix (bot/app.py run_bot, the ops listener)."""
+
+
 class Refusal(Exception):
     """What the person asked cannot be done; the message says why and what to do (told to them by handlers/errors.py)."""
 

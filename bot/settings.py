@@ -21,6 +21,7 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
+from bot.settings_ops import OpsSettings
 from bot.settings_services import ServiceSettings
 from bot.settings_values import (
     ENV_PREFIX,
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 CONFIG_ENV = "INBOX_BOT_CONFIG"
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OpsSettings):
     """Everything the bot can be told; every field is also `INBOX_BOT_<NAME>` in the environment (the outside
     services' addresses and carrier keys in bot/settings_services.py)."""
 
@@ -280,7 +281,7 @@ class Settings(ServiceSettings):
     guard_disabled_rules: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Policy rules to switch off (comma-separated; see docs/guard.md)"
     )
-    guard_model: bool = Field(default=False, description="Let the guard's model warn where no rule spoke")
+    guard_model: bool = Field(default=True, description="Let the guard's model warn where no rule spoke")
     guard_allowed_domains: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Extra link domains replies may contain (comma-separated)"
     )

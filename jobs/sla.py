@@ -41,6 +41,7 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         log.exception("the where-is-my-order auto-reply pass failed; the next sweep tries again")
     if scheduler is not None:
         schedule_next(deps, scheduler)
+    deps.metrics.swept()  # /readyz: the sweep runs
     return sent
 
 

@@ -156,6 +156,7 @@ def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: A
         "mail_source": "directory",
         "mail_directory": tmp_path / "mail",
         "digest_time": "",  # the daily digest would appear in any run after 08:00; its tests set a time
+        "ops_port": 0,  # no health/metrics listener (tests run in parallel); its tests give it a free port
     }
     if slack is not None:
         base.update(

@@ -55,7 +55,8 @@ def _window_line(window: Window, at: CardTime, *, first_ahead: bool) -> str:
 def claim_blocks(conv: Row, windows: list[Window], at: CardTime) -> list[dict[str, Any]]:
     """The claim's part of its card: the dated windows (passed ones struck through, the next one marked), the evidence
     button, and, for an A-to-z claim, how to ask the buyer whether to withdraw it once the matter is solved."""
-    open_ = conv.get("state") == "open" or conv.get("outcome") == "appealed"  # appealed: Amazon has yet to decide
+    # an appealed claim is still open to Amazon's decision
+    open_ = conv.get("state") == "open" or conv.get("outcome") == "appealed"
     ahead = next((w for w in windows if w.at > at.now), None) if open_ else None
     lines = [_window_line(w, at, first_ahead=w is ahead) for w in windows]
     head = "*Claim windows* (from the claim's arrival" + (")" if open_ else "; handled: no more reminders)")

@@ -21,6 +21,7 @@ from bot.clock.sla import (
     plan,
     stage_at,
 )
+from bot.ops.logs import log_context
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso, parse_iso
 
@@ -54,11 +55,20 @@ Post = Callable[[str, int | None, str | None, str, dict[str, Any]], None]
 class Escalator:
     """Due notifications for open conversations, recorded before they are posted, so each is sent exactly once."""
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock, *, post: Post) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        post: Post,
+        on_breach: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.post = post
+        self.on_breach = on_breach  # told when a conversation reaches its deadline unanswered (the metrics)
         self.policy = policy_from(settings)
         self.hours = (
             BusinessHours.parse(settings.business_hours, settings.tz) if settings.business_hours else None
@@ -122,7 +132,10 @@ class Escalator:
         sent = 0
         for conv in self.due_conversations(now):
             try:
-                sent += self._conversation(conv, now)
+                with log_context(
+                    conversation_id=conv["id"], order_id=conv.get("order_id"), slack_ts=conv.get("slack_ts")
+                ):
+                    sent += self._conversation(conv, now)
             except Exception:
                 log.exception(
                     "SLA notifications for conversation %s failed; the next sweep tries again", conv["id"]
@@ -161,6 +174,9 @@ class Escalator:
                 sla_stage=current.value,
                 next_sla_at=iso(nxt) if nxt else None,
             )
+        breached = current is Stage.BREACHED and conv.get("sla_stage") != Stage.BREACHED.value
+        if breached and self.on_breach is not None:
+            self.on_breach()
         return sent
 
     def _record(

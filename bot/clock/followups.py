@@ -40,6 +40,7 @@ class FollowUps:
         escalator: Escalator,
         post: Post,
         changed: Callable[[int], None],
+        on_due: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -47,6 +48,7 @@ class FollowUps:
         self.escalator = escalator
         self.post = post
         self.changed = changed
+        self.on_due = on_due  # told of each follow-up that came due (the metrics)
 
     def tick(self) -> int:
         """Queue a reminder for every follow-up that came due (once per due time); how many were queued."""
@@ -79,6 +81,8 @@ class FollowUps:
             self.store.audit(actor="clock", action="follow_up_due", conversation_id=conv_id, due=due, who=who)
         self.changed(conv_id)
         log.info("follow-up of conversation %d due at %s: reminded %s", conv_id, due, who or "the channel")
+        if self.on_due is not None:
+            self.on_due()
 
     def _waiting(self, conversation_id: int, due: str | None) -> Row:
         """The conversation, if the follow-up a reminder was about (`due`; None: whichever) is still the one waiting."""

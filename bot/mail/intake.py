@@ -19,6 +19,7 @@ from bot.mail.photos import looks_like_photo
 from bot.mail.related import link_notice
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
+from bot.ops.logs import bind
 from bot.settings import Settings
 from bot.store.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Row, Store, iso, parse_iso
 
@@ -98,8 +99,7 @@ class Intake:
         """Parse and store a batch of mails (as a source fetched them) in one transaction, then start their work.
 
         Nothing is awaited while the transaction is open, so no other task's writes join it. If the batch cannot be
-        stored together, each mail is stored on its own, so one bad row holds back nobody else.
-        """
+        stored together, each mail is stored on its own, so one bad row holds back nobody else."""
         parsed = [self.parse(m) for m in mails]
         if self.authenticator.required:
             if self.authenticator.dkim_verify:  # DNS lookups: off the event loop
@@ -167,6 +167,7 @@ class Intake:
 
     def _started(self, parsed: ParsedMail, result: IngestResult) -> None:
         """Log a stored mail and start what follows from it: its order lookup and its Slack post."""
+        bind(message_id=result.message_id, order_id=parsed.order_id, conversation_id=result.conversation_id)
         if result.duplicate:
             log.info("mail %s already stored; skipped", result.message_id)
         else:

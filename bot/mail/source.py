@@ -98,6 +98,9 @@ class ImapSource:
         )
         self._dropped = asyncio.Event()  # the server closed this session's connection
         self._last_problem: str | None = None
+        self.problem: str | None = None  # why the mailbox cannot be read now (None: connected or connecting)
+        self.retry_at: float | None = None  # when the next attempt starts (the loop's time), while in backoff
+        self.reconnects = 0  # attempts after a session failed (the metrics' IMAP reconnects)
         protect_imap_log(settings.imap_password.get_secret_value() if settings.imap_password else None)
 
     def _client(self) -> aioimaplib.IMAP4:
@@ -148,6 +151,8 @@ class ImapSource:
                 self.connected.clear()
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
                 log.warning("mailbox %s: %s; retrying in %.0f s", self.name, problem, backoff)
+                self.problem, self.retry_at = problem, asyncio.get_running_loop().time() + backoff
+                self.reconnects += 1
                 await self._report("down", problem)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
@@ -171,6 +176,7 @@ class ImapSource:
                 (int(m.group(1)) for line in response.lines if (m := _UIDVALIDITY.search(bytes(line)))), 0
             )
             self.connected.set()
+            self.problem = self.retry_at = None
             if self._last_problem is not None:
                 await self._report("up", None)
             log.info("mailbox %s open (UIDVALIDITY %d)", self.name, validity)
@@ -201,14 +207,19 @@ class ImapSource:
         if self._quota_at is not None and now - self._quota_at < QUOTA_EVERY:
             return
         self._quota_at = now
-        response = await client.getquotaroot(self.settings.imap_folder)
-        found = next((m for line in response.lines if (m := _STORAGE.search(bytes(line)))), None)
-        if response.result != "OK" or found is None:
-            log.info("mailbox %s: no storage quota reported (%s)", self.name, response.result)
-            return
-        used, limit = int(found.group(1)), int(found.group(2))
-        log.info("mailbox %s: %d of %d KiB used", self.name, used, limit)
-        self.on_quota(used, limit)
+        try:  # a side look: its failure is logged and never takes the reading down (aioimaplib asks for INBOX's root)
+            response = await client.getquotaroot(self.settings.imap_folder)
+            found = next((m for line in response.lines if (m := _STORAGE.search(bytes(line)))), None)
+            if response.result != "OK" or found is None:
+                log.info("mailbox %s: no storage quota reported (%s)", self.name, response.result)
+                return
+            used, limit = int(found.group(1)), int(found.group(2))
+            log.info("mailbox %s: %d of %d KiB used", self.name, used, limit)
+            self.on_quota(used, limit)
+        except (TimeoutError, aioimaplib.Abort, aioimaplib.CommandTimeout, ValueError) as e:
+            log.warning("mailbox %s: the quota could not be read: %s", self.name, e)
+        except Exception:
+            log.exception("mailbox %s: telling the quota failed", self.name)
 
     async def _new_uids(self, client: aioimaplib.IMAP4, validity: int) -> list[int]:
         stored_validity, last_uid = self.store.mailbox_state(source=self.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from bot.replies.guard_model import GuardModel, shipped_guard_model
 from bot.replies.normalise import normalise
 from bot.replies.numbers import phone_numbers
 from bot.replies.wording import findings
+from bot.replies.wording_more import MORE_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,12 @@ ALLOWED_DOMAINS = (
     "canadapost-postescanada.ca",
     "auspost.com.au",
     "japanpost.jp",
+    "kuronekoyamato.co.jp",
+    "sagawa-exp.co.jp",
+    "seino.co.jp",
+    "correios.com.br",
+    "jadlog.com.br",
+    "loggi.com",
 )
 ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain", "application/pdf")
 
@@ -183,19 +190,28 @@ class Policy:
 
     disabled: set[str] = field(default_factory=set)
     allowed_domains: tuple[str, ...] = ALLOWED_DOMAINS
-    extra_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extra_words: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(MORE_WORDS))
     model: GuardModel | None = (
-        None  # the second opinion, opt-in (INBOX_BOT_GUARD_MODEL): it warns on some plain replies
+        None  # the second opinion (INBOX_BOT_GUARD_MODEL, on by default in the settings): it warns
     )
+    on_block: Callable[[str], None] | None = None  # told the rule of each refusal (the metrics)
 
     @classmethod
-    def from_settings(cls, disabled: list[str], allowed_domains: list[str], *, model: bool = False) -> Policy:
+    def from_settings(
+        cls,
+        disabled: list[str],
+        allowed_domains: list[str],
+        *,
+        model: bool = False,
+        on_block: Callable[[str], None] | None = None,
+    ) -> Policy:
         """The policy with the team's switches: rules turned off, extra link domains, the model's warnings on."""
         known_rules(disabled)
         return cls(
             disabled=set(disabled),
             allowed_domains=(*ALLOWED_DOMAINS, *allowed_domains),
             model=shipped_guard_model() if model else None,
+            on_block=on_block,
         )
 
     def check(
@@ -259,6 +275,10 @@ class Policy:
                 add("attachment", f"{name} ({ctype})")
         if proactive and order_id and order_id not in text:
             add("missing_order_id", order_id)
+        if self.on_block is not None:
+            for v in found:
+                if v.severity == "block":
+                    self.on_block(v.rule)
         return found
 
 

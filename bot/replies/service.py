@@ -385,7 +385,8 @@ class Replies:
         now = self.store.now()
         self.store.update_send(send_id=send_id, state="sent", sent_at=now, error=None)
         conv_id = int(send["conversation_id"])
-        if (self.store.conversation(conversation_id=conv_id) or {}).get("kind") == "buyer":  # a notice stays open
+        conv = self.store.conversation(conversation_id=conv_id) or {}
+        if conv.get("kind") == "buyer":  # a notice stays open: only its own 'Mark handled' closes it
             self.store.answer(conversation_id=conv_id, by=str(send["by_user"]))
             self.store.promise_follow_up(send=send, at=self.clock.now())
         self.store.audit(actor=user, action="send_confirmed", conversation_id=conv_id, send=send_id)

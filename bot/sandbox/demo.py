@@ -93,6 +93,7 @@ class Demo:
             sla_sweep_seconds=2.0,
             auto_reply_wismo=True,  # shown in the demo: the where-is-my-order auto-reply (off by default)
             auto_reply_delay_minutes=30,
+            ops_port=0,  # no health/metrics listener: a bot beside the demo keeps its port
             **self.services.urls(self.url.rstrip("/")),
         )
 

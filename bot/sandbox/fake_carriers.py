@@ -122,6 +122,25 @@ class CarrierRoutes:
             accepted.append({"origin": 1, "number": item["number"], "carrier": 0})
         return web.json_response({"code": 0, "data": {"accepted": accepted, "rejected": []}})
 
+    async def _seventeen_quota(self, request: web.Request) -> web.Response:
+        """`getquota`: the account's tracking quota (what `inbox-bot check` asks with the key)."""
+        _, fault = await self._seventeen_body(request, "getquota")
+        if fault:
+            return fault
+        used = len(self._registered)
+        return web.json_response(
+            {
+                "code": 0,
+                "data": {
+                    "quota_total": 100,
+                    "quota_used": used,
+                    "quota_remain": max(0, 100 - used),
+                    "today_used": used,
+                    "max_track_daily": 0,
+                },
+            }
+        )
+
     async def _seventeen_info(self, request: web.Request) -> web.Response:
         items, fault = await self._seventeen_body(request, "gettrackinfo")
         if fault:

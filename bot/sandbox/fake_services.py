@@ -20,6 +20,7 @@ from bot.sandbox.fake_carriers import CarrierRoutes
 from bot.sandbox.fake_direct import CLIENT_ID, CLIENT_SECRET, DirectCarriers
 from bot.sandbox.fake_messaging import FakeMessaging
 from bot.sandbox.fake_orders_search import FakeOrderSearch
+from bot.sandbox.fake_sellers import FakeSellers
 from bot.sandbox.ratelimit import TokenBucket
 
 Json = dict[str, Any]
@@ -104,6 +105,7 @@ class FakeServices(CarrierRoutes):
         self.direct = DirectCarriers(self)
         self.messaging = FakeMessaging(self)
         self.search = FakeOrderSearch(self)  # searchOrders over `orders`
+        self.sellers = FakeSellers(self)  # getMarketplaceParticipations (inbox-bot check)
         # Called with (service, what) the moment a call arrives, before its delay or fault: a test can act while
         # the caller waits for the answer (the crash harness kills the bot there).
         self.on_call: list[Callable[[str, str], None]] = []
@@ -117,9 +119,11 @@ class FakeServices(CarrierRoutes):
         app.router.add_get("/dhl/track/shipments", self._dhl)
         app.router.add_post("/17track/gettrackinfo", self._seventeen_info)
         app.router.add_post("/17track/register", self._seventeen_register)
+        app.router.add_post("/17track/getquota", self._seventeen_quota)
         self.direct.add_routes(app)
         self.messaging.add_routes(app)
         self.search.add_routes(app)
+        self.sellers.add_routes(app)
 
     def urls(self, base: str) -> dict[str, str]:
         """The settings that point the bot at these services mounted at `base` (e.g. http://127.0.0.1:8080)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.checks_slack import MANIFEST_SCOPES
 from bot.sandbox.ratelimit import TokenBucket
 from bot.sandbox.slack_files import Files
 from bot.sandbox.slack_history import History
@@ -72,6 +73,8 @@ class FakeSlack(Modals, History, SocketMode, Files):
     bot_user_id: str = "U0INBOXBOT"
     bot_id: str = "B0INBOXBOT"
     channels: set[str] = field(default_factory=lambda: {"C0INBOX"})
+    not_joined: set[str] = field(default_factory=set)  # channels that exist but the bot is not a member of
+    scopes: set[str] = field(default_factory=lambda: set(MANIFEST_SCOPES))  # granted: `x-oauth-scopes` header
     calls: list[tuple[str, Json]] = field(default_factory=list)
     api_connections: set[Any] = field(default_factory=set)  # the TCP connections Web API calls came over
     post_limit: TokenBucket | None = (
@@ -242,7 +245,7 @@ class FakeSlack(Modals, History, SocketMode, Files):
             await self._released.wait()  # the caller never hears back
             raise web.HTTPServiceUnavailable()
         await self.notify()
-        return web.json_response(result)
+        return web.json_response(result, headers={"x-oauth-scopes": ",".join(sorted(self.scopes))})
 
     async def notify(self) -> None:
         """Wake whoever waits for a change (tests, the demo page)."""

@@ -16,6 +16,7 @@ class History:
     """Mixed into the Slack stand-in: what the bot reads back from a channel."""
 
     channels: set[str]
+    not_joined: set[str]
     messages: dict[str, list[Json]]
     _by_ts: dict[tuple[str, str], Json]
     host: str
@@ -69,6 +70,8 @@ class History:
         channel = str(args.get("channel", ""))
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_joined:
+            return {"ok": False, "error": "not_in_channel"}
         oldest = float(args.get("oldest") or 0)
         with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         top = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]

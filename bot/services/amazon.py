@@ -20,7 +20,7 @@ from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.mail.patterns import MARKETPLACE_IDS
-from bot.services.http import RATE_MARGIN, error_for, with_retries
+from bot.services.http import RATE_MARGIN, ApiObserver, ObservedTransport, error_for, with_retries
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,11 @@ def _detail(response: httpx.Response) -> str | None:
     return None
 
 
+def service_of(request: httpx.Request) -> str:
+    """Which of Amazon's services a request of ours goes to: the token service, or SP-API."""
+    return "Login with Amazon" if request.url.path.endswith("/token") else "SP-API"
+
+
 class SpApi:
     """getOrder through python-amazon-sp-api's asyncio client, with Amazon's rate and typed errors."""
 
@@ -213,6 +218,7 @@ class SpApi:
         *,
         attempts: int = 4,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observe: ApiObserver | None = None,
     ) -> None:
         if not settings.sp_api_enabled:
             raise ConfigurationError(
@@ -226,7 +232,9 @@ class SpApi:
         self.calls = 0  # getOrder requests sent (for economy checks)
         self.queued = 0  # lookups waiting for Amazon's rate (a backlog)
         self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(15.0, connect=5.0), event_hooks={"response": [self._check]}
+            timeout=httpx.Timeout(15.0, connect=5.0),
+            event_hooks={"response": [self._check]},
+            transport=ObservedTransport(observe, service=service_of) if observe else None,
         )
         self._marketplace = _Marketplace(
             endpoint=settings.sp_api_url.rstrip("/"),
@@ -241,8 +249,7 @@ class SpApi:
         if response.status_code < 400:
             return
         await response.aread()
-        service = "Login with Amazon" if response.request.url.path.endswith("/token") else "SP-API"
-        raise error_for(service, response, _detail(response))
+        raise error_for(service_of(response.request), response, _detail(response))
 
     def _client(self) -> Orders:
         if self._orders is None:

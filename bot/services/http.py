@@ -17,11 +17,53 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+SERVICE = "inbox_bot.service"  # the request extension that names the service a request goes to
+# Told of every request to an outside API: (service, HTTP status, or None when no answer came).
+ApiObserver = Callable[[str, int | None], None]
 
 
-def new_client(*, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
-    """The shared outbound client (connection pooling, timeouts, no redirects to other hosts)."""
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"user-agent": "inbox-bot"})
+class ObservedTransport(httpx.AsyncBaseTransport):
+    """Carries requests on `inner` (httpx's own by default) and tells `observe` of each: its service (the request's
+    SERVICE extension, else `service(request)`) and its status, or None when no answer came."""
+
+    def __init__(
+        self,
+        observe: ApiObserver,
+        *,
+        service: Callable[[httpx.Request], str] = lambda r: r.url.host,
+        inner: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.observe = observe
+        self.service = service
+        self.inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request, telling the observer what came of it."""
+        service = str(request.extensions.get(SERVICE) or self.service(request))
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.HTTPError:
+            self.observe(service, None)
+            raise
+        self.observe(service, response.status_code)
+        return response
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.inner.aclose()
+
+
+def new_client(
+    *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, observe: ApiObserver | None = None
+) -> httpx.AsyncClient:
+    """The shared outbound client (connection pooling, timeouts, no redirects to other hosts), telling `observe` of
+    every request."""
+    return httpx.AsyncClient(
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"user-agent": "inbox-bot"},
+        transport=ObservedTransport(observe) if observe else None,
+    )
 
 
 def error_for(service: str, response: httpx.Response, detail: str | None = None) -> UpstreamError:
@@ -58,7 +100,7 @@ async def request_json(
     """Send one request and return its JSON; raise UpstreamError (or a subclass) for anything else."""
     started = time.perf_counter()
     try:
-        response = await client.request(method, url, **kwargs)
+        response = await client.request(method, url, extensions={SERVICE: service}, **kwargs)
     except httpx.TimeoutException as e:
         raise UpstreamError(service, f"no answer in time ({type(e).__name__})") from e
     except httpx.HTTPError as e:

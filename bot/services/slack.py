@@ -14,8 +14,10 @@ import httpx
 from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.cards.card import MetadataEvent
+from bot.services.http import ApiObserver
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,12 @@ def _wrap(method: str, e: SlackApiError | Exception) -> SlackError:
     return SlackError(f"{method}: {type(e).__name__}: {e}", code="connection")
 
 
+def granted_scopes(headers: Any) -> frozenset[str] | None:
+    """The scopes in Slack's `x-oauth-scopes` answer header (on every Web API answer), or None without one."""
+    found = next((str(v) for k, v in dict(headers or {}).items() if str(k).lower() == "x-oauth-scopes"), None)
+    return None if found is None else frozenset(s.strip() for s in found.split(",") if s.strip())
+
+
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # a photo of some megabytes over a slow line
 PERMALINKS_PER_MINUTE = 100  # chat.getPermalink is a Tier 4 method: 100+ per minute
 
@@ -61,14 +69,22 @@ class SlackGateway:
     """Every Web API call of the bot, through one AsyncWebClient: posts paced per channel (`post_interval`),
     `Retry-After` honoured, failures raised as SlackError with one log line."""
 
-    def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, post_interval: float = 1.0, observe: ApiObserver | None = None
+    ) -> None:
         self.client = client
         self.post_interval = post_interval
+        self.observe = observe  # told of every call: ("Slack", HTTP status; 400 for Slack's ok: false; None)
         self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
         self._paused_until: dict[str, float] = {}
         self.rate_limited = 0  # 429 answers seen (for benchmarks and status)
         self.bot_user_id: str | None = None  # the bot's own user, known after auth_test
+        self.scopes: frozenset[str] | None = None  # the token's granted scopes, known after auth_test
         self._permalinks = AsyncLimiter(PERMALINKS_PER_MINUTE, 60)  # chat.getPermalink: Tier 4
+
+    def _observed(self, status: int | None) -> None:
+        if self.observe is not None:
+            self.observe("Slack", status)
 
     async def _respect_pause(self, channel: str) -> None:
         wait = self._paused_until.get(channel, 0.0) - time.monotonic()
@@ -81,22 +97,29 @@ class SlackGateway:
         self._paused_until[channel] = max(self._paused_until.get(channel, 0.0), time.monotonic() + seconds)
 
     async def _call(self, method: str, for_channel: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self._answer(method, for_channel, **kwargs)
+        return response.data if isinstance(response.data, dict) else {}
+
+    async def _answer(self, method: str, for_channel: str, **kwargs: Any) -> AsyncSlackResponse:
+        """One Web API call's whole answer (its data and headers), paced, Retry-After honoured, errors typed."""
         channel = for_channel
         await self._respect_pause(channel)
         try:
-            response = await getattr(self.client, method.replace(".", "_"))(**kwargs)
+            response: AsyncSlackResponse = await getattr(self.client, method.replace(".", "_"))(**kwargs)
         except SlackApiError as e:
+            self._observed(e.response.status_code if e.response.status_code != 200 else 400)
             err = _wrap(method, e)
             if err.retry_after is not None:
                 self._pause(channel, err.retry_after)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
         except (OSError, TimeoutError, aiohttp.ClientError) as e:
+            self._observed(None)
             err = _wrap(method, e)
             log.warning("Slack %s in %s failed: %s", method, channel, err)
             raise err from e
-        data = response.data if isinstance(response.data, dict) else {}
-        return data
+        self._observed(response.status_code)
+        return response
 
     async def post(
         self,
@@ -161,10 +184,23 @@ class SlackGateway:
         return None
 
     async def auth_test(self) -> dict[str, Any]:
-        """Slack's auth.test: who the token belongs to (remembered as `bot_user_id`)."""
-        me = await self._call("auth.test", "-")
+        """Slack's auth.test: who the token belongs to (remembered as `bot_user_id`) and the scopes it was granted
+        (Slack's `x-oauth-scopes` header, remembered as `scopes`)."""
+        response = await self._answer("auth.test", "-")
+        me = response.data if isinstance(response.data, dict) else {}
         self.bot_user_id = me.get("user_id")
+        self.scopes = granted_scopes(response.headers)
         return me
+
+    async def read_latest(self, channel: str) -> None:
+        """Read the newest message of `channel` (conversations.history, the scope the bot reads its channel with):
+        SlackError `not_in_channel` when the bot is not a member, `channel_not_found` for a private one it is not in."""
+        await self._call("conversations.history", f"read:{channel}", channel=channel, limit=1)
+
+    async def socket_url(self, app_token: str) -> str:
+        """A Socket Mode address from apps.connections.open with the app-level token; nothing connects to it."""
+        data = await self._call("apps.connections.open", "-", app_token=app_token)
+        return str(data.get("url") or "")
 
     async def ephemeral(
         self,

@@ -25,6 +25,7 @@ Row = dict[str, Any]
 
 # Who answered when the seller replied in Seller Central (Amazon's copy of the reply arrived), not from Slack.
 ANSWERED_OUTSIDE_SLACK = "seller_central"
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's lock
 
 
 class ConversationState(StrEnum):
@@ -70,7 +71,7 @@ class StoreBase:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         store = cls(db=db, clock=clock)
         store.migrate()
         return store
@@ -116,6 +117,23 @@ class StoreBase:
     def integrity_ok(self) -> bool:
         """SQLite's own integrity check."""
         return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    def write_problem(self, *, wait_ms: int = 500) -> str | None:
+        """None if the database takes a write now (a write transaction begun and rolled back, waiting at most
+        `wait_ms` for another writer's lock), else why not."""
+        conn = self.db.conn
+        try:
+            if conn.in_transaction:
+                return None  # a write of ours is under way
+            conn.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as e:
+            return f"{type(e).__name__}: {e}"
+        return None
 
     def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
         """Rows of a plain query as dicts (the hot paths: no per-call schema look-ups)."""

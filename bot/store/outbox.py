@@ -67,6 +67,11 @@ class OutboxRecords(ConversationRecords):
         """How many outbox items are not done yet."""
         return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
 
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox items not done, by state: pending, in_flight (being posted) and failed (given up)."""
+        sql = "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'in_flight', 'failed') GROUP BY state"
+        return {str(state): int(n) for state, n in self.db.conn.execute(sql).fetchall()}
+
     def next_outbox_time(self) -> datetime | None:
         """When the earliest waiting outbox item becomes due."""
         row = self.db.conn.execute(

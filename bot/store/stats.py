@@ -54,6 +54,23 @@ class StatsRecords(StoreBase):
         )
         return {str(o): int(n) for o, n in self.db.conn.execute(sql, [iso(since), iso(until)]).fetchall()}
 
+    def conversations_between(self, *, since: datetime, until: datetime) -> list[Row]:
+        """Conversations whose first mail arrived in [since, until), in that order, for the export: no buyer names,
+        aliases or text; with `first_mail_at`, the intent of the first buyer message and `first_reply_at` (the first
+        reply after the first mail, sent from Slack or Amazon's copy of one sent in Seller Central)."""
+        sql = (
+            "WITH c AS (SELECT *, coalesce((SELECT min(m.received_at) FROM messages m WHERE m.conversation_id = "
+            "conversations.id AND m.direction = 'in'), created_at) AS first_mail_at FROM conversations) "
+            "SELECT c.id, c.kind, c.notice_type, c.marketplace, c.order_id, c.first_mail_at, c.opened_at, c.deadline, "
+            "c.answered_at, c.answered_by, c.closed_at, c.closed_by, c.state, c.outcome, "
+            "(SELECT m.intent FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' "
+            "AND m.kind = 'buyer_message' ORDER BY m.received_at, m.id LIMIT 1) AS intent, "
+            "(SELECT min(m.received_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'out' "
+            "AND m.received_at >= c.first_mail_at) AS first_reply_at "
+            "FROM c WHERE c.first_mail_at >= ? AND c.first_mail_at < ? ORDER BY c.first_mail_at, c.id"
+        )
+        return self.query(sql, [iso(since), iso(until)])
+
     def marketplaces_between(self, *, since: datetime, until: datetime) -> list[str]:
         """The marketplaces (amazon.de …) of conversations that received a mail in [since, until)."""
         sql = (
@@ -109,3 +126,19 @@ class StatsRecords(StoreBase):
             "SELECT max(received_at) FROM messages WHERE kind IN ('buyer_message', 'amazon_notice', 'confirmation')"
         ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
+
+    def newest_amazon_mail(self) -> datetime | None:
+        """When the mail from Amazon stored last arrived (read from the newest rows back: cheap at every scrape)."""
+        row = self.db.conn.execute(
+            "SELECT received_at FROM messages WHERE kind IN ('buyer_message', 'amazon_notice', 'confirmation') "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def open_deadline_counts(self, *, bounds: Sequence[datetime]) -> tuple[int, int, list[int]]:
+        """Open conversations: how many have no deadline, how many have one, and how many have theirs at or before
+        each of `bounds` (the metrics' stages, counted in one pass)."""
+        at_or_before = "".join(", coalesce(sum(deadline <= ?), 0)" for _ in bounds)
+        sql = f"SELECT count(*) - count(deadline), count(deadline){at_or_before} FROM conversations WHERE state = 'open'"
+        row = self.db.conn.execute(sql, [iso(b) for b in bounds]).fetchone()
+        return int(row[0]), int(row[1]), [int(n) for n in row[2:]]

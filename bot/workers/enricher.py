@@ -13,6 +13,7 @@ from typing import Any
 from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
 from bot.errors import NotFoundError, UpstreamError
+from bot.ops.logs import log_context
 from bot.services.amazon import Order, SpApi
 from bot.services.carriers.detect import marketplace_country
 from bot.services.carriers.model import Event, Status, Tracking
@@ -72,6 +73,7 @@ class Enricher:
         amazon: SpApi | None,
         tracker: Tracker,
         on_change: Callable[[str], None] | None = None,
+        on_lookup: Callable[[str, float], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -79,6 +81,7 @@ class Enricher:
         self.amazon = amazon
         self.tracker = tracker
         self.on_change = on_change
+        self.on_lookup = on_lookup  # told how long each lookup took: ("order" or "tracking", seconds)
         self._tasks: dict[str, asyncio.Task[bool]] = {}
         self._started: dict[str, float] = {}
         self._late: set[str] = set()  # orders whose card was posted before their lookup finished
@@ -222,6 +225,10 @@ class Enricher:
         self, order_id: str, marketplace: str | None = None, *, refresh: bool = False, notify: bool = True
     ) -> bool:
         """Fetch the order (cached unless `refresh`) and track its packages; True if anything changed."""
+        with log_context(order_id=order_id):
+            return await self._enrich(order_id, marketplace, refresh=refresh, notify=notify)
+
+    async def _enrich(self, order_id: str, marketplace: str | None, *, refresh: bool, notify: bool) -> bool:
         async with self._order_lock(order_id):
             before = self._snapshot(order_id)
             order = await self.order(order_id, refresh=refresh)
@@ -262,6 +269,7 @@ class Enricher:
             return cached
         if self.amazon is None:
             return cached
+        started = asyncio.get_running_loop().time()
         try:
             order = await self.amazon.get_order(order_id)
         except NotFoundError as e:
@@ -273,6 +281,8 @@ class Enricher:
             self.store.order_failed(order_id=order_id, error=str(e), not_found=False, next_attempt_at=retry)
             log.warning("order %s could not be fetched: %s; retrying at %s", order_id, e, iso(retry))
             return cached
+        finally:
+            self._timed("order", started)
         self.store.save_order(order_id=order_id, data=order.to_json())
         return order
 
@@ -293,12 +303,15 @@ class Enricher:
 
     async def track_package(self, row: Row, *, country: str | None = None) -> Tracking:
         """Look one package up and store the result with its next check time."""
-        result = await self.tracker.track(
-            row["tracking_number"],
-            carrier=row.get("carrier") if row.get("carrier") not in (None, "unknown") else None,
-            carrier_name=row.get("amazon_carrier"),
-            country=country,
-        )
+        started = asyncio.get_running_loop().time()
+        with log_context(order_id=row["order_id"]):
+            result = await self.tracker.track(
+                row["tracking_number"],
+                carrier=row.get("carrier") if row.get("carrier") not in (None, "unknown") else None,
+                carrier_name=row.get("amazon_carrier"),
+                country=country,
+            )
+        self._timed("tracking", started)
         now = self.clock.now()
         failures = int(row.get("failures") or 0) + 1 if result.error else 0
         if result.error:
@@ -329,6 +342,10 @@ class Enricher:
                 fields["changed_at"] = iso(now)
         self.store.upsert_package(order_id=row["order_id"], tracking_number=row["tracking_number"], **fields)
         return result
+
+    def _timed(self, kind: str, started: float) -> None:
+        if self.on_lookup is not None:
+            self.on_lookup(kind, asyncio.get_running_loop().time() - started)
 
     async def refresh_due(self) -> int:
         """Look up every package whose check is due and retry failed orders; returns how many were looked at."""

@@ -13,6 +13,7 @@ from bot.clock.clocks import Clock
 from bot.errors import UpstreamError
 from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
 from bot.mail.trust import relay_marketplace
+from bot.ops.logs import log_context
 from bot.services.messaging import AmazonMessaging, MaybeSent
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso
@@ -118,10 +119,11 @@ class Mailer:
     async def process(self, row: Row) -> None:
         """One attempt at one send. An unexpected error never leaves it 'sending' without a word: before the relay
         took the mail it is a failed send (the thread's note has Retry), after it an uncertain one (a person checks)."""
-        try:
-            await self._attempt(row)
-        except Exception as e:  # whatever it is, the thread must hear of it
-            self._unexpected(row, e)
+        with log_context(conversation_id=row.get("conversation_id")):
+            try:
+                await self._attempt(row)
+            except Exception as e:  # whatever it is, the thread must hear of it
+                self._unexpected(row, e)
 
     async def _attempt(self, row: Row) -> None:
         """Try to send once; an error after the relay took the mail is raised as _AfterDelivery."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.cards.order import evidence_blocks, order_blocks
 from bot.clock.claims import windows_of
 from bot.clock.clocks import Clock
 from bot.mail.parser import raw_preview
+from bot.ops.logs import bind, log_context
 from bot.replies.service import Replies
 from bot.services.slack import BLOCK_ERRORS, SlackError, SlackGateway
 from bot.settings import Settings
@@ -45,8 +47,10 @@ class Poster:
         outbox: Outbox,
         enricher: Enricher,
         replies: Replies,
+        on_card: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
+        self.on_card = on_card  # told of each card posted (the metrics)
         self.store = store
         self.slack = slack
         self.clock = clock
@@ -83,12 +87,18 @@ class Poster:
 
     async def process(self, item: Row) -> None:
         """Post, update or recover one outbox item; failures are recorded and retried later."""
+        with log_context(conversation_id=item["conversation_id"]):
+            await self._process(item)
+
+    async def _process(self, item: Row) -> None:
         outbox_id = int(item["id"])
         conv = (
             self.store.conversation(conversation_id=item["conversation_id"])
             if item["conversation_id"]
             else None
         )
+        if conv is not None:
+            bind(order_id=conv.get("order_id"), slack_ts=conv.get("slack_ts"))
         message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
         if message is None and conv is not None and item["kind"] != PostKind.CARD:
             message = {}  # thread notes about sends and card updates need no message of their own
@@ -296,6 +306,8 @@ class Poster:
         self.store.complete_outbox(
             outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role=role
         )
+        if role == "card" and self.on_card is not None:
+            self.on_card()
 
     async def _update(self, item: Row, conv: Row, channel: str) -> None:
         if not conv.get("slack_ts"):

@@ -1,53 +1,114 @@
-"""`inbox-bot check` in process: each check against real local servers (test_cli.py runs the command)."""
+"""`inbox-bot check` in process: the settings as parsed, the templates, the notes, and every check together against
+every stand-in (test_cli.py runs the command; test_checks_slack/_mail/_services each part alone)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
-from bot.checks import check_imap, check_slack, check_smtp, notes, run_checks
+from bot.checks import Check, load_checked, notes, render, run_checks
+from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import imap_overrides, make_settings
 from tests.support.dovecot import Dovecot, free_port
-from tests.support.smtp import Recorder, SmtpServer
+from tests.support.smtp import SmtpServer
+
+ROLES_NOTE = (
+    "Roles: INBOX_BOT_RESPONDERS is empty, so everyone may send replies, close conversations, release other people's "
+    "claims and track cases (fine for a small team; name responders and leads to limit it)"
+)
 
 
-async def test_everything_configured_and_reachable_passes(
-    tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
-) -> None:
-    (tmp_path / "mail").mkdir()
-    settings = make_settings(tmp_path, fake_slack, **smtp.settings())
-    assert await run_checks(settings) == [
-        (True, "Settings: complete"),
-        (True, "Slack: connected as @inbox-bot in Example Shop"),
-        (True, f"Mail folder: {tmp_path / 'mail'}"),
-        (True, f"SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de"),
-        (
-            True,
-            "Note: Roles: INBOX_BOT_RESPONDERS is empty, so everyone may send replies, close conversations, release "
-            "other people's claims and track cases (fine for a small team; name responders and leads to limit it)",
-        ),
-        (
-            True,
-            "Note: Sender: Amazon's mails are checked by their exact sender domain only; set INBOX_BOT_DKIM_VERIFY=true "
-            "or INBOX_BOT_TRUSTED_AUTHSERV_ID (your mail server's Authentication-Results) to check Amazon signed them",
-        ),
+def test_a_check_is_one_line_or_one_json_object() -> None:
+    checks = [
+        Check("IMAP", "logged in"),
+        Check("IMAP IDLE", "not offered", "warning"),
+        Check("Note", "roles", "info"),
+        Check("SMTP", "refused", "error"),
+    ]
+    assert render(checks) == "✓ IMAP: logged in\n⚠ IMAP IDLE: not offered\n• Note: roles\n✗ SMTP: refused"
+    assert json.loads(render(checks, as_json=True)) == [
+        {"item": "IMAP", "ok": True, "detail": "logged in", "severity": "ok"},
+        {"item": "IMAP IDLE", "ok": True, "detail": "not offered", "severity": "warning"},
+        {"item": "Note", "ok": True, "detail": "roles", "severity": "info"},
+        {"item": "SMTP", "ok": False, "detail": "refused", "severity": "error"},
     ]
 
 
-async def test_missing_settings_come_first_and_unset_connections_are_skipped(tmp_path: Path) -> None:
+def test_each_setting_that_does_not_parse_is_one_line_with_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INBOX_BOT_IMAP_PORT", "abc")
+    monkeypatch.setenv("INBOX_BOT_DIGEST_TIME", "25:99")
+    monkeypatch.setenv("INBOX_BOT_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("INBOX_BOT_REFUND_RULES", '[{"intents": ["damaged"]}]')
+    settings, results = load_checked(None)
+    assert settings is None
+    assert [c.line() for c in results] == [
+        "✗ Settings: INBOX_BOT_IMAP_PORT: Input should be a valid integer, unable to parse string as an integer "
+        "(given: 'abc')",
+        "✗ Settings: INBOX_BOT_TIMEZONE: unknown timezone 'Mars/Olympus': use an IANA name such as Europe/Berlin",
+        "✗ Settings: INBOX_BOT_REFUND_RULES[0][action]: Field required (given: {'intents': ['damaged']})",
+        "✗ Settings: INBOX_BOT_DIGEST_TIME='25:99' is not a time of day: write it like 08:00, or leave it empty "
+        "for none",
+        "• Connections: not tried until the settings above are fixed",
+    ]
+
+
+def test_a_value_that_is_not_json_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INBOX_BOT_PRODUCTS", "[oops")
+    _, results = load_checked(None)
+    assert results[0] == Check(
+        "Settings",
+        "INBOX_BOT_PRODUCTS: not valid JSON in the environment (Expecting value: line 1 column 2 (char 1)): write "
+        "it as .env.example shows",
+        "error",
+    )
+
+
+def test_a_secrets_value_is_never_shown_and_a_bad_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "inbox-bot.toml"
+    config.write_text('imap_password = ["hunter2"]\n')
+    _, results = load_checked(config)
+    assert results[0].detail.startswith("INBOX_BOT_IMAP_PASSWORD: ")
+    assert results[0].detail.endswith("(the value is not shown: it is a secret)")
+    assert "hunter2" not in render(results, as_json=True)
+    config.write_text("imap_port = \n")
+    _, results = load_checked(config)
+    assert results[0].detail.startswith(f"INBOX_BOT_CONFIG: {config} is not valid TOML: ")
+    _, results = load_checked(tmp_path / "missing.toml")
+    assert results[0].detail == f"INBOX_BOT_CONFIG: config file {tmp_path / 'missing.toml'} does not exist"
+
+
+def test_settings_that_parse_come_back_with_nothing_to_say(tmp_path: Path) -> None:
+    config = tmp_path / "inbox-bot.toml"
+    config.write_text('slack_channel = "C0INBOX"\n')
+    settings, results = load_checked(config)
+    assert settings is not None and settings.slack_channel == "C0INBOX" and results == []
+
+
+async def test_missing_settings_come_first_and_unset_connections_are_notes(tmp_path: Path) -> None:
     results = await run_checks(make_settings(tmp_path))
-    assert [ok for ok, _ in results] == [False, False, False, True, True, True]
-    assert results[0][1].startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
-    assert results[1][1].startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
-    assert results[2][1] == f"Mail folder: {tmp_path / 'mail'} does not exist"
-    assert results[3][1].startswith("SMTP: not set up; cards can be read but replies cannot be sent")
-    assert not any(text.startswith("Slack:") for _, text in results)  # no token: Slack is not asked
+    assert [(c.item, c.severity) for c in results] == [
+        ("Settings", "error"),
+        ("Settings", "error"),
+        ("Mail folder", "error"),
+        ("SMTP", "info"),
+        ("SP-API", "info"),
+        ("Tracking", "info"),
+        ("Templates", "ok"),
+        ("Note", "info"),
+        ("Note", "info"),
+    ]
+    assert results[0].detail.startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
+    assert results[1].detail.startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
+    assert (
+        results[2].detail == f"{tmp_path / 'mail'} does not exist: create it or fix INBOX_BOT_MAIL_DIRECTORY"
+    )
+    assert not any(c.item.startswith("Slack") for c in results)  # no token: Slack is not asked
 
 
 def test_notes_say_how_amazons_mails_are_authenticated(tmp_path: Path) -> None:
@@ -62,9 +123,7 @@ def test_notes_say_how_amazons_mails_are_authenticated(tmp_path: Path) -> None:
 
 def test_notes_say_who_may_do_what_and_name_the_deprecated_setting(tmp_path: Path) -> None:
     checked = {"dkim_verify": True}  # the sender note is the test above
-    assert notes(make_settings(tmp_path))[0].startswith(
-        "Roles: INBOX_BOT_RESPONDERS is empty, so everyone may"
-    )
+    assert notes(make_settings(tmp_path))[0] == ROLES_NOTE
     assert notes(make_settings(tmp_path, responders="U0AGENT", max_override_hours=12, **checked)) == [
         "Roles: INBOX_BOT_LEADS is empty, so every responder may put others on call and set overrides longer "
         "than 12 hours"
@@ -75,148 +134,94 @@ def test_notes_say_who_may_do_what_and_name_the_deprecated_setting(tmp_path: Pat
     ]
 
 
-async def test_slack_says_who_the_bot_is(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    assert await check_slack(make_settings(tmp_path, fake_slack)) == (
-        True,
-        "Slack: connected as @inbox-bot in Example Shop",
-    )
-    assert [name for name, _ in fake_slack.calls] == ["auth.test"]
-
-
-async def test_a_wrong_slack_token_is_explained(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    ok, text = await check_slack(make_settings(tmp_path, fake_slack, slack_bot_token="xoxb-wrong"))
-    assert not ok
-    assert text == (
-        "Slack: auth.test failed (invalid_auth): the token is wrong or revoked: copy the Bot User OAuth Token again"
-    )
-    assert "xoxb-wrong" not in text
-
-
-async def test_an_unreachable_slack_is_explained(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{free_port()}/api/"
-    ok, text = await check_slack(make_settings(tmp_path, slack_bot_token="xoxb-1", slack_api_url=url))
-    assert not ok
-    assert (
-        text
-        == f"Slack: auth.test failed (connection): cannot reach {url}: check the network or INBOX_BOT_SLACK_API_URL"
-    )
-
-
-async def test_no_slack_token_is_named(tmp_path: Path) -> None:
-    assert await check_slack(make_settings(tmp_path)) == (
-        False,
-        "Slack: no bot token (INBOX_BOT_SLACK_BOT_TOKEN)",
-    )
-
-
-async def test_smtp_is_checked_without_sending(tmp_path: Path, smtp: SmtpServer) -> None:
-    ok, text = await check_smtp(make_settings(tmp_path, **smtp.settings()))
-    assert ok and text == f"SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de"
-    assert smtp.messages == []
-
-
-async def test_an_unreachable_smtp_server_is_explained(tmp_path: Path, smtp: SmtpServer) -> None:
-    port = free_port()
-    ok, text = await check_smtp(make_settings(tmp_path, **{**smtp.settings(), "smtp_port": port}))
-    assert not ok
-    assert text.startswith(f"SMTP: cannot reach 127.0.0.1:{port} (")
-    assert text.endswith("): check _HOST, _PORT and _TLS")
-
-
-class Login:
-    """An SMTP server's check of AUTH PLAIN/LOGIN: only `user` with `password` gets in."""
-
-    def __init__(self, user: str, password: str) -> None:
-        self.user, self.password = user.encode(), password.encode()
-
-    def __call__(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        good = auth_data.login == self.user and auth_data.password == self.password
-        return AuthResult(success=good, handled=False)
-
-
-@pytest.fixture
-def smtp_with_login() -> Iterator[int]:
-    """A real SMTP server on loopback that requires a login (user 'shop', password 'right-password')."""
-    port = free_port()
-    controller = Controller(
-        Recorder(),
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=Login("shop", "right-password"),
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield port
-    controller.stop()
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # loopback only
-async def test_smtp_login_is_checked_and_a_refusal_explained(tmp_path: Path, smtp_with_login: int) -> None:
-    base: dict[str, Any] = {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_with_login,
-        "smtp_tls": "plain",
-        "smtp_from": "service@example-shop.de",
-        "smtp_user": "shop",
-    }
-    good = await check_smtp(make_settings(tmp_path, **base, smtp_password="right-password"))
-    assert good == (True, f"SMTP: 127.0.0.1:{smtp_with_login} ready to send as service@example-shop.de")
-    ok, text = await check_smtp(make_settings(tmp_path, **base, smtp_password="wrong-password"))
-    assert not ok
-    assert text == "SMTP: login refused (535): check INBOX_BOT_SMTP_USER and _PASSWORD"
-
-
-async def test_imap_login_and_folder_are_checked(tmp_path: Path, dovecot: Dovecot) -> None:
-    settings = make_settings(tmp_path, **imap_overrides(dovecot))
-    assert await check_imap(settings) == (True, "IMAP: logged in as seller, folder 'INBOX' with IDLE")
-    missing = make_settings(tmp_path, **imap_overrides(dovecot), imap_folder="Amazon")
-    assert await check_imap(missing) == (
-        False,
-        "IMAP: folder 'Amazon' does not exist: set INBOX_BOT_IMAP_FOLDER",
-    )
-
-
-async def test_a_refused_imap_login_is_explained(tmp_path: Path, dovecot: Dovecot) -> None:
-    refused = make_settings(tmp_path, **{**imap_overrides(dovecot), "imap_password": "nope"})
-    ok, text = await check_imap(refused)
-    assert not ok and text == "IMAP: login refused for 'seller': check user and (app) password"
-    assert "nope" not in text
-
-
-async def test_an_unreachable_mailbox_is_explained(tmp_path: Path) -> None:
-    port = free_port()
-    settings = make_settings(
-        tmp_path,
-        mail_source="imap",
-        imap_host="127.0.0.1",
-        imap_port=port,
-        imap_user="seller",
-        imap_password="secret",
-        imap_tls="plain",
-        imap_timeout=5,
-    )
-    ok, text = await check_imap(settings)
-    assert not ok and text.startswith(f"IMAP: cannot reach 127.0.0.1:{port}")
-    results = await run_checks(settings)
-    assert (False, text) in results
-
-
-async def test_check_reads_the_team_templates_and_names_a_broken_file(tmp_path: Path) -> None:
+async def test_the_templates_are_linted_with_the_team_folder_and_problems_counted(tmp_path: Path) -> None:
     team = tmp_path / "ours"
     (team / "de").mkdir(parents=True)
     (team / "de" / "gift_wrap.j2").write_text("---\ntitle: Geschenk\n---\nHallo, leider nein.\n")
-    results = await run_checks(make_settings(tmp_path, template_dir=team))
-    [good] = [(ok, text) for ok, text in results if text.startswith("Templates")]
-    assert (
-        good[0]
-        and good[1].startswith("Templates: 1 of your team's over ")
-        and good[1].endswith("no problems")
+    results = [
+        c for c in await run_checks(make_settings(tmp_path, template_dir=team)) if c.item == "Templates"
+    ]
+    [good] = results
+    assert good.ok and good.detail.endswith(f"(1 of your team's from {team}): 0 problem(s)")
+    (team / "de" / "gift_wrap.j2").write_text(
+        "---\ntitle: Geschenk\n---\nSchreiben Sie uns an info@example-shop.de oder rufen Sie +49 30 1234567 an.\n"
     )
+    results = [
+        c for c in await run_checks(make_settings(tmp_path, template_dir=team)) if c.item.startswith("Templ")
+    ]
+    assert results[0].severity == "error"
+    count = int(results[0].detail.rsplit(": ", 1)[1].split()[0])
+    assert count == len(results) - 1 >= 1  # the summary counts the problem lines that follow it
+    assert all(c.item == "Template" and c.detail.startswith("de/gift_wrap") for c in results[1:])
     (team / "de" / "gift_wrap.j2").write_text("---\ntitle: [x\n---\nHallo\n")
-    results = await run_checks(make_settings(tmp_path, template_dir=team))
-    [bad] = [text for ok, text in results if text.startswith("Templates")]
-    assert bad.startswith("Templates (INBOX_BOT_TEMPLATE_DIR): ") and "gift_wrap.j2:2:" in bad
-    assert (False, bad) in results
+    [broken] = [
+        c for c in await run_checks(make_settings(tmp_path, template_dir=team)) if c.item == "Templates"
+    ]
+    assert not broken.ok and "gift_wrap.j2:2:" in broken.detail
+
+
+def everything(
+    slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer, services: FakeServices
+) -> dict[str, Any]:
+    """Settings for every stand-in at once: Slack, Dovecot, the SMTP server, Amazon and all five carriers."""
+    return {
+        "slack_api_url": slack.base_url,
+        "slack_bot_token": slack.bot_token,
+        "slack_app_token": slack.app_token,
+        **imap_overrides(dovecot),
+        **smtp.settings(),
+        **services.urls(services.base_url),
+        "responders": "U0AGENT",
+        "leads": "U0LEAD",
+        "dkim_verify": True,
+    }
+
+
+async def test_everything_against_every_stand_in(
+    tmp_path: Path, fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer, fake_services: FakeServices
+) -> None:
+    results = await run_checks(
+        make_settings(tmp_path, **everything(fake_slack, dovecot, smtp, fake_services))
+    )
+    assert [(c.item, c.severity) for c in results] == [
+        ("Settings", "ok"),
+        ("Slack token", "ok"),
+        ("Slack scopes", "ok"),
+        ("Slack channel", "ok"),
+        ("Slack commands", "ok"),
+        ("Slack app token", "ok"),
+        ("IMAP", "ok"),
+        ("IMAP folder", "ok"),
+        ("IMAP IDLE", "ok"),
+        ("SMTP", "ok"),
+        ("SP-API token", "ok"),
+        ("SP-API marketplaces", "ok"),
+        ("DHL", "ok"),
+        ("17TRACK", "ok"),
+        ("UPS", "ok"),
+        ("FedEx", "ok"),
+        ("USPS", "ok"),
+        ("Templates", "ok"),
+    ], render(results)
+    assert smtp.messages == [] and fake_slack.messages == {}  # nothing sent, nothing posted
+
+
+async def test_wrong_credentials_everywhere_fail_item_by_item(
+    tmp_path: Path, fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer, fake_services: FakeServices
+) -> None:
+    wrong = {
+        "slack_bot_token": "xoxb-wrong",
+        "imap_password": "wrong",
+        "smtp_port": free_port(),
+        "sp_api_refresh_token": "Atzr|wrong",
+        "dhl_api_key": "wrong",
+        "seventeentrack_api_key": "wrong",
+        "ups_client_secret": "wrong",
+        "fedex_client_secret": "wrong",
+        "usps_client_secret": "wrong",
+    }
+    settings = make_settings(tmp_path, **{**everything(fake_slack, dovecot, smtp, fake_services), **wrong})
+    results = await run_checks(settings)
+    failed = [c.item for c in results if not c.ok]
+    assert failed == ["Slack token", "IMAP", "SMTP", "SP-API token", "DHL", "17TRACK", "UPS", "FedEx", "USPS"]
+    assert not any(secret in render(results) for secret in ("xoxb-wrong", "Atzr|wrong"))

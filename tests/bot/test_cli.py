@@ -34,10 +34,11 @@ async def test_check_reports_each_connection(
     fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer
 ) -> None:
     import asyncio
+    import json
 
     env = {
         "INBOX_BOT_SLACK_BOT_TOKEN": fake_slack.bot_token,
-        "INBOX_BOT_SLACK_APP_TOKEN": "xapp-1",
+        "INBOX_BOT_SLACK_APP_TOKEN": fake_slack.app_token,
         "INBOX_BOT_SLACK_CHANNEL": "C0INBOX",
         "INBOX_BOT_SLACK_API_URL": fake_slack.base_url,
         "INBOX_BOT_IMAP_HOST": "127.0.0.1",
@@ -49,31 +50,47 @@ async def test_check_reports_each_connection(
     }
     good = await asyncio.to_thread(cli, "check", env=env)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "✓ Slack: connected as @inbox-bot in Example Shop" in good.stdout
-    assert "✓ IMAP: logged in as seller, folder 'INBOX' with IDLE" in good.stdout
-    assert f"✓ SMTP: 127.0.0.1:{smtp.port} ready to send as service@example-shop.de" in good.stdout
+    assert "✓ Slack token: connected as @inbox-bot in Example Shop" in good.stdout
+    assert "✓ Slack channel: the bot is a member of C0INBOX and can read it" in good.stdout
+    assert f"✓ IMAP: logged in to 127.0.0.1:{dovecot.port} as seller" in good.stdout
+    assert "✓ IMAP IDLE: offered" in good.stdout
+    assert f"✓ SMTP: 127.0.0.1:{smtp.port} unencrypted, without a login: ready to send as" in good.stdout
+    assert good.stderr == ""
 
-    bad = await asyncio.to_thread(
-        cli,
-        "check",
-        env={
-            **env,
-            "INBOX_BOT_SLACK_BOT_TOKEN": "xoxb-wrong",
-            "INBOX_BOT_IMAP_PASSWORD": "nope",
-            "INBOX_BOT_SMTP_PORT": "1",
-        },
-    )
+    wrong = {
+        "INBOX_BOT_SLACK_BOT_TOKEN": "xoxb-wrong",
+        "INBOX_BOT_IMAP_PASSWORD": "nope",
+        "INBOX_BOT_SMTP_PORT": "1",
+    }
+    bad = await asyncio.to_thread(cli, "check", env={**env, **wrong})
     assert bad.returncode == 1
-    assert "✗ Slack: auth.test failed (invalid_auth)" in bad.stdout
+    assert "✗ Slack token: auth.test failed (invalid_auth)" in bad.stdout
     assert "✗ SMTP: cannot reach 127.0.0.1:1" in bad.stdout
     assert "✗ IMAP: login refused for 'seller'" in bad.stdout
     assert "nope" not in bad.stdout + bad.stderr and "xoxb-wrong" not in bad.stdout + bad.stderr
+
+    as_json = await asyncio.to_thread(cli, "check", "--json", env={**env, **wrong})
+    assert as_json.returncode == 1
+    items = json.loads(as_json.stdout)
+    assert all(set(i) == {"item", "ok", "detail", "severity"} for i in items)
+    assert [i["item"] for i in items if not i["ok"]] == ["Slack token", "IMAP", "SMTP"]
 
 
 def test_check_lists_missing_settings() -> None:
     result = cli("check")
     assert result.returncode == 1
-    assert "✗ INBOX_BOT_SLACK_BOT_TOKEN is missing" in result.stdout
+    assert "✗ Settings: INBOX_BOT_SLACK_BOT_TOKEN is missing" in result.stdout
+
+
+def test_check_names_a_setting_that_does_not_parse_without_a_traceback() -> None:
+    result = cli("check", env={"INBOX_BOT_IMAP_PORT": "imap", "INBOX_BOT_SMTP_PASSWORD": "hunter2"})
+    assert result.returncode == 2  # as every command whose settings do not parse
+    assert result.stdout.splitlines() == [
+        "✗ Settings: INBOX_BOT_IMAP_PORT: Input should be a valid integer, unable to parse string as an integer "
+        "(given: 'imap')",
+        "• Connections: not tried until the settings above are fixed",
+    ]
+    assert result.stderr == "" and "hunter2" not in result.stdout
 
 
 def test_run_refuses_incomplete_settings_clearly() -> None:

@@ -83,7 +83,8 @@ def test_check_and_run_report_a_bad_setting_without_a_traceback(tmp_path: Path) 
             timeout=60,
         )
         assert result.returncode == 2, (command, result.stderr)
-        assert "INBOX_BOT_DIGEST_TIME='25:99' is not a time of day" in result.stderr
+        said = result.stdout if command == "check" else result.stderr  # check's report is its output
+        assert "INBOX_BOT_DIGEST_TIME='25:99' is not a time of day" in said
         assert "Traceback" not in result.stderr
 
 

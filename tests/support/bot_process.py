@@ -39,6 +39,7 @@ def start_bot(
         INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
         INBOX_BOT_SLACK_POST_INTERVAL="0.01",
         INBOX_BOT_DIGEST_TIME="",
+        INBOX_BOT_OPS_PORT="0",  # no health/metrics listener unless `extra` gives it a port
     )
     if not wall_clock:
         env.update(clock_env(clock or pinned_clock()))

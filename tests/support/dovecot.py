@@ -34,6 +34,7 @@ class Dovecot:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="inbox-bot-dovecot-")))
     proc: subprocess.Popen[bytes] | None = None
     quota_kib: int | None = None  # a storage quota for the user (Dovecot's quota and imap_quota plugins)
+    capability: str | None = None  # what the server offers after login (`imap_capability`), e.g. without IDLE
 
     def start(self) -> Dovecot:
         """Write the config and start the server; wait until it greets."""
@@ -70,7 +71,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:{self.root}/mail/%u
 ssl = no
-{self._quota()}
+{self._quota()}{f"imap_capability = {self.capability}" if self.capability else ""}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.root}/users

@@ -95,3 +95,16 @@ async def test_dhl_gives_the_proof_of_delivery_of_a_parcel_signed_for(
     assert proof["signed"] == {"name": "M. Muster"} and proof["timestamp"] == services.parcels[PARCEL].at(
         services.parcels[PARCEL].events[-1]
     )
+
+
+async def test_17track_tells_its_quota_to_a_good_key_only(
+    http: httpx.AsyncClient, services: FakeServices
+) -> None:
+    refused = (await http.post("/17track/getquota", json={}, headers={"17token": "x"})).json()
+    assert refused["code"] == -18010002
+    services.follow("LX000000001DE")
+    quota = (
+        await http.post("/17track/getquota", json={}, headers={"17token": services.seventeen_key})
+    ).json()
+    assert quota["code"] == 0
+    assert quota["data"]["quota_total"] == 100 and quota["data"]["quota_remain"] == 99

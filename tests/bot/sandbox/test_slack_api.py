@@ -194,3 +194,12 @@ async def test_people_lookups_permalinks_and_the_home_tab(fake_slack: FakeSlack)
         with pytest.raises(SlackApiError) as e:
             await call
         assert e.value.response["error"] == error
+
+
+async def test_every_answer_names_the_tokens_scopes(fake_slack: FakeSlack) -> None:
+    from bot.checks_slack import MANIFEST_SCOPES
+
+    me = await client_of(fake_slack).auth_test()
+    assert set(me.headers["x-oauth-scopes"].split(",")) == MANIFEST_SCOPES  # what the app's manifest grants
+    fake_slack.scopes = {"chat:write"}
+    assert (await client_of(fake_slack).auth_test()).headers["x-oauth-scopes"] == "chat:write"

@@ -52,3 +52,13 @@ async def test_with_a_clock_messages_are_stamped_with_its_time_and_stay_in_order
         assert [m["text"] for m in history["messages"]] == ["b", "a"]
     finally:
         await slack.stop()
+
+
+async def test_a_channel_the_bot_is_not_in_cannot_be_read(fake_slack: FakeSlack) -> None:
+    import pytest
+    from slack_sdk.errors import SlackApiError
+
+    fake_slack.not_joined.add("C0INBOX")
+    with pytest.raises(SlackApiError) as refused:
+        await client_of(fake_slack).conversations_history(channel="C0INBOX", limit=1)
+    assert refused.value.response["error"] == "not_in_channel"

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from bot.sandbox.slack_api import FakeSlack
+
 ROOT = Path(__file__).resolve().parents[3]
 DIRECT_CALL = re.compile(
     r"client\.(?:chat|views|conversations|users|usergroups|reactions|files|apps|auth|team)_\w+\("
@@ -22,3 +26,28 @@ def test_no_web_api_call_bypasses_the_gateway() -> None:
         if DIRECT_CALL.search(line)
     ]
     assert offenders == [], "call Slack through SlackGateway (bot/services/slack.py)"
+
+
+def test_granted_scopes_come_from_slacks_header_in_any_case() -> None:
+    from bot.services.slack import granted_scopes
+
+    assert granted_scopes({"X-OAuth-Scopes": "chat:write, commands,"}) == {"chat:write", "commands"}
+    assert granted_scopes({"content-type": "application/json"}) is None
+    assert granted_scopes({"x-oauth-scopes": ""}) == frozenset()
+
+
+async def test_the_gateway_remembers_the_scopes_and_reads_a_channel(fake_slack: FakeSlack) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.services.slack import SlackError, SlackGateway
+
+    gateway = SlackGateway(AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url))
+    fake_slack.scopes = {"chat:write", "channels:history"}
+    await gateway.auth_test()
+    assert gateway.scopes == {"chat:write", "channels:history"} and gateway.bot_user_id == "U0INBOXBOT"
+    await gateway.read_latest("C0INBOX")
+    fake_slack.not_joined.add("C0INBOX")
+    with pytest.raises(SlackError) as refused:
+        await gateway.read_latest("C0INBOX")
+    assert refused.value.code == "not_in_channel"
+    assert await gateway.socket_url(fake_slack.app_token) == f"ws://127.0.0.1:{fake_slack.port}/link"

@@ -113,3 +113,23 @@ def test_query_gives_rows_as_dicts_and_query_one_the_first_or_none(tmp_path: Pat
     assert store.query(sql) == [{"key": "a", "kind": "notice"}, {"key": "b", "kind": "buyer"}]
     assert store.query_one(sql) == {"key": "a", "kind": "notice"}
     assert store.query_one("SELECT key FROM conversations WHERE key = ?", ["c"]) is None
+
+
+def test_a_write_probe_says_why_the_database_takes_no_write(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = Store.open(tmp_path / "db.sqlite", clock=FakeClock())
+    assert store.write_problem() is None
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        assert store.write_problem(wait_ms=50) == "OperationalError: database is locked"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with store.transaction():
+        assert store.write_problem() is None  # our own write under way
+    store.db.execute("INSERT INTO audit (at, actor, action) VALUES ('t', 'a', 'b')")  # the usual wait is back
+    assert store.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    store.close()
+    assert store.write_problem() is not None  # a closed connection is a problem too, never an exception

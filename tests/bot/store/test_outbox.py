@@ -107,3 +107,14 @@ def test_a_redraw_is_pending_only_while_it_has_not_started(store: Store) -> None
 def test_an_unknown_outbox_item_is_an_error(store: Store) -> None:
     with pytest.raises(KeyError):
         store.outbox_item(outbox_id=404)
+
+
+def test_items_not_done_are_counted_by_state(store: Store) -> None:
+    assert store.outbox_counts() == {}
+    for key in ("a", "b", "c", "d"):
+        store.enqueue(kind="post_card", dedupe_key=key, due_by=None)
+    a, b, c, _ = store.due_outbox()
+    store.mark_in_flight(outbox_id=a["id"])
+    store.defer_outbox(outbox_id=b["id"], until=TEAM_TIME, error="refused", failed=True)
+    store.complete_outbox(outbox_id=c["id"])
+    assert store.outbox_counts() == {"in_flight": 1, "failed": 1, "pending": 1}

@@ -216,3 +216,90 @@ def test_packages_a_stop_left_unchecked_become_due_when_the_database_is_upgraded
     conn.close()
     store = Store.open(path, clock=FakeClock())
     assert [p["tracking_number"] for p in store.due_packages()] == ["N1"]
+
+
+# ---- upgrades: a database made by each release opens with today's code, nothing lost ----
+
+RELEASES = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "db"
+)  # schema_v<N>.db, made by tests/fixtures/db/make.py
+# Columns a later migration changes on purpose in existing rows ("table.column": why); nothing so far.
+CHANGED_BY_MIGRATIONS: dict[str, str] = {}
+
+
+def release_databases() -> list[Path]:
+    return sorted(RELEASES.glob("schema_v*.db"), key=lambda p: int(p.stem.removeprefix("schema_v")))
+
+
+def contents(path: Path) -> dict[str, dict[int, dict[str, object]]]:
+    """Every row of every table of a database file, by table and rowid."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    out = {
+        t: {int(r["_row"]): dict(r) for r in conn.execute(f"SELECT rowid AS _row, * FROM {t}")}
+        for t in tables
+    }
+    conn.close()
+    for rows in out.values():
+        for row in rows.values():
+            row.pop("_row")
+    return out
+
+
+def test_the_current_schema_has_a_release_database() -> None:
+    """A release that adds a migration commits the database its code makes (tests/fixtures/db/README.md)."""
+    current = RELEASES / f"schema_v{len(MIGRATIONS)}.db"
+    assert current.exists(), f"run: .venv/bin/python tests/fixtures/db/make.py (writes {current.name})"
+    for path in release_databases():
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == int(path.stem.removeprefix("schema_v"))
+        conn.close()
+
+
+@pytest.mark.parametrize("release", release_databases(), ids=lambda p: p.stem)
+def test_a_release_database_migrates_without_loss(release: Path, tmp_path: Path) -> None:
+    before = contents(release)
+    assert before["conversations"] and before["messages"] and before["sends"]  # a fixture worth its name
+    path = tmp_path / "bot.db"
+    path.write_bytes(release.read_bytes())  # the fixture itself never changes
+
+    store = Store.open(path, clock=FakeClock())
+    assert store.schema_version == len(MIGRATIONS) and store.integrity_ok()
+    store.close()
+    after = contents(path)
+    for table, rows in before.items():
+        assert set(after[table]) == set(rows), f"{table}: rows lost or added"
+        for rowid, row in rows.items():
+            kept = {k: v for k, v in after[table][rowid].items() if k in row}
+            changed = {k for k in row if row[k] != kept[k] and f"{table}.{k}" not in CHANGED_BY_MIGRATIONS}
+            assert not changed, f"{table} row {rowid}: {sorted(changed)} changed"
+
+    store = Store.open(path, clock=FakeClock())  # and today's code reads them through its own functions
+    try:
+        assert {c["id"] for c in store.conversations()} == set(before["conversations"])
+        for rowid, send in before["sends"].items():
+            found = store.send_by_key(key=str(send["key"]))
+            assert found is not None and found["id"] == rowid and found["state"] == send["state"]
+        for draft in before.get("drafts", {}).values():
+            found = store.draft(key=str(draft["key"]))
+            assert found is not None and found["text"] == draft["text"]
+        for evidence in before.get("evidence", {}).values():
+            latest = store.latest_evidence(conversation_id=int(str(evidence["conversation_id"])))
+            assert latest is not None and latest["text"] == evidence["text"]
+        for message in before["messages"].values():
+            if message["conversation_id"] is not None:
+                texts = [
+                    m["text"]
+                    for m in store.conversation_messages(conversation_id=int(str(message["conversation_id"])))
+                ]
+                assert message["text"] in texts
+        for box in before["mailbox_state"].values():
+            assert store.mailbox_state(source=str(box["source"])) == (box["uidvalidity"], box["last_uid"])
+    finally:
+        store.close()

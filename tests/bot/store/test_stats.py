@@ -9,8 +9,10 @@ import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.mail.intake import Intake
+from bot.mail.source import IncomingMail
 from bot.store.store import Row, Store, iso, parse_iso
 from tests.bot.store.conftest import feed
+from tests.conftest import fixture_mail
 from tests.support.clock import TEAM_TIME
 
 
@@ -160,3 +162,13 @@ def test_recent_drafters_are_others_who_opened_a_reply_since(store: Store, clock
     assert store.recent_drafters(
         conversation_id=other, since=TEAM_TIME - timedelta(minutes=15), besides="U0ME"
     ) == ["U0CARL"]
+
+
+async def test_the_amazon_mail_stored_last_is_found_from_the_newest_rows(
+    store: Store, intake: Intake
+) -> None:
+    assert store.newest_amazon_mail() is None
+    await feed(intake, "de_invoice.eml", 8)
+    await feed(intake, "notice_refund.eml", 3)
+    await intake.handle(IncomingMail(fixture_mail("not_amazon.eml"), "spam", TEAM_TIME))  # not Amazon's
+    assert store.newest_amazon_mail() == TEAM_TIME - timedelta(hours=3)

@@ -1,0 +1,124 @@
+"""The data-keeping commands of `inbox-bot` (backup, export) and `--version`, registered by bot/cli.py."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli_tools import ConfigOption, settings_or_exit, setup_logging
+
+log = logging.getLogger(__name__)
+
+DISTRIBUTION = "inbox-bot"
+
+
+def version_text() -> str:
+    """`inbox-bot <version>` from the installed package's metadata."""
+    try:
+        return f"{DISTRIBUTION} {package_version(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        return f"{DISTRIBUTION}: version unknown (not installed as a package: pip install .)"
+
+
+def show_version(value: bool) -> None:
+    """The eager `--version` option: print the version and stop."""
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (a new file)", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Copy the database to FILE while the bot runs (SQLite's online backup); restore: stop the bot, copy it back."""
+    from bot.clock.clocks import clock_from
+    from bot.store.backup import BackupError
+    from bot.store.backup import backup as take
+
+    settings = settings_or_exit(config)
+    setup_logging("WARNING")
+    try:
+        made = take(settings.database_path, file, taken_at=clock_from(settings).now(), force=force)
+    except BackupError as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    except OSError as e:  # the disk, the folder's permissions
+        typer.echo(f"✗ cannot write the backup {file}: {e.strerror or e}", err=True)
+        raise typer.Exit(2) from e
+    typer.echo(
+        f"✓ {made.path}: {_size(made.size)}, schema version {made.schema_version}, integrity ok, "
+        f"taken {made.taken_at.astimezone(settings.tz):%Y-%m-%d %H:%M:%S %Z}"
+    )
+    typer.echo("  " + ", ".join(f"{n} {label}" for label, n in made.counts.items()))
+    if made.held_sends:
+        typer.echo(
+            f"  {made.held_sends} repl{'y was' if made.held_sends == 1 else 'ies were'} on the way out: a bot restored "
+            "from this file asks in the card's thread whether it went out, and never sends it again by itself"
+        )
+    if made.pending_posts:
+        typer.echo(
+            f"  {made.pending_posts} Slack post{' was' if made.pending_posts == 1 else 's were'} still to be made: a "
+            "bot restored from this file looks for it in the channel before posting"
+        )
+
+
+def export(
+    first: Annotated[
+        str, typer.Option("--from", help="First day, YYYY-MM-DD (team timezone)", show_default=False)
+    ],
+    last: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD, included", show_default=False)],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the two CSV files (created if missing)")
+    ] = Path("."),
+    delimiter: Annotated[
+        str, typer.Option(help="Field separator: ';' for Excel set to a language that writes decimal commas")
+    ] = ",",
+    config: ConfigOption = None,
+) -> None:
+    """Conversations and daily numbers (messages, answered within 24 h, late, breaches, median response) as CSV."""
+    from bot.clock.clocks import clock_from
+    from bot.export import export as write
+    from bot.store.store import Store
+
+    settings = settings_or_exit(config)
+    setup_logging("WARNING")
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError as e:
+        typer.echo(f"✗ dates are YYYY-MM-DD: {e}", err=True)
+        raise typer.Exit(2) from e
+    if end < start:
+        typer.echo(f"✗ --to {end} is before --from {start}", err=True)
+        raise typer.Exit(2)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        typer.echo(f"✗ --delimiter is one character such as , or ; (not {delimiter!r})", err=True)
+        raise typer.Exit(2)
+    if not settings.database_path.exists():
+        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
+        raise typer.Exit(2)
+    store = Store.open(settings.database_path, clock=clock_from(settings))
+    try:
+        done = write(store, start, end, settings.tz, out, delimiter=delimiter)
+    except OSError as e:
+        typer.echo(f"✗ cannot write into {out}: {e.strerror or e}", err=True)
+        raise typer.Exit(2) from e
+    finally:
+        store.close()
+    typer.echo(f"✓ {done.conversations}: {done.conversation_count} conversations")
+    typer.echo(f"✓ {done.daily}: {done.day_count} days")
+    typer.echo(f"  times in {settings.timezone}; UTF-8 with a byte order mark, separated by {delimiter!r}")
+
+
+def _size(n: int) -> str:
+    """Bytes for people: 812 KB, 1.4 MB."""
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
