@@ -20,7 +20,7 @@ from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.mail.patterns import MARKETPLACE_IDS
-from bot.services.http import RATE_MARGIN, ApiObserver, ObservedTransport, error_for, with_retries
+from bot.services.http import RATE_MARGIN, ApiObserver, error_for, observed_transports, with_retries
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class SpApi:
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(15.0, connect=5.0),
             event_hooks={"response": [self._check]},
-            transport=ObservedTransport(observe, service=service_of) if observe else None,
+            **observed_transports(observe, service=service_of),
         )
         self._marketplace = _Marketplace(
             endpoint=settings.sp_api_url.rstrip("/"),

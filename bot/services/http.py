@@ -53,16 +53,34 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def observed_transports(
+    observe: ApiObserver | None, *, service: Callable[[httpx.Request], str] = lambda r: r.url.host
+) -> dict[str, Any]:
+    """httpx client arguments that tell `observe` of every request and still go through the proxies the environment
+    names (HTTPS_PROXY, NO_PROXY …: httpx ignores them once a client is given its own transport)."""
+    if observe is None:
+        return {}
+    from httpx._utils import get_environment_proxies  # the parsing httpx itself does for trust_env
+
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        pattern: ObservedTransport(observe, service=service, inner=httpx.AsyncHTTPTransport(proxy=url))
+        if url
+        else None
+        for pattern, url in get_environment_proxies().items()
+    }
+    return {"transport": ObservedTransport(observe, service=service), "mounts": mounts}
+
+
 def new_client(
     *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, observe: ApiObserver | None = None
 ) -> httpx.AsyncClient:
-    """The shared outbound client (connection pooling, timeouts, no redirects to other hosts), telling `observe` of
-    every request."""
+    """The shared outbound client (connection pooling, timeouts, no redirects to other hosts, the environment's
+    proxies), telling `observe` of every request."""
     return httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=False,
         headers={"user-agent": "inbox-bot"},
-        transport=ObservedTransport(observe) if observe else None,
+        **observed_transports(observe),
     )
 
 

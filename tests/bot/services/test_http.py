@@ -278,3 +278,34 @@ async def test_final_errors_and_bugs_are_not_retried(error: Exception) -> None:
     with pytest.raises(type(error)):
         await with_retries(call, attempts=3, sleep=waits)
     assert len(calls) == 1 and waits.seconds == []
+
+
+async def test_an_observed_client_still_goes_through_the_environments_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aiohttp import web
+
+    from bot.services.http import new_client
+
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))  # a forward proxy is asked for the absolute URL
+        return web.Response(text="via proxy")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    observed: list[tuple[str, int | None]] = []
+    try:
+        async with new_client(observe=lambda service, status: observed.append((service, status))) as client:
+            response = await client.get("http://carrier.example.invalid/track?id=1")
+    finally:
+        await runner.cleanup()
+    assert response.text == "via proxy" and seen and "carrier.example.invalid" in seen[0]
+    assert observed == [("carrier.example.invalid", 200)]
