@@ -80,3 +80,16 @@ OUTCOMES = {
     "withdrawn": "Withdrawn by the buyer",
     "no_action": "Nothing to do",
 }
+
+
+def guard_errors(violations: list[Any], *, confirmed: bool) -> dict[str, str] | None:
+    """The reply window's error for the guard's findings: any block refuses; warnings need "Send it anyway"."""
+    blocking = [v for v in violations if v.severity == "block"]
+    if blocking:
+        return {"reply": "Not sent. " + " ".join(v.explain() for v in blocking)[:1900]}
+    if violations and not confirmed:
+        warning = " ".join(v.explain() for v in violations)
+        return {
+            "reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway” to send it as it is."
+        }
+    return None

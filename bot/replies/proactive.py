@@ -13,7 +13,7 @@ from bot.desk.roles import Role
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
 from bot.replies.library import TemplateProblem
-from bot.replies.model import Draft, Outcome
+from bot.replies.model import Draft, Outcome, guard_errors
 from bot.replies.service import Replies
 from bot.services.messaging import INVOICE, LABELS, TEXT_LIMITS, AmazonMessaging
 from bot.store.store import Row
@@ -208,13 +208,15 @@ class Proactive:
             attachments=[(a.rsplit("/", 1)[-1], "application/pdf") for a in attachments],
             lang=conv.get("language"),
         )
-        blocking = [v for v in violations if v.severity == "block"]
-        if blocking:
-            return Outcome(errors={"reply": "Not sent. " + " ".join(v.explain() for v in blocking)[:1900]})
-        if violations and not confirmed:
-            warning = " ".join(v.explain() for v in violations)
-            return Outcome(
-                errors={"reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway”."}
+        refused = guard_errors(violations, confirmed=confirmed)
+        if refused:
+            return Outcome(errors=refused)
+        if violations:  # audited as for replies
+            self.store.audit(
+                actor=user,
+                action="guard_warning_confirmed",
+                conversation_id=int(conv["id"]),
+                rules=sorted({v.rule for v in violations}),
             )
         reply_to = draft["reply_to_row"] if answered and answered["conversation_id"] == target["id"] else None
         live = self.store.live_send_for(reply_to_row=int(reply_to)) if reply_to else None

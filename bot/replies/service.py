@@ -19,7 +19,7 @@ from bot.replies.context import reply_context
 from bot.replies.files import invoice_for, invoice_note, manuals_for
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem, parse_follow_up
-from bot.replies.model import OUTCOMES, Advice, Draft, Outcome
+from bot.replies.model import OUTCOMES, Advice, Draft, Outcome, guard_errors
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 
@@ -283,17 +283,9 @@ class Replies:
             return Outcome(errors={"reply": refusal})
         attachments = [str(a) for a in draft["attachments"]]  # from the store: a window cannot name files
         violations = self.check(conv, text, attachments)
-        blocking = [v for v in violations if v.severity == "block"]
-        if blocking:
-            return Outcome(errors={"reply": "Not sent. " + " ".join(v.explain() for v in blocking)[:1900]})
-        if violations and not confirmed:
-            warning = " ".join(v.explain() for v in violations)
-            return Outcome(
-                errors={
-                    "reply": f"Check before sending: {warning}"[:1800]
-                    + " Tick “Send it anyway” to send it as it is."
-                }
-            )
+        refused = guard_errors(violations, confirmed=confirmed)
+        if refused:
+            return Outcome(errors=refused)
         if violations:
             self.store.audit(
                 actor=user,
