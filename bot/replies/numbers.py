@@ -18,8 +18,21 @@ from phonenumbers import Leniency
 
 log = logging.getLogger(__name__)
 
-REGIONS = {"de": "DE", "en": "GB", "fr": "FR", "it": "IT", "es": "ES", "nl": "NL", "pl": "PL", "sv": "SE"}
-ALL_REGIONS = ("DE", "GB", "US", "FR", "IT", "ES", "NL", "PL", "SE")
+REGIONS = {
+    "de": "DE",
+    "en": "GB",
+    "fr": "FR",
+    "it": "IT",
+    "es": "ES",
+    "nl": "NL",
+    "pl": "PL",
+    "sv": "SE",
+    "ja": "JP",
+    "pt": "BR",
+}
+ALL_REGIONS = ("DE", "GB", "US", "FR", "IT", "ES", "NL", "PL", "SE", "JP", "BR")
+# read as well when the language is known: Europe and the US (Japan's and Brazil's plans read far-away ids as phones)
+NEAR_REGIONS = ALL_REGIONS[:9]
 DIGITS = re.compile(r"\d")
 COMPANY_ID = re.compile(
     r"organisationsnummer|org\.?\s?nr|momsreg\w*|\bvat\b|ust-?id\w*|steuernummer|handelsregister|\bhrb\b|\bnip\b|"
@@ -46,11 +59,15 @@ ID_NAMED = re.compile(
     r"reservdelsnummer|lot(?: number| no\.?|nummer)|lotnummer|batch(?: number| no\.?|nummer)|partinummer|"
     r"tracking (?:number|no\.?|id)|sendungsnummer|"
     r"品番|型番|製造番号|ロット番号|シリアル番号|お?問い?合わせ番号|追跡番号|伝票番号)"
-    r"[^\d\n.!?]{0,45}?(?:\bis|\blautet|\bist|\best|\bè|\bes|\bto|\bär|\bé|\bwynosi|は|:)\s*[:\"'„«]?\s*$",
+    r"[^\d\n.!?]{0,30}?(?:\bis|\blautet|\bist|\best|\bè|\bes|\bto|\bär|\bé|\bwynosi|は|:)\s*[:\"'„«]?\s*$",
     re.I,
 )
 PHONE_WORDS = re.compile(
-    r"\b(?:call|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|ligue)\b|電話",
+    r"\b(?:call|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|ligue|hotline|"
+    r"helpline|contact\w*|kontakt\w*|contatt\w*|contacto|contato|infolinia|whatsapp|signal|telegram|viber|sms|"
+    r"service client|servizio clienti|servicio al cliente|atendimento|kundenservice|kundendienst|customer service|"
+    r"klantenservice|kundtjänst|biuro obsługi|support|mobil\w*|handy|cell|portable|celular|cellulare)\b|"
+    r"電話|窓口|携帯|サポート|ライン|line",
     re.I,
 )
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
@@ -321,7 +338,7 @@ def phone_numbers(
     if not SEVEN_DIGITS.search(text):
         return
     regions = (
-        (REGIONS[lang], *(r for r in ALL_REGIONS if r != REGIONS[lang])) if lang in REGIONS else ALL_REGIONS
+        (REGIONS[lang], *(r for r in NEAR_REGIONS if r != REGIONS[lang])) if lang in REGIONS else ALL_REGIONS
     )
     seen: set[tuple[int, int]] = set()
     for region in regions:
@@ -333,8 +350,10 @@ def phone_numbers(
             if re.search(r"[A-Za-z]{1,6}-$", text[max(0, match.start - 7) : match.start]):
                 continue  # part of an id such as SPK-0923-4471 (a serial number), not a phone number
             named = ID_NAMED.search(before := text[max(0, match.start - 80) : match.start])
-            if ID_LABEL.search(text[max(0, match.start - 30) : match.start]) or (
-                named and not PHONE_WORDS.search(before[named.start() :])
+            international = raw.strip().startswith(("+", "00"))
+            if not international and (
+                ID_LABEL.search(text[max(0, match.start - 30) : match.start])
+                or (named and not PHONE_WORDS.search(before[named.start() :]) and not _mobile(match.number))
             ):
                 continue  # the serial, model, batch, article or invoice number the text names as such
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
@@ -354,6 +373,11 @@ def gtin(digits: str) -> bool:
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
+
+
+def _mobile(number: phonenumbers.PhoneNumber) -> bool:
+    """A mobile number: a label a few words before it ("our reference is 0151 …") does not make it an id."""
+    return bool(phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE)
 
 
 def _written_as_phone(raw: str) -> bool:

@@ -60,7 +60,7 @@ REVIEW_ALWAYS = (
     _STARS,
     r"\b(?:star|sterne|stelle|estrellas|sterren|gwiazdk\w*|stjärn)\s*(?:rating|bewertung|valutazione|valoración|beoordeling|ocen\w*|betyg)",
     r"\b(?:let|tell|lassen sie|sagen sie|erzählen sie|faites savoir aux|dites aux|fate sapere agli|faccia sapere agli|"
-    r"dica agli|cuénteles a|dígales a|laat|vertel|da\w* znać|powiedz\w*|napisz\w*|låt|berätta för)\s+(?:\w+\s+){0,2}"
+    r"dica agli|cuénteles a|dígales a|laat|vertel|da\w* znać|powiedz\w*|napisz\w*|låt|berätta för)\s+(?:(?!(?:whether|if|ob|si|se|czy|om)\b)\w+\s+){0,2}"
     r"(?:other|others|andere\w*|autres|altri|otros|andere|innym|inny\w*|andra)\b(?:\s+(?:customers|buyers|kunden|"
     r"käufer\w*|clients|acheteurs|clienti|acquirenti|clientes|compradores|klanten|kopers|klient\w*|kupując\w*|"
     r"kunder|köpare))?",
@@ -391,8 +391,10 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
         yield "review_request", *review
     for rule, patterns in {**{r: () for r in extra or {} if r != "review_request"}, **COMPILED}.items():
         extras = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
-        for pattern in (*patterns, *extras):
-            hit = next((h for h in pattern.finditer(read) if _counts(rule, read, h)), None)
+        for pattern in (*patterns, *extras):  # the extras carry their own context: no second test
+            hit = next(
+                (h for h in pattern.finditer(read) if pattern in extras or _counts(rule, read, h)), None
+            )
             if hit:
                 yield rule, hit.start(), hit.end()
                 break

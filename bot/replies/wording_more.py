@@ -9,58 +9,82 @@ import logging
 
 log = logging.getLogger(__name__)
 
-_ASK_PT = r"(?:poderia|pode|podia|se puder|se gostar|por favor|favor|ajuda\w*|agradece\w*|ficar[ií]amos)"
-_REVIEW_PT = (
-    r"(?:avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es|avaliar|opini[ãa]o|coment[áa]rio|estrel\w*|nota \d)"
-)
+_ASK_PT = r"\b(?:poderia|pode|podia|se puder|se gostar|ficar[ií]amos|agradecer[ií]amos|ajude-nos|nos ajude)\b"
+# the request's object: the rating itself, not "avaliar o dano" (judging the damage) or "um comentário" in a form
+_REVIEW_PT = r"(?:avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es|avaliar-nos|estrel\w*|nota \d)"
+_OPINION_PT = rf"(?:{_REVIEW_PT}|opini[ãa]o|coment[áa]rio)"
 _GIFT = (
-    r"(?:gratis|grátis|de gra[çc]a|brinde|free|kostenlos|gratuit\w*|omaggio|regalo|cadeau|prezent\w*|present|"
-    r"geschenk\w*|無料|プレゼント|進呈)"
+    r"(?:\b(?:gratis|grátis|de gra[çc]a|brinde|free|kostenlos|gratuit\w*|omaggio|regalo|cadeau|prezent\w*|"
+    r"present|geschenk\w*|gutschein\w*|voucher|bon d'achat|buono)\b|無料|プレゼント|進呈)"
 )
+# what is given up for the gift: a claim, a review, a complaint (not a parcel or an order)
+_CLAIMED = (
+    r"(?:claim|roszczeni\w*|litige|contestazione|anspråk|a-?to-?z|a-?bis-?z|réclamation|reclama[çc][ãa]o|reclamación|reclamo|reclamo|richiesta|antrag|"
+    r"anspruch|garantie\w*|garantia|garantía|garanzia|chargeback|rückbuchung|dispute|disputa|beschwerde|klacht|"
+    r"reklamacj\w*|reklamation|review|bewertung|avis|évaluation|recensione|valutazione|reseña|avalia[çc][ãa]o|"
+    r"recensie|beoordeling|opini\w*|omdöme|申請|クレーム|評価|レビュー)"
+)
+_REGARDLESS = (
+    r"(?:trotzdem|ohnehin|anyway|regardless|quand même|comunque|igualmente|de todas formas|mesmo assim|toch)"
+)
+_NEGATION = (
+    r"(?:not|never|no|\w+n['’]t|nicht|nichts|nie|kein\w*|niemals|ne|pas|jamais|non|mai|nunca|não|niet|geen|nooit|"
+    r"inte|aldrig)"
+)
+# from the sentence's start, a run with no negation in it: "do not pay outside Amazon" is the opposite advice
+_UNNEGATED = rf"(?:^|(?<=[.!?\n]))(?:(?!\b{_NEGATION}\b)[^.!?\n])*?"
 
 MORE_WORDS: dict[str, tuple[str, ...]] = {
     "review_request": (
         rf"{_ASK_PT}[^.!?\n]{{0,80}}\b{_REVIEW_PT}",
-        rf"\b(?:deix\w*|escrev\w*|compartilh\w*|d[êe] uma|umas)\b[^.!?\n]{{0,40}}\b{_REVIEW_PT}",
+        rf"\b(?:deix\w*|escrev\w*|compartilh\w*|publiqu\w*|d[êe] uma|umas)\b[^.!?\n]{{0,40}}\b{_OPINION_PT}",
         r"\bumas? estrelinhas?\b",
         # telling other buyers how it went, in every language
-        r"\b(?:tell|racont\w*|raccont\w*|cuent\w*|cont[ae]\w*|vertel\w*|laten weten|opowiedz\w*|berätta\w*|"
-        r"erzähl\w*)\b[^.!?\n]{0,30}\b(?:other|les autres|autres|altri|otros|outros|andere|innym|andra)\s+"
+        r"\b(?:tell|racont\w*|raccont\w*|cuént\w*|cuent[ae]n?|conta|conte|contem|vertel\w*|laten weten|opowiedz\w*|"
+        r"berätta\w*|erzähl\w*)\b(?:\s+(?!(?:us|uns|nous|noi|ci|nos|ons|oss|nam|whether|if|ob|si|se|of|om|czy)\b)"
+        r"[^\s.!?]+){0,4}?\s+(?:other|les autres|autres|altri|otros|outros|anderen?|innym|andra)\s+"
         r"(?:buyers|customers|shoppers|acheteurs|clients|clienti|acquirenti|compradores|clientes|kopers|klanten|"
         r"kupującym|klientom|köpare|kunder|käufer\w*|kunden)",
         # sharing impressions or opinion "of us / our shop on Amazon"
-        r"\b(?:share|partag\w*|condivid\w*|compart\w*|compartilh\w*|deel|delen|podziel\w*|dela|teilen)\b[^.!?\n]{0,40}"
+        r"\b(?:share|partagez|partager|condivid\w*|compart\w*|compartilh\w*|deel|podziel\w*|dela)\b[^.!?\n]{0,40}"
         r"\b(?:thoughts|opinion|impressions?|ressenti|avis|opinione|parere|opinión|opini[ãa]o|mening|indruk\w*|"
         r"wrażeni\w*|intryck|eindr[üu]ck\w*|erfahrung\w*|experience|expérience|esperienza|experiencia|experiência|"
-        r"ervaring|doświadczeni\w*|upplevelse)\b[^.!?\n]{0,60}\b(?:us|nous|noi|nosotros|nós|ons|nas|oss|uns|shop|"
-        r"boutique|negozio|tienda|loja|winkel|sklep\w*|butik|amazon\w*)\b",
+        r"ervaring|doświadczeni\w*|upplevelse)\b[^.!?\n]{0,60}\b(?:amazon\w*|(?:other|autres|altri|otros|outros|"
+        r"andere\w*|innym\w*|andra) \w+)",
         r"\blasci\w*\b[^.!?\n]{0,30}\b(?:opinione|parere|giudizio)\b[^.!?\n]{0,40}\b(?:noi|amazon)",
         r"\bpuntu\w*\b[^.!?\n]{0,40}\bestrellas\b|\bestrellas\b[^.!?\n]{0,40}\bpágina del (?:artículo|producto)",
-        r"(?:レビュー|星の評価|高評価|評価|感想|口コミ)[^。！？\n]{0,30}(?:投稿|お願い|いただけ|頂け|ください|下さい|"
+        r"(?:レビュー|星の評価|高評価|感想|口コミ)[^。！？\n]{0,30}(?:投稿|お願い|いただけ|頂け|ください|下さい|"
         r"幸い|助か|励み|お聞かせ|削除|変更)",
+        r"評価(?:を|の)?(?:投稿|お願い|いただけ|頂け|ください|下さい|お聞かせ|削除|変更|見直|して(?:いただけ|ください|下さい))",
         r"他のお客様に[^。！？\n]{0,30}(?:お伝え|伝え)",
     ),
     "incentive": (
         rf"\b{_REVIEW_PT}[^.!?\n]{{0,100}}(?:de gra[çc]a|grátis|brinde|devolv\w*|reembols\w*|r\$ ?\d)",
         rf"(?:de gra[çc]a|brinde|r\$ ?\d[\d.,]*|devolvemos|reembols\w*)[^.!?\n]{{0,100}}\b(?:mudar|apagar|excluir|"
-        rf"remover|retirar|alterar|cancelar)\b[^.!?\n]{{0,40}}(?:{_REVIEW_PT}|reclama[çc][ãa]o|garantia)",
+        rf"remover|retirar|alterar|cancelar)\b[^.!?\n]{{0,40}}(?:{_OPINION_PT}|reclama[çc][ãa]o|garantia)",
         r"(?:レビュー|評価|申請|クレーム)[^。\n]{0,60}(?:取り下げ|削除|見直|変更|投稿|書いて)[^。\n]{0,60}"
         r"(?:返金|無料|プレゼント|お送り|進呈|差し上げ)",
         r"(?:高評価|レビュー)[^。\n]{0,20}(?:お礼|御礼)[^。\n]{0,40}(?:無料|プレゼント|進呈)",
         # a gift for withdrawing a claim (the money alone is caught by the wording rules)
-        rf"\b(?:intrek\w*|retir\w*|cancelar|cancele|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|withdraw\w*|"
-        rf"annul\w*|取り下げ)(?=[^.!?\n。]{{0,100}}{_GIFT})",  # the verb alone: what follows names the claim
+        rf"{_CLAIMED}[^.!?\n。]{{0,30}}(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|zur[üu]ck\w*|"
+        rf"wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|schlie[ßs]en|close|取り下げ)"
+        rf"(?![^.!?\n。]{{0,100}}{_REGARDLESS})(?=[^.!?\n。]{{0,100}}{_GIFT})",
+        rf"\b(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|"
+        rf"close)\b[^.!?\n]{{0,30}}{_CLAIMED}(?![^.!?\n]{{0,100}}{_REGARDLESS})(?=[^.!?\n]{{0,100}}{_GIFT})",
     ),
     "off_amazon_contact": (
         r"\b(?:mercado ?livre|shopee|magalu|americanas\.com|olx|loja f[íi]sica|nosso site|whatsapp|zap ?zap)\b",
-        r"楽天|メルカリ|ヤフオク|yahoo!?ショッピング|実店舗|公式サイト|当店サイト|line公式|lineで|line ?id|インスタ",
-        r"\b(?:outside (?:of )?amazon|außerhalb (?:von )?amazon|hors d'amazon|en dehors d'amazon|al di fuori di amazon|"
-        r"fuori da amazon|fuera de amazon|fora da amazon|buiten amazon|poza amazon\w*|utanför amazon)\b|amazonを通さず",
+        r"楽天|メルカリ|ヤフオク|yahoo!?ショッピング|実店舗|公式サイト|当店サイト|line公式|lineで|\bline ?id(?![a-z])|インスタ",
+        rf"{_UNNEGATED}\b(?:outside (?:of )?amazon|außerhalb (?:von )?amazon|hors d'amazon|en dehors d'amazon|"
+        r"al di fuori di amazon|fuori da amazon|fuera de amazon|fora da amazon|buiten amazon|poza amazon\w*|"
+        r"utanför amazon)\b",
+        r"amazonを通さず",
     ),
     "marketing": (
         r"\bblack friday\b|\bpromo[çc][ãa]o\b|\bat[ée] \d+ ?% de desconto|\bliquida[çc][ãa]o\b|\bnossa nova (?:linha|"
         r"cole[çc][ãa]o)\b",
-        r"セール|最大\d+[%％]オフ|新商品|新作のご案内|キャンペーン",
+        r"(?:セール|新商品|新作|キャンペーン)[^。！？\n]{0,20}(?:のご案内|のお知らせ|を開催|開催中|実施中|ご覧|お見逃し|"
+        r"チェック|お楽しみ)|最大\d+[%％]オフ",
     ),
     "opt_out": (
         r"\bresponda (?:sair|parar|pare|stop|baja)\b|\bdescadastr\w*|\bn[ãa]o quer mais receber\b|\bdarse de baja\b|"

@@ -19,6 +19,11 @@ def phones(text: str, lang: str | None = None) -> list[str]:
         ("Appelez le 01 23 45 67 89", "fr", "01 23 45 67 89"),
         ("call (212) 736-5000", "en", "(212) 736-5000"),
         ("0049 30 123 45 67", None, "0049 30 123 45 67"),
+        # a label near the number does not hide a phone: the hotline, a customer service, a mobile, a far-away plan
+        ("Your tracking number is in the card; our hotline is +49 30 1234567.", "en", "+49 30 1234567"),
+        ("Référence de notre service client : 01 23 45 67 89", "fr", "01 23 45 67 89"),
+        ("お問い合わせ番号は 090-1234-5678 です。", "ja", "090-1234-5678"),
+        ("Manda no zap (11) 3456-7890.", "pt", "(11) 3456-7890"),
     ],
 )
 def test_phone_numbers_are_found(text: str, lang: str | None, phone: str) -> None:
