@@ -154,7 +154,14 @@ def build_deps(
         amazon=amazon,
     )
     autoreplier = AutoReplier(
-        settings, store, clock, replies=replies, enricher=enricher, slack=slack, wake_mailer=mailer.wake.set
+        settings,
+        store,
+        clock,
+        replies=replies,
+        enricher=enricher,
+        slack=slack,
+        wake_mailer=mailer.wake.set,
+        post=outbox.escalation_post,
     )
     if source is None:
         if settings.mail_source == "directory":

@@ -57,7 +57,7 @@ async def _imap(settings: Settings, source: ImapSource) -> list[Check]:
         ]
     out = [Check("IMAP", f"logged in to {where} as {settings.imap_user}")]
     try:
-        response = await client.select(settings.imap_folder)
+        response = await client.examine(settings.imap_folder)  # read-only: a check marks no mail as seen
         if response.result != "OK":
             out.append(
                 failed(
@@ -67,7 +67,7 @@ async def _imap(settings: Settings, source: ImapSource) -> list[Check]:
                 )
             )
             return out
-        out.append(Check("IMAP folder", f"{settings.imap_folder!r} opened"))
+        out.append(Check("IMAP folder", f"{settings.imap_folder!r} opened (read-only)"))
         out.append(_idle(settings, client.has_capability("IDLE")))
         return out
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import date
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -86,6 +87,7 @@ def export(
     """Conversations and daily numbers (messages, answered within 24 h, late, breaches, median response) as CSV."""
     from bot.clock.clocks import clock_from
     from bot.export import export as write
+    from bot.store.base import StaleSchema
     from bot.store.store import Store
 
     settings = settings_or_exit(config)
@@ -104,7 +106,11 @@ def export(
     if not settings.database_path.exists():
         typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
         raise typer.Exit(2)
-    store = Store.open(settings.database_path, clock=clock_from(settings))
+    try:  # read-only: an export never migrates or writes the database a running bot uses
+        store = Store.open_read_only(settings.database_path, clock=clock_from(settings))
+    except (StaleSchema, sqlite3.Error) as e:
+        typer.echo(f"✗ cannot read {settings.database_path}: {e}", err=True)
+        raise typer.Exit(2) from e
     try:
         done = write(store, start, end, settings.tz, out, delimiter=delimiter)
     except OSError as e:

@@ -14,6 +14,7 @@ import csv
 import logging
 import os
 import statistics
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -153,9 +154,11 @@ def write_csv(
     path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]], *, delimiter: str = ","
 ) -> None:
     """One CSV file with a header line, written whole or not at all (a temporary file renamed into place)."""
-    partial = path.with_name(f".{path.name}.partial")
+    # a name of its own (two exports at once never share it), readable by the owner only: buyers' names are inside
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    partial = Path(name)
     try:
-        with open(partial, "w", encoding=ENCODING, newline="") as f:
+        with open(handle, "w", encoding=ENCODING, newline="") as f:
             out = csv.writer(f, delimiter=delimiter, lineterminator="\r\n")
             out.writerow(columns)
             for row in rows:

@@ -17,11 +17,12 @@ NEXT_JOB = "sla_next"
 def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
     """Send due notifications, follow-up reminders and claim windows (each once: recorded before it is posted), then
     set the timer for the next one."""
+    swept = True
     try:
         sent = deps.escalator.tick()
     except Exception:
         log.exception("SLA sweep failed; the next one tries again")
-        sent = 0
+        sent, swept = 0, False
     if sent:
         log.info("SLA: %d notification(s) queued", sent)
     for name, check in (
@@ -41,7 +42,8 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
         log.exception("the where-is-my-order auto-reply pass failed; the next sweep tries again")
     if scheduler is not None:
         schedule_next(deps, scheduler)
-    deps.metrics.swept()  # /readyz: the sweep runs
+    if swept:
+        deps.metrics.swept()  # /readyz: the sweep runs (a failing one lets the check go stale, and say so)
     return sent
 
 

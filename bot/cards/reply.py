@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.card import CardTime, Message, answered_by, escape, quoted, slack_date, truncate
 from bot.cards.ids import ActionId, ViewId
+from bot.replies.guard import MESSAGES
 from bot.replies.library import Template
 from bot.replies.model import OUTCOMES
 from bot.replies.proactive import reference, via
@@ -400,3 +401,18 @@ def thread_offer(text: str, message_ts: str) -> list[dict[str, Any]]:
             ],
         },
     ]
+
+
+def auto_held(payload: dict[str, Any], at: CardTime) -> Message:
+    """The where-is-my-order auto-reply held back by the guard: why, and that a person answers (said once)."""
+    held = payload["auto_held"]
+    reasons = "; ".join(MESSAGES.get(str(rule), str(rule)) for rule in held.get("rules") or [])
+    text = (
+        ":raised_hand: The automatic where-is-my-order reply was *held back*: the policy guard found "
+        f"{escape(reasons) or 'a problem'}. Nothing was sent — please answer this buyer yourself "
+        "(check the reply template and the signature)."
+    )
+    return {
+        "text": "Auto-reply held back",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }

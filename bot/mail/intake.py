@@ -12,6 +12,7 @@ from typing import Any
 from bot.cards.card import PostKind, split_for_card
 from bot.clock.sla import deadline_for, response_hours
 from bot.mail import undelivered
+from bot.mail.belongs import conversation_key, same_buyer
 from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
@@ -19,9 +20,9 @@ from bot.mail.photos import looks_like_photo
 from bot.mail.related import link_notice
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
-from bot.ops.logs import bind
+from bot.ops.logs import log_context
 from bot.settings import Settings
-from bot.store.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Row, Store, iso, parse_iso
+from bot.store.store import ANSWERED_OUTSIDE_SLACK, ConversationState, Store, iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -48,29 +49,6 @@ def arrival_time(parsed: ParsedMail, internal_date: datetime | None, now: dateti
     if parsed.date and parsed.date < arrived and arrived - parsed.date <= MAX_DATE_LAG:
         arrived = parsed.date  # conservative: the 24-hour clock started when Amazon sent it
     return min(arrived, now)
-
-
-def conversation_key(parsed: ParsedMail) -> str:
-    """Buyer relay alias (without a +suffix) and order id; pre-sale questions by alias alone."""
-    if parsed.is_raw or not parsed.buyer_alias:
-        return f"mail:{parsed.dedupe_key}"
-    return f"{alias_base(parsed.buyer_alias)}|{parsed.order_id or '-'}"
-
-
-def alias_base(address: str | None) -> str:
-    """A relay alias without its +suffix (Amazon adds case ids to the same buyer's alias), lower-case."""
-    local, _, domain = (address or "").lower().partition("@")
-    return f"{local.split('+', 1)[0]}@{domain}" if local and domain else ""
-
-
-def same_buyer(conv: Row, parsed: ParsedMail) -> bool:
-    """Whether a buyer message belongs to this conversation: a buyer conversation of the same relay alias, and no
-    two different order ids."""
-    if conv.get("kind") != "buyer" or not parsed.buyer_alias:
-        return False
-    if alias_base(conv.get("buyer_alias")) != alias_base(parsed.buyer_alias):
-        return False
-    return not (conv.get("order_id") and parsed.order_id and conv["order_id"] != parsed.order_id)
 
 
 class Intake:
@@ -167,7 +145,12 @@ class Intake:
 
     def _started(self, parsed: ParsedMail, result: IngestResult) -> None:
         """Log a stored mail and start what follows from it: its order lookup and its Slack post."""
-        bind(message_id=result.message_id, order_id=parsed.order_id, conversation_id=result.conversation_id)
+        with log_context(
+            message_id=result.message_id, order_id=parsed.order_id, conversation_id=result.conversation_id
+        ):
+            self._start(parsed, result)
+
+    def _start(self, parsed: ParsedMail, result: IngestResult) -> None:
         if result.duplicate:
             log.info("mail %s already stored; skipped", result.message_id)
         else:

@@ -53,8 +53,10 @@ def log_context(**fields: object) -> Iterator[None]:
 
 
 def bind(**fields: object) -> None:
-    """Add fields to this task's context until the enclosing `log_context` block ends (e.g. one mail of a batch)."""
-    _CONTEXT.set(MappingProxyType({**_CONTEXT.get(), **_clean(fields)}))
+    """Set fields of this task's context until the enclosing `log_context` block ends; a None or empty value removes
+    the field, so one mail's order id never labels the next mail's lines."""
+    kept = {name: value for name, value in _CONTEXT.get().items() if name not in fields}
+    _CONTEXT.set(MappingProxyType({**kept, **_clean(fields)}))
 
 
 def current() -> dict[str, str | int]:

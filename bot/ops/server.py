@@ -169,7 +169,7 @@ class OpsServer:
             "slack": await self._slack(),
             "mailbox": self._mailbox(),
             "sla_sweep": self._sweep(),
-            "database": self._database(),
+            "database": await self._database(),
         }
 
     async def _slack(self) -> Check:
@@ -204,8 +204,10 @@ class OpsServer:
             return Check(False, f"the last SLA sweep was {age:.0f} s ago (more than {limit:.0f} s)")
         return Check(True, f"the last SLA sweep was {age:.0f} s ago")
 
-    def _database(self) -> Check:
-        problem = self.deps.store.write_problem()
+    async def _database(self) -> Check:
+        problem = await asyncio.to_thread(
+            self.deps.store.write_problem
+        )  # may wait for a lock: not on the loop
         return Check(True, "writable") if problem is None else Check(False, f"not writable: {problem}")
 
     # ---- the routes ----

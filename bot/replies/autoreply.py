@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from bot.clock.clocks import Clock
 from bot.clock.sla import BusinessHours
@@ -22,6 +23,8 @@ from bot.services.slack import SlackGateway
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 from bot.workers.enricher import Enricher
+
+PostFn = Callable[[str, int | None, str | None, str, dict[str, Any]], None]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class AutoReplier:
         enricher: Enricher,
         slack: SlackGateway,
         wake_mailer: Callable[[], None],
+        post: PostFn,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -50,6 +54,7 @@ class AutoReplier:
         self.enricher = enricher
         self.slack = slack  # who the bot is (its user id, known once Slack answered)
         self.wake_mailer = wake_mailer
+        self.post = post  # the outbox: a held-back auto-reply is said once in the card's thread
         s = settings
         self.hours = BusinessHours.parse(s.auto_reply_hours, s.tz) if s.auto_reply_hours else None
 
@@ -116,13 +121,14 @@ class AutoReplier:
             except TemplateProblem as e:
                 log.info("no auto-reply for conversation %s: %s", conv["id"], e)
                 continue
+            held = f"auto-held:{conv['id']}:{draft.reply_to_row}"
+            if self.store.queued_before(dedupe_key=held):
+                continue  # held back before and said so: not checked (nor counted, nor logged) every sweep
             violations = self.replies.check(conv, draft.text)
-            if violations:
-                log.warning(
-                    "auto-reply for conversation %s blocked by the guard: %s",
-                    conv["id"],
-                    [v.rule for v in violations],
-                )
+            if violations:  # unattended, so a warning holds it back too: a person reads it and decides
+                rules = sorted({v.rule for v in violations})
+                log.warning("auto-reply for conversation %s held back by the guard: %s", conv["id"], rules)
+                self._held(conv, held, rules)
                 continue
             send, created = self.store.create_send(
                 key=f"auto:{conv['id']}:{draft.reply_to_row}",
@@ -145,3 +151,8 @@ class AutoReplier:
         if sent:
             self.wake_mailer()
         return sent
+
+    def _held(self, conv: Row, key: str, rules: list[str]) -> None:
+        """Say once in the card's thread that the auto-reply was held back and why; the team answers itself."""
+        payload = {"auto_held": {"rules": rules, "template": TEMPLATE}}
+        self.post("thread", int(conv["id"]), conv.get("slack_channel"), key, payload)

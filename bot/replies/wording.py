@@ -390,11 +390,9 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
     if review is not None:
         yield "review_request", *review
     for rule, patterns in {**{r: () for r in extra or {} if r != "review_request"}, **COMPILED}.items():
-        extras = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
-        for pattern in (*patterns, *extras):  # the extras carry their own context: no second test
-            hit = next(
-                (h for h in pattern.finditer(read) if pattern in extras or _counts(rule, read, h)), None
-            )
+        own = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
+        for p in (*patterns, *own):  # the extras carry their own context: no second test
+            hit = next((h for h in p.finditer(read) if p in own or _counts(rule, read, h)), None)
             if hit:
                 yield rule, hit.start(), hit.end()
                 break

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -60,15 +62,41 @@ def observed_transports(
     names (HTTPS_PROXY, NO_PROXY …: httpx ignores them once a client is given its own transport)."""
     if observe is None:
         return {}
-    from httpx._utils import get_environment_proxies  # the parsing httpx itself does for trust_env
-
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {
         pattern: ObservedTransport(observe, service=service, inner=httpx.AsyncHTTPTransport(proxy=url))
         if url
         else None
-        for pattern, url in get_environment_proxies().items()
+        for pattern, url in environment_proxies().items()
     }
     return {"transport": ObservedTransport(observe, service=service), "mounts": mounts}
+
+
+def environment_proxies() -> dict[str, str | None]:
+    """httpx mount patterns for the proxies the environment names (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY), read the
+    way httpx reads them for trust_env: a proxy URL per scheme, None for each host NO_PROXY exempts."""
+    found = urllib.request.getproxies()
+    mounts: dict[str, str | None] = {}
+    for scheme in ("http", "https", "all"):
+        if found.get(scheme):
+            url = found[scheme]
+            mounts[f"{scheme}://"] = url if "://" in url else f"http://{url}"
+    for host in (h.strip() for h in found.get("no", "").split(",")):
+        if host == "*":
+            return {}
+        if not host:
+            continue
+        if "://" in host:
+            mounts[host] = None
+            continue
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if ip is not None:
+            mounts[f"all://[{host}]" if ip.version == 6 else f"all://{host}"] = None
+        else:
+            mounts[f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"] = None
+    return mounts
 
 
 def new_client(

@@ -48,6 +48,10 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+class StaleSchema(Exception):
+    """A database opened read-only whose schema is not this release's."""
+
+
 @dataclass
 class StoreBase:
     """Small keyword-only functions over one SQLite database; the record mixins build on these."""
@@ -74,6 +78,27 @@ class StoreBase:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         store = cls(db=db, clock=clock)
         store.migrate()
+        return store
+
+    @classmethod
+    def open_read_only(cls, path: Path, *, clock: Clock) -> Self:
+        """Open an existing database only to read it (an export while the bot runs): nothing is created or migrated;
+        a schema other than this release's is refused with what to do."""
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False
+        )
+        store = cls(db=sqlite_utils.Database(conn), clock=clock)
+        version, expected = store.schema_version, len(MIGRATIONS)
+        if version != expected:
+            conn.close()
+            raise StaleSchema(
+                f"{path} has schema version {version}, this release reads version {expected}: "
+                + (
+                    "start the bot once so it migrates the database"
+                    if version < expected
+                    else "use a newer release"
+                )
+            )
         return store
 
     def close(self) -> None:
@@ -120,17 +145,21 @@ class StoreBase:
 
     def write_problem(self, *, wait_ms: int = 500) -> str | None:
         """None if the database takes a write now (a write transaction begun and rolled back, waiting at most
-        `wait_ms` for another writer's lock), else why not."""
-        conn = self.db.conn
+        `wait_ms` for another process's lock), else why not. A file database is tried on a connection of its own,
+        so this may run in a worker thread (`asyncio.to_thread`) and never holds up the event loop."""
         try:
-            if conn.in_transaction:
+            if self.db.conn.in_transaction:
                 return None  # a write of ours is under way
-            conn.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            rows = self.db.conn.execute("PRAGMA database_list").fetchall()
+            path = next((row[2] for row in rows if row[1] == "main"), "")
+            if not path:  # in memory: only this connection writes to it
+                return None
+            conn = sqlite3.connect(path, timeout=wait_ms / 1000, isolation_level=None)
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("ROLLBACK")
             finally:
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.close()
         except sqlite3.Error as e:
             return f"{type(e).__name__}: {e}"
         return None

@@ -156,6 +156,8 @@ class Poster:
             return SB.weekly(payload, at)
         if "case" in payload:
             return SB.case_note(payload, at)
+        if "auto_held" in payload:
+            return RB.auto_held(payload, at)
         if "job_failed" in payload:
             return SB.job_failed(payload, at)
         if "related" in payload:

@@ -24,7 +24,7 @@ FROM = "service@example-shop.de"
 async def test_the_mailbox_login_folder_and_idle_pass(tmp_path: Path, dovecot: Dovecot) -> None:
     assert await check_imap(make_settings(tmp_path, **imap_overrides(dovecot))) == [
         Check("IMAP", f"logged in to 127.0.0.1:{dovecot.port} as seller"),
-        Check("IMAP folder", "'INBOX' opened"),
+        Check("IMAP folder", "'INBOX' opened (read-only)"),
         Check("IMAP IDLE", "offered: new mail arrives at once"),
     ]
 

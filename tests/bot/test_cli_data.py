@@ -150,3 +150,32 @@ def test_export_refuses_what_it_cannot_do_with_a_reason(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2 and "no database at /nonexistent/x.db" in missing.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_export_reads_only_and_writes_files_only_the_owner_can_read(tmp_path: Path) -> None:
+    path = database(tmp_path)
+    env = {"INBOX_BOT_DATABASE_PATH": str(path)}
+    before = path.read_bytes()
+    out = tmp_path / "export"
+    result = cli("export", "--from", "2026-11-25", "--to", "2026-11-25", "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == before  # nothing written, nothing migrated
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == [
+        "conversations_2026-11-25_2026-11-25.csv",
+        "daily_2026-11-25_2026-11-25.csv",
+    ]
+    assert {f.stat().st_mode & 0o777 for f in files} == {0o600}  # buyers' names and orders are inside
+
+    old = tmp_path / "old.db"  # a database of an older release: the export refuses it and leaves it as it is
+    old.write_bytes((ROOT / "tests/fixtures/db/schema_v14.db").read_bytes())
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA user_version=13")
+    conn.close()
+    kept = old.read_bytes()
+    refused = cli(
+        "export", "--from", "2026-11-25", "--to", "2026-11-25", env={"INBOX_BOT_DATABASE_PATH": str(old)}
+    )
+    assert refused.returncode == 2
+    assert "schema version 13" in refused.stderr and "start the bot once" in refused.stderr
+    assert old.read_bytes() == kept

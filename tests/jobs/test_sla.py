@@ -114,6 +114,8 @@ async def test_a_failing_sweep_is_logged_and_the_purge_and_timer_still_happen(
     deps = build()
     open_conversation(deps, "k1", deps.clock.now() + timedelta(hours=10))
     assert sla_tick(deps) == 0  # planned: due soon in 4 h
+    last = deps.metrics.last_sweep
+    assert last is not None
 
     def broken() -> int:
         raise RuntimeError("database is locked")
@@ -122,6 +124,9 @@ async def test_a_failing_sweep_is_logged_and_the_purge_and_timer_still_happen(
     with caplog.at_level(logging.ERROR, logger="jobs.sla"):
         assert sla_tick(deps, scheduler) == 0
     assert "SLA sweep failed; the next one tries again" in caplog.text
+    assert (
+        deps.metrics.last_sweep == last
+    )  # a failed sweep is not a fresh one: /readyz goes stale and says so
     assert recorded(deps, "purge:") == ["purge:2026-11-26"]
     run_at = timer(scheduler)
     assert run_at is not None and abs((run_at - datetime.now(UTC) - timedelta(hours=4)).total_seconds()) < 5

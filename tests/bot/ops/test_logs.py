@@ -45,13 +45,15 @@ def test_the_context_holds_within_its_block_and_bind_ends_with_it() -> None:
     with log_context(conversation_id=7, order_id=ORDER, slack_ts=None):
         assert current() == {"conversation_id": 7, "order_id": ORDER}  # None is left out
         with log_context(slack_ts="1700000000.000100"):
-            bind(message_id="<m1>", order_id="")  # empty is left out: the order stays
+            bind(message_id="<m1>", order_id="302-7654321-7654321")
             assert current() == {
                 "conversation_id": 7,
-                "order_id": ORDER,
+                "order_id": "302-7654321-7654321",
                 "slack_ts": "1700000000.000100",
                 "message_id": "<m1>",
             }
+            bind(message_id="<m2>", order_id=None)  # the next mail has no order: the last one's is not its
+            assert current() == {"conversation_id": 7, "slack_ts": "1700000000.000100", "message_id": "<m2>"}
         assert current() == {"conversation_id": 7, "order_id": ORDER}
     assert current() == {}
 

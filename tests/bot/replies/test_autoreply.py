@@ -128,6 +128,28 @@ async def test_never_for_a_delivered_parcel_a_claimed_one_or_when_the_guard_fail
     )
     assert guarded.autoreplier.run() == 0 and guarded.store.sends() == []
 
+    def refusals() -> float:
+        return sum(
+            s.value
+            for m in guarded.metrics.guard_refusals.collect()
+            for s in m.samples
+            if s.name.endswith("_total")
+        )
+
+    counted = refusals()
+    assert counted >= 1
+    for _ in range(3):  # the sweeps that follow: not checked, counted or said again
+        guarded.clock.advance(minutes=1)
+        assert guarded.autoreplier.run() == 0
+    assert refusals() == counted
+    held = [r for r in guarded.store.db.table("outbox").rows if r["dedupe_key"].startswith("auto-held:")]
+    assert len(held) == 1 and held[0]["kind"] == "post_thread"
+    conv = guarded.store.conversations()[0]
+    note = guarded.poster.render(held[0], conv, {})
+    assert "held back" in note["blocks"][0]["text"]["text"]
+    assert "e-mail addresses" in note["blocks"][0]["text"]["text"]
+    assert guarded.store.sends() == []
+
 
 async def test_the_seller_may_count_it_as_an_answer(make: Any, smtp: SmtpServer) -> None:
     deps = await make(auto_reply_wismo=True, auto_reply_delay_minutes=0, auto_reply_counts_as_answer=True)

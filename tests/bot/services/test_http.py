@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
-from bot.services.http import error_for, new_client, request_json, with_retries
+from bot.services.http import environment_proxies, error_for, new_client, request_json, with_retries
 
 
 class Api:
@@ -309,3 +309,28 @@ async def test_an_observed_client_still_goes_through_the_environments_proxy(
         await runner.cleanup()
     assert response.text == "via proxy" and seen and "carrier.example.invalid" in seen[0]
     assert observed == [("carrier.example.invalid", 200)]
+
+
+def test_the_environments_proxies_are_read_as_httpx_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost, 10.0.0.7,::1,.internal.example,https://api.example")
+    assert environment_proxies() == {
+        "https://": "http://proxy.corp:3128",
+        "all://localhost": None,
+        "all://10.0.0.7": None,
+        "all://[::1]": None,
+        "all://*.internal.example": None,
+        "https://api.example": None,
+    }
+    monkeypatch.setenv("NO_PROXY", "*")
+    assert environment_proxies() == {}
