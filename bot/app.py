@@ -8,7 +8,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.accounts import Accounts
 from bot.clock.claims import ClaimWatch
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
@@ -31,17 +32,20 @@ from bot.desk.roles import Roles, foreign_team
 from bot.errors import StartupError as StartupError  # also bot.app.StartupError, as before
 from bot.mail.intake import Intake
 from bot.mail.intent_model import shipped_model
+from bot.mail.mailboxes import first_mailbox, for_account, other_mailboxes
 from bot.mail.sender import SmtpSender
-from bot.mail.source import DirectorySource, ImapSource, MailSource
+from bot.mail.source import MailSource
 from bot.ops.logs import in_log_context, scoped
 from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer
 from bot.replies.autoreply import AutoReplier
 from bot.replies.guard import Policy
 from bot.replies.library import Library
+from bot.replies.per_account import ReplyAccounts
 from bot.replies.proactive import Proactive
 from bot.replies.service import Replies
 from bot.services.amazon import SpApi
+from bot.services.amazon_accounts import AccountsSpApi, BuyerMessaging
 from bot.services.amazon_search import OrderSearch
 from bot.services.carriers.tracker import Tracker, providers_from
 from bot.services.http import new_client
@@ -60,6 +64,7 @@ from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def build_deps(
@@ -71,6 +76,10 @@ def build_deps(
     store: Store | None = None,
 ) -> Deps:
     """Create the store, Slack client, intake, poster and mail source from the settings."""
+    accounts = Accounts.from_settings(settings)
+    settings = (
+        accounts.first
+    )  # the first account's settings are everything's default (one account: the settings)
     clock = clock or clock_from(settings)
     store = store or Store.open(settings.database_path, clock=clock)
     metrics = Metrics()  # counted where things happen, through the callbacks below (docs/operations.md)
@@ -79,6 +88,9 @@ def build_deps(
     slack = SlackGateway(client, post_interval=settings.slack_post_interval, observe=metrics.api_call)
     http = new_client(observe=metrics.api_call)
     amazon = SpApi(settings, observe=metrics.api_call) if settings.sp_api_enabled else None
+    orders = AccountsSpApi(accounts, store, amazon, observe=metrics.api_call) if accounts.several else None
+    if orders is not None and not orders.apis:
+        orders = None  # no account has SP-API credentials: no order data, as with one account
     tracker = Tracker(settings, providers_from(settings, http))
     outbox = Outbox(settings, store)
     parcels = ParcelWatch(settings, store, clock, post=outbox.escalation_post)
@@ -91,12 +103,12 @@ def build_deps(
         settings,
         store,
         clock,
-        amazon=amazon,
+        amazon=orders or amazon,
         tracker=tracker,
         on_change=order_changed,
         on_lookup=metrics.lookup,
     )
-    intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start)
+    intake = Intake(settings, store, on_queued=outbox.wake.set, on_order=enricher.start, accounts=accounts)
     library = Library.load(overlay=settings.template_dir, strict=False)
     shipped_model()  # intent detection's model, read once at start (a broken file stops the start, not a card)
     policy = Policy.from_settings(
@@ -106,9 +118,9 @@ def build_deps(
         on_block=metrics.guard_refusal,
     )
     sender = SmtpSender(settings) if settings.smtp_host and settings.smtp_from else None
-    messaging = AmazonMessaging(amazon) if amazon is not None else None
+    messaging: BuyerMessaging | None = orders or (AmazonMessaging(amazon) if amazon is not None else None)
     notify = metrics.telling_sends(outbox.send_event)
-    mailer = Mailer(settings, store, clock, sender, notify=notify, messaging=messaging)
+    mailer = Mailer(settings, store, clock, sender, notify=notify, messaging=messaging, accounts=accounts)
     roles = Roles(settings, slack, store)
     replies = Replies(
         settings,
@@ -121,6 +133,7 @@ def build_deps(
         order_view=enricher.order_view,
         on_queued=mailer.wake.set,
         on_changed=outbox.conversation_changed,
+        accounts=ReplyAccounts(accounts, library),
     )
     poster = Poster(
         settings,
@@ -151,7 +164,7 @@ def build_deps(
         enricher=enricher,
         escalator=escalator,
         roles=roles,
-        amazon=amazon,
+        amazon=orders or amazon,
     )
     autoreplier = AutoReplier(
         settings,
@@ -163,17 +176,8 @@ def build_deps(
         wake_mailer=mailer.wake.set,
         post=outbox.escalation_post,
     )
-    if source is None:
-        if settings.mail_source == "directory":
-            if settings.mail_directory is None:
-                raise StartupError(
-                    "INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory"
-                )
-            source = DirectorySource(settings.mail_directory, store, max_bytes=settings.max_mail_bytes)
-        else:
-            source = ImapSource(
-                settings, store, clock, on_status=_mailbox_notice(settings, slack), on_quota=mailwatch.quota
-            )
+    source = source or first_mailbox(accounts, store, clock, slack, on_quota=mailwatch.quota)
+    account_sources = other_mailboxes(accounts, store, clock, slack, on_quota=mailwatch.quota)
     return Deps(
         settings=settings,
         clock=clock,
@@ -187,6 +191,9 @@ def build_deps(
         tracker=tracker,
         enricher=enricher,
         amazon=amazon,
+        accounts=accounts,
+        account_sources=account_sources,
+        orders=orders,
         order_search=OrderSearch(amazon) if amazon is not None else None,
         library=library,
         replies=replies,
@@ -204,21 +211,6 @@ def build_deps(
         autoreplier=autoreplier,
         metrics=metrics,
     )
-
-
-def _mailbox_notice(settings: Settings, slack: SlackGateway) -> Callable[[str, str | None], Awaitable[None]]:
-    async def notify(state: str, problem: str | None) -> None:
-        text = (
-            f":warning: The mailbox cannot be read: {problem}. Buyer messages are not arriving; retrying."
-            if state == "down"
-            else ":white_check_mark: The mailbox is readable again; catching up on waiting mails."
-        )
-        try:
-            await slack.post(channel=settings.slack_channel, text=text)
-        except SlackError as e:
-            log.error("could not tell the channel about the mailbox (%s): %s", state, e)
-
-    return notify
 
 
 def create_app(settings: Settings, deps: Deps) -> AsyncApp:
@@ -331,6 +323,10 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
     intake = scoped(deps.metrics.reading(deps.intake.handle_many))  # counted; each batch its own log context
     tasks = [
         asyncio.create_task(deps.source.run(intake), name="intake"),
+        *(
+            asyncio.create_task(source.run(for_account(intake, name)), name=f"intake:{name}")
+            for name, source in deps.account_sources.items()
+        ),
         asyncio.create_task(deps.poster.run(), name="poster"),
         asyncio.create_task(deps.mailer.run(), name="mailer"),
     ]
@@ -416,6 +412,8 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         await deps.enricher.close()
         if deps.amazon is not None:
             await deps.amazon.aclose()
+        if deps.orders is not None:
+            await deps.orders.aclose()
         await deps.http.aclose()
         deps.ready.clear()
         log.info("inbox-bot stopped")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.accounts import Accounts
 from bot.clock.claims import ClaimWatch
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Escalator
@@ -24,6 +25,7 @@ from bot.replies.library import Library
 from bot.replies.proactive import Proactive
 from bot.replies.service import Replies
 from bot.services.amazon import SpApi
+from bot.services.amazon_accounts import AccountsSpApi
 from bot.services.amazon_search import OrderSearch
 from bot.services.carriers.tracker import Tracker
 from bot.services.slack import SlackGateway
@@ -66,7 +68,10 @@ class Deps:
     desk: Desk
     autoreplier: AutoReplier
     metrics: Metrics  # the counters /metrics shows (bot/ops/metrics.py)
-    amazon: SpApi | None = None
+    accounts: Accounts  # the Amazon accounts served (bot/accounts.py): one unless [[accounts]] lists several
+    amazon: SpApi | None = None  # the first account's (the weekly report, `check`)
+    account_sources: dict[str, MailSource] = field(default_factory=dict)  # the other accounts' own mailboxes
+    orders: AccountsSpApi | None = None  # SP-API of every account, when there are several
     order_search: OrderSearch | None = None  # the weekly report's orders (searchOrders)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
 

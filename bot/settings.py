@@ -21,6 +21,7 @@ from bot.clock.sla import BusinessHours
 from bot.replies.guard import known_rules
 from bot.replies.products import Product
 from bot.replies.refunds import DEFAULT_RULES, RefundRule
+from bot.settings_accounts import AccountSettings
 from bot.settings_ops import OpsSettings
 from bot.settings_services import ServiceSettings
 from bot.settings_values import (
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 CONFIG_ENV = "INBOX_BOT_CONFIG"
 
 
-class Settings(ServiceSettings, OpsSettings):
+class Settings(ServiceSettings, OpsSettings, AccountSettings):
     """Everything the bot can be told; every field is also `INBOX_BOT_<NAME>` in the environment (the outside
     services' addresses and carrier keys in bot/settings_services.py)."""
 

@@ -137,6 +137,11 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in escape(text).split("\n"))
 
 
+def limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most Slack's 50 blocks; a shortened card says so in its last."""
+    return _limit(blocks)
+
+
 def _limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(blocks) <= MAX_BLOCKS:
         return blocks

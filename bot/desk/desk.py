@@ -19,7 +19,7 @@ from bot.desk.roles import Role, Roles
 from bot.errors import Refusal as Refusal  # re-exported: listeners and tests know it as bot.desk.desk.Refusal
 from bot.errors import UpstreamError
 from bot.mail.patterns import ORDER_ID
-from bot.services.amazon import SpApi
+from bot.services.amazon_accounts import OrderLookup
 from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
@@ -65,7 +65,7 @@ class Desk:
         enricher: Enricher,
         escalator: Escalator,
         roles: Roles,
-        amazon: SpApi | None,
+        amazon: OrderLookup | None,
     ) -> None:
         self.settings = settings
         self.store = store

@@ -11,10 +11,13 @@ log = logging.getLogger(__name__)
 
 
 def conversation_key(parsed: ParsedMail) -> str:
-    """Buyer relay alias (without a +suffix) and order id; pre-sale questions by alias alone."""
+    """Buyer relay alias (without a +suffix) and order id, within its account; pre-sale questions by alias alone."""
     if parsed.is_raw or not parsed.buyer_alias:
         return f"mail:{parsed.dedupe_key}"
-    return f"{alias_base(parsed.buyer_alias)}|{parsed.order_id or '-'}"
+    key = f"{alias_base(parsed.buyer_alias)}|{parsed.order_id or '-'}"
+    return (
+        f"{parsed.account}|{key}" if parsed.account else key
+    )  # the first account's keys are as they always were
 
 
 def alias_base(address: str | None) -> str:
@@ -24,9 +27,9 @@ def alias_base(address: str | None) -> str:
 
 
 def same_buyer(conv: Row, parsed: ParsedMail) -> bool:
-    """Whether a buyer message belongs to this conversation: a buyer conversation of the same relay alias, and no
-    two different order ids."""
-    if conv.get("kind") != "buyer" or not parsed.buyer_alias:
+    """Whether a buyer message belongs to this conversation: a buyer conversation of the same account and relay
+    alias, and no two different order ids."""
+    if conv.get("kind") != "buyer" or not parsed.buyer_alias or conv.get("account") != parsed.account:
         return False
     if alias_base(conv.get("buyer_alias")) != alias_base(parsed.buyer_alias):
         return False

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.accounts import Accounts
 from bot.cards.card import PostKind, split_for_card
 from bot.clock.sla import deadline_for, response_hours
 from bot.mail import undelivered
@@ -62,9 +63,11 @@ class Intake:
         on_queued: Callable[[], None] | None = None,
         on_order: Callable[[str, str | None], None] | None = None,
         authenticator: Authenticator | None = None,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.accounts = accounts or Accounts.from_settings(settings)  # whose mailbox, channel and clock
         self.authenticator = authenticator or authenticator_from(settings)
         self.on_queued = on_queued
         self.on_order = on_order  # starts fetching the order and its tracking as soon as a mail names it
@@ -106,6 +109,7 @@ class Intake:
     def parse(self, mail: IncomingMail) -> ParsedMail:
         """Take a mail apart; one too large to hold is a raw card with its header and the start of its text."""
         parsed = parse_relay_mail(mail.raw, amazon_domains=self.settings.amazon_sender_domains)
+        parsed.account = self.accounts.route(mail.account, parsed.marketplace)
         if not mail.too_large:
             return parsed
         size = f"{(mail.size or 0) / 1048576:.1f} MB"
@@ -258,6 +262,7 @@ class Intake:
             conv_id = store.create_conversation(
                 key=conversation_key(parsed),
                 kind="buyer",
+                account=parsed.account,
                 buyer_alias=parsed.buyer_alias,
                 buyer_name=parsed.buyer_name,
                 marketplace=parsed.marketplace,
@@ -330,6 +335,7 @@ class Intake:
         conv_id = self.store.create_conversation(
             key=f"mail:{parsed.dedupe_key}",
             kind=kind,
+            account=parsed.account,
             marketplace=parsed.marketplace,
             order_id=parsed.order_id,
             language=parsed.language,
@@ -350,7 +356,7 @@ class Intake:
                 self.store,
                 notice_id=conv_id,
                 order_id=parsed.order_id,
-                channel=self.settings.slack_channel,
+                channel=self._channel(conv_id),
                 due=due,
             )
         return IngestResult(
@@ -393,9 +399,14 @@ class Intake:
             due_by=iso(due),
             conversation_id=conv_id,
             message_row=row,
-            channel=self.settings.slack_channel,
+            channel=self._channel(conv_id),
             **extra,
         )
+
+    def _channel(self, conv_id: int) -> str:
+        """The Slack channel of the conversation's account."""
+        conv = self.store.conversation(conversation_id=conv_id) or {}
+        return self.accounts.settings_for(conv.get("account")).slack_channel
 
     def _queue_continuations(self, parsed: ParsedMail, conv_id: int, row: int, due: datetime) -> None:
         _, rest = split_for_card(parsed.text or "")

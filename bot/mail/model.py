@@ -50,6 +50,7 @@ class ParsedMail:
     kind: MailKind = MailKind.OTHER
     notice_type: str | None = None
     order_id: str | None = None
+    account: str | None = None  # which Amazon account (bot/accounts.py; None: the first), set by intake
     buyer_name: str | None = None
     buyer_alias: str | None = None
     marketplace: str | None = None

@@ -36,6 +36,7 @@ class OutgoingReply:
     references: list[str]
     attachments: list[Path]
     message_id: str
+    sender: str = ""  # the From address (its account's); empty: INBOX_BOT_SMTP_FROM
 
 
 class SendError(UpstreamError):

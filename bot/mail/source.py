@@ -41,6 +41,7 @@ class IncomingMail:
     internal_date: datetime | None = None
     size: int | None = None
     location: str | None = None  # set only for a mail too large to hold: where the whole of it is
+    account: str | None = None  # the account whose mailbox it was read from (None: the first)
 
     @property
     def too_large(self) -> bool:

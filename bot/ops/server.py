@@ -18,7 +18,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.clock.sla import Policy, Stage
 from bot.deps import Deps
 from bot.errors import StartupError
-from bot.mail.source import ImapSource
+from bot.mail.source import ImapSource, MailSource
 from bot.ops.metrics import PREFIX
 from bot.store.store import Store
 
@@ -167,7 +167,8 @@ class OpsServer:
         """Every readiness check by name."""
         return {
             "slack": await self._slack(),
-            "mailbox": self._mailbox(),
+            "mailbox": self._mailbox(self.deps.source),
+            **{f"mailbox:{name}": self._mailbox(src) for name, src in self.deps.account_sources.items()},
             "sla_sweep": self._sweep(),
             "database": await self._database(),
         }
@@ -184,8 +185,7 @@ class OpsServer:
             return Check(True, "Socket Mode connected")
         return Check(False, "the Socket Mode connection is down; reconnecting")
 
-    def _mailbox(self) -> Check:
-        source = self.deps.source
+    def _mailbox(self, source: MailSource) -> Check:
         if not isinstance(source, ImapSource):
             return Check(True, f"reading {source.name}")
         if source.connected.is_set():

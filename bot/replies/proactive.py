@@ -15,7 +15,8 @@ from bot.mail.patterns import ORDER_ID
 from bot.replies.library import TemplateProblem
 from bot.replies.model import Draft, Outcome, guard_errors
 from bot.replies.service import Replies
-from bot.services.messaging import INVOICE, LABELS, TEXT_LIMITS, AmazonMessaging
+from bot.services.amazon_accounts import BuyerMessaging
+from bot.services.messaging import INVOICE, LABELS, TEXT_LIMITS
 from bot.store.store import Row
 from bot.workers.mailer import reply_target
 
@@ -57,7 +58,7 @@ class ProactiveDraft:
 class Proactive:
     """'Message the buyer' from any card with an order."""
 
-    def __init__(self, replies: Replies, messaging: AmazonMessaging | None) -> None:
+    def __init__(self, replies: Replies, messaging: BuyerMessaging | None) -> None:
         self.replies = replies
         self.store = replies.store
         self.messaging = messaging
@@ -131,7 +132,8 @@ class Proactive:
             channels.remove(AMAZON + INVOICE)
             channels.insert(0, AMAZON + INVOICE)
         if template:
-            rendered = self.replies.library.render(template, language, self.replies.context(conv))
+            library = self.replies.accounts.library(conv.get("account"))
+            rendered = library.render(template, language, self.replies.context(conv))
             text, chosen, language = rendered.text, rendered.template, rendered.template.language
         buyers = self.buyer_conversation(conv)
         key = self.store.create_draft(

@@ -11,6 +11,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from bot.accounts import Accounts
 from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
 from bot.desk.roles import Role, Roles
@@ -20,6 +21,7 @@ from bot.replies.files import invoice_for, invoice_note, manuals_for
 from bot.replies.guard import Policy, Violation
 from bot.replies.library import Library, Template, TemplateProblem, parse_follow_up
 from bot.replies.model import OUTCOMES, Advice, Draft, Outcome, guard_errors
+from bot.replies.per_account import ReplyAccounts
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 
@@ -54,8 +56,10 @@ class Replies:
         order_view: Callable[[Row], OrderView | None],
         on_queued: Callable[[], None],
         on_changed: Callable[[int], None],
+        accounts: ReplyAccounts | None = None,
     ) -> None:
         self.settings = settings
+        self.accounts = accounts or ReplyAccounts(Accounts.from_settings(settings), library)
         self.store = store
         self.clock = clock
         self.library = library
@@ -79,7 +83,7 @@ class Replies:
             conv,
             order=view.order if view else None,
             packages=view.packages if view else None,
-            signature=self.settings.reply_signature,
+            signature=self.accounts.signature(conv.get("account")),
             products=self.settings.products,
         )
 
@@ -102,7 +106,8 @@ class Replies:
             lang=conv.get("language"),
         )
         language = conv.get("language")
-        keys = self.library.template_keys()
+        library = self.accounts.library(conv.get("account"))
+        keys = library.template_keys()
         wanted = list(hint.templates)
         if view and any(p.status.value == "returned" for p in view.packages) and "returned_to_sender" in keys:
             wanted = [
@@ -114,8 +119,8 @@ class Replies:
             tracking = {"where_is_my_order", "late_or_lost"}
             if hint.intent in tracking:
                 wanted = ["fba_delivery", *(k for k in wanted if k not in tracking)]
-        suggested = [self.library.get(key, language)[0] for key in wanted if key in keys]
-        others = [self.library.get(key, language)[0] for key in keys]
+        suggested = [library.get(key, language)[0] for key in wanted if key in keys]
+        others = [library.get(key, language)[0] for key in keys]
         recommendation = None
         rule = recommend(self.settings.refund_rules, hint.intent, order) if order is not None else None
         if rule is not None:
@@ -151,7 +156,9 @@ class Replies:
         chosen: Template | None = None
         language = conv.get("language")
         if template:
-            rendered = self.library.render(template, language, self.context(conv))
+            rendered = self.accounts.library(conv.get("account")).render(
+                template, language, self.context(conv)
+            )
             chosen, text = rendered.template, rendered.text
             if rendered.language_fallback:
                 notes.append(

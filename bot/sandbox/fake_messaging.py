@@ -93,7 +93,7 @@ class FakeMessaging:
         fault = await self.services.gate("sp-api", what)
         if fault:
             return fault
-        if request.headers.get("x-amz-access-token") not in self.services._tokens:
+        if not self.services.authorised(request):
             return self.services._errors(403, "Unauthorized", "Access to requested resource is denied.")
         return None
 

@@ -87,7 +87,7 @@ class FakeOrderSearch:
         fault = await self.services.gate("sp-api", "searchOrders")
         if fault:
             return fault
-        if request.headers.get("x-amz-access-token") not in self.services._tokens:
+        if not self.services.authorised(request):
             return self._answer(
                 {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied."}]},
                 403,

@@ -76,7 +76,7 @@ class FakeSellers:
         if fault:
             return fault
         headers = {"x-amzn-RequestId": f"sellers-{next(self._ids)}", "x-amzn-RateLimit-Limit": "0.016"}
-        if request.headers.get("x-amz-access-token") not in self.services._tokens:
+        if not self.services.authorised(request):
             return web.json_response(
                 {"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied."}]},
                 status=403,

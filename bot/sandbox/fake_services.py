@@ -96,9 +96,14 @@ class FakeServices(CarrierRoutes):
     )  # usage plans enforced per service (429 beyond)
     host: str = "127.0.0.1"
     port: int = 0
+    # Several seller accounts of one app: Login with Amazon is one service for every region. `lwa` is the stand-in
+    # that issues this region's tokens (default: this one); `more_refresh_tokens` are other accounts' grants it
+    # accepts. SP-API takes only a token issued for its own seller's refresh token.
+    lwa: FakeServices | None = None
+    more_refresh_tokens: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self._tokens: set[str] = set()
+        self._tokens: dict[str, str] = {}  # access token -> the refresh token it was issued for
         self._registered: set[str] = set()
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
@@ -249,17 +254,18 @@ class FakeServices(CarrierRoutes):
             return web.json_response(
                 {"error": "invalid_client", "error_description": "Client authentication failed"}, status=401
             )
-        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+        grants = (self.refresh_token, *self.more_refresh_tokens)
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in grants:
             return web.json_response(
                 {"error": "invalid_grant", "error_description": "The request has an invalid grant parameter"},
                 status=400,
             )
         token = "Atza|" + secrets.token_urlsafe(24)
-        self._tokens.add(token)
+        self._tokens[token] = str(form.get("refresh_token"))
         return web.json_response(
             {
                 "access_token": token,
-                "refresh_token": self.refresh_token,
+                "refresh_token": str(form.get("refresh_token")),
                 "token_type": "bearer",
                 "expires_in": 3600,
             }
@@ -279,7 +285,7 @@ class FakeServices(CarrierRoutes):
         fault = await self.gate("sp-api", order_id)
         if fault:
             return fault
-        if request.headers.get("x-amz-access-token") not in self._tokens:
+        if not self.authorised(request):
             return self._errors(403, "Unauthorized", "Access to requested resource is denied.")
         order = self.orders.get(order_id)
         if order is None:
@@ -289,6 +295,11 @@ class FakeServices(CarrierRoutes):
             {"order": self.order_json(order, included)},
             headers={"x-amzn-RequestId": f"req-{next(self._ids)}", "x-amzn-RateLimit-Limit": "0.5"},
         )
+
+    def authorised(self, request: web.Request) -> bool:
+        """Whether the request's access token was issued for this seller's refresh token (by its LWA)."""
+        issuer = self.lwa or self
+        return issuer._tokens.get(request.headers.get("x-amz-access-token", "")) == self.refresh_token
 
     def order_json(self, order: StoredOrder, included: set[str]) -> Json:
         """An order in the shape of `getOrder` 2026-01-01."""

@@ -53,6 +53,14 @@ class ConversationRecords(StoreBase):
         sql = "SELECT * FROM conversations WHERE state = 'open' AND kind = 'buyer' AND order_id = ? ORDER BY deadline, id LIMIT 1"
         return self.query_one(sql, [order_id])
 
+    def order_owner(self, *, order_id: str) -> tuple[str | None, str | None]:
+        """(account, marketplace) of the first conversation about an order: whose SP-API looks it up."""
+        row = self.query_one(
+            "SELECT account, marketplace FROM conversations WHERE order_id = ? ORDER BY id LIMIT 1",
+            [order_id],
+        )
+        return (row["account"], row["marketplace"]) if row else (None, None)
+
     def update_conversation(self, *, conversation_id: int, **fields: Any) -> None:
         """Change fields of a conversation other than its state, stamping updated_at (states: the transitions)."""
         if "state" in fields:

@@ -339,6 +339,12 @@ def _m14_claim_evidence(db: sqlite_utils.Database) -> None:
     db.table("evidence").create_index(["conversation_id"])
 
 
+def _m15_accounts(db: sqlite_utils.Database) -> None:
+    # Several Amazon accounts in one process (bot/accounts.py): the account a conversation belongs to, by its name;
+    # NULL is the first account, so every conversation stored before the list existed stays with it.
+    db.table("conversations").add_column("account", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
@@ -354,4 +360,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m12_outcomes,
     _m13_channels,
     _m14_claim_evidence,
+    _m15_accounts,
 ]

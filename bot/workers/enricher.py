@@ -14,7 +14,8 @@ from bot.cards.order import OrderView
 from bot.clock.clocks import Clock
 from bot.errors import NotFoundError, UpstreamError
 from bot.ops.logs import log_context
-from bot.services.amazon import Order, SpApi
+from bot.services.amazon import Order
+from bot.services.amazon_accounts import OrderLookup
 from bot.services.carriers.detect import marketplace_country
 from bot.services.carriers.model import Event, Status, Tracking
 from bot.services.carriers.tracker import Tracker
@@ -70,7 +71,7 @@ class Enricher:
         store: Store,
         clock: Clock,
         *,
-        amazon: SpApi | None,
+        amazon: OrderLookup | None,
         tracker: Tracker,
         on_change: Callable[[str], None] | None = None,
         on_lookup: Callable[[str, float], None] | None = None,

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from bot.accounts import Accounts
 from bot.clock.clocks import Clock
 from bot.errors import UpstreamError
 from bot.mail.sender import OutgoingReply, SendError, SmtpSender, build_message, new_message_id, reply_subject
 from bot.mail.trust import relay_marketplace
 from bot.ops.logs import log_context
-from bot.services.messaging import AmazonMessaging, MaybeSent
+from bot.services.amazon_accounts import BuyerMessaging
+from bot.services.messaging import MaybeSent
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso
 from bot.workers.loop import work_forever
@@ -59,9 +61,11 @@ class Mailer:
         sender: SmtpSender | None,
         *,
         notify: Notify | None = None,
-        messaging: AmazonMessaging | None = None,
+        messaging: BuyerMessaging | None = None,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
+        self.accounts = accounts or Accounts.from_settings(settings)  # each reply from its account's address
         self.messaging = messaging  # SP-API Messaging, for sends whose channel is 'amazon:<action>'
         self.store = store
         self.clock = clock
@@ -106,6 +110,7 @@ class Mailer:
         if not reply_target(message, conv):  # never another conversation's message, never a notice's address
             message = self.store.latest_buyer_message(conversation_id=int(row["conversation_id"]))
         refs = json.loads(message["refs"]) if message and message.get("refs") else []
+        sender = self.accounts.settings_for(conv.get("account")).smtp_from  # the address of its account
         return OutgoingReply(
             to=str((message or {}).get("sender")) if reply_target(message, conv) else "",
             subject=reply_subject((message or {}).get("subject"), conv.get("order_id")),
@@ -113,7 +118,8 @@ class Mailer:
             in_reply_to=(message or {}).get("message_id"),
             references=list(refs),
             attachments=[Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")],
-            message_id=row.get("message_id") or new_message_id(int(row["id"]), self.settings.smtp_from),
+            message_id=row.get("message_id") or new_message_id(int(row["id"]), sender),
+            sender=sender,
         )
 
     async def process(self, row: Row) -> None:
@@ -151,7 +157,9 @@ class Mailer:
             send_id=send_id, state="sending", attempts=attempt, message_id=reply.message_id
         )
         try:
-            message = build_message(reply, sender=self.settings.smtp_from, now=self.clock.now())
+            message = build_message(
+                reply, sender=reply.sender or self.settings.smtp_from, now=self.clock.now()
+            )
             await self.sender.send(message)
         except (SendError, OSError) as e:
             self._failed(row, attempt, e)
@@ -266,7 +274,7 @@ class Mailer:
                 direction="out",
                 kind="reply",
                 received_at=now,
-                sender=self.settings.smtp_from,
+                sender=reply.sender or self.settings.smtp_from,
                 subject=reply.subject,
                 text=reply.text,
                 in_reply_to=reply.in_reply_to,

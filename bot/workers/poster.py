@@ -179,11 +179,22 @@ class Poster:
         return B.followup_message(message, at)
 
     def card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
-        """A conversation's parent card as it should look now."""
+        """A conversation's parent card as it should look now; with several Amazon accounts, it says whose."""
+        drawn = self._card(conv, message, at)
+        accounts = self.replies.accounts.accounts
+        if accounts.several:
+            name = B.escape(accounts.label(conv.get("account")))
+            drawn["blocks"].insert(
+                1, {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Account:* {name}"}]}
+            )
+            drawn["text"] = f"[{accounts.label(conv.get('account'))}] {drawn['text']}"
+        return drawn
+
+    def _card(self, conv: Row, message: Row, at: CardTime) -> B.Message:
         view = self.enricher.order_view(conv)
         templates = None
         if conv["kind"] in ("buyer", "notice"):  # a message to the buyer first, with any template
-            library = self.replies.library
+            library = self.replies.accounts.library(conv.get("account"))
             templates = [
                 (key, library.get(key, conv.get("language"))[0].label) for key in library.template_keys()
             ]

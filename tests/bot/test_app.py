@@ -249,7 +249,7 @@ async def test_a_mailbox_notice_slack_refuses_is_logged_not_raised(
 ) -> None:
     deps = build(fake_slack, slack_channel="C0GONE", mail_source="imap", imap_host="imap.example.com")
     assert isinstance(deps.source, ImapSource) and deps.source.on_status is not None
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.mail.mailboxes"):
         await deps.source.on_status("down", "timeout")
     assert "could not tell the channel about the mailbox (down)" in caplog.text
 

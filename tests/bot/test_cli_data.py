@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot.clock.clocks import FakeClock
+from bot.store.schema import MIGRATIONS
 from bot.store.store import Store, iso
 from tests.bot.test_cli import cli
 from tests.support.clock import TEAM_TIME
@@ -70,7 +71,7 @@ def test_backup_writes_a_copy_says_what_is_in_it_and_never_overwrites_by_mistake
     lines = made.stdout.splitlines()
     assert (
         lines[0].startswith(f"✓ {target}: ")
-        and "KB, schema version 14, integrity ok, taken 2026-11-26" in lines[0]
+        and f"KB, schema version {len(MIGRATIONS)}, integrity ok, taken 2026-11-26" in lines[0]
     )
     assert lines[1].startswith("  2 conversations, 2 open conversations, 3 messages, 1 replies")
     assert "1 reply was on the way out: a bot restored from this file asks" in made.stdout

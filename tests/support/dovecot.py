@@ -35,6 +35,9 @@ class Dovecot:
     proc: subprocess.Popen[bytes] | None = None
     quota_kib: int | None = None  # a storage quota for the user (Dovecot's quota and imap_quota plugins)
     capability: str | None = None  # what the server offers after login (`imap_capability`), e.g. without IDLE
+    more_users: dict[str, str] = field(
+        default_factory=dict
+    )  # other mailboxes (user: password), e.g. an account's
 
     def start(self) -> Dovecot:
         """Write the config and start the server; wait until it greets."""
@@ -54,7 +57,8 @@ class Dovecot:
             me = pwd.getpwuid(os.geteuid()).pw_name
             internal, login, uid = me, me, f"uid={me} gid={me}"
         self.port = self.port or free_port()
-        (self.root / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
+        users = {self.user: self.password, **self.more_users}
+        (self.root / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users.items()))
         (self.root / "dovecot.conf").write_text(
             f"""
 protocols = imap
@@ -142,15 +146,15 @@ plugin {{
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def client(self) -> imaplib.IMAP4:
-        """A logged-in synchronous client, for test set-up."""
+    def client(self, user: str | None = None) -> imaplib.IMAP4:
+        """A logged-in synchronous client, for test set-up (the main user's mailbox, or another user's)."""
         c = imaplib.IMAP4("127.0.0.1", self.port)
-        c.login(self.user, self.password)
+        c.login(user or self.user, self.more_users[user] if user else self.password)
         return c
 
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+    def append(self, raw: bytes, folder: str = "INBOX", user: str | None = None) -> None:
         """Deliver one mail with IMAP APPEND, as a second client would."""
-        c = self.client()
+        c = self.client(user)
         try:
             typ, data = c.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
             if typ != "OK":
