@@ -248,13 +248,44 @@ async def _none() -> list[Check]:
     return []
 
 
+async def account_checks(settings: Settings) -> list[Check]:
+    """Each Amazon account after the first ([[accounts]]): what it sets of its own — its mailbox, its SP-API grant
+    and region, its channel, its templates — tried as the bot will use them; each line names the account."""
+    from bot.accounts import Accounts, mailbox_of
+    from bot.checks_mail import check_imap
+    from bot.checks_services import check_sp_api
+    from bot.checks_slack import _client, check_channel
+
+    accounts = Accounts.from_settings(settings)
+    first = accounts.first
+    out: list[Check] = []
+    for name, theirs in accounts.others.items():
+        work: list[Awaitable[list[Check]]] = [_guarded("SP-API", check_sp_api(theirs))]
+        if theirs.mail_source == "imap" and mailbox_of(theirs) != mailbox_of(first):
+            work.append(_guarded("IMAP", check_imap(theirs)))
+        if theirs.slack_bot_token and theirs.slack_channel != first.slack_channel:
+            gateway = _client(theirs, theirs.slack_bot_token.get_secret_value())
+            work.append(_guarded("Slack channel", _one(check_channel(gateway, theirs))))
+        if theirs.template_dir != first.template_dir:
+            work.append(_guarded("Templates", asyncio.to_thread(check_templates, theirs)))
+        for group in await asyncio.gather(*work):
+            out += [Check(f"{c.item} ({name})", c.detail, c.severity) for c in group]
+    return out
+
+
+async def _one(work: Awaitable[Check]) -> list[Check]:
+    return [await work]
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in order: settings first, then each connection that is configured (tried side by side), the
-    templates, and the notes."""
+    templates, each further Amazon account's own, and the notes."""
+    from bot.accounts import Accounts
     from bot.checks_mail import check_imap, check_smtp
     from bot.checks_services import check_carriers, check_sp_api
     from bot.checks_slack import check_slack
 
+    listed, settings = settings, Accounts.from_settings(settings).first  # the first account's settings
     imap = settings.mail_source == "imap" and bool(settings.imap_host and settings.imap_user)
     groups = await asyncio.gather(
         _guarded("Slack", check_slack(settings) if settings.slack_bot_token else _none()),
@@ -267,5 +298,6 @@ async def run_checks(settings: Settings) -> list[Check]:
     slack, mailbox, smtp, amazon, carriers, templates = groups
     if settings.mail_source == "directory":
         mailbox = check_mail_folder(settings)
-    results = [*check_settings(settings), *slack, *mailbox, *smtp, *amazon, *carriers, *templates]
+    others = await account_checks(listed)
+    results = [*check_settings(settings), *slack, *mailbox, *smtp, *amazon, *carriers, *templates, *others]
     return results + [Check("Note", note, "info") for note in notes(settings)]

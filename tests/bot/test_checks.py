@@ -225,3 +225,45 @@ async def test_wrong_credentials_everywhere_fail_item_by_item(
     failed = [c.item for c in results if not c.ok]
     assert failed == ["Slack token", "IMAP", "SMTP", "SP-API token", "DHL", "17TRACK", "UPS", "FedEx", "USPS"]
     assert not any(secret in render(results) for secret in ("xoxb-wrong", "Atzr|wrong"))
+
+
+async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
+    tmp_path: Path, fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer, fake_services: FakeServices
+) -> None:
+    us_region = await FakeServices(refresh_token="Atzr|us-grant", lwa=fake_services).start()
+    fake_services.more_refresh_tokens = (us_region.refresh_token,)
+    accounts = [
+        {"name": "Brand EU", "marketplaces": ["amazon.de"]},
+        {  # its own grant in its own region (good), a folder that does not exist, a channel the bot is not in
+            "name": "Brand US",
+            "region": "na",
+            "marketplaces": ["amazon.de"],
+            "sp_api_url": f"{us_region.base_url}/sp-api",
+            "sp_api_refresh_token": us_region.refresh_token,
+            "imap_folder": "Amazon US",
+            "channel": "C0NOTIN",
+        },
+        {
+            "name": "Brand UK",
+            "sp_api_refresh_token": "Atzr|not-granted",
+        },  # shares the rest: only its grant checked
+    ]
+    try:
+        settings = make_settings(
+            tmp_path, **everything(fake_slack, dovecot, smtp, fake_services), accounts=accounts
+        )
+        results = await run_checks(settings)
+    finally:
+        await us_region.stop()
+    theirs = [(c.item, c.severity) for c in results if "(Brand " in c.item]
+    assert theirs == [
+        ("SP-API token (Brand US)", "ok"),
+        ("SP-API marketplaces (Brand US)", "ok"),
+        ("IMAP (Brand US)", "ok"),
+        ("IMAP folder (Brand US)", "error"),
+        ("Slack channel (Brand US)", "error"),
+        ("SP-API token (Brand UK)", "error"),
+    ], render(results)
+    assert "Amazon US" in render(results) and "C0NOTIN" in render(results)
+    assert "Atzr|not-granted" not in render(results)
+    assert all(c.ok for c in results if "(Brand " not in c.item)  # the first account: as in the test above
