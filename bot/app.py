@@ -146,7 +146,7 @@ def build_deps(
         on_card=metrics.card_posted,
     )
     escalator = Escalator(settings, store, clock, post=outbox.escalation_post, on_breach=metrics.sla_breach)
-    mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post)
+    mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post, accounts=accounts)
     followups = FollowUps(
         settings,
         store,

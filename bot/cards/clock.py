@@ -169,7 +169,8 @@ def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
     """The mailbox watchdog: no Amazon mail for hours in business time, and what to check."""
     last = parse_iso(payload.get("last_mail"))
     seen = f"the last one came {slack_date(last, at.tz)}" if last else "none has come since the bot started"
-    text = (
+    whose = f"*{escape(str(payload['account']))}:* " if payload.get("account") else ""
+    text = whose + (
         f":mailbox_with_no_mail: *No mail from Amazon for {payload.get('hours', 12):g} hours* ({seen}). Buyer "
         "messages may not be reaching this mailbox, and their 24 hours run all the same. Please check:\n"
         "• Seller Central → Settings → Notification Preferences → Messaging: this mailbox's address, *Buyer "
@@ -185,7 +186,8 @@ def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
 def full_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
     """The mailbox watchdog: the mailbox is nearly full, and a full one refuses Amazon's mails."""
     used, limit = (int(n) for n in payload["quota"])
-    text = (
+    whose = f"*{escape(str(payload['account']))}:* " if payload.get("account") else ""
+    text = whose + (
         f":inbox_tray: *The mailbox is {100 * used // max(limit, 1)} % full* ({used // 1024:,} of {limit // 1024:,} MB). "
         "When it is full, the server refuses Amazon's mails and buyer messages never arrive here. Delete or archive "
         "old mail in it (the bot keeps its own copy of every message) or raise the mailbox's quota."

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
+from bot.accounts import Accounts, mailbox_of
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Post
 from bot.clock.sla import BusinessHours
@@ -27,8 +29,11 @@ QUOTA_WARN = 0.9  # a mailbox this full is said: when it is full, the server ref
 class MailboxWatch:
     """Warns the channel when no Amazon mail has come for too long during business hours."""
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock, *, post: Post) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, clock: Clock, *, post: Post, accounts: Accounts | None = None
+    ) -> None:
         self.settings = settings
+        self.accounts = accounts or Accounts.from_settings(settings)  # each mailbox watched on its own
         self.store = store
         self.clock = clock
         self.post = post
@@ -36,33 +41,45 @@ class MailboxWatch:
         self.hours = BusinessHours.parse(settings.business_hours or SHOP_HOURS, settings.tz)
 
     def tick(self) -> bool:
-        """Post the warning if the mailbox has been quiet too long (once per quiet stretch); whether it did."""
-        limit = self.settings.quiet_hours
-        if limit <= 0:
+        """Post the warning for each mailbox quiet too long (once per quiet stretch); whether any was posted."""
+        if self.settings.quiet_hours <= 0:
             return False
+        told = [self._tick(owner) for owner in self.accounts.mailboxes().values()]
+        return any(told)
+
+    def _tick(self, owner: str | None) -> bool:
+        limit = self.settings.quiet_hours
         now = self.clock.now()
-        last_mail = self.store.last_amazon_mail()
+        accounts = self.accounts
+        box = mailbox_of(accounts.settings_for(owner))
+        sharing = [n for n in accounts.names() if mailbox_of(accounts.settings_for(n)) == box]
+        last_mail = self.store.last_amazon_mail(accounts=sharing if accounts.several else None)
         since = max(last_mail or self.started, self.started)
         # quiet hours counted in business time: a night or a weekend without mail is no warning
         if not self.hours.open_at(now) or self.hours.open_between(since, now) < timedelta(hours=limit):
             return False
-        key = f"quiet:{iso(since)}"
+        key = f"quiet:{iso(since)}" if owner is None else f"quiet:{owner}:{iso(since)}"
         if self.store.queued_before(dedupe_key=key):
             return False
         payload = {"quiet": iso(since), "last_mail": iso(last_mail) if last_mail else None, "hours": limit}
-        self.post("note", None, self.settings.slack_channel, key, payload)
+        if accounts.several:
+            payload["account"] = accounts.label(owner)
+        self.post("note", None, accounts.settings_for(owner).slack_channel, key, payload)
         log.warning("no Amazon mail since %s (%.0f h): the channel is told", since.isoformat(), limit)
         return True
 
-    def quota(self, used_kib: int, limit_kib: int) -> bool:
-        """The mailbox's fill level (from IMAP QUOTA): at QUOTA_WARN or more the channel is told, once a day while it
-        stays so; whether it was told now."""
+    def quota(self, used_kib: int, limit_kib: int, account: str | None = None) -> bool:
+        """A mailbox's fill level (from IMAP QUOTA; the first account's unless named): at QUOTA_WARN or more its
+        account's channel is told, once a day while it stays so; whether it was told now."""
         if limit_kib <= 0 or used_kib < QUOTA_WARN * limit_kib:
             return False
         day = self.clock.now().astimezone(self.settings.tz).date().isoformat()
-        key = f"quota:{day}"
+        key = f"quota:{day}" if account is None else f"quota:{account}:{day}"
         if self.store.queued_before(dedupe_key=key):
             return False
-        self.post("note", None, self.settings.slack_channel, key, {"quota": [used_kib, limit_kib]})
+        payload: dict[str, Any] = {"quota": [used_kib, limit_kib]}
+        if self.accounts.several:
+            payload["account"] = self.accounts.label(account)
+        self.post("note", None, self.accounts.settings_for(account).slack_channel, key, payload)
         log.warning("mailbox %d of %d KiB full: the channel is told", used_kib, limit_kib)
         return True

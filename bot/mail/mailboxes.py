@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+QuotaFor = Callable[[int, int, str | None], object]  # (used KiB, limit KiB, account): the watchdog's quota
+
+
 def first_mailbox(
-    accounts: Accounts, store: Store, clock: Clock, slack: SlackGateway, *, on_quota: QuotaCallback
+    accounts: Accounts, store: Store, clock: Clock, slack: SlackGateway, *, on_quota: QuotaFor
 ) -> MailSource:
     """The first account's mailbox, or the folder INBOX_BOT_MAIL_DIRECTORY names."""
     settings = accounts.first
@@ -31,13 +34,12 @@ def first_mailbox(
             raise StartupError("INBOX_BOT_MAIL_DIRECTORY is required with INBOX_BOT_MAIL_SOURCE=directory")
         return DirectorySource(settings.mail_directory, store, max_bytes=settings.max_mail_bytes)
     whose = accounts.first_name if accounts.several else ""
-    return ImapSource(
-        settings, store, clock, on_status=mailbox_notice(settings, slack, whose), on_quota=on_quota
-    )
+    notice = mailbox_notice(settings, slack, whose)
+    return ImapSource(settings, store, clock, on_status=notice, on_quota=_quota_of(on_quota, None))
 
 
 def other_mailboxes(
-    accounts: Accounts, store: Store, clock: Clock, slack: SlackGateway, *, on_quota: QuotaCallback
+    accounts: Accounts, store: Store, clock: Clock, slack: SlackGateway, *, on_quota: QuotaFor
 ) -> dict[str, MailSource]:
     """The other accounts' own mailboxes by account (an account sharing a mailbox reads none of its own)."""
     found: dict[str, MailSource] = {}
@@ -45,8 +47,19 @@ def other_mailboxes(
         theirs = accounts.settings_for(name)
         if name is not None and theirs.mail_source == "imap":
             notice = mailbox_notice(theirs, slack, name)
-            found[name] = ImapSource(theirs, store, clock, on_status=notice, on_quota=on_quota)
+            found[name] = ImapSource(
+                theirs, store, clock, on_status=notice, on_quota=_quota_of(on_quota, name)
+            )
     return found
+
+
+def _quota_of(on_quota: QuotaFor, account: str | None) -> QuotaCallback:
+    """The fill level of one account's mailbox, told with the account's name."""
+
+    def told(used_kib: int, limit_kib: int) -> object:
+        return on_quota(used_kib, limit_kib, account)
+
+    return told
 
 
 def for_account(

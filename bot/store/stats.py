@@ -120,10 +120,18 @@ class StatsRecords(StoreBase):
         )
         return [r[0] for r in self.db.conn.execute(sql, [conversation_id, iso(since), besides]).fetchall()]
 
-    def last_amazon_mail(self) -> datetime | None:
-        """When the newest mail from Amazon (buyer message, notice, copy of a reply) arrived."""
+    def last_amazon_mail(self, *, accounts: Sequence[str | None] | None = None) -> datetime | None:
+        """When the newest mail from Amazon (buyer message, notice, copy of a reply) arrived; of some accounts only
+        when named (None is the first account, which also has the mails no conversation took)."""
+        kinds = "m.kind IN ('buyer_message', 'amazon_notice', 'confirmation')"
+        if accounts is None:
+            row = self.db.conn.execute(f"SELECT max(m.received_at) FROM messages m WHERE {kinds}").fetchone()
+            return parse_iso(row[0]) if row and row[0] else None
+        names = ["" if a is None else a for a in accounts]
         row = self.db.conn.execute(
-            "SELECT max(received_at) FROM messages WHERE kind IN ('buyer_message', 'amazon_notice', 'confirmation')"
+            "SELECT max(m.received_at) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id "
+            f"WHERE {kinds} AND COALESCE(c.account, '') IN ({', '.join('?' * len(names))})",
+            names,
         ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 

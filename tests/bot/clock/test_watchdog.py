@@ -95,3 +95,33 @@ def test_a_nearly_full_mailbox_is_said_once_a_day_with_its_figures(tmp_path: Pat
     note = full_mailbox(first, CardTime(rig.clock.now(), BERLIN))
     text = note["blocks"][0]["text"]["text"]
     assert "93 % full" in text and "908 of 976 MB" in text and "refuses Amazon's mails" in text
+
+
+async def test_each_accounts_mailbox_is_watched_and_told_in_its_channel(tmp_path: Path) -> None:
+    rig = Rig(
+        tmp_path,
+        mail_source="imap",
+        imap_host="imap.example",
+        imap_user="eu",
+        accounts=[
+            {"name": "Brand EU"},
+            {"name": "Brand UK", "marketplaces": ["amazon.co.uk"]},  # shares the EU mailbox
+            {"name": "Brand US", "imap_user": "us", "channel": "C0US"},  # its own mailbox and channel
+        ],
+    )
+    rig.clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN))
+    await rig.mail()  # an amazon.de mail from the EU mailbox: the EU one is not quiet, the US one still is
+    rig.clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=BERLIN))
+    assert rig.watch.tick()
+    [(_, _, channel, key, payload)] = rig.posts
+    assert (channel, payload["account"]) == ("C0US", "Brand US") and key.startswith("quiet:Brand US:")
+    text = str(quiet_mailbox(payload, CardTime(now=rig.clock.now(), tz=BERLIN))["blocks"])
+    assert text.count("Brand US") == 1 and "No mail from Amazon for 12 hours" in text
+    assert not rig.watch.tick()
+
+    assert rig.watch.quota(950, 1000, "Brand US") and rig.watch.quota(
+        950, 1000
+    )  # each mailbox said on its own
+    assert not rig.watch.quota(960, 1000, "Brand US")  # once a day
+    quotas = [(p[2], p[4]["account"]) for p in rig.posts if "quota" in p[4]]
+    assert quotas == [("C0US", "Brand US"), ("C0INBOX", "Brand EU")]

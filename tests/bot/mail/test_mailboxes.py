@@ -16,7 +16,7 @@ from bot.settings_sources import load_settings
 from bot.store.store import Store
 
 
-def quota(used: int, limit: int) -> None:
+def quota(used: int, limit: int, account: str | None = None) -> None:
     return None
 
 
