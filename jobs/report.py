@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 
@@ -37,6 +38,8 @@ async def weekly_report(deps: Deps) -> bool:
     key, start, end = due
     try:
         window = await orders_window(deps.order_search, deps.settings, deps.store, start, end)
+        if deps.accounts.several:  # the orders searched are the first account's: so are the claims counted
+            window = dataclasses.replace(window, first_account_only=True)
     except Exception as e:  # a bug in the search must not cost the team its report
         log.exception("the weekly report's orders failed")
         window = OrdersWindow.unknown(f"the order search failed: {type(e).__name__}")

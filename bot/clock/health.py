@@ -58,6 +58,9 @@ class OrdersWindow:
     marketplaces: tuple[str, ...]  # the marketplace ids searched
     orders: tuple[FoundOrder, ...] | None
     error: str | None = None
+    first_account_only: bool = (
+        False  # several Amazon accounts: the orders are the first account's, so are its claims
+    )
 
     @classmethod
     def unknown(cls, why: str) -> OrdersWindow:
@@ -107,7 +110,9 @@ def account_health(
         "marketplaces": domains,
     }
     for notice_type, name in CLAIM_TYPES.items():
-        claimed = claimed_orders(store, since, until, notice_type)
+        claimed = claimed_orders(
+            store, since, until, notice_type, first_account_only=window.first_account_only
+        )
         counted = {key for key, domain in claimed.items() if domain is None or domain in domains}
         out[name] = len(claimed)
         out[f"{name}_per_100"] = round(len(counted) * 100 / orders, 2) if orders else None
@@ -121,11 +126,15 @@ def account_health(
     return out
 
 
-def claimed_orders(store: Store, since: datetime, until: datetime, notice_type: str) -> dict[str, str | None]:
+def claimed_orders(
+    store: Store, since: datetime, until: datetime, notice_type: str, *, first_account_only: bool = False
+) -> dict[str, str | None]:
     """Orders with a notice of this type received in the window (Amazon counts orders, not mails), with their
-    marketplace; a notice without an order id counts on its own."""
+    marketplace; a notice without an order id counts on its own. Of the first Amazon account only, when asked."""
     claimed: dict[str, str | None] = {}
     for row in store.notices_between(since=since, until=until, types=[notice_type]):
+        if first_account_only and row.get("account") is not None:
+            continue
         key = row["order_id"] or f"notice:{row['id']}"
         claimed[key] = claimed.get(key) or row["marketplace"]
     return claimed

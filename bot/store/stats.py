@@ -39,7 +39,7 @@ class StatsRecords(StoreBase):
         marketplace of the conversation it joined."""
         marks = ", ".join("?" for _ in types)
         sql = (
-            "SELECT m.id, m.notice_type, m.received_at, c.order_id, c.marketplace "
+            "SELECT m.id, m.notice_type, m.received_at, c.order_id, c.marketplace, c.account "
             "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
             f"WHERE m.direction = 'in' AND m.kind = 'amazon_notice' AND m.notice_type IN ({marks}) "
             "AND m.received_at >= ? AND m.received_at < ? ORDER BY m.received_at, m.id"

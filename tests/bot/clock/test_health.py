@@ -259,3 +259,15 @@ async def test_the_orders_window_from_the_stand_in(store: Store, fake_services: 
     failed = await orders_window(OrderSearch(api), settings, store, SINCE, UNTIL)
     await api.aclose()
     assert failed.orders is None and failed.error is not None and "503" in failed.error
+
+
+def test_with_several_accounts_the_first_accounts_orders_meet_only_its_claims(store: Store) -> None:
+    day = SINCE + timedelta(days=1)
+    notice(store, 1, "a_to_z_claim", day, "302-0000001-1234567")  # the first account's
+    other = notice(store, 2, "a_to_z_claim", day, "302-0000002-1234567")  # another seller on amazon.de
+    store.update_conversation(conversation_id=other, account="Brand B")
+    orders = tuple(order(n, SINCE + timedelta(minutes=n)) for n in range(100))
+    together = account_health(store, SINCE, UNTIL, OrdersWindow((DE,), orders))
+    assert (together["a_to_z_claims"], together["a_to_z_claims_per_100"]) == (2, 2.0)
+    first = account_health(store, SINCE, UNTIL, OrdersWindow((DE,), orders, first_account_only=True))
+    assert (first["a_to_z_claims"], first["a_to_z_claims_per_100"]) == (1, 1.0)
