@@ -9,6 +9,7 @@ pulls: nothing). tests/test_deploy_live.py builds and starts the image and boots
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -155,6 +156,60 @@ async def test_the_bot_posts_cards_without_writable_code(tmp_path: Path, fake_sl
         code = await asyncio.to_thread(bot.wait, 15)
     assert code == 0, (tmp_path / "bot.log").read_text()
     assert mark.exists()  # the bot did run under it
+
+
+# ---- a Procfile platform ----
+
+
+def procfile() -> dict[str, str]:
+    """Process type -> command line, as Heroku-style platforms (and honcho, foreman) read the Procfile."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict((k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines if line.strip()))
+
+
+def test_procfile_has_one_worker_and_no_web_process() -> None:
+    """Socket Mode needs no port: a worker, not a web process a platform would expect to bind $PORT."""
+    assert procfile() == {"worker": "inbox-bot run"}
+
+
+def start_worker(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The Procfile's worker started the way a platform starts it: its line through a shell, output to a log."""
+    with open(tmp_path / "worker.log", "wb") as log:
+        return subprocess.Popen(
+            ["sh", "-c", f"exec {procfile()['worker']}"], env=env, stdout=log, stderr=log, cwd=tmp_path
+        )
+
+
+async def test_the_procfile_worker_runs_as_a_platform_runs_it(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    """The worker's command line through a shell, configured by the environment alone (a platform's config vars),
+    with the platform's PORT set: it posts the cards of the mailbox and stops with exit 0 on SIGTERM, as a platform
+    stops a dyno on deploy."""
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        PORT="5000",
+        INBOX_BOT_SLACK_BOT_TOKEN=fake_slack.bot_token,
+        INBOX_BOT_SLACK_APP_TOKEN=fake_slack.app_token,
+        INBOX_BOT_SLACK_API_URL=fake_slack.base_url,
+        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
+        INBOX_BOT_MAIL_SOURCE="directory",
+        INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
+        INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
+        INBOX_BOT_DIGEST_TIME="",
+        INBOX_BOT_OPS_PORT="0",
+        INBOX_BOT_LOG_FORMAT="json",  # platforms collect stdout: one JSON object per line
+    )
+    worker = start_worker(tmp_path, env)
+    try:
+        await fake_slack.wait_for(lambda: len(fake_slack.posts("C0INBOX", top_level=True)) == 1, timeout=30)
+    finally:
+        worker.terminate()
+        code = await asyncio.to_thread(worker.wait, 15)
+    output = (tmp_path / "worker.log").read_text()
+    assert code == 0, output
+    assert all(json.loads(line)["level"] for line in output.splitlines() if line.strip()), output
 
 
 # ---- the container ----
