@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.errors import StartupError
 from bot.mail.patterns import MARKETPLACE_IDS
 from bot.settings import Settings
+from bot.settings_accounts import Account
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +42,16 @@ class Accounts:
         """The accounts the settings list (or the settings themselves as the one account)."""
         if not settings.accounts:
             return cls(first=settings, others={}, marketplaces={None: (settings.sp_api_marketplace_id,)})
-        effective = [
-            (a, settings.model_copy(update={**a.overrides(), "accounts": []})) for a in settings.accounts
-        ]
+
+        def own(a: Account, first: bool) -> Settings:
+            update: dict[str, Any] = {**a.overrides(settings.sp_api_region), "accounts": []}
+            if not first and a.sp_api_refresh_token is None:
+                update["sp_api_refresh_token"] = (
+                    None  # a grant is one seller's: never borrowed from the first
+                )
+            return settings.model_copy(update=update)
+
+        effective = [(a, own(a, n == 0)) for n, a in enumerate(settings.accounts)]
         names: list[str | None] = [None, *(a.name for a, _ in effective[1:])]
         return cls(
             first=effective[0][1],
@@ -58,16 +69,28 @@ class Accounts:
         return bool(self.others)
 
     def settings_for(self, account: str | None) -> Settings:
-        """The settings of an account by its stored name (None, or a name no longer configured: the first)."""
-        if account and account not in self.others:
-            log.warning(
-                "account %r is not configured (any more); the first account's settings apply", account
-            )
+        """The settings of an account by its stored name (None: the first). A name no longer configured gets the first
+        account's channel to show its cards in, and nothing is sent for it (`sending_problem`)."""
         return self.others.get(account or "", self.first)
+
+    def known(self, account: str | None) -> bool:
+        """Whether a stored account is configured (None, the first, always is)."""
+        return account is None or account in self.others
 
     def label(self, account: str | None) -> str:
         """The account's name as cards show it."""
-        return account if account and account in self.others else self.first_name
+        if not self.known(account):
+            return f"{account} (not configured)"
+        return account if account else self.first_name
+
+    def sending_problem(self, account: str | None) -> str | None:
+        """Why nothing may be sent for a conversation's account (its name is no longer configured), else None."""
+        if self.known(account):
+            return None
+        return (
+            f"account {account!r} is not configured any more (renamed or removed from [[accounts]]): nothing is sent "
+            "from another account's address or grant; add it back under that name, or answer in Seller Central"
+        )
 
     def names(self) -> list[str | None]:
         """Every account as stored: None for the first."""
@@ -97,10 +120,22 @@ class Accounts:
         return mailbox_account
 
     def for_order(self, account: str | None, marketplace: str | None) -> str | None:
-        """Whose SP-API looks an order up: its conversation's account, unless that account does not sell on the
-        order's marketplace and another one does (one mailbox for amazon.de and amazon.com, two regions)."""
-        if marketplace and not self.sells_on(account, marketplace):
-            for name in self.names():
-                if self.sells_on(name, marketplace):
-                    return name
-        return account
+        """Whose SP-API looks an order up: its conversation's account — or, for a conversation of a mailbox several
+        accounts share (stored before they were listed), the one of them selling on the order's marketplace. Never an
+        account with a mailbox of its own elsewhere: a pan-EU order in Brand DE's mailbox is Brand DE's."""
+        return self.route(account, marketplace)
+
+
+def keep_first(accounts: Accounts, store: Store) -> None:
+    """The conversations stored without an account are the first account's: a list that starts with a different
+    account than it did when first used would hand them to another seller, so it is refused (StartupError)."""
+    if not accounts.several:
+        return
+    recorded = store.meta("first_account")
+    if recorded is None:
+        store.set_meta("first_account", accounts.first_name)
+    elif recorded != accounts.first_name:
+        raise StartupError(
+            f"the first of [[accounts]] is now {accounts.first_name!r}, but it was {recorded!r}: the conversations "
+            f"stored without an account are {recorded!r}'s. List {recorded!r} first again (add new accounts after it)"
+        )

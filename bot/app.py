@@ -19,7 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot.accounts import Accounts
+from bot.accounts import Accounts, keep_first
 from bot.clock.claims import ClaimWatch
 from bot.clock.clocks import Clock, clock_from
 from bot.clock.escalation import Escalator
@@ -82,6 +82,7 @@ def build_deps(
     )  # the first account's settings are everything's default (one account: the settings)
     clock = clock or clock_from(settings)
     store = store or Store.open(settings.database_path, clock=clock)
+    keep_first(accounts, store)  # the conversations without an account stay the first account's
     metrics = Metrics()  # counted where things happen, through the callbacks below (docs/operations.md)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)
@@ -92,7 +93,7 @@ def build_deps(
     if orders is not None and not orders.apis:
         orders = None  # no account has SP-API credentials: no order data, as with one account
     tracker = Tracker(settings, providers_from(settings, http))
-    outbox = Outbox(settings, store)
+    outbox = Outbox(settings, store, accounts)
     parcels = ParcelWatch(settings, store, clock, post=outbox.escalation_post)
 
     def order_changed(order_id: str) -> None:

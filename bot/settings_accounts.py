@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
-from bot.mail.patterns import MARKETPLACE_IDS
+from bot.mail.patterns import MARKETPLACE_IDS, region_of
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,34 @@ class Account(BaseModel):
     def _marketplaces(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(marketplace_id(v) for v in value))
 
-    def overrides(self) -> dict[str, Any]:
-        """The settings this account sets, by their top-level names."""
+    @model_validator(mode="after")
+    def _one_region(self) -> Account:
+        """An SP-API grant reaches one region: the marketplaces must be in it (it follows from them when not given)."""
+        regions = {region_of(m) for m in self.marketplaces}
+        if len(regions) > 1:
+            raise ValueError(
+                f"account {self.name!r}: {', '.join(MARKETPLACE_IDS[m] for m in self.marketplaces)} are in "
+                f"different SP-API regions ({', '.join(sorted(regions))}): make one account per region"
+            )
+        if self.region and regions and regions != {self.region}:
+            raise ValueError(
+                f"account {self.name!r}: region {self.region!r}, but its marketplaces are in {regions.pop()!r}"
+            )
+        return self
+
+    @property
+    def sp_api_region(self) -> str | None:
+        """Its region: as given, else the one of its marketplaces."""
+        return self.region or (region_of(self.marketplaces[0]) if self.marketplaces else None)
+
+    def overrides(self, base_region: str | None = None) -> dict[str, Any]:
+        """The settings this account sets, by their top-level names; a region other than `base_region` (the settings
+        around it) brings that region's endpoint unless it names its own."""
+        region = self.sp_api_region
+        endpoint = ENDPOINTS[region] if region and region != base_region else None
         values: dict[str, Any] = {
-            "sp_api_region": self.region,
-            "sp_api_url": self.sp_api_url or (ENDPOINTS[self.region] if self.region else None),
+            "sp_api_region": region,
+            "sp_api_url": self.sp_api_url or endpoint,
             "sp_api_marketplace_id": self.marketplaces[0] if self.marketplaces else None,
             "sp_api_refresh_token": self.sp_api_refresh_token,
             "lwa_app_id": self.lwa_app_id,

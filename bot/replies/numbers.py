@@ -67,7 +67,7 @@ PHONE_WORDS = re.compile(
     r"helpline|contact\w*|kontakt\w*|contatt\w*|contacto|contato|infolinia|whatsapp|signal|telegram|viber|sms|"
     r"service client|servizio clienti|servicio al cliente|atendimento|kundenservice|kundendienst|customer service|"
     r"klantenservice|kundtjänst|biuro obsługi|support|mobil\w*|handy|cell|portable|celular|cellulare)\b|"
-    r"電話|窓口|携帯|サポート|ライン|line",
+    r"電話|窓口|携帯|サポート|(?<!オン)ライン|\bline\b",
     re.I,
 )
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
@@ -338,7 +338,7 @@ def phone_numbers(
     if not SEVEN_DIGITS.search(text):
         return
     regions = (
-        (REGIONS[lang], *(r for r in NEAR_REGIONS if r != REGIONS[lang])) if lang in REGIONS else ALL_REGIONS
+        (REGIONS[lang], *(r for r in NEAR_REGIONS if r != REGIONS[lang])) if lang in REGIONS else NEAR_REGIONS
     )
     seen: set[tuple[int, int]] = set()
     for region in regions:

@@ -13,6 +13,8 @@ import logging
 import re
 from collections.abc import Iterator
 
+from bot.replies.wording_more import claim_counts, stands
+
 log = logging.getLogger(__name__)
 
 LEET = str.maketrans({"3": "e", "1": "i", "0": "o", "4": "a", "5": "s", "7": "t", "$": "s"})
@@ -352,21 +354,6 @@ CHANGING = re.compile(
     r"actualiz\w*|quita\w*|verwijder\w*|aanpass\w*|wijzig\w*|usun\w*|zaktualiz\w*|zmieni\w*|ta bort|uppdater\w*|"
     r"ändra\w*|ompröva|zmian\w*|revoir|rivedere|revisar|herzien|se över|reconsider\w*|überdenken|reconsidér\w*|riconsider\w*|reconsider\w*|heroverw\w*)"
 )
-# money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
-CLAIM_WORD = re.compile(
-    r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z|"
-    r"reclamo|reclami|garanzia|garantía|a alla z|a à z|a a la z|reclamação|reivindicação|a a z"
-)
-MONEY = re.compile(
-    r"€|\$|£|zł|\bkr\b|euro|pounds?|dollars?|kronor|złot|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|"
-    r"zwr[oó]c|återbetal|geste|\boffer|bieten|überweis|offrons|offriamo|ofrecemos|transferencia|bieden|oferujemy|"
-    r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d|\bgift|geschenk|cadeau|\bregalo|omaggio|prezent"
-)
-CONDITION = re.compile(
-    r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|im gegenzug|si|dès que|une fois|se|"
-    r"non appena|una volta|"
-    r"cuando|en cuanto|una vez|als|zodra|jeśli|jezeli|jeżeli|gdy|o ile|om|så fort|när)\b"
-)
 RULES: dict[str, tuple[str, ...]] = {
     "incentive": INCENTIVE,
     "off_amazon_contact": OFF_AMAZON,
@@ -391,8 +378,18 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
         yield "review_request", *review
     for rule, patterns in {**{r: () for r in extra or {} if r != "review_request"}, **COMPILED}.items():
         own = tuple(re.compile(p) for p in (extra or {}).get(rule, ()))
-        for p in (*patterns, *own):  # the extras carry their own context: no second test
-            hit = next((h for h in p.finditer(read) if p in own or _counts(rule, read, h)), None)
+        for p in (
+            *patterns,
+            *own,
+        ):  # the extras carry their own context (and may ask for no negation before them)
+            hit = next(
+                (
+                    h
+                    for h in p.finditer(read)
+                    if (stands(p, read, h) if p in own else claim_counts(rule, read, h))
+                ),
+                None,
+            )
             if hit:
                 yield rule, hit.start(), hit.end()
                 break
@@ -401,19 +398,6 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
         if found and review is None:
             yield "review_request", found.start(), found.end()
             break
-
-
-def _counts(rule: str, read: str, hit: re.Match[str]) -> bool:
-    """Whether a match is a finding: closing a claim is an incentive only when money or an offer is its price."""
-    if rule != "incentive" or not CLAIM_WORD.search(hit.group(0)):
-        return True
-    start = (
-        max(read.rfind(".", 0, hit.start()), read.rfind("!", 0, hit.start()), read.rfind("?", 0, hit.start()))
-        + 1
-    )
-    ends = [i for i in (read.find(c, hit.end()) for c in ".!?") if i >= 0]
-    sentence = read[start : min(ends) if ends else len(read)]
-    return bool(MONEY.search(sentence) and CONDITION.search(sentence))
 
 
 def _review(read: str) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ the Policy applies them after the wording rules (`extra_words`)."""
 from __future__ import annotations
 
 import logging
+import re
 
 log = logging.getLogger(__name__)
 
@@ -18,21 +19,74 @@ _GIFT = (
     r"present|geschenk\w*|gutschein\w*|voucher|bon d'achat|buono)\b|無料|プレゼント|進呈)"
 )
 # what is given up for the gift: a claim, a review, a complaint (not a parcel or an order)
-_CLAIMED = (
-    r"(?:claim|roszczeni\w*|litige|contestazione|anspråk|a-?to-?z|a-?bis-?z|réclamation|reclama[çc][ãa]o|reclamación|reclamo|reclamo|richiesta|antrag|"
+_CLAIMED = (  # a word of its own (no \b: the Japanese ones sit between other letters)
+    r"(?<![a-zà-ÿ])(?:claim|complaint|roszczeni\w*|litige|contestazione|anspråk|a-?to-?z|a-?bis-?z|réclamation|reclama[çc][ãa]o|reclamación|reclamo|reclamo|richiesta|antrag|"
     r"anspruch|garantie\w*|garantia|garantía|garanzia|chargeback|rückbuchung|dispute|disputa|beschwerde|klacht|"
     r"reklamacj\w*|reklamation|review|bewertung|avis|évaluation|recensione|valutazione|reseña|avalia[çc][ãa]o|"
-    r"recensie|beoordeling|opini\w*|omdöme|申請|クレーム|評価|レビュー)"
+    r"recensie|beoordeling|opini\w*|omdöme|申請|クレーム|評価|レビュー)(?:s|en|e|i|es)?(?![a-zà-ÿ])"
 )
 _REGARDLESS = (
-    r"(?:trotzdem|ohnehin|anyway|regardless|quand même|comunque|igualmente|de todas formas|mesmo assim|toch)"
+    r"(?:trotzdem|ohnehin|dennoch|anyway|regardless|still|nevertheless|quand même|de toute façon|en tout cas|"
+    r"comunque|in ogni caso|igualmente|de todas formas|en todo caso|mesmo assim|de qualquer forma|toch|ändå|i tak)"
 )
-_NEGATION = (
-    r"(?:not|never|no|\w+n['’]t|nicht|nichts|nie|kein\w*|niemals|ne|pas|jamais|non|mai|nunca|não|niet|geen|nooit|"
+_IF = (  # the condition a gift is bound to
+    r"\b(?:if|once|as soon as|provided|wenn|falls|sobald|si|dès que|une fois que|se|qualora|non appena|en cuanto|"
+    r"als|zodra|indien|jeśli|jeżeli|gdy|om|när|så snart|caso|desde que|assim que)\b"
+)
+_IN_RETURN = (
+    r"\b(?:in return|in exchange|im gegenzug|dafür|en échange|en retour|in cambio|a cambio|em troca|em retribui[çc][ãa]o|"
+    r"in ruil|w zamian|i utbyte|i gengäld)\b"
+)
+_NEGATION = (  # not "no" (Portuguese "in the") nor "ne" (French needs its "pas" anyway)
+    r"(?:not|never|\w+n['’]t|nicht|nichts|nie|kein\w*|niemals|pas|jamais|non|mai|nunca|não|niet|geen|nooit|"
     r"inte|aldrig)"
 )
-# from the sentence's start, a run with no negation in it: "do not pay outside Amazon" is the opposite advice
-_UNNEGATED = rf"(?:^|(?<=[.!?\n]))(?:(?!\b{_NEGATION}\b)[^.!?\n])*?"
+# money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
+CLAIM_WORD = re.compile(
+    r"claim|reklamation|anspruch|antrag|réclamation|richiesta|reclamación|roszczenie|a-?to-?z|a-bis-z|a-tot-z|"
+    r"reclamo|reclami|garanzia|garantía|a alla z|a à z|a a la z|reclamação|reivindicação|a a z"
+)
+MONEY = re.compile(
+    r"€|\$|£|zł|\bkr\b|euro|pounds?|dollars?|kronor|złot|refund|erstatt|rembours|rimbors|reembols|terugbet|terugstort|"
+    r"zwr[oó]c|återbetal|geste|\boffer|bieten|überweis|offrons|offriamo|ofrecemos|transferencia|bieden|oferujemy|"
+    r"erbjuder|sätter vi in|\bsend you\b.{0,20}\d|\bgift|geschenk|cadeau|\bregalo|omaggio|prezent"
+)
+CONDITION = re.compile(
+    r"\b(?:if|once|as soon as|provided|in return|wenn|sobald|falls|dafür|im gegenzug|si|dès que|une fois|se|"
+    r"non appena|una volta|"
+    r"cuando|en cuanto|una vez|als|zodra|jeśli|jezeli|jeżeli|gdy|o ile|om|så fort|när)\b"
+)
+
+
+def claim_counts(rule: str, read: str, hit: re.Match[str]) -> bool:
+    """Whether a match is a finding: closing a claim is an incentive only when money or an offer is its price."""
+    if rule != "incentive" or not CLAIM_WORD.search(hit.group(0)):
+        return True
+    start = (
+        max(read.rfind(".", 0, hit.start()), read.rfind("!", 0, hit.start()), read.rfind("?", 0, hit.start()))
+        + 1
+    )
+    ends = [i for i in (read.find(c, hit.end()) for c in ".!?") if i >= 0]
+    sentence = read[start : min(ends) if ends else len(read)]
+    return bool(MONEY.search(sentence) and CONDITION.search(sentence))
+
+
+UNLESS_NEGATED = (
+    "(?#unless negated)"  # a pattern starting so is no finding after a negation a few words before it
+)
+NEGATED = re.compile(rf"\b{_NEGATION}\b")
+
+
+def stands(pattern: re.Pattern[str], read: str, hit: re.Match[str]) -> bool:
+    """Whether a match of an extra pattern is a finding: "do not pay outside Amazon" is the opposite advice."""
+    if not pattern.pattern.startswith(UNLESS_NEGATED):
+        return True
+    start = max(read.rfind(c, 0, hit.start()) for c in ".!?;,\n") + 1
+    before = re.findall(r"[\w'’]+", read[start : hit.start()])[
+        -3:
+    ]  # the three words before it, in its clause
+    return not any(NEGATED.fullmatch(word) for word in before)
+
 
 MORE_WORDS: dict[str, tuple[str, ...]] = {
     "review_request": (
@@ -65,17 +119,20 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:レビュー|評価|申請|クレーム)[^。\n]{0,60}(?:取り下げ|削除|見直|変更|投稿|書いて)[^。\n]{0,60}"
         r"(?:返金|無料|プレゼント|お送り|進呈|差し上げ)",
         r"(?:高評価|レビュー)[^。\n]{0,20}(?:お礼|御礼)[^。\n]{0,40}(?:無料|プレゼント|進呈)",
-        # a gift for withdrawing a claim (the money alone is caught by the wording rules)
-        rf"{_CLAIMED}[^.!?\n。]{{0,30}}(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|zur[üu]ck\w*|"
-        rf"wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|schlie[ßs]en|close|取り下げ)"
-        rf"(?![^.!?\n。]{{0,100}}{_REGARDLESS})(?=[^.!?\n。]{{0,100}}{_GIFT})",
+        # a gift on condition that a claim is withdrawn (the money alone is caught by the wording rules)
+        rf"{_IF}[^.!?\n]{{0,60}}?{_CLAIMED}[^.!?\n]{{0,30}}(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|"
+        rf"wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|schlie[ßs]en|close)"
+        rf"(?![^.!?\n]{{0,100}}{_REGARDLESS})(?=[^.!?\n]{{0,100}}{_GIFT})",
+        rf"{_IF}[^.!?\n]{{0,40}}?\b(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|"
+        rf"withdraw\w*|annul\w*|close)\b[^.!?\n]{{0,30}}{_CLAIMED}(?![^.!?\n]{{0,100}}{_REGARDLESS})"
+        rf"(?=[^.!?\n]{{0,100}}{_GIFT})",
         rf"\b(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|"
-        rf"close)\b[^.!?\n]{{0,30}}{_CLAIMED}(?![^.!?\n]{{0,100}}{_REGARDLESS})(?=[^.!?\n]{{0,100}}{_GIFT})",
+        rf"close)\b[^.!?\n]{{0,30}}{_CLAIMED}[^.!?\n]{{0,60}}{_IN_RETURN}(?=[^.!?\n]{{0,100}}{_GIFT})",
     ),
     "off_amazon_contact": (
         r"\b(?:mercado ?livre|shopee|magalu|americanas\.com|olx|loja f[íi]sica|nosso site|whatsapp|zap ?zap)\b",
         r"楽天|メルカリ|ヤフオク|yahoo!?ショッピング|実店舗|公式サイト|当店サイト|line公式|lineで|\bline ?id(?![a-z])|インスタ",
-        rf"{_UNNEGATED}\b(?:outside (?:of )?amazon|außerhalb (?:von )?amazon|hors d'amazon|en dehors d'amazon|"
+        rf"{UNLESS_NEGATED}\b(?:outside (?:of )?amazon|außerhalb (?:von )?amazon|hors d'amazon|en dehors d'amazon|"
         r"al di fuori di amazon|fuori da amazon|fuera de amazon|fora da amazon|buiten amazon|poza amazon\w*|"
         r"utanför amazon)\b",
         r"amazonを通さず",
@@ -84,7 +141,7 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"\bblack friday\b|\bpromo[çc][ãa]o\b|\bat[ée] \d+ ?% de desconto|\bliquida[çc][ãa]o\b|\bnossa nova (?:linha|"
         r"cole[çc][ãa]o)\b",
         r"(?:セール|新商品|新作|キャンペーン)[^。！？\n]{0,20}(?:のご案内|のお知らせ|を開催|開催中|実施中|ご覧|お見逃し|"
-        r"チェック|お楽しみ)|最大\d+[%％]オフ",
+        r"チェック|お楽しみ|入荷|発売|開始)|(?:セール|キャンペーン)(?:中です|です|中)[。！!]|最大\d+[%％]オフ",
     ),
     "opt_out": (
         r"\bresponda (?:sair|parar|pare|stop|baja)\b|\bdescadastr\w*|\bn[ãa]o quer mais receber\b|\bdarse de baja\b|"

@@ -27,24 +27,12 @@ SEARCH_RATE, SEARCH_BURST = 0.0056, 20
 PAGE_SIZE = 100  # maxResultsPerPage: 1 to 100
 MAX_PAGES = 100  # 10,000 orders: beyond that the count is refused rather than reported short
 SEARCH_DATA = ["FULFILLMENT", "PACKAGES"]
-# The SP-API regions' marketplaces (an endpoint answers only for its own region's marketplaces).
-REGION_MARKETPLACES = {
-    "na": {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8", "A2Q3Y263D00KWC"},
-    "fe": {"A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS"},
-}
 
 
 def search_limiter(rate: float = SEARCH_RATE) -> AsyncLimiter:
     """searchOrders' pace: `rate` requests per second (less our margin), bursts of the plan less our headroom."""
     burst = SEARCH_BURST - BURST_HEADROOM
     return AsyncLimiter(burst, burst / (rate * RATE_MARGIN))
-
-
-def in_region(marketplace_id: str, region: str) -> bool:
-    """Whether a marketplace is served by the SP-API endpoint of `region` (na, eu, fe)."""
-    if region in REGION_MARKETPLACES:
-        return marketplace_id in REGION_MARKETPLACES[region]
-    return not any(marketplace_id in ids for ids in REGION_MARKETPLACES.values())
 
 
 @dataclass(frozen=True)

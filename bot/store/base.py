@@ -164,6 +164,15 @@ class StoreBase:
             return f"{type(e).__name__}: {e}"
         return None
 
+    def meta(self, key: str) -> str | None:
+        """A fact about the database itself (the meta table), None if never set."""
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a fact about the database itself."""
+        self.db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
     def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
         """Rows of a plain query as dicts (the hot paths: no per-call schema look-ups)."""
         cur = self.db.conn.execute(sql, args)

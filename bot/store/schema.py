@@ -343,6 +343,9 @@ def _m15_accounts(db: sqlite_utils.Database) -> None:
     # Several Amazon accounts in one process (bot/accounts.py): the account a conversation belongs to, by its name;
     # NULL is the first account, so every conversation stored before the list existed stays with it.
     db.table("conversations").add_column("account", str)
+    # Facts about the database itself, e.g. which account the conversations without one belong to (the first listed
+    # when the list was first used): a list that starts with another account later is refused at start.
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [

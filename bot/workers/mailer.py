@@ -134,6 +134,12 @@ class Mailer:
     async def _attempt(self, row: Row) -> None:
         """Try to send once; an error after the relay took the mail is raised as _AfterDelivery."""
         send_id = int(row["id"])
+        conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
+        problem = self.accounts.sending_problem(conv.get("account"))
+        if problem is not None:  # never from another account's address or grant
+            self.store.update_send(send_id=send_id, state="failed", error=problem)
+            self._tell(send_id, "failed")
+            return
         if str(row.get("channel") or "email") != "email":
             await self._attempt_amazon(row)
             return

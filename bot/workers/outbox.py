@@ -11,6 +11,7 @@ import logging
 import uuid
 from typing import Any
 
+from bot.accounts import Accounts
 from bot.cards.card import PostKind
 from bot.settings import Settings
 from bot.store.store import Row, Store
@@ -21,10 +22,15 @@ log = logging.getLogger(__name__)
 class Outbox:
     """Queues posts for the poster and wakes it."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, accounts: Accounts | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.accounts = accounts or Accounts.from_settings(settings)
         self.wake = asyncio.Event()
+
+    def channel_of(self, conv: Row) -> str:
+        """Where a conversation's posts go: its card's channel, or (before the card is posted) its account's."""
+        return str(conv.get("slack_channel") or self.accounts.settings_for(conv.get("account")).slack_channel)
 
     def conversation_changed(self, conversation_id: int) -> None:
         """Queue a redraw of a conversation's card (claimed, answered, closed)."""
@@ -40,7 +46,7 @@ class Outbox:
             due_by=conv.get("deadline"),
             conversation_id=conversation_id,
             message_row=self._first_message_row(conv),
-            channel=conv.get("slack_channel") or self.settings.slack_channel,
+            channel=self.channel_of(conv),
         )
         self.wake.set()
 
@@ -56,7 +62,7 @@ class Outbox:
             due_by=(conv or {}).get("deadline"),
             conversation_id=conversation_id,
             message_row=self._first_message_row(conv) if conv and kind == "update" else None,
-            channel=channel or (conv or {}).get("slack_channel") or self.settings.slack_channel,
+            channel=channel or self.channel_of(conv or {}),
             payload=payload or None,
         )
         self.wake.set()
@@ -75,7 +81,7 @@ class Outbox:
             due_by=conv.get("deadline"),
             conversation_id=int(conv["id"]),
             message_row=None,
-            channel=conv.get("slack_channel") or self.settings.slack_channel,
+            channel=self.channel_of(conv),
             payload={"send": send_id, "event": event},
         )
         if event == "sent":
@@ -93,7 +99,7 @@ class Outbox:
                 due_by=conv.get("deadline"),
                 conversation_id=conv["id"],
                 message_row=self._first_message_row(conv),
-                channel=conv.get("slack_channel") or self.settings.slack_channel,
+                channel=self.channel_of(conv),
             )
         self.wake.set()
 

@@ -102,7 +102,7 @@ class Poster:
         message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
         if message is None and conv is not None and item["kind"] != PostKind.CARD:
             message = {}  # thread notes about sends and card updates need no message of their own
-        channel = item["channel"] or self.settings.slack_channel
+        channel = item["channel"] or self.outbox.channel_of(conv or {})
         if item["kind"] == PostKind.NOTE:
             try:
                 await self._post(item, conv or {}, message or {}, channel)
@@ -182,12 +182,16 @@ class Poster:
         """A conversation's parent card as it should look now; with several Amazon accounts, it says whose."""
         drawn = self._card(conv, message, at)
         accounts = self.replies.accounts.accounts
-        if accounts.several:
-            name = B.escape(accounts.label(conv.get("account")))
-            drawn["blocks"].insert(
-                1, {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Account:* {name}"}]}
-            )
-            drawn["text"] = f"[{accounts.label(conv.get('account'))}] {drawn['text']}"
+        if accounts.several or not accounts.known(conv.get("account")):
+            label = accounts.label(conv.get("account"))
+            whose = {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"*Account:* {B.escape(label)}"}],
+            }
+            drawn["blocks"] = B.limit(
+                [*drawn["blocks"][:1], whose, *drawn["blocks"][1:]]
+            )  # Slack's 50 at most
+            drawn["text"] = f"[{label}] {drawn['text']}"
         return drawn
 
     def _card(self, conv: Row, message: Row, at: CardTime) -> B.Message:

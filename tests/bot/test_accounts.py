@@ -74,5 +74,5 @@ def test_a_shared_mailbox_is_split_by_marketplace_and_orders_go_to_the_seller_of
     assert accounts.route("JP", "amazon.com") == "JP"  # its own mailbox: its mail, whatever it says
     assert accounts.for_order(None, "amazon.com") == "US"
     assert accounts.for_order("JP", "amazon.co.jp") == "JP"
-    assert accounts.for_order("JP", "amazon.de") is None  # JP does not sell there; EU does
+    assert accounts.for_order("JP", "amazon.de") == "JP"  # its own mailbox: its grant, never another seller's
     assert accounts.for_order("US", "amazon.example") == "US"  # nobody lists it: the conversation's account

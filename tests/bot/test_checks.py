@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.checks import Check, load_checked, notes, render, run_checks
+from bot.sandbox.fake_sellers import Participation
 from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import imap_overrides, make_settings
@@ -231,13 +232,14 @@ async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
     tmp_path: Path, fake_slack: FakeSlack, dovecot: Dovecot, smtp: SmtpServer, fake_services: FakeServices
 ) -> None:
     us_region = await FakeServices(refresh_token="Atzr|us-grant", lwa=fake_services).start()
+    us_region.sellers.marketplaces = [Participation("ATVPDKIKX0DER", "US", "USD", "en_US", "amazon.com")]
     fake_services.more_refresh_tokens = (us_region.refresh_token,)
     accounts = [
         {"name": "Brand EU", "marketplaces": ["amazon.de"]},
         {  # its own grant in its own region (good), a folder that does not exist, a channel the bot is not in
             "name": "Brand US",
             "region": "na",
-            "marketplaces": ["amazon.de"],
+            "marketplaces": ["amazon.com"],
             "sp_api_url": f"{us_region.base_url}/sp-api",
             "sp_api_refresh_token": us_region.refresh_token,
             "imap_folder": "Amazon US",

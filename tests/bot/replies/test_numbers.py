@@ -38,6 +38,7 @@ def test_phone_numbers_are_found(text: str, lang: str | None, phone: str) -> Non
         "USPS 9400 1000 0000 0000 0000 00, UPS 1Z999AA10123456784, GLS 12345678901",
         "EAN 4006381333931, Artikelnummer 123456789, Rechnung RE-2026-00417",
         "vom 24.11.-26.11.2026 um 14:30 Uhr für 19,99 €, 30 x 20 x 15 cm",
+        "The invoice number is 1234 567890.",  # no language: Brazil's plan is not read
     ],
 )
 def test_numbers_that_are_no_phones_are_left_alone(text: str) -> None:

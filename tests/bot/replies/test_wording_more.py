@@ -38,6 +38,17 @@ def rules(text: str, lang: str) -> set[str]:
         ("新商品のご案内です。ぜひご覧ください。", "ja", "marketing"),
         ("LINE IDを教えていただければ直接ご連絡します。", "ja", "off_amazon_contact"),
         ("商品の評価をお願いします。", "ja", "review_request"),
+        ("Kein Problem, wir klären das außerhalb von Amazon per Überweisung.", "de", "off_amazon_contact"),
+        ("Você pode pagar no Pix fora da Amazon.", "pt", "off_amazon_contact"),
+        ("If you withdraw your complaint, you get a free pump.", "en", "incentive"),
+        (
+            "Wenn Sie die A-bis-Z-Garantie zurückziehen, schenken wir Ihnen einen Gutschein.",
+            "de",
+            "incentive",
+        ),
+        ("今週末は全品セールです。", "ja", "marketing"),
+        ("夏のキャンペーン中です！", "ja", "marketing"),
+        ("新商品が入荷しました。", "ja", "marketing"),
     ],
 )
 def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
@@ -75,6 +86,16 @@ def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
         ("製品の評価を行いますので、少々お待ちください。", "ja"),
         ("返品を取り下げる場合も、送料は無料です。", "ja"),
         ("Wenn Sie den Antrag zurückziehen, senden wir das Ersatzteil trotzdem kostenlos.", "de"),
+        # a second outside review: no condition, or a gift regardless, is no incentive; "online" is no phone word
+        (
+            "Für Ihre Reklamation schicken Sie das Gerät bitte zurück, das Rücksendeetikett ist kostenlos.",
+            "de",
+        ),
+        ("Bei einem Garantiefall senden Sie es einfach zurück, der Versand ist kostenlos.", "de"),
+        ("A reclamação foi analisada; cancelamos o pedido e enviamos outro grátis.", "pt"),
+        ("Once your claim is closed we still send the free replacement.", "en"),
+        ("Your tracking number, also shown online, is 0301234567.", "en"),
+        ("伝票番号（オンラインでも確認できます）は 0312345678 です。", "ja"),
     ],
 )
 def test_ordinary_replies_pass(text: str, lang: str) -> None:

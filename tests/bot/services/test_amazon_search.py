@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import ConfigurationError, UpstreamError
+from bot.mail.patterns import in_region
 from bot.sandbox.fake_services import FakeServices, StoredOrder
 from bot.services.amazon import SpApi
 from bot.services.amazon_search import (
@@ -15,7 +16,6 @@ from bot.services.amazon_search import (
     SEARCH_RATE,
     FoundOrder,
     OrderSearch,
-    in_region,
     parse_orders,
     search_limiter,
 )
