@@ -59,8 +59,10 @@ def test_all_migrations_make_every_table() -> None:
         "cases",
         "drafts",
         "evidence",
+        "meta",
     }
     assert {"size", "location"} <= set(database().table("messages").columns_dict)
+    assert "account" in database().table("conversations").columns_dict
 
 
 def test_later_migrations_add_their_columns_to_earlier_tables() -> None:
