@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from bot.accounts import Accounts, mailbox_of
+import pytest
+
+from bot.accounts import Accounts, keep_first, mailbox_of
+from bot.clock.clocks import FakeClock
+from bot.errors import StartupError
 from bot.settings import Settings
 from bot.settings_sources import load_settings
+from bot.store.store import Store
 
 
 def settings(**extra: Any) -> Settings:
@@ -76,3 +82,20 @@ def test_a_shared_mailbox_is_split_by_marketplace_and_orders_go_to_the_seller_of
     assert accounts.for_order("JP", "amazon.co.jp") == "JP"
     assert accounts.for_order("JP", "amazon.de") == "JP"  # its own mailbox: its grant, never another seller's
     assert accounts.for_order("US", "amazon.example") == "US"  # nobody lists it: the conversation's account
+
+
+def test_the_first_account_stays_first_and_a_name_gone_is_said(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "bot.db", clock=FakeClock())
+    listed = Accounts.from_settings(settings(accounts=[{"name": "EU"}, {"name": "US", "imap_user": "us"}]))
+    keep_first(listed, store)
+    keep_first(listed, store)  # the next start: the same first
+    reordered = Accounts.from_settings(settings(accounts=[{"name": "NEW"}, {"name": "EU"}]))
+    with pytest.raises(StartupError, match="List 'EU' first again"):
+        keep_first(reordered, store)
+    keep_first(Accounts.from_settings(settings()), store)  # back to one account: nothing to keep
+    assert listed.known(None) and listed.known("US") and not listed.known("UK")
+    assert listed.label("UK") == "UK (not configured)" and listed.label(None) == "EU"
+    assert listed.sending_problem("US") is None
+    assert "'UK' is not configured any more" in str(listed.sending_problem("UK"))
+    assert listed.settings_for("UK") is listed.first  # its cards are still shown, in the first channel
+    store.close()

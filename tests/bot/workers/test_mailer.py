@@ -256,3 +256,24 @@ async def test_an_amazon_message_cut_off_by_a_crash_is_uncertain_and_never_poste
     assert sum(1 for _, what in fake_services.calls if what.startswith("message:")) == 1
     assert rig.events == [(send_id, "uncertain")]
     await messaging.api.aclose()
+
+
+async def test_a_reply_of_an_account_no_longer_configured_is_not_sent_from_another(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    rig = Rig(
+        tmp_path,
+        smtp,
+        accounts=[{"name": "Brand EU"}, {"name": "Brand US", "reply_from": "us@brand.example"}],
+    )
+    send_id = await rig.queue()
+    conv = rig.store.conversations()[0]
+    rig.store.update_conversation(conversation_id=conv["id"], account="Brand UK")  # renamed away since
+    await rig.mailer.drain()
+    row = rig.store.send(send_id=send_id)
+    assert (
+        row is not None
+        and row["state"] == "failed"
+        and "'Brand UK' is not configured any more" in row["error"]
+    )
+    assert smtp.messages == [] and rig.events == [(send_id, "failed")]
