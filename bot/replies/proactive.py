@@ -96,7 +96,7 @@ class Proactive:
             )
         else:
             try:
-                allowed = await self.messaging.actions(order_id)
+                allowed = await self.messaging.actions(order_id, conv.get("marketplace"))
             except UpstreamError as e:
                 log.warning("order %s: Amazon's messaging actions could not be read: %s", order_id, e)
                 notes.append(f":warning: Amazon could not say which messages it allows now ({e}).")

@@ -33,12 +33,18 @@ class OrderLookup(Protocol):
 class BuyerMessaging(Protocol):
     """SP-API Messaging as the mailer and the message-the-buyer window use it."""
 
-    async def actions(self, order_id: str) -> Allowed:
-        """What Amazon allows for this order now."""
+    async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
+        """What Amazon allows for this order (of that marketplace) now."""
         ...
 
     async def send(
-        self, order_id: str, action: str, *, text: str = "", files: list[Path] | None = None
+        self,
+        order_id: str,
+        action: str,
+        *,
+        text: str = "",
+        files: list[Path] | None = None,
+        marketplace: str | None = None,
     ) -> None:
         """Send one message."""
         ...
@@ -85,17 +91,24 @@ class AccountsSpApi:
         """getOrder with the order's account's credentials, in its region."""
         return await self.api_for(order_id).get_order(order_id)
 
-    async def actions(self, order_id: str) -> Allowed:
+    async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
         """getMessagingActionsForOrder as the order's account."""
         self.api_for(order_id)
-        return await self.messaging[self.account_of(order_id)].actions(order_id)
+        return await self.messaging[self.account_of(order_id)].actions(order_id, marketplace)
 
     async def send(
-        self, order_id: str, action: str, *, text: str = "", files: list[Path] | None = None
+        self,
+        order_id: str,
+        action: str,
+        *,
+        text: str = "",
+        files: list[Path] | None = None,
+        marketplace: str | None = None,
     ) -> None:
         """One message to the buyer, sent as the order's account."""
         self.api_for(order_id)
-        await self.messaging[self.account_of(order_id)].send(order_id, action, text=text, files=files)
+        messaging = self.messaging[self.account_of(order_id)]
+        await messaging.send(order_id, action, text=text, files=files, marketplace=marketplace)
 
     async def aclose(self) -> None:
         """Close the connections of the accounts after the first (the first's SpApi is closed by its owner)."""

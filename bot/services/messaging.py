@@ -16,8 +16,10 @@ from aiolimiter import AsyncLimiter
 from sp_api.asyncio.api import Messaging, Upload
 
 from bot.errors import UpstreamError
+from bot.mail.patterns import in_region
 from bot.services.amazon import SpApi
 from bot.services.http import RATE_MARGIN, with_retries
+from bot.settings_accounts import marketplace_id
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +114,26 @@ class AmazonMessaging:
             raise UpstreamError("Login with Amazon", f"cannot get an access token: {e}") from e
         await self.limiter.acquire()
 
-    async def actions(self, order_id: str) -> Allowed:
+    def market(self, marketplace: str | None) -> str:
+        """The marketplace id a call names: the order's (amazon.fr for a pan-EU order of a seller based on amazon.de)
+        when it is in this account's region, else the account's main marketplace."""
+        if marketplace:
+            try:
+                mid = marketplace_id(marketplace)
+            except ValueError:
+                mid = ""
+            if mid and in_region(mid, self.api.settings.sp_api_region):
+                return mid
+        return self.api.settings.sp_api_marketplace_id
+
+    async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
         """What Amazon allows for this order now (getMessagingActionsForOrder); retried while it is safe to."""
 
         async def once() -> Allowed:
             await self._slot()
             try:
                 response = await self._client().get_messaging_actions_for_order(
-                    order_id, marketplaceIds=self.api.settings.sp_api_marketplace_id
+                    order_id, marketplaceIds=self.market(marketplace)
                 )
             except httpx.TimeoutException as e:
                 raise UpstreamError("SP-API Messaging", f"no answer in time ({type(e).__name__})") from e
@@ -132,14 +146,20 @@ class AmazonMessaging:
         return allowed
 
     async def send(
-        self, order_id: str, action: str, *, text: str = "", files: list[Path] | None = None
+        self,
+        order_id: str,
+        action: str,
+        *,
+        text: str = "",
+        files: list[Path] | None = None,
+        marketplace: str | None = None,
     ) -> None:
         """Send one message. Errors before the request left (connect, throttled, refused) are UpstreamErrors that are
         safe to retry when `retryable`; an error after it may have been created is MaybeSent."""
         if action == INVOICE:
             if not 1 <= len(files or []) <= 5:
                 raise UpstreamError("SP-API Messaging", "sendInvoice takes 1 to 5 files", retryable=False)
-            attachments = [await self._upload_file(order_id, path) for path in files or []]
+            attachments = [await self._upload_file(order_id, path, marketplace) for path in files or []]
             body: dict[str, Any] = {"attachments": attachments}
         elif action in TEXT_LIMITS:
             if not 1 <= len(text) <= TEXT_LIMITS[action]:
@@ -159,7 +179,7 @@ class AmazonMessaging:
             await self._client()._request(
                 path,
                 data={**body, "method": "POST"},
-                params={"marketplaceIds": self.api.settings.sp_api_marketplace_id},
+                params={"marketplaceIds": self.market(marketplace)},
                 add_marketplace=False,  # it belongs in the query, not in the message's body
             )
         except UpstreamError as e:
@@ -176,7 +196,7 @@ class AmazonMessaging:
             raise MaybeSent(f"no answer ({type(e).__name__}): the message may have been created") from e
         log.info("order %s: %s message created", order_id, action)
 
-    async def _upload_file(self, order_id: str, path: Path) -> dict[str, str]:
+    async def _upload_file(self, order_id: str, path: Path, marketplace: str | None) -> dict[str, str]:
         """Upload one file for the order's invoice message (Uploads API createUploadDestinationForResource, then a PUT
         of the bytes with the headers Amazon gave); its attachment entry for sendInvoice."""
         data = await asyncio.to_thread(path.read_bytes)
@@ -187,7 +207,7 @@ class AmazonMessaging:
             response = await self._uploads()._request(
                 f"/uploads/2020-11-01/uploadDestinations/messaging/v1/orders/{order_id}/messages/{INVOICE}",
                 params={
-                    "marketplaceIds": self.api.settings.sp_api_marketplace_id,
+                    "marketplaceIds": self.market(marketplace),
                     "contentMD5": md5,
                     "contentType": content_type,
                     "method": "POST",

@@ -193,7 +193,13 @@ class Mailer:
         self.store.update_send(send_id=send_id, state="sending", attempts=attempt, message_id=message_id)
         files = [Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")]
         try:
-            await self.messaging.send(str(conv["order_id"]), action, text=str(row["text"]), files=files)
+            await self.messaging.send(
+                str(conv["order_id"]),
+                action,
+                text=str(row["text"]),
+                files=files,
+                marketplace=conv.get("marketplace"),
+            )
         except MaybeSent as e:
             self.store.update_send(send_id=send_id, state="uncertain", error=str(e))
             self.store.audit(

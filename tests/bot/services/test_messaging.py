@@ -157,3 +157,29 @@ async def test_actions_are_retried_through_throttling(fake_services: FakeService
     fake_services.fail("sp-api", 429, SLOW_DOWN, times=2)
     assert "unexpectedProblem" in (await client.actions(ORDER)).actions
     await client.api.aclose()
+
+
+async def test_a_pan_european_order_is_messaged_in_its_own_marketplace(fake_services: FakeServices) -> None:
+    fake_services.orders[ORDER] = StoredOrder(
+        ORDER,
+        "A13V1IB3VIYZZH",
+        fake_services.clock() - timedelta(days=2),
+        [("Moulin", "B0X", 1, "9.99")],
+        "EUR",
+    )  # sold on amazon.fr by a seller whose main marketplace is amazon.de
+    client = messaging(fake_services)
+    assert client.market("amazon.fr") == "A13V1IB3VIYZZH"
+    assert (
+        client.market("amazon.com") == "A1PA6795UKMFR9" and client.market(None) == "A1PA6795UKMFR9"
+    )  # not its region
+    assert "unexpectedProblem" in (await client.actions(ORDER, "amazon.fr")).actions
+    await client.send(
+        ORDER, "unexpectedProblem", text=f"Commande {ORDER} : le colis a du retard.", marketplace="amazon.fr"
+    )
+    [sent] = fake_services.messaging.sent
+    assert sent.order_id == ORDER
+    with pytest.raises(UpstreamError, match="marketplaceIds must name the order's marketplace"):
+        await client.send(
+            ORDER, "unexpectedProblem", text=f"Commande {ORDER} : encore."
+        )  # the main one: refused
+    await client.api.aclose()
