@@ -85,6 +85,7 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Conversations and daily numbers (messages, answered within 24 h, late, breaches, median response) as CSV."""
+    from bot.accounts import Accounts
     from bot.clock.clocks import clock_from
     from bot.export import export as write
     from bot.store.base import StaleSchema
@@ -112,7 +113,8 @@ def export(
         typer.echo(f"✗ cannot read {settings.database_path}: {e}", err=True)
         raise typer.Exit(2) from e
     try:
-        done = write(store, start, end, settings.tz, out, delimiter=delimiter)
+        first_account = Accounts.from_settings(settings).first_name
+        done = write(store, start, end, settings.tz, out, delimiter=delimiter, first_account=first_account)
     except OSError as e:
         typer.echo(f"✗ cannot write into {out}: {e.strerror or e}", err=True)
         raise typer.Exit(2) from e

@@ -43,6 +43,7 @@ CONVERSATION_COLUMNS = (
     "outcome",
     "intent",
     "first_response_minutes",
+    "account",  # the Amazon account (several in [[accounts]]); last, so spreadsheets made before keep their columns
 )
 DAILY_COLUMNS = (
     "date",
@@ -74,7 +75,9 @@ def window(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
     return _midnight(first, tz), _midnight(last + timedelta(days=1), tz)
 
 
-def conversation_rows(store: Store, first: date, last: date, tz: tzinfo) -> list[dict[str, Any]]:
+def conversation_rows(
+    store: Store, first: date, last: date, tz: tzinfo, *, first_account: str = ""
+) -> list[dict[str, Any]]:
     """One row per conversation whose first mail arrived between `first` and `last` (CONVERSATION_COLUMNS)."""
     since, until = window(first, last, tz)
     rows = []
@@ -89,6 +92,7 @@ def conversation_rows(store: Store, first: date, last: date, tz: tzinfo) -> list
                 "answered_at": local(c["answered_at"], tz),
                 "closed_at": local(c["closed_at"], tz),
                 "first_response_minutes": minutes,
+                "account": c.get("account") or first_account,  # the first account is stored as none
             }
         )
     return rows
@@ -135,11 +139,18 @@ def daily_rows(store: Store, first: date, last: date, tz: tzinfo) -> list[dict[s
 
 
 def export(
-    store: Store, first: date, last: date, tz: tzinfo, folder: Path, *, delimiter: str = ","
+    store: Store,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    folder: Path,
+    *,
+    delimiter: str = ",",
+    first_account: str = "",
 ) -> Exported:
     """Write conversations_<first>_<last>.csv and daily_<first>_<last>.csv into `folder` (created if missing;
     files of the same range are replaced)."""
-    conversations = conversation_rows(store, first, last, tz)
+    conversations = conversation_rows(store, first, last, tz, first_account=first_account)
     days = daily_rows(store, first, last, tz)
     folder.mkdir(parents=True, exist_ok=True)
     span = f"{first.isoformat()}_{last.isoformat()}"

@@ -62,7 +62,7 @@ class StatsRecords(StoreBase):
             "WITH c AS (SELECT *, coalesce((SELECT min(m.received_at) FROM messages m WHERE m.conversation_id = "
             "conversations.id AND m.direction = 'in'), created_at) AS first_mail_at FROM conversations) "
             "SELECT c.id, c.kind, c.notice_type, c.marketplace, c.order_id, c.first_mail_at, c.opened_at, c.deadline, "
-            "c.answered_at, c.answered_by, c.closed_at, c.closed_by, c.state, c.outcome, "
+            "c.answered_at, c.answered_by, c.closed_at, c.closed_by, c.state, c.outcome, c.account, "
             "(SELECT m.intent FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' "
             "AND m.kind = 'buyer_message' ORDER BY m.received_at, m.id LIMIT 1) AS intent, "
             "(SELECT min(m.received_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'out' "

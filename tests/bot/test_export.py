@@ -153,8 +153,12 @@ def test_conversations_are_those_whose_first_mail_arrived_in_the_range_without_b
         "outcome": None,
         "intent": "where_is_my_order",
         "first_response_minutes": 90,
+        "account": "",  # one account: no name
     }
     assert set(in_time) == set(CONVERSATION_COLUMNS)
+    store.update_conversation(conversation_id=week["late"], account="Brand US")
+    named = conversation_rows(store, date(2026, 11, 24), date(2026, 11, 25), BERLIN, first_account="Brand EU")
+    assert [r["account"] for r in named[:2]] == ["Brand EU", "Brand US"]
     late, never, claim = rows[1], rows[2], rows[3]
     assert late["first_response_minutes"] == 26 * 60 and never["first_response_minutes"] is None
     assert (claim["kind"], claim["notice_type"], claim["outcome"], claim["closed_by"], claim["intent"]) == (
