@@ -266,6 +266,17 @@ async def account_checks(settings: Settings) -> list[Check]:
         if theirs.slack_bot_token and theirs.slack_channel != first.slack_channel:
             gateway = _client(theirs, theirs.slack_bot_token.get_secret_value())
             work.append(_guarded("Slack channel", _one(check_channel(gateway, theirs))))
+        if theirs.smtp_host and theirs.smtp_from and theirs.smtp_from != first.smtp_from:
+            login = theirs.smtp_user or "the SMTP server"
+            out.append(
+                Check(
+                    f"SMTP sender ({name})",
+                    f"replies are sent as {theirs.smtp_from} through {login}: that login must be allowed to send as "
+                    "this address, and the address must be an approved sender in this account's Seller Central, or "
+                    "Amazon's relay refuses the mail",
+                    "warning",
+                )
+            )
         if theirs.template_dir != first.template_dir:
             work.append(_guarded("Templates", asyncio.to_thread(check_templates, theirs)))
         for group in await asyncio.gather(*work):

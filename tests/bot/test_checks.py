@@ -244,6 +244,7 @@ async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
             "sp_api_refresh_token": us_region.refresh_token,
             "imap_folder": "Amazon US",
             "channel": "C0NOTIN",
+            "reply_from": "support@brand-us.example",
         },
         {
             "name": "Brand UK",
@@ -259,6 +260,7 @@ async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
         await us_region.stop()
     theirs = [(c.item, c.severity) for c in results if "(Brand " in c.item]
     assert theirs == [
+        ("SMTP sender (Brand US)", "warning"),  # one login sending as another address: said, not failed
         ("SP-API token (Brand US)", "ok"),
         ("SP-API marketplaces (Brand US)", "ok"),
         ("IMAP (Brand US)", "ok"),
