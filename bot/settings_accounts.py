@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
 
-from bot.mail.patterns import MARKETPLACE_IDS, region_of
+from bot.mail.patterns import MARKETPLACE_IDS
+from bot.services.regions import region_of
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import UpstreamError
-from bot.mail.patterns import MARKETPLACE_IDS, in_region
+from bot.mail.patterns import MARKETPLACE_IDS
 from bot.services.amazon import SpApi
 from bot.services.amazon_search import FoundOrder, OrderSearch, ShippedPackage
 from bot.services.carriers.model import Status
+from bot.services.regions import in_region
 from bot.settings import Settings
 from bot.store.store import Row, Store, parse_iso
 

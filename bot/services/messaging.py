@@ -16,9 +16,9 @@ from aiolimiter import AsyncLimiter
 from sp_api.asyncio.api import Messaging, Upload
 
 from bot.errors import UpstreamError
-from bot.mail.patterns import in_region
 from bot.services.amazon import SpApi
 from bot.services.http import RATE_MARGIN, with_retries
+from bot.services.regions import in_region
 from bot.settings_accounts import marketplace_id
 
 log = logging.getLogger(__name__)

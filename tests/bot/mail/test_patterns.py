@@ -268,11 +268,3 @@ def test_no_response_links_are_found_in_text_and_markup() -> None:
         "https://sellercentral.amazon.de/messaging/no-response-needed?id=1&x=2",
         "https://x.amazon.com/noresponseneeded/abc",
     ]
-
-
-def test_each_marketplace_has_its_sp_api_region() -> None:
-    from bot.mail.patterns import region_of
-
-    assert region_of("A1PA6795UKMFR9") == "eu" and region_of("A1F83G8C2ARO7P") == "eu"
-    assert region_of("ATVPDKIKX0DER") == "na" and region_of("A2Q3Y263D00KWC") == "na"
-    assert region_of("A1VC38T7YXB528") == "fe"

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import ConfigurationError, UpstreamError
-from bot.mail.patterns import in_region
 from bot.sandbox.fake_services import FakeServices, StoredOrder
 from bot.services.amazon import SpApi
 from bot.services.amazon_search import (
@@ -20,6 +19,7 @@ from bot.services.amazon_search import (
     search_limiter,
 )
 from bot.services.http import RATE_MARGIN
+from bot.services.regions import in_region
 from bot.settings_sources import settings_from
 from tests.support.clock import TEAM_TIME
 
