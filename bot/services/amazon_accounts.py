@@ -29,6 +29,10 @@ class OrderLookup(Protocol):
         """The order with its items and packages."""
         ...
 
+    def configured(self, order_id: str) -> bool:
+        """Whether the order's account has SP-API set up (else it is never asked)."""
+        ...
+
 
 class BuyerMessaging(Protocol):
     """SP-API Messaging as the mailer and the message-the-buyer window use it."""
@@ -86,6 +90,10 @@ class AccountsSpApi:
                 "lwa_app_id, lwa_client_secret in its [[accounts]] entry or at the top level)",
             )
         return api
+
+    def configured(self, order_id: str) -> bool:
+        """Whether the order's account has an SP-API grant of its own."""
+        return self.account_of(order_id) in self.apis
 
     async def get_order(self, order_id: str) -> Order:
         """getOrder with the order's account's credentials, in its region."""

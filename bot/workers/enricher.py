@@ -124,7 +124,7 @@ class Enricher:
             error=row.get("error"),
             not_found=bool(row.get("not_found")),
             pending=running and order is None,
-            configured=self.settings.sp_api_enabled,
+            configured=self.amazon is not None and self.amazon.configured(order_id),
         )
 
     def running(self, order_id: str) -> bool:
@@ -268,8 +268,8 @@ class Enricher:
         )
         if cached is not None and fresh and not refresh:
             return cached
-        if self.amazon is None:
-            return cached
+        if self.amazon is None or not self.amazon.configured(order_id):
+            return cached  # no SP-API (for this order's account): the card says so, nobody is asked
         started = asyncio.get_running_loop().time()
         try:
             order = await self.amazon.get_order(order_id)
