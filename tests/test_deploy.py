@@ -22,7 +22,7 @@ import pytest
 
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import fixture_mail
-from tests.support.bot_process import start_bot
+from tests.support.bot_process import bot_env, start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = ROOT / "deploy" / "inbox-bot.service"
@@ -186,19 +186,10 @@ async def test_the_procfile_worker_runs_as_a_platform_runs_it(tmp_path: Path, fa
     stops a dyno on deploy."""
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
+    env = bot_env(tmp_path, fake_slack)
     env.update(
         PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
         PORT="5000",
-        INBOX_BOT_SLACK_BOT_TOKEN=fake_slack.bot_token,
-        INBOX_BOT_SLACK_APP_TOKEN=fake_slack.app_token,
-        INBOX_BOT_SLACK_API_URL=fake_slack.base_url,
-        INBOX_BOT_SLACK_CHANNEL="C0INBOX",
-        INBOX_BOT_MAIL_SOURCE="directory",
-        INBOX_BOT_MAIL_DIRECTORY=str(tmp_path / "mail"),
-        INBOX_BOT_DATABASE_PATH=str(tmp_path / "bot.db"),
-        INBOX_BOT_DIGEST_TIME="",
-        INBOX_BOT_OPS_PORT="0",
         INBOX_BOT_LOG_FORMAT="json",  # platforms collect stdout: one JSON object per line
     )
     worker = start_worker(tmp_path, env)

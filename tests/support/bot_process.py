@@ -28,6 +28,17 @@ def start_bot(
     `wall_clock=True` lets it read the real time. Its output goes to `tmp_path/bot.log`. The daily digest is off, so
     it is never among the posts a caller counts.
     """
+    env = bot_env(tmp_path, slack)
+    if not wall_clock:
+        env.update(clock_env(clock or pinned_clock()))
+    env.update(extra)
+    log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log, cwd=ROOT)
+
+
+def bot_env(tmp_path: Path, slack: FakeSlack) -> dict[str, str]:
+    """The environment of a bot process with its database and mail folder in `tmp_path`, talking to the Slack
+    stand-in: this environment without any INBOX_BOT_ setting of its own, the digest and the ops listener off."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_BOT_")}
     env.update(
         INBOX_BOT_SLACK_BOT_TOKEN=slack.bot_token,
@@ -41,8 +52,4 @@ def start_bot(
         INBOX_BOT_DIGEST_TIME="",
         INBOX_BOT_OPS_PORT="0",  # no health/metrics listener unless `extra` gives it a port
     )
-    if not wall_clock:
-        env.update(clock_env(clock or pinned_clock()))
-    env.update(extra)
-    log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log, cwd=ROOT)
+    return env

@@ -65,7 +65,9 @@ async def test_each_order_and_message_goes_to_its_accounts_region(
         assert "unexpectedProblem" in (await apis.actions(US)).actions
         # an account without a grant of its own is said so; its orders never go through another account's
         assert not accounts.settings_for("JP").sp_api_enabled and set(apis.apis) == {None, "US"}
-        assert apis.configured(DE) and apis.configured(US) and not apis.configured(JP)  # its card: "not set up"
+        assert (
+            apis.configured(DE) and apis.configured(US) and not apis.configured(JP)
+        )  # its card: "not set up"
         with pytest.raises(ConfigurationError, match="'JP' has no SP-API credentials"):
             await apis.get_order(JP)
         assert JP not in str(eu.calls + na.calls)  # JP went nowhere
