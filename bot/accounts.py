@@ -53,6 +53,7 @@ class Accounts:
 
         effective = [(a, own(a, n == 0)) for n, a in enumerate(settings.accounts)]
         names: list[str | None] = [None, *(a.name for a, _ in effective[1:])]
+        _shared_mailboxes_split([(a, mailbox_of(s)) for a, s in effective])
         return cls(
             first=effective[0][1],
             others={a.name: s for a, s in effective[1:]},
@@ -123,13 +124,15 @@ class Accounts:
         """Whose SP-API looks an order up: its conversation's account — or, for a conversation of a mailbox several
         accounts share (stored before they were listed), the one of them selling on the order's marketplace. Never an
         account with a mailbox of its own elsewhere: a pan-EU order in Brand DE's mailbox is Brand DE's."""
+        if not self.known(account):
+            return account  # renamed or removed: nobody's grant is used for it (its card says so)
         return self.route(account, marketplace)
 
 
 def keep_first(accounts: Accounts, store: Store) -> None:
     """The conversations stored without an account are the first account's: a list that starts with a different
     account than it did when first used would hand them to another seller, so it is refused (StartupError)."""
-    if not accounts.several:
+    if not accounts.first_name:  # no [[accounts]] list: one account, nothing stored by name
         return
     recorded = store.meta("first_account")
     if recorded is None:
@@ -139,3 +142,28 @@ def keep_first(accounts: Accounts, store: Store) -> None:
             f"the first of [[accounts]] is now {accounts.first_name!r}, but it was {recorded!r}: the conversations "
             f"stored without an account are {recorded!r}'s. List {recorded!r} first again (add new accounts after it)"
         )
+
+
+def _shared_mailboxes_split(accounts: list[tuple[Account, str]]) -> None:
+    """Accounts reading one mailbox are told apart by the mail's marketplace: each must list its marketplaces, and no
+    marketplace may be listed twice (StartupError otherwise: a mail of one seller would go to another)."""
+    boxes: dict[str, list[Account]] = {}
+    for account, box in accounts:
+        boxes.setdefault(box, []).append(account)
+    for sharing in (group for group in boxes.values() if len(group) > 1):
+        names = ", ".join(repr(a.name) for a in sharing)
+        unlisted = [a.name for a in sharing if not a.marketplaces]
+        if unlisted:
+            raise StartupError(
+                f"accounts {names} read the same mailbox, so each mail goes to the one selling on its marketplace: "
+                f"list the marketplaces of {', '.join(map(repr, unlisted))} (or give each account its own mailbox)"
+            )
+        seen: dict[str, str] = {}
+        for a in sharing:
+            for market in a.marketplaces:
+                if market in seen:
+                    raise StartupError(
+                        f"accounts {seen[market]!r} and {a.name!r} read the same mailbox and both list "
+                        f"{MARKETPLACE_IDS.get(market, market)}: its mails could be either's; give each its own mailbox"
+                    )
+                seen[market] = a.name

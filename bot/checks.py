@@ -259,8 +259,29 @@ async def account_checks(settings: Settings) -> list[Check]:
     accounts = Accounts.from_settings(settings)
     first = accounts.first
     out: list[Check] = []
+    listed_by_name = {a.name: a for a in settings.accounts}
     for name, theirs in accounts.others.items():
         work: list[Awaitable[list[Check]]] = [_guarded("SP-API", check_sp_api(theirs))]
+        own = listed_by_name[name]
+        borrowed = [
+            f"{what} {value!r}"
+            for what, value, given in (
+                ("replies from", theirs.smtp_from, own.reply_from),
+                ("signed", theirs.reply_signature, own.signature),
+                ("cards in", theirs.slack_channel, own.channel),
+            )
+            if given is None and value
+        ]
+        if borrowed:  # another seller's identity, unless that is meant (one brand, two regions)
+            out.append(
+                Check(
+                    f"Identity ({name})",
+                    f"{', '.join(borrowed)}: the first account's, as it sets none of its own (reply_from, "
+                    "signature, channel in its [[accounts]] entry) — right for one brand in two regions, wrong for "
+                    "another seller",
+                    "warning",
+                )
+            )
         if theirs.mail_source == "imap" and mailbox_of(theirs) != mailbox_of(first):
             work.append(_guarded("IMAP", check_imap(theirs)))
         if theirs.slack_bot_token and theirs.slack_channel != first.slack_channel:

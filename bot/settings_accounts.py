@@ -88,6 +88,10 @@ class Account(BaseModel):
                 f"account {self.name!r}: {', '.join(MARKETPLACE_IDS[m] for m in self.marketplaces)} are in "
                 f"different SP-API regions ({', '.join(sorted(regions))}): make one account per region"
             )
+        if self.region and not self.marketplaces:
+            raise ValueError(
+                f"account {self.name!r}: region {self.region!r} needs its marketplaces (amazon.com …)"
+            )
         if self.region and regions and regions != {self.region}:
             raise ValueError(
                 f"account {self.name!r}: region {self.region!r}, but its marketplaces are in {regions.pop()!r}"

@@ -94,10 +94,11 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
         if conv is None:
             raise Refusal("`send` works in a card's thread: it answers that buyer.")
         key = words[1] if len(words) > 1 else ""
-        if key not in deps.library.template_keys():
-            raise Refusal(
-                f"There is no template “{key}”. Templates: {', '.join(deps.library.template_keys())}."
-            )
+        keys = deps.replies.accounts.library(
+            conv.get("account")
+        ).template_keys()  # the card's account's templates
+        if key not in keys:
+            raise Refusal(f"There is no template “{key}”. Templates: {', '.join(keys)}.")
         draft = deps.replies.draft(conv, user=user, template=key)
         if draft.template is not None and draft.template.safe:
             outcome = deps.replies.submit(

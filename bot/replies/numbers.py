@@ -63,11 +63,13 @@ ID_NAMED = re.compile(
     re.I,
 )
 PHONE_WORDS = re.compile(
-    r"\b(?:call|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|ligue|hotline|"
-    r"helpline|contact\w*|kontakt\w*|contatt\w*|contacto|contato|infolinia|whatsapp|signal|telegram|viber|sms|"
-    r"service client|servizio clienti|servicio al cliente|atendimento|kundenservice|kundendienst|customer service|"
-    r"klantenservice|kundtjänst|biuro obsługi|support|mobil\w*|handy|cell|portable|celular|cellulare)\b|"
-    r"電話|窓口|携帯|サポート|(?<!オン)ライン|\bline\b",
+    # words that only say "a number to call": not a product's (support mural, Handy-Halterung, contact grill)
+    r"\b(?:call|calling|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|"
+    r"ligue|hotline|helpline|contact us|contact me|kontaktieren|contactez|contattaci|contattateci|contáctenos|"
+    r"contate-nos|infolinia|whatsapp|telegram|viber|sms|service client|servizio clienti|servicio al cliente|"
+    r"atendimento|kundenservice|kundendienst|customer service|customer support|kundensupport|support client|"
+    r"klantenservice|kundtjänst|biuro obsługi|mobile number|mobilnummer|handynummer|numéro de portable|"
+    r"número de celular|numero di cellulare|celular|cellulare)\b|電話|窓口|携帯|サポートセンター|(?<!オン)ライン|\bline\b",
     re.I,
 )
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
@@ -350,10 +352,13 @@ def phone_numbers(
             if re.search(r"[A-Za-z]{1,6}-$", text[max(0, match.start - 7) : match.start]):
                 continue  # part of an id such as SPK-0923-4471 (a serial number), not a phone number
             named = ID_NAMED.search(before := text[max(0, match.start - 80) : match.start])
-            international = raw.strip().startswith(("+", "00"))
-            if not international and (
-                ID_LABEL.search(text[max(0, match.start - 30) : match.start])
-                or (named and not PHONE_WORDS.search(before[named.start() :]) and not _mobile(match.number))
+            plus = raw.strip().startswith("+")
+            international = plus or raw.strip().startswith("00")
+            if (not plus and ID_LABEL.search(text[max(0, match.start - 30) : match.start])) or (
+                not international
+                and named
+                and not PHONE_WORDS.search(before[named.start() :])
+                and not _mobile(match.number)
             ):
                 continue  # the serial, model, batch, article or invoice number the text names as such
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):

@@ -10,13 +10,20 @@ import re
 
 log = logging.getLogger(__name__)
 
-_ASK_PT = r"\b(?:poderia|pode|podia|se puder|se gostar|ficar[ií]amos|agradecer[ií]amos|ajude-nos|nos ajude)\b"
+_ASK_PT = (
+    r"\b(?:poderia|pode|podia|se puder|se gostar|ficar[ií]amos|agradecer[ií]amos|agradecemos se|ajude-nos|nos ajude|"
+    r"por favor|favor)\b"
+)
 # the request's object: the rating itself, not "avaliar o dano" (judging the damage) or "um comentário" in a form
-_REVIEW_PT = r"(?:avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es|avaliar-nos|estrel\w*|nota \d)"
+_REVIEW_PT = (  # rating the shop, the product or the purchase (not "avaliar o dano")
+    r"(?:avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es|avaliar-nos|estrel\w*|nota \d|avali(?:e|ar|em)\s+"
+    r"(?:(?:a|o|nossa|nosso|sua|seu|este|esta)\s+)?(?:loja|produto|compra|vendedor|experi[êe]ncia|atendimento|pedido)\b|"
+    r"avali\w*[^.!?\n]{0,30}(?:estrel\w*|nota \d))"
+)
 _OPINION_PT = rf"(?:{_REVIEW_PT}|opini[ãa]o|coment[áa]rio)"
 _GIFT = (
     r"(?:\b(?:gratis|grátis|de gra[çc]a|brinde|free|kostenlos|gratuit\w*|omaggio|regalo|cadeau|prezent\w*|"
-    r"present|geschenk\w*|gutschein\w*|voucher|bon d'achat|buono)\b|無料|プレゼント|進呈)"
+    r"present|geschenk\w*|gutschein\w*|voucher|bon d'achat|buono|regal\w*)\b|無料|プレゼント|進呈)"
 )
 # what is given up for the gift: a claim, a review, a complaint (not a parcel or an order)
 _CLAIMED = (  # a word of its own (no \b: the Japanese ones sit between other letters)
@@ -32,6 +39,16 @@ _REGARDLESS = (
 _IF = (  # the condition a gift is bound to
     r"\b(?:if|once|as soon as|provided|wenn|falls|sobald|si|dès que|une fois que|se|qualora|non appena|en cuanto|"
     r"als|zodra|indien|jeśli|jeżeli|gdy|om|när|så snart|caso|desde que|assim que)\b"
+)
+_WITHDRAW = (
+    r"(?:intrek\w*|retir\w*|ritir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|"
+    r"chiud\w*|schlie[ßs]en|close)"
+)
+# a character of the condition while it is the buyer's doing: not "we close it", not "if your claim is approved"
+_BUYERS = (
+    r"(?:(?!\b(?:we|we'll|wir|nous|noi|nosotros|nós|wij|vi|my|approved|justified|accepted|valid|berechtigt|genehmigt|"
+    r"anerkannt|fondée?|acceptée?|giustificat\w*|accolt\w*|justificad\w*|procedente|aprovad\w*|aceit\w*|gegrond|"
+    r"goedgekeurd|uzasadnion\w*|godkän\w*|befogad)\b)[^.!?\n])"
 )
 _IN_RETURN = (
     r"\b(?:in return|in exchange|im gegenzug|dafür|en échange|en retour|in cambio|a cambio|em troca|em retribui[çc][ãa]o|"
@@ -81,17 +98,19 @@ def stands(pattern: re.Pattern[str], read: str, hit: re.Match[str]) -> bool:
     """Whether a match of an extra pattern is a finding: "do not pay outside Amazon" is the opposite advice."""
     if not pattern.pattern.startswith(UNLESS_NEGATED):
         return True
-    start = max(read.rfind(c, 0, hit.start()) for c in ".!?;,\n") + 1
-    before = re.findall(r"[\w'’]+", read[start : hit.start()])[
-        -3:
-    ]  # the three words before it, in its clause
-    return not any(NEGATED.fullmatch(word) for word in before)
+    start = max(read.rfind(c, 0, hit.start()) for c in ".!?;:,\n") + 1
+    before = re.findall(r"[\w'’]+", read[start : hit.start()])[-5:]  # the five words before it, in its clause
+    portuguese = hit.group(0).lstrip().startswith("fora")  # "pagar no Pix": "no" is "in the" there
+    for n, word in enumerate(before):
+        if (NEGATED.fullmatch(word) or (word == "no" and not portuguese)) and before[n - 1 : n] != ["why"]:
+            return False  # "why not order outside Amazon?" is a suggestion, not a negation
+    return True
 
 
 MORE_WORDS: dict[str, tuple[str, ...]] = {
     "review_request": (
         rf"{_ASK_PT}[^.!?\n]{{0,80}}\b{_REVIEW_PT}",
-        rf"\b(?:deix\w*|escrev\w*|compartilh\w*|publiqu\w*|d[êe] uma|umas)\b[^.!?\n]{{0,40}}\b{_OPINION_PT}",
+        rf"\b(?:deix\w*|escrev\w*|compartilh\w*|publiqu\w*|dê|umas)\b[^.!?\n]{{0,40}}\b{_OPINION_PT}",
         r"\bumas? estrelinhas?\b",
         # telling other buyers how it went, in every language
         r"\b(?:tell|racont\w*|raccont\w*|cuént\w*|cuent[ae]n?|conta|conte|contem|vertel\w*|laten weten|opowiedz\w*|"
@@ -120,11 +139,9 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:返金|無料|プレゼント|お送り|進呈|差し上げ)",
         r"(?:高評価|レビュー)[^。\n]{0,20}(?:お礼|御礼)[^。\n]{0,40}(?:無料|プレゼント|進呈)",
         # a gift on condition that a claim is withdrawn (the money alone is caught by the wording rules)
-        rf"{_IF}[^.!?\n]{{0,60}}?{_CLAIMED}[^.!?\n]{{0,30}}(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|"
-        rf"wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|schlie[ßs]en|close)"
+        rf"{_IF}{_BUYERS}{{0,60}}?{_CLAIMED}{_BUYERS}{{0,30}}{_WITHDRAW}"
         rf"(?![^.!?\n]{{0,100}}{_REGARDLESS})(?=[^.!?\n]{{0,100}}{_GIFT})",
-        rf"{_IF}[^.!?\n]{{0,40}}?\b(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|"
-        rf"withdraw\w*|annul\w*|close)\b[^.!?\n]{{0,30}}{_CLAIMED}(?![^.!?\n]{{0,100}}{_REGARDLESS})"
+        rf"{_IF}{_BUYERS}{{0,40}}?\b{_WITHDRAW}\b[^.!?\n]{{0,30}}{_CLAIMED}(?![^.!?\n]{{0,100}}{_REGARDLESS})"
         rf"(?=[^.!?\n]{{0,100}}{_GIFT})",
         rf"\b(?:intrek\w*|retir\w*|cancel\w*|zur[üu]ckzieh\w*|wycofa\w*|drar tillbaka|withdraw\w*|annul\w*|"
         rf"close)\b[^.!?\n]{{0,30}}{_CLAIMED}[^.!?\n]{{0,60}}{_IN_RETURN}(?=[^.!?\n]{{0,100}}{_GIFT})",
@@ -141,7 +158,8 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"\bblack friday\b|\bpromo[çc][ãa]o\b|\bat[ée] \d+ ?% de desconto|\bliquida[çc][ãa]o\b|\bnossa nova (?:linha|"
         r"cole[çc][ãa]o)\b",
         r"(?:セール|新商品|新作|キャンペーン)[^。！？\n]{0,20}(?:のご案内|のお知らせ|を開催|開催中|実施中|ご覧|お見逃し|"
-        r"チェック|お楽しみ|入荷|発売|開始)|(?:セール|キャンペーン)(?:中です|です|中)[。！!]|最大\d+[%％]オフ",
+        r"チェック|お楽しみ|入荷しました|発売しました|新発売|発売開始|を実施)|(?:セール|キャンペーン)(?:中です|です|中)[。！!]|"
+        r"最大\d+[%％]オフ",
     ),
     "opt_out": (
         r"\bresponda (?:sair|parar|pare|stop|baja)\b|\bdescadastr\w*|\bn[ãa]o quer mais receber\b|\bdarse de baja\b|"
@@ -149,7 +167,7 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"配信停止|配信不要|今後のご連絡が不要",
     ),
     "email_address": (
-        r"[\w.]+\s*(?:\(\s*arroba\s*\)|\barroba\b|アットマーク|あっとまーく)\s*[\w-]+\s*(?:\(\s*ponto\s*\)|\bponto\b|ドット|\.)"
+        r"(?<![\w.])[\w.]+\s*(?:\(\s*arroba\s*\)|\barroba\b|アットマーク|あっとまーく)\s*[\w-]+\s*(?:\(\s*ponto\s*\)|\bponto\b|ドット|\.)"
         r"\s*(?:com|net|org|br|jp|co)\b",
     ),
 }

@@ -89,7 +89,9 @@ def test_the_first_account_stays_first_and_a_name_gone_is_said(tmp_path: Path) -
     listed = Accounts.from_settings(settings(accounts=[{"name": "EU"}, {"name": "US", "imap_user": "us"}]))
     keep_first(listed, store)
     keep_first(listed, store)  # the next start: the same first
-    reordered = Accounts.from_settings(settings(accounts=[{"name": "NEW"}, {"name": "EU"}]))
+    reordered = Accounts.from_settings(
+        settings(accounts=[{"name": "NEW", "imap_user": "new"}, {"name": "EU"}])
+    )
     with pytest.raises(StartupError, match="List 'EU' first again"):
         keep_first(reordered, store)
     keep_first(Accounts.from_settings(settings()), store)  # back to one account: nothing to keep
@@ -99,3 +101,23 @@ def test_the_first_account_stays_first_and_a_name_gone_is_said(tmp_path: Path) -
     assert "'UK' is not configured any more" in str(listed.sending_problem("UK"))
     assert listed.settings_for("UK") is listed.first  # its cards are still shown, in the first channel
     store.close()
+
+
+def test_accounts_sharing_a_mailbox_must_be_told_apart_by_their_marketplaces() -> None:
+    with pytest.raises(StartupError, match="list the marketplaces of 'B'"):
+        Accounts.from_settings(
+            settings(accounts=[{"name": "A", "marketplaces": ["amazon.de"]}, {"name": "B"}])
+        )
+    with pytest.raises(StartupError, match=r"'A' and 'B' read the same mailbox and both list amazon\.de"):
+        Accounts.from_settings(
+            settings(
+                accounts=[
+                    {"name": "A", "marketplaces": ["amazon.de"]},
+                    {"name": "B", "marketplaces": ["amazon.fr", "amazon.de"]},
+                ]
+            )
+        )
+    apart = Accounts.from_settings(
+        settings(accounts=[{"name": "A"}, {"name": "B", "marketplaces": ["amazon.de"], "imap_user": "b"}])
+    )
+    assert apart.for_order("B", "amazon.de") == "B" and apart.for_order("Gone", "amazon.de") == "Gone"

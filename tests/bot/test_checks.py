@@ -248,6 +248,7 @@ async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
         },
         {
             "name": "Brand UK",
+            "marketplaces": ["amazon.co.uk"],
             "sp_api_refresh_token": "Atzr|not-granted",
         },  # shares the rest: only its grant checked
     ]
@@ -260,14 +261,20 @@ async def test_each_further_account_is_checked_on_what_it_sets_of_its_own(
         await us_region.stop()
     theirs = [(c.item, c.severity) for c in results if "(Brand " in c.item]
     assert theirs == [
+        (
+            "Identity (Brand US)",
+            "warning",
+        ),  # the first account's signature: said, in case it is another seller
         ("SMTP sender (Brand US)", "warning"),  # one login sending as another address: said, not failed
         ("SP-API token (Brand US)", "ok"),
         ("SP-API marketplaces (Brand US)", "ok"),
         ("IMAP (Brand US)", "ok"),
         ("IMAP folder (Brand US)", "error"),
         ("Slack channel (Brand US)", "error"),
+        ("Identity (Brand UK)", "warning"),
         ("SP-API token (Brand UK)", "error"),
     ], render(results)
+    assert "signed 'Example Shop Kundenservice'" in render(results)
     assert "Amazon US" in render(results) and "C0NOTIN" in render(results)
     assert "Atzr|not-granted" not in render(results)
     assert all(c.ok for c in results if "(Brand " not in c.item)  # the first account: as in the test above

@@ -27,9 +27,9 @@ def test_an_account_sets_only_what_it_names_and_its_region_brings_its_endpoint()
         "sp_api_marketplace_id": "ATVPDKIKX0DER",
         "slack_channel": "C0US",
     }
-    assert Account(name="Stand-in", region="fe", sp_api_url="http://127.0.0.1:9/sp-api").overrides()[
-        "sp_api_url"
-    ] == ("http://127.0.0.1:9/sp-api")
+    assert Account(
+        name="Stand-in", region="fe", marketplaces=("amazon.co.jp",), sp_api_url="http://127.0.0.1:9/sp-api"
+    ).overrides()["sp_api_url"] == ("http://127.0.0.1:9/sp-api")
 
 
 def test_mistakes_are_named() -> None:
@@ -63,10 +63,23 @@ def test_the_toml_file_lists_accounts(tmp_path: Path) -> None:
 
 
 def test_the_environment_gives_the_list_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INBOX_BOT_ACCOUNTS", '[{"name": "Brand EU"}, {"name": "Brand US", "region": "na"}]')
+    monkeypatch.setenv(
+        "INBOX_BOT_ACCOUNTS",
+        '[{"name": "Brand EU"}, {"name": "Brand US", "region": "na", "marketplaces": ["amazon.com"]}]',
+    )
     assert [a.name for a in load_settings(slack_channel="C0").accounts] == ["Brand EU", "Brand US"]
     monkeypatch.setenv("INBOX_BOT_ACCOUNTS", "")
     assert load_settings(slack_channel="C0").accounts == []
     monkeypatch.setenv("INBOX_BOT_ACCOUNTS", "[{name: 'x'}]")
     with pytest.raises(ValidationError, match="accounts"):
         load_settings(slack_channel="C0")
+
+
+def test_a_region_needs_its_marketplaces_and_they_must_be_in_it() -> None:
+    with pytest.raises(ValidationError, match="region 'na' needs its marketplaces"):
+        Account(name="US", region="na")
+    with pytest.raises(ValidationError, match="different SP-API regions"):
+        Account(name="X", marketplaces=("amazon.de", "amazon.com"))
+    with pytest.raises(ValidationError, match="region 'eu', but its marketplaces are in 'na'"):
+        Account(name="X", region="eu", marketplaces=("amazon.com",))
+    assert Account(name="JP", marketplaces=("amazon.co.jp",)).sp_api_region == "fe"

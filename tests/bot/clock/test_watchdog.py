@@ -104,7 +104,7 @@ async def test_each_accounts_mailbox_is_watched_and_told_in_its_channel(tmp_path
         imap_host="imap.example",
         imap_user="eu",
         accounts=[
-            {"name": "Brand EU"},
+            {"name": "Brand EU", "marketplaces": ["amazon.de"]},
             {"name": "Brand UK", "marketplaces": ["amazon.co.uk"]},  # shares the EU mailbox
             {"name": "Brand US", "imap_user": "us", "channel": "C0US"},  # its own mailbox and channel
         ],

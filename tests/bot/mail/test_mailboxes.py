@@ -31,7 +31,7 @@ async def test_each_account_with_a_mailbox_of_its_own_gets_a_reader_and_its_noti
         imap_host="imap.example",
         imap_user="eu",
         accounts=[
-            {"name": "EU"},
+            {"name": "EU", "marketplaces": ["amazon.de"]},
             {"name": "UK", "marketplaces": ["amazon.co.uk"]},  # shares the EU mailbox
             {"name": "US", "imap_user": "us", "channel": "C0US"},
         ],

@@ -49,6 +49,15 @@ def rules(text: str, lang: str) -> set[str]:
         ("今週末は全品セールです。", "ja", "marketing"),
         ("夏のキャンペーン中です！", "ja", "marketing"),
         ("新商品が入荷しました。", "ja", "marketing"),
+        ("セールを実施しています。", "ja", "marketing"),
+        ("Poderia avaliar nossa loja?", "pt", "review_request"),
+        ("Por favor avalie com 5 estrelas", "pt", "review_request"),
+        ("Favor avaliar o produto com nota 5.", "pt", "review_request"),
+        ("Agradecemos se puder avaliar o produto.", "pt", "review_request"),
+        ("Por favor, dê sua opinião sobre o produto na Amazon.", "pt", "review_request"),
+        ("Why not order outside Amazon and save 10%?", "en", "off_amazon_contact"),
+        ("Don't wait: outside Amazon it is cheaper.", "en", "off_amazon_contact"),
+        ("Se ritira il reclamo, le regaliamo un buono.", "it", "incentive"),
     ],
 )
 def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
@@ -96,6 +105,18 @@ def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
         ("Once your claim is closed we still send the free replacement.", "en"),
         ("Your tracking number, also shown online, is 0301234567.", "en"),
         ("伝票番号（オンラインでも確認できます）は 0312345678 です。", "ja"),
+        # a third outside review: the seller closing an approved claim, negations further back, back orders
+        ("If your warranty claim is approved, we will close it and send you a free replacement.", "en"),
+        ("If your complaint is justified, we will close it and send you a free replacement.", "en"),
+        ("Wenn Ihre Reklamation berechtigt ist, schließen wir sie und senden Ihnen kostenlos Ersatz.", "de"),
+        ("We do not ask you to pay outside of Amazon under any circumstances.", "en"),
+        ("We accept no payments outside Amazon.", "en"),
+        ("新商品の入荷が遅れており、申し訳ございません。", "ja"),
+        ("ご注文の新作は入荷次第発送いたします。", "ja"),
+        ("La référence du support mural est 0123 456 789.", "fr"),
+        ("Die Artikelnummer der Handy-Halterung lautet 0301 234567.", "de"),
+        ("Invoice no. 0031 20 123 4567", "en"),
+        ("SN 0049-30-1234567", "en"),
     ],
 )
 def test_ordinary_replies_pass(text: str, lang: str) -> None:

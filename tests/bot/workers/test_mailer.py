@@ -264,7 +264,10 @@ async def test_a_reply_of_an_account_no_longer_configured_is_not_sent_from_anoth
     rig = Rig(
         tmp_path,
         smtp,
-        accounts=[{"name": "Brand EU"}, {"name": "Brand US", "reply_from": "us@brand.example"}],
+        accounts=[
+            {"name": "Brand EU", "marketplaces": ["amazon.de"]},
+            {"name": "Brand US", "marketplaces": ["amazon.com"], "reply_from": "us@brand.example"},
+        ],
     )
     send_id = await rig.queue()
     conv = rig.store.conversations()[0]
