@@ -78,6 +78,10 @@ ALLOWED_DOMAINS = (
     "correios.com.br",
     "jadlog.com.br",
     "loggi.com",
+    "gls-group.com",
+    "correosexpress.com",
+    "dpd.com.pl",
+    "amazon.be",  # Amazon's own (it forwards to amazon.com.be)
 )
 ALLOWED_ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/gif", "text/plain", "application/pdf")
 

@@ -37,7 +37,8 @@ DIGITS = re.compile(r"\d")
 COMPANY_ID = re.compile(
     r"organisationsnummer|org\.?\s?nr|momsreg\w*|\bvat\b|ust-?id\w*|steuernummer|handelsregister|\bhrb\b|\bnip\b|"
     r"\bregon\b|\bkrs\b|\bkvk\b|\bbtw\b|\bsiret\b|\bsiren\b|\btva\b|partita iva|p\.?\s?iva|\bnif\b|\bcif\b|"
-    r"codice fiscale|company (?:number|registration)",
+    r"codice fiscale|company (?:number|registration|no\b)|\bein\b|employer identification|ondernemingsnummer|"
+    r"\bcnpj\b|\bcpf\b|inscri[çc][ãa]o estadual|\babn\b|\bacn\b|法人番号|登録番号",
     re.I,
 )
 # the label of a product's or a document's own number right before it: "SN 4471-0093-2218", "Charge: 2231-0045"
@@ -47,7 +48,10 @@ ID_LABEL = re.compile(
     r"lotto|lote|parti|modell?(?:nummer|nr\.?)?|model(?:number|nummer)?|mod[èe]le|modello|modelo|typenummer|"
     r"art(?:ikel)?\.?-?(?:nummer|nr\.?|no\.?)|article (?:number|no\.?)|invoice (?:number|no\.?)|"
     r"rechnungs?-?(?:nummer|nr\.?)|facture n[°o]\.?|fattura n[°o.]*|factura n[°oº.]*|factuurnummer|"
-    r"numer faktury|fakturanummer|ref(?:erence|erenz|erencia|erenza)?\.?)\s*[:#.]?\s*(?:n[°or]\.?\s*)?$",
+    r"numer faktury|fakturanummer|ref(?:erence|erenz|erencia|erenza)?\.?|part(?:s)?[- ]?(?:number|no\.?|nr\.?)|"
+    r"codice (?:articolo|prodotto)|c[óo]digo (?:de art[íi]culo|del producto|do produto)|nr produkcyjny|"
+    r"numer (?:produkcyjny|katalogowy|części)|produktionsnummer|imei|送り状(?:番号|no\.?)?|伝票番号|追跡番号)"
+    r"\s*[:#.]?\s*(?:n[°or]\.?\s*)?$",
     re.I,
 )
 # A product's or a parcel's number named a few words earlier: "Die Artikelnummer des Ersatzmessers lautet 4711-203-55",
@@ -361,13 +365,20 @@ def phone_numbers(
                 and not _mobile(match.number)
             ):
                 continue  # the serial, model, batch, article or invoice number the text names as such
+            if re.fullmatch(r"\d{5}-\d{4}", raw.strip()) and re.search(
+                r"\b[A-Z]{2},?\s*$", text[: match.start]
+            ):
+                continue  # a US ZIP+4 after its state: Reno, NV 89502-1147
             if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
                 continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)
             seen.add(span)
             yield Phone(match.start, match.end, raw)
 
 
-DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2}")
+DATE = re.compile(
+    r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2}|(?:0?[1-9]|1[0-2])/(?:19|20)\d\d"
+)  # a day, or a month and year (best before 06/2026)
+POSTCODE = re.compile(r"\d{5}-\d{3}")  # a Brazilian CEP (phone numbers there are written 4-4 or 5-4)
 YEAR_ID = re.compile(r"(?:19|20)\d\d[-/]\d+")  # a case, invoice or batch number of a year: 2025-118462
 
 
@@ -389,7 +400,7 @@ def _written_as_phone(raw: str) -> bool:
     """An international prefix, a trunk zero, or digits grouped as phone numbers are: not a bare id, a date,
     a year's case number or a barcode."""
     stripped = raw.strip()
-    if DATE.fullmatch(stripped) or YEAR_ID.fullmatch(stripped):
+    if DATE.fullmatch(stripped) or YEAR_ID.fullmatch(stripped) or POSTCODE.fullmatch(stripped):
         return False
     if stripped.isdigit() and (len(stripped) >= 12 or gtin(stripped)):
         return False  # a barcode or parcel number: phone numbers people write are grouped or shorter

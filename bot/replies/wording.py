@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 
-from bot.replies.wording_more import claim_counts, stands
+from bot.replies.wording_more import MENTIONED, claim_counts, stands
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ REVIEW_HARMLESS = re.compile(
     r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|review of (?:your|the) (?:complaint|case|claim|request|return)|technische bewertung|évaluation technique|valutazione tecnica|valoración técnica|ocena techniczna|teknisk bedömning|avaliação técnica|"
     r"il danno|los daños|de schade|szkod(?:a|y|ę|zie|ach|ami)\b|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
     r"de las fotos|van de foto|zdjęć|av bilderna|"
-    r"in (?:his|her|our|my) opinion|à notre avis|secondo|"
+    r"in (?:his|her|our|my) opinion|à notre avis|secondo|please note|note that|take note|\w*schaden\b|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
 INCENTIVE = (
@@ -146,8 +146,10 @@ INCENTIVE = (
     r"\b(?:nächste|next|prochaine|prossim|próxim|volgende|kolejn|nästa)\w*\s+(?:bestellung|order|purchase|commande|"
     r"ordine|acquisto|pedido|compra|bestelling|zakup\w*|zamówien\w*|beställning|köp)\b.{0,60}"
     r"\b(?:rabatt|remise|sconto|descuento|korting|rabat|zniżk|discount|spar|économ|risparm|ahorr|bespaar|oszczęd)",
-    r"\b(?:geschenk|gift|cadeau|omaggio|regalo|cadeautje|prezent|present)\w*\b.{0,60}\b(?:nächst|next|prochain|"
-    r"prossim|próxim|volgend|następn|nästa|after|nach|après|dopo|después|na |po |efter)",
+    # a gift for the next time (not gift wrapping, a gift order, or "afterwards")
+    r"\b(?:geschenk|gift|cadeau|omaggio|regalo|cadeautje|prezent|present)(?!verpack|bestell|[- ]?wrap|papier|box)\w*\b"
+    r".{0,60}\b(?:nächst\w*|next|prochain\w*|prossim\w*|próxim\w*|volgend\w*|następn\w*|nästa|after|nach|après|"
+    r"dopo|después|na|po|efter)\b",
     r"\b(?:als dank|to thank you|pour vous remercier|per ringraziar|para agradecer|als bedankje|als dank|"
     r"w podziękowaniu|som tack|zum dank|in segno di|en agradecimiento)",
     r"\b(?:dankeschön|thank-you|thank you gift|remerciement|ringraziamento|agradecimiento|bedankje|podziękowani\w*|"
@@ -386,7 +388,7 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
                 (
                     h
                     for h in p.finditer(read)
-                    if (stands(p, read, h) if p in own else claim_counts(rule, read, h))
+                    if (stands(rule, p, read, h) if p in own else claim_counts(rule, read, h))
                 ),
                 None,
             )
@@ -405,7 +407,8 @@ def _review(read: str) -> tuple[int, int] | None:
         for hit in pattern.finditer(read):
             start = max(read.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
             ends = [i for i in (read.find(c, hit.end()) for c in ".!?\n") if i >= 0]
-            if not STARS_HARMLESS.search(read[start : min(ends) if ends else len(read)]):
+            around = read[start : min(ends) if ends else len(read)]
+            if not STARS_HARMLESS.search(around) and not MENTIONED.search(around):
                 return hit.start(), hit.end()
     for sentence in SENTENCE.finditer(read):
         part = sentence.group(0)

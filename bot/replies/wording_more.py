@@ -55,8 +55,8 @@ _IN_RETURN = (
     r"in ruil|w zamian|i utbyte|i gengäld)\b"
 )
 _NEGATION = (  # not "no" (Portuguese "in the") nor "ne" (French needs its "pas" anyway)
-    r"(?:not|never|\w+n['’]t|nicht|nichts|nie|kein\w*|niemals|pas|jamais|non|mai|nunca|não|niet|geen|nooit|"
-    r"inte|aldrig)"
+    r"(?:not|never|nor|\w+n['’]t|nicht|nichts|nie|kein\w*|niemals|weder|pas|jamais|non|mai|nunca|não|nem|ni|ani|niet|"
+    r"geen|nooit|noch|inte|aldrig)"
 )
 # money or an offer in the same sentence: what makes closing a claim an incentive (not "so the claim can be closed")
 CLAIM_WORD = re.compile(
@@ -75,8 +75,53 @@ CONDITION = re.compile(
 )
 
 
+# Amazon's own gift cards and coupons (a refund to the gift card balance, a coupon clipped on the product page): the
+# word Amazon right before or after the gift card or coupon itself
+AMAZON_BEFORE = re.compile(r"amazon[\s-]*(?:'s\s+)?$")
+AMAZON_AFTER = re.compile(
+    r"^[\s-]*(?:(?:de|d'|di|del|do|da|van|von)\s*)?amazon|^[\s-]*(?:balance|saldo|guthaben|solde)"
+)
+
+
+# a review the buyer mentioned or read: the seller answers about it, asks for nothing
+MENTIONED = re.compile(
+    r"die sie (?:\w+ )?erwähn|you (?:\w+ )?mention|you (?:have )?read|que (?:usted |você |o senhor |a senhora )?"
+    r"menciona|que vous (?:avez )?mentionn|che (?:lei )?(?:ha )?menziona|die u (?:\w+ )?noem|pan\w* wspomina|"
+    r"som du nämn|hemos leído|abbiamo letto|nous avons lu|wir haben (?:die|ihre) \w+ gelesen|we have read|lemos a"
+)
+
+
+def _not_ours(read: str, hit: re.Match[str]) -> bool:
+    """Whether an opt-out is from the seller's messages: not one in a sentence about an app or Subscribe & Save."""
+    start = max(read.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
+    ends = [i for i in (read.find(c, hit.end()) for c in ".!?\n") if i >= 0]
+    return not NOT_OUR_MESSAGES.search(read[start : min(ends) if ends else len(read)])
+
+
+def amazons_own(read: str, hit: re.Match[str]) -> bool:
+    """Whether a gift card or coupon the wording rules found is Amazon's own ("Amazon gift card", "vale-presente
+    Amazon"), which the seller explains, not offers."""
+    return bool(AMAZON_BEFORE.search(read[max(0, hit.start() - 12) : hit.start()])) or bool(
+        AMAZON_AFTER.match(read[hit.end() : hit.end() + 16])
+    )
+
+
+# turning off an app's notifications, or leaving Amazon's Subscribe & Save: not the seller's messages
+NOT_OUR_MESSAGES = re.compile(
+    r"\bapp\b|applica|aplicaci|einstellungen|réglages|impostazioni|ajustes|instellingen|ustawienia|inställningar|"
+    r"configura[çc]|settings|subscribe ?& ?save|spar-abo|\babonnez-vous et économisez|iscriviti e risparmia|"
+    r"suscr[íi]bete y ahorra|abonneer ?& ?bespaar|subskrybuj i oszczędzaj|prenumerera och spara|assine e economize|"
+    r"定期おトク便"
+)
+
+
 def claim_counts(rule: str, read: str, hit: re.Match[str]) -> bool:
-    """Whether a match is a finding: closing a claim is an incentive only when money or an offer is its price."""
+    """Whether a match of the wording rules is a finding: closing a claim is an incentive only when money or an offer
+    is its price; Amazon's own gift card or coupon is none; an app's notifications are not the seller's messages."""
+    if rule == "incentive" and not CLAIM_WORD.search(hit.group(0)) and amazons_own(read, hit):
+        return False  # "refunded to your Amazon gift card balance", "it is an Amazon coupon"
+    if rule == "opt_out":
+        return _not_ours(read, hit)
     if rule != "incentive" or not CLAIM_WORD.search(hit.group(0)):
         return True
     start = (
@@ -92,14 +137,25 @@ UNLESS_NEGATED = (
     "(?#unless negated)"  # a pattern starting so is no finding after a negation a few words before it
 )
 NEGATED = re.compile(rf"\b{_NEGATION}\b")
+REASSURING = re.compile(
+    r"\b(?:no problem|no worries|don'?t worry|kein problem|keine sorge|pas de (?:souci|problème)|ne vous inquiétez pas|"
+    r"nessun problema|non si preoccupi|no se preocupe|ningún problema|sin problema|geen probleem|geen zorgen|"
+    r"inget problem|ingen fara|não se preocupe|sem problema|nie martw\w* się|bez problemu)\b"
+)
 
 
-def stands(pattern: re.Pattern[str], read: str, hit: re.Match[str]) -> bool:
-    """Whether a match of an extra pattern is a finding: "do not pay outside Amazon" is the opposite advice."""
+def stands(rule: str, pattern: re.Pattern[str], read: str, hit: re.Match[str]) -> bool:
+    """Whether a match of an extra pattern is a finding: "do not pay outside Amazon" is the opposite advice; leaving
+    Subscribe & Save or an app's notifications is not opting out of the seller's messages."""
+    if rule == "opt_out":
+        return _not_ours(read, hit)
     if not pattern.pattern.startswith(UNLESS_NEGATED):
         return True
-    start = max(read.rfind(c, 0, hit.start()) for c in ".!?;:,\n") + 1
-    before = re.findall(r"[\w'’]+", read[start : hit.start()])[-5:]  # the five words before it, in its clause
+    start = max(read.rfind(c, 0, hit.start()) for c in ".!?;:\n") + 1
+    clause = REASSURING.sub(
+        " ", read[start : hit.start()]
+    )  # "no problem, we settle it outside Amazon" is no "no"
+    before = re.findall(r"[\w'’]+", clause)[-10:]  # the ten words before it, in its sentence
     portuguese = hit.group(0).lstrip().startswith("fora")  # "pagar no Pix": "no" is "in the" there
     for n, word in enumerate(before):
         if (NEGATED.fullmatch(word) or (word == "no" and not portuguese)) and before[n - 1 : n] != ["why"]:
