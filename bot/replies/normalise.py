@@ -50,7 +50,13 @@ SPACED_DOT = regex.compile(
 )
 SPACED_SLASH = regex.compile(rf"(?<=\.[a-z]{{2,24}})\s+(?:{SLASH_WORDS})\s+(?=\w)", regex.I)
 # O for 0 and I or l for 1 among digits (a phone number written to slip past a checker)
-LETTER_DIGIT = regex.compile(r"(?<=\d[\s./-]?)[OoIl](?=[\s./-]?[\dOoIl])|(?<=(?:^|[\s(:+])\s?)[Oo](?=\d)")
+LETTER_DIGIT = regex.compile(
+    r"(?<=\d[\s./·‐–—-]{0,3})[OoIl](?=[\s./·‐–—-]{0,3}[\dOoIl])|(?<=\d[\s./·‐–—-]{0,3}\d)[Il](?=[\s)]*[.,;!?]?(?:\s|$))"
+    r"|(?<=(?:^|[\s(:+])\s?)[Oo](?=\d)|(?<=\()[Oo](?=\))"
+)
+# a phone number in kanji digits (〇三―四四七一―二二八五): three or more groups; read as the digits they are
+KANJI_RUN = regex.compile(r"[〇一二三四五六七八九]{1,5}(?:[―‐−ー・\-\s][〇一二三四五六七八九]{1,5}){2,}")
+KANJI_DIGITS = str.maketrans("〇一二三四五六七八九―‐−ー・", "0123456789-----")
 # "r e v i e w": four or more single letters spaced out
 SPACED_LETTERS = regex.compile(r"(?<![\w])(?:\p{L} ){3,}\p{L}(?![\w])")
 
@@ -81,6 +87,9 @@ def normalise(text: str) -> Normalised:
             chars.append(out)
             spans.append((i, i + 1))
     plain = Normalised("".join(chars), tuple(spans))
+    if KANJI_RUN.search(plain.text):  # one character for one: the spans stay as they are
+        text = KANJI_RUN.sub(lambda m: m.group(0).translate(KANJI_DIGITS), plain.text)
+        plain = Normalised(text, plain.spans)
     for pattern, char in (
         (BRACKETED, None),
         (SPACED_AT, "@"),

@@ -50,6 +50,15 @@ _BUYERS = (
     r"anerkannt|fondée?|acceptée?|giustificat\w*|accolt\w*|justificad\w*|procedente|aprovad\w*|aceit\w*|gegrond|"
     r"goedgekeurd|uzasadnion\w*|godkän\w*|befogad)\b)[^.!?\n])"
 )
+# paying the seller directly instead of through Amazon
+_PAY_BY = (
+    r"(?:paypal|bizum|ideal|tikkie|swish\w*|blik\w*|boleto|pix|postepay|iban|virement|bonifico|transferencia|"
+    r"überweisung|banköverföring|przelew\w*|overboeking|revolut|venmo|zelle|cash app|rib)"
+)
+_PAYING = (
+    r"(?:pay|paying|zahl\w*|bezahl\w*|überweis\w*|schick\w*|send|régl\w*|pay\w*|pag\w*|betal\w*|zapłac\w*|"
+    r"przesła\w*|swisha|transf\w*|stuur|skicka|mandamos|envi\w*|ricaric\w*)"
+)
 _IN_RETURN = (
     r"\b(?:in return|in exchange|im gegenzug|dafür|en échange|en retour|in cambio|a cambio|em troca|em retribui[çc][ãa]o|"
     r"in ruil|w zamian|i utbyte|i gengäld)\b"
@@ -144,11 +153,23 @@ REASSURING = re.compile(
 )
 
 
+UNLESS_WARNING = "(?#unless a warning)"  # no finding in a sentence that warns ("we never ask for a transfer")
+WARNING = re.compile(
+    rf"\b{_NEGATION}\b|in (?:unserem|our|onze) na(?:me|am)|en (?:notre|nuestro) nom|a nome nostro|w naszym imieniu|"
+    r"i vårt namn|em nosso nome|verdächtig|suspicious|sospett|sospechos|fraud|betrug|arnaque|truffa|estafa|"
+    r"oplichting|oszust|bedrägeri|golpe|一切|ございません|いたしません|しません|名乗る"
+)
+
+
 def stands(rule: str, pattern: re.Pattern[str], read: str, hit: re.Match[str]) -> bool:
     """Whether a match of an extra pattern is a finding: "do not pay outside Amazon" is the opposite advice; leaving
     Subscribe & Save or an app's notifications is not opting out of the seller's messages."""
     if rule == "opt_out":
         return _not_ours(read, hit)
+    if pattern.pattern.startswith(UNLESS_WARNING):
+        start = max(read.rfind(c, 0, hit.start()) for c in ".!?。\n") + 1
+        ends = [i for i in (read.find(c, hit.end()) for c in ".!?。\n") if i >= 0]
+        return not WARNING.search(read[start : min(ends) if ends else len(read)])
     if not pattern.pattern.startswith(UNLESS_NEGATED):
         return True
     start = max(read.rfind(c, 0, hit.start()) for c in ".!?;:\n") + 1
@@ -209,6 +230,18 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"al di fuori di amazon|fuori da amazon|fuera de amazon|fora da amazon|buiten amazon|poza amazon\w*|"
         r"utanför amazon)\b",
         r"amazonを通さず",
+        # paying the seller directly: a payment service or a bank transfer with a paying verb, not said as a warning
+        rf"{UNLESS_WARNING}(?:\b{_PAY_BY}\b(?=[^.!?\n]{{0,100}}\b{_PAYING})|\b{_PAYING}\b[^.!?\n]{{0,100}}\b{_PAY_BY}\b)",
+        rf"{UNLESS_WARNING}(?:口座|銀行)[^。\n]{{0,30}}(?:お?振込|お?振り込)|(?:お?振込|お?振り込)[^。\n]{{0,20}}(?:口座|先)",
+        # messengers and social networks named as a way to reach the seller
+        r"\b(?:insta|instagram|facebook|messenger|tiktok|telegram|wechat|kakao\w*|snapchat)\b|カカオトーク|"
+        r"\bline\b[^.!?\n]{0,20}\bid\b",
+        # a QR code or a card in the parcel that leads to the seller's own site
+        r"\bqr[- ]?cod\w*\b[^.!?\n]{0,120}\b(?:registr\w*|activ\w*|attiv\w*|aktiv\w*|anmeld\w*|découvr\w*|scopr\w*|"
+        r"descubr\w*|entdeck\w*|site|seite|sito|sitio|website|webshop|offres|offerte|ofertas|angebot\w*)",
+        r"\b(?:our|unser\w*|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|vårt|nossa|nosso)\s+(?:own\s+)?"
+        r"(?:e-?shop|webshop|online-?shop|online store|web ?store|website|webbutik|sklep internetowy|tienda online|"
+        r"boutique en ligne|loja online|negozio online|sito|sitio web|site)\b",
     ),
     "marketing": (
         r"\bblack friday\b|\bpromo[çc][ãa]o\b|\bat[ée] \d+ ?% de desconto|\bliquida[çc][ãa]o\b|\bnossa nova (?:linha|"
@@ -216,11 +249,18 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:セール|新商品|新作|キャンペーン)[^。！？\n]{0,20}(?:のご案内|のお知らせ|を開催|開催中|実施中|ご覧|お見逃し|"
         r"チェック|お楽しみ|入荷しました|発売しました|新発売|発売開始|を実施)|(?:セール|キャンペーン)(?:中です|です|中)[。！!]|"
         r"最大\d+[%％]オフ",
+        r"\bstorefront\b|\bamazon[- ]store\b|【新商品|新モデルを発売",
+        r"\b(?:launch\w*|lanceren|lanciamo|lanzamos|lançamos|lancez|lancieren|wprowadzamy|lanserar)\b[^.!?\n]{0,40}"
+        r"\b(?:new|nieuwe|nuova|nueva|nova|nouvelle|neue\w*|now\w*|nya)\b",
+        r"\b(?:new|nieuwe|nuova|nueva|nova|nouvelle|neue|nową|nya)\s+(?:range|line|lijn|linea|línea|linha|gamme|"
+        r"kollektion|collection|colección|coleção|collezione|kolekcj\w*|kollektion)\b[^.!?\n]{0,80}"
+        r"(?:\d+ ?%|search|zoek|cerca|busca|cherchez|suche|szukać|sök|amazon)",
     ),
     "opt_out": (
         r"\bresponda (?:sair|parar|pare|stop|baja)\b|\bdescadastr\w*|\bn[ãa]o quer mais receber\b|\bdarse de baja\b|"
-        r"\bno quiere recibir más\b",
-        r"配信停止|配信不要|今後のご連絡が不要",
+        r"\bno quiere recibir más\b|\bn[ãa]o (?:quer|queira|deseja|desejar) mais receber\b|\b(?:digitar|digite|envie|"
+        r"responda|responder) (?:parar|pare|sair)\b",
+        r"配信停止|配信不要|今後のご連絡が不要|受信を希望されない|配信を希望されない|今後お送りいたしません",
     ),
     "email_address": (
         r"(?<![\w.])[\w.]+\s*(?:\(\s*arroba\s*\)|\barroba\b|アットマーク|あっとまーく)\s*[\w-]+\s*(?:\(\s*ponto\s*\)|\bponto\b|ドット|\.)"

@@ -52,11 +52,17 @@ def test_the_model_does_not_warn_on_ordinary_replies() -> None:
         # round 5: 6 (ordinary replies, and forbidden ones that look most like them) measured after the rules of the
         # round, never read: 90.7 % / 1.9 %; 6b (held-out set 6, first measured 84.3 % / 6.3 %, then tuned on)
         ("tuning6_", 0.90, 0.02),
-        ("frozen7_", 0.85, 0.01),
+        ("frozen7_", 0.86, 0.01),
         ("tuning6b_", 0.98, 0.011),
-        # the eighth held-out set, written for this round and measured once, never read or tuned on: 86.7 % / 6.0 %
-        # rules alone (95.0 % / 6.7 % with the model)
-        ("frozen8_", 0.86, 0.06),
+        # the eighth held-out set, written for this round, never read or tuned on: first 86.7 % / 6.0 % rules alone
+        # (95.0 % / 6.7 % with the model)
+        (
+            "frozen8_",
+            0.88,
+            0.034,
+        ),  # after tuning on set 9 (still never read): 88.0 % / 3.3 % (95.7 % / 4.0 % model)
+        # set 9, written for tuning: first measured 83.0 % / 12.3 % rules alone, 91.3 % / 2.0 % after
+        ("tuning9_", 0.91, 0.021),
     ],
 )
 def test_the_guard_refuses_the_forbidden_and_lets_the_legitimate_through(

@@ -43,3 +43,12 @@ def test_a_finding_is_shown_on_the_original_text() -> None:
     start = plain.text.index("info@")
     end = start + len("info@meinshop.de")
     assert plain.original(written, start, end) == "info (at) meinshop (dot) de"
+
+
+def test_digits_disguised_between_separators_and_in_kanji_are_read_as_digits() -> None:
+    assert normalise("3 4 O - 5 5 2 - 8 1 7 3").text == "3 4 0 - 5 5 2 - 8 1 7 3"
+    assert normalise("+49 (O) 89 / 41 7O 22 93").text == "+49 (0) 89 / 41 70 22 93"
+    assert normalise("〇三―四四七一―二二八五までお電話").text == "03-4471-2285までお電話"
+    assert (
+        normalise("w dniu 02.12.2026 o godz. 16:05").text == "w dniu 02.12.2026 o godz. 16:05"
+    )  # "o" is a word

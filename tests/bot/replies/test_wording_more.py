@@ -58,6 +58,14 @@ def rules(text: str, lang: str) -> set[str]:
         ("Why not order outside Amazon and save 10%?", "en", "off_amazon_contact"),
         ("Don't wait: outside Amazon it is cheaper.", "en", "off_amazon_contact"),
         ("Se ritira il reclamo, le regaliamo un buono.", "it", "incentive"),
+        (
+            "Den Betrag schicken Sie uns am besten per PayPal, dann geht das Paket heute raus.",
+            "de",
+            "off_amazon_contact",
+        ),
+        ("Puede pagárnoslo por Bizum y lo enviamos hoy mismo.", "es", "off_amazon_contact"),
+        ("Manda um direct pra gente no Insta com o vídeo.", "pt", "off_amazon_contact"),
+        ("Caso não queira mais receber nossas dicas, basta digitar PARAR.", "pt", "opt_out"),
     ],
 )
 def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
@@ -117,6 +125,14 @@ def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
         ("Die Artikelnummer der Handy-Halterung lautet 0301 234567.", "de"),
         ("Invoice no. 0031 20 123 4567", "en"),
         ("SN 0049-30-1234567", "en"),
+        # set 9's lessons: warnings about scams, Amazon's own gift cards, app settings, reviews the buyer mentions
+        (
+            "Wir fordern niemals Zahlungen per Überweisung an; reagieren Sie bitte nicht auf solche Mails.",
+            "de",
+        ),
+        ("The refund goes back to your Amazon gift card balance and the rest to your Visa card.", "en"),
+        ("Pour ne plus recevoir les notifications de l'application, allez dans Réglages.", "fr"),
+        ("Die Kundenrezension, die Sie erwähnen, betrifft das Vorgängermodell.", "de"),
     ],
 )
 def test_ordinary_replies_pass(text: str, lang: str) -> None:
