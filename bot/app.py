@@ -146,7 +146,9 @@ def build_deps(
         replies=replies,
         on_card=metrics.card_posted,
     )
-    escalator = Escalator(settings, store, clock, post=outbox.escalation_post, on_breach=metrics.sla_breach)
+    escalator = Escalator(
+        settings, store, clock, post=outbox.escalation_post, on_breach=metrics.sla_breach, accounts=accounts
+    )
     mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post, accounts=accounts)
     followups = FollowUps(
         settings,

@@ -252,6 +252,7 @@ def _pct(value: float | None) -> str:
 def digest(payload: dict[str, Any], at: CardTime) -> Message:
     """The daily digest."""
     d = payload["digest"]
+    whose = f" · {d['account']}" if d.get("account") else ""
     lines = [
         f"*Open:* {d['open']}",
         f"*Answered yesterday:* {d['answered_yesterday']}   *Breaches yesterday:* {d['breaches_yesterday']}",
@@ -276,7 +277,7 @@ def digest(payload: dict[str, Any], at: CardTime) -> Message:
         )
         queue.append(f"• {escape(item.get('buyer') or 'buyer')}{order}: due {due}")
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Inbox digest for {d['date']}"}},
+        {"type": "header", "text": {"type": "plain_text", "text": f"Inbox digest for {d['date']}{whose}"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
     ]
     if queue:

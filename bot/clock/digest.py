@@ -13,9 +13,10 @@ from bot.store.store import Store, parse_iso
 log = logging.getLogger(__name__)
 
 
-def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
+def responses(store: Store, since: datetime, *, only: set[int] | None = None) -> list[dict[str, Any]]:
     """Each buyer message received since `since`: when it arrived, its deadline, when it was answered (or None),
-    and whether 'no response needed' settled it (Amazon leaves those out of the Late Response Rate)."""
+    and whether 'no response needed' settled it (Amazon leaves those out of the Late Response Rate); of the
+    conversations `only` names, when given."""
     rows = store.buyer_messages_since(since=since)
     outgoing: dict[int, list[datetime]] = {}
     for sent in store.outgoing_since(since=since):
@@ -25,6 +26,8 @@ def responses(store: Store, since: datetime) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         conv_id, closed_at = row["conversation_id"], row["closed_at"]
+        if only is not None and conv_id not in only:
+            continue
         received = parse_iso(row["received_at"])
         if received is None:
             continue
@@ -62,9 +65,12 @@ def late_response_rate(items: list[dict[str, Any]], now: datetime, days: int) ->
     return len(late) / len(due)
 
 
-def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
-    """Open queue by deadline, yesterday's answers and breaches, response times, Late Response Rate 7/30 days."""
-    items = responses(store, now - timedelta(days=31))
+def digest(
+    store: Store, now: datetime, tz: tzinfo, *, only: set[int] | None = None, cases: bool = True
+) -> dict[str, Any]:
+    """Open queue by deadline, yesterday's answers and breaches, response times, Late Response Rate 7/30 days; of the
+    conversations `only` names (one Amazon account's), when given."""
+    items = responses(store, now - timedelta(days=31), only=only)
     local_today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     y_start, y_end = local_today - timedelta(days=1), local_today
     answered_y = [i for i in items if i["answered"] and y_start <= i["answered"] < y_end]
@@ -77,8 +83,12 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
     ]
     week = [i for i in items if i["answered"] and i["answered"] >= now - timedelta(days=7)]
     minutes = [(i["answered"] - i["received"]).total_seconds() / 60 for i in week]
-    open_convs = [c for c in store.conversations(state="open") if c.get("deadline")]
-    waiting = store.waiting()
+    open_convs = [
+        c
+        for c in store.conversations(state="open")
+        if c.get("deadline") and (only is None or c["id"] in only)
+    ]
+    waiting = [c for c in store.waiting() if only is None or c["id"] in only]
     return {
         "follow_ups": len(waiting),
         "follow_ups_due": sum(1 for c in waiting if (parse_iso(c["follow_up_at"]) or now) <= now),
@@ -105,6 +115,6 @@ def digest(store: Store, now: datetime, tz: tzinfo) -> dict[str, Any]:
                 "owner": c["owner"],
                 "last_update_at": c["last_update_at"],
             }
-            for c in store.open_cases()
+            for c in (store.open_cases() if cases else [])
         ],
     }

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.accounts import Accounts
 from bot.clock.clocks import Clock
 from bot.clock.oncall import Override, Rotation, on_call
 from bot.clock.sla import (
@@ -63,8 +64,10 @@ class Escalator:
         *,
         post: Post,
         on_breach: Callable[[], None] | None = None,
+        accounts: Accounts | None = None,
     ) -> None:
         self.settings = settings
+        self.accounts = accounts or Accounts.from_settings(settings)  # one digest per account, in its channel
         self.store = store
         self.clock = clock
         self.post = post
@@ -322,20 +325,34 @@ class Escalator:
             return sent
         today = local.date().isoformat()
 
+        if not self.accounts.several:
+
+            def daily_digest() -> None:
+                from bot.clock.digest import digest
+
+                payload = {"digest": digest(self.store, now, self.settings.tz)}
+                self.post("note", None, channel, f"digest:{today}", payload)
+
+            sent += self.daily(f"digest:{today}", now, daily_digest)
+        else:  # each account's buyers in its own channel only (an agency's clients never see each other's)
+            for account in self.accounts.names():
+                sent += self._account_digest(account, now, today)
+        sent += self._cases(now, today)
+        return sent  # the weekly report is jobs/report.py: it asks SP-API for the week's orders first
+
+    def _account_digest(self, account: str | None, now: datetime, today: str) -> int:
+        """One account's digest in its channel (the first's under the key a single account uses)."""
+        key = f"digest:{today}" if account is None else f"digest:{account}:{today}"
+
         def daily_digest() -> None:
             from bot.clock.digest import digest
 
-            self.post(
-                "note",
-                None,
-                channel,
-                f"digest:{today}",
-                {"digest": digest(self.store, now, self.settings.tz)},
-            )
+            ids = {int(c["id"]) for c in self.store.conversations() if c.get("account") == account}
+            report = digest(self.store, now, self.settings.tz, only=ids, cases=account is None)
+            payload = {"digest": {**report, "account": self.accounts.label(account)}}
+            self.post("note", None, self.accounts.settings_for(account).slack_channel, key, payload)
 
-        sent += self.daily(f"digest:{today}", now, daily_digest)
-        sent += self._cases(now, today)
-        return sent  # the weekly report is jobs/report.py: it asks SP-API for the week's orders first
+        return self.daily(key, now, daily_digest)
 
     def _cases(self, now: datetime, today: str) -> int:
         """Daily follow-up reminders to case owners, and a warning before Amazon would close a case."""

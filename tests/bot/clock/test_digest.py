@@ -219,3 +219,35 @@ def test_an_empty_store_gives_an_empty_digest(store: Store) -> None:
         "lrr_30": None,
         "cases": [],
     }
+
+
+def test_with_several_accounts_each_channel_gets_the_digest_of_its_own_buyers_only(tmp_path: Path) -> None:
+    from bot.cards.card import CardTime
+    from bot.cards.clock import digest as digest_card
+    from bot.clock.escalation import Escalator
+
+    store = Store.open(tmp_path / "db.sqlite", clock=pinned_clock())
+    buyer_message(store, 1, NOW - timedelta(hours=2))  # the first account's buyer B1
+    us = buyer_message(store, 2, NOW - timedelta(hours=3))
+    store.update_conversation(conversation_id=us, account="Brand US")  # B2 writes to the other seller
+    Cases(store, store.clock).add(case_id="1234567890", summary="Listing suppressed", owner="U0AGENT")
+    posts: list[tuple[Any, ...]] = []
+    settings = make_settings(
+        tmp_path,
+        digest_time="08:00",
+        timezone="Europe/Berlin",
+        mail_source="imap",
+        imap_host="imap.example",
+        imap_user="eu",
+        accounts=[{"name": "Brand EU"}, {"name": "Brand US", "imap_user": "us", "channel": "C0US"}],
+    )
+    esc = Escalator(settings, store, store.clock, post=lambda *a: posts.append(a))
+    esc.housekeeping(NOW)
+    esc.housekeeping(NOW)  # once a day each
+    digests = {p[2]: p[4]["digest"] for p in posts if "digest" in p[4]}
+    assert set(digests) == {"C0INBOX", "C0US"} and len([p for p in posts if "digest" in p[4]]) == 2
+    eu, us_digest = digests["C0INBOX"], digests["C0US"]
+    assert [q["buyer"] for q in eu["queue"]] == ["B1"] and [q["buyer"] for q in us_digest["queue"]] == ["B2"]
+    assert eu["account"] == "Brand EU" and len(eu["cases"]) == 1 and us_digest["cases"] == []
+    card = digest_card({"digest": us_digest}, CardTime(now=NOW, tz=BERLIN))
+    assert card["blocks"][0]["text"]["text"].endswith("· Brand US") and "B1" not in str(card["blocks"])
