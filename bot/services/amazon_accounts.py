@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.accounts import Accounts
-from bot.errors import ConfigurationError
+from bot.errors import ConfigurationError, NotFoundError
 from bot.services.amazon import Order, SpApi
 from bot.services.http import ApiObserver
 from bot.services.messaging import Allowed, AmazonMessaging
@@ -96,7 +96,17 @@ class AccountsSpApi:
         return self.account_of(order_id) in self.apis
 
     async def get_order(self, order_id: str) -> Order:
-        """getOrder with the order's account's credentials, in its region."""
+        """getOrder with the order's account's credentials, in its region. An order no conversation names (`/order`
+        for any order id) is asked of each account with a grant in turn, until one knows it."""
+        account, _ = self.store.order_owner(order_id=order_id)
+        if account is None and not self.store.conversations_for_order(order_id=order_id):
+            missing: NotFoundError | None = None
+            for api in self.apis.values():
+                try:
+                    return await api.get_order(order_id)
+                except NotFoundError as e:
+                    missing = missing or e
+            raise missing or NotFoundError("SP-API", f"order {order_id} is not known to any account")
         return await self.api_for(order_id).get_order(order_id)
 
     async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:

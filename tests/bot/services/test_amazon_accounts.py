@@ -9,7 +9,7 @@ import pytest
 
 from bot.accounts import Accounts
 from bot.clock.clocks import FakeClock
-from bot.errors import ConfigurationError
+from bot.errors import ConfigurationError, NotFoundError
 from bot.sandbox.fake_services import FakeServices, StoredOrder
 from bot.services.amazon import SpApi
 from bot.services.amazon_accounts import AccountsSpApi
@@ -71,6 +71,13 @@ async def test_each_order_and_message_goes_to_its_accounts_region(
         with pytest.raises(ConfigurationError, match="'JP' has no SP-API credentials"):
             await apis.get_order(JP)
         assert JP not in str(eu.calls + na.calls)  # JP went nowhere
+        # an order no conversation names (/order): each account with a grant is asked until one knows it
+        na.orders["111-9999999-9999999"] = StoredOrder(
+            "111-9999999-9999999", "ATVPDKIKX0DER", now - timedelta(days=1), [("Y", "B0Y", 1, "5.00")], "USD"
+        )
+        assert (await apis.get_order("111-9999999-9999999")).order_id == "111-9999999-9999999"
+        with pytest.raises(NotFoundError):
+            await apis.get_order("302-0000000-0000000")
         assert apis.queued == 0
     finally:
         await apis.aclose()
