@@ -11,7 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.cards.ids import ActionId, ViewId
 from bot.cards.message import message_modal
 from bot.deps import Deps
-from bot.replies.model import parse_metadata
+from bot.replies.model import OUT_OF_DATE, submitted
 from bot.services.slack import SlackError
 from bot.store.store import Row
 from handlers.errors import answered
@@ -75,24 +75,12 @@ async def submit_message(
 ) -> None:
     """The window's Send: the guard's findings keep it open; otherwise exactly one send is queued."""
     deps: Deps = context["deps"]
-    try:
-        metadata = parse_metadata(view.get("private_metadata") or "")
-    except ValueError:
-        await ack(
-            response_action="errors",
-            errors={"reply": "This window is out of date: close it and start again."},
-        )
+    form = submitted(view, "channel")
+    if form is None:
+        await ack(response_action="errors", errors=OUT_OF_DATE)
         return
-    values = (view.get("state") or {}).get("values") or {}
-    text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
-    ticked = ((values.get("confirm") or {}).get("confirm") or {}).get("selected_options") or []
-    chosen = ((values.get("channel") or {}).get("channel") or {}).get("selected_option") or {}
     outcome = deps.proactive.submit(
-        metadata,
-        text,
-        user=body["user"]["id"],
-        channel=str(chosen.get("value") or ""),
-        confirmed=any(option.get("value") == "yes" for option in ticked),
+        form.metadata, form.text, user=body["user"]["id"], channel=form.choice, confirmed=form.confirmed
     )
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)

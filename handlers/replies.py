@@ -16,7 +16,7 @@ from bot.cards.card import slack_to_plain
 from bot.cards.ids import ActionId, ViewId
 from bot.cards.reply import reply_modal
 from bot.deps import Deps
-from bot.replies.model import Draft, parse_metadata
+from bot.replies.model import OUT_OF_DATE, Draft, submitted
 from bot.services.slack import SlackError, SlackGateway
 from bot.store.store import Row
 from handlers.errors import answered
@@ -216,21 +216,12 @@ async def submit_reply(
 ) -> None:
     """The reply modal's Send: the guard's findings keep the modal open; otherwise exactly one send is queued."""
     deps: Deps = context["deps"]
-    try:
-        metadata = parse_metadata(view.get("private_metadata") or "")
-    except ValueError:
-        await ack(
-            response_action="errors",
-            errors={"reply": "This window is out of date: close it and start again."},
-        )
+    form = submitted(view, "follow_up")
+    if form is None:
+        await ack(response_action="errors", errors=OUT_OF_DATE)
         return
-    values = (view.get("state") or {}).get("values") or {}
-    text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
-    ticked = ((values.get("confirm") or {}).get("confirm") or {}).get("selected_options") or []
-    confirmed = any(option.get("value") == "yes" for option in ticked)
-    chosen = ((values.get("follow_up") or {}).get("follow_up") or {}).get("selected_option") or {}
     outcome = deps.replies.submit(
-        metadata, text, user=body["user"]["id"], confirmed=confirmed, follow_up=str(chosen.get("value") or "")
+        form.metadata, form.text, user=body["user"]["id"], confirmed=form.confirmed, follow_up=form.choice
     )
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)

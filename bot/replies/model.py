@@ -93,3 +93,32 @@ def guard_errors(violations: list[Any], *, confirmed: bool) -> dict[str, str] | 
             "reply": f"Check before sending: {warning}"[:1800] + " Tick “Send it anyway” to send it as it is."
         }
     return None
+
+
+OUT_OF_DATE = {"reply": "This window is out of date: close it and start again."}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a person sent from a reply or message window: its draft, text, confirmation and the choice it offers."""
+
+    metadata: dict[str, Any]
+    text: str
+    confirmed: bool  # "send it anyway" ticked for the guard's warnings
+    choice: str  # the follow-up (reply window) or the way it goes (message window)
+
+
+def submitted(view: dict[str, Any], choice_block: str) -> Submitted | None:
+    """A submitted window's values (Slack's view state, untrusted: only the fields the window has); None when its
+    metadata is not of this version (the window is out of date)."""
+    try:
+        metadata = parse_metadata(view.get("private_metadata") or "")
+    except ValueError:
+        return None
+    values = (view.get("state") or {}).get("values") or {}
+    text = str(((values.get("reply") or {}).get("text") or {}).get("value") or "")
+    ticked = ((values.get("confirm") or {}).get("confirm") or {}).get("selected_options") or []
+    chosen = ((values.get(choice_block) or {}).get(choice_block) or {}).get("selected_option") or {}
+    return Submitted(
+        metadata, text, any(o.get("value") == "yes" for o in ticked), str(chosen.get("value") or "")
+    )

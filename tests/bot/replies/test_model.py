@@ -29,3 +29,31 @@ def test_a_drafts_metadata_carries_only_its_key_and_conversation() -> None:
     ):
         with pytest.raises(ValueError):
             parse_metadata(json.dumps(forged))
+
+
+def test_a_submitted_window_gives_its_text_confirmation_and_choice_or_none_when_out_of_date() -> None:
+    from bot.replies.model import submitted
+
+    view = {
+        "private_metadata": '{"d": "' + "a" * 32 + '", "c": 7}',
+        "state": {
+            "values": {
+                "reply": {"text": {"value": "Hallo"}},
+                "confirm": {"confirm": {"selected_options": [{"value": "yes"}]}},
+                "channel": {"channel": {"selected_option": {"value": "amazon:unexpectedProblem"}}},
+            }
+        },
+    }
+    form = submitted(view, "channel")
+    assert form is not None and (form.metadata["c"], form.text, form.confirmed, form.choice) == (
+        7,
+        "Hallo",
+        True,
+        "amazon:unexpectedProblem",
+    )
+    assert (
+        submitted(view, "follow_up") == submitted(view, "follow_up")
+        and submitted(view, "follow_up").choice == ""
+    )  # type: ignore[union-attr]
+    assert submitted({"private_metadata": '{"d": "x", "c": 7}'}, "channel") is None
+    assert submitted({}, "channel") is None
