@@ -20,7 +20,13 @@ from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.mail.patterns import MARKETPLACE_IDS
-from bot.services.http import RATE_MARGIN, ApiObserver, error_for, observed_transports, with_retries
+from bot.services.http import (
+    ApiObserver,
+    error_for,
+    observed_transports,
+    usage_plan_limiter,
+    with_retries,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +40,7 @@ BURST_HEADROOM = 2
 
 def get_order_limiter(rate: float = GET_ORDER_RATE) -> AsyncLimiter:
     """getOrder's pace: `rate` requests per second (less our margin), bursts of the plan less our headroom."""
-    burst = GET_ORDER_BURST - BURST_HEADROOM
-    return AsyncLimiter(burst, burst / (rate * RATE_MARGIN))
+    return usage_plan_limiter(rate, GET_ORDER_BURST, BURST_HEADROOM)
 
 
 @dataclass(frozen=True)

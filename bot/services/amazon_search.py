@@ -18,7 +18,7 @@ from sp_api.asyncio.api import Orders
 
 from bot.errors import ConfigurationError, UpstreamError
 from bot.services.amazon import BURST_HEADROOM, SpApi
-from bot.services.http import RATE_MARGIN, with_retries
+from bot.services.http import RATE_MARGIN, usage_plan_limiter, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,7 @@ SEARCH_DATA = ["FULFILLMENT", "PACKAGES"]
 
 def search_limiter(rate: float = SEARCH_RATE) -> AsyncLimiter:
     """searchOrders' pace: `rate` requests per second (less our margin), bursts of the plan less our headroom."""
-    burst = SEARCH_BURST - BURST_HEADROOM
-    return AsyncLimiter(burst, burst / (rate * RATE_MARGIN))
+    return usage_plan_limiter(rate, SEARCH_BURST, BURST_HEADROOM)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from bot.errors import ConfigurationError, NotFoundError, UpstreamError, retry_after_seconds
@@ -198,3 +199,10 @@ async def with_retries(
 # drain it, and that cushion absorbs requests that arrive closer together than they were sent (network jitter, a busy
 # event loop) instead of being answered with 429.
 RATE_MARGIN = 0.95
+
+
+def usage_plan_limiter(rate: float, burst: int, headroom: int) -> AsyncLimiter:
+    """The pace of an API's usage plan: `rate` requests per second less RATE_MARGIN, bursts of the plan less
+    `headroom` tokens kept in hand (requests can reach the API closer together than our bucket counted them)."""
+    kept = burst - headroom
+    return AsyncLimiter(kept, kept / (rate * RATE_MARGIN))

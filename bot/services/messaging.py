@@ -17,7 +17,7 @@ from sp_api.asyncio.api import Messaging, Upload
 
 from bot.errors import UpstreamError
 from bot.services.amazon import SpApi
-from bot.services.http import RATE_MARGIN, with_retries
+from bot.services.http import usage_plan_limiter, with_retries
 from bot.services.regions import in_region
 from bot.settings_accounts import marketplace_id
 
@@ -55,8 +55,7 @@ class MaybeSent(UpstreamError):
 
 def messaging_limiter() -> AsyncLimiter:
     """Messaging's pace: 1 request per second less our margin, bursts of 5 less one."""
-    burst = MESSAGING_BURST - 1
-    return AsyncLimiter(burst, burst / (MESSAGING_RATE * RATE_MARGIN))
+    return usage_plan_limiter(MESSAGING_RATE, MESSAGING_BURST, 1)
 
 
 @dataclass(frozen=True)

@@ -334,3 +334,10 @@ def test_the_environments_proxies_are_read_as_httpx_reads_them(monkeypatch: pyte
     }
     monkeypatch.setenv("NO_PROXY", "*")
     assert environment_proxies() == {}
+
+
+def test_a_usage_plans_pace_keeps_the_margin_and_the_headroom() -> None:
+    from bot.services.http import RATE_MARGIN, usage_plan_limiter
+
+    limiter = usage_plan_limiter(0.5, 30, 2)  # getOrder: 0.5 per second, burst 30
+    assert limiter.max_rate == 28 and limiter.time_period == 28 / (0.5 * RATE_MARGIN)
