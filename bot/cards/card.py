@@ -59,6 +59,11 @@ NOTICE_NEEDS_ACTION = {
 }
 
 
+def percent(value: float | None) -> str:
+    """A share as people read it: 12.5 %, or — when it is not known."""
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control: & < >."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

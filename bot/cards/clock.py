@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.cards.card import CardTime, Message, escape, slack_date, time_left
+from bot.cards.card import CardTime, Message, escape, percent, slack_date, time_left
 from bot.cards.ids import ActionId
 from bot.cards.order import CARRIER_NAMES
 from bot.clock.sla import STAGE_ICONS, Stage
@@ -245,10 +245,6 @@ def job_failed(payload: dict[str, Any], at: CardTime) -> Message:
     }
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
 def digest(payload: dict[str, Any], at: CardTime) -> Message:
     """The daily digest."""
     d = payload["digest"]
@@ -262,7 +258,7 @@ def digest(payload: dict[str, Any], at: CardTime) -> Message:
             if d.get("median_minutes") is not None
             else "—"
         ),
-        f"*Late Response Rate (estimate):* 7 days {_pct(d.get('lrr_7'))}, 30 days {_pct(d.get('lrr_30'))}",
+        f"*Late Response Rate (estimate):* 7 days {percent(d.get('lrr_7'))}, 30 days {percent(d.get('lrr_30'))}",
     ]
     if d.get("follow_ups"):
         lines.append(f"*Follow-ups promised:* {d['follow_ups']}, due now: {d.get('follow_ups_due', 0)}")
@@ -309,7 +305,7 @@ def weekly(payload: dict[str, Any], at: CardTime) -> Message:
     intents = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in list(w["messages_by_intent"].items())[:6])
     lines = [
         f"*Buyer messages:* {w['messages']}   *Answered late or not at all:* {w['breaches']}",
-        f"*Late Response Rate:* {_pct(w.get('late_response_rate'))}",
+        f"*Late Response Rate:* {percent(w.get('late_response_rate'))}",
         f"*Response times:* {times or '—'}",
         "*First response:* "
         + (
@@ -349,7 +345,7 @@ def health_lines(h: dict[str, Any]) -> list[str]:
         lines.append("*Valid tracking rate:* unknown (needs the orders from SP-API)")
     else:
         lines.append(
-            f"*Valid tracking rate:* {_pct(vt['rate'])}: {vt['valid']} of {vt['checked']} seller-fulfilled packages "
+            f"*Valid tracking rate:* {percent(vt['rate'])}: {vt['valid']} of {vt['checked']} seller-fulfilled packages "
             f"shipped had a carrier scan"
             + (f"; {vt['unchecked']} more not checked" if vt["unchecked"] else "")
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.cards.card import percent
 from bot.errors import UpstreamError
 from bot.mail.patterns import MARKETPLACE_IDS
 from bot.services.amazon import SpApi
@@ -216,10 +217,6 @@ def handling_times(store: Store, since: datetime, until: datetime) -> list[dict[
     return sorted(people, key=lambda p: (-p["sends"], p["user"]))
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
 def health_lines(h: dict[str, Any]) -> list[str]:
     """The account health section as plain lines (the command line; Slack draws its own in bot/cards/clock.py)."""
     orders = h.get("orders")
@@ -238,7 +235,7 @@ def health_lines(h: dict[str, Any]) -> list[str]:
         lines.append("Valid tracking rate: unknown (needs the orders)")
     else:
         lines.append(
-            f"Valid tracking rate: {_pct(vt['rate'])} ({vt['valid']} of {vt['checked']} checked seller-fulfilled "
+            f"Valid tracking rate: {percent(vt['rate'])} ({vt['valid']} of {vt['checked']} checked seller-fulfilled "
             f"packages had a carrier scan; {vt['unchecked']} of {vt['shipped']} shipped unchecked)"
         )
     for p in h.get("handling") or []:

@@ -259,3 +259,9 @@ def test_no_buyer_derived_text_can_mention_anyone_or_link_anywhere() -> None:
             assert any("&lt;!channel&gt; &lt;@U123&gt; &amp; &lt;https://evil" in text for text in texts), (
                 name
             )
+
+
+def test_a_share_reads_as_a_percentage_or_a_dash() -> None:
+    from bot.cards.card import percent
+
+    assert percent(0.125) == "12.5 %" and percent(0.0) == "0.0 %" and percent(None) == "—"
