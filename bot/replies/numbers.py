@@ -37,7 +37,7 @@ DIGITS = re.compile(r"\d")
 COMPANY_ID = re.compile(
     r"organisationsnummer|org\.?\s?nr|momsreg\w*|\bvat\b|ust-?id\w*|steuernummer|handelsregister|\bhrb\b|\bnip\b|"
     r"\bregon\b|\bkrs\b|\bkvk\b|\bbtw\b|\bsiret\b|\bsiren\b|\btva\b|partita iva|p\.?\s?iva|\bnif\b|\bcif\b|"
-    r"codice fiscale|company (?:number|registration|no\b)|\bein\b|employer identification|ondernemingsnummer|"
+    r"codice fiscale|company (?:number|registration|no\b)|(?-i:\bEIN\b)|employer identification|ondernemingsnummer|"
     r"\bcnpj\b|\bcpf\b|inscri[çc][ãa]o estadual|\babn\b|\bacn\b|法人番号|登録番号",
     re.I,
 )
@@ -50,7 +50,7 @@ ID_LABEL = re.compile(
     r"rechnungs?-?(?:nummer|nr\.?)|facture n[°o]\.?|fattura n[°o.]*|factura n[°oº.]*|factuurnummer|"
     r"numer faktury|fakturanummer|ref(?:erence|erenz|erencia|erenza)?\.?|part(?:s)?[- ]?(?:number|no\.?|nr\.?)|"
     r"codice (?:articolo|prodotto)|c[óo]digo (?:de art[íi]culo|del producto|do produto)|nr produkcyjny|"
-    r"numer (?:produkcyjny|katalogowy|części)|produktionsnummer|imei|送り状(?:番号|no\.?)?|伝票番号|追跡番号)"
+    r"numer (?:produkcyjny|katalogowy|części)|produktionsnummer|imei|送り状(?:番号|no\.?)|伝票番号|追跡番号)"
     r"\s*[:#.]?\s*(?:n[°or]\.?\s*)?$",
     re.I,
 )
@@ -69,12 +69,68 @@ ID_NAMED = re.compile(
 PHONE_WORDS = re.compile(
     # words that only say "a number to call": not a product's (support mural, Handy-Halterung, contact grill)
     r"\b(?:call|calling|phone|tel|telefon\w*|ruf\w*|anruf\w*|appel\w*|chiam\w*|llam\w*|bel|zadzwo\w*|ring\w*|"
-    r"ligue|hotline|helpline|contact us|contact me|kontaktieren|contactez|contattaci|contattateci|contáctenos|"
+    r"ligue|hotline|helpline|contact(?!\s+grill)|kontakt\w*|contacto|contato|contatt\w*|contactez|contáctenos|"
     r"contate-nos|infolinia|whatsapp|telegram|viber|sms|service client|servizio clienti|servicio al cliente|"
     r"atendimento|kundenservice|kundendienst|customer service|customer support|kundensupport|support client|"
     r"klantenservice|kundtjänst|biuro obsługi|mobile number|mobilnummer|handynummer|numéro de portable|"
     r"número de celular|numero di cellulare|celular|cellulare)\b|電話|窓口|携帯|サポートセンター|(?<!オン)ライン|\bline\b",
     re.I,
+)
+US_STATES = frozenset(
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "DC",
+        "PR",
+    ]
 )
 SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
 
@@ -365,11 +421,11 @@ def phone_numbers(
                 and not _mobile(match.number)
             ):
                 continue  # the serial, model, batch, article or invoice number the text names as such
-            if re.fullmatch(r"\d{5}-\d{4}", raw.strip()) and re.search(
-                r"\b[A-Z]{2},?\s*$", text[: match.start]
-            ):
+            state = re.search(r"\b([A-Z]{2}),?\s*$", text[: match.start])
+            if re.fullmatch(r"\d{5}-\d{4}", raw.strip()) and state and state.group(1) in US_STATES:
                 continue  # a US ZIP+4 after its state: Reno, NV 89502-1147
-            if COMPANY_ID.search(text[max(0, match.start - 40) : match.start]):
+            window = text[max(0, match.start - 40) : match.start]
+            if COMPANY_ID.search(window) and not PHONE_WORDS.search(window):
                 continue  # a company or tax registration number (organisationsnummer, USt-IdNr., NIP, KvK …)
             seen.add(span)
             yield Phone(match.start, match.end, raw)

@@ -91,7 +91,7 @@ REVIEW_ALWAYS = (
 )
 # nouns that are a review only when asked for (not "Bewertung des Schadens", "avis de passage", "in our opinion")
 REVIEW_NOUN = re.compile(
-    r"\b(?:bewertung|feedback|avis|évaluation|note|valutazione|giudizio|valoración|opinión|opinion|calificación|"
+    r"\b(?:bewertung|feedback|avis|évaluation|(?<!please )(?<!to )note(?! that)|valutazione|giudizio|valoración|opinión|opinion|calificación|"
     r"beoordeling|opinia|opinię|opinii|ocen[aęy]|betyg|komentarz\w*|commentaire|comentario|stelline|évaluer|"
     r"bewerten|valutare|valorar|valórenos|beoordelen|ocenić|betygsätt\w*|rate us|rate our)\b"
 )
@@ -115,7 +115,7 @@ REVIEW_HARMLESS = re.compile(
     r"de passage|d'expédition|d'envoi|sur l'avis|l'avis de|your case|les dégâts|des dégâts|the damage|den schaden|review of (?:your|the) (?:complaint|case|claim|request|return)|technische bewertung|évaluation technique|valutazione tecnica|valoración técnica|ocena techniczna|teknisk bedömning|avaliação técnica|"
     r"il danno|los daños|de schade|szkod(?:a|y|ę|zie|ach|ami)\b|skadan|dommages|delle foto|of the photos|der fotos|des photos|"
     r"de las fotos|van de foto|zdjęć|av bilderna|"
-    r"in (?:his|her|our|my) opinion|à notre avis|secondo|please note|note that|take note|\w*schaden\b|"
+    r"in (?:his|her|our|my) opinion|à notre avis|secondo|\w*schaden\b|"
     r"(?:en|de) (?:nuestra|su|mi) opinión|cambia de opinión|naszym zdaniem|enligt"
 )
 INCENTIVE = (

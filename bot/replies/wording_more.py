@@ -15,11 +15,13 @@ _ASK_PT = (
     r"por favor|favor)\b"
 )
 # the request's object: the rating itself, not "avaliar o dano" (judging the damage) or "um comentário" in a form
-_REVIEW_PT = (  # rating the shop, the product or the purchase (not "avaliar o dano")
-    r"(?:avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es|avaliar-nos|estrel\w*|nota \d|avali(?:e|ar|em)\s+"
-    r"(?:(?:a|o|nossa|nosso|sua|seu|este|esta)\s+)?(?:loja|produto|compra|vendedor|experi[êe]ncia|atendimento|pedido)\b|"
-    r"avali\w*[^.!?\n]{0,30}(?:estrel\w*|nota \d))"
+_RATE_PT = (  # rating the shop, the product or the purchase (not "avaliar o dano", "avalie o produto com cuidado")
+    r"(?:avaliar-nos|avali(?:e|ar|em)\s+(?:(?:a|o|nossa|nosso|sua|seu|este|esta)\s+)?(?:loja|produto|compra|vendedor|"
+    r"experi[êe]ncia|atendimento|pedido)\b(?![^.!?\n]{0,20}\bcom (?:cuidado|aten[çc][ãa]o))|"
+    r"\b(?:[1-5]|cinco|quatro) estrel\w*|estrelinhas?|nota (?:5|10|cinco|dez|m[áa]xima)\b|"
+    r"avalia[çc][ãa]o (?:positiva|m[áa]xima|de [1-5]|com [1-5]|5 estrelas))"
 )
+_REVIEW_PT = rf"(?:{_RATE_PT}|avalia[çc][ãa]o(?! t[ée]cnica)|avalia[çc][õo]es)"
 _OPINION_PT = rf"(?:{_REVIEW_PT}|opini[ãa]o|coment[áa]rio)"
 _GIFT = (
     r"(?:\b(?:gratis|grátis|de gra[çc]a|brinde|free|kostenlos|gratuit\w*|omaggio|regalo|cadeau|prezent\w*|"
@@ -52,12 +54,19 @@ _BUYERS = (
 )
 # paying the seller directly instead of through Amazon
 _PAY_BY = (
-    r"(?:paypal|bizum|ideal|tikkie|swish\w*|blik\w*|boleto|pix|postepay|iban|virement|bonifico|transferencia|"
-    r"überweisung|banköverföring|przelew\w*|overboeking|revolut|venmo|zelle|cash app|rib)"
+    r"(?:paypal|bizum|(?:via|met|per|mit|with|por|par) ideal|tikkie|swish\w*|blik\w*|boleto|pix|postepay|iban|"
+    r"virement|bonifico|transferencia|überweisung|banköverföring|przelew\w*|overboeking|revolut|venmo|zelle|cash app|"
+    r"(?:votre|notre|un|le|mon) rib)"
 )
 _PAYING = (
-    r"(?:pay|paying|zahl\w*|bezahl\w*|überweis\w*|schick\w*|send|régl\w*|pay\w*|pag\w*|betal\w*|zapłac\w*|"
-    r"przesła\w*|swisha|transf\w*|stuur|skicka|mandamos|envi\w*|ricaric\w*)"
+    r"(?:pay|paying|paid|payment|zahl\w*|bezahl\w*|überweis\w*|schick\w*|régl\w*|pag\w*|betal\w*|zapłac\w*|"
+    r"przesła\w*|swisha|ricaric\w*)"
+)
+# paid to whom: the seller ("us", "our account"), not Amazon
+_TO_US = (
+    r"(?:us|uns|nous|ci|noi|nos|nosotros|ons|nas|oss|nós|a gente|our|unser\w*|notre|nostr[oa]|nuestr[oa]|onze|"
+    r"nasz\w*|vår\w*|noss[oa]|\w+nos|\w+lo|directly|direkt|directement|direttamente|directamente|rechtstreeks|"
+    r"bezpośrednio|direto)"
 )
 _IN_RETURN = (
     r"\b(?:in return|in exchange|im gegenzug|dafür|en échange|en retour|in cambio|a cambio|em troca|em retribui[çc][ãa]o|"
@@ -93,28 +102,61 @@ AMAZON_AFTER = re.compile(
 
 
 # a review the buyer mentioned or read: the seller answers about it, asks for nothing
+_REVIEWS = (
+    r"(?:\w*rezension|bewertung|review|reseña|avis|recensione|recensie|opini\w*|recension|avalia[çc][ãa]o|ocen\w*|"
+    r"omdöme|レビュー)"
+)
 MENTIONED = re.compile(
-    r"die sie (?:\w+ )?erwähn|you (?:\w+ )?mention|you (?:have )?read|que (?:usted |você |o senhor |a senhora )?"
-    r"menciona|que vous (?:avez )?mentionn|che (?:lei )?(?:ha )?menziona|die u (?:\w+ )?noem|pan\w* wspomina|"
-    r"som du nämn|hemos leído|abbiamo letto|nous avons lu|wir haben (?:die|ihre) \w+ gelesen|we have read|lemos a"
+    rf"{_REVIEWS}\w*,?\s+(?:\w+\s+){{0,3}}?(?:(?:die|das) sie (?:\w+ )?erwähn|you (?:\w+ )?mention|(?:que|qu') ?"
+    r"(?:usted |vous |você |o senhor |a senhora )?(?:menciona|mentionn)|che (?:lei )?(?:ha )?menziona|"
+    r"die u (?:\w+ )?noem|któr\w* pan\w* wspomina|som du nämn)|(?:hemos leído|we have read|we read|abbiamo letto|"
+    rf"nous avons lu|wir haben|lemos) (?:\w+ ){{0,2}}{_REVIEWS}"
 )
 
 
 def _not_ours(read: str, hit: re.Match[str]) -> bool:
     """Whether an opt-out is from the seller's messages: not one in a sentence about an app or Subscribe & Save."""
-    start = max(read.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
-    ends = [i for i in (read.find(c, hit.end()) for c in ".!?\n") if i >= 0]
-    return not NOT_OUR_MESSAGES.search(read[start : min(ends) if ends else len(read)])
+    sentence = _sentence(read, hit)
+    return not NOT_OUR_MESSAGES.search(sentence) or bool(OUR_MESSAGES.search(sentence))
 
 
 def amazons_own(read: str, hit: re.Match[str]) -> bool:
     """Whether a gift card or coupon the wording rules found is Amazon's own ("Amazon gift card", "vale-presente
-    Amazon"), which the seller explains, not offers."""
-    return bool(AMAZON_BEFORE.search(read[max(0, hit.start() - 12) : hit.start()])) or bool(
-        AMAZON_AFTER.match(read[hit.end() : hit.end() + 16])
-    )
+    Amazon") in a sentence that explains a refund or a coupon on Amazon's page — never one the seller gives."""
+    if not (
+        AMAZON_BEFORE.search(read[max(0, hit.start() - 12) : hit.start()])
+        or AMAZON_AFTER.match(read[hit.end() : hit.end() + 16])
+    ):
+        return False
+    sentence = _sentence(read, hit)
+    return bool(EXPLAINED.search(sentence)) and not OFFERED.search(sentence)
 
 
+def _sentence(read: str, hit: re.Match[str], stops: str = ".!?\n。") -> str:
+    start = max(read.rfind(c, 0, hit.start()) for c in stops) + 1
+    ends = [i for i in (read.find(c, hit.end()) for c in stops) if i >= 0]
+    return read[start : min(ends) if ends else len(read)]
+
+
+EXPLAINED = re.compile(
+    r"refund|erstatt|rembours|rimbors|reembols|terugbet|zwrot|zwróc|återbetal|返金|balance|saldo|guthaben|solde|"
+    r"cr[ée]dit\w*|gutschrift|avoir|tegoed|"
+    r"clip|checkout|kasse|paiement|pagamento|pago|page (?:du )?produit|product page|produktseite|paid|bezahlt|payé|"
+    r"pagó|pagou|betaald|zapłac|betalade"
+)
+OFFERED = re.compile(
+    r"\b(?:we(?:'ll| will)? (?:send|give|offer|add)|send you|wir (?:legen|schenken|senden|schicken)|beilegen|"
+    r"nous (?:vous )?offr|vous offr|offriamo|regaliamo|le (?:enviamos|regalamos)|ofrecemos|wij geven|dajemy|"
+    r"bjuder|enviamos|mandamos|next (?:order|purchase)|nächste\w* bestellung|prochaine commande|if|wenn|falls|si|se|"
+    r"als|om|jeśli)\b|お送り|差し上げ|進呈|お詫び"
+)
+
+
+# ...unless the sentence is about the seller's own messages after all ("reply STOP … or in your account settings")
+OUR_MESSAGES = re.compile(
+    r"\bstop\b|our messages|unsere\w* nachrichten|nos messages|i nostri messaggi|nuestros mensajes|onze berichten|"
+    r"nasze wiadomości|våra meddelanden|nossas mensagens|newsletter|parar\b|sair\b"
+)
 # turning off an app's notifications, or leaving Amazon's Subscribe & Save: not the seller's messages
 NOT_OUR_MESSAGES = re.compile(
     r"\bapp\b|applica|aplicaci|einstellungen|réglages|impostazioni|ajustes|instellingen|ustawienia|inställningar|"
@@ -149,15 +191,43 @@ NEGATED = re.compile(rf"\b{_NEGATION}\b")
 REASSURING = re.compile(
     r"\b(?:no problem|no worries|don'?t worry|kein problem|keine sorge|pas de (?:souci|problème)|ne vous inquiétez pas|"
     r"nessun problema|non si preoccupi|no se preocupe|ningún problema|sin problema|geen probleem|geen zorgen|"
-    r"inget problem|ingen fara|não se preocupe|sem problema|nie martw\w* się|bez problemu)\b"
+    r"inget problem|ingen fara|não se preocupe|sem problema|nie martw\w* się|bez problemu|kein thema|"
+    r"ningún inconveniente|no hay (?:ningún )?(?:problema|inconveniente)|nie ma problemu|pas de problème|"
+    r"nessun problema|geen punt)\b"
+)
+_CONDITION_WORDS = re.compile(
+    r"(?:if|wenn|falls|si|se|als|om|jeśli|jeżeli|caso|qualora|unless|außer|sauf|salvo|tenzij|såvida|chyba)"
 )
 
 
+TO_US = re.compile(rf"\b{_TO_US}\b")
+
+
+def _negated(words: list[str], *, portuguese: bool = False) -> bool:
+    """Whether a negation among `words` governs what follows: not one in an if-clause ("if you don't want to wait,
+    pay us …"), not "why not …" (a suggestion), not Portuguese "no" ("pagar no Pix": "in the")."""
+    for n, word in enumerate(words):
+        if not (NEGATED.fullmatch(word) or (word == "no" and not portuguese)) or words[n - 1 : n] == ["why"]:
+            continue
+        if any(_CONDITION_WORDS.fullmatch(w) for w in words[max(0, n - 4) : n]):
+            continue
+        return True
+    return False
+
+
 UNLESS_WARNING = "(?#unless a warning)"  # no finding in a sentence that warns ("we never ask for a transfer")
-WARNING = re.compile(
-    rf"\b{_NEGATION}\b|in (?:unserem|our|onze) na(?:me|am)|en (?:notre|nuestro) nom|a nome nostro|w naszym imieniu|"
-    r"i vårt namn|em nosso nome|verdächtig|suspicious|sospett|sospechos|fraud|betrug|arnaque|truffa|estafa|"
-    r"oplichting|oszust|bedrägeri|golpe|一切|ございません|いたしません|しません|名乗る"
+PAID_TO_US = (
+    "(?#paid to us)"  # ...and only when the sentence names the seller as the one paid ("uns", "our account")
+)
+SCAM = re.compile(
+    r"in (?:unserem|our|onze) na(?:me|am)|en (?:notre|nuestro) nom|a nome nostro|w naszym imieniu|i vårt namn|"
+    r"em nosso nome|verdächtig|suspicious|sospett|sospechos|fraud|betrug|arnaque|truffa|estafa|oplichting|oszust|"
+    r"bedrägeri|golpe|一切|名乗る|お願いすることは(?:ございません|ありません)"
+)
+# Amazon paying the refund (to the card, the bank account of a cash-on-delivery order): Amazon's, not the seller's
+AMAZON_PAYS = re.compile(
+    r"amazon[^.!?;\n。]{0,40}(?:refund|reembols|zwr[oó]c|rembours|rimbors|erstatt|terugbeta|återbetal|返金)|"
+    r"(?:refund|reembolso|zwrot|remboursement|rimborso|erstattung|返金)[^.!?;\n。]{0,30}amazon"
 )
 
 
@@ -166,10 +236,12 @@ def stands(rule: str, pattern: re.Pattern[str], read: str, hit: re.Match[str]) -
     Subscribe & Save or an app's notifications is not opting out of the seller's messages."""
     if rule == "opt_out":
         return _not_ours(read, hit)
-    if pattern.pattern.startswith(UNLESS_WARNING):
-        start = max(read.rfind(c, 0, hit.start()) for c in ".!?。\n") + 1
-        ends = [i for i in (read.find(c, hit.end()) for c in ".!?。\n") if i >= 0]
-        return not WARNING.search(read[start : min(ends) if ends else len(read)])
+    if pattern.pattern.startswith(UNLESS_WARNING):  # a warning against it, or Amazon paying: no finding
+        sentence = REASSURING.sub(" ", _sentence(read, hit, ".!?;\n。"))
+        words = re.findall(r"[\w'’]+", sentence)
+        if PAID_TO_US in pattern.pattern and not TO_US.search(sentence):
+            return False
+        return not (SCAM.search(sentence) or AMAZON_PAYS.search(sentence) or _negated(words))
     if not pattern.pattern.startswith(UNLESS_NEGATED):
         return True
     start = max(read.rfind(c, 0, hit.start()) for c in ".!?;:\n") + 1
@@ -177,16 +249,13 @@ def stands(rule: str, pattern: re.Pattern[str], read: str, hit: re.Match[str]) -
         " ", read[start : hit.start()]
     )  # "no problem, we settle it outside Amazon" is no "no"
     before = re.findall(r"[\w'’]+", clause)[-10:]  # the ten words before it, in its sentence
-    portuguese = hit.group(0).lstrip().startswith("fora")  # "pagar no Pix": "no" is "in the" there
-    for n, word in enumerate(before):
-        if (NEGATED.fullmatch(word) or (word == "no" and not portuguese)) and before[n - 1 : n] != ["why"]:
-            return False  # "why not order outside Amazon?" is a suggestion, not a negation
-    return True
+    return not _negated(before, portuguese=hit.group(0).lstrip().startswith("fora"))
 
 
 MORE_WORDS: dict[str, tuple[str, ...]] = {
     "review_request": (
-        rf"{_ASK_PT}[^.!?\n]{{0,80}}\b{_REVIEW_PT}",
+        rf"{_ASK_PT}[^.!?\n]{{0,80}}\b{_RATE_PT}",
+        r"\bavalie\s+(?:(?:a|o|nossa|nosso)\s+)?(?:loja|produto|compra|vendedor)\b(?![^.!?\n]{0,20}\bcom (?:cuidado|aten))",
         rf"\b(?:deix\w*|escrev\w*|compartilh\w*|publiqu\w*|dê|umas)\b[^.!?\n]{{0,40}}\b{_OPINION_PT}",
         r"\bumas? estrelinhas?\b",
         # telling other buyers how it went, in every language
@@ -231,14 +300,17 @@ MORE_WORDS: dict[str, tuple[str, ...]] = {
         r"utanför amazon)\b",
         r"amazonを通さず",
         # paying the seller directly: a payment service or a bank transfer with a paying verb, not said as a warning
-        rf"{UNLESS_WARNING}(?:\b{_PAY_BY}\b(?=[^.!?\n]{{0,100}}\b{_PAYING})|\b{_PAYING}\b[^.!?\n]{{0,100}}\b{_PAY_BY}\b)",
+        rf"{UNLESS_WARNING}{PAID_TO_US}(?:\bswisha\w*\b|\bblik-?iem\b|\b{_PAY_BY}\b(?=[^.!?;\n]{{0,100}}\b{_PAYING})|"
+        rf"\b{_PAYING}\b[^.!?;\n]{{0,100}}\b{_PAY_BY}\b)",
         rf"{UNLESS_WARNING}(?:口座|銀行)[^。\n]{{0,30}}(?:お?振込|お?振り込)|(?:お?振込|お?振り込)[^。\n]{{0,20}}(?:口座|先)",
         # messengers and social networks named as a way to reach the seller
-        r"\b(?:insta|instagram|facebook|messenger|tiktok|telegram|wechat|kakao\w*|snapchat)\b|カカオトーク|"
+        r"\b(?:insta|instagram|facebook|messenger|tiktok|telegram|wechat|kakao ?talk|snapchat)\b|カカオトーク|"
         r"\bline\b[^.!?\n]{0,20}\bid\b",
         # a QR code or a card in the parcel that leads to the seller's own site
-        r"\bqr[- ]?cod\w*\b[^.!?\n]{0,120}\b(?:registr\w*|activ\w*|attiv\w*|aktiv\w*|anmeld\w*|découvr\w*|scopr\w*|"
-        r"descubr\w*|entdeck\w*|site|seite|sito|sitio|website|webshop|offres|offerte|ofertas|angebot\w*)",
+        r"\bqr[- ]?cod\w*\b(?![^.!?\n]{0,160}(?:amazon|rücksend|retoure|return|retour|reso\b|devoluci|devolu[çc]|zwrot|"
+        r"retur))[^.!?\n]{0,120}\b(?:registr\w*|activ\w*|attiv\w*|aktiv\w*|anmeld\w*|découvr\w*|scopr\w*|descubr\w*|"
+        r"entdeck\w*|(?:our|unser\w*|notre|nostro|nuestr[oa]|onze|nasz\w*|vår\w*|noss[oa])\s+(?:\w+\s+)?(?:site|seite|"
+        r"sito|sitio|website|webshop)|offres|offerte|ofertas|angebot\w*)",
         r"\b(?:our|unser\w*|notre|nostro|nostra|nuestra|nuestro|onze|nasz\w*|vår|vårt|nossa|nosso)\s+(?:own\s+)?"
         r"(?:e-?shop|webshop|online-?shop|online store|web ?store|website|webbutik|sklep internetowy|tienda online|"
         r"boutique en ligne|loja online|negozio online|sito|sitio web|site)\b",

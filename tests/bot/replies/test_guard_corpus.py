@@ -61,8 +61,9 @@ def test_the_model_does_not_warn_on_ordinary_replies() -> None:
             0.88,
             0.034,
         ),  # after tuning on set 9 (still never read): 88.0 % / 3.3 % (95.7 % / 4.0 % model)
-        # set 9, written for tuning: first measured 83.0 % / 12.3 % rules alone, 91.3 % / 2.0 % after
-        ("tuning9_", 0.91, 0.021),
+        # set 9, written for tuning: first measured 83.0 % / 12.3 % rules alone, 90.0 % / 2.0 % after (a third review
+        # narrowed the payment and gift card rules)
+        ("tuning9_", 0.90, 0.021),
     ],
 )
 def test_the_guard_refuses_the_forbidden_and_lets_the_legitimate_through(

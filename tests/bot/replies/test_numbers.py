@@ -24,6 +24,9 @@ def phones(text: str, lang: str | None = None) -> list[str]:
         ("Référence de notre service client : 01 23 45 67 89", "fr", "01 23 45 67 89"),
         ("お問い合わせ番号は 090-1234-5678 です。", "ja", "090-1234-5678"),
         ("Manda no zap (11) 3456-7890.", "pt", "(11) 3456-7890"),
+        ("Für ein schnelles Gespräch: 0221 9876543", "de", "0221 9876543"),  # "ein" is no EIN
+        ("Me chame no zap: SP 91234-5678", "pt", "91234-5678"),  # SP is no US state
+        ("Referencia de contacto: 912 345 678", "es", "912 345 678"),
     ],
 )
 def test_phone_numbers_are_found(text: str, lang: str | None, phone: str) -> None:

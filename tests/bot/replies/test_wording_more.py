@@ -66,6 +66,16 @@ def rules(text: str, lang: str) -> set[str]:
         ("Puede pagárnoslo por Bizum y lo enviamos hoy mismo.", "es", "off_amazon_contact"),
         ("Manda um direct pra gente no Insta com o vídeo.", "pt", "off_amazon_contact"),
         ("Caso não queira mais receber nossas dicas, basta digitar PARAR.", "pt", "opt_out"),
+        # a third review: gift cards Amazon's by name but given by the seller, conditions, reassurances
+        ("If you change your rating, we'll send you an Amazon gift card.", "en", "incentive"),
+        ("Wir legen Ihrer nächsten Bestellung einen Amazon-Gutschein über 10 € bei.", "de", "incentive"),
+        ("Si no quiere esperar, lo resolvemos fuera de Amazon.", "es", "off_amazon_contact"),
+        ("Kein Thema, wir klären das außerhalb von Amazon.", "de", "off_amazon_contact"),
+        ("If you don't want to wait, pay us via PayPal.", "en", "off_amazon_contact"),
+        ("Não se preocupe, pode nos pagar por Pix.", "pt", "off_amazon_contact"),
+        ("申し訳ございませんが、差額を下記口座にお振込みください。", "ja", "off_amazon_contact"),
+        ("Avalie nossa loja na Amazon, isso nos ajuda muito.", "pt", "review_request"),
+        ("Please note that we would be very grateful for your feedback on Amazon.", "en", "review_request"),
     ],
 )
 def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
@@ -133,6 +143,14 @@ def test_forbidden_wording_is_found(text: str, lang: str, rule: str) -> None:
         ("The refund goes back to your Amazon gift card balance and the rest to your Visa card.", "en"),
         ("Pour ne plus recevoir les notifications de l'application, allez dans Réglages.", "fr"),
         ("Die Kundenrezension, die Sie erwähnen, betrifft das Vorgängermodell.", "de"),
+        ("The ideal solution: send us a photo of the label.", "en"),
+        ("If you paid with PayPal, the refund goes back to PayPal.", "en"),
+        ("Como você pagou com boleto, a Amazon fará o reembolso na sua conta.", "pt"),
+        ("Der Kakao ist laktosefrei und glutenfrei.", "de"),
+        ("Den QR-Code für die Rücksendung finden Sie auf der Seite Meine Bestellungen.", "de"),
+        ("Por favor, lea la nota 1 del manual antes del montaje.", "es"),
+        ("Por favor, aguarde a avaliação da sua devolução.", "pt"),
+        ("Por favor, avalie o produto com cuidado antes de usar.", "pt"),
     ],
 )
 def test_ordinary_replies_pass(text: str, lang: str) -> None:
