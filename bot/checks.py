@@ -276,9 +276,9 @@ async def account_checks(settings: Settings) -> list[Check]:
             out.append(
                 Check(
                     f"Identity ({name})",
-                    f"{', '.join(borrowed)}: the first account's, as it sets none of its own (reply_from, "
-                    "signature, channel in its [[accounts]] entry) — right for one brand in two regions, wrong for "
-                    "another seller",
+                    f"{', '.join(borrowed)}: taken from the settings around the list, as it sets none of its own "
+                    "(reply_from, signature, channel in its [[accounts]] entry) — right for one brand in two regions, "
+                    "wrong for another seller",
                     "warning",
                 )
             )

@@ -347,7 +347,12 @@ class Escalator:
         def daily_digest() -> None:
             from bot.clock.digest import digest
 
-            ids = {int(c["id"]) for c in self.store.conversations() if c.get("account") == account}
+            ids = {  # the first account's also holds those of an account no longer configured (they still get cards)
+                int(c["id"])
+                for c in self.store.conversations()
+                if c.get("account") == account
+                or (account is None and not self.accounts.known(c.get("account")))
+            }
             report = digest(self.store, now, self.settings.tz, only=ids, cases=account is None)
             payload = {"digest": {**report, "account": self.accounts.label(account)}}
             self.post("note", None, self.accounts.settings_for(account).slack_channel, key, payload)

@@ -241,6 +241,10 @@ class Policy:
             add("empty", "")
         if len(text) > MAX_CHARS:
             add("too_long", f"{len(text)} characters")
+            if found:  # refused as it is: the other rules are not read over a text Amazon refuses anyway
+                if self.on_block is not None:
+                    self.on_block("too_long")
+                return found
         plain = normalise(text)  # disguises undone; findings shown on the original text
         spelled_places = []
         for m in EMAIL.finditer(plain.text):

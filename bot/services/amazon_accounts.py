@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.accounts import Accounts
-from bot.errors import ConfigurationError, NotFoundError
+from bot.errors import ConfigurationError, NotFoundError, UpstreamError
 from bot.services.amazon import Order, SpApi
 from bot.services.http import ApiObserver
 from bot.services.messaging import Allowed, AmazonMessaging
@@ -92,22 +92,29 @@ class AccountsSpApi:
         return api
 
     def configured(self, order_id: str) -> bool:
-        """Whether the order's account has an SP-API grant of its own."""
-        return self.account_of(order_id) in self.apis
+        """Whether the order's account has an SP-API grant of its own (an order no conversation names: any account)."""
+        return bool(self.apis) if self._unnamed(order_id) else self.account_of(order_id) in self.apis
 
     async def get_order(self, order_id: str) -> Order:
         """getOrder with the order's account's credentials, in its region. An order no conversation names (`/order`
         for any order id) is asked of each account with a grant in turn, until one knows it."""
-        account, _ = self.store.order_owner(order_id=order_id)
-        if account is None and not self.store.conversations_for_order(order_id=order_id):
-            missing: NotFoundError | None = None
-            for api in self.apis.values():
+        if self._unnamed(order_id):
+            failures: list[UpstreamError] = []
+            for api in self.apis.values():  # another seller's order may answer 404, 403 or an empty payload
                 try:
                     return await api.get_order(order_id)
-                except NotFoundError as e:
-                    missing = missing or e
-            raise missing or NotFoundError("SP-API", f"order {order_id} is not known to any account")
+                except UpstreamError as e:
+                    failures.append(e)
+            raise next((e for e in failures if not isinstance(e, NotFoundError)), None) or (
+                failures[0]
+                if failures
+                else NotFoundError("SP-API", f"order {order_id} is not known to any account")
+            )
         return await self.api_for(order_id).get_order(order_id)
+
+    def _unnamed(self, order_id: str) -> bool:
+        """Whether no conversation names the order (so its account is not known)."""
+        return not self.store.conversations_for_order(order_id=order_id)
 
     async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
         """getMessagingActionsForOrder as the order's account."""

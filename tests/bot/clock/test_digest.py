@@ -230,6 +230,10 @@ def test_with_several_accounts_each_channel_gets_the_digest_of_its_own_buyers_on
     buyer_message(store, 1, NOW - timedelta(hours=2))  # the first account's buyer B1
     us = buyer_message(store, 2, NOW - timedelta(hours=3))
     store.update_conversation(conversation_id=us, account="Brand US")  # B2 writes to the other seller
+    gone = buyer_message(store, 3, NOW - timedelta(hours=4))
+    store.update_conversation(
+        conversation_id=gone, account="Brand UK"
+    )  # an account since removed from the list
     Cases(store, store.clock).add(case_id="1234567890", summary="Listing suppressed", owner="U0AGENT")
     posts: list[tuple[Any, ...]] = []
     settings = make_settings(
@@ -247,7 +251,8 @@ def test_with_several_accounts_each_channel_gets_the_digest_of_its_own_buyers_on
     digests = {p[2]: p[4]["digest"] for p in posts if "digest" in p[4]}
     assert set(digests) == {"C0INBOX", "C0US"} and len([p for p in posts if "digest" in p[4]]) == 2
     eu, us_digest = digests["C0INBOX"], digests["C0US"]
-    assert [q["buyer"] for q in eu["queue"]] == ["B1"] and [q["buyer"] for q in us_digest["queue"]] == ["B2"]
+    assert [q["buyer"] for q in eu["queue"]] == ["B3", "B1"]  # the removed account's buyer is not forgotten
+    assert [q["buyer"] for q in us_digest["queue"]] == ["B2"]
     assert eu["account"] == "Brand EU" and len(eu["cases"]) == 1 and us_digest["cases"] == []
     card = digest_card({"digest": us_digest}, CardTime(now=NOW, tz=BERLIN))
     assert card["blocks"][0]["text"]["text"].endswith("· Brand US") and "B1" not in str(card["blocks"])

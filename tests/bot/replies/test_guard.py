@@ -155,3 +155,15 @@ def test_asking_to_withdraw_a_solved_claim_passes_and_paying_for_it_is_blocked(
 def test_money_or_a_gift_for_withdrawing_a_claim_is_an_incentive(bad: str) -> None:
     assert [(v.rule, v.severity) for v in POLICY.check(bad, lang="en")] == [("incentive", "block")]
     assert POLICY.check("You can withdraw the claim if the matter is solved for you.", lang="en") == []
+
+
+def test_a_text_longer_than_amazon_takes_is_refused_at_once_unless_that_rule_is_off() -> None:
+
+    long_text = "a." * 20_000
+    assert [v.rule for v in Policy().check(long_text)] == ["too_long"]
+    assert "too_long" not in [
+        v.rule for v in Policy(disabled={"too_long"}).check("call +49 30 1234567 " * 1200)
+    ]
+    assert "phone_number" in [
+        v.rule for v in Policy(disabled={"too_long"}).check("call +49 30 1234567 " * 1200)
+    ]

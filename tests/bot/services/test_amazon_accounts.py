@@ -75,6 +75,12 @@ async def test_each_order_and_message_goes_to_its_accounts_region(
         na.orders["111-9999999-9999999"] = StoredOrder(
             "111-9999999-9999999", "ATVPDKIKX0DER", now - timedelta(days=1), [("Y", "B0Y", 1, "5.00")], "USD"
         )
+        assert apis.configured(
+            "111-9999999-9999999"
+        )  # no conversation names it: any account with a grant may know it
+        eu.fail(
+            "sp-api", 403, {"errors": [{"code": "Unauthorized", "message": "Access denied"}]}
+        )  # not EU's order
         assert (await apis.get_order("111-9999999-9999999")).order_id == "111-9999999-9999999"
         with pytest.raises(NotFoundError):
             await apis.get_order("302-0000000-0000000")
