@@ -16,7 +16,7 @@ from bot.errors import StartupError
 from bot.mail.patterns import MARKETPLACE_IDS
 from bot.settings import Settings
 from bot.settings_accounts import Account
-from bot.store.store import Store
+from bot.store.store import Row, Store
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,8 @@ class Accounts:
 
         def own(a: Account, first: bool) -> Settings:
             update: dict[str, Any] = {**a.overrides(settings.sp_api_region), "accounts": []}
-            if not first and a.sp_api_refresh_token is None:
-                update["sp_api_refresh_token"] = (
-                    None  # a grant is one seller's: never borrowed from the first
-                )
+            if not first and a.sp_api_refresh_token is None:  # a grant is one seller's: never borrowed
+                update["sp_api_refresh_token"] = None
             return settings.model_copy(update=update)
 
         effective = [(a, own(a, n == 0)) for n, a in enumerate(settings.accounts)]
@@ -73,6 +71,15 @@ class Accounts:
         """The settings of an account by its stored name (None: the first). A name no longer configured gets the first
         account's channel to show its cards in, and nothing is sent for it (`sending_problem`)."""
         return self.others.get(account or "", self.first)
+
+    def channel_of(self, conv: Row) -> str:
+        """Where a conversation's posts go: its card's channel, or (before the card is posted) its account's."""
+        return str(conv.get("slack_channel") or self.settings_for(conv.get("account")).slack_channel)
+
+    def sharing(self, account: str | None) -> list[str | None]:
+        """The accounts reading the same mailbox as this one (itself among them)."""
+        box = mailbox_of(self.settings_for(account))
+        return [n for n in self.names() if mailbox_of(self.settings_for(n)) == box]
 
     def known(self, account: str | None) -> bool:
         """Whether a stored account is configured (None, the first, always is)."""
@@ -112,8 +119,7 @@ class Accounts:
     def route(self, mailbox_account: str | None, marketplace: str | None) -> str | None:
         """The account of a mail read from `mailbox_account`'s mailbox: where several accounts share that mailbox,
         the first of them selling on the mail's marketplace."""
-        box = mailbox_of(self.settings_for(mailbox_account))
-        sharing = [n for n in self.names() if mailbox_of(self.settings_for(n)) == box]
+        sharing = self.sharing(mailbox_account)
         if len(sharing) > 1 and marketplace:
             for name in sharing:
                 if self.sells_on(name, marketplace):

@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.accounts import Accounts, mailbox_of
+from bot.accounts import Accounts
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Post
 from bot.clock.sla import BusinessHours
@@ -51,9 +51,9 @@ class MailboxWatch:
         limit = self.settings.quiet_hours
         now = self.clock.now()
         accounts = self.accounts
-        box = mailbox_of(accounts.settings_for(owner))
-        sharing = [n for n in accounts.names() if mailbox_of(accounts.settings_for(n)) == box]
-        last_mail = self.store.last_amazon_mail(accounts=sharing if accounts.several else None)
+        last_mail = self.store.last_amazon_mail(
+            accounts=accounts.sharing(owner) if accounts.several else None
+        )
         since = max(last_mail or self.started, self.started)
         # quiet hours counted in business time: a night or a weekend without mail is no warning
         if not self.hours.open_at(now) or self.hours.open_between(since, now) < timedelta(hours=limit):

@@ -405,8 +405,7 @@ class Intake:
 
     def _channel(self, conv_id: int) -> str:
         """Where the conversation's posts go: its card's channel, or (before the card is posted) its account's."""
-        conv = self.store.conversation(conversation_id=conv_id) or {}
-        return str(conv.get("slack_channel") or self.accounts.settings_for(conv.get("account")).slack_channel)
+        return self.accounts.channel_of(self.store.conversation(conversation_id=conv_id) or {})
 
     def _queue_continuations(self, parsed: ParsedMail, conv_id: int, row: int, due: datetime) -> None:
         _, rest = split_for_card(parsed.text or "")

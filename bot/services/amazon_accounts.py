@@ -81,15 +81,18 @@ class AccountsSpApi:
 
     def api_for(self, order_id: str) -> SpApi:
         """The SpApi of the order's account; ConfigurationError when that account has no SP-API credentials."""
+        return self.apis[self._granted(order_id)]
+
+    def _granted(self, order_id: str) -> str | None:
+        """The order's account, looked up once; ConfigurationError when it has no SP-API credentials."""
         account = self.account_of(order_id)
-        api = self.apis.get(account)
-        if api is None:
+        if account not in self.apis:
             raise ConfigurationError(
                 "SP-API",
                 f"account {self.accounts.label(account)!r} has no SP-API credentials (sp_api_refresh_token, "
                 "lwa_app_id, lwa_client_secret in its [[accounts]] entry or at the top level)",
             )
-        return api
+        return account
 
     def configured(self, order_id: str) -> bool:
         """Whether the order's account has an SP-API grant of its own (an order no conversation names: any account)."""
@@ -118,8 +121,7 @@ class AccountsSpApi:
 
     async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
         """getMessagingActionsForOrder as the order's account."""
-        self.api_for(order_id)
-        return await self.messaging[self.account_of(order_id)].actions(order_id, marketplace)
+        return await self.messaging[self._granted(order_id)].actions(order_id, marketplace)
 
     async def send(
         self,
@@ -131,8 +133,7 @@ class AccountsSpApi:
         marketplace: str | None = None,
     ) -> None:
         """One message to the buyer, sent as the order's account."""
-        self.api_for(order_id)
-        messaging = self.messaging[self.account_of(order_id)]
+        messaging = self.messaging[self._granted(order_id)]
         await messaging.send(order_id, action, text=text, files=files, marketplace=marketplace)
 
     async def aclose(self) -> None:

@@ -30,7 +30,7 @@ class Outbox:
 
     def channel_of(self, conv: Row) -> str:
         """Where a conversation's posts go: its card's channel, or (before the card is posted) its account's."""
-        return str(conv.get("slack_channel") or self.accounts.settings_for(conv.get("account")).slack_channel)
+        return self.accounts.channel_of(conv)
 
     def conversation_changed(self, conversation_id: int) -> None:
         """Queue a redraw of a conversation's card (claimed, answered, closed)."""

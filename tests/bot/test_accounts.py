@@ -75,6 +75,11 @@ def test_a_shared_mailbox_is_split_by_marketplace_and_orders_go_to_the_seller_of
         )
     )
     assert list(accounts.mailboxes().values()) == [None, "JP"]
+    assert accounts.sharing(None) == [None, "US"] and accounts.sharing("JP") == ["JP"]
+    assert accounts.channel_of({"account": "JP"}) == "C0EU"  # its own channel unset: the one around the list
+    assert (
+        accounts.channel_of({"account": "JP", "slack_channel": "C0POSTED"}) == "C0POSTED"
+    )  # the card's, once posted
     assert accounts.route(None, "amazon.com") == "US" and accounts.route(None, "amazon.ca") == "US"
     assert accounts.route(None, "amazon.de") is None and accounts.route(None, None) is None
     assert accounts.route("JP", "amazon.com") == "JP"  # its own mailbox: its mail, whatever it says
