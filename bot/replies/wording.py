@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 
-from bot.replies.wording_more import MENTIONED, claim_counts, stands
+from bot.replies.wording_more import MENTIONED, claim_counts, sentence_of, stands
 
 log = logging.getLogger(__name__)
 
@@ -405,9 +405,7 @@ def findings(text: str, extra: dict[str, tuple[str, ...]] | None = None) -> Iter
 def _review(read: str) -> tuple[int, int] | None:
     for pattern in REVIEW_COMPILED:
         for hit in pattern.finditer(read):
-            start = max(read.rfind(c, 0, hit.start()) for c in ".!?\n") + 1
-            ends = [i for i in (read.find(c, hit.end()) for c in ".!?\n") if i >= 0]
-            around = read[start : min(ends) if ends else len(read)]
+            around = sentence_of(read, hit, ".!?\n")
             if not STARS_HARMLESS.search(around) and not MENTIONED.search(around):
                 return hit.start(), hit.end()
     for sentence in SENTENCE.finditer(read):

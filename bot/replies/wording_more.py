@@ -29,7 +29,7 @@ _GIFT = (
 )
 # what is given up for the gift: a claim, a review, a complaint (not a parcel or an order)
 _CLAIMED = (  # a word of its own (no \b: the Japanese ones sit between other letters)
-    r"(?<![a-zà-ÿ])(?:claim|complaint|roszczeni\w*|litige|contestazione|anspråk|a-?to-?z|a-?bis-?z|réclamation|reclama[çc][ãa]o|reclamación|reclamo|reclamo|richiesta|antrag|"
+    r"(?<![a-zà-ÿ])(?:claim|complaint|roszczeni\w*|litige|contestazione|anspråk|a-?to-?z|a-?bis-?z|réclamation|reclama[çc][ãa]o|reclamación|reclamo|richiesta|antrag|"
     r"anspruch|garantie\w*|garantia|garantía|garanzia|chargeback|rückbuchung|dispute|disputa|beschwerde|klacht|"
     r"reklamacj\w*|reklamation|review|bewertung|avis|évaluation|recensione|valutazione|reseña|avalia[çc][ãa]o|"
     r"recensie|beoordeling|opini\w*|omdöme|申請|クレーム|評価|レビュー)(?:s|en|e|i|es)?(?![a-zà-ÿ])"
@@ -116,7 +116,7 @@ MENTIONED = re.compile(
 
 def _not_ours(read: str, hit: re.Match[str]) -> bool:
     """Whether an opt-out is from the seller's messages: not one in a sentence about an app or Subscribe & Save."""
-    sentence = _sentence(read, hit)
+    sentence = sentence_of(read, hit)
     return not NOT_OUR_MESSAGES.search(sentence) or bool(OUR_MESSAGES.search(sentence))
 
 
@@ -128,11 +128,12 @@ def amazons_own(read: str, hit: re.Match[str]) -> bool:
         or AMAZON_AFTER.match(read[hit.end() : hit.end() + 16])
     ):
         return False
-    sentence = _sentence(read, hit)
+    sentence = sentence_of(read, hit)
     return bool(EXPLAINED.search(sentence)) and not OFFERED.search(sentence)
 
 
-def _sentence(read: str, hit: re.Match[str], stops: str = ".!?\n。") -> str:
+def sentence_of(read: str, hit: re.Match[str], stops: str = ".!?\n。") -> str:
+    """The sentence around a match: from the stop before it to the stop after it."""
     start = max(read.rfind(c, 0, hit.start()) for c in stops) + 1
     ends = [i for i in (read.find(c, hit.end()) for c in stops) if i >= 0]
     return read[start : min(ends) if ends else len(read)]
@@ -175,12 +176,7 @@ def claim_counts(rule: str, read: str, hit: re.Match[str]) -> bool:
         return _not_ours(read, hit)
     if rule != "incentive" or not CLAIM_WORD.search(hit.group(0)):
         return True
-    start = (
-        max(read.rfind(".", 0, hit.start()), read.rfind("!", 0, hit.start()), read.rfind("?", 0, hit.start()))
-        + 1
-    )
-    ends = [i for i in (read.find(c, hit.end()) for c in ".!?") if i >= 0]
-    sentence = read[start : min(ends) if ends else len(read)]
+    sentence = sentence_of(read, hit, ".!?")
     return bool(MONEY.search(sentence) and CONDITION.search(sentence))
 
 
@@ -237,7 +233,7 @@ def stands(rule: str, pattern: re.Pattern[str], read: str, hit: re.Match[str]) -
     if rule == "opt_out":
         return _not_ours(read, hit)
     if pattern.pattern.startswith(UNLESS_WARNING):  # a warning against it, or Amazon paying: no finding
-        sentence = REASSURING.sub(" ", _sentence(read, hit, ".!?;\n。"))
+        sentence = REASSURING.sub(" ", sentence_of(read, hit, ".!?;\n。"))
         words = re.findall(r"[\w'’]+", sentence)
         if PAID_TO_US in pattern.pattern and not TO_US.search(sentence):
             return False
