@@ -325,28 +325,24 @@ class Escalator:
             return sent
         today = local.date().isoformat()
 
-        if not self.accounts.several:
-
-            def daily_digest() -> None:
-                from bot.clock.digest import digest
-
-                payload = {"digest": digest(self.store, now, self.settings.tz)}
-                self.post("note", None, channel, f"digest:{today}", payload)
-
-            sent += self.daily(f"digest:{today}", now, daily_digest)
-        else:  # each account's buyers in its own channel only (an agency's clients never see each other's)
-            for account in self.accounts.names():
-                sent += self._account_digest(account, now, today)
+        for (
+            account
+        ) in self.accounts.names():  # with several accounts, each one's buyers in its own channel only
+            sent += self._account_digest(account, now, today)
         sent += self._cases(now, today)
         return sent  # the weekly report is jobs/report.py: it asks SP-API for the week's orders first
 
     def _account_digest(self, account: str | None, now: datetime, today: str) -> int:
-        """One account's digest in its channel (the first's under the key a single account uses)."""
+        """One account's digest in its channel (the first's, or the only one's, under the key a single account uses)."""
         key = f"digest:{today}" if account is None else f"digest:{account}:{today}"
 
         def daily_digest() -> None:
             from bot.clock.digest import digest
 
+            if not self.accounts.several:  # one account: everything, as it always was
+                payload = {"digest": digest(self.store, now, self.settings.tz)}
+                self.post("note", None, self.accounts.first.slack_channel, key, payload)
+                return
             ids = {  # the first account's also holds those of an account no longer configured (they still get cards)
                 int(c["id"])
                 for c in self.store.conversations()
