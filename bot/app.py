@@ -8,7 +8,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -64,7 +64,6 @@ from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def build_deps(
@@ -77,9 +76,8 @@ def build_deps(
 ) -> Deps:
     """Create the store, Slack client, intake, poster and mail source from the settings."""
     accounts = Accounts.from_settings(settings)
-    settings = (
-        accounts.first
-    )  # the first account's settings are everything's default (one account: the settings)
+    # the first account's settings are everything's default (one account: the settings themselves)
+    settings = accounts.first
     clock = clock or clock_from(settings)
     store = store or Store.open(settings.database_path, clock=clock)
     keep_first(accounts, store)  # the conversations without an account stay the first account's
