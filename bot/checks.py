@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from bot.accounts import Accounts
 from bot.settings import CONFIG_ENV, Settings
 from bot.settings_sources import load_settings, secret_fields
 from bot.settings_values import ENV_PREFIX
@@ -248,15 +249,13 @@ async def _none() -> list[Check]:
     return []
 
 
-async def account_checks(settings: Settings) -> list[Check]:
+async def account_checks(settings: Settings, accounts: Accounts) -> list[Check]:
     """Each Amazon account after the first ([[accounts]]): what it sets of its own — its mailbox, its SP-API grant
     and region, its channel, its templates — tried as the bot will use them; each line names the account."""
-    from bot.accounts import Accounts, mailbox_of
     from bot.checks_mail import check_imap
     from bot.checks_services import check_sp_api
     from bot.checks_slack import _client, check_channel
 
-    accounts = Accounts.from_settings(settings)
     first = accounts.first
     out: list[Check] = []
     listed_by_name = {a.name: a for a in settings.accounts}
@@ -282,7 +281,7 @@ async def account_checks(settings: Settings) -> list[Check]:
                     "warning",
                 )
             )
-        if theirs.mail_source == "imap" and mailbox_of(theirs) != mailbox_of(first):
+        if theirs.mail_source == "imap" and None not in accounts.sharing(name):  # a mailbox of its own
             work.append(_guarded("IMAP", check_imap(theirs)))
         if theirs.slack_bot_token and theirs.slack_channel != first.slack_channel:
             gateway = _client(theirs, theirs.slack_bot_token.get_secret_value())
@@ -312,12 +311,12 @@ async def _one(work: Awaitable[Check]) -> list[Check]:
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in order: settings first, then each connection that is configured (tried side by side), the
     templates, each further Amazon account's own, and the notes."""
-    from bot.accounts import Accounts
     from bot.checks_mail import check_imap, check_smtp
     from bot.checks_services import check_carriers, check_sp_api
     from bot.checks_slack import check_slack
 
-    listed, settings = settings, Accounts.from_settings(settings).first  # the first account's settings
+    accounts = Accounts.from_settings(settings)
+    listed, settings = settings, accounts.first  # the first account's settings
     imap = settings.mail_source == "imap" and bool(settings.imap_host and settings.imap_user)
     groups = await asyncio.gather(
         _guarded("Slack", check_slack(settings) if settings.slack_bot_token else _none()),
@@ -330,6 +329,6 @@ async def run_checks(settings: Settings) -> list[Check]:
     slack, mailbox, smtp, amazon, carriers, templates = groups
     if settings.mail_source == "directory":
         mailbox = check_mail_folder(settings)
-    others = await account_checks(listed)
+    others = await account_checks(listed, accounts)
     results = [*check_settings(settings), *slack, *mailbox, *smtp, *amazon, *carriers, *templates, *others]
     return results + [Check("Note", note, "info") for note in notes(settings)]
