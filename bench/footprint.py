@@ -67,7 +67,7 @@ def bot(conversations: int, start: datetime) -> dict[str, float]:
             "INSERT INTO conversations (key, kind, state, buyer_name, deadline, created_at, updated_at) VALUES (?, 'buyer', 'answered', ?, ?, ?, ?)",
             [(f"k{n}", f"Buyer {n}", now, now, now) for n in range(conversations)],
         )
-        deps.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        deps.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         deps.desk.queue()  # touch the data as a command would
         gc.collect()
         rss_mb = peak_rss_mb()

@@ -665,7 +665,7 @@ class BacklogBot:
     async def all_stored(self, count: int) -> float:
         """Seconds from start until every mail of the backlog is stored."""
         sql = "SELECT count(*) FROM messages"
-        while self.deps.store.db.conn.execute(sql).fetchone()[0] < count:  # noqa: ASYNC110 - sampling the database
+        while self.deps.store.conn.execute(sql).fetchone()[0] < count:  # noqa: ASYNC110 - sampling the database
             await asyncio.sleep(0.01)
         return time.perf_counter() - self.started
 
@@ -840,14 +840,14 @@ async def backlog(count: int, max_scale: int, rounds: int) -> list[Figure]:
         await bot.task
         slack, services, order_times = bot.slack, bot.services, bot.order_times
         posts = [c for c in slack.calls_of("chat.postMessage") if not c.get("thread_ts")]
-        deadline_of = dict(store.db.conn.execute("SELECT slack_ts, deadline FROM conversations").fetchall())
+        deadline_of = dict(store.conn.execute("SELECT slack_ts, deadline FROM conversations").fetchall())
         # in the order Slack received them; the first few went out while mails were still being stored
         deadlines = [deadline_of.get(m["ts"]) or "" for m in slack.posts("C0INBOX", top_level=True)]
         after_intake = deadlines[int(stored * slack_rate) + 1 :]
         inversions = sum(1 for a, b in itertools.pairwise(after_intake) if b < a)
-        unposted = store.db.conn.execute(
-            "SELECT count(*) FROM conversations WHERE slack_ts IS NULL"
-        ).fetchone()[0]
+        unposted = store.conn.execute("SELECT count(*) FROM conversations WHERE slack_ts IS NULL").fetchone()[
+            0
+        ]
         await bot.close()
     span = (order_times[-1] - order_times[GET_ORDER_BURST - 1]) if len(order_times) > GET_ORDER_BURST else 0
     sustained = (len(order_times) - GET_ORDER_BURST) / span if span else 0.0

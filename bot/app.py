@@ -52,10 +52,11 @@ from bot.services.http import new_client
 from bot.services.messaging import AmazonMessaging
 from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
-from bot.store.lock import AlreadyRunning, InstanceLock
+from bot.store.lock import AlreadyRunning
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
 from bot.workers.evidence import Evidence
+from bot.workers.leader import FileLeadership, Leadership, leadership_for
 from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
@@ -79,7 +80,7 @@ def build_deps(
     # the first account's settings are everything's default (one account: the settings themselves)
     settings = accounts.first
     clock = clock or clock_from(settings)
-    store = store or Store.open(settings.database_path, clock=clock)
+    store = store or Store.connect(settings.database, clock=clock)
     keep_first(accounts, store)  # the conversations without an account stay the first account's
     metrics = Metrics()  # counted where things happen, through the callbacks below (docs/operations.md)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -262,20 +263,32 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
 
 
 async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = None) -> None:
-    """Run intake, the poster and the Slack listener until `stop` is set or a part fails."""
-    settings = deps.settings
-    lock = InstanceLock(settings.database_path) if str(settings.database_path) != ":memory:" else None
-    if lock is not None:
-        try:
-            lock.acquire()
-        except AlreadyRunning as e:
-            raise StartupError(str(e)) from e
+    """Run intake, the poster and the Slack listener until `stop` is set or a part fails; on PostgreSQL first wait
+    as a standby until this instance holds the lease (bot/workers/leader.py)."""
+    stop = stop or asyncio.Event()
+    leadership = deps.leadership = deps.leadership or leadership_for(deps.settings)
     try:
+        if not await _lead(deps, leadership, stop):
+            return
+        deps.store.fence_epoch = leadership.epoch  # every outbox claim and send checks the lease from now on
         async with shared_slack_session(deps.client):
-            await _run(deps, app, stop)
+            await _run(deps, app, stop, leadership)
+    except AlreadyRunning as e:
+        raise StartupError(str(e)) from e
     finally:
-        if lock is not None:
-            lock.release()
+        leadership.release()
+
+
+async def _lead(deps: Deps, leadership: Leadership, stop: asyncio.Event) -> bool:
+    """Take the lead; a standby serves /healthz and /readyz ('standby') while it waits."""
+    if isinstance(leadership, FileLeadership):
+        return await leadership.acquire(stop)
+    ops = OpsServer(deps)
+    await ops.start()
+    try:
+        return await leadership.acquire(stop)
+    finally:
+        await ops.stop()
 
 
 @contextlib.asynccontextmanager
@@ -310,7 +323,7 @@ async def _ended(task: asyncio.Task[Any]) -> None:
         task.result()
 
 
-async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
+async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event, leadership: Leadership) -> None:
     settings = deps.settings
     try:
         me = await deps.slack.auth_test()
@@ -320,7 +333,6 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
 
     if settings.slack_mode == "socket" and not settings.slack_app_token:
         raise StartupError("INBOX_BOT_SLACK_APP_TOKEN is required in Socket Mode")  # before anything starts
-    stop = stop or asyncio.Event()
     intake = scoped(deps.metrics.reading(deps.intake.handle_many))  # counted; each batch its own log context
     tasks = [
         asyncio.create_task(deps.source.run(intake), name="intake"),
@@ -330,6 +342,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event | None) -> None:
         ),
         asyncio.create_task(deps.poster.run(), name="poster"),
         asyncio.create_task(deps.mailer.run(), name="mailer"),
+        asyncio.create_task(leadership.hold(), name="lease"),  # LeaseLost stops everything at once
     ]
     socket_handler: AsyncSocketModeHandler | None = None
     ops: OpsServer | None = None

@@ -51,6 +51,7 @@ def run(config: ConfigOption = None) -> None:
     from bot.app import StartupError, build_deps, create_app, run_bot
     from bot.checks import problems as problems_of
     from bot.ops.logs import configure_logging
+    from bot.store.base import LeaseLost
 
     settings = settings_or_exit(config)
     configure_logging(settings.log_level, settings.log_format)  # text, or JSON lines (INBOX_BOT_LOG_FORMAT)
@@ -73,6 +74,11 @@ def run(config: ConfigOption = None) -> None:
     except StartupError as e:
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(2) from e
+    except (
+        LeaseLost
+    ) as e:  # another instance leads now: this one stops; its supervisor starts it as a standby
+        log.error("%s", e)
+        raise typer.Exit(3) from e
 
 
 @app.command()

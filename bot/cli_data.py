@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import date
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli_tools import ConfigOption, settings_or_exit, setup_logging
+
+if TYPE_CHECKING:
+    from bot.clock.clocks import Clock
+    from bot.settings import Settings
+    from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +92,6 @@ def export(
     from bot.accounts import Accounts
     from bot.clock.clocks import clock_from
     from bot.export import export as write
-    from bot.store.base import StaleSchema
-    from bot.store.store import Store
 
     settings = settings_or_exit(config)
     setup_logging("WARNING")
@@ -104,14 +106,8 @@ def export(
     if len(delimiter) != 1 or delimiter in '"\r\n':
         typer.echo(f"✗ --delimiter is one character such as , or ; (not {delimiter!r})", err=True)
         raise typer.Exit(2)
-    if not settings.database_path.exists():
-        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
-        raise typer.Exit(2)
-    try:  # read-only: an export never migrates or writes the database a running bot uses
-        store = Store.open_read_only(settings.database_path, clock=clock_from(settings))
-    except (StaleSchema, sqlite3.Error) as e:
-        typer.echo(f"✗ cannot read {settings.database_path}: {e}", err=True)
-        raise typer.Exit(2) from e
+    # read-only: an export never migrates or writes the database a running bot uses
+    store = existing_store(settings, clock_from(settings), read_only=True)
     try:
         first_account = Accounts.from_settings(settings).first_name
         done = write(store, start, end, settings.tz, out, delimiter=delimiter, first_account=first_account)
@@ -130,3 +126,27 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{max(1, round(n / 1024))} KB"
     return f"{n / (1024 * 1024):.1f} MB"
+
+
+def existing_store(settings: Settings, clock: Clock, *, read_only: bool = False) -> Store:
+    """The bot's database for a command, or exit 2 saying why not: an SQLite file that is not there, a PostgreSQL
+    that does not answer, a schema this release does not read (read-only: nothing is created or migrated)."""
+    from bot.store.base import StaleSchema
+    from bot.store.engine import database_errors
+    from bot.store.store import Store
+
+    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    database = settings.database
+    if database.path is not None and str(database.path) != ":memory:" and not database.path.exists():
+        typer.echo(
+            f"✗ no database at {database.path}: set INBOX_BOT_DATABASE_PATH or INBOX_BOT_DATABASE_URL",
+            err=True,
+        )
+        raise typer.Exit(2)
+    try:
+        if read_only:
+            return Store.open_read_only(database, clock=clock)
+        return Store.connect(database, clock=clock)
+    except unreadable as e:
+        typer.echo(f"✗ cannot read {database.shown}: {e}", err=True)
+        raise typer.Exit(2) from e

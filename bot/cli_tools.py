@@ -304,6 +304,7 @@ def sla_explain(
     config: ConfigOption = None,
 ) -> None:
     """The deadline and every notification the policy plans: when, at which stage, what, to whom."""
+    from bot.cli_data import existing_store
     from bot.clock.clocks import clock_from
     from bot.clock.escalation import Escalator
     from bot.store.store import Store
@@ -311,9 +312,12 @@ def sla_explain(
     settings = settings_or_exit(config)
     arrived = _when(received, "--received")
     current = _when(now, "--now") if now else None
-    db = settings.database_path if settings.database_path.exists() else ":memory:"
     clock = clock_from(settings)
-    store = Store.open(db, clock=clock)  # overrides people set in Slack count
+    database = settings.database
+    if database.path is not None and not database.path.exists():
+        store = Store.open(":memory:", clock=clock)  # no bot ran yet: no overrides
+    else:
+        store = existing_store(settings, clock)  # overrides people set in Slack count
     try:
         data = Escalator(settings, store, clock, post=lambda *a: None).explain(arrived, current)
     except ValueError as e:
@@ -384,11 +388,11 @@ def report(
     """Response times, Late Response Rate, breaches by hour and weekday, intents, account health (orders: SP-API)."""
     from datetime import date as date_
 
+    from bot.cli_data import existing_store
     from bot.clock.clocks import clock_from
     from bot.clock.health import cli_window
     from bot.clock.report import report as build
     from bot.clock.report import text
-    from bot.store.store import Store
 
     settings = settings_or_exit(config)
     clock = clock_from(settings)
@@ -402,10 +406,7 @@ def report(
     except ValueError as e:
         typer.echo(f"✗ dates are YYYY-MM-DD: {e}", err=True)
         raise typer.Exit(2) from e
-    if not settings.database_path.exists():
-        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
-        raise typer.Exit(2)
-    store = Store.open(settings.database_path, clock=clock)
+    store = existing_store(settings, clock)
     try:
         data = build(
             store, start, end, settings.tz, orders=asyncio.run(cli_window(settings, store, start, end))
@@ -420,16 +421,13 @@ def purge(
     config: ConfigOption = None,
 ) -> None:
     """Remove buyer text, names and raw mails of conversations settled longer ago than the retention period."""
+    from bot.cli_data import existing_store
     from bot.clock.clocks import clock_from
     from bot.store.retention import purge as run_purge
-    from bot.store.store import Store
 
     settings = settings_or_exit(config)
-    if not settings.database_path.exists():
-        typer.echo(f"✗ no database at {settings.database_path}: set INBOX_BOT_DATABASE_PATH", err=True)
-        raise typer.Exit(2)
     clock = clock_from(settings)
-    store = Store.open(settings.database_path, clock=clock)
+    store = existing_store(settings, clock)
     try:
         summary = run_purge(store, clock.now(), settings.raw_retention_days, dry_run=dry_run)
     finally:

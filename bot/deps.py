@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
 from bot.workers.evidence import Evidence
+from bot.workers.leader import Leadership
 from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
@@ -74,6 +75,9 @@ class Deps:
     orders: AccountsSpApi | None = None  # SP-API of every account, when there are several
     order_search: OrderSearch | None = None  # the weekly report's orders (searchOrders)
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once Slack can reach the bot
+    leadership: Leadership | None = (
+        None  # whether this instance works or waits as a standby (bot/workers/leader.py)
+    )
 
     @property
     def bot_user_id(self) -> str | None:

@@ -33,6 +33,7 @@ from bot.settings_values import (
     parses,
     per_carrier,
 )
+from bot.store.engine import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -414,6 +415,12 @@ class Settings(ServiceSettings, OpsSettings, AccountSettings):
     def photo_max_bytes(self) -> int:
         """INBOX_BOT_PHOTO_MAX_MB in bytes."""
         return int(self.photo_max_mb * 1024 * 1024)
+
+    @property
+    def database(self) -> DatabaseUrl:
+        """INBOX_BOT_DATABASE_URL, else the SQLite file INBOX_BOT_DATABASE_PATH."""
+        url = self.database_url.get_secret_value()
+        return DatabaseUrl.parse(url) if url else DatabaseUrl("sqlite", path=self.database_path)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.settings_sources import load_settings
 from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock, wall_moments
 from tests.support.dovecot import Dovecot
+from tests.support.postgres import Postgres
 from tests.support.smtp import SmtpServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mail"
@@ -127,6 +128,14 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture(scope="session")
 def dovecot_server() -> Iterator[Dovecot]:
     server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL cluster for this test run (this worker's), on loopback."""
+    server = Postgres().start()
     yield server
     server.stop()
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs everything the tests need, then runs the whole suite.
-#   Debian packages: dovecot-imapd (real IMAP server), chromium (browser tests), openssl (test certificates for the
-#   SMTP/IMAP TLS checks), python3-venv
+#   Debian packages: dovecot-imapd (real IMAP server), postgresql (the store's second engine: a throwaway cluster per
+#   run, tests/support/postgres.py), chromium (browser tests), openssl (test certificates for the SMTP/IMAP TLS checks),
+#   python3-venv
 #   Python: this project with its dev extras, in ./.venv
 # Without arguments: the whole suite (on both cores); then, while the week-long soak runs, the crash harness on
 # one loaded core (tests/loaded.sh) and the scenario tests again at real-world moments (tests/support/clock.py).
@@ -15,6 +16,7 @@ SUDO=""
 
 need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
 "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)

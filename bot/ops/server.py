@@ -21,6 +21,7 @@ from bot.errors import StartupError
 from bot.mail.source import ImapSource, MailSource
 from bot.ops.metrics import PREFIX
 from bot.store.store import Store
+from bot.workers.leader import FileLeadership
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +165,16 @@ class OpsServer:
     # ---- the checks ----
 
     async def checks(self) -> dict[str, Check]:
-        """Every readiness check by name."""
+        """Every readiness check by name; a standby (PostgreSQL) says so and checks only the database."""
+        lead = self.deps.leadership
+        if lead is not None and not isinstance(lead, FileLeadership):
+            role = {"role": Check(lead.leading, lead.state)}
+            if not lead.leading:
+                return {**role, "database": await self._database()}
+        else:
+            role = {}
         return {
+            **role,
             "slack": await self._slack(),
             "mailbox": self._mailbox(self.deps.source),
             **{f"mailbox:{name}": self._mailbox(src) for name, src in self.deps.account_sources.items()},

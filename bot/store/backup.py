@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.store.base import BUSY_TIMEOUT_MS, iso
+from bot.store.base import iso
+from bot.store.engine import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 

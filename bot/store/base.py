@@ -1,11 +1,9 @@
-"""The store's foundation: one SQLite connection (WAL), migrations, transactions, plain queries, the audit log."""
+"""The store's foundation: one connection (SQLite or PostgreSQL), migrations, transactions, plain queries, the audit log."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +15,15 @@ from typing import Any, Self
 import sqlite_utils
 
 from bot.clock.clocks import Clock
+from bot.store.ddl import PostgresSchema, SchemaDb
+from bot.store.engine import (
+    MIGRATION_LOCK,
+    DatabaseUrl,
+    Engine,
+    PostgresEngine,
+    SqliteEngine,
+    open_engine,
+)
 from bot.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -25,7 +32,9 @@ Row = dict[str, Any]
 
 # Who answered when the seller replied in Seller Central (Amazon's copy of the reply arrived), not from Slack.
 ANSWERED_OUTSIDE_SLACK = "seller_central"
-BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's lock
+KEYED_BY_NAME = frozenset(
+    {"orders", "mailbox_state", "meta", "leader"}
+)  # tables whose key is not an integer id
 
 
 class ConversationState(StrEnum):
@@ -48,51 +57,53 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+class LeaseLost(Exception):
+    """This instance is no longer the leader (another took over): it must stop acting at once."""
+
+
 class StaleSchema(Exception):
     """A database opened read-only whose schema is not this release's."""
 
 
 @dataclass
 class StoreBase:
-    """Small keyword-only functions over one SQLite database; the record mixins build on these."""
+    """Small keyword-only functions over one database (bot/store/engine.py); the record mixins build on these."""
 
-    db: sqlite_utils.Database
+    conn: Engine
     clock: Clock
     _message_columns: str | None = field(
         default=None, init=False, repr=False
     )  # every column but the raw mail
+    fence_epoch: int | None = field(
+        default=None, init=False
+    )  # the leader's lease epoch (PostgreSQL), None: no lease
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock) -> Self:
-        """Open (creating with owner-only permissions) and migrate the database."""
-        if str(path) != ":memory:":
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        store = cls(db=db, clock=clock)
+        """Open (creating with owner-only permissions) and migrate an SQLite file, or `:memory:`."""
+        store = cls(conn=SqliteEngine.open(path), clock=clock)
         store.migrate()
         return store
 
     @classmethod
-    def open_read_only(cls, path: Path, *, clock: Clock) -> Self:
+    def connect(cls, url: DatabaseUrl | str, *, clock: Clock) -> Self:
+        """Open and migrate the database a URL names (`sqlite:///…`, a path, or `postgresql://…`)."""
+        url = DatabaseUrl.parse(url) if isinstance(url, str) else url
+        store = cls(conn=open_engine(url), clock=clock)
+        store.migrate()
+        return store
+
+    @classmethod
+    def open_read_only(cls, path: Path | DatabaseUrl, *, clock: Clock) -> Self:
         """Open an existing database only to read it (an export while the bot runs): nothing is created or migrated;
         a schema other than this release's is refused with what to do."""
-        conn = sqlite3.connect(
-            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False
-        )
-        store = cls(db=sqlite_utils.Database(conn), clock=clock)
+        url = path if isinstance(path, DatabaseUrl) else DatabaseUrl("sqlite", path=Path(path))
+        store = cls(conn=open_engine(url, read_only=True), clock=clock)
         version, expected = store.schema_version, len(MIGRATIONS)
         if version != expected:
-            conn.close()
+            store.close()
             raise StaleSchema(
-                f"{path} has schema version {version}, this release reads version {expected}: "
+                f"{url.path or url.shown} has schema version {version}, this release reads version {expected}: "
                 + (
                     "start the bot once so it migrates the database"
                     if version < expected
@@ -101,33 +112,57 @@ class StoreBase:
             )
         return store
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the SQLite connection (tools and tests of the SQLite file only)."""
+        if not isinstance(self.conn, SqliteEngine):
+            raise TypeError(f"sqlite-utils reads SQLite only, this store is on {self.conn.dialect}")
+        return sqlite_utils.Database(self.conn.raw)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.conn.dialect
+
     def close(self) -> None:
         """Close the connection."""
-        self.db.conn.close()
+        self.conn.close()
 
     @property
     def schema_version(self) -> int:
         """The number of migrations applied."""
-        return int(self.db.conn.execute("PRAGMA user_version").fetchone()[0])
+        return self.conn.schema_version()
 
     def migrate(self) -> None:
-        """Apply the migrations this database lacks, each in its own transaction."""
-        for version, step in enumerate(MIGRATIONS, start=1):
-            if self.schema_version >= version:
-                continue
-            with self.transaction():
-                step(self.db)
-                self.db.conn.execute(f"PRAGMA user_version={version}")
-            log.info("database migrated to schema version %d", version)
+        """Apply the migrations this database lacks, each in its own transaction (on PostgreSQL under an advisory
+        lock: two instances starting at once migrate one after the other)."""
+        if isinstance(self.conn, PostgresEngine):
+            self.conn.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
+        try:
+            for version, step in enumerate(MIGRATIONS, start=1):
+                if self.schema_version >= version:
+                    continue
+                with self.transaction():
+                    step(self._schema_db())
+                    self.conn.set_schema_version(version)
+                log.info("database migrated to schema version %d", version)
+        finally:
+            if isinstance(self.conn, PostgresEngine):
+                self.conn.execute("SELECT pg_advisory_unlock(?)", [MIGRATION_LOCK])
+
+    def _schema_db(self) -> SchemaDb:
+        if isinstance(self.conn, SqliteEngine):
+            return sqlite_utils.Database(self.conn.raw)
+        return PostgresSchema(self.conn.execute)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit of work; nested use joins the outer transaction."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        conn.begin()
         try:
             yield
         except BaseException:
@@ -135,47 +170,45 @@ class StoreBase:
             raise
         conn.execute("COMMIT")
 
+    def check_lease(self) -> None:
+        """Inside a claim's transaction: raise LeaseLost unless this instance still holds the lease it was given
+        (the row is share-locked, so a takeover waits for this claim and every later claim sees the new epoch)."""
+        if self.fence_epoch is None:
+            return
+        row = self.conn.execute("SELECT epoch FROM leader WHERE name = 'leader' FOR SHARE").fetchone()
+        if row is None or int(row[0]) != self.fence_epoch:
+            raise LeaseLost(
+                f"the lease moved to epoch {row[0] if row else '?'} (this instance had {self.fence_epoch}): stopping"
+            )
+
     def now(self) -> str:
         """The clock's time as stored text."""
         return iso(self.clock.now())
 
     def integrity_ok(self) -> bool:
-        """SQLite's own integrity check."""
-        return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+        """The engine's own check (SQLite's integrity_check)."""
+        return self.conn.integrity_ok()
 
     def write_problem(self, *, wait_ms: int = 500) -> str | None:
-        """None if the database takes a write now (a write transaction begun and rolled back, waiting at most
-        `wait_ms` for another process's lock), else why not. A file database is tried on a connection of its own,
-        so this may run in a worker thread (`asyncio.to_thread`) and never holds up the event loop."""
-        try:
-            if self.db.conn.in_transaction:
-                return None  # a write of ours is under way
-            rows = self.db.conn.execute("PRAGMA database_list").fetchall()
-            path = next((row[2] for row in rows if row[1] == "main"), "")
-            if not path:  # in memory: only this connection writes to it
-                return None
-            conn = sqlite3.connect(path, timeout=wait_ms / 1000, isolation_level=None)
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
-            finally:
-                conn.close()
-        except sqlite3.Error as e:
-            return f"{type(e).__name__}: {e}"
-        return None
+        """None if the database takes a write now (tried on a connection of its own, waiting at most `wait_ms`, so
+        this may run in a worker thread and never holds up the event loop), else why not."""
+        return self.conn.write_problem(wait_ms=wait_ms)
 
     def meta(self, key: str) -> str | None:
         """A fact about the database itself (the meta table), None if never set."""
-        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a fact about the database itself."""
-        self.db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
 
     def query(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> list[Row]:
         """Rows of a plain query as dicts (the hot paths: no per-call schema look-ups)."""
-        cur = self.db.conn.execute(sql, args)
+        cur = self.conn.execute(sql, args)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
 
@@ -188,16 +221,24 @@ class StoreBase:
         """A plain UPDATE of one row by id."""
         if not fields:
             return
-        sets = ", ".join(f"{name} = ?" for name in fields)
-        self.db.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*fields.values(), row_id])
+        sets = ", ".join(f'"{name}" = ?' for name in fields)
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*fields.values(), row_id])
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         """A plain INSERT of one row (the hot paths: no per-call schema look-ups); returns its rowid."""
-        names = ", ".join(row)
-        cur = self.db.conn.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        names = ", ".join(f'"{name}"' for name in row)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))})"
+        return self.conn.insert(sql, list(row.values()), returning_id=table not in KEYED_BY_NAME)
+
+    def _upsert(self, table: str, row: dict[str, Any], *, key: str) -> None:
+        """Insert a row or update the one with the same `key` (only the given columns)."""
+        names = ", ".join(f'"{name}"' for name in row)
+        sets = ", ".join(f'"{name}" = excluded."{name}"' for name in row if name != key)
+        self.conn.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(row))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}",
+            list(row.values()),
         )
-        return int(cur.lastrowid or 0)
 
     def audit(self, *, actor: str, action: str, conversation_id: int | None = None, **detail: Any) -> None:
         """Append one line to the audit log."""
@@ -214,14 +255,15 @@ class StoreBase:
 
     def mailbox_state(self, *, source: str) -> tuple[int | None, int]:
         """(UIDVALIDITY, last UID read) of one mailbox."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT uidvalidity, last_uid FROM mailbox_state WHERE source = ?", [source]
         ).fetchone()
         return (row[0], row[1] or 0) if row else (None, 0)
 
     def set_mailbox_state(self, *, source: str, uidvalidity: int, last_uid: int) -> None:
         """Remember how far a mailbox was read."""
-        self.db.table("mailbox_state").upsert(
+        self._upsert(
+            "mailbox_state",
             {"source": source, "uidvalidity": uidvalidity, "last_uid": last_uid, "updated_at": self.now()},
-            pk="source",
+            key="source",
         )

@@ -33,7 +33,7 @@ class ConversationRecords(StoreBase):
         if not message_ids:
             return None
         marks = ",".join("?" * len(message_ids))
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             f"SELECT conversation_id FROM messages WHERE message_id IN ({marks}) "
             "AND conversation_id IS NOT NULL ORDER BY id DESC LIMIT 1",
             message_ids,
@@ -117,14 +117,14 @@ class ConversationRecords(StoreBase):
     def has_message(self, *, message_id: str) -> bool:
         """Whether a Message-ID was stored already."""
         return (
-            self.db.conn.execute("SELECT 1 FROM messages WHERE message_id = ?", [message_id]).fetchone()
+            self.conn.execute("SELECT 1 FROM messages WHERE message_id = ?", [message_id]).fetchone()
             is not None
         )
 
     def has_source_ref(self, *, source_ref: str) -> bool:
         """Whether a mail from this place in a mailbox (file, IMAP UID) was stored already."""
         sql = "SELECT 1 FROM messages WHERE source_ref = ?"
-        return self.db.conn.execute(sql, [source_ref]).fetchone() is not None
+        return self.conn.execute(sql, [source_ref]).fetchone() is not None
 
     def insert_message(self, **fields: Any) -> int:
         """Insert one message row and return its id."""
@@ -139,7 +139,7 @@ class ConversationRecords(StoreBase):
 
     def _columns_but_raw(self) -> str:
         if self._message_columns is None:
-            self._message_columns = ", ".join(c for c in self.db.table("messages").columns_dict if c != "raw")
+            self._message_columns = ", ".join(c for c in self.conn.columns("messages") if c != "raw")
         return self._message_columns
 
     def conversation_messages(self, *, conversation_id: int) -> list[Row]:

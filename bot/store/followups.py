@@ -72,7 +72,7 @@ class FollowUpRecords(ConversationRecords):
     def next_follow_up(self) -> datetime | None:
         """The earliest follow-up not yet reminded."""
         sql = f"SELECT min(follow_up_at) FROM conversations WHERE {NOT_REMINDED}"
-        row = self.db.conn.execute(sql, [ConversationState.ANSWERED.value]).fetchone()
+        row = self.conn.execute(sql, [ConversationState.ANSWERED.value]).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 
     def mark_follow_up_reminded(self, *, conversation_id: int, due: str) -> None:

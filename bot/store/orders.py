@@ -21,7 +21,8 @@ class OrderRecords(StoreBase):
 
     def save_order(self, *, order_id: str, data: dict[str, Any]) -> None:
         """Cache a fetched order, clearing any earlier error."""
-        self.db.table("orders").upsert(
+        self._upsert(
+            "orders",
             {
                 "order_id": order_id,
                 "data": json.dumps(data, ensure_ascii=False),
@@ -31,14 +32,15 @@ class OrderRecords(StoreBase):
                 "not_found": 0,
                 "next_attempt_at": None,
             },
-            pk="order_id",
+            key="order_id",
         )
 
     def order_failed(
         self, *, order_id: str, error: str, not_found: bool, next_attempt_at: datetime | None
     ) -> None:
         """Remember why an order could not be fetched and when to try again (never, if not found)."""
-        self.db.table("orders").upsert(
+        self._upsert(
+            "orders",
             {
                 "order_id": order_id,
                 "error": error[:500],
@@ -46,13 +48,13 @@ class OrderRecords(StoreBase):
                 "not_found": int(not_found),
                 "next_attempt_at": iso(next_attempt_at) if next_attempt_at else None,
             },
-            pk="order_id",
+            key="order_id",
         )
 
     def orders_to_retry(self) -> list[str]:
         """Orders of open conversations never looked up (the bot stopped before) or whose last lookup failed and
         whose retry time has come."""
-        rows = self.db.conn.execute(
+        rows = self.conn.execute(
             "SELECT DISTINCT c.order_id FROM conversations c LEFT JOIN orders o ON o.order_id = c.order_id "
             "WHERE c.state = 'open' AND c.order_id IS NOT NULL AND (o.order_id IS NULL OR ("
             "o.error IS NOT NULL AND o.not_found = 0 AND o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?))",
@@ -70,16 +72,13 @@ class OrderRecords(StoreBase):
 
     def upsert_package(self, *, order_id: str, tracking_number: str, **fields: Any) -> int:
         """Create or update a package of an order; returns its id."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT id FROM packages WHERE order_id = ? AND tracking_number = ?", [order_id, tracking_number]
         ).fetchone()
         if row:
-            self.db.table("packages").update(row[0], fields)
+            self._update("packages", int(row[0]), fields)
             return int(row[0])
-        table = self.db.table("packages").insert(
-            {"order_id": order_id, "tracking_number": tracking_number, **fields}
-        )
-        return int(table.last_pk or 0)
+        return self._insert("packages", {"order_id": order_id, "tracking_number": tracking_number, **fields})
 
     def due_packages(self, *, limit: int = 100) -> list[Row]:
         """Packages whose next tracking lookup is due, most overdue first."""

@@ -36,15 +36,15 @@ class OutboxRecords(ConversationRecords):
             "created_at": now,
             **fields,
         }
-        cur = self.db.conn.execute(
-            f"INSERT OR IGNORE INTO outbox ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        cur = self.conn.execute(
+            f"INSERT INTO outbox ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) ON CONFLICT DO NOTHING",
             list(row.values()),
         )
         return cur.rowcount == 1
 
     def queued_before(self, *, dedupe_key: str) -> bool:
         """Whether an action with this key was queued already (done or not)."""
-        row = self.db.conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone()
+        row = self.conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone()
         return row is not None
 
     def due_outbox(self, *, limit: int = 100) -> list[Row]:
@@ -57,7 +57,7 @@ class OutboxRecords(ConversationRecords):
 
     def update_pending(self, *, conversation_id: int) -> bool:
         """Whether a redraw of this card is queued and not started (a new one would draw the same state)."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT 1 FROM outbox WHERE kind = 'update_card' AND conversation_id = ? AND state = 'pending' LIMIT 1",
             [conversation_id],
         ).fetchone()
@@ -65,16 +65,16 @@ class OutboxRecords(ConversationRecords):
 
     def pending_outbox_count(self) -> int:
         """How many outbox items are not done yet."""
-        return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
 
     def outbox_counts(self) -> dict[str, int]:
         """Outbox items not done, by state: pending, in_flight (being posted) and failed (given up)."""
         sql = "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'in_flight', 'failed') GROUP BY state"
-        return {str(state): int(n) for state, n in self.db.conn.execute(sql).fetchall()}
+        return {str(state): int(n) for state, n in self.conn.execute(sql).fetchall()}
 
     def next_outbox_time(self) -> datetime | None:
         """When the earliest waiting outbox item becomes due."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'in_flight')"
         ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
@@ -89,17 +89,18 @@ class OutboxRecords(ConversationRecords):
     def mark_in_flight(self, *, outbox_id: int) -> int:
         """Record that a send is about to be attempted; returns the attempt number."""
         with self.transaction():
-            self.db.conn.execute(
+            self.check_lease()  # a leader that lost its lease posts nothing more
+            self.conn.execute(
                 "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?", [outbox_id]
             )
             return int(
-                self.db.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
+                self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]).fetchone()[0]
             )
 
     def set_outbox_payload(self, *, outbox_id: int, payload: dict[str, Any]) -> None:
         """Remember what an attempt got so far (e.g. the id of a file being uploaded), before going on."""
         with self.transaction():
-            self.db.conn.execute(
+            self.conn.execute(
                 "UPDATE outbox SET payload = ? WHERE id = ?",
                 [json.dumps(payload, ensure_ascii=False), outbox_id],
             )
@@ -118,9 +119,9 @@ class OutboxRecords(ConversationRecords):
         now = self.now()
         with self.transaction():
             if ts and channel and role:
-                self.db.conn.execute(
-                    "INSERT OR IGNORE INTO slack_posts (conversation_id, message_row, outbox_id, role, channel, ts, "
-                    "thread_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self.conn.execute(
+                    "INSERT INTO slack_posts (conversation_id, message_row, outbox_id, role, channel, ts, "
+                    "thread_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [
                         item["conversation_id"],
                         item["message_row"],
@@ -149,8 +150,8 @@ class OutboxRecords(ConversationRecords):
     ) -> None:
         """Try again later (or give up with `failed`), keeping the reason; `not_sent` undoes the attempt count."""
         state = "failed" if failed else "pending"
-        self.db.conn.execute(
+        self.conn.execute(
             "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, "
-            "attempts = max(0, attempts - ?) WHERE id = ?",
+            f"attempts = {self.conn.greatest}(0, attempts - ?) WHERE id = ?",
             [state, iso(until), (error or "")[:2000] or None, 1 if not_sent else 0, outbox_id],
         )

@@ -19,15 +19,13 @@ def purgeable(store: Store, now: datetime, days: int) -> list[Row]:
     """Conversations settled (answered, closed; notices and unreadable mails by their last mail) more than `days` ago,
     counted from the latest of their answer, closing and last mail (a conversation reopened since counts from then)."""
     cutoff = iso(now - timedelta(days=days))
-    return list(
-        store.db.table("conversations").rows_where(
-            "purged_at IS NULL AND ("
-            "(state IN ('answered', 'closed') AND "
-            "max(coalesce(answered_at, ''), coalesce(closed_at, ''), coalesce(last_message_at, '')) <= ?) OR "
-            "(kind != 'buyer' AND last_message_at <= ?))",
-            [cutoff, cutoff],
-            order_by="id",
-        )
+    latest = store.conn.greatest
+    return store.query(
+        "SELECT * FROM conversations WHERE purged_at IS NULL AND ("
+        "(state IN ('answered', 'closed') AND "
+        f"{latest}(coalesce(answered_at, ''), coalesce(closed_at, ''), coalesce(last_message_at, '')) <= ?) OR "
+        "(kind != 'buyer' AND last_message_at <= ?)) ORDER BY id",
+        [cutoff, cutoff],
     )
 
 
@@ -46,25 +44,25 @@ def purge(store: Store, now: datetime, days: int, *, dry_run: bool = False) -> d
     if not ids:
         return summary
     marks = ",".join("?" * len(ids))
-    summary["messages"] = store.db.conn.execute(
+    summary["messages"] = store.conn.execute(
         f"SELECT count(*) FROM messages WHERE conversation_id IN ({marks})", ids
     ).fetchone()[0]
-    summary["sends"] = store.db.conn.execute(
+    summary["sends"] = store.conn.execute(
         f"SELECT count(*) FROM sends WHERE conversation_id IN ({marks})", ids
     ).fetchone()[0]
     if dry_run:
         return summary
     stamp = iso(now)
     with store.transaction():
-        store.db.conn.execute(
+        store.conn.execute(
             f"UPDATE messages SET text = NULL, raw = NULL, sender = NULL, subject = NULL, attachments = NULL, "
             f"no_response_link = NULL, purged_at = ? WHERE conversation_id IN ({marks})",
             [stamp, *ids],
         )
-        store.db.conn.execute(f"UPDATE sends SET text = '' WHERE conversation_id IN ({marks})", ids)
-        store.db.conn.execute(f"DELETE FROM drafts WHERE conversation_id IN ({marks})", ids)
-        store.db.conn.execute(f"DELETE FROM evidence WHERE conversation_id IN ({marks})", ids)  # claims
-        store.db.conn.execute(
+        store.conn.execute(f"UPDATE sends SET text = '' WHERE conversation_id IN ({marks})", ids)
+        store.conn.execute(f"DELETE FROM drafts WHERE conversation_id IN ({marks})", ids)
+        store.conn.execute(f"DELETE FROM evidence WHERE conversation_id IN ({marks})", ids)  # claims
+        store.conn.execute(
             f"UPDATE conversations SET buyer_name = NULL, buyer_alias = NULL, purged_at = ? WHERE id IN ({marks})",
             [stamp, *ids],
         )

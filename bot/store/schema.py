@@ -1,13 +1,14 @@
-"""The database schema, as numbered migrations applied in order at start (PRAGMA user_version)."""
+"""The database schema, as numbered migrations applied in order at start, the same list on both engines
+(bot/store/ddl.py; the version in PRAGMA user_version on SQLite, the inbox_bot_schema table on PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlite_utils
+from bot.store.ddl import SchemaDb
 
 
-def _m1_initial(db: sqlite_utils.Database) -> None:
+def _m1_initial(db: SchemaDb) -> None:
     db.table("conversations").create(
         {
             "id": int,
@@ -118,7 +119,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m2_orders_and_packages(db: sqlite_utils.Database) -> None:
+def _m2_orders_and_packages(db: SchemaDb) -> None:
     db.table("orders").create(
         {
             "order_id": str,
@@ -158,7 +159,7 @@ def _m2_orders_and_packages(db: sqlite_utils.Database) -> None:
     db.table("packages").create_index(["next_check_at"])
 
 
-def _m3_replies(db: sqlite_utils.Database) -> None:
+def _m3_replies(db: SchemaDb) -> None:
     conversations = db.table("conversations")
     for column in ("claimed_by", "claimed_at", "answered_by", "answered_at", "closed_by", "closed_at"):
         conversations.add_column(column, str)
@@ -196,7 +197,7 @@ def _m3_replies(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m4_clock(db: sqlite_utils.Database) -> None:
+def _m4_clock(db: SchemaDb) -> None:
     conversations = db.table("conversations")
     conversations.add_column("sla_stage", str)
     conversations.add_column("next_sla_at", str)
@@ -226,7 +227,7 @@ def _m4_clock(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m5_workflows(db: sqlite_utils.Database) -> None:
+def _m5_workflows(db: SchemaDb) -> None:
     db.table("sends").add_column("auto", int, not_null_default=0)
     db.table("cases").create(
         {
@@ -247,13 +248,13 @@ def _m5_workflows(db: sqlite_utils.Database) -> None:
     db.table("cases").create_index(["case_id"], unique=True)
 
 
-def _m6_retention(db: sqlite_utils.Database) -> None:
+def _m6_retention(db: SchemaDb) -> None:
     db.table("messages").add_column("intent", str)
     db.table("messages").add_column("purged_at", str)
     db.table("conversations").add_column("purged_at", str)
 
 
-def _m7_untracked_packages(db: sqlite_utils.Database) -> None:
+def _m7_untracked_packages(db: SchemaDb) -> None:
     # Packages whose first lookup a stop cut short were never due again: make them due for the next sweep.
     db.execute(
         "UPDATE packages SET next_check_at = '1970-01-01T00:00:00+00:00' "  # due at once, whatever the clock
@@ -261,17 +262,17 @@ def _m7_untracked_packages(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m8_suspicion(db: sqlite_utils.Database) -> None:
+def _m8_suspicion(db: SchemaDb) -> None:
     db.table("messages").add_column("suspicion", str)  # why a mail that claims to be Amazon's is not believed
 
 
-def _m9_large_mail(db: sqlite_utils.Database) -> None:
+def _m9_large_mail(db: SchemaDb) -> None:
     # A mail over INBOX_BOT_MAX_MAIL_MB is stored as its header and first part, its full size and where it is.
     db.table("messages").add_column("size", int)
     db.table("messages").add_column("location", str)
 
 
-def _m10_drafts(db: sqlite_utils.Database) -> None:
+def _m10_drafts(db: SchemaDb) -> None:
     # What a reply window sends lives here; the window's private_metadata carries only the draft's key.
     db.table("drafts").create(
         {
@@ -294,7 +295,7 @@ def _m10_drafts(db: sqlite_utils.Database) -> None:
     db.table("drafts").create_index(["conversation_id"])
 
 
-def _m11_follow_ups(db: sqlite_utils.Database) -> None:
+def _m11_follow_ups(db: SchemaDb) -> None:
     # A reply that promises something ("please send photos") sets a follow-up: due time, who, what was promised.
     db.table("sends").add_column("follow_up_hours", float)
     for name, kind in (
@@ -308,19 +309,19 @@ def _m11_follow_ups(db: sqlite_utils.Database) -> None:
     db.table("conversations").create_index(["follow_up_at"])
 
 
-def _m12_outcomes(db: sqlite_utils.Database) -> None:
+def _m12_outcomes(db: SchemaDb) -> None:
     # How a notice ended when a person marked it handled (refunded, appealed, won, lost …).
     db.table("conversations").add_column("outcome", str)
 
 
-def _m13_channels(db: sqlite_utils.Database) -> None:
+def _m13_channels(db: SchemaDb) -> None:
     # How a send leaves: 'email' (to the buyer's relay alias) or an SP-API Messaging action ('amazon:unexpectedProblem');
     # a window that writes to the buyer first keeps the ways Amazon allowed when it opened (checked again on Send).
     db.table("sends").add_column("channel", str, not_null_default="email")
     db.table("drafts").add_column("channels", str)
 
 
-def _m14_claim_evidence(db: sqlite_utils.Database) -> None:
+def _m14_claim_evidence(db: SchemaDb) -> None:
     # The evidence gathered for an A-to-z appeal or a chargeback response (order, scans, messages), as it was posted
     # in the claim's thread and uploaded as a file; personal data, so purged with its conversation.
     db.table("evidence").create(
@@ -339,7 +340,7 @@ def _m14_claim_evidence(db: sqlite_utils.Database) -> None:
     db.table("evidence").create_index(["conversation_id"])
 
 
-def _m15_accounts(db: sqlite_utils.Database) -> None:
+def _m15_accounts(db: SchemaDb) -> None:
     # Several Amazon accounts in one process (bot/accounts.py): the account a conversation belongs to, by its name;
     # NULL is the first account, so every conversation stored before the list existed stays with it.
     db.table("conversations").add_column("account", str)
@@ -348,7 +349,15 @@ def _m15_accounts(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+def _m16_leader(db: SchemaDb) -> None:
+    # Which instance works (bot/workers/leader.py, PostgreSQL only; SQLite keeps its file lock): each takeover counts
+    # the epoch up, and every outbox claim and send checks it (fencing), so a leader that lost the lease stops at once.
+    db.table("leader").create(
+        {"name": str, "epoch": int, "holder": str, "pid": int, "since": str, "renewed_at": str}, pk="name"
+    )
+
+
+MIGRATIONS: list[Callable[[SchemaDb], None]] = [
     _m1_initial,
     _m2_orders_and_packages,
     _m3_replies,
@@ -364,4 +373,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m13_channels,
     _m14_claim_evidence,
     _m15_accounts,
+    _m16_leader,
 ]

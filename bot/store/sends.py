@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -37,31 +36,31 @@ class SendRecords(StoreBase):
         if existing:
             return existing, False
         now = self.now()
-        try:
-            self.db.conn.execute(
-                "INSERT INTO sends (key, conversation_id, reply_to_row, template, language, text, edited, attachments, "
-                "by_user, follow_up_hours, channel, state, attempts, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-                [
-                    key,
-                    conversation_id,
-                    reply_to_row,
-                    template,
-                    language,
-                    text,
-                    int(edited),
-                    json.dumps(attachments or [], ensure_ascii=False),
-                    by_user,
-                    follow_up_hours,
-                    channel,
-                    now,
-                    now,
-                ],
-            )
-        except sqlite3.IntegrityError:
-            live = self.live_send_for(reply_to_row=reply_to_row) if reply_to_row else None
+        cur = self.conn.execute(
+            "INSERT INTO sends (key, conversation_id, reply_to_row, template, language, text, edited, attachments, "
+            "by_user, follow_up_hours, channel, state, attempts, created_at, next_attempt_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                key,
+                conversation_id,
+                reply_to_row,
+                template,
+                language,
+                text,
+                int(edited),
+                json.dumps(attachments or [], ensure_ascii=False),
+                by_user,
+                follow_up_hours,
+                channel,
+                now,
+                now,
+            ],
+        )
+        if cur.rowcount != 1:  # the same key sent meanwhile, or a live send for the same buyer message
+            existing = self.send_by_key(key=key)
+            live = existing or (self.live_send_for(reply_to_row=reply_to_row) if reply_to_row else None)
             if live is None:
-                raise
+                raise RuntimeError(f"send {key} was neither stored nor found")
             return live, False
         created = self.send_by_key(key=key)
         assert created is not None
@@ -102,9 +101,14 @@ class SendRecords(StoreBase):
 
     def next_send_time(self) -> datetime | None:
         """When the earliest queued send becomes due."""
-        row = self.db.conn.execute("SELECT min(next_attempt_at) FROM sends WHERE state = 'queued'").fetchone()
+        row = self.conn.execute("SELECT min(next_attempt_at) FROM sends WHERE state = 'queued'").fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def update_send(self, *, send_id: int, **fields: Any) -> None:
-        """Change fields of a send."""
-        self.db.table("sends").update(send_id, fields)
+        """Change fields of a send; marking it 'sending' (the claim before it leaves) checks the lease first."""
+        if fields.get("state") != "sending":
+            self._update("sends", send_id, fields)
+            return
+        with self.transaction():
+            self.check_lease()  # a leader that lost its lease sends nothing more
+            self._update("sends", send_id, fields)

@@ -52,7 +52,7 @@ class StatsRecords(StoreBase):
             "SELECT outcome, count(*) FROM conversations WHERE outcome IS NOT NULL AND closed_at >= ? "
             "AND closed_at < ? GROUP BY outcome ORDER BY count(*) DESC, outcome"
         )
-        return {str(o): int(n) for o, n in self.db.conn.execute(sql, [iso(since), iso(until)]).fetchall()}
+        return {str(o): int(n) for o, n in self.conn.execute(sql, [iso(since), iso(until)]).fetchall()}
 
     def conversations_between(self, *, since: datetime, until: datetime) -> list[Row]:
         """Conversations whose first mail arrived in [since, until), in that order, for the export: no buyer names,
@@ -78,7 +78,7 @@ class StatsRecords(StoreBase):
             "WHERE m.direction = 'in' AND m.received_at >= ? AND m.received_at < ? AND c.marketplace IS NOT NULL "
             "ORDER BY c.marketplace"
         )
-        return [r[0] for r in self.db.conn.execute(sql, [iso(since), iso(until)]).fetchall()]
+        return [r[0] for r in self.conn.execute(sql, [iso(since), iso(until)]).fetchall()]
 
     def package_lookups(self, *, tracking_numbers: Sequence[str]) -> dict[str, Row]:
         """What the carrier lookups stored for these tracking numbers: status, error, provider, when checked."""
@@ -118,17 +118,17 @@ class StatsRecords(StoreBase):
             "SELECT actor, max(at) FROM audit WHERE conversation_id = ? AND action = 'reply_drafted' AND at >= ? "
             "AND actor != ? GROUP BY actor"
         )
-        return [r[0] for r in self.db.conn.execute(sql, [conversation_id, iso(since), besides]).fetchall()]
+        return [r[0] for r in self.conn.execute(sql, [conversation_id, iso(since), besides]).fetchall()]
 
     def last_amazon_mail(self, *, accounts: Sequence[str | None] | None = None) -> datetime | None:
         """When the newest mail from Amazon (buyer message, notice, copy of a reply) arrived; of some accounts only
         when named (None is the first account, which also has the mails no conversation took)."""
         kinds = "m.kind IN ('buyer_message', 'amazon_notice', 'confirmation')"
         if accounts is None:
-            row = self.db.conn.execute(f"SELECT max(m.received_at) FROM messages m WHERE {kinds}").fetchone()
+            row = self.conn.execute(f"SELECT max(m.received_at) FROM messages m WHERE {kinds}").fetchone()
             return parse_iso(row[0]) if row and row[0] else None
         names = ["" if a is None else a for a in accounts]
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT max(m.received_at) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id "
             f"WHERE {kinds} AND COALESCE(c.account, '') IN ({', '.join('?' * len(names))})",
             names,
@@ -137,7 +137,7 @@ class StatsRecords(StoreBase):
 
     def newest_amazon_mail(self) -> datetime | None:
         """When the mail from Amazon stored last arrived (read from the newest rows back: cheap at every scrape)."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT received_at FROM messages WHERE kind IN ('buyer_message', 'amazon_notice', 'confirmation') "
             "ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -148,5 +148,5 @@ class StatsRecords(StoreBase):
         each of `bounds` (the metrics' stages, counted in one pass)."""
         at_or_before = "".join(", coalesce(sum(deadline <= ?), 0)" for _ in bounds)
         sql = f"SELECT count(*) - count(deadline), count(deadline){at_or_before} FROM conversations WHERE state = 'open'"
-        row = self.db.conn.execute(sql, [iso(b) for b in bounds]).fetchone()
+        row = self.conn.execute(sql, [iso(b) for b in bounds]).fetchone()
         return int(row[0]), int(row[1]), [int(n) for n in row[2:]]

@@ -1,4 +1,4 @@
-"""The bot's memory in SQLite (WAL): every SQL statement of the bot lives in this package.
+"""The bot's memory in SQLite or PostgreSQL (bot/store/engine.py): every SQL statement of the bot lives in this package.
 
 `Store` joins the record groups; each is a module of its own (conversations, outbox, orders, sends, reply drafts, the
 clock's notifications and overrides, cases, claim evidence, the numbers for digests and reports).
@@ -33,4 +33,4 @@ class Store(
     ClaimRecords,
     StatsRecords,
 ):
-    """Small keyword-only functions over one SQLite database."""
+    """Small keyword-only functions over one database."""

@@ -14,6 +14,7 @@ from bot.mail.source import IncomingMail
 from bot.store.store import Store
 from tests.conftest import fixture_mail, make_settings
 from tests.support.clock import TEAM_TIME
+from tests.support.postgres import Postgres
 
 
 @pytest.fixture
@@ -21,9 +22,18 @@ def clock() -> FakeClock:
     return FakeClock(TEAM_TIME)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store test runs on both engines: an SQLite file, and a fresh schema in the run's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db.sqlite'}"
+    server: Postgres = request.getfixturevalue("postgres_server")
+    return server.fresh_url()
+
+
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "db.sqlite", clock=clock)
+def store(database_url: str, clock: FakeClock) -> Iterator[Store]:
+    s = Store.connect(database_url, clock=clock)
     yield s
     s.close()
 

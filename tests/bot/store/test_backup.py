@@ -21,6 +21,12 @@ from tests.bot.store.conftest import conversation_with_message
 from tests.support.clock import TEAM_TIME
 
 
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A backup copies the SQLite file (PostgreSQL is backed up with its own tools, docs/operations.md)."""
+    return f"sqlite:///{tmp_path / 'db.sqlite'}"
+
+
 def rows(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:

@@ -3,12 +3,12 @@ conversation after the retention period)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
 
 from bot.clock.clocks import FakeClock
+from bot.store.engine import is_integrity_error
 from bot.store.retention import purge
 from bot.store.store import Store
 from tests.support.clock import TEAM_TIME
@@ -39,14 +39,15 @@ def test_evidence_is_kept_audited_and_the_newest_found(store: Store, clock: Fake
     assert (store.evidence(evidence_id=first) or {})["text"] == "ORDER\n…"
     latest = store.latest_evidence(conversation_id=conv_id) or {}
     assert latest["id"] == second and latest["by_user"] == "U0AGENT"
-    audit = [r for r in store.db.table("audit").rows if r["action"] == "evidence_gathered"]
+    audit = [r for r in store.query("SELECT * FROM audit ORDER BY id") if r["action"] == "evidence_gathered"]
     assert [r["actor"] for r in audit] == ["U0LEAD", "U0AGENT"]
     assert store.evidence(evidence_id=999) is None
 
 
 def test_evidence_belongs_to_a_conversation_that_exists(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Exception) as refused:
         store.add_evidence(conversation_id=4242, order_id=None, text="x", by="U0LEAD")
+    assert is_integrity_error(refused.value)
 
 
 def test_evidence_goes_with_its_conversation_after_the_retention_period(

@@ -9,8 +9,10 @@ import pytest
 import sqlite_utils
 
 from bot.clock.clocks import FakeClock
+from bot.store.engine import is_integrity_error
 from bot.store.schema import MIGRATIONS
 from bot.store.store import Store
+from tests.support.postgres import Postgres
 
 NOW = "2026-11-26T09:00:00.000000+00:00"
 
@@ -60,6 +62,7 @@ def test_all_migrations_make_every_table() -> None:
         "drafts",
         "evidence",
         "meta",
+        "leader",
     }
     assert {"size", "location"} <= set(database().table("messages").columns_dict)
     assert "account" in database().table("conversations").columns_dict
@@ -303,5 +306,49 @@ def test_a_release_database_migrates_without_loss(release: Path, tmp_path: Path)
                 assert message["text"] in texts
         for box in before["mailbox_state"].values():
             assert store.mailbox_state(source=str(box["source"])) == (box["uidvalidity"], box["last_uid"])
+    finally:
+        store.close()
+
+
+def test_postgresql_gets_the_same_tables_and_columns_from_the_same_migrations(
+    tmp_path: Path, postgres_server: Postgres
+) -> None:
+    clock = FakeClock()
+    lite = Store.connect(f"sqlite:///{tmp_path / 'db.sqlite'}", clock=clock)
+    pg = Store.connect(postgres_server.fresh_url(), clock=clock)
+    try:
+        assert pg.schema_version == lite.schema_version == len(MIGRATIONS)
+        assert set(pg.conn.tables()) == set(lite.conn.tables()) | {"inbox_bot_schema"}
+        for table in lite.conn.tables():
+            assert pg.conn.columns(table) == lite.conn.columns(table), table
+        pg.migrate()  # a second start migrates nothing
+        assert pg.schema_version == len(MIGRATIONS)
+    finally:
+        lite.close()
+        pg.close()
+
+
+def test_postgresql_enforces_the_same_rules(postgres_server: Postgres) -> None:
+    store = Store.connect(postgres_server.fresh_url(), clock=FakeClock())
+    try:
+        cid = store.create_conversation(key="k", kind="buyer")
+        store.conn.execute(
+            "INSERT INTO sends (key, conversation_id, reply_to_row, text, by_user, state, created_at) "
+            "VALUES ('a', ?, 7, 'Hallo', 'U0AGENT', 'sent', ?)",
+            [cid, NOW],
+        )
+        with pytest.raises(
+            Exception
+        ) as second_live_send:  # one live reply per buyer message (a partial index)
+            store.conn.execute(
+                "INSERT INTO sends (key, conversation_id, reply_to_row, text, by_user, state, created_at) "
+                "VALUES ('b', ?, 7, 'Hallo', 'U0AGENT', 'queued', ?)",
+                [cid, NOW],
+            )
+        assert is_integrity_error(second_live_send.value)
+        assert store.conn.execute("SELECT channel, auto FROM sends").fetchone() == (
+            "email",
+            0,
+        )  # the defaults
     finally:
         store.close()

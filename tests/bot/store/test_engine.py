@@ -1,0 +1,79 @@
+"""The engines: database URLs, the placeholder translation, numbers and errors alike on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.store.engine import DatabaseUrl, PostgresEngine, is_integrity_error, to_pyformat
+from bot.store.store import Store
+from tests.support.dovecot import free_port
+from tests.support.postgres import Postgres
+
+
+def test_a_database_url_names_the_engine_and_where() -> None:
+    assert DatabaseUrl.parse("sqlite:////var/lib/inbox-bot/db.sqlite") == DatabaseUrl(
+        "sqlite", path=Path("/var/lib/inbox-bot/db.sqlite")
+    )
+    assert DatabaseUrl.parse("sqlite:///data/db.sqlite").path == Path("data/db.sqlite")  # relative
+    assert DatabaseUrl.parse("inbox-bot.db") == DatabaseUrl("sqlite", path=Path("inbox-bot.db"))
+    pg = DatabaseUrl.parse("postgresql://bot:s3cret@db.internal:5433/inbox")
+    assert pg.engine == "postgresql" and pg.url.endswith("/inbox")
+    assert DatabaseUrl.parse("postgres://h/db").engine == "postgresql"
+    assert pg.shown == "postgresql://bot@db.internal:5433/inbox"  # the password never shown
+    assert "s3cret" not in repr(pg) and "s3cret" not in str(pg)
+    with pytest.raises(ValueError, match="unknown database mysql"):
+        DatabaseUrl.parse("mysql://h/db")
+    with pytest.raises(ValueError, match="names a file"):
+        DatabaseUrl.parse("sqlite://")
+
+
+def test_placeholders_become_psycopgs_and_literal_percent_signs_stay_literal() -> None:
+    assert to_pyformat("SELECT * FROM t WHERE a = ? AND b LIKE '%x?' AND c = ?") == (
+        "SELECT * FROM t WHERE a = %s AND b LIKE '%%x?' AND c = %s"
+    )
+    assert to_pyformat("SELECT 5 % 2, ?") == "SELECT 5 %% 2, %s"
+    assert to_pyformat('SELECT "odd?name" FROM t') == 'SELECT "odd?name" FROM t'
+
+
+def test_sums_and_averages_come_back_as_numbers_on_both_engines(store: Store) -> None:
+    for n in (1, 2, 4):
+        store.create_conversation(key=f"k{n}", kind="buyer", message_count=n)
+    total, average, count = store.conn.execute(
+        "SELECT sum(message_count), avg(message_count), count(*) FROM conversations"
+    ).fetchone()
+    assert (total, count) == (7, 3) and isinstance(total, int)
+    assert average == pytest.approx(7 / 3) and isinstance(average, float)
+    assert store.conn.execute("SELECT 1 WHERE '50%' LIKE ?", ["50%"]).fetchone() == (1,)
+
+
+def test_a_duplicate_is_an_integrity_error_on_both_engines(store: Store) -> None:
+    store.create_conversation(key="same", kind="buyer")
+    with pytest.raises(Exception) as refused:
+        store.create_conversation(key="same", kind="buyer")
+    assert is_integrity_error(refused.value)
+    assert not is_integrity_error(ValueError("x"))
+    assert store.conversation_by_key(key="same") is not None  # the first one stays
+
+
+def test_flags_are_stored_as_integers_as_sqlite_keeps_them(store: Store) -> None:
+    cid = store.create_conversation(key="k", kind="buyer")
+    store.conn.execute("UPDATE conversations SET message_count = ? WHERE id = ?", [True, cid])
+    assert store.conn.execute("SELECT message_count FROM conversations").fetchone() == (1,)
+
+
+def test_a_read_only_postgresql_is_reported_not_writable(postgres_server: Postgres) -> None:
+    url = postgres_server.fresh_url()
+    writable = PostgresEngine.open(url)
+    read_only = PostgresEngine.open(
+        url.replace("?options=", "?options=-cdefault_transaction_read_only%3Don%20")
+    )
+    try:
+        assert writable.write_problem(wait_ms=2000) is None
+        assert "read-only" in (read_only.write_problem(wait_ms=2000) or "")
+        down = PostgresEngine(writable.raw, f"postgresql://postgres@127.0.0.1:{free_port()}/inbox")
+        assert "OperationalError" in (down.write_problem(wait_ms=1000) or "")  # nobody listens there
+    finally:
+        writable.close()
+        read_only.close()
