@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import postgres  # noqa: E402
 from floors import (  # noqa: E402
     bare_start,
     floor_database,
@@ -1073,6 +1074,8 @@ async def main(quick: bool) -> list[Figure]:
     figures += await intake_throughput(2000 if quick else 10_000, rounds=2 if quick else 3)
     figures += await metrics_cost(2000 if quick else 10_000, rounds=3 if quick else 5)
     figures += sla_engine(20_000 if quick else 100_000, rounds=15)
+    # PostgreSQL beside SQLite (bench/postgres.py): intake and the sweep as ratios, the standby's takeover
+    figures += await postgres.figures(Figure, mixed_mails(2000 if quick else 5000, TEAM_TIME), quick)
     figures += guard_speed(rounds=3 if quick else 7)
     figures += intent_speed(rounds=3 if quick else 7)
     figures += await notification_delay(4 if quick else 10)

@@ -270,6 +270,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     try:
         if not await _lead(deps, leadership, stop):
             return
+        deps.store.ping()  # a standby's connection may have idled for days
         deps.store.fence_epoch = leadership.epoch  # every outbox claim and send checks the lease from now on
         async with shared_slack_session(deps.client):
             await _run(deps, app, stop, leadership)

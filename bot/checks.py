@@ -312,7 +312,7 @@ async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in order: settings first, then each connection that is configured (tried side by side), the
     templates, each further Amazon account's own, and the notes."""
     from bot.checks_mail import check_imap, check_smtp
-    from bot.checks_services import check_carriers, check_sp_api
+    from bot.checks_services import check_carriers, check_database, check_sp_api
     from bot.checks_slack import check_slack
 
     accounts = Accounts.from_settings(settings)
@@ -325,10 +325,21 @@ async def run_checks(settings: Settings) -> list[Check]:
         _guarded("SP-API", check_sp_api(settings)),
         _guarded("Tracking", check_carriers(settings)),
         _guarded("Templates", asyncio.to_thread(check_templates, settings)),
+        _guarded("Database", asyncio.to_thread(check_database, settings)),
     )
-    slack, mailbox, smtp, amazon, carriers, templates = groups
+    slack, mailbox, smtp, amazon, carriers, templates, database = groups
     if settings.mail_source == "directory":
         mailbox = check_mail_folder(settings)
     others = await account_checks(listed, accounts)
-    results = [*check_settings(settings), *slack, *mailbox, *smtp, *amazon, *carriers, *templates, *others]
+    results = [
+        *check_settings(settings),
+        *database,
+        *slack,
+        *mailbox,
+        *smtp,
+        *amazon,
+        *carriers,
+        *templates,
+        *others,
+    ]
     return results + [Check("Note", note, "info") for note in notes(settings)]

@@ -237,3 +237,41 @@ async def _seventeen_quota(provider: SeventeenTrackProvider) -> Check:
             "warning",
         )
     return Check("17TRACK", f"the key is accepted: {left} of {total} trackings left")
+
+
+def check_database(settings: Settings) -> list[Check]:
+    """The store: reachable, its schema version against this release's, writable; on PostgreSQL who leads. Nothing
+    is created or migrated (the bot does that at its start)."""
+    from bot.store.base import StaleSchema
+    from bot.store.engine import database_errors, open_engine
+    from bot.store.lease import leader_of
+    from bot.store.schema import MIGRATIONS
+
+    database = settings.database
+    expected = len(MIGRATIONS)
+    if database.path is not None and not database.path.exists():
+        return [
+            Check("Database", f"{database.shown}: created at the first start (schema version {expected})")
+        ]
+    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    try:
+        engine = open_engine(database, read_only=True)
+    except unreadable as e:
+        return [failed("Database", f"{database.shown}: {type(e).__name__}: {e}".strip())]
+    try:
+        version = engine.schema_version()
+        problem = engine.write_problem(wait_ms=2000)
+        detail = f"{database.shown}: schema version {version}"
+        if version < expected:
+            detail += f", migrated to {expected} at the bot's next start"
+        elif version > expected:
+            return [failed("Database", f"{detail}: a newer release wrote it (this one reads {expected})")]
+        if database.engine == "postgresql":
+            detail += f"; {leader_of(engine)}"
+        if problem:
+            return [failed("Database", f"{detail}; not writable: {problem}")]
+        return [Check("Database", f"{detail}; writable")]
+    except unreadable as e:
+        return [failed("Database", f"{database.shown}: {type(e).__name__}: {e}".strip())]
+    finally:
+        engine.close()

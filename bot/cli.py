@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_data import backup, export, show_version
+from bot.cli_data import backup, export, migrate_store, show_version
 from bot.cli_tools import (
     ConfigOption,
     classify,
@@ -104,6 +104,7 @@ def check(
 
 for _command in (parse, order, track, guard, classify, report, purge, backup, export):
     app.command()(_command)
+app.command("migrate-store")(migrate_store)
 app.add_typer(templates_app, name="templates")
 app.add_typer(sla_app, name="sla")
 

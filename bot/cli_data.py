@@ -50,6 +50,13 @@ def backup(
 
     settings = settings_or_exit(config)
     setup_logging("WARNING")
+    if settings.database.engine == "postgresql":
+        typer.echo(
+            "✗ the store is in PostgreSQL (INBOX_BOT_DATABASE_URL): back it up with pg_dump or your provider's "
+            "backups (docs/operations.md)",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         made = take(settings.database_path, file, taken_at=clock_from(settings).now(), force=force)
     except BackupError as e:
@@ -126,6 +133,73 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{max(1, round(n / 1024))} KB"
     return f"{n / (1024 * 1024):.1f} MB"
+
+
+def migrate_store(
+    to: Annotated[
+        str,
+        typer.Option("--to", help="The empty PostgreSQL to copy into: postgresql://user:password@host/db"),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Copy the SQLite database into an empty PostgreSQL (every row, counts compared, one transaction); the bot must
+    be stopped. Then set INBOX_BOT_DATABASE_URL and start it (docs/operations.md)."""
+    from bot.clock.clocks import clock_from
+    from bot.store.base import StaleSchema
+    from bot.store.engine import DatabaseUrl, database_errors
+    from bot.store.lock import AlreadyRunning, InstanceLock
+    from bot.store.migrate import MigrationRefused, copy_store
+    from bot.store.store import Store
+
+    settings = settings_or_exit(config)
+    setup_logging("WARNING")
+    try:
+        target_url = DatabaseUrl.parse(to)
+    except ValueError as e:
+        typer.echo(f"✗ --to: {e}", err=True)
+        raise typer.Exit(2) from e
+    if target_url.engine != "postgresql":
+        typer.echo("✗ --to names a PostgreSQL database: postgresql://user:password@host/db", err=True)
+        raise typer.Exit(2)
+    path = (
+        settings.database.path or settings.database_path
+    )  # the SQLite file, also when the URL says PostgreSQL
+    if not path.exists():
+        typer.echo(f"✗ no SQLite database at {path}: set INBOX_BOT_DATABASE_PATH", err=True)
+        raise typer.Exit(2)
+    lock = InstanceLock(path)
+    try:
+        lock.acquire()  # no bot writes while it is copied
+    except AlreadyRunning as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    clock = clock_from(settings)
+    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    try:
+        source = Store.open_read_only(path, clock=clock)
+        target = Store.connect(target_url, clock=clock)
+    except unreadable as e:
+        lock.release()
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    try:
+        copied = copy_store(source, target)
+    except MigrationRefused as e:
+        typer.echo(f"✗ {e}", err=True)
+        raise typer.Exit(2) from e
+    except RuntimeError as e:
+        typer.echo(f"✗ the copy was rolled back, nothing stays in the target: {e}", err=True)
+        raise typer.Exit(1) from e
+    finally:
+        source.close()
+        target.close()
+        lock.release()
+    typer.echo(f"✓ copied {copied.total} rows from {path} into {target_url.shown}; the counts match:")
+    typer.echo("  " + ", ".join(f"{table} {n}" for table, n in copied.tables.items()))
+    typer.echo(
+        f"  next: set INBOX_BOT_DATABASE_URL={target_url.shown} (with its password) and start the bot; "
+        f"keep {path} as the backup of this moment"
+    )
 
 
 def existing_store(settings: Settings, clock: Clock, *, read_only: bool = False) -> Store:

@@ -21,6 +21,7 @@ from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings
 from bot.settings_sources import load_settings
+from tests.support import postgres
 from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock, wall_moments
 from tests.support.dovecot import Dovecot
 from tests.support.postgres import Postgres
@@ -133,11 +134,9 @@ def dovecot_server() -> Iterator[Dovecot]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Postgres]:
+def postgres_server() -> Postgres:
     """A throwaway PostgreSQL cluster for this test run (this worker's), on loopback."""
-    server = Postgres().start()
-    yield server
-    server.stop()
+    return postgres.shared()
 
 
 @pytest.fixture
@@ -167,6 +166,10 @@ def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: A
         "digest_time": "",  # the daily digest would appear in any run after 08:00; its tests set a time
         "ops_port": 0,  # no health/metrics listener (tests run in parallel); its tests give it a free port
     }
+    if (
+        postgres.ENGINE == "postgresql"
+    ):  # INBOX_BOT_TEST_DATABASE=postgresql: the store in a schema of its own
+        base["database_url"] = postgres.url_for(str(tmp_path))
     if slack is not None:
         base.update(
             slack_api_url=slack.base_url, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token

@@ -59,6 +59,7 @@ fi
 
 HARNESS=tests/reliability/test_crash_harness.py
 SOAK=tests/reliability/test_soak.py
+FAILOVER=tests/reliability/test_failover.py
 # Both cores of the machine: pytest-xdist, idle workers stealing queued tests from busy ones.
 WORKERS=$(nproc 2>/dev/null || echo 1)
 PARALLEL=()
@@ -78,21 +79,37 @@ harness() {
     run_pytest bash tests/loaded.sh -q "$HARNESS"
 }
 
+# the whole bot on PostgreSQL (every store test runs on both engines in the suite already): the scenarios, and the
+# crash harness with a third of its kills on a loaded core
+on_postgresql() {
+  INBOX_BOT_TEST_DATABASE=postgresql run_pytest .venv/bin/python -m pytest -q "${PARALLEL[@]}" tests/scenarios &&
+    INBOX_BOT_TEST_DATABASE=postgresql INBOX_BOT_TEST_KILLS=${INBOX_BOT_TEST_PG_KILLS:-30} \
+      INBOX_BOT_TEST_SEND_KILLS=${INBOX_BOT_TEST_PG_SEND_KILLS:-15} run_pytest bash tests/loaded.sh -q "$HARNESS"
+}
+# two bots on one PostgreSQL, the leader SIGKILLed 100 times: the standby takes over, nothing lost or repeated
+failover() {
+  run_pytest .venv/bin/python -m pytest -q -s "$FAILOVER"
+}
+
 CORES=1
 [ ${#PARALLEL[@]} -gt 0 ] && CORES=2
 echo "==> pytest (the whole suite on $CORES core(s); the soak and the crash harness follow)"
-run_pytest .venv/bin/python -m pytest "${PARALLEL[@]}" --deselect "$HARNESS" --deselect "$SOAK"
+run_pytest .venv/bin/python -m pytest "${PARALLEL[@]}" --deselect "$HARNESS" --deselect "$SOAK" --deselect "$FAILOVER"
 if [ "$WORKERS" -lt 2 ]; then
   echo "==> the soak: a simulated week of mail"
   run_pytest .venv/bin/python -m pytest -q "$SOAK"
   echo "==> the crash harness on one CPU core shared with a busy loop"
   harness
+  echo "==> the scenarios and the crash harness on PostgreSQL"
+  on_postgresql
+  echo "==> the failover harness: two bots on PostgreSQL, the leader killed again and again"
+  failover
   echo "==> the scenario and Slack-listener tests at real-world moments (handoff, digest, midnight, DST, New Year)"
   wall_clock_tests
   exit 0
 fi
 # Two cores: the week-long soak in the background all along; meanwhile the crash harness on core 0 beside its busy
-# loop, then the real-world moments. Every part's result counts.
+# loop, the same on PostgreSQL, then the real-world moments; last the failover harness. Every part's result counts.
 SOAK_LOG=$(mktemp)
 trap 'rm -f "$SOAK_LOG"' EXIT
 # not pinned: the soak's Slack stand-in runs in a process of its own and may use whichever core is free
@@ -101,6 +118,9 @@ soak_pid=$!
 echo "==> the crash harness on core 0 shared with a busy loop (the soak, a simulated week, runs meanwhile)"
 harness_status=0
 INBOX_BOT_LOADED_CORE=0 harness || harness_status=$?
+echo "==> the scenarios and the crash harness on PostgreSQL"
+postgresql_status=0
+INBOX_BOT_LOADED_CORE=0 on_postgresql || postgresql_status=$?
 echo "==> the scenario and Slack-listener tests at real-world moments (handoff, digest, midnight, DST, New Year)"
 wall_status=0
 wall_clock_tests || wall_status=$?
@@ -108,7 +128,12 @@ soak_status=0
 wait "$soak_pid" || soak_status=$?
 echo "==> the soak:"
 cat "$SOAK_LOG"
-if [ "$harness_status" -ne 0 ] || [ "$wall_status" -ne 0 ] || [ "$soak_status" -ne 0 ]; then
-  echo "failed: crash harness exit $harness_status, real-world moments exit $wall_status, soak exit $soak_status" >&2
+echo "==> the failover harness: two bots on PostgreSQL, the leader killed again and again"
+failover_status=0
+failover || failover_status=$?
+if [ "$harness_status" -ne 0 ] || [ "$postgresql_status" -ne 0 ] || [ "$wall_status" -ne 0 ] ||
+  [ "$soak_status" -ne 0 ] || [ "$failover_status" -ne 0 ]; then
+  echo "failed: crash harness exit $harness_status, on PostgreSQL exit $postgresql_status, real-world moments exit" \
+    "$wall_status, soak exit $soak_status, failover harness exit $failover_status" >&2
   exit 1
 fi

@@ -170,6 +170,10 @@ class StoreBase:
             raise
         conn.execute("COMMIT")
 
+    def ping(self) -> None:
+        """Make sure the connection works now, connecting again if it was lost (PostgreSQL)."""
+        self.conn.ping()
+
     def check_lease(self) -> None:
         """Inside a claim's transaction: raise LeaseLost unless this instance still holds the lease it was given
         (the row is share-locked, so a takeover waits for this claim and every later claim sees the new epoch)."""

@@ -40,6 +40,8 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
 
 @dataclass(frozen=True)
 class DatabaseUrl:
@@ -92,6 +94,10 @@ class Engine:
         """Run an INSERT; the new row's id when the table has one."""
         raise NotImplementedError
 
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for each row (a bulk copy)."""
+        raise NotImplementedError
+
     @property
     def in_transaction(self) -> bool:
         """Whether a transaction is open on this connection."""
@@ -120,6 +126,9 @@ class Engine:
     def integrity_ok(self) -> bool:
         """The engine's own check of the database."""
         return True
+
+    def ping(self) -> None:
+        """Make sure the connection works now."""
 
     def write_problem(self, *, wait_ms: int) -> str | None:
         """None if the database takes a write now, else why not."""
@@ -167,6 +176,10 @@ class SqliteEngine(Engine):
     def insert(self, sql: str, args: list[Any] | tuple[Any, ...], *, returning_id: bool) -> int:
         """Run an INSERT; the new rowid."""
         return int(self.raw.execute(sql, args).lastrowid or 0)
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """sqlite3's executemany."""
+        self.raw.executemany(sql, rows)
 
     @property
     def in_transaction(self) -> bool:
@@ -239,9 +252,13 @@ def to_pyformat(sql: str) -> str:
 
 
 def _plain(value: Any) -> Any:
-    return (
-        int(value) if isinstance(value, bool) else value
-    )  # the schema keeps flags as integers, as in SQLite
+    if isinstance(value, bool):
+        return int(value)  # the schema keeps flags as integers, as in SQLite
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace(
+            "\x00", "\ufffd"
+        )  # PostgreSQL's text holds no NUL (a hostile mail may): shown as �
+    return value
 
 
 class PostgresEngine(Engine):
@@ -264,7 +281,29 @@ class PostgresEngine(Engine):
 
     def execute(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Cursor:
         """Run one statement."""
-        return self.raw.execute(to_pyformat(sql), [_plain(a) for a in args])
+        return self._live().execute(to_pyformat(sql), [_plain(a) for a in args])
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """psycopg's executemany (pipelined)."""
+        with self._live().cursor() as cur:
+            cur.executemany(to_pyformat(sql), [[_plain(v) for v in row] for row in rows])
+
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection, made again if the last one was lost (a restart of the server, a failover, a proxy that
+        dropped it): the statement that met the loss failed, with its transaction; the next one goes through."""
+        if self.raw.closed:
+            log.warning("the PostgreSQL connection was lost: connecting again")
+            self.raw = connect(self.url)
+        return self.raw
+
+    def ping(self) -> None:
+        """Make sure the connection works now (a standby's may have idled for days), connecting again if not."""
+        import psycopg
+
+        try:
+            self._live().execute("SELECT 1")
+        except psycopg.OperationalError:
+            self._live().execute("SELECT 1")  # the failed statement closed the lost connection: a new one
 
     def insert(self, sql: str, args: list[Any] | tuple[Any, ...], *, returning_id: bool) -> int:
         """Run an INSERT … RETURNING id."""
@@ -279,18 +318,23 @@ class PostgresEngine(Engine):
         """Whether the connection is inside a transaction."""
         from psycopg import pq
 
+        if self.raw.closed:  # a lost connection holds no transaction: the next statement connects again
+            return False
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def schema_version(self) -> int:
-        """The version in `inbox_bot_schema` (0 for an empty database)."""
-        self.raw.execute("CREATE TABLE IF NOT EXISTS inbox_bot_schema (version INTEGER NOT NULL)")
-        row = self.raw.execute("SELECT max(version) FROM inbox_bot_schema").fetchone()
+        """The version in `inbox_bot_schema` (0 for a database the bot never migrated; nothing is created)."""
+        found = self._live().execute("SELECT to_regclass('inbox_bot_schema')").fetchone()
+        if found is None or found[0] is None:
+            return 0
+        row = self._live().execute("SELECT max(version) FROM inbox_bot_schema").fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
     def set_schema_version(self, version: int) -> None:
-        """Record the version."""
-        self.raw.execute("DELETE FROM inbox_bot_schema")
-        self.raw.execute("INSERT INTO inbox_bot_schema (version) VALUES (%s)", [version])
+        """Record the version (inside the migration's transaction)."""
+        self._live().execute("CREATE TABLE IF NOT EXISTS inbox_bot_schema (version INTEGER NOT NULL)")
+        self._live().execute("DELETE FROM inbox_bot_schema")
+        self._live().execute("INSERT INTO inbox_bot_schema (version) VALUES (%s)", [version])
 
     def columns(self, table: str) -> list[str]:
         """information_schema's columns, in order."""
@@ -298,7 +342,7 @@ class PostgresEngine(Engine):
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = %s ORDER BY ordinal_position"
         )
-        return [row[0] for row in self.raw.execute(sql, [table]).fetchall()]
+        return [row[0] for row in self._live().execute(sql, [table]).fetchall()]
 
     def tables(self) -> list[str]:
         """The tables of the current schema."""
@@ -306,7 +350,7 @@ class PostgresEngine(Engine):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
             "AND table_type = 'BASE TABLE' ORDER BY table_name"
         )
-        return [row[0] for row in self.raw.execute(sql).fetchall()]
+        return [row[0] for row in self._live().execute(sql).fetchall()]
 
     def write_problem(self, *, wait_ms: int) -> str | None:
         """None if the server answers on a new connection and takes writes (not a read-only standby)."""

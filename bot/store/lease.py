@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.base import LeaseLost
-from bot.store.engine import connect
+from bot.store.engine import Engine, connect
 
 log = logging.getLogger(__name__)
 
 LEASE_KEY = "inbox-bot-leader:"  # + the schema: one lease per store, several stores may share a server
+
+
+def leader_of(engine: Engine) -> str:
+    """Who holds the lease, as `check` shows it."""
+    if "leader" not in engine.tables():
+        return "no instance has led yet"
+    row = engine.execute("SELECT holder, epoch FROM leader WHERE name = 'leader'").fetchone()
+    return f"leader {row[0]} (lease epoch {row[1]})" if row else "no instance has led yet"
 
 
 @dataclass

@@ -146,7 +146,7 @@ class StatsRecords(StoreBase):
     def open_deadline_counts(self, *, bounds: Sequence[datetime]) -> tuple[int, int, list[int]]:
         """Open conversations: how many have no deadline, how many have one, and how many have theirs at or before
         each of `bounds` (the metrics' stages, counted in one pass)."""
-        at_or_before = "".join(", coalesce(sum(deadline <= ?), 0)" for _ in bounds)
+        at_or_before = "".join(", count(CASE WHEN deadline <= ? THEN 1 END)" for _ in bounds)
         sql = f"SELECT count(*) - count(deadline), count(deadline){at_or_before} FROM conversations WHERE state = 'open'"
         row = self.conn.execute(sql, [iso(b) for b in bounds]).fetchone()
         return int(row[0]), int(row[1]), [int(n) for n in row[2:]]

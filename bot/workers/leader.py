@@ -82,7 +82,9 @@ class PostgresLease(Leadership):
         self.url = url
         self.lease_seconds = lease_seconds
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
-        self.poll = max(0.2, min(2.0, lease_seconds / 15))  # how often a standby tries
+        self.poll = max(
+            0.1, min(1.0, lease_seconds / 30)
+        )  # how often a standby tries (once a second by default)
         self._conn: LeaseConnection | None = None
         self.state = "standby: connecting"
 

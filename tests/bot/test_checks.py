@@ -96,6 +96,7 @@ async def test_missing_settings_come_first_and_unset_connections_are_notes(tmp_p
     assert [(c.item, c.severity) for c in results] == [
         ("Settings", "error"),
         ("Settings", "error"),
+        ("Database", "ok"),
         ("Mail folder", "error"),
         ("SMTP", "info"),
         ("SP-API", "info"),
@@ -106,8 +107,9 @@ async def test_missing_settings_come_first_and_unset_connections_are_notes(tmp_p
     ]
     assert results[0].detail.startswith("INBOX_BOT_SLACK_BOT_TOKEN is missing")
     assert results[1].detail.startswith("INBOX_BOT_SLACK_APP_TOKEN is missing")
+    assert results[2].detail.endswith("bot.db: created at the first start (schema version 16)")
     assert (
-        results[2].detail == f"{tmp_path / 'mail'} does not exist: create it or fix INBOX_BOT_MAIL_DIRECTORY"
+        results[3].detail == f"{tmp_path / 'mail'} does not exist: create it or fix INBOX_BOT_MAIL_DIRECTORY"
     )
     assert not any(c.item.startswith("Slack") for c in results)  # no token: Slack is not asked
 
@@ -186,6 +188,7 @@ async def test_everything_against_every_stand_in(
     )
     assert [(c.item, c.severity) for c in results] == [
         ("Settings", "ok"),
+        ("Database", "ok"),
         ("Slack token", "ok"),
         ("Slack scopes", "ok"),
         ("Slack channel", "ok"),

@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.checks import Check
-from bot.checks_services import check_carriers, check_sp_api
+from bot.checks_services import check_carriers, check_database, check_sp_api
+from bot.clock.clocks import FakeClock
 from bot.sandbox.fake_sellers import Participation
 from bot.sandbox.fake_services import FakeServices
 from bot.settings import Settings
+from bot.store.schema import MIGRATIONS
+from bot.store.store import Store
 from tests.conftest import make_settings
 from tests.support.dovecot import free_port
+from tests.support.postgres import Postgres
 
 SEEN = (
     "sees amazon.de (A1PA6795UKMFR9), amazon.fr (A13V1IB3VIYZZH), amazon.it (APJ6JRA9NG5V4), amazon.es "
@@ -198,3 +202,35 @@ async def test_an_unreachable_carrier_is_a_failure(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{free_port()}"
     [result] = await check_carriers(make_settings(tmp_path, dhl_api_url=base, dhl_api_key="k"))
     assert result.item == "DHL" and not result.ok and "cannot connect" in result.detail
+
+
+def test_the_database_check_reads_without_creating_or_migrating(
+    tmp_path: Path, postgres_server: Postgres
+) -> None:
+    missing = make_settings(tmp_path, database_url="")
+    [check] = check_database(missing)
+    assert check.ok and "created at the first start" in check.detail and not (tmp_path / "bot.db").exists()
+    Store.open(tmp_path / "bot.db", clock=FakeClock()).close()
+    [check] = check_database(missing)
+    assert (
+        check.ok
+        and check.detail == f"sqlite:///{tmp_path / 'bot.db'}: schema version {len(MIGRATIONS)}; writable"
+    )
+
+    url = postgres_server.fresh_url()
+    on_pg = make_settings(tmp_path, database_url=url)
+    [check] = check_database(on_pg)  # an empty database: the bot migrates it at its start
+    assert (
+        check.ok
+        and f"schema version 0, migrated to {len(MIGRATIONS)} at the bot's next start" in check.detail
+    )
+    assert "password" not in check.detail and check.detail.startswith("postgresql://postgres@127.0.0.1:")
+    store = Store.connect(url, clock=FakeClock())
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    [check] = check_database(on_pg)
+    assert check.ok and check.detail.endswith("no instance has led yet; writable")
+
+    down = make_settings(tmp_path, database_url=f"postgresql://bot:s3cret@127.0.0.1:{free_port()}/inbox")
+    [check] = check_database(down)
+    assert not check.ok and "OperationalError" in check.detail and "s3cret" not in check.detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import sqlite3
 import tomllib
 from datetime import timedelta
@@ -10,10 +11,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot.clock.clocks import FakeClock
+from bot.store.lock import InstanceLock
 from bot.store.schema import MIGRATIONS
 from bot.store.store import Store, iso
 from tests.bot.test_cli import cli
 from tests.support.clock import TEAM_TIME
+from tests.support.postgres import Postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,3 +183,42 @@ def test_export_reads_only_and_writes_files_only_the_owner_can_read(tmp_path: Pa
     assert refused.returncode == 2
     assert "schema version 13" in refused.stderr and "start the bot once" in refused.stderr
     assert old.read_bytes() == kept
+
+
+def test_migrate_store_copies_into_an_empty_postgresql_once_and_never_beside_a_running_bot(
+    tmp_path: Path, postgres_server: Postgres
+) -> None:
+    path = tmp_path / "inbox-bot.db"
+    shutil.copy(
+        Path(__file__).resolve().parents[1] / "fixtures" / "db" / f"schema_v{len(MIGRATIONS)}.db", path
+    )
+    url = postgres_server.fresh_url()
+    env = {"INBOX_BOT_DATABASE_PATH": str(path)}
+    lock = InstanceLock(path)
+    lock.acquire()  # a bot runs on the file
+    busy = cli("migrate-store", "--to", url, env=env)
+    lock.release()
+    assert busy.returncode == 2 and "another inbox-bot" in busy.stderr and "stop it first" in busy.stderr
+    done = cli("migrate-store", "--to", url, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("✓ copied ") and "the counts match" in done.stdout
+    assert "next: set INBOX_BOT_DATABASE_URL=postgresql://postgres@127.0.0.1" in done.stdout
+    copied = Store.connect(url, clock=FakeClock())
+    source = Store.open_read_only(path, clock=FakeClock())
+    try:
+        for table in ("conversations", "messages", "sends", "outbox", "audit"):
+            count = f"SELECT count(*) AS n FROM {table}"
+            assert copied.query(count) == source.query(count), table
+    finally:
+        copied.close()
+        source.close()
+    again = cli("migrate-store", "--to", url, env=env)
+    assert again.returncode == 2 and "the target is not empty" in again.stderr
+    wrong = cli("migrate-store", "--to", f"sqlite:///{tmp_path / 'x.db'}", env=env)
+    assert wrong.returncode == 2 and "names a PostgreSQL database" in wrong.stderr
+    # the bot then runs on PostgreSQL: its commands read the copy; a file backup is not how PostgreSQL is saved
+    on_pg = {"INBOX_BOT_DATABASE_URL": url}
+    purge = cli("purge", "--dry-run", env=on_pg)
+    assert purge.returncode == 0 and '"dry_run": true' in purge.stdout
+    backup = cli("backup", str(tmp_path / "b.db"), env=on_pg)
+    assert backup.returncode == 2 and "pg_dump" in backup.stderr

@@ -25,12 +25,11 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import statistics
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +46,7 @@ from tests.conftest import eventually, imap_overrides
 from tests.support.bot_process import start_bot
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot
+from tests.support.postgres import database_of, rows
 from tests.support.smtp import SmtpServer
 
 KILLS = int(os.environ.get("INBOX_BOT_TEST_KILLS", "120"))
@@ -298,15 +298,6 @@ def recovered_keys(log: Path) -> set[str]:
 # ---- shared set-up ----
 
 
-def rows(db_path: Path, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
-    """Query the bot's database (between runs or beside a running bot)."""
-    db = sqlite3.connect(db_path)
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
-
-
 def keys_of(slack: FakeSlack) -> list[str]:
     """The outbox key of every message the bot posted (its metadata), in order."""
     return [m["metadata"]["event_payload"]["key"] for m in slack.posts() if m.get("metadata")]
@@ -423,7 +414,7 @@ async def test_many_sigkills_lose_nothing_and_post_nothing_twice(
                 killed_posts.append(trap.landed_on)
 
     trap.start()  # the last run is left to finish
-    db = tmp_path / "bot.db"
+    db = database_of(tmp_path)
     try:
         # started for real before it is judged
         assert await trap.connected_in_time(trap.timeout()), trap.tail()
@@ -524,7 +515,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
     request.addfinalizer(trap.close)
     trap.watch_smtp(smtp)
     bag = Mailbag(dovecot, clock, rng)
-    db = tmp_path / "bot.db"
+    db = database_of(tmp_path)
     aims = plan(SEND_AIMS, SEND_KILLS, rng)
     # A reply is requested for every second card, so there is one for each kill while sending. Written a minute
     # ago, these reach no stage of the clock during the test.

@@ -8,11 +8,14 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.clock.clocks import FakeClock
 from bot.mail.source import IncomingMail
 from bot.sandbox.slack_api import FakeSlack
 from tests.bot.test_cli import cli
 from tests.conftest import eventually, fixture_mail, make_settings, running_bot
+from tests.support import postgres
 from tests.support.clock import TEAM_TIME
 from tests.support.desk import open_desk, texts
 from tests.support.smtp import SmtpServer
@@ -36,6 +39,9 @@ def card_posts(slack: FakeSlack) -> list[str]:
     ]
 
 
+@pytest.mark.skipif(
+    postgres.ENGINE == "postgresql", reason="copies the SQLite file; PostgreSQL is backed up with pg_dump"
+)
 async def test_a_backup_taken_while_the_bot_works_restores_without_losing_or_repeating_anything(
     tmp_path: Path, fake_slack: FakeSlack, smtp: SmtpServer
 ) -> None:

@@ -137,7 +137,7 @@ async def test_claim_windows_reminders_evidence_and_quiet_once_handled(
         [file] = shared["files"]
         assert file["name"] == f"claim-{ORDER}.txt"
         text = fake_slack.files[file["id"]]["data"].decode()
-        [evidence] = deps.store.db.table("evidence").rows
+        [evidence] = deps.store.query("SELECT * FROM evidence ORDER BY id")
         assert text == evidence["text"] and evidence["by_user"] == "U0LEAD"
         for words in (
             f"Order id: {ORDER}",
@@ -166,7 +166,7 @@ async def test_claim_windows_reminders_evidence_and_quiet_once_handled(
             user="U0LEAD", channel="C0INBOX", message_ts=card["ts"], action_id="claim_evidence"
         )
         await fake_slack.wait_for(lambda: any("a moment ago" in e["text"] for e in fake_slack.ephemerals))
-        assert len(list(deps.store.db.table("evidence").rows)) == 1
+        assert len(list(deps.store.query("SELECT * FROM evidence ORDER BY id"))) == 1
 
         # handled: the last window passes without a note
         await people.click(

@@ -5,28 +5,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 from pathlib import Path
 
 from bot.sandbox.slack_api import FakeSlack
 from tests.conftest import eventually, fixture_mail
 from tests.support.bot_process import start_bot
+from tests.support.postgres import database_of, rows
 
 
 def recorded(tmp_path: Path) -> list[tuple[str, str | None]]:
-    db = sqlite3.connect(tmp_path / "bot.db")
-    try:
-        return db.execute("SELECT key, slack_ts FROM conversations ORDER BY id").fetchall()
-    finally:
-        db.close()
+    return rows(database_of(tmp_path), "SELECT key, slack_ts FROM conversations ORDER BY id")
 
 
 def pending(tmp_path: Path) -> int:
-    db = sqlite3.connect(tmp_path / "bot.db")
-    try:
-        return int(db.execute("SELECT count(*) FROM outbox WHERE state != 'done'").fetchone()[0])
-    finally:
-        db.close()
+    return int(rows(database_of(tmp_path), "SELECT count(*) FROM outbox WHERE state != 'done'")[0][0])
 
 
 async def test_sigkill_between_post_and_record_leaves_exactly_one_card(
@@ -63,6 +55,4 @@ async def test_sigkill_between_post_and_record_leaves_exactly_one_card(
     assert [ts for _, ts in recorded(tmp_path)] == [c["ts"] for c in cards]
     card_posts = [c for c in fake_slack.calls_of("chat.postMessage") if not c.get("thread_ts")]
     assert len(card_posts) == 2  # the first card was found, not reposted (thread reminders aside)
-    db = sqlite3.connect(tmp_path / "bot.db")
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    assert rows(database_of(tmp_path), "PRAGMA integrity_check") == [("ok",)]

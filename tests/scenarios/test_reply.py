@@ -56,7 +56,7 @@ async def test_template_click_preview_and_send_reaches_the_buyer_threaded(desk: 
     await desk.slack.wait_for(lambda: "Answered by <@U0AGENT>" in texts(desk.card["blocks"]))
     conv = desk.deps.store.conversations()[0]
     assert conv["state"] == "answered" and conv["answered_by"] == "U0AGENT"
-    actions = [a["action"] for a in desk.deps.store.db.table("audit").rows]
+    actions = [a["action"] for a in desk.deps.store.query("SELECT * FROM audit ORDER BY id")]
     assert {"reply_drafted", "reply_queued", "reply_sent"} <= set(actions)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.clock.clocks import ScaledClock
 from bot.sandbox.slack_api import FakeSlack
 from tests.support.clock import clock_env, pinned_clock
+from tests.support.postgres import database_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,4 +53,7 @@ def bot_env(tmp_path: Path, slack: FakeSlack) -> dict[str, str]:
         INBOX_BOT_DIGEST_TIME="",
         INBOX_BOT_OPS_PORT="0",  # no health/metrics listener unless `extra` gives it a port
     )
+    database = database_of(tmp_path)
+    if isinstance(database, str):  # INBOX_BOT_TEST_DATABASE=postgresql
+        env["INBOX_BOT_DATABASE_URL"] = database
     return env

@@ -6,6 +6,7 @@ and need no CREATE DATABASE.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -13,7 +14,9 @@ import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from tests.support.dovecot import free_port
@@ -97,3 +100,49 @@ class Postgres:
         if pg_ctl and (self.root / "data" / "postmaster.pid").exists():
             self._run(pg_ctl, "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+ENGINE = os.environ.get(
+    "INBOX_BOT_TEST_DATABASE", "sqlite"
+)  # "postgresql": the whole bot on PostgreSQL in tests
+if ENGINE not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"INBOX_BOT_TEST_DATABASE is sqlite or postgresql, not {ENGINE!r}")
+
+
+@cache
+def shared() -> Postgres:
+    """This test process's cluster, started on first use and stopped when the process ends."""
+    server = Postgres().start()
+    atexit.register(server.stop)
+    return server
+
+
+@cache
+def url_for(key: str) -> str:
+    """One fresh schema per key (a test's tmp_path): the bot and its restarts in one test share it."""
+    return shared().fresh_url()
+
+
+def database_of(tmp_path: Path) -> Path | str:
+    """Where a test's bot keeps its store: tmp_path/bot.db, or with INBOX_BOT_TEST_DATABASE=postgresql a schema."""
+    return url_for(str(tmp_path)) if ENGINE == "postgresql" else tmp_path / "bot.db"
+
+
+def rows(database: Path | str, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    """Query a bot's store from outside (between runs or beside a running bot), on either engine."""
+    if isinstance(database, Path):
+        import sqlite3
+
+        db = sqlite3.connect(database)
+        try:
+            return db.execute(sql, list(params)).fetchall()
+        finally:
+            db.close()
+    import psycopg
+
+    from bot.store.engine import to_pyformat
+
+    if sql.strip().upper() == "PRAGMA INTEGRITY_CHECK":
+        sql = "SELECT 'ok'"  # PostgreSQL checks its own pages; the query still proves the store answers
+    with psycopg.connect(database, autocommit=True) as conn:
+        return [tuple(r) for r in conn.execute(to_pyformat(sql), list(params)).fetchall()]

@@ -23,6 +23,7 @@ from bot.store.store import Store, iso
 from tests.conftest import imap_overrides, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot, free_port
+from tests.support.postgres import Postgres
 
 
 async def get(port: int, path: str) -> httpx.Response:
@@ -249,3 +250,31 @@ def test_stages_counted_in_the_store_agree_with_the_clocks_own_rule(tmp_path: Pa
         expected[stage_at(now + left, now, policy).value] += 1
     assert stage_counts(store, now, policy) == expected
     store.close()
+
+
+async def test_on_postgresql_a_standby_is_alive_not_ready_and_says_who_leads(
+    tmp_path: Path, fake_slack: FakeSlack, postgres_server: Postgres
+) -> None:
+    url = postgres_server.fresh_url()
+    leader_port, standby_port = free_port(), free_port()
+    leader = make_settings(tmp_path, fake_slack, ops_port=leader_port, database_url=url)
+    standby = make_settings(tmp_path / "b", fake_slack, ops_port=standby_port, database_url=url)
+    async with running_bot(leader) as deps:
+        await deps.ready.wait()
+        body = await until_ready(leader_port, True)
+        assert body["checks"]["role"]["ok"] and body["checks"]["role"]["detail"].startswith(
+            "leader (lease epoch 1"
+        )
+        async with running_bot(standby) as waiting:
+            body = await until_ready(standby_port, False)
+            assert (await get(standby_port, "/healthz")).status_code == 200
+            assert set(body["checks"]) == {"role", "database"}  # not connecting to Slack or the mailbox
+            assert (
+                body["checks"]["role"]["detail"].startswith("standby: ")
+                and "leads" in body["checks"]["role"]["detail"]
+            )
+            assert body["checks"]["database"] == {"ok": True, "detail": "writable"}
+            assert not waiting.ready.is_set()
+            assert (
+                len(fake_slack.calls_of("apps.connections.open")) == 1
+            )  # only the leader opened Socket Mode

@@ -77,3 +77,35 @@ def test_a_read_only_postgresql_is_reported_not_writable(postgres_server: Postgr
     finally:
         writable.close()
         read_only.close()
+
+
+def test_a_lost_postgresql_connection_is_made_again_and_a_transaction_it_cut_leaves_nothing(
+    postgres_server: Postgres,
+) -> None:
+    import psycopg
+
+    from bot.clock.clocks import FakeClock
+
+    store = Store.connect(postgres_server.fresh_url(), clock=FakeClock())
+    assert isinstance(store.conn, PostgresEngine)
+
+    def cut() -> None:  # the server restarts, a failover, a proxy drops the connection
+        pid = store.conn.raw.info.backend_pid
+        with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    try:
+        store.create_conversation(key="before", kind="buyer")
+        cut()
+        with pytest.raises(psycopg.OperationalError), store.transaction():
+            store.create_conversation(key="cut short", kind="buyer")
+        assert [r["key"] for r in store.query("SELECT key FROM conversations")] == ["before"]
+        cut()
+        store.conn.ping()  # as a standby does when it takes over
+        store.create_conversation(key="after", kind="buyer")
+        assert [r["key"] for r in store.query("SELECT key FROM conversations ORDER BY id")] == [
+            "before",
+            "after",
+        ]
+    finally:
+        store.close()

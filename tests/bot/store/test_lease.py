@@ -11,7 +11,7 @@ import pytest
 from bot.clock.clocks import FakeClock
 from bot.store.base import LeaseLost
 from bot.store.engine import PostgresEngine
-from bot.store.lease import LeaseConnection
+from bot.store.lease import LeaseConnection, leader_of
 from bot.store.store import Store
 from tests.support.postgres import Postgres
 
@@ -34,7 +34,9 @@ def test_one_leads_the_other_waits_and_takes_over_with_a_new_epoch_when_the_firs
     first = LeaseConnection.open(url_of(pg_store), lease_seconds=30, holder="host-a:1")
     second = LeaseConnection.open(url_of(pg_store), lease_seconds=30, holder="host-b:2")
     try:
+        assert leader_of(pg_store.conn) == "no instance has led yet"
         assert first.try_lead() == (1, "")
+        assert leader_of(pg_store.conn) == "leader host-a:1 (lease epoch 1)"  # as `check` shows it
         assert second.try_lead() == (None, "host-a:1")  # a standby learns who leads
         first.renew(1)
         first.close()  # the process died: the server drops its session, and the lock with it
