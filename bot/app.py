@@ -52,6 +52,7 @@ from bot.services.http import new_client
 from bot.services.messaging import AmazonMessaging
 from bot.services.slack import SlackError, SlackGateway
 from bot.settings import Settings
+from bot.store.base import LeaseLost
 from bot.store.lock import AlreadyRunning
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
@@ -320,7 +321,7 @@ async def _ended(task: asyncio.Task[Any]) -> None:
     while not task.done():
         await asyncio.wait({task}, timeout=5.0)  # cleanups that take their time (IMAP logout) are let be
         task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
+    with contextlib.suppress(asyncio.CancelledError, LeaseLost, Exception):
         task.result()
 
 

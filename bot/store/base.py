@@ -57,8 +57,9 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class LeaseLost(Exception):
-    """This instance is no longer the leader (another took over): it must stop acting at once."""
+class LeaseLost(BaseException):
+    """This instance is no longer the leader (another took over): it must stop acting at once. A BaseException, as
+    SystemExit is: the workers' `except Exception` (a failed pass retried, a send marked failed) must not catch it."""
 
 
 class StaleSchema(Exception):

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import build_deps, create_app, run_bot
 from bot.clock.clocks import FakeClock
+from bot.mail.source import IncomingMail
+from bot.sandbox.slack_api import FakeSlack
 from bot.store.base import LeaseLost
 from bot.store.lock import AlreadyRunning, InstanceLock
 from bot.store.store import Store
 from bot.workers.leader import FileLeadership, PostgresLease, leadership_for
-from tests.conftest import make_settings
+from tests.conftest import fixture_mail, make_settings
+from tests.support.clock import pinned_clock
 from tests.support.postgres import Postgres
+from tests.support.smtp import SmtpServer
 
 
 def test_the_engine_chooses_the_kind_of_leadership(tmp_path: Path) -> None:
@@ -93,3 +99,74 @@ async def test_a_database_that_does_not_answer_keeps_the_instance_standby(tmp_pa
     assert standby.state.startswith("standby: the database does not answer")
     stop.set()
     assert await asyncio.wait_for(waiting, timeout=10) is False
+
+
+async def _run_on(
+    url: str, tmp_path: Path, slack: FakeSlack, **more: Any
+) -> tuple[Any, asyncio.Task[None], asyncio.Event]:
+    settings = make_settings(tmp_path, slack, database_url=url, lease_seconds=30, **more)
+    deps = build_deps(settings, clock=pinned_clock())
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(deps, create_app(settings, deps), stop=stop))
+    await asyncio.wait_for(deps.ready.wait(), 20)
+    return deps, task, stop
+
+
+async def test_a_leader_whose_lease_moved_sends_nothing_and_stops_leaving_the_send_to_the_new_leader(
+    tmp_path: Path, fake_slack: FakeSlack, postgres_server: Postgres, smtp: SmtpServer
+) -> None:
+    url = postgres_server.fresh_url()
+    relay = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_tls": "plain",
+        "smtp_from": "s@example-shop.de",
+    }
+    deps, task, stop = await _run_on(url, tmp_path, fake_slack, **relay)
+    try:
+        result = await deps.intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "1", None))
+        cid = int(result.conversation_id or 0)
+        await fake_slack.wait_for(lambda: len(fake_slack.posts("C0INBOX", top_level=True)) == 1, timeout=20)
+        buyer = deps.store.latest_buyer_message(conversation_id=cid) or {}
+        deps.store.conn.execute("UPDATE leader SET epoch = epoch + 1")  # another instance took over meanwhile
+        send, _ = deps.store.create_send(
+            key="s1", conversation_id=cid, reply_to_row=int(buyer["id"]), text="Hallo", by_user="U1"
+        )
+        deps.mailer.wake.set()
+        with pytest.raises(LeaseLost, match="the lease moved to epoch 2"):
+            await asyncio.wait_for(task, 20)  # the whole bot stops, not just the send
+        row = deps.store.send(send_id=send["id"]) or {}
+        assert (row["state"], row["error"], row["attempts"]) == (
+            "queued",
+            None,
+            0,
+        )  # untouched: the new leader's
+        assert smtp.messages == []
+        notes = deps.store.query("SELECT * FROM outbox WHERE kind NOT IN ('post_card', 'update_card')")
+        assert notes == []  # no "failed" note queued either
+    finally:
+        stop.set()
+        if not task.done():
+            await asyncio.wait_for(task, 20)
+        deps.store.close()
+
+
+async def test_a_leader_whose_lease_moved_posts_no_card(
+    tmp_path: Path, fake_slack: FakeSlack, postgres_server: Postgres
+) -> None:
+    url = postgres_server.fresh_url()
+    deps, task, stop = await _run_on(url, tmp_path, fake_slack)
+    try:
+        deps.store.conn.execute("UPDATE leader SET epoch = epoch + 1")
+        (tmp_path / "mail").mkdir(exist_ok=True)
+        (tmp_path / "mail" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
+        with pytest.raises(LeaseLost):
+            await asyncio.wait_for(task, 30)
+        assert fake_slack.posts("C0INBOX") == []
+        [item] = deps.store.query("SELECT state, attempts FROM outbox")
+        assert item == {"state": "pending", "attempts": 0}  # the new leader posts it
+    finally:
+        stop.set()
+        if not task.done():
+            await asyncio.wait_for(task, 20)
+        deps.store.close()
