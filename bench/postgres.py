@@ -9,6 +9,7 @@ import signal
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -180,12 +181,17 @@ async def _until(condition: Any, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def figures(figure: Any, mails: list[bytes], quick: bool) -> list[Any]:
-    """Every PostgreSQL figure, on a throwaway cluster."""
+async def figures(
+    figure: Any, mails: list[bytes], quick: bool, acks: Callable[[str], Awaitable[list[Any]]] | None = None
+) -> list[Any]:
+    """Every PostgreSQL figure, on a throwaway cluster; `acks` measures the click acks of a bot on a given URL (the
+    store is synchronous: on PostgreSQL each statement holds the event loop for a round trip)."""
     server = Postgres().start()
     try:
         found = await intake_on_both(figure, mails, server, rounds=2 if quick else 3)
         found += sla_on_both(figure, server, 20_000 if quick else 100_000, rounds=15)
+        if acks is not None:
+            found += await acks(server.fresh_url())
         found += await takeovers(figure, server, 5 if quick else 20)
     finally:
         server.stop()

@@ -456,7 +456,7 @@ async def settled(slack: FakeSlack, quiet: float = 0.15, timeout: float = 10) ->
         await asyncio.sleep(quiet)
 
 
-async def interactivity(clicks: int, rounds: int) -> list[Figure]:
+async def interactivity(clicks: int, rounds: int, database_url: str = "") -> list[Figure]:
     """Ack latency of concurrent clicks over Socket Mode, and the time to open a reply modal.
 
     The bot runs in its own process, as in production: Slack's side (the stand-in and the people clicking) does not
@@ -474,8 +474,14 @@ async def interactivity(clicks: int, rounds: int) -> list[Figure]:
         slack = await FakeSlack().start()
         bare_slack = await FakeSlack().start()
         clock = pinned_clock()
+        on = {"INBOX_BOT_DATABASE_URL": database_url} if database_url else {}
         bot = start_bot(
-            Path(tmp), slack, clock=clock, INBOX_BOT_LOG_LEVEL="WARNING", INBOX_BOT_REPLY_SIGNATURE="Shop"
+            Path(tmp),
+            slack,
+            clock=clock,
+            INBOX_BOT_LOG_LEVEL="WARNING",
+            INBOX_BOT_REPLY_SIGNATURE="Shop",
+            **on,
         )
         bare = start_bare_bolt(bare_slack, Path(tmp))
         try:
@@ -535,6 +541,16 @@ async def interactivity(clicks: int, rounds: int) -> list[Figure]:
                 await asyncio.to_thread(process.wait, 10)
             await slack.stop()
             await bare_slack.stop()
+    if database_url:  # the same bursts with the store in PostgreSQL (bench/postgres.py)
+        return [
+            Figure(
+                f"PostgreSQL: ack latency p99, {clicks} concurrent clicks (median of {rounds} bursts)",
+                statistics.median(p99s["bot"]),
+                "ms",
+                floor=statistics.median(p99s["bare"]),
+                ratio_limit=ACK_RATIO,
+            )
+        ]
     return [
         Figure("ack latency of the first click after start-up (Slack waits 3 s)", first, "ms", 3000),
         Figure(
@@ -1075,7 +1091,12 @@ async def main(quick: bool) -> list[Figure]:
     figures += await metrics_cost(2000 if quick else 10_000, rounds=3 if quick else 5)
     figures += sla_engine(20_000 if quick else 100_000, rounds=15)
     # PostgreSQL beside SQLite (bench/postgres.py): intake and the sweep as ratios, the standby's takeover
-    figures += await postgres.figures(Figure, mixed_mails(2000 if quick else 5000, TEAM_TIME), quick)
+    figures += await postgres.figures(
+        Figure,
+        mixed_mails(2000 if quick else 5000, TEAM_TIME),
+        quick,
+        acks=lambda url: interactivity(50, rounds=5 if quick else 9, database_url=url),
+    )
     figures += guard_speed(rounds=3 if quick else 7)
     figures += intent_speed(rounds=3 if quick else 7)
     figures += await notification_delay(4 if quick else 10)
