@@ -37,7 +37,7 @@ from bot.mail.sender import SmtpSender
 from bot.mail.source import MailSource
 from bot.ops.logs import in_log_context, scoped
 from bot.ops.metrics import Metrics
-from bot.ops.server import OpsServer
+from bot.ops.server import OpsServer, serving_while
 from bot.replies.autoreply import AutoReplier
 from bot.replies.guard import Policy
 from bot.replies.library import Library
@@ -57,7 +57,7 @@ from bot.store.lock import AlreadyRunning
 from bot.store.store import Store
 from bot.workers.enricher import Enricher
 from bot.workers.evidence import Evidence
-from bot.workers.leader import FileLeadership, Leadership, leadership_for
+from bot.workers.leader import FileLeadership, leadership_for
 from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
@@ -269,28 +269,30 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     stop = stop or asyncio.Event()
     leadership = deps.leadership = deps.leadership or leadership_for(deps.settings)
     try:
-        if not await _lead(deps, leadership, stop):
+        waiting = leadership.acquire(
+            stop
+        )  # a standby (PostgreSQL) answers /healthz and /readyz while it waits
+        if not await (waiting if isinstance(leadership, FileLeadership) else serving_while(deps, waiting)):
             return
         deps.store.ping()  # a standby's connection may have idled for days
         deps.store.fence_epoch = leadership.epoch  # every outbox claim and send checks the lease from now on
-        async with shared_slack_session(deps.client):
-            await _run(deps, app, stop, leadership)
+
+        def renewed(until: float) -> None:
+            deps.store.fence_deadline = (
+                until  # nothing leaves after it unless the lease was renewed meanwhile
+            )
+
+        holding = asyncio.create_task(leadership.hold(renewed), name="lease")  # renewed from now on
+        try:
+            async with shared_slack_session(deps.client):
+                await _run(deps, app, stop, holding)
+        finally:
+            holding.cancel()
+            await _ended(holding)
     except AlreadyRunning as e:
         raise StartupError(str(e)) from e
     finally:
         leadership.release()
-
-
-async def _lead(deps: Deps, leadership: Leadership, stop: asyncio.Event) -> bool:
-    """Take the lead; a standby serves /healthz and /readyz ('standby') while it waits."""
-    if isinstance(leadership, FileLeadership):
-        return await leadership.acquire(stop)
-    ops = OpsServer(deps)
-    await ops.start()
-    try:
-        return await leadership.acquire(stop)
-    finally:
-        await ops.stop()
 
 
 @contextlib.asynccontextmanager
@@ -325,7 +327,7 @@ async def _ended(task: asyncio.Task[Any]) -> None:
         task.result()
 
 
-async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event, leadership: Leadership) -> None:
+async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event, holding: asyncio.Task[None]) -> None:
     settings = deps.settings
     try:
         me = await deps.slack.auth_test()
@@ -344,7 +346,7 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event, leadership: Leade
         ),
         asyncio.create_task(deps.poster.run(), name="poster"),
         asyncio.create_task(deps.mailer.run(), name="mailer"),
-        asyncio.create_task(leadership.hold(), name="lease"),  # LeaseLost stops everything at once
+        holding,  # the lease: LeaseLost stops everything at once
     ]
     socket_handler: AsyncSocketModeHandler | None = None
     ops: OpsServer | None = None

@@ -257,7 +257,7 @@ def check_database(settings: Settings) -> list[Check]:
     try:
         engine = open_engine(database, read_only=True)
     except unreadable as e:
-        return [failed("Database", f"{database.shown}: {type(e).__name__}: {e}".strip())]
+        return [failed("Database", database.redact(f"{database.shown}: {type(e).__name__}: {e}".strip()))]
     try:
         version = engine.schema_version()
         problem = engine.write_problem(wait_ms=2000)
@@ -272,6 +272,6 @@ def check_database(settings: Settings) -> list[Check]:
             return [failed("Database", f"{detail}; not writable: {problem}")]
         return [Check("Database", f"{detail}; writable")]
     except unreadable as e:
-        return [failed("Database", f"{database.shown}: {type(e).__name__}: {e}".strip())]
+        return [failed("Database", database.redact(f"{database.shown}: {type(e).__name__}: {e}".strip()))]
     finally:
         engine.close()

@@ -138,7 +138,11 @@ def _size(n: int) -> str:
 def migrate_store(
     to: Annotated[
         str,
-        typer.Option("--to", help="The empty PostgreSQL to copy into: postgresql://user:password@host/db"),
+        typer.Option(
+            "--to",
+            help="The empty PostgreSQL to copy into: postgresql://user@host/db (the password from PGPASSWORD or "
+            "~/.pgpass keeps it out of the shell's history)",
+        ),
     ],
     config: ConfigOption = None,
 ) -> None:
@@ -146,10 +150,11 @@ def migrate_store(
     be stopped. Then set INBOX_BOT_DATABASE_URL and start it (docs/operations.md)."""
     from bot.clock.clocks import clock_from
     from bot.store.base import StaleSchema
-    from bot.store.engine import DatabaseUrl, database_errors
+    from bot.store.engine import database_errors
     from bot.store.lock import AlreadyRunning, InstanceLock
     from bot.store.migrate import MigrationRefused, copy_store
     from bot.store.store import Store
+    from bot.store.url import DatabaseUrl
 
     settings = settings_or_exit(config)
     setup_logging("WARNING")
@@ -180,15 +185,18 @@ def migrate_store(
         target = Store.connect(target_url, clock=clock)
     except unreadable as e:
         lock.release()
-        typer.echo(f"✗ {e}", err=True)
+        typer.echo(f"✗ {target_url.redact(str(e))}", err=True)
         raise typer.Exit(2) from e
+    failing: tuple[type[BaseException], ...] = (RuntimeError, *database_errors())
     try:
         copied = copy_store(source, target)
     except MigrationRefused as e:
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(2) from e
-    except RuntimeError as e:
-        typer.echo(f"✗ the copy was rolled back, nothing stays in the target: {e}", err=True)
+    except failing as e:  # a row the target refuses, a count that differs
+        typer.echo(
+            f"✗ the copy was rolled back, nothing stays in the target: {target_url.redact(str(e))}", err=True
+        )
         raise typer.Exit(1) from e
     finally:
         source.close()
@@ -222,5 +230,5 @@ def existing_store(settings: Settings, clock: Clock, *, read_only: bool = False)
             return Store.open_read_only(database, clock=clock)
         return Store.connect(database, clock=clock)
     except unreadable as e:
-        typer.echo(f"✗ cannot read {database.shown}: {e}", err=True)
+        typer.echo(f"✗ cannot read {database.shown}: {database.redact(str(e))}", err=True)
         raise typer.Exit(2) from e

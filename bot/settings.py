@@ -33,7 +33,7 @@ from bot.settings_values import (
     parses,
     per_carrier,
 )
-from bot.store.engine import DatabaseUrl
+from bot.store.url import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,11 @@ class Settings(ServiceSettings, OpsSettings, AccountSettings):
     def database(self) -> DatabaseUrl:
         """INBOX_BOT_DATABASE_URL, else the SQLite file INBOX_BOT_DATABASE_PATH."""
         url = self.database_url.get_secret_value()
-        return DatabaseUrl.parse(url) if url else DatabaseUrl("sqlite", path=self.database_path)
+        return (
+            DatabaseUrl.parse(url, path_allowed=False)
+            if url
+            else DatabaseUrl("sqlite", path=self.database_path)
+        )
 
     @property
     def tz(self) -> ZoneInfo:

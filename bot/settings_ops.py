@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
-from bot.store.engine import DatabaseUrl
+from bot.store.url import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -44,5 +44,5 @@ class OpsSettings(BaseSettings):
     @classmethod
     def _known_database(cls, value: SecretStr) -> SecretStr:
         if value.get_secret_value():
-            DatabaseUrl.parse(value.get_secret_value())  # a ValueError names what is wrong
+            DatabaseUrl.parse(value.get_secret_value(), path_allowed=False)  # a ValueError says what is wrong
         return value

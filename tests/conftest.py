@@ -21,6 +21,7 @@ from bot.sandbox.fake_services import FakeServices
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings
 from bot.settings_sources import load_settings
+from bot.store.store import Store
 from tests.support import postgres
 from tests.support.clock import WallClockWatch, pinned_clock, start_pinned_clock, wall_moments
 from tests.support.dovecot import Dovecot
@@ -152,6 +153,12 @@ def dovecot(dovecot_server: Dovecot) -> Dovecot:
     finally:
         client.logout()
     return dovecot_server
+
+
+def count_rows(store: Store, table: str, where: str = "") -> int:
+    """How many rows a table of the bot's store holds (on either engine), optionally only those `where` says."""
+    row = store.query_one(f"SELECT count(*) AS n FROM {table}{' WHERE ' + where if where else ''}")
+    return int((row or {})["n"])
 
 
 def make_settings(tmp_path: Path, slack: FakeSlack | None = None, **overrides: Any) -> Settings:

@@ -79,10 +79,12 @@ harness() {
     run_pytest bash tests/loaded.sh -q "$HARNESS"
 }
 
-# the whole bot on PostgreSQL (every store test runs on both engines in the suite already): the scenarios, and the
-# crash harness with a third of its kills on a loaded core
+# the whole bot on PostgreSQL (every store test runs on both engines in the suite already): the unit, listener, job
+# and scenario tests again with the store in PostgreSQL, and the crash harness with a third of its kills on a loaded
+# core
 on_postgresql() {
-  INBOX_BOT_TEST_DATABASE=postgresql run_pytest .venv/bin/python -m pytest -q "${PARALLEL[@]}" tests/scenarios &&
+  INBOX_BOT_TEST_DATABASE=postgresql run_pytest .venv/bin/python -m pytest -q "${PARALLEL[@]}" tests/bot tests/handlers \
+    tests/jobs tests/scenarios --deselect tests/bot/mail/test_intent_train.py &&
     INBOX_BOT_TEST_DATABASE=postgresql INBOX_BOT_TEST_KILLS=${INBOX_BOT_TEST_PG_KILLS:-30} \
       INBOX_BOT_TEST_SEND_KILLS=${INBOX_BOT_TEST_PG_SEND_KILLS:-15} run_pytest bash tests/loaded.sh -q "$HARNESS"
 }

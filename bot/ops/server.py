@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -247,3 +247,13 @@ class OpsServer:
             log.exception("the metrics could not be read")
             return web.Response(status=500, text=f"the metrics could not be read: {type(e).__name__}: {e}\n")
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def serving_while(deps: Deps, waiting: Awaitable[bool]) -> bool:
+    """Answer /healthz, /readyz and /metrics while `waiting` runs (a standby waiting for the lease); its result."""
+    ops = OpsServer(deps)
+    await ops.start()
+    try:
+        return await waiting
+    finally:
+        await ops.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,13 +19,13 @@ from bot.clock.clocks import Clock
 from bot.store.ddl import PostgresSchema, SchemaDb
 from bot.store.engine import (
     MIGRATION_LOCK,
-    DatabaseUrl,
     Engine,
     PostgresEngine,
     SqliteEngine,
     open_engine,
 )
 from bot.store.schema import MIGRATIONS
+from bot.store.url import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,9 @@ class StoreBase:
     _message_columns: str | None = field(
         default=None, init=False, repr=False
     )  # every column but the raw mail
-    fence_epoch: int | None = field(
-        default=None, init=False
-    )  # the leader's lease epoch (PostgreSQL), None: no lease
+    # the leader's lease epoch (PostgreSQL; None: no lease), and until when (time.monotonic()) the lease surely holds
+    fence_epoch: int | None = field(default=None, init=False)
+    fence_deadline: float | None = field(default=None, init=False)
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock) -> Self:
@@ -175,11 +176,19 @@ class StoreBase:
         """Make sure the connection works now, connecting again if it was lost (PostgreSQL)."""
         self.conn.ping()
 
+    def assert_leading(self) -> None:
+        """Right before anything leaves (a Slack post, an e-mail, an upload): raise LeaseLost if the lease was not
+        renewed in time. A standby takes over a silent leader only after a whole lease, so a leader that was paused
+        (stopped, swapping, its loop blocked) stops here before it acts on a claim a new leader may now hold."""
+        if self.fence_deadline is not None and time.monotonic() > self.fence_deadline:
+            raise LeaseLost(f"the lease (epoch {self.fence_epoch}) was not renewed in time: stopping")
+
     def check_lease(self) -> None:
         """Inside a claim's transaction: raise LeaseLost unless this instance still holds the lease it was given
         (the row is share-locked, so a takeover waits for this claim and every later claim sees the new epoch)."""
         if self.fence_epoch is None:
             return
+        self.assert_leading()
         row = self.conn.execute("SELECT epoch FROM leader WHERE name = 'leader' FOR SHARE").fetchone()
         if row is None or int(row[0]) != self.fence_epoch:
             raise LeaseLost(

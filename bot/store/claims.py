@@ -19,7 +19,7 @@ class ClaimRecords(StoreBase):
         marks = ", ".join("?" * len(CLAIM_TYPES))
         sql = (
             "SELECT * FROM conversations WHERE kind = 'notice' AND (state = 'open' OR outcome = 'appealed') "
-            f"AND notice_type IN ({marks}) ORDER BY opened_at, id"
+            f"AND notice_type IN ({marks}) ORDER BY opened_at IS NULL, opened_at, id"
         )
         return self.query(sql, list(CLAIM_TYPES))
 

@@ -17,7 +17,7 @@ class ClockRecords(StoreBase):
         """Open conversations with a clock whose next notification is due (or not yet computed)."""
         sql = (
             "SELECT * FROM conversations WHERE state = 'open' AND deadline IS NOT NULL "
-            "AND (next_sla_at IS NULL OR next_sla_at <= ?) ORDER BY deadline LIMIT ?"
+            "AND (next_sla_at IS NULL OR next_sla_at <= ?) ORDER BY deadline IS NULL, deadline LIMIT ?"
         )
         return self.query(sql, [iso(now), limit])
 

@@ -50,7 +50,7 @@ class ConversationRecords(StoreBase):
 
     def open_conversation_for_order(self, *, order_id: str) -> Row | None:
         """The open buyer conversation about an order, earliest deadline first (for Amazon's copies of replies)."""
-        sql = "SELECT * FROM conversations WHERE state = 'open' AND kind = 'buyer' AND order_id = ? ORDER BY deadline, id LIMIT 1"
+        sql = "SELECT * FROM conversations WHERE state = 'open' AND kind = 'buyer' AND order_id = ? ORDER BY deadline IS NULL, deadline, id LIMIT 1"
         return self.query_one(sql, [order_id])
 
     def order_owner(self, *, order_id: str) -> tuple[str | None, str | None]:
@@ -111,7 +111,7 @@ class ConversationRecords(StoreBase):
     def conversations(self, *, state: str | None = None) -> list[Row]:
         """All conversations, optionally of one state, earliest deadline first."""
         where, args = ("state = ?", [state]) if state else (None, [])
-        sql = f"SELECT * FROM conversations {'WHERE ' + where if where else ''} ORDER BY deadline, id"
+        sql = f"SELECT * FROM conversations {'WHERE ' + where if where else ''} ORDER BY deadline IS NULL, deadline, id"
         return self.query(sql, args)
 
     def has_message(self, *, message_id: str) -> bool:

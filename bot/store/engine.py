@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import sqlite3
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+
+from bot.store.url import DatabaseUrl
 
 if TYPE_CHECKING:  # psycopg is needed only for PostgreSQL (the `postgresql` extra)
     import psycopg
@@ -22,6 +23,16 @@ if TYPE_CHECKING:  # psycopg is needed only for PostgreSQL (the `postgresql` ext
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's lock
+IDLE_IN_TRANSACTION_MS = (
+    60_000  # PostgreSQL ends a session left in a transaction this long (a stopped process)
+)
+CONNECTION = {  # libpq: a peer that vanished is noticed within about half a minute
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 MIGRATION_LOCK = (
     0x1B0C_5EED  # the advisory lock two instances starting at once migrate under, one after the other
 )
@@ -41,43 +52,6 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
     def fetchmany(self, size: int = ...) -> list[Any]: ...
-
-
-@dataclass(frozen=True)
-class DatabaseUrl:
-    """Where the store lives: `sqlite:///path` (or a plain path) or `postgresql://user:pass@host/db`."""
-
-    engine: str  # "sqlite" | "postgresql"
-    path: Path | None = None  # SQLite's file
-    url: str = field(default="", repr=False)  # PostgreSQL's connection string (its password not in repr)
-
-    @classmethod
-    def parse(cls, text: str) -> DatabaseUrl:
-        """Read a database URL; a plain path is an SQLite file."""
-        scheme = urlsplit(text).scheme.lower() if "://" in text else ""
-        if scheme in ("postgresql", "postgres"):
-            return cls("postgresql", url=text)
-        if scheme == "sqlite":
-            rest = text.split("://", 1)[1]
-            if not rest.startswith("/") or rest == "/":
-                raise ValueError(
-                    f"an SQLite URL names a file: sqlite:///relative/path or sqlite:////absolute, not {text}"
-                )
-            return cls("sqlite", path=Path(rest[1:]))
-        if scheme:
-            raise ValueError(f"unknown database {scheme}://: use sqlite:///… or postgresql://…")
-        return cls("sqlite", path=Path(text))
-
-    @property
-    def shown(self) -> str:
-        """The URL without its password (for logs and `check`)."""
-        if self.engine == "sqlite":
-            return f"sqlite:///{self.path}"
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        user = f"{parts.username}@" if parts.username else ""
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
 class Engine:
@@ -267,17 +241,25 @@ class PostgresEngine(Engine):
     dialect = "postgresql"
     greatest = "greatest"
 
-    def __init__(self, conn: psycopg.Connection[Any], url: str) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], url: str, *, read_only: bool = False) -> None:
         self.raw = conn
         self.url = url
+        self.read_only = read_only
+        self.closed = False  # closed by the store: never connected again
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False, connect_timeout: int = 10) -> PostgresEngine:
         """Connect (numbers come back as int or float, as from SQLite)."""
-        conn = connect(url, connect_timeout=connect_timeout)
-        if read_only:
+        engine = cls(connect(url, connect_timeout=connect_timeout), url, read_only=read_only)
+        engine._session(engine.raw)
+        return engine
+
+    def _session(self, conn: psycopg.Connection[Any]) -> None:
+        """What every connection of the store sets, again after a reconnect: a transaction left open by a stopped
+        process ends (its row locks would hold a takeover up), and a read-only engine stays read-only."""
+        conn.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
+        if self.read_only:
             conn.execute("SET default_transaction_read_only = on")
-        return cls(conn, url)
 
     def execute(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Cursor:
         """Run one statement."""
@@ -291,9 +273,10 @@ class PostgresEngine(Engine):
     def _live(self) -> psycopg.Connection[Any]:
         """The connection, made again if the last one was lost (a restart of the server, a failover, a proxy that
         dropped it): the statement that met the loss failed, with its transaction; the next one goes through."""
-        if self.raw.closed:
+        if self.raw.closed and not self.closed:
             log.warning("the PostgreSQL connection was lost: connecting again")
             self.raw = connect(self.url)
+            self._session(self.raw)
         return self.raw
 
     def ping(self) -> None:
@@ -366,16 +349,28 @@ class PostgresEngine(Engine):
         return None
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection for good."""
+        self.closed = True
         self.raw.close()
 
 
+def instance_name() -> str:
+    """This process among the bot's instances (host:pid): the lease's holder, the sessions' application_name."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def connect(url: str, *, connect_timeout: int = 10, **params: Any) -> psycopg.Connection[Any]:
-    """A connection in autocommit mode whose numbers come back as from SQLite (`params`: libpq's, e.g. keepalives)."""
+    """A connection in autocommit mode whose numbers come back as from SQLite, named after this instance, with
+    keepalives and a TCP timeout so a connection to a vanished host fails in seconds instead of hanging the loop
+    (`params`: libpq's, overriding these). A driver's error is raised with the URL's password masked."""
     import psycopg
 
-    params.setdefault("application_name", "inbox-bot")
-    conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout, **params)
+    params = {**CONNECTION, "application_name": f"inbox-bot {instance_name()}", **params}
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout, **params)
+    except psycopg.Error as e:
+        masked = DatabaseUrl("postgresql", url=url)
+        raise type(e)(masked.redact(str(e))) from None
     _numbers_as_sqlite(conn)
     return conn
 

@@ -13,6 +13,8 @@ from bot.store.engine import Engine, connect
 log = logging.getLogger(__name__)
 
 LEASE_KEY = "inbox-bot-leader:"  # + the schema: one lease per store, several stores may share a server
+# the server's time as ISO 8601 in UTC, which ::timestamptz reads back whatever a session's DateStyle
+NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
 
 def leader_of(engine: Engine) -> str:
@@ -64,7 +66,7 @@ class LeaseConnection:
             with conn.transaction():
                 row = conn.execute(
                     "INSERT INTO leader (name, epoch, holder, pid, since, renewed_at) "
-                    "VALUES ('leader', 1, %s, pg_backend_pid(), now()::text, now()::text) "
+                    f"VALUES ('leader', 1, %s, pg_backend_pid(), {NOW}, {NOW}) "
                     "ON CONFLICT (name) DO UPDATE SET epoch = leader.epoch + 1, holder = excluded.holder, "
                     "pid = excluded.pid, since = excluded.since, renewed_at = excluded.renewed_at RETURNING epoch",
                     [self.holder],
@@ -78,19 +80,24 @@ class LeaseConnection:
         if row is None:
             return None, "another instance (starting)"
         holder, pid, stale = row
-        if stale:
+        if (
+            stale
+        ):  # its lease session, and its store's sessions: a transaction it left open would hold the row
             log.warning(
-                "the leader %s has not renewed its lease for %.0f s: ending its session",
+                "the leader %s has not renewed its lease for %.0f s: ending its sessions",
                 holder,
                 self.lease_seconds,
             )
-            conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = %s OR application_name = left(%s, 63)",
+                [pid, f"inbox-bot {holder}"],
+            )
         return None, str(holder)
 
     def renew(self, epoch: int) -> None:
         """Mark the lease alive; LeaseLost if it is no longer this session's."""
         row = self.conn.execute(
-            "UPDATE leader SET renewed_at = now()::text WHERE name = 'leader' AND epoch = %s "
+            f"UPDATE leader SET renewed_at = {NOW} WHERE name = 'leader' AND epoch = %s "
             "AND pid = pg_backend_pid() RETURNING epoch",
             [epoch],
         ).fetchone()

@@ -58,11 +58,18 @@ def copy_store(source: Store, target: Store) -> Copied:
         listed = ", ".join(f"{t} ({n})" for t, n in sorted(filled.items()))
         raise MigrationRefused(f"the target is not empty: {listed}. Copy into an empty database only")
     tables = [t for t in source.conn.tables() if t not in SKIPPED]
+    strange = sorted(set(tables) - set(target.conn.tables()))
+    if strange:  # e.g. a replication tool's table in the file: not the bot's, never silently left behind
+        raise MigrationRefused(f"the SQLite file has tables the bot does not make: {', '.join(strange)}")
+    for table in tables:
+        missing = [c for c in source.conn.columns(table) if c not in set(target.conn.columns(table))]
+        if missing:
+            raise MigrationRefused(f"{table} has columns the target lacks: {', '.join(missing)}")
     ordered = [t for t in FIRST if t in tables] + [t for t in tables if t not in FIRST]
     copied = Copied()
     with target.transaction():
         for table in ordered:
-            columns = [c for c in source.conn.columns(table) if c in set(target.conn.columns(table))]
+            columns = source.conn.columns(table)
             names = ", ".join(f'"{c}"' for c in columns)
             insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
             cursor = source.conn.execute(f"SELECT {names} FROM {table} ORDER BY rowid")
@@ -76,9 +83,10 @@ def copy_store(source: Store, target: Store) -> Copied:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                 )
-        for table, count in copied.tables.items():
+        for table, count in copied.tables.items():  # raised inside the transaction: nothing stays
             there = int(target.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            if there != count:  # raised inside the transaction: nothing stays
-                raise RuntimeError(f"{table}: {count} rows read, {there} in the target")
+            held = int(source.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            if not there == count == held:
+                raise RuntimeError(f"{table}: {held} rows in the file, {count} read, {there} in the target")
     log.info("copied %d rows in %d tables", copied.total, len(copied.tables))
     return copied

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.store.base import LeaseLost
+from bot.store.engine import instance_name
 from bot.store.lease import LeaseConnection
 from bot.store.lock import InstanceLock
 
@@ -47,8 +48,9 @@ class Leadership:
         """Wait until this instance leads (True) or `stop` is set first (False)."""
         raise NotImplementedError
 
-    async def hold(self) -> None:
-        """Keep the lease while leading; raise LeaseLost the moment it cannot be confirmed."""
+    async def hold(self, renewed: Callable[[float], None] | None = None) -> None:
+        """Keep the lease while leading (telling `renewed` until when, in time.monotonic(), it surely holds); raise
+        LeaseLost the moment it cannot be confirmed."""
         await asyncio.Event().wait()
 
     def release(self) -> None:
@@ -81,17 +83,19 @@ class PostgresLease(Leadership):
     def __init__(self, url: str, *, lease_seconds: float, holder: str | None = None) -> None:
         self.url = url
         self.lease_seconds = lease_seconds
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.holder = holder or instance_name()
         self.poll = max(
             0.1, min(1.0, lease_seconds / 30)
         )  # how often a standby tries (once a second by default)
         self._conn: LeaseConnection | None = None
+        self.acquired_at = 0.0  # time.monotonic() of the attempt that won the lease
         self.state = "standby: connecting"
 
     async def acquire(self, stop: asyncio.Event) -> bool:
         """Wait as a standby until the lease is free, then take it (a new epoch)."""
         said = ""
         while not stop.is_set():
+            started = time.monotonic()
             try:
                 if self._conn is None:
                     self._conn = await asyncio.to_thread(
@@ -104,7 +108,7 @@ class PostgresLease(Leadership):
                 self._drop()
                 epoch, holder = None, ""
             if epoch is not None:
-                self.epoch, self.leading = epoch, True
+                self.epoch, self.leading, self.acquired_at = epoch, True, started
                 self.state = f"leader (lease epoch {epoch}, {self.holder})"
                 log.info("this instance leads now: %s", self.state)
                 return True
@@ -116,11 +120,17 @@ class PostgresLease(Leadership):
                 await asyncio.wait_for(stop.wait(), timeout=self.poll)
         return False
 
-    async def hold(self) -> None:
-        """Renew every third of the lease; LeaseLost when a renewal fails or does not come back in time."""
+    async def hold(self, renewed: Callable[[float], None] | None = None) -> None:
+        """Renew every third of the lease; LeaseLost when a renewal fails or does not come back in time. After each
+        renewal `renewed` learns until when the lease surely holds: its start plus the lease, less a sixth (a
+        standby ends a silent leader's session only after a whole lease without renewal)."""
         assert self._conn is not None and self.epoch is not None, "hold() after acquire()"
+        margin = self.lease_seconds / 6
+        if renewed is not None:
+            renewed(self.acquired_at + self.lease_seconds - margin)
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
+            started = time.monotonic()
             try:
                 await asyncio.wait_for(
                     asyncio.to_thread(self._conn.renew, self.epoch), timeout=self.lease_seconds / 3
@@ -130,6 +140,8 @@ class PostgresLease(Leadership):
             except Exception as e:
                 self.leading = False
                 raise LeaseLost(f"the lease could not be renewed ({type(e).__name__}: {e}): stopping") from e
+            if renewed is not None:
+                renewed(started + self.lease_seconds - margin)
 
     def _drop(self) -> None:
         if self._conn is not None:

@@ -166,6 +166,7 @@ class Mailer:
             message = build_message(
                 reply, sender=reply.sender or self.settings.smtp_from, now=self.clock.now()
             )
+            self.store.assert_leading()  # after a pause that outlived the lease, a new leader owns this send
             await self.sender.send(message)
         except (SendError, OSError) as e:
             self._failed(row, attempt, e)
@@ -193,6 +194,7 @@ class Mailer:
         self.store.update_send(send_id=send_id, state="sending", attempts=attempt, message_id=message_id)
         files = [Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")]
         try:
+            self.store.assert_leading()
             await self.messaging.send(
                 str(conv["order_id"]),
                 action,

@@ -72,7 +72,7 @@ async def take_in(deps: Deps, name: str = "de_invoice.eml") -> dict[str, Any]:
 
 
 def outbox(deps: Deps, kind: str) -> list[dict[str, Any]]:
-    return [r for r in deps.store.db["outbox"].rows if r["kind"] == kind]
+    return [r for r in deps.store.query("SELECT * FROM outbox ORDER BY id") if r["kind"] == kind]
 
 
 # ---- build_deps: the parts are wired to each other ----

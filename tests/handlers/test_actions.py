@@ -57,7 +57,9 @@ async def test_refresh_button_looks_up_order_and_tracking_now_and_redraws_the_ca
         await fake_slack.wait_for(lambda: "*Delivered*" in json.dumps(card["blocks"]))
         assert fake_services.count("sp-api") == 2  # the click bypasses the 15-minute cache
         await eventually(
-            lambda: any(a["action"] == "order_refreshed" for a in deps.store.db.table("audit").rows),
+            lambda: any(
+                a["action"] == "order_refreshed" for a in deps.store.query("SELECT * FROM audit ORDER BY id")
+            ),
             what="the audit entry",
         )
         track = next(
@@ -86,7 +88,11 @@ async def test_refresh_pressed_again_within_the_cooldown_says_when_and_asks_nobo
         [card] = fake_slack.posts()
 
         def refreshed() -> int:
-            return sum(1 for a in deps.store.db.table("audit").rows if a["action"] == "order_refreshed")
+            return sum(
+                1
+                for a in deps.store.query("SELECT * FROM audit ORDER BY id")
+                if a["action"] == "order_refreshed"
+            )
 
         async def press(user: str) -> None:
             await people.click(user=user, channel="C0INBOX", message_ts=card["ts"], action_id="refresh_order")

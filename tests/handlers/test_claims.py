@@ -46,4 +46,4 @@ async def test_a_button_on_a_card_that_is_no_claim_is_refused_to_the_person_only
     returns["blocks"].append(button)
     await desk.click("U0AGENT", "claim_evidence", ts=str(returns["ts"]))
     assert "A-to-z claims and chargebacks only" in await desk.told("U0AGENT", 2)
-    assert list(desk.deps.store.db.table("evidence").rows) == []
+    assert list(desk.deps.store.query("SELECT * FROM evidence ORDER BY id")) == []

@@ -197,7 +197,7 @@ async def test_home_tab_dashboard(team: Team) -> None:
 
 def refused(deps: Deps) -> list[tuple[str, str]]:
     """(who, what) of each refusal in the audit log."""
-    rows = [r for r in deps.store.db.table("audit").rows if r["action"] == "refused"]
+    rows = [r for r in deps.store.query("SELECT * FROM audit ORDER BY id") if r["action"] == "refused"]
     return [(r["actor"], json.loads(r["detail"])["what"]) for r in rows]
 
 

@@ -165,7 +165,7 @@ async def test_when_the_reply_window_cannot_open_the_person_is_told_to_click_aga
 
 def refused(desk: Desk) -> list[tuple[str, int | None, str]]:
     """(who, conversation, what) of each refusal in the audit log."""
-    rows = [r for r in desk.deps.store.db.table("audit").rows if r["action"] == "refused"]
+    rows = [r for r in desk.deps.store.query("SELECT * FROM audit ORDER BY id") if r["action"] == "refused"]
     return [(r["actor"], r["conversation_id"], json.loads(r["detail"])["what"]) for r in rows]
 
 
@@ -327,7 +327,11 @@ async def test_a_warning_is_sent_only_when_confirmed_and_a_block_never(desk: Des
     ok = await desk.submit("U0AGENT", "Guten Tag, Ihr Ersatz ist unterwegs 🙂", confirm=True)
     assert "errors" not in (ok.get("payload") or {})
     await eventually(lambda: len(desk.smtp.messages) == 1, what="the confirmed reply")
-    audit = [a for a in desk.deps.store.db.table("audit").rows if a["action"] == "guard_warning_confirmed"]
+    audit = [
+        a
+        for a in desk.deps.store.query("SELECT * FROM audit ORDER BY id")
+        if a["action"] == "guard_warning_confirmed"
+    ]
     assert (
         len(audit) == 1
         and audit[0]["actor"] == "U0AGENT"

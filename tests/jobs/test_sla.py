@@ -60,7 +60,7 @@ def open_conversation(deps: Deps, key: str, deadline: datetime) -> int:
 
 
 def recorded(deps: Deps, prefix: str) -> list[str]:
-    rows = deps.store.db.conn.execute(
+    rows = deps.store.conn.execute(
         "SELECT key FROM notifications WHERE key LIKE ? ORDER BY key", [prefix + "%"]
     ).fetchall()
     return [r[0] for r in rows]

@@ -159,7 +159,7 @@ async def test_retention_spares_open_conversations_and_covers_replies_and_notice
     buyers = [c for c in store.conversations() if c["kind"] == "buyer"]
     notice = next(c for c in store.conversations() if c["kind"] != "buyer")
     answered, still_open = buyers
-    store.db.conn.execute(
+    store.conn.execute(
         "UPDATE conversations SET last_message_at = ? WHERE id = ?", [received.isoformat(), notice["id"]]
     )
     [message] = store.conversation_messages(conversation_id=answered["id"])

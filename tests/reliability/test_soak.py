@@ -28,7 +28,7 @@ from bot.clock.clocks import FakeClock
 from bot.mail.source import IncomingMail
 from bot.sandbox.world import BuyerMail, relay_mail
 from bot.store.store import parse_iso
-from tests.conftest import fixture_mail, make_settings
+from tests.conftest import count_rows, fixture_mail, make_settings
 
 MESSAGES = int(os.environ.get("INBOX_BOT_SOAK_MESSAGES", "50000"))
 DAYS = int(os.environ.get("INBOX_BOT_SOAK_DAYS", "7"))
@@ -204,17 +204,17 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
         print(f"  day {day}: rss {rss:.1f} MB, tasks {tasks}, fds {fds}")
 
     # every buyer message was stored once and reached Slack (a card, or a thread post under its card)
-    assert store.db["messages"].count_where("direction = 'in'") == MESSAGES
+    assert count_rows(store, "messages", "direction = 'in'") == MESSAGES
     assert store.pending_outbox_count() == 0
-    assert store.db["outbox"].count_where("state = 'failed'") == 0
-    assert store.db["conversations"].count_where("kind = 'buyer' AND slack_ts IS NULL") == 0
+    assert count_rows(store, "outbox", "state = 'failed'") == 0
+    assert count_rows(store, "conversations", "kind = 'buyer' AND slack_ts IS NULL") == 0
     # memory flat after the first day, nothing leaked
     after_day_one = [rss for day, rss, _, _ in samples if day >= 1]
     assert max(after_day_one) - after_day_one[0] < MEMORY_GROWTH_MB, samples
     assert samples[-1][2] <= baseline_tasks + 1, samples
     assert samples[-1][3] <= samples[1][3] + 1, samples
     # every planned notification on time: sent within the minute it came due, none late or skipped
-    rows = store.db.conn.execute(
+    rows = store.conn.execute(
         "SELECT planned_at, sent_at, late, skipped FROM notifications WHERE conversation_id > 0"
     ).fetchall()
     assert len(rows) > MESSAGES // 10  # the unanswered and late ones went through every stage
@@ -224,7 +224,7 @@ async def test_a_week_of_mail_keeps_memory_tasks_and_the_clock_in_order(tmp_path
         assert timedelta(0) <= sent - planned < STEP, (planned_at, sent_at)
         assert not late and not skipped
     never = [b for b in buyers if b.answer_after is None]
-    breached = store.db.conn.execute(
+    breached = store.conn.execute(
         "SELECT count(DISTINCT conversation_id) FROM notifications WHERE stage = 'breached'"
     ).fetchone()[0]
     assert breached >= len(never) * 0.9  # (the last day's newest have not reached their deadline yet)

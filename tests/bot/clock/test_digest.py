@@ -107,7 +107,7 @@ def test_a_message_settled_without_an_answer_is_no_response(store: Store) -> Non
     store.settle(conversation_id=conv, by="U0LEAD")  # closed now, after the message arrived
     older = buyer_message(store, 2, received + timedelta(seconds=1))
     store.settle(conversation_id=older, by="U0LEAD")
-    store.db.conn.execute(  # closed before this message arrived: the message itself was not settled
+    store.conn.execute(  # closed before this message arrived: the message itself was not settled
         "UPDATE conversations SET closed_at = ? WHERE id = ?", [iso(received - timedelta(minutes=1)), older]
     )
     answered = buyer_message(
@@ -130,7 +130,7 @@ def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
         )
         if no_response:
             store.settle(conversation_id=conv, by="U0LEAD")
-            store.db.conn.execute(  # decided an hour after it arrived
+            store.conn.execute(  # decided an hour after it arrived
                 "UPDATE conversations SET closed_at = ? WHERE id = ?",
                 [iso(received + timedelta(hours=1)), conv],
             )

@@ -103,7 +103,7 @@ async def test_downtime_is_caught_up_late_without_a_burst(rig: Rig) -> None:
         ("urgent", 0, True),
         ("critical", 0, True),
     ]
-    skipped = rig.store.db.conn.execute("SELECT key FROM notifications WHERE skipped = 1").fetchall()
+    skipped = rig.store.conn.execute("SELECT key FROM notifications WHERE skipped = 1").fetchall()
     assert skipped == [("urgent:1",)]  # a stale repeat is recorded, not sent
     text = reminder(rig.threads()[0], CardTime(now=rig.clock.now(), tz=rig.settings.tz))
     assert "Sent late" in str(text["blocks"])
@@ -191,7 +191,7 @@ async def test_a_daily_job_that_fails_is_retried_and_told_after_the_second_failu
 
     def recorded() -> int:
         sql = "SELECT count(*) FROM notifications WHERE key = 'digest:2026-11-25'"
-        return int(rig.store.db.conn.execute(sql).fetchone()[0])
+        return int(rig.store.conn.execute(sql).fetchone()[0])
 
     rig.escalator.tick()
     assert notes("digest") == [] and notes("job_failed") == [] and recorded() == 0  # not marked done

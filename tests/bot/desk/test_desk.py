@@ -214,7 +214,7 @@ async def test_oncall_refuses_what_it_cannot_read(build: Build, text: str, says:
 
 def refused(deps: Deps) -> list[tuple[str, str]]:
     """(who, what) of each refusal in the audit log."""
-    rows = [r for r in deps.store.db.table("audit").rows if r["action"] == "refused"]
+    rows = [r for r in deps.store.query("SELECT * FROM audit ORDER BY id") if r["action"] == "refused"]
     return [(r["actor"], json.loads(r["detail"])["what"]) for r in rows]
 
 

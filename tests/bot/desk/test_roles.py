@@ -46,7 +46,7 @@ def make(tmp_path: Path, fake_slack: FakeSlack, store: Store) -> Make:
 
 
 def refusals(store: Store) -> list[dict[str, Any]]:
-    rows = [r for r in store.db.table("audit").rows if r["action"] == "refused"]
+    rows = [r for r in store.query("SELECT * FROM audit ORDER BY id") if r["action"] == "refused"]
     return [{**r, **json.loads(r["detail"])} for r in rows]
 
 

@@ -16,7 +16,7 @@ from bot.mail.source import DirectorySource, ImapSource, IncomingMail, MailSourc
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import Settings
 from bot.store.store import Store
-from tests.conftest import eventually, fixture_mail, imap_overrides, make_settings, running_bot
+from tests.conftest import count_rows, eventually, fixture_mail, imap_overrides, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.dovecot import Dovecot, free_port
 
@@ -78,7 +78,7 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
     dovecot.append(fixture_mail("de_invoice.eml"))
     source = ImapSource(settings, store, pinned_clock())
     task = asyncio.create_task(source.run(intake.handle_many))
-    await eventually(lambda: store.db.table("messages").count == 1)
+    await eventually(lambda: count_rows(store, "messages") == 1)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     store.set_mailbox_state(
@@ -86,11 +86,11 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
     )  # as if the folder was re-created
     dovecot.append(fixture_mail("fr_damaged.eml"))
     task = asyncio.create_task(ImapSource(settings, store, pinned_clock()).run(intake.handle_many))
-    await eventually(lambda: store.db.table("messages").count == 2)
+    await eventually(lambda: count_rows(store, "messages") == 2)
     await asyncio.sleep(0.3)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    assert store.db.table("messages").count == 2
+    assert count_rows(store, "messages") == 2
     assert store.pending_outbox_count() == 2  # one card each, none twice
 
 

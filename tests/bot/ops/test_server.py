@@ -65,7 +65,9 @@ async def test_health_readiness_and_metrics_answer_in_socket_mode(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     port = free_port()
-    settings = make_settings(tmp_path, fake_slack, ops_port=port)
+    settings = make_settings(
+        tmp_path, fake_slack, ops_port=port, database_url=""
+    )  # SQLite: no lease, no role
     async with running_bot(settings) as deps:
         await deps.ready.wait()
         health = await get(port, "/healthz")
@@ -128,7 +130,7 @@ async def test_readiness_names_a_database_another_process_holds_locked(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     port = free_port()
-    settings = make_settings(tmp_path, fake_slack, ops_port=port)
+    settings = make_settings(tmp_path, fake_slack, ops_port=port, database_url="")  # an SQLite file's lock
     async with running_bot(settings):
         await until_ready(port, True)
         other = sqlite3.connect(settings.database_path, isolation_level=None)
@@ -241,7 +243,7 @@ def test_stages_counted_in_the_store_agree_with_the_clocks_own_rule(tmp_path: Pa
     rows = [(f"k{n}", "buyer", "open", iso(now + left)) for n, left in enumerate(lefts)]
     rows += [("notice", "notice", "open", None), ("answered", "buyer", "answered", iso(now))]
     with store.transaction():
-        store.db.conn.executemany(
+        store.conn.executemany(
             "INSERT INTO conversations (key, kind, state, deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             [(*row, iso(now), iso(now)) for row in rows],
         )

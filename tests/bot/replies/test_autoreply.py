@@ -142,7 +142,11 @@ async def test_never_for_a_delivered_parcel_a_claimed_one_or_when_the_guard_fail
         guarded.clock.advance(minutes=1)
         assert guarded.autoreplier.run() == 0
     assert refusals() == counted
-    held = [r for r in guarded.store.db.table("outbox").rows if r["dedupe_key"].startswith("auto-held:")]
+    held = [
+        r
+        for r in guarded.store.query("SELECT * FROM outbox ORDER BY id")
+        if r["dedupe_key"].startswith("auto-held:")
+    ]
     assert len(held) == 1 and held[0]["kind"] == "post_thread"
     conv = guarded.store.conversations()[0]
     note = guarded.poster.render(held[0], conv, {})

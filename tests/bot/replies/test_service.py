@@ -67,7 +67,7 @@ async def mail(deps: Deps, name: str = "de_invoice.eml") -> Row:
 
 
 def actions(deps: Deps) -> list[str]:
-    return [a["action"] for a in deps.store.db.table("audit").rows]
+    return [a["action"] for a in deps.store.query("SELECT * FROM audit ORDER BY id")]
 
 
 def redraw_queued(deps: Deps, conv: Row) -> bool:
@@ -350,7 +350,7 @@ async def test_submit_refuses_people_who_are_no_responders(build: Build) -> None
         "You can claim it and discuss it in the thread."
     )
     assert deps.store.sends() == [] and not deps.mailer.wake.is_set()
-    [line] = [a for a in deps.store.db.table("audit").rows if a["action"] == "refused"]
+    [line] = [a for a in deps.store.query("SELECT * FROM audit ORDER BY id") if a["action"] == "refused"]
     assert line["actor"] == "U0OTHER" and line["conversation_id"] == conv["id"]
     assert json.loads(line["detail"])["what"] == "send replies to buyers"
     assert not any("may send" in n for n in deps.replies.draft(conv, user="U0AGENT").notes)
@@ -463,7 +463,7 @@ async def test_mark_sent_answers_the_conversation_in_the_senders_name(build: Bui
     assert send is not None and send["state"] == "sent" and send["sent_at"] and send["error"] is None
     answered = deps.store.conversation(conversation_id=int(conv["id"])) or {}
     assert answered["state"] == "answered" and answered["answered_by"] == "U0AGENT"
-    audit = deps.store.db.table("audit").rows_where("action = 'send_confirmed'")
+    audit = deps.store.query("SELECT * FROM audit WHERE action = 'send_confirmed' ORDER BY id")
     assert [a["actor"] for a in audit] == ["U0LEAD"]
     assert redraw_queued(deps, conv)
 
@@ -507,7 +507,7 @@ async def test_a_handled_notice_is_closed_with_its_type_in_the_audit(build: Buil
     notice = await mail(deps, "notice_atoz.eml")
     deps.replies.handled(notice, user="U0LEAD")
     assert (deps.store.conversation(conversation_id=int(notice["id"])) or {})["state"] == "closed"
-    [row] = deps.store.db.table("audit").rows_where("action = 'notice_handled'")
+    [row] = deps.store.query("SELECT * FROM audit WHERE action = 'notice_handled' ORDER BY id")
     assert row["actor"] == "U0LEAD" and "a_to_z_claim" in row["detail"]
     assert redraw_queued(deps, notice)
 

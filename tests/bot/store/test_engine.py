@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.store.engine import DatabaseUrl, PostgresEngine, is_integrity_error, to_pyformat
+from bot.store.engine import PostgresEngine, is_integrity_error, to_pyformat
 from bot.store.store import Store
 from tests.support.dovecot import free_port
 from tests.support.postgres import Postgres
-
-
-def test_a_database_url_names_the_engine_and_where() -> None:
-    assert DatabaseUrl.parse("sqlite:////var/lib/inbox-bot/db.sqlite") == DatabaseUrl(
-        "sqlite", path=Path("/var/lib/inbox-bot/db.sqlite")
-    )
-    assert DatabaseUrl.parse("sqlite:///data/db.sqlite").path == Path("data/db.sqlite")  # relative
-    assert DatabaseUrl.parse("inbox-bot.db") == DatabaseUrl("sqlite", path=Path("inbox-bot.db"))
-    pg = DatabaseUrl.parse("postgresql://bot:s3cret@db.internal:5433/inbox")
-    assert pg.engine == "postgresql" and pg.url.endswith("/inbox")
-    assert DatabaseUrl.parse("postgres://h/db").engine == "postgresql"
-    assert pg.shown == "postgresql://bot@db.internal:5433/inbox"  # the password never shown
-    assert "s3cret" not in repr(pg) and "s3cret" not in str(pg)
-    with pytest.raises(ValueError, match="unknown database mysql"):
-        DatabaseUrl.parse("mysql://h/db")
-    with pytest.raises(ValueError, match="names a file"):
-        DatabaseUrl.parse("sqlite://")
 
 
 def test_placeholders_become_psycopgs_and_literal_percent_signs_stay_literal() -> None:

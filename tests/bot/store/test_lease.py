@@ -3,6 +3,7 @@ and the store's fencing refusing the claims of a leader whose epoch has passed."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -10,7 +11,7 @@ import pytest
 
 from bot.clock.clocks import FakeClock
 from bot.store.base import LeaseLost
-from bot.store.engine import PostgresEngine
+from bot.store.engine import PostgresEngine, instance_name
 from bot.store.lease import LeaseConnection, leader_of
 from bot.store.store import Store
 from tests.support.postgres import Postgres
@@ -39,11 +40,21 @@ def test_one_leads_the_other_waits_and_takes_over_with_a_new_epoch_when_the_firs
         assert leader_of(pg_store.conn) == "leader host-a:1 (lease epoch 1)"  # as `check` shows it
         assert second.try_lead() == (None, "host-a:1")  # a standby learns who leads
         first.renew(1)
-        first.close()  # the process died: the server drops its session, and the lock with it
-        assert second.try_lead() == (2, "")
+        first.close()  # the process died: the server drops its session, and the lock with it (soon after)
+        assert won(second) == 2
         assert pg_store.query_one("SELECT epoch, holder FROM leader") == {"epoch": 2, "holder": "host-b:2"}
     finally:
         second.close()
+
+
+def won(lease: LeaseConnection, tries: int = 100) -> int | None:
+    """The epoch once `lease` wins (the server releases a closed session's lock a moment after it closes)."""
+    for _ in range(tries):
+        epoch, _holder = lease.try_lead()
+        if epoch:
+            return epoch
+        time.sleep(0.02)
+    return None
 
 
 def test_a_leader_silent_for_a_whole_lease_is_ended_and_cannot_renew(pg_store: Store) -> None:
@@ -53,11 +64,7 @@ def test_a_leader_silent_for_a_whole_lease_is_ended_and_cannot_renew(pg_store: S
         assert hung.try_lead() == (1, "")
         pg_store.conn.execute("UPDATE leader SET renewed_at = (now() - interval '4 seconds')::text")
         assert standby.try_lead() == (None, "hung:1")  # its session is ended now …
-        for _ in range(50):  # … which the server finishes asynchronously
-            epoch, _holder = standby.try_lead()
-            if epoch:
-                break
-        assert epoch == 2
+        assert won(standby) == 2  # … which the server finishes asynchronously
         with pytest.raises(psycopg.OperationalError):  # the hung one, waking up, finds its session gone
             hung.renew(1)
     finally:
@@ -89,7 +96,7 @@ def test_after_a_takeover_the_old_leader_claims_no_post_and_no_send(pg_store: St
     first.close()
     second = LeaseConnection.open(url_of(pg_store), lease_seconds=30, holder="b:2")
     try:
-        assert second.try_lead() == (2, "")
+        assert won(second) == 2
         with pytest.raises(LeaseLost, match="epoch 2"):
             pg_store.mark_in_flight(outbox_id=item["id"])
         with pytest.raises(LeaseLost):
@@ -108,3 +115,50 @@ def test_without_a_lease_the_store_does_not_fence(store: Store) -> None:
     cid = store.create_conversation(key="k", kind="buyer")
     store.enqueue(kind="post_card", dedupe_key="card:1", due_by=None, conversation_id=cid)
     assert store.mark_in_flight(outbox_id=store.due_outbox()[0]["id"]) == 1  # SQLite, or no lease taken
+
+
+def test_a_hung_leader_stopped_inside_a_claim_does_not_block_the_takeover(
+    postgres_server: Postgres, pg_store: Store
+) -> None:
+    """Frozen between its epoch check and COMMIT, the old leader's store session holds the leader row share-locked:
+    the standby ends that session too, not only the lease's, and takes over."""
+    hung_store = Store.connect(
+        url_of(pg_store), clock=FakeClock()
+    )  # named after this process, as the bot's is
+    hung = LeaseConnection.open(url_of(pg_store), lease_seconds=3, holder=instance_name())
+    standby = LeaseConnection.open(url_of(pg_store), lease_seconds=3, holder="standby:2")
+    try:
+        assert hung.try_lead() == (1, "")
+        pg_store.conn.execute(
+            "UPDATE leader SET renewed_at = '2026-01-01T00:00:00.000000+00:00'"
+        )  # silent since
+        hung_store.fence_epoch = 1
+        hung_store.conn.begin()
+        hung_store.check_lease()  # FOR SHARE on the leader row, and then the process stops
+        assert won(standby) == 2
+        with pytest.raises(
+            psycopg.errors.AdminShutdown
+        ):  # ended by the standby, not by the server's idle timeout
+            hung_store.conn.execute("COMMIT")  # the claim never happened
+    finally:
+        standby.close()
+        hung.close()
+        hung_store.close()
+
+
+def test_a_leader_whose_lease_was_not_renewed_in_time_lets_nothing_leave(pg_store: Store) -> None:
+    lease = LeaseConnection.open(url_of(pg_store), lease_seconds=30, holder="a:1")
+    try:
+        assert lease.try_lead() == (1, "")
+        cid = pg_store.create_conversation(key="k", kind="buyer")
+        pg_store.enqueue(kind="post_card", dedupe_key="card:1", due_by=None, conversation_id=cid)
+        pg_store.fence_epoch, pg_store.fence_deadline = 1, time.monotonic() + 60
+        pg_store.assert_leading()  # within the lease
+        pg_store.fence_deadline = time.monotonic() - 0.001  # paused longer than the renewal covers
+        with pytest.raises(LeaseLost, match="not renewed in time"):
+            pg_store.assert_leading()
+        with pytest.raises(LeaseLost, match="not renewed in time"):
+            pg_store.mark_in_flight(outbox_id=pg_store.due_outbox()[0]["id"])
+        assert pg_store.due_outbox()[0]["attempts"] == 0
+    finally:
+        lease.close()

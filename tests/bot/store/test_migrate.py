@@ -82,3 +82,24 @@ def test_a_source_of_another_schema_is_refused(tmp_path: Path, postgres_server: 
     finally:
         source.close()
         target.close()
+
+
+def test_a_table_the_bot_does_not_make_is_named_and_nothing_is_copied(
+    tmp_path: Path, postgres_server: Postgres
+) -> None:
+    path = tmp_path / "inbox-bot.db"
+    shutil.copy(FIXTURES / f"schema_v{len(MIGRATIONS)}.db", path)
+    extra = Store.open(path, clock=FakeClock())
+    extra.conn.execute(
+        "CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)"
+    )  # a replication tool's
+    extra.close()
+    source = Store.open_read_only(path, clock=FakeClock())
+    target = Store.connect(postgres_server.fresh_url(), clock=FakeClock())
+    try:
+        with pytest.raises(MigrationRefused, match="tables the bot does not make: _litestream_seq"):
+            copy_store(source, target)
+        assert nonempty_tables(target) == {}
+    finally:
+        source.close()
+        target.close()

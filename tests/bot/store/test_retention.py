@@ -81,7 +81,7 @@ def test_a_closed_conversation_counts_from_its_last_mail_when_no_time_is_stamped
     closed = conversation(store, "closed", last_mail_days=31)
     store.settle(conversation_id=closed, by="U1")  # closed now
     assert keys(purgeable(store, now_of(store), DAYS)) == []
-    store.db.conn.execute("UPDATE conversations SET closed_at = NULL WHERE id = ?", [closed])
+    store.conn.execute("UPDATE conversations SET closed_at = NULL WHERE id = ?", [closed])
     assert keys(purgeable(store, now_of(store), DAYS)) == ["closed"]
 
 

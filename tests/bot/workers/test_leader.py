@@ -24,13 +24,13 @@ from tests.support.smtp import SmtpServer
 
 
 def test_the_engine_chooses_the_kind_of_leadership(tmp_path: Path) -> None:
-    assert isinstance(leadership_for(make_settings(tmp_path)), FileLeadership)
+    assert isinstance(leadership_for(make_settings(tmp_path, database_url="")), FileLeadership)
     lease = leadership_for(
         make_settings(tmp_path, database_url="postgresql://bot@db/inbox", lease_seconds=12)
     )
     assert isinstance(lease, PostgresLease) and lease.lease_seconds == 12
     assert lease.poll <= 12 / 10  # a standby looks often enough to take over well within the lease
-    in_memory = leadership_for(make_settings(tmp_path, database_path=Path(":memory:")))
+    in_memory = leadership_for(make_settings(tmp_path, database_path=Path(":memory:"), database_url=""))
     assert isinstance(in_memory, FileLeadership) and in_memory.lock is None
 
 

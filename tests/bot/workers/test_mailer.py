@@ -200,7 +200,7 @@ async def test_an_unexpected_error_after_the_relay_took_the_mail_is_uncertain_no
 async def test_a_subject_with_a_vertical_tab_is_sent(rig: Rig, smtp: SmtpServer) -> None:
     send_id = await rig.queue()
     [message] = rig.store.conversation_messages(conversation_id=rig.store.conversations()[0]["id"])
-    rig.store.db.conn.execute(
+    rig.store.conn.execute(
         "UPDATE messages SET subject = ? WHERE id = ?", ["Rechnung\x0bfehlt\u2028bitte", message["id"]]
     )
     await rig.mailer.drain()

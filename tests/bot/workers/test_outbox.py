@@ -48,7 +48,7 @@ class Desk:
         mail = IncomingMail(fixture_mail(name), name, TEAM_TIME - timedelta(hours=hours_ago))
         result = await self.intake.handle(mail)
         assert result.conversation_id is not None
-        self.store.db.conn.execute("UPDATE outbox SET state = 'done'")
+        self.store.conn.execute("UPDATE outbox SET state = 'done'")
         return result.conversation_id
 
     def queued(self) -> list[Row]:

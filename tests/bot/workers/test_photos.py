@@ -186,7 +186,7 @@ async def claim_evidence_file(rig: Rig, text: str | None) -> dict[str, object]:
         conversation_id=int(conv["id"]), order_id=None, text=text or "x", by="U0LEAD"
     )
     if text is None:  # purged before it was uploaded
-        rig.store.db.table("evidence").delete(evidence)
+        rig.store.conn.execute("DELETE FROM evidence WHERE id = ?", [evidence])
     rig.store.enqueue(
         kind="post_file",
         dedupe_key=f"evidence-file:{evidence}",

@@ -57,7 +57,7 @@ async def test_rate_limit_is_honoured_and_nothing_is_posted_twice(rig: Rig) -> N
     await rig.mail("de_invoice.eml")
     rig.slack.fail("chat.postMessage", status=429, retry_after=1)
     await rig.poster.drain()
-    item = rig.store.db["outbox"].get(1)
+    item = rig.store.outbox_item(outbox_id=1)
     assert item["state"] == "pending" and "rate limited" in item["last_error"]
     assert item["next_attempt_at"] >= "2026-11-24T16:30:01"
     assert rig.store.due_outbox() == []  # not before Retry-After
@@ -76,7 +76,7 @@ async def test_rate_limit_waits_as_long_as_slacks_retry_after_says(rig: Rig) -> 
     rig.slack.fail("chat.postMessage", status=429, retry_after=3)
     started = time.monotonic()
     await rig.poster.drain()
-    assert rig.store.db["outbox"].get(1)["next_attempt_at"] >= "2026-11-24T16:30:03"
+    assert rig.store.outbox_item(outbox_id=1)["next_attempt_at"] >= "2026-11-24T16:30:03"
     rig.clock.advance(seconds=2)
     assert rig.store.due_outbox() == []
     rig.clock.advance(seconds=1)
