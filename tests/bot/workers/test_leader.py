@@ -4,6 +4,9 @@ over when the leader goes, and a leader whose lease is gone stops with LeaseLost
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +173,27 @@ async def test_a_leader_whose_lease_moved_posts_no_card(
         if not task.done():
             await asyncio.wait_for(task, 20)
         deps.store.close()
+
+
+async def test_each_renewal_tells_until_when_the_lease_surely_holds(postgres_server: Postgres) -> None:
+    url = postgres_server.fresh_url()
+    Store.connect(url, clock=FakeClock()).close()
+    lease = PostgresLease(url, lease_seconds=0.6, holder="a:1")
+    assert await lease.acquire(asyncio.Event())
+    told: list[tuple[float, float]] = []  # (when told, until when)
+    three = asyncio.Event()
+
+    def renewed(until: float) -> None:
+        told.append((time.monotonic(), until))
+        if len(told) == 3:
+            three.set()
+
+    holding = asyncio.create_task(lease.hold(renewed))
+    await asyncio.wait_for(three.wait(), 30)
+    holding.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await holding
+    lease.release()
+    assert told[0][1] == pytest.approx(lease.acquired_at + 0.5)  # won, plus the lease less a sixth
+    for (when, until), (_later, next_until) in itertools.pairwise(told):
+        assert when < until < next_until  # each renewal moves the deadline on, ahead of the moment it is told
