@@ -308,6 +308,18 @@ def imap_env(server: Dovecot) -> dict[str, str]:
     return {f"INBOX_BOT_{k.upper()}": str(v) for k, v in imap_overrides(server).items()}
 
 
+def relay_env(smtp: SmtpServer) -> dict[str, str]:
+    """The bot's environment sending replies through the test relay, its clock swept every second."""
+    return {
+        "INBOX_BOT_SMTP_HOST": "127.0.0.1",
+        "INBOX_BOT_SMTP_PORT": str(smtp.port),
+        "INBOX_BOT_SMTP_TLS": "plain",
+        "INBOX_BOT_SMTP_FROM": "service@example-shop.de",
+        "INBOX_BOT_REPLY_SIGNATURE": "Example Shop",
+        "INBOX_BOT_SLA_SWEEP_SECONDS": "1",
+    }
+
+
 def services_env(services: FakeServices) -> dict[str, str]:
     """The bot's environment pointing at the Amazon and carrier stand-ins (SP-API, DHL)."""
     env = {f"INBOX_BOT_{k.upper()}": str(v) for k, v in services.urls(services.base_url).items()}
@@ -501,15 +513,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
     what Amazon's relay received), and each due notification is posted exactly once."""
     rng = random.Random(SEED + 1)
     clock = pinned_clock()
-    env = {
-        **imap_env(dovecot),
-        "INBOX_BOT_SMTP_HOST": "127.0.0.1",
-        "INBOX_BOT_SMTP_PORT": str(smtp.port),
-        "INBOX_BOT_SMTP_TLS": "plain",
-        "INBOX_BOT_SMTP_FROM": "service@example-shop.de",
-        "INBOX_BOT_REPLY_SIGNATURE": "Example Shop",
-        "INBOX_BOT_SLA_SWEEP_SECONDS": "1",
-    }
+    env = {**imap_env(dovecot), **relay_env(smtp)}
     smtp.recorder.delay = 0.25  # a slow relay: a client gone before its answer leaves nothing behind
     trap = Trap(tmp_path, fake_slack, clock, env)
     request.addfinalizer(trap.close)
@@ -599,35 +603,7 @@ async def test_sigkills_while_sending_replies_and_escalating(
             what="every due reminder recorded",
         )
 
-        def unsettled() -> list[tuple[Any, ...]]:
-            return rows(db, "SELECT id, state, reply_to_row FROM sends WHERE state != 'sent'")
-
-        await eventually(
-            lambda: all(r[1] in ("uncertain", "failed") for r in unsettled()),
-            timeout=60,
-            what="every send sent or shown to a person",
-        )
-        decisions: Counter[str] = Counter()
-        for send_id, state, message_row in unsettled():  # the person checks what the relay received
-            buyer_id = rows(db, "SELECT message_id FROM messages WHERE id = ?", [message_row])[0][0]
-            arrived = any(m["In-Reply-To"] == buyer_id for m in smtp.messages)
-            action = "mark_sent" if arrived and state == "uncertain" else "retry_send"
-            decisions[f"{state}, {action}"] += 1
-            note = next(
-                p for p in fake_slack.posts() if p.get("thread_ts") and _has_action(p, action, str(send_id))
-            )
-            await people.click(
-                user="U0LEAD", channel="C0INBOX", message_ts=note["ts"], action_id=action, value=str(send_id)
-            )
-        await eventually(lambda: unsettled() == [], timeout=60, what="every send settled")
-        await eventually(
-            lambda: (
-                rows(db, "SELECT count(*) FROM outbox WHERE state != 'done' AND kind != 'update_card'")[0][0]
-                == 0
-            ),
-            timeout=60,
-            what="everything posted",
-        )
+        decisions = await settle_sends(db, smtp, fake_slack, people)
     finally:
         code = await trap.stop()
     assert code == 0, f"the bot did not stop cleanly on SIGTERM (exit {code})\n{trap.tail()}"
@@ -683,6 +659,40 @@ async def test_sigkills_while_sending_replies_and_escalating(
         f"reminders killed before their record and not found again: {unrecorded}\n{report}"
     )
     print(f"\n{summary}")
+
+
+async def settle_sends(db: Path | str, smtp: SmtpServer, slack: FakeSlack, people: People) -> Counter[str]:
+    """The end of a run of kills: every send is sent or shown to a person, who settles each by what the relay
+    received (*It was sent* for an uncertain one the relay has, *Retry* otherwise); then every send is sent and
+    everything posted. The person's decisions, counted."""
+
+    def unsettled() -> list[tuple[Any, ...]]:
+        return rows(db, "SELECT id, state, reply_to_row FROM sends WHERE state != 'sent'")
+
+    await eventually(
+        lambda: all(r[1] in ("uncertain", "failed") for r in unsettled()),
+        timeout=60,
+        what="every send sent or shown to a person",
+    )
+    decisions: Counter[str] = Counter()
+    for send_id, state, message_row in unsettled():
+        buyer_id = rows(db, "SELECT message_id FROM messages WHERE id = ?", [message_row])[0][0]
+        arrived = any(m["In-Reply-To"] == buyer_id for m in smtp.messages)
+        action = "mark_sent" if arrived and state == "uncertain" else "retry_send"
+        decisions[f"{state}, {action}"] += 1
+        note = next(p for p in slack.posts() if p.get("thread_ts") and _has_action(p, action, str(send_id)))
+        await people.click(
+            user="U0LEAD", channel="C0INBOX", message_ts=note["ts"], action_id=action, value=str(send_id)
+        )
+    await eventually(lambda: unsettled() == [], timeout=60, what="every send settled")
+    await eventually(
+        lambda: (
+            rows(db, "SELECT count(*) FROM outbox WHERE state != 'done' AND kind != 'update_card'")[0][0] == 0
+        ),
+        timeout=60,
+        what="everything posted",
+    )
+    return decisions
 
 
 def _elements(message: dict[str, Any]) -> list[dict[str, Any]]:

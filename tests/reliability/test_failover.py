@@ -24,7 +24,6 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -35,11 +34,12 @@ from tests.conftest import eventually
 from tests.reliability.test_crash_harness import (
     Mailbag,
     _first_option,
-    _has_action,
     imap_env,
     keys_of,
     post_event,
+    relay_env,
     services_env,
+    settle_sends,
 )
 from tests.support.bot_process import start_bot
 from tests.support.clock import pinned_clock
@@ -195,16 +195,7 @@ async def test_the_standby_takes_over_after_every_kill_and_nothing_is_lost_or_re
 ) -> None:
     rng = random.Random(SEED + 24)
     url = postgres_server.fresh_url()
-    env = {
-        **services_env(fake_services),
-        **imap_env(dovecot),
-        "INBOX_BOT_SMTP_HOST": "127.0.0.1",
-        "INBOX_BOT_SMTP_PORT": str(smtp.port),
-        "INBOX_BOT_SMTP_TLS": "plain",
-        "INBOX_BOT_SMTP_FROM": "service@example-shop.de",
-        "INBOX_BOT_REPLY_SIGNATURE": "Example Shop",
-        "INBOX_BOT_SLA_SWEEP_SECONDS": "1",
-    }
+    env = {**services_env(fake_services), **imap_env(dovecot), **relay_env(smtp)}
     smtp.recorder.delay = 0.25  # a slow relay: a client gone before its answer leaves nothing behind
     cluster = Cluster(tmp_path, fake_slack, url, env)
     request.addfinalizer(cluster.close)
@@ -291,35 +282,7 @@ async def test_the_standby_takes_over_after_every_kill_and_nothing_is_lost_or_re
         what="every due reminder recorded",
     )
 
-    def unsettled() -> list[tuple[Any, ...]]:
-        return rows(url, "SELECT id, state, reply_to_row FROM sends WHERE state != 'sent'")
-
-    await eventually(
-        lambda: all(r[1] in ("uncertain", "failed") for r in unsettled()),
-        timeout=60,
-        what="every send sent or shown to a person",
-    )
-    decisions: Counter[str] = Counter()
-    for send_id, state, message_row in unsettled():  # the person checks what the relay received
-        buyer_id = rows(url, "SELECT message_id FROM messages WHERE id = ?", [message_row])[0][0]
-        arrived = any(m["In-Reply-To"] == buyer_id for m in smtp.messages)
-        action = "mark_sent" if arrived and state == "uncertain" else "retry_send"
-        decisions[f"{state}, {action}"] += 1
-        note = next(
-            p for p in fake_slack.posts() if p.get("thread_ts") and _has_action(p, action, str(send_id))
-        )
-        await people.click(
-            user="U0LEAD", channel="C0INBOX", message_ts=note["ts"], action_id=action, value=str(send_id)
-        )
-    await eventually(lambda: unsettled() == [], timeout=60, what="every send settled")
-    await eventually(
-        lambda: (
-            rows(url, "SELECT count(*) FROM outbox WHERE state != 'done' AND kind != 'update_card'")[0][0]
-            == 0
-        ),
-        timeout=60,
-        what="everything posted",
-    )
+    decisions = await settle_sends(url, smtp, fake_slack, people)
 
     takeovers = sorted(cluster.takeovers)
     p95 = takeovers[max(0, round(0.95 * len(takeovers)) - 1)]
