@@ -86,7 +86,12 @@ def build_deps(
     metrics = Metrics()  # counted where things happen, through the callbacks below (docs/operations.md)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=30)
-    slack = SlackGateway(client, post_interval=settings.slack_post_interval, observe=metrics.api_call)
+    slack = SlackGateway(
+        client,
+        post_interval=settings.slack_post_interval,
+        observe=metrics.api_call,
+        before_write=store.assert_leading,  # nothing is posted once the lease was not renewed in time
+    )
     http = new_client(observe=metrics.api_call)
     amazon = SpApi(settings, observe=metrics.api_call) if settings.sp_api_enabled else None
     orders = AccountsSpApi(accounts, store, amazon, observe=metrics.api_call) if accounts.several else None
@@ -269,20 +274,12 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     stop = stop or asyncio.Event()
     leadership = deps.leadership = deps.leadership or leadership_for(deps.settings)
     try:
-        waiting = leadership.acquire(
-            stop
-        )  # a standby (PostgreSQL) answers /healthz and /readyz while it waits
+        waiting = leadership.acquire(stop)  # a standby (PostgreSQL) answers /healthz and /readyz meanwhile
         if not await (waiting if isinstance(leadership, FileLeadership) else serving_while(deps, waiting)):
             return
         deps.store.ping()  # a standby's connection may have idled for days
         deps.store.fence_epoch = leadership.epoch  # every outbox claim and send checks the lease from now on
-
-        def renewed(until: float) -> None:
-            deps.store.fence_deadline = (
-                until  # nothing leaves after it unless the lease was renewed meanwhile
-            )
-
-        holding = asyncio.create_task(leadership.hold(renewed), name="lease")  # renewed from now on
+        holding = asyncio.create_task(leadership.hold(deps.store.lease_renewed), name="lease")  # from now on
         try:
             async with shared_slack_session(deps.client):
                 await _run(deps, app, stop, holding)

@@ -58,7 +58,12 @@ def backup(
         )
         raise typer.Exit(2)
     try:
-        made = take(settings.database_path, file, taken_at=clock_from(settings).now(), force=force)
+        made = take(
+            settings.database.path or settings.database_path,
+            file,
+            taken_at=clock_from(settings).now(),
+            force=force,
+        )
     except BackupError as e:
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(2) from e

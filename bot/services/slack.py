@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +63,9 @@ def granted_scopes(headers: Any) -> frozenset[str] | None:
 
 
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # a photo of some megabytes over a slow line
+# what a leader that lost its lease must not do any more: what people see in the channel (an uploaded file's bytes
+# show nowhere until files.completeUploadExternal shares them)
+WRITES = frozenset({"chat.postMessage", "chat.update", "files.completeUploadExternal"})
 PERMALINKS_PER_MINUTE = 100  # chat.getPermalink is a Tier 4 method: 100+ per minute
 
 
@@ -70,9 +74,16 @@ class SlackGateway:
     `Retry-After` honoured, failures raised as SlackError with one log line."""
 
     def __init__(
-        self, client: AsyncWebClient, *, post_interval: float = 1.0, observe: ApiObserver | None = None
+        self,
+        client: AsyncWebClient,
+        *,
+        post_interval: float = 1.0,
+        observe: ApiObserver | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
+        # asked right before each post, redraw and upload leaves (after pacing and Retry-After): the store's lease check
+        self.before_write = before_write
         self.post_interval = post_interval
         self.observe = observe  # told of every call: ("Slack", HTTP status; 400 for Slack's ok: false; None)
         self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, post_interval))
@@ -104,6 +115,8 @@ class SlackGateway:
         """One Web API call's whole answer (its data and headers), paced, Retry-After honoured, errors typed."""
         channel = for_channel
         await self._respect_pause(channel)
+        if self.before_write is not None and method in WRITES:
+            self.before_write()
         try:
             response: AsyncSlackResponse = await getattr(self.client, method.replace(".", "_"))(**kwargs)
         except SlackApiError as e:

@@ -176,6 +176,10 @@ class StoreBase:
         """Make sure the connection works now, connecting again if it was lost (PostgreSQL)."""
         self.conn.ping()
 
+    def lease_renewed(self, until: float) -> None:
+        """The lease surely holds until `until` (time.monotonic()): nothing leaves after it unless renewed again."""
+        self.fence_deadline = until
+
     def assert_leading(self) -> None:
         """Right before anything leaves (a Slack post, an e-mail, an upload): raise LeaseLost if the lease was not
         renewed in time. A standby takes over a silent leader only after a whole lease, so a leader that was paused

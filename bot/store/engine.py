@@ -26,6 +26,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another connection's lock
 IDLE_IN_TRANSACTION_MS = (
     60_000  # PostgreSQL ends a session left in a transaction this long (a stopped process)
 )
+SERVER_KEEPALIVES = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
 CONNECTION = {  # libpq: a peer that vanished is noticed within about half a minute
     "keepalives": 1,
     "keepalives_idle": 10,
@@ -258,6 +259,14 @@ class PostgresEngine(Engine):
         """What every connection of the store sets, again after a reconnect: a transaction left open by a stopped
         process ends (its row locks would hold a takeover up), and a read-only engine stays read-only."""
         conn.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
+        for name, value in SERVER_KEEPALIVES.items():
+            conn.execute(f"SET {name} = {int(value)}")
+        # every unqualified name in the current schema only: an installation in a schema of its own never reads
+        # another's tables further along the search path (public)
+        row = conn.execute("SELECT current_schema()").fetchone()
+        if row is None or row[0] is None:
+            raise ValueError("the database URL's search_path names no schema that exists: create it first")
+        conn.execute("SELECT set_config('search_path', quote_ident(%s), false)", [row[0]])
         if self.read_only:
             conn.execute("SET default_transaction_read_only = on")
 
@@ -307,7 +316,11 @@ class PostgresEngine(Engine):
 
     def schema_version(self) -> int:
         """The version in `inbox_bot_schema` (0 for a database the bot never migrated; nothing is created)."""
-        found = self._live().execute("SELECT to_regclass('inbox_bot_schema')").fetchone()
+        found = (
+            self._live()
+            .execute("SELECT to_regclass(format('%%I.inbox_bot_schema', current_schema()))", [])
+            .fetchone()
+        )
         if found is None or found[0] is None:
             return 0
         row = self._live().execute("SELECT max(version) FROM inbox_bot_schema").fetchone()
@@ -356,7 +369,7 @@ class PostgresEngine(Engine):
 
 def instance_name() -> str:
     """This process among the bot's instances (host:pid): the lease's holder, the sessions' application_name."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()[:32]}:{os.getpid()}"  # "inbox-bot lease " + this fits application_name
 
 
 def connect(url: str, *, connect_timeout: int = 10, **params: Any) -> psycopg.Connection[Any]:

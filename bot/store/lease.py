@@ -63,6 +63,7 @@ class LeaseConnection:
             "SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", [LEASE_KEY]
         ).fetchone()
         if got and got[0]:
+            self._end_sessions_of_previous()  # a claim it left open would hold the row: it leads no more
             with conn.transaction():
                 row = conn.execute(
                     "INSERT INTO leader (name, epoch, holder, pid, since, renewed_at) "
@@ -93,6 +94,16 @@ class LeaseConnection:
                 [pid, f"inbox-bot {holder}"],
             )
         return None, str(holder)
+
+    def _end_sessions_of_previous(self) -> None:
+        row = self.conn.execute("SELECT holder FROM leader WHERE name = 'leader'").fetchone()
+        if row is None or row[0] == self.holder:
+            return
+        self.conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND application_name IN (left(%s, 63), left(%s, 63))",
+            [f"inbox-bot {row[0]}", f"inbox-bot lease {row[0]}"],
+        )
 
     def renew(self, epoch: int) -> None:
         """Mark the lease alive; LeaseLost if it is no longer this session's."""

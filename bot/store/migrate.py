@@ -11,10 +11,10 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 FIRST = ("conversations",)  # what the others refer to (foreign keys) goes first
-SKIPPED = frozenset(
-    {"leader", "inbox_bot_schema"}
-)  # the lease belongs to the running instances, not to the data
-BATCH = 1000
+# the lease belongs to the running instances, not to the data
+SKIPPED = frozenset({"leader", "inbox_bot_schema"})
+BATCH = 1000  # rows at most per insert batch …
+BATCH_BYTES = 32 * 1024 * 1024  # … and about this much data (raw mails reach INBOX_BOT_MAX_MAIL_MB each)
 
 
 class MigrationRefused(Exception):
@@ -54,6 +54,8 @@ def copy_store(source: Store, target: Store) -> Copied:
             "start this release's bot once on the SQLite file so it migrates it, then copy"
         )
     filled = nonempty_tables(target)
+    if "leader" in target.conn.tables() and target.conn.execute("SELECT 1 FROM leader").fetchone():
+        filled["leader"] = 1  # a bot runs, or ran, on it: its ids would collide with the copied ones
     if filled:
         listed = ", ".join(f"{t} ({n})" for t, n in sorted(filled.items()))
         raise MigrationRefused(f"the target is not empty: {listed}. Copy into an empty database only")
@@ -73,9 +75,15 @@ def copy_store(source: Store, target: Store) -> Copied:
             names = ", ".join(f'"{c}"' for c in columns)
             insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
             cursor = source.conn.execute(f"SELECT {names} FROM {table} ORDER BY rowid")
-            count = 0
-            while batch := cursor.fetchmany(BATCH):
-                target.conn.executemany(insert, [tuple(row) for row in batch])
+            count, batch, size = 0, [], 0
+            for row in iter(cursor.fetchone, None):
+                batch.append(tuple(row))
+                size += sum(len(v) for v in row if isinstance(v, str | bytes))
+                if len(batch) >= BATCH or size >= BATCH_BYTES:
+                    target.conn.executemany(insert, batch)
+                    count, batch, size = count + len(batch), [], 0
+            if batch:
+                target.conn.executemany(insert, batch)
                 count += len(batch)
             copied.tables[table] = count
             if "id" in columns and target.dialect == "postgresql":  # new rows go on after the copied ids

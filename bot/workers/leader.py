@@ -122,10 +122,10 @@ class PostgresLease(Leadership):
 
     async def hold(self, renewed: Callable[[float], None] | None = None) -> None:
         """Renew every third of the lease; LeaseLost when a renewal fails or does not come back in time. After each
-        renewal `renewed` learns until when the lease surely holds: its start plus the lease, less a sixth (a
-        standby ends a silent leader's session only after a whole lease without renewal)."""
+        renewal `renewed` learns until when the lease surely holds: its start plus half a lease (a standby ends a
+        silent leader's session only after a whole lease; the server drops a vanished one's after two thirds)."""
         assert self._conn is not None and self.epoch is not None, "hold() after acquire()"
-        margin = self.lease_seconds / 6
+        margin = self.lease_seconds / 2  # the server may notice a vanished peer after two thirds of a lease
         if renewed is not None:
             renewed(self.acquired_at + self.lease_seconds - margin)
         while True:

@@ -66,7 +66,6 @@ class PhotoPoster:
             await self._note(item, channel, thread_ts, upload)
             return
         filename, data, alt_text = upload
-        self.store.assert_leading()
         file_id, url = await self.slack.upload_url(filename=filename, length=len(data), alt_text=alt_text)
         payload["file_id"] = file_id
         self.store.set_outbox_payload(outbox_id=outbox_id, payload=payload)  # before the bytes go: see above

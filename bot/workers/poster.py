@@ -280,7 +280,6 @@ class Poster:
                 )
                 self._complete(item, channel, found, thread_ts)
                 return
-        self.store.assert_leading()  # the lease still surely holds: nothing leaves after a pause that outlived it
         rendered = self.render(item, conv, message)
         try:
             ts = await self.slack.post(
@@ -346,7 +345,6 @@ class Poster:
             self.store.complete_outbox(outbox_id=int(item["id"]))
             return
         rendered = self.render(item, conv, message)
-        self.store.assert_leading()
         await self.slack.update(
             channel=conv.get("slack_channel") or channel,
             ts=conv["slack_ts"],

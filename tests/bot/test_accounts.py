@@ -13,6 +13,7 @@ from bot.errors import StartupError
 from bot.settings import Settings
 from bot.settings_sources import load_settings
 from bot.store.store import Store
+from tests.support.postgres import database_url_of
 
 
 def settings(**extra: Any) -> Settings:
@@ -90,7 +91,7 @@ def test_a_shared_mailbox_is_split_by_marketplace_and_orders_go_to_the_seller_of
 
 
 def test_the_first_account_stays_first_and_a_name_gone_is_said(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "bot.db", clock=FakeClock())
+    store = Store.connect(database_url_of(tmp_path), clock=FakeClock())
     listed = Accounts.from_settings(settings(accounts=[{"name": "EU"}, {"name": "US", "imap_user": "us"}]))
     keep_first(listed, store)
     keep_first(listed, store)  # the next start: the same first

@@ -222,7 +222,7 @@ def test_a_directory_source_without_a_directory_cannot_start(tmp_path: Path) -> 
 
 async def test_a_given_source_is_used_whatever_the_settings(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, mail_source="directory", mail_directory=None)
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     source = DirectorySource(tmp_path / "other", store)
     deps = build_deps(settings, clock=pinned_clock(), source=source, store=store)
     try:

@@ -222,3 +222,19 @@ def test_migrate_store_copies_into_an_empty_postgresql_once_and_never_beside_a_r
     assert purge.returncode == 0 and '"dry_run": true' in purge.stdout
     backup = cli("backup", str(tmp_path / "b.db"), env=on_pg)
     assert backup.returncode == 2 and "pg_dump" in backup.stderr
+
+
+def test_backup_copies_the_file_the_url_names_not_the_path_setting(tmp_path: Path) -> None:
+    real = database(tmp_path)  # two conversations
+    stale = tmp_path / "old" / "inbox-bot.db"
+    stale.parent.mkdir()
+    Store.open(
+        stale, clock=FakeClock(TEAM_TIME)
+    ).close()  # an empty file where INBOX_BOT_DATABASE_PATH points
+    env = {"INBOX_BOT_DATABASE_URL": f"sqlite:///{real}", "INBOX_BOT_DATABASE_PATH": str(stale)}
+    done = cli("backup", str(tmp_path / "copy.db"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "2 conversations" in done.stdout
+    copy = Store.open_read_only(tmp_path / "copy.db", clock=FakeClock(TEAM_TIME))
+    assert len(copy.query("SELECT id FROM conversations")) == 2
+    copy.close()

@@ -79,7 +79,7 @@ async def test_retention_purges_personal_data_and_keeps_the_numbers(tmp_path: Pa
     now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     clock = FakeClock(now)
     settings = make_settings(tmp_path)
-    store = Store.open(settings.database_path, clock=clock)
+    store = Store.connect(settings.database, clock=clock)
     intake = Intake(settings, store)
     await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "a", now))
     await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "b", now))
@@ -151,7 +151,7 @@ async def test_retention_spares_open_conversations_and_covers_replies_and_notice
     """Open conversations keep their data however old; a reply's text and an old notice are personal data too."""
     received = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
     now = received + timedelta(days=40)
-    store = Store.open(make_settings(tmp_path).database_path, clock=FakeClock(now))
+    store = Store.connect(make_settings(tmp_path).database, clock=FakeClock(now))
     intake = Intake(make_settings(tmp_path), store)
     await intake.handle(IncomingMail(fixture_mail("de_invoice.eml"), "a", received))
     await intake.handle(IncomingMail(fixture_mail("en_shipping.eml"), "b", received))

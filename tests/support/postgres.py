@@ -128,6 +128,12 @@ def database_of(tmp_path: Path) -> Path | str:
     return url_for(str(tmp_path)) if ENGINE == "postgresql" else tmp_path / "bot.db"
 
 
+def database_url_of(tmp_path: Path) -> str:
+    """database_of() as a URL for Store.connect."""
+    database = database_of(tmp_path)
+    return database if isinstance(database, str) else f"sqlite:///{database}"
+
+
 def rows(database: Path | str, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     """Query a bot's store from outside (between runs or beside a running bot), on either engine."""
     if isinstance(database, Path):

@@ -15,13 +15,14 @@ from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
 from bot.store.store import Store
 from tests.conftest import make_settings, running_bot
+from tests.support.postgres import database_url_of
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, after the digest time
 
 
 def test_add_update_close_and_refusals(tmp_path: Path) -> None:
     clock = FakeClock(NOW)
-    cases = Cases(Store.open(tmp_path / "c.db", clock=clock), clock)
+    cases = Cases(Store.connect(database_url_of(tmp_path), clock=clock), clock)
     case = cases.add(case_id="1234567890", summary="Listing suppressed", owner="U0AGENT")
     assert cases.closes_at(case) == NOW + timedelta(days=14)
     with pytest.raises(CaseProblem, match="tracked already"):
@@ -38,7 +39,7 @@ def test_add_update_close_and_refusals(tmp_path: Path) -> None:
 
 def test_daily_reminder_and_a_warning_before_amazon_closes_it(tmp_path: Path) -> None:
     clock = FakeClock(NOW)
-    store = Store.open(tmp_path / "c.db", clock=clock)
+    store = Store.connect(database_url_of(tmp_path), clock=clock)
     Cases(store, clock).add(case_id="1234567890", summary="Listing suppressed", owner="U0AGENT")
     posts: list[tuple[Any, ...]] = []
     esc = Escalator(
@@ -92,7 +93,7 @@ def test_the_digest_lists_open_cases(tmp_path: Path) -> None:
     from bot.clock.digest import digest
 
     clock = FakeClock(NOW)
-    store = Store.open(tmp_path / "c.db", clock=clock)
+    store = Store.connect(database_url_of(tmp_path), clock=clock)
     Cases(store, clock).add(case_id="1234567890", summary="Listing suppressed", owner="U0AGENT")
     d = digest(store, NOW, make_settings(tmp_path).tz)
     assert [c["case_id"] for c in d["cases"]] == ["1234567890"]

@@ -17,6 +17,7 @@ from bot.store.store import Store, iso
 from tests.bot.clock.conftest import message_and_reply, reply
 from tests.conftest import make_settings
 from tests.support.clock import BERLIN, TEAM_TIME, pinned_clock
+from tests.support.postgres import database_url_of
 
 WINDOW = timedelta(hours=AMAZON_RESPONSE_HOURS)  # Amazon measures the Late Response Rate against 24 hours
 NOW = TEAM_TIME.astimezone(UTC)
@@ -24,7 +25,7 @@ NOW = TEAM_TIME.astimezone(UTC)
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "db.sqlite", clock=pinned_clock())
+    return Store.connect(database_url_of(tmp_path), clock=pinned_clock())
 
 
 def buyer_message(
@@ -120,7 +121,7 @@ def test_a_message_settled_without_an_answer_is_no_response(store: Store) -> Non
 def test_digest_numbers_against_a_hand_computed_fixture(tmp_path: Path) -> None:
     now = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 08:00 in Berlin: the digest is about 24 Nov
     clock = FakeClock(now)
-    store = Store.open(tmp_path / "d.db", clock=clock)
+    store = Store.connect(database_url_of(tmp_path), clock=clock)
 
     def conversation(
         n: int, received: datetime, answered_after: timedelta | None, *, no_response: bool = False
@@ -226,7 +227,7 @@ def test_with_several_accounts_each_channel_gets_the_digest_of_its_own_buyers_on
     from bot.cards.clock import digest as digest_card
     from bot.clock.escalation import Escalator
 
-    store = Store.open(tmp_path / "db.sqlite", clock=pinned_clock())
+    store = Store.connect(database_url_of(tmp_path), clock=pinned_clock())
     buyer_message(store, 1, NOW - timedelta(hours=2))  # the first account's buyer B1
     us = buyer_message(store, 2, NOW - timedelta(hours=3))
     store.update_conversation(conversation_id=us, account="Brand US")  # B2 writes to the other seller

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
 @pytest.fixture
 def intake(tmp_path: Path) -> Intake:
     settings = make_settings(tmp_path)
-    return Intake(settings, Store.open(settings.database_path, clock=FakeClock(NOW)))
+    return Intake(settings, Store.connect(settings.database, clock=FakeClock(NOW)))
 
 
 async def feed(intake: Intake, name: str, ref: str | None = None):  # type: ignore[no-untyped-def]
@@ -163,7 +163,7 @@ def test_arrival_time_is_conservative_and_never_in_the_future() -> None:
 
 async def test_a_batch_is_stored_in_one_commit_and_starts_each_mails_work(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    store = Store.connect(settings.database, clock=FakeClock(NOW))
     orders: list[tuple[str, bool]] = []
     intake = Intake(
         settings, store, on_order=lambda order, _site: orders.append((order, store.conn.in_transaction))
@@ -188,7 +188,7 @@ async def test_a_mail_that_cannot_be_stored_holds_back_nobody_else(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path)
-    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    store = Store.connect(settings.database, clock=FakeClock(NOW))
     intake = Intake(settings, store)
     real_ingest = intake.ingest
 
@@ -261,7 +261,7 @@ async def test_a_forged_copy_of_a_reply_does_not_stop_the_clock(intake: Intake) 
 async def test_required_authentication_turns_an_unsigned_relay_mail_suspicious(tmp_path: Path) -> None:
 
     settings = make_settings(tmp_path, dkim_verify=True)
-    store = Store.open(settings.database_path, clock=FakeClock(NOW))
+    store = Store.connect(settings.database, clock=FakeClock(NOW))
     intake = Intake(
         settings,
         store,

@@ -14,6 +14,7 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.services.slack import SlackGateway
 from bot.settings_sources import load_settings
 from bot.store.store import Store
+from tests.support.postgres import database_url_of
 
 
 def quota(used: int, limit: int, account: str | None = None) -> None:
@@ -37,7 +38,7 @@ async def test_each_account_with_a_mailbox_of_its_own_gets_a_reader_and_its_noti
         ],
     )
     accounts = Accounts.from_settings(settings)
-    store = Store.open(tmp_path / "bot.db", clock=FakeClock())
+    store = Store.connect(database_url_of(tmp_path), clock=FakeClock())
     slack = SlackGateway(AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url))
     first = first_mailbox(accounts, store, FakeClock(), slack, on_quota=quota)
     others = other_mailboxes(accounts, store, FakeClock(), slack, on_quota=quota)
@@ -59,7 +60,7 @@ async def test_a_folder_source_and_mails_tagged_with_their_account(
         slack_channel="C0INBOX", mail_source="directory", mail_directory=tmp_path / "mail"
     )
     accounts = Accounts.from_settings(settings)
-    store = Store.open(tmp_path / "bot.db", clock=FakeClock())
+    store = Store.connect(database_url_of(tmp_path), clock=FakeClock())
     slack = SlackGateway(AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url))
     assert isinstance(first_mailbox(accounts, store, FakeClock(), slack, on_quota=quota), DirectorySource)
     assert other_mailboxes(accounts, store, FakeClock(), slack, on_quota=quota) == {}

@@ -36,7 +36,7 @@ async def reading(source: MailSource, got: list[IncomingMail]) -> AsyncIterator[
 
 async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     dovecot.append(fixture_mail("de_invoice.eml"))
     got: list[IncomingMail] = []
     source = ImapSource(settings, store, pinned_clock())
@@ -60,7 +60,7 @@ async def test_imap_reads_each_mail_once_across_restarts(tmp_path: Path, dovecot
 
 async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, imap_idle=False, imap_poll_seconds=0.2, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     got: list[IncomingMail] = []
     source = ImapSource(settings, store, pinned_clock())
     async with reading(source, got):
@@ -73,7 +73,7 @@ async def test_imap_polls_when_idle_is_off(tmp_path: Path, dovecot: Dovecot) -> 
 
 async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dovecot: Dovecot) -> None:
     settings = make_settings(tmp_path, **imap_overrides(dovecot))
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     intake = Intake(settings, store)
     dovecot.append(fixture_mail("de_invoice.eml"))
     source = ImapSource(settings, store, pinned_clock())
@@ -97,7 +97,7 @@ async def test_uidvalidity_change_rereads_without_duplicates(tmp_path: Path, dov
 async def test_outage_is_reported_once_and_recovery_catches_up(tmp_path: Path) -> None:
     server = Dovecot(port=free_port())
     settings = make_settings(tmp_path, **imap_overrides(server))
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     reports: list[tuple[str, str | None]] = []
 
     async def on_status(state: str, problem: str | None) -> None:
@@ -126,7 +126,7 @@ async def test_directory_source_reads_new_files_once(tmp_path: Path) -> None:
     (folder / "cur").mkdir()
     (folder / "new" / "1.eml").write_bytes(fixture_mail("de_invoice.eml"))
     settings = make_settings(tmp_path)
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     intake = Intake(settings, store)
     got: list[IncomingMail] = []
 
@@ -157,7 +157,7 @@ async def test_connection_dropped_during_idle_is_noticed_and_caught_up(tmp_path:
     dead IDLE until its 25-minute renewal; it reconnects with backoff and reads what arrived meanwhile."""
     server = Dovecot(port=free_port()).start()
     settings = make_settings(tmp_path, **imap_overrides(server))
-    store = Store.open(settings.database_path, clock=pinned_clock())
+    store = Store.connect(settings.database, clock=pinned_clock())
     reports: list[tuple[str, str | None]] = []
 
     async def on_status(state: str, problem: str | None) -> None:
@@ -253,7 +253,7 @@ async def test_the_imap_password_never_reaches_the_log_even_at_debug(
     caplog.set_level(logging.DEBUG)
     try:
         settings = make_settings(tmp_path, **imap_overrides(server))
-        store = Store.open(settings.database_path, clock=pinned_clock())
+        store = Store.connect(settings.database, clock=pinned_clock())
         server.append(fixture_mail("de_invoice.eml"))
         got: list[IncomingMail] = []
         async with reading(ImapSource(settings, store, pinned_clock()), got):
@@ -283,7 +283,7 @@ async def test_the_mailbox_fill_level_is_read_from_the_servers_quota(tmp_path: P
         for _ in range(3):
             server.append(fixture_mail("de_invoice.eml") + b"\n" + b"x" * 10_000)
         settings = make_settings(tmp_path, **imap_overrides(server))
-        store = Store.open(settings.database_path, clock=pinned_clock())
+        store = Store.connect(settings.database, clock=pinned_clock())
         levels: list[tuple[int, int]] = []
         got: list[IncomingMail] = []
         source = ImapSource(

@@ -8,9 +8,9 @@ from bot.store.store import Store
 from tests.support.clock import TEAM_TIME
 
 
-def test_a_draft_is_kept_whole_under_a_random_key_and_goes_with_its_conversation() -> None:
+def test_a_draft_is_kept_whole_under_a_random_key_and_goes_with_its_conversation(database_url: str) -> None:
     clock = FakeClock(TEAM_TIME)
-    store = Store.open(":memory:", clock=clock)
+    store = Store.connect(database_url, clock=clock)
     conv = store.create_conversation(key="k", kind="buyer", last_message_at="2026-11-20T10:00:00+00:00")
     text = "Sehr geehrter Herr Müller, " + "Grüße aus Köln – äöüß " * 120  # far beyond a modal's 3,000 bytes
     key = store.create_draft(

@@ -90,3 +90,29 @@ def test_a_lost_postgresql_connection_is_made_again_and_a_transaction_it_cut_lea
         ]
     finally:
         store.close()
+
+
+def test_an_installation_in_its_own_schema_never_reads_another_along_the_search_path(
+    postgres_server: Postgres,
+) -> None:
+    import psycopg
+
+    from bot.clock.clocks import FakeClock
+
+    with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA IF NOT EXISTS brand_a")
+        admin.execute("CREATE SCHEMA IF NOT EXISTS brand_b")
+    base = postgres_server.admin_url()
+    a = Store.connect(f"{base}?options=-csearch_path%3Dbrand_a", clock=FakeClock())
+    b = Store.connect(f"{base}?options=-csearch_path%3Dbrand_b,brand_a", clock=FakeClock())  # a further along
+    try:
+        a.create_conversation(key="A's buyer", kind="buyer")
+        assert b.schema_version == a.schema_version  # b was migrated in its own schema, not taken for a's
+        assert b.query("SELECT key FROM conversations") == []
+        b.create_conversation(key="B's buyer", kind="buyer")
+        assert [r["key"] for r in a.query("SELECT key FROM conversations")] == ["A's buyer"]
+    finally:
+        a.close()
+        b.close()
+    with pytest.raises(ValueError, match="names no schema that exists"):
+        Store.connect(f"{base}?options=-csearch_path%3Dnowhere", clock=FakeClock())

@@ -162,3 +162,27 @@ def test_a_leader_whose_lease_was_not_renewed_in_time_lets_nothing_leave(pg_stor
         assert pg_store.due_outbox()[0]["attempts"] == 0
     finally:
         lease.close()
+
+
+def test_a_leader_whose_lease_session_died_inside_a_claim_does_not_block_the_takeover(
+    pg_store: Store,
+) -> None:
+    """Its lease connection is gone (a partition, a vanished host) while its store session sits inside a claim: the
+    standby wins the lock at once and ends that session before it takes the row, instead of waiting a minute."""
+    stuck_store = Store.connect(
+        url_of(pg_store), clock=FakeClock()
+    )  # named after this process, as the bot's is
+    old = LeaseConnection.open(url_of(pg_store), lease_seconds=3, holder=instance_name())
+    standby = LeaseConnection.open(url_of(pg_store), lease_seconds=3, holder="standby:2")
+    try:
+        assert old.try_lead() == (1, "")
+        stuck_store.fence_epoch = 1
+        stuck_store.conn.begin()
+        stuck_store.check_lease()  # FOR SHARE on the leader row
+        old.close()  # the lease session is gone; the lease was renewed just now, so it is not stale
+        assert won(standby) == 2
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            stuck_store.conn.execute("COMMIT")
+    finally:
+        standby.close()
+        stuck_store.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock.clocks import FakeClock
+from bot.store.lease import LeaseConnection
 from bot.store.migrate import MigrationRefused, copy_store, nonempty_tables
 from bot.store.schema import MIGRATIONS
 from bot.store.store import Store
@@ -101,5 +102,20 @@ def test_a_table_the_bot_does_not_make_is_named_and_nothing_is_copied(
             copy_store(source, target)
         assert nonempty_tables(target) == {}
     finally:
+        source.close()
+        target.close()
+
+
+def test_a_target_a_bot_has_led_is_refused(tmp_path: Path, postgres_server: Postgres) -> None:
+    source = release_database(tmp_path)
+    url = postgres_server.fresh_url()
+    target = Store.connect(url, clock=FakeClock())
+    lease = LeaseConnection.open(url, lease_seconds=30, holder="running:1")
+    try:
+        assert lease.try_lead() == (1, "")  # a bot started on the empty database and leads
+        with pytest.raises(MigrationRefused, match=r"not empty: leader \(1\)"):
+            copy_store(source, target)
+    finally:
+        lease.close()
         source.close()
         target.close()

@@ -11,11 +11,12 @@ import pytest
 from bot.clock.clocks import FakeClock
 from bot.store.store import Store, iso
 from tests.support.clock import TEAM_TIME
+from tests.support.postgres import database_url_of
 
 
 def test_enqueue_is_idempotent_and_due_items_come_earliest_deadline_first(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = Store.open(tmp_path / "bot.db", clock=clock)
+    store = Store.connect(database_url_of(tmp_path), clock=clock)
     now = clock.now()
     assert store.enqueue(kind="post_card", dedupe_key="a", due_by=iso(now + timedelta(hours=20)))
     assert not store.enqueue(kind="post_card", dedupe_key="a", due_by=iso(now))
@@ -26,7 +27,7 @@ def test_enqueue_is_idempotent_and_due_items_come_earliest_deadline_first(tmp_pa
 
 def test_deferred_items_wait_and_in_flight_attempts_are_counted(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = Store.open(tmp_path / "bot.db", clock=clock)
+    store = Store.connect(database_url_of(tmp_path), clock=clock)
     store.enqueue(kind="post_card", dedupe_key="a", due_by=None)
     item = store.due_outbox()[0]
     assert store.mark_in_flight(outbox_id=item["id"]) == 1

@@ -16,8 +16,9 @@ DAYS = 30
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.open(":memory:", clock=pinned_clock())
+def store(database_url: str) -> Iterator[Store]:
+    """On both engines, on the running test's clock (instead of the package's fixed one)."""
+    s = Store.connect(database_url, clock=pinned_clock())
     yield s
     s.close()
 

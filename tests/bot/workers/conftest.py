@@ -29,7 +29,7 @@ class Rig:
     def __init__(self, tmp_path: Path, slack: FakeSlack) -> None:
         self.clock = FakeClock(NOW)
         self.settings = make_settings(tmp_path, slack)
-        self.store = Store.open(self.settings.database_path, clock=self.clock)
+        self.store = Store.connect(self.settings.database, clock=self.clock)
         self.intake = Intake(self.settings, self.store)
         self.slack = slack
         self.poster = self.new_poster()

@@ -55,7 +55,7 @@ class Rig:
     def __init__(self, tmp_path: Path, provider: Any = None) -> None:
         self.clock = FakeClock(CLAIMED + timedelta(days=4))
         self.settings = make_settings(tmp_path)
-        self.store = Store.open(self.settings.database_path, clock=self.clock)
+        self.store = Store.connect(self.settings.database, clock=self.clock)
         self.woken = 0
         providers = {"dhl": provider} if provider is not None else {}
         self.evidence = Evidence(

@@ -194,6 +194,6 @@ async def test_each_renewal_tells_until_when_the_lease_surely_holds(postgres_ser
     with contextlib.suppress(asyncio.CancelledError):
         await holding
     lease.release()
-    assert told[0][1] == pytest.approx(lease.acquired_at + 0.5)  # won, plus the lease less a sixth
+    assert told[0][1] == pytest.approx(lease.acquired_at + 0.3)  # won, plus half the lease
     for (when, until), (_later, next_until) in itertools.pairwise(told):
         assert when < until < next_until  # each renewal moves the deadline on, ahead of the moment it is told

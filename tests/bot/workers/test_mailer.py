@@ -28,7 +28,7 @@ class Rig:
     def __init__(self, tmp_path: Path, smtp: SmtpServer, **overrides: object) -> None:
         self.clock = FakeClock(NOW)
         self.settings = make_settings(tmp_path, **{**smtp.settings(), **overrides})
-        self.store = Store.open(self.settings.database_path, clock=self.clock)
+        self.store = Store.connect(self.settings.database, clock=self.clock)
         self.events: list[tuple[int, str]] = []
         self.mailer = Mailer(
             self.settings,

@@ -18,6 +18,7 @@ from bot.workers.outbox import Outbox
 from tests.bot.workers.conftest import Rig
 from tests.conftest import fixture_mail, make_settings
 from tests.support.clock import TEAM_TIME
+from tests.support.postgres import database_url_of
 
 
 async def test_redraws_of_one_card_are_coalesced_until_one_starts(rig: Rig) -> None:
@@ -39,7 +40,7 @@ class Desk:
 
     def __init__(self, tmp_path: Path) -> None:
         self.settings: Settings = make_settings(tmp_path)
-        self.store = Store.open(tmp_path / "db.sqlite", clock=FakeClock(TEAM_TIME))
+        self.store = Store.connect(database_url_of(tmp_path), clock=FakeClock(TEAM_TIME))
         self.intake = Intake(self.settings, self.store)
         self.outbox = Outbox(self.settings, self.store)
 
