@@ -102,7 +102,7 @@ if [ "$WORKERS" -lt 2 ]; then
   run_pytest .venv/bin/python -m pytest -q "$SOAK"
   echo "==> the crash harness on one CPU core shared with a busy loop"
   harness
-  echo "==> the scenarios and the crash harness on PostgreSQL"
+  echo "==> the unit, listener, job and scenario tests and the crash harness on PostgreSQL"
   on_postgresql
   echo "==> the failover harness: two bots on PostgreSQL, the leader killed again and again"
   failover
@@ -110,17 +110,22 @@ if [ "$WORKERS" -lt 2 ]; then
   wall_clock_tests
   exit 0
 fi
-# Two cores: the week-long soak in the background all along; meanwhile the crash harness on core 0 beside its busy
-# loop, the same on PostgreSQL, then the real-world moments; last the failover harness. Every part's result counts.
+# Two cores: in the background all along the week-long soak and after it the failover harness; meanwhile the crash
+# harness on core 0 beside its busy loop, the same on PostgreSQL, then the real-world moments. Every part's result
+# counts.
 SOAK_LOG=$(mktemp)
-trap 'rm -f "$SOAK_LOG"' EXIT
+FAILOVER_LOG=$(mktemp)
+trap 'rm -f "$SOAK_LOG" "$FAILOVER_LOG"' EXIT
 # not pinned: the soak's Slack stand-in runs in a process of its own and may use whichever core is free
 run_pytest .venv/bin/python -m pytest -q "$SOAK" >"$SOAK_LOG" 2>&1 &
 soak_pid=$!
+(wait_for_soak() { while kill -0 "$soak_pid" 2>/dev/null; do sleep 2; done; }; wait_for_soak; failover) \
+  >"$FAILOVER_LOG" 2>&1 &
+failover_pid=$!
 echo "==> the crash harness on core 0 shared with a busy loop (the soak, a simulated week, runs meanwhile)"
 harness_status=0
 INBOX_BOT_LOADED_CORE=0 harness || harness_status=$?
-echo "==> the scenarios and the crash harness on PostgreSQL"
+echo "==> the unit, listener, job and scenario tests and the crash harness on PostgreSQL"
 postgresql_status=0
 INBOX_BOT_LOADED_CORE=0 on_postgresql || postgresql_status=$?
 echo "==> the scenario and Slack-listener tests at real-world moments (handoff, digest, midnight, DST, New Year)"
@@ -130,9 +135,10 @@ soak_status=0
 wait "$soak_pid" || soak_status=$?
 echo "==> the soak:"
 cat "$SOAK_LOG"
-echo "==> the failover harness: two bots on PostgreSQL, the leader killed again and again"
 failover_status=0
-failover || failover_status=$?
+wait "$failover_pid" || failover_status=$?
+echo "==> the failover harness (after the soak): two bots on PostgreSQL, the leader killed again and again"
+cat "$FAILOVER_LOG"
 if [ "$harness_status" -ne 0 ] || [ "$postgresql_status" -ne 0 ] || [ "$wall_status" -ne 0 ] ||
   [ "$soak_status" -ne 0 ] || [ "$failover_status" -ne 0 ]; then
   echo "failed: crash harness exit $harness_status, on PostgreSQL exit $postgresql_status, real-world moments exit" \
