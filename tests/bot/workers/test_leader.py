@@ -51,8 +51,8 @@ async def test_on_sqlite_a_second_instance_is_refused_not_kept_waiting(tmp_path:
 async def test_a_standby_waits_then_takes_over_and_the_old_leader_stops(postgres_server: Postgres) -> None:
     url = postgres_server.fresh_url()
     Store.connect(url, clock=FakeClock()).close()  # migrated, as the bot does before it takes the lead
-    leader = PostgresLease(url, lease_seconds=0.9, holder="a:1")
-    standby = PostgresLease(url, lease_seconds=0.9, holder="b:2")
+    leader = PostgresLease(url, lease_seconds=3, holder="a:1")  # renewed each second, each renewal given a second
+    standby = PostgresLease(url, lease_seconds=3, holder="b:2")
     stop = asyncio.Event()
     assert await leader.acquire(stop) and leader.epoch == 1
     holding = asyncio.create_task(leader.hold())
@@ -63,7 +63,7 @@ async def test_a_standby_waits_then_takes_over_and_the_old_leader_stops(postgres
             break
     assert not waiting.done() and not standby.leading
     assert standby.state == "standby: a:1 leads; taking over when its lease ends"
-    await asyncio.sleep(1.0)  # renewals go on meanwhile
+    await asyncio.sleep(1.2)  # a renewal goes through meanwhile
     assert not holding.done()
     leader._conn.conn.close()  # type: ignore[union-attr]  # its session ends as if its process had died
     assert await asyncio.wait_for(waiting, timeout=10) is True
@@ -178,7 +178,7 @@ async def test_a_leader_whose_lease_moved_posts_no_card(
 async def test_each_renewal_tells_until_when_the_lease_surely_holds(postgres_server: Postgres) -> None:
     url = postgres_server.fresh_url()
     Store.connect(url, clock=FakeClock()).close()
-    lease = PostgresLease(url, lease_seconds=0.6, holder="a:1")
+    lease = PostgresLease(url, lease_seconds=3, holder="a:1")
     assert await lease.acquire(asyncio.Event())
     told: list[tuple[float, float]] = []  # (when told, until when)
     three = asyncio.Event()
@@ -194,6 +194,6 @@ async def test_each_renewal_tells_until_when_the_lease_surely_holds(postgres_ser
     with contextlib.suppress(asyncio.CancelledError):
         await holding
     lease.release()
-    assert told[0][1] == pytest.approx(lease.acquired_at + 0.3)  # won, plus half the lease
+    assert told[0][1] == pytest.approx(lease.acquired_at + 1.5)  # won, plus half the lease
     for (when, until), (_later, next_until) in itertools.pairwise(told):
         assert when < until < next_until  # each renewal moves the deadline on, ahead of the moment it is told
