@@ -51,7 +51,9 @@ async def test_on_sqlite_a_second_instance_is_refused_not_kept_waiting(tmp_path:
 async def test_a_standby_waits_then_takes_over_and_the_old_leader_stops(postgres_server: Postgres) -> None:
     url = postgres_server.fresh_url()
     Store.connect(url, clock=FakeClock()).close()  # migrated, as the bot does before it takes the lead
-    leader = PostgresLease(url, lease_seconds=3, holder="a:1")  # renewed each second, each renewal given a second
+    leader = PostgresLease(
+        url, lease_seconds=3, holder="a:1"
+    )  # renewed each second, each renewal given a second
     standby = PostgresLease(url, lease_seconds=3, holder="b:2")
     stop = asyncio.Event()
     assert await leader.acquire(stop) and leader.epoch == 1
