@@ -242,8 +242,8 @@ async def _seventeen_quota(provider: SeventeenTrackProvider) -> Check:
 def check_database(settings: Settings) -> list[Check]:
     """The store: reachable, its schema version against this release's, writable; on PostgreSQL who leads. Nothing
     is created or migrated (the bot does that at its start)."""
-    from bot.store.base import StaleSchema
-    from bot.store.engine import database_errors, open_engine
+    from bot.store.base import open_errors
+    from bot.store.engine import open_engine
     from bot.store.lease import leader_of
     from bot.store.schema import MIGRATIONS
 
@@ -253,7 +253,7 @@ def check_database(settings: Settings) -> list[Check]:
         return [
             Check("Database", f"{database.shown}: created at the first start (schema version {expected})")
         ]
-    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    unreadable = open_errors()
     try:
         engine = open_engine(database, read_only=True)
     except unreadable as e:

@@ -154,7 +154,7 @@ def migrate_store(
     """Copy the SQLite database into an empty PostgreSQL (every row, counts compared, one transaction); the bot must
     be stopped. Then set INBOX_BOT_DATABASE_URL and start it (docs/operations.md)."""
     from bot.clock.clocks import clock_from
-    from bot.store.base import StaleSchema
+    from bot.store.base import open_errors
     from bot.store.engine import database_errors
     from bot.store.lock import AlreadyRunning, InstanceLock
     from bot.store.migrate import MigrationRefused, copy_store
@@ -184,7 +184,7 @@ def migrate_store(
         typer.echo(f"✗ {e}", err=True)
         raise typer.Exit(2) from e
     clock = clock_from(settings)
-    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    unreadable = open_errors()
     try:
         source = Store.open_read_only(path, clock=clock)
         target = Store.connect(target_url, clock=clock)
@@ -218,11 +218,10 @@ def migrate_store(
 def existing_store(settings: Settings, clock: Clock, *, read_only: bool = False) -> Store:
     """The bot's database for a command, or exit 2 saying why not: an SQLite file that is not there, a PostgreSQL
     that does not answer, a schema this release does not read (read-only: nothing is created or migrated)."""
-    from bot.store.base import StaleSchema
-    from bot.store.engine import database_errors
+    from bot.store.base import open_errors
     from bot.store.store import Store
 
-    unreadable: tuple[type[BaseException], ...] = (StaleSchema, *database_errors())
+    unreadable = open_errors()
     database = settings.database
     if database.path is not None and str(database.path) != ":memory:" and not database.path.exists():
         typer.echo(

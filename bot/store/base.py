@@ -22,6 +22,7 @@ from bot.store.engine import (
     Engine,
     PostgresEngine,
     SqliteEngine,
+    database_errors,
     open_engine,
 )
 from bot.store.schema import MIGRATIONS
@@ -65,6 +66,12 @@ class LeaseLost(BaseException):
 
 class StaleSchema(Exception):
     """A database opened read-only whose schema is not this release's."""
+
+
+def open_errors() -> tuple[type[BaseException], ...]:
+    """What opening a store may raise for a command to report: an engine's error, or a schema this release does not
+    read (for `except`)."""
+    return (StaleSchema, *database_errors())
 
 
 @dataclass

@@ -74,35 +74,33 @@ class LeaseConnection:
                 ).fetchone()
             return int(row[0]), ""
         row = conn.execute(
-            "SELECT holder, pid, now() - renewed_at::timestamptz > make_interval(secs => %s) "
+            "SELECT holder, now() - renewed_at::timestamptz > make_interval(secs => %s) "
             "FROM leader WHERE name = 'leader'",
             [self.lease_seconds],
         ).fetchone()
         if row is None:
             return None, "another instance (starting)"
-        holder, pid, stale = row
-        if (
-            stale
-        ):  # its lease session, and its store's sessions: a transaction it left open would hold the row
+        holder, stale = str(row[0]), row[1]
+        if stale:  # its lease's session and its store's: a transaction it left open would hold the row
             log.warning(
                 "the leader %s has not renewed its lease for %.0f s: ending its sessions",
                 holder,
                 self.lease_seconds,
             )
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = %s OR application_name = left(%s, 63)",
-                [pid, f"inbox-bot {holder}"],
-            )
-        return None, str(holder)
+            self._end_sessions_of(holder)
+        return None, holder
 
     def _end_sessions_of_previous(self) -> None:
         row = self.conn.execute("SELECT holder FROM leader WHERE name = 'leader'").fetchone()
-        if row is None or row[0] == self.holder:
-            return
+        if row is not None and row[0] != self.holder:
+            self._end_sessions_of(str(row[0]))
+
+    def _end_sessions_of(self, holder: str) -> None:
+        """End an instance's sessions, its lease's and its store's (named after it, bot/store/engine.connect)."""
         self.conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
             "AND application_name IN (left(%s, 63), left(%s, 63))",
-            [f"inbox-bot {row[0]}", f"inbox-bot lease {row[0]}"],
+            [f"inbox-bot {holder}", f"inbox-bot lease {holder}"],
         )
 
     def renew(self, epoch: int) -> None:
