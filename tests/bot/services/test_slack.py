@@ -51,3 +51,35 @@ async def test_the_gateway_remembers_the_scopes_and_reads_a_channel(fake_slack: 
         await gateway.read_latest("C0INBOX")
     assert refused.value.code == "not_in_channel"
     assert await gateway.socket_url(fake_slack.app_token) == f"ws://127.0.0.1:{fake_slack.port}/link"
+
+
+async def test_nothing_is_posted_redrawn_or_shared_once_the_write_check_refuses(
+    fake_slack: FakeSlack,
+) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.services.slack import SlackGateway
+    from bot.store.base import LeaseLost
+
+    leading = True
+
+    def still_leading() -> None:  # the store's lease check (Store.assert_leading)
+        if not leading:
+            raise LeaseLost("the lease was not renewed in time")
+
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
+    gateway = SlackGateway(client, post_interval=0.01, before_write=still_leading)
+    ts = await gateway.post(channel="C0INBOX", text="card", key="card:1")
+    leading = False
+    with pytest.raises(LeaseLost):
+        await gateway.post(channel="C0INBOX", text="another card", key="card:2")
+    with pytest.raises(LeaseLost):
+        await gateway.update(channel="C0INBOX", ts=ts, text="redrawn")
+    with pytest.raises(LeaseLost):
+        await gateway.complete_upload(file_id="F1", title="photo", channel="C0INBOX", thread_ts=ts)
+    assert [m["text"] for m in fake_slack.posts("C0INBOX")] == ["card"]
+    assert (
+        fake_slack.calls_of("chat.update") == [] and fake_slack.calls_of("files.completeUploadExternal") == []
+    )
+    await gateway.ephemeral(channel="C0INBOX", user="U0AGENT", text="only you")  # answers to people still go
+    assert len(fake_slack.calls_of("chat.postEphemeral")) == 1
