@@ -62,7 +62,7 @@ from bot.workers.mailer import Mailer
 from bot.workers.outbox import Outbox
 from bot.workers.poster import Poster
 from jobs.report import weekly_report
-from jobs.sla import refresh_rotation, schedule_next, sla_job, sla_tick
+from jobs.sla import mailbox_orders, refresh_rotation, schedule_next, sla_job, sla_tick
 from jobs.tracking import refresh_tracking
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,10 @@ def build_deps(
     escalator = Escalator(
         settings, store, clock, post=outbox.escalation_post, on_breach=metrics.sla_breach, accounts=accounts
     )
-    mailwatch = MailboxWatch(settings, store, clock, post=outbox.escalation_post, accounts=accounts)
+    order_search = OrderSearch(amazon) if amazon is not None else None  # the report's and the watchdog's
+    mailwatch = MailboxWatch(
+        settings, store, clock, post=outbox.escalation_post, accounts=accounts, orders=order_search
+    )
     followups = FollowUps(
         settings,
         store,
@@ -202,7 +205,7 @@ def build_deps(
         accounts=accounts,
         account_sources=account_sources,
         orders=orders,
-        order_search=OrderSearch(amazon) if amazon is not None else None,
+        order_search=order_search,
         library=library,
         replies=replies,
         proactive=Proactive(replies, messaging),
@@ -364,37 +367,26 @@ async def _run(deps: Deps, app: AsyncApp, stop: asyncio.Event, holding: asyncio.
             log.info(
                 "listening for Slack on http://%s:%d/slack/events", settings.http_host, settings.http_port
             )
-        scheduler.add_job(
-            refresh_tracking,
-            "interval",
-            seconds=settings.tracking_sweep_seconds,
-            args=[deps],
-            id="refresh_tracking",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(
-                UTC
-            ),  # at start too: lookups a stop interrupted, packages due meanwhile
-        )
-        scheduler.add_job(
-            sla_job,
-            "interval",
-            seconds=settings.sla_sweep_seconds,
-            args=[deps, scheduler],
-            id="sla_sweep",
-            max_instances=1,
-            coalesce=True,
-        )
-        # Monday's report on its own: its order search may wait minutes for Amazon's rate, never the sweep
-        scheduler.add_job(
-            weekly_report,
-            "interval",
-            minutes=5,
-            args=[deps],
-            id="weekly_report",
-            max_instances=1,
-            coalesce=True,
-        )
+        for job, job_id, seconds, args in (
+            (refresh_tracking, "refresh_tracking", settings.tracking_sweep_seconds, [deps]),
+            (sla_job, "sla_sweep", settings.sla_sweep_seconds, [deps, scheduler]),
+            # Monday's report and the watchdog's order check on their own: a search may wait minutes for Amazon's
+            # rate, never the sweep
+            (weekly_report, "weekly_report", 300, [deps]),
+            (mailbox_orders, "mailbox_orders", 900, [deps]),
+        ):
+            # tracking at start too: lookups a stop interrupted, packages due meanwhile
+            first = {"next_run_time": datetime.now(UTC)} if job is refresh_tracking else {}
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                args=args,
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+                **first,
+            )
         if settings.responders or settings.leads:
             await deps.roles.refresh()
             scheduler.add_job(deps.roles.refresh, "interval", hours=1, id="roles", coalesce=True)

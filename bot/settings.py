@@ -92,7 +92,7 @@ class Settings(ServiceSettings, OpsSettings, AccountSettings):
     quiet_hours: float = Field(
         12.0,
         ge=0,
-        description="Hours without Amazon mail in business hours before the channel is warned (0: off)",
+        description="Hours without Amazon mail in business hours (with SP-API: while orders came in) before the channel is warned (0: off)",
     )
     non_amazon_mail: Literal["ignore", "post"] = Field(
         "ignore", description="Mail not from Amazon: stored and logged only, or posted as a card"

@@ -70,6 +70,15 @@ def schedule_next(deps: Deps, scheduler: Any) -> None:
     )
 
 
+async def mailbox_orders(deps: Deps) -> bool:
+    """The mailbox watchdog against the shop's orders (searchOrders; its own job: Amazon's rate may make it wait)."""
+    try:
+        return await deps.mailwatch.tick_orders()
+    except Exception:
+        log.exception("the mailbox watchdog's order check failed; the next run tries again")
+        return False
+
+
 async def refresh_rotation(deps: Deps) -> None:
     """Take the on-call rotation from the Slack user group, when one is configured."""
     group = deps.settings.oncall_usergroup

@@ -166,10 +166,13 @@ def parcel_note(payload: dict[str, Any], at: CardTime) -> Message:
 
 
 def quiet_mailbox(payload: dict[str, Any], at: CardTime) -> Message:
-    """The mailbox watchdog: no Amazon mail for hours in business time, and what to check."""
+    """The mailbox watchdog: no Amazon mail for hours (of business time, or while orders came in), and what to check."""
     last = parse_iso(payload.get("last_mail"))
     seen = f"the last one came {slack_date(last, at.tz)}" if last else "none has come since the bot started"
     whose = f"*{escape(str(payload['account']))}:* " if payload.get("account") else ""
+    if payload.get("orders"):  # the shop sells (searchOrders) while nothing comes: surely not a quiet day
+        n = escape(str(payload["orders"]))
+        seen += f", while {n} order{'' if n == '1' else 's'} came in"
     text = whose + (
         f":mailbox_with_no_mail: *No mail from Amazon for {payload.get('hours', 12):g} hours* ({seen}). Buyer "
         "messages may not be reaching this mailbox, and their 24 hours run all the same. Please check:\n"

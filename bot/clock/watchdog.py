@@ -5,18 +5,25 @@ shop's open time (the business hours, weekdays 08:00–18:00 when none are set),
 forwarding: changed notification settings, a full mailbox, a filter. The channel is told once per quiet stretch, with
 what to check. The stretch is counted from the last Amazon mail or from the bot's start, whichever is later, so a
 fresh install or a restart never warns at once. A mailbox nearly full (IMAP QUOTA) is said too, once a day.
+
+With SP-API (the first account's grant), the shop's own orders say whether mail should be coming: a stretch of
+`INBOX_BOT_QUIET_HOURS` real hours without Amazon mail warns when orders were created in it (searchOrders, one request
+per check), at night and on Sundays too, and a quiet shop with no orders is no warning. If the search fails, the
+business-hours rule above decides instead.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.accounts import Accounts
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Post
 from bot.clock.sla import BusinessHours
+from bot.errors import UpstreamError
+from bot.services.amazon_search import OrderSearch
 from bot.settings import Settings
 from bot.store.store import Store, iso
 
@@ -30,9 +37,17 @@ class MailboxWatch:
     """Warns the channel when no Amazon mail has come for too long during business hours."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Clock, *, post: Post, accounts: Accounts | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        post: Post,
+        accounts: Accounts | None = None,
+        orders: OrderSearch | None = None,
     ) -> None:
         self.settings = settings
+        self.orders = orders  # the first account's searchOrders: its mailbox is watched against its orders
         self.accounts = accounts or Accounts.from_settings(settings)  # each mailbox watched on its own
         self.store = store
         self.clock = clock
@@ -41,30 +56,82 @@ class MailboxWatch:
         self.hours = BusinessHours.parse(settings.business_hours or SHOP_HOURS, settings.tz)
 
     def tick(self) -> bool:
-        """Post the warning for each mailbox quiet too long (once per quiet stretch); whether any was posted."""
+        """Post the warning for each mailbox quiet too long in business time (once per quiet stretch); whether any was
+        posted. The first account's mailbox is left to `tick_orders` when SP-API can say whether orders come in."""
         if self.settings.quiet_hours <= 0:
             return False
-        told = [self._tick(owner) for owner in self.accounts.mailboxes().values()]
+        owners = [
+            o for o in self.accounts.mailboxes().values() if not (o is None and self.orders is not None)
+        ]
+        told = [self._tick(owner) for owner in owners]
         return any(told)
 
-    def _tick(self, owner: str | None) -> bool:
-        limit = self.settings.quiet_hours
-        now = self.clock.now()
+    async def tick_orders(self) -> bool:
+        """The first account's mailbox against its orders: quiet for the whole stretch (real hours) while orders were
+        created in it warns once per stretch; whether it warned. A failed search falls back to business hours."""
+        if self.settings.quiet_hours <= 0 or self.orders is None:
+            return False
+        stretch = self._stretch(None)
+        if stretch is None:
+            return False
+        since, last_mail, key = stretch
+        if self.clock.now() - since < timedelta(hours=self.settings.quiet_hours):
+            return False
+        try:
+            created, more = await self.orders.created_since(since, [self.settings.sp_api_marketplace_id])
+        except UpstreamError as e:
+            log.warning("the mailbox watchdog cannot ask SP-API for orders (%s): business hours decide", e)
+            return self._tick(None)
+        if not created:
+            log.info(
+                "no Amazon mail since %s, and no orders either: a quiet shop, not told", since.isoformat()
+            )
+            return False
+        orders = f"{created}+" if more else str(created)
+        return self._warn(None, since, last_mail, key, orders=orders)
+
+    def _stretch(self, owner: str | None) -> tuple[datetime, datetime | None, str] | None:
+        """The mailbox's quiet stretch: since when, the last Amazon mail, its once-key; None once it was told."""
         accounts = self.accounts
         last_mail = self.store.last_amazon_mail(
             accounts=accounts.sharing(owner) if accounts.several else None
         )
         since = max(last_mail or self.started, self.started)
-        # quiet hours counted in business time: a night or a weekend without mail is no warning
-        if not self.hours.open_at(now) or self.hours.open_between(since, now) < timedelta(hours=limit):
-            return False
         key = f"quiet:{iso(since)}" if owner is None else f"quiet:{owner}:{iso(since)}"
-        if self.store.queued_before(dedupe_key=key):
+        return None if self.store.queued_before(dedupe_key=key) else (since, last_mail, key)
+
+    def _tick(self, owner: str | None) -> bool:
+        stretch = self._stretch(owner)
+        if stretch is None:
             return False
-        payload = {"quiet": iso(since), "last_mail": iso(last_mail) if last_mail else None, "hours": limit}
-        if accounts.several:
-            payload["account"] = accounts.label(owner)
-        self.post("note", None, accounts.settings_for(owner).slack_channel, key, payload)
+        since, last_mail, key = stretch
+        now = self.clock.now()
+        # quiet hours counted in business time: a night or a weekend without mail is no warning
+        if not self.hours.open_at(now) or self.hours.open_between(since, now) < timedelta(
+            hours=self.settings.quiet_hours
+        ):
+            return False
+        return self._warn(owner, since, last_mail, key)
+
+    def _warn(
+        self,
+        owner: str | None,
+        since: datetime,
+        last_mail: datetime | None,
+        key: str,
+        orders: str | None = None,
+    ) -> bool:
+        limit = self.settings.quiet_hours
+        payload: dict[str, Any] = {
+            "quiet": iso(since),
+            "last_mail": iso(last_mail) if last_mail else None,
+            "hours": limit,
+        }
+        if orders is not None:
+            payload["orders"] = orders
+        if self.accounts.several:
+            payload["account"] = self.accounts.label(owner)
+        self.post("note", None, self.accounts.settings_for(owner).slack_channel, key, payload)
         log.warning("no Amazon mail since %s (%.0f h): the channel is told", since.isoformat(), limit)
         return True
 

@@ -151,6 +151,17 @@ class OrderSearch:
             retryable=False,
         )
 
+    async def created_since(self, since: datetime, marketplace_ids: Sequence[str]) -> tuple[int, bool]:
+        """How many orders of these marketplaces were created since `since`, from one page (one request): the count
+        and whether there are more than it holds (the mailbox watchdog asks whether the shop is selling)."""
+        params: dict[str, Any] = {
+            "createdAfter": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "marketplaceIds": list(marketplace_ids),
+            "maxResultsPerPage": self.page_size,
+        }
+        found, token = await self._page(params)
+        return len(found), token is not None
+
     async def _page(self, params: dict[str, Any]) -> tuple[list[FoundOrder], str | None]:
         token_renewed = False
 

@@ -3,7 +3,7 @@ fresh start and arriving mail do not."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +14,9 @@ from bot.clock.clocks import FakeClock
 from bot.clock.watchdog import MailboxWatch
 from bot.mail.intake import Intake
 from bot.mail.source import IncomingMail
+from bot.sandbox.fake_services import FakeServices, StoredOrder
+from bot.services.amazon import SpApi
+from bot.services.amazon_search import OrderSearch
 from bot.store.store import Store
 from tests.conftest import fixture_mail, make_settings
 
@@ -22,12 +25,22 @@ MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
 
 
 class Rig:
-    def __init__(self, tmp_path: Path, start: datetime = MONDAY_9, **overrides: Any) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        start: datetime = MONDAY_9,
+        services: FakeServices | None = None,
+        **overrides: Any,
+    ) -> None:
         self.clock = FakeClock(start)
+        if services is not None:  # SP-API: the first mailbox is watched against the shop's orders
+            services.clock = self.clock.now
+            overrides = {**services.urls(services.base_url), **overrides}
         self.settings = make_settings(tmp_path, **overrides)
         self.store = Store.open(self.settings.database_path, clock=self.clock)
         self.posts: list[tuple[str, int | None, str | None, str, dict[str, Any]]] = []
-        self.watch = MailboxWatch(self.settings, self.store, self.clock, post=self.post)
+        self.search = OrderSearch(SpApi(self.settings, attempts=1)) if services is not None else None
+        self.watch = MailboxWatch(self.settings, self.store, self.clock, post=self.post, orders=self.search)
 
     def post(
         self, kind: str, conv: int | None, channel: str | None, key: str, payload: dict[str, Any]
@@ -125,3 +138,50 @@ async def test_each_accounts_mailbox_is_watched_and_told_in_its_channel(tmp_path
     assert not rig.watch.quota(960, 1000, "Brand US")  # once a day
     quotas = [(p[2], p[4]["account"]) for p in rig.posts if "quota" in p[4]]
     assert quotas == [("C0US", "Brand US"), ("C0INBOX", "Brand EU")]
+
+
+def sell(services: FakeServices, when: datetime, n: int = 1) -> None:
+    """`n` orders created at `when` on amazon.de."""
+    for i in range(n):
+        order_id = f"302-{int(when.timestamp()) % 10_000_000:07d}-{i:07d}"
+        services.orders[order_id] = StoredOrder(
+            order_id, "A1PA6795UKMFR9", when, [("Item", "B0X", 1, "9")], "EUR"
+        )
+
+
+async def test_with_sp_api_a_quiet_mailbox_warns_when_orders_came_in_at_any_hour(
+    tmp_path: Path, fake_services: FakeServices
+) -> None:
+    saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=BERLIN)
+    rig = Rig(tmp_path, start=saturday_night, services=fake_services)
+    assert not rig.watch.tick()  # the business-hours rule leaves this mailbox to the order check
+    rig.clock.advance(hours=11, minutes=59)
+    assert not await rig.watch.tick_orders() and fake_services.count("sp-api") == 0  # not quiet long enough
+    rig.clock.advance(minutes=1)  # Sunday 11:00: twelve hours without Amazon mail, and no orders either
+    assert not await rig.watch.tick_orders() and rig.posts == []  # a quiet shop is no warning
+    assert fake_services.count("sp-api") == 1
+    sell(fake_services, saturday_night + timedelta(hours=3), 2)  # two orders in the night
+    sell(fake_services, saturday_night - timedelta(hours=1))  # before the stretch: not counted
+    assert await rig.watch.tick_orders()
+    assert not await rig.watch.tick_orders()  # once per stretch, and no search once told
+    assert fake_services.count("sp-api") == 2
+    [(kind, _, channel, _, payload)] = rig.posts
+    assert (kind, channel, payload["orders"], payload["hours"]) == ("note", "C0INBOX", "2", 12)
+    text = str(quiet_mailbox(payload, CardTime(now=rig.clock.now(), tz=BERLIN))["blocks"])
+    assert "No mail from Amazon for 12 hours" in text and "while 2 orders came in" in text
+    await rig.mail()  # mail again: a new stretch, counted from it
+    rig.clock.advance(hours=11)
+    assert not await rig.watch.tick_orders() and fake_services.count("sp-api") == 2
+    await rig.search.api.aclose()  # type: ignore[union-attr]
+
+
+async def test_with_sp_api_failing_business_hours_decide(tmp_path: Path, fake_services: FakeServices) -> None:
+    rig = Rig(tmp_path, services=fake_services)  # Monday 09:00
+    fake_services.fail("sp-api", 500, times=10)
+    rig.clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=BERLIN))  # 18 real hours, nine of them open
+    assert not await rig.watch.tick_orders() and fake_services.count("sp-api") >= 1
+    rig.clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=BERLIN))  # twelve open hours: the fallback warns
+    assert await rig.watch.tick_orders()
+    [(_, _, _, _, payload)] = rig.posts
+    assert "orders" not in payload
+    await rig.search.api.aclose()  # type: ignore[union-attr]
