@@ -18,7 +18,7 @@ from bot.mail.intents import classify
 from bot.mail.model import MailKind, ParsedMail
 from bot.mail.parser import RAW_PREVIEW_CHARS, parse_relay_mail, raw_preview
 from bot.mail.photos import looks_like_photo
-from bot.mail.related import link_notice
+from bot.mail.related import link_buyer, link_notice
 from bot.mail.source import IncomingMail
 from bot.mail.trust import Authenticator, authenticate, authenticator_from
 from bot.ops.logs import log_context
@@ -278,6 +278,13 @@ class Intake:
             self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
             self._queue_continuations(parsed, conv_id, row, deadline)
             self._queue_photos(parsed, conv_id, row, deadline)
+            link_buyer(
+                store,
+                buyer_id=conv_id,
+                order_id=parsed.order_id,
+                channel=self._channel(conv_id),
+                due=deadline,
+            )
             store.audit(
                 actor="intake",
                 action="conversation_opened",

@@ -165,6 +165,11 @@ class ConversationRecords(StoreBase):
         sql = "SELECT * FROM conversations WHERE order_id = ? AND kind = 'buyer' ORDER BY id DESC LIMIT 1"
         return self.query_one(sql, [order_id])
 
+    def notices_for_order(self, *, order_id: str, limit: int = 5) -> list[Row]:
+        """The newest Amazon notices about an order (what a buyer conversation starting late links to)."""
+        sql = "SELECT * FROM conversations WHERE order_id = ? AND kind = 'notice' ORDER BY id DESC LIMIT ?"
+        return self.query(sql, [order_id, limit])
+
     def claim(self, *, conversation_id: int, by: str) -> None:
         """A person takes the conversation ("I'll take it"): who and when are stamped, and audited."""
         with self.transaction():

@@ -40,3 +40,18 @@ async def test_nothing_to_link_without_a_buyer_conversation_or_an_order(rig: Rig
     [card] = rig.slack.posts("C0INBOX", top_level=True)
     assert rig.slack.posts("C0INBOX", thread_ts=card["ts"]) == []
     assert link_notice(rig.store, notice_id=1, order_id=None, channel="C0INBOX", due=NOW) == 0
+
+
+async def test_a_buyer_who_writes_after_the_notice_is_linked_to_it_both_ways(rig: Rig) -> None:
+    await rig.mail("notice_return.eml")  # Amazon's return request first: no buyer conversation yet
+    await rig.poster.drain()
+    await rig.mail("en_shipping.eml")  # then the buyer writes about the same order (111-7366207-0755439)
+    await rig.poster.drain()
+    notice_card, buyer_card = rig.slack.posts("C0INBOX", top_level=True)
+    [to_buyer] = rig.slack.posts("C0INBOX", thread_ts=notice_card["ts"])
+    [to_notice] = rig.slack.posts("C0INBOX", thread_ts=buyer_card["ts"])
+    assert f"#C0INBOX/{buyer_card['ts']}" in json.dumps(to_buyer["blocks"], ensure_ascii=False)
+    assert f"#C0INBOX/{notice_card['ts']}" in json.dumps(to_notice["blocks"], ensure_ascii=False)
+    await rig.mail("notice_return.eml")  # the same notice again (a redelivery): nothing linked twice
+    await rig.poster.drain()
+    assert len(rig.slack.posts("C0INBOX", thread_ts=notice_card["ts"])) == 1
