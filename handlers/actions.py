@@ -25,7 +25,9 @@ async def refresh_order(ack: AsyncAck, body: dict[str, Any], context: dict[str, 
     deps: Deps = context["deps"]
     user = body.get("user", {}).get("id")
     value = str((body.get("actions") or [{}])[0].get("value") or "")
-    conv = deps.store.conversation(conversation_id=int(value)) if value.isdigit() else None
+    conv = (
+        await deps.store.run(deps.store.conversation, conversation_id=int(value)) if value.isdigit() else None
+    )
     if conv is None or not conv.get("order_id"):
         log.warning("refresh clicked by %s for unknown conversation %r", user, value)
         return
@@ -42,8 +44,12 @@ async def refresh_order(ack: AsyncAck, body: dict[str, Any], context: dict[str, 
             f"{format_local(again, deps.settings.tz)} (in {wait} s).",
         )
         return
-    deps.store.audit(
-        actor=str(user), action="order_refreshed", conversation_id=int(conv["id"]), order=order_id
+    await deps.store.run(
+        deps.store.audit,
+        actor=str(user),
+        action="order_refreshed",
+        conversation_id=int(conv["id"]),
+        order=order_id,
     )
     changed = await deps.enricher.enrich(order_id, conv.get("marketplace"), refresh=True, notify=False)
     # Always redraw: the person asked, and "checked just now" is news even when nothing moved.

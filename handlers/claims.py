@@ -37,7 +37,7 @@ async def claim_evidence(ack: AsyncAck, body: dict[str, Any], context: dict[str,
     """'Evidence for the appeal': the evidence goes into the claim's thread, as a block and as a file."""
     await ack()
     deps: Deps = context["deps"]
-    await deps.evidence.collect(_claim(deps, body), user=str(body["user"]["id"]))
+    await deps.evidence.collect(await deps.store.run(_claim, deps, body), user=str(body["user"]["id"]))
 
 
 def register(app: AsyncApp) -> None:

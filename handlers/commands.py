@@ -41,14 +41,18 @@ async def oncall(ack: AsyncAck, command: dict[str, Any], respond: Any, context: 
     await ack()
     deps: Deps = context["deps"]
     text = str(command.get("text") or "")
-    await _answer(respond, deps.desk.oncall(text, str(command.get("user_id"))), shared=bool(text.strip()))
+    answer = await deps.store.run(deps.desk.oncall, text, str(command.get("user_id")))
+    await _answer(respond, answer, shared=bool(text.strip()))
 
 
 async def case(ack: AsyncAck, command: dict[str, Any], respond: Any, context: dict[str, Any]) -> None:
     """`/case add ID summary`, `/case`, `/case update ID`, `/case close ID`."""
     await ack()
     deps: Deps = context["deps"]
-    await _answer(respond, deps.desk.case(str(command.get("text") or ""), str(command.get("user_id"))))
+    await _answer(
+        respond,
+        await deps.store.run(deps.desk.case, str(command.get("text") or ""), str(command.get("user_id"))),
+    )
 
 
 async def help_(ack: AsyncAck, respond: Any, context: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ async def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     deps: Deps = context["deps"]
     user = str(event.get("user"))
     try:
-        await deps.slack.publish_home(user=user, view=deps.desk.home(user))
+        await deps.slack.publish_home(user=user, view=await deps.store.run(deps.desk.home, user))
     except SlackError as e:
         log.error("the Home tab of %s could not be published: %s", user, e.code)
 

@@ -26,7 +26,7 @@ async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
     if mode == "off" or event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
         return
     channel, thread_ts, user = str(event.get("channel")), str(event["thread_ts"]), str(event.get("user"))
-    conv = deps.store.conversation_by_card(channel=channel, ts=thread_ts)
+    conv = await deps.store.run(deps.store.conversation_by_card, channel=channel, ts=thread_ts)
     if conv is None or conv.get("kind") != "buyer" or user == deps.bot_user_id:
         return
     if deps.bot_user_id and f"<@{deps.bot_user_id}>" in str(event.get("text") or ""):
@@ -36,8 +36,10 @@ async def on_message(event: dict[str, Any], context: dict[str, Any]) -> None:
     if mode == "prefix":
         if not text.startswith(prefix):
             return  # internal discussion stays internal
-        draft = deps.replies.draft(conv, user=user, text=text[len(prefix) :].strip())
-        outcome = deps.replies.submit(draft.metadata, draft.text, user=user, key=f"thread:{event.get('ts')}")
+        draft = await deps.store.run(deps.replies.draft, conv, user=user, text=text[len(prefix) :].strip())
+        outcome = await deps.store.run(
+            deps.replies.submit, draft.metadata, draft.text, user=user, key=f"thread:{event.get('ts')}"
+        )
         if outcome.errors:
             await deps.slack.ephemeral(
                 channel=channel,
@@ -72,7 +74,11 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     thread_ts = event.get("thread_ts")
     words = re.sub(r"<@[A-Z0-9]+>", " ", str(event.get("text") or "")).split()
     verb = words[0].lower() if words else "help"
-    conv = deps.store.conversation_by_card(channel=channel, ts=str(thread_ts)) if thread_ts else None
+    conv = (
+        await deps.store.run(deps.store.conversation_by_card, channel=channel, ts=str(thread_ts))
+        if thread_ts
+        else None
+    )
 
     async def tell(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         await deps.slack.ephemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
@@ -88,7 +94,7 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
     elif verb == "claim":
         if conv is None:
             raise Refusal("Claim from a card's thread, or press “I'll take it” on the card.")
-        deps.replies.claim(conv, user=user)
+        await deps.store.run(deps.replies.claim, conv, user=user)
         await tell("It's yours: the others are not pinged any more.")
     elif verb == "send":
         if conv is None:
@@ -99,10 +105,10 @@ async def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
         ).template_keys()  # the card's account's templates
         if key not in keys:
             raise Refusal(f"There is no template “{key}”. Templates: {', '.join(keys)}.")
-        draft = deps.replies.draft(conv, user=user, template=key)
+        draft = await deps.store.run(deps.replies.draft, conv, user=user, template=key)
         if draft.template is not None and draft.template.safe:
-            outcome = deps.replies.submit(
-                draft.metadata, draft.text, user=user, key=f"mention:{event.get('ts')}"
+            outcome = await deps.store.run(
+                deps.replies.submit, draft.metadata, draft.text, user=user, key=f"mention:{event.get('ts')}"
             )
             if outcome.errors:
                 raise Refusal(" ".join(outcome.errors.values()))

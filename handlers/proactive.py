@@ -24,7 +24,7 @@ async def open_message(ack: AsyncAck, body: dict[str, Any], context: dict[str, A
     """'Message the buyer…': asks Amazon what it allows for the order, then opens the window."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     if conv is None:
         await tell(deps.slack, body, "This card belongs to no conversation the bot knows.")
         return
@@ -33,10 +33,10 @@ async def open_message(ack: AsyncAck, body: dict[str, Any], context: dict[str, A
     again = None
     if choice.startswith("send:"):  # "Send it through Amazon instead…" under a reply Amazon did not deliver
         send_id = choice.removeprefix("send:")
-        if not (send_id.isdigit() and send_of_card(deps, body, int(send_id))):
+        if not (send_id.isdigit() and await deps.store.run(send_of_card, deps, body, int(send_id))):
             await tell(deps.slack, body, "That reply does not belong to this card: nothing to send again.")
             return
-        again = deps.store.send(send_id=int(send_id))
+        again = await deps.store.run(deps.store.send, send_id=int(send_id))
     template = None if choice == "blank" or again is not None else choice
     await _window(deps, body, conv, template=template, again=again)
 
@@ -45,7 +45,7 @@ async def send_invoice(ack: AsyncAck, body: dict[str, Any], context: dict[str, A
     """'Send invoice': with SP-API, the message window (Amazon's sendInvoice first where Amazon allows it, the e-mail
     with the PDF as the fallback); without it, the reply window with the PDF attached."""
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     if deps.proactive.messaging is None or conv is None:
         await open_reply(ack, body, context)
         return
@@ -79,8 +79,13 @@ async def submit_message(
     if form is None:
         await ack(response_action="errors", errors=OUT_OF_DATE)
         return
-    outcome = deps.proactive.submit(
-        form.metadata, form.text, user=body["user"]["id"], channel=form.choice, confirmed=form.confirmed
+    outcome = await deps.store.run(
+        deps.proactive.submit,
+        form.metadata,
+        form.text,
+        user=body["user"]["id"],
+        channel=form.choice,
+        confirmed=form.confirmed,
     )
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)

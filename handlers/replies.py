@@ -1,6 +1,7 @@
 """Listeners for answering: template buttons and menus, the reply modal, claims, retries.
 
-Each acknowledges first and hands the work to `bot.replies.service.Replies`.
+Each acknowledges first and hands the work to `bot.replies.service.Replies`, through `Store.run` (on PostgreSQL the
+store's thread: the loop goes on acknowledging other clicks meanwhile).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     """A template button, the 'more replies' menu, 'write a reply' or 'send invoice': the modal to check and send."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     if conv is None:
         await tell(deps.slack, body, "This card belongs to no conversation the bot knows.")
         return
@@ -102,7 +103,8 @@ async def open_reply(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
         template = "invoice_resent"
     elif action_id == ActionId.SEND_MANUAL:
         template = "how_to_use"
-    draft = deps.replies.draft(
+    draft = await deps.store.run(
+        deps.replies.draft,
         conv,
         user=body["user"]["id"],
         template=template,
@@ -116,14 +118,14 @@ async def send_as_is(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     """'Send as is…': a safe template goes out without the modal (the guard still checks it)."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     action = action_of(body)
     key = (action.get("selected_option") or {}).get("value")
     if conv is None or not key:
         return
     user = body["user"]["id"]
-    outcome = deps.replies.send_as_is(
-        conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
+    outcome = await deps.store.run(
+        deps.replies.send_as_is, conv, key, user=user, key=f"asis:{conv['id']}:{action.get('action_ts')}"
     )
     if outcome.errors:
         await tell(deps.slack, body, ":warning: " + " ".join(outcome.errors.values()))
@@ -133,28 +135,35 @@ async def claim(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) ->
     """'I'll take it' / 'Release'."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
-    if conv is not None:
-        deps.replies.claim(conv, user=body["user"]["id"], release=action_of(body).get("value") == "release")
+    release = action_of(body).get("value") == "release"
+
+    def claim_it() -> None:
+        conv = card_of(deps, body)
+        if conv is not None:
+            deps.replies.claim(conv, user=body["user"]["id"], release=release)
+
+    await deps.store.run(claim_it)
 
 
 async def no_response(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'No response needed': Amazon's page opens in the browser; the conversation is closed here."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     if conv is not None:
-        deps.replies.no_response(conv, user=body["user"]["id"])
+        await deps.store.run(deps.replies.no_response, conv, user=body["user"]["id"])
 
 
 async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'Mark handled' on an Amazon notice."""
     await ack()
     deps: Deps = context["deps"]
-    conv = card_of(deps, body)
+    conv = await deps.store.run(card_of, deps, body)
     outcome = (action_of(body).get("selected_option") or {}).get("value")  # "Handled: how it ended…"
     if conv is not None:
-        deps.replies.handled(conv, user=body["user"]["id"], outcome=str(outcome) if outcome else None)
+        await deps.store.run(
+            deps.replies.handled, conv, user=body["user"]["id"], outcome=str(outcome) if outcome else None
+        )
 
 
 async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -162,8 +171,8 @@ async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any
     await ack()
     deps: Deps = context["deps"]
     value = str(action_of(body).get("value") or "")
-    if value.isdigit() and send_of_card(deps, body, int(value)):
-        send = deps.replies.retry(int(value), user=body["user"]["id"])
+    if value.isdigit() and await deps.store.run(send_of_card, deps, body, int(value)):
+        send = await deps.store.run(deps.replies.retry, int(value), user=body["user"]["id"])
         if send is not None and send["state"] == "sent":
             await tell(deps.slack, body, "This reply was sent already.")
 
@@ -173,8 +182,8 @@ async def mark_sent(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]
     await ack()
     deps: Deps = context["deps"]
     value = str(action_of(body).get("value") or "")
-    if value.isdigit() and send_of_card(deps, body, int(value)):
-        deps.replies.mark_sent(int(value), user=body["user"]["id"])
+    if value.isdigit() and await deps.store.run(send_of_card, deps, body, int(value)):
+        await deps.store.run(deps.replies.mark_sent, int(value), user=body["user"]["id"])
 
 
 async def thread_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any], respond: Any) -> None:
@@ -185,7 +194,7 @@ async def thread_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, An
     channel = str(
         (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id") or ""
     )
-    conv = deps.store.conversation_by_card(channel=channel, ts=thread_ts)
+    conv = await deps.store.run(deps.store.conversation_by_card, channel=channel, ts=thread_ts)
     if conv is None:
         await respond(text="This thread belongs to no conversation the bot knows.", replace_original=True)
         return
@@ -198,8 +207,8 @@ async def thread_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, An
     if message is None:
         await respond(text="That message is gone (deleted?): nothing to send.", replace_original=True)
         return
-    draft = deps.replies.draft(
-        conv, user=body["user"]["id"], text=slack_to_plain(str(message.get("text") or ""))
+    draft = await deps.store.run(
+        deps.replies.draft, conv, user=body["user"]["id"], text=slack_to_plain(str(message.get("text") or ""))
     )
     await _open(deps.slack, body, conv, draft)
     await respond(text="Opened for review: nothing is sent until you press Send.", replace_original=True)
@@ -220,8 +229,13 @@ async def submit_reply(
     if form is None:
         await ack(response_action="errors", errors=OUT_OF_DATE)
         return
-    outcome = deps.replies.submit(
-        form.metadata, form.text, user=body["user"]["id"], confirmed=form.confirmed, follow_up=form.choice
+    outcome = await deps.store.run(
+        deps.replies.submit,
+        form.metadata,
+        form.text,
+        user=body["user"]["id"],
+        confirmed=form.confirmed,
+        follow_up=form.choice,
     )
     if outcome.errors:
         await ack(response_action="errors", errors=outcome.errors)

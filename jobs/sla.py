@@ -48,11 +48,15 @@ def sla_tick(deps: Deps, scheduler: Any | None = None) -> int:
 
 
 async def sla_job(deps: Deps, scheduler: Any | None = None) -> int:
-    """`sla_tick` as the scheduler runs it: in the bot's event loop, never in a worker thread.
+    """`sla_tick` as the scheduler runs it: a coroutine, never in APScheduler's thread pool.
 
-    APScheduler's asyncio executor runs a plain function in a thread pool; the sweep writes through the store's one
-    SQLite connection and wakes the poster, which only the loop may do, so it must run where everything else does."""
-    return sla_tick(deps, scheduler)
+    The sweep is store work: on SQLite it runs in the loop (the store's connection belongs to its thread), on
+    PostgreSQL in the store's own thread (Store.run: its round trips do not hold the loop); the timer for the next
+    due notification is set back on the loop."""
+    sent = await deps.store.run(sla_tick, deps)
+    if scheduler is not None:
+        schedule_next(deps, scheduler)
+    return sent
 
 
 def schedule_next(deps: Deps, scheduler: Any) -> None:

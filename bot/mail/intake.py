@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_DATE_LAG = timedelta(days=1)
 MAX_PHOTOS = 10  # pictures of one message shown in the thread (the rest stay listed on the card)
+Pairs = list[tuple[ParsedMail, IncomingMail]]  # a batch: each mail parsed
+Stored = list[tuple[ParsedMail, "IngestResult"]]
 
 
 @dataclass(frozen=True)
@@ -79,24 +81,25 @@ class Intake:
     async def handle_many(self, mails: Sequence[IncomingMail]) -> list[IngestResult]:
         """Parse and store a batch of mails (as a source fetched them) in one transaction, then start their work.
 
-        Nothing is awaited while the transaction is open, so no other task's writes join it. If the batch cannot be
-        stored together, each mail is stored on its own, so one bad row holds back nobody else."""
+        The transaction is one piece of synchronous store work (Store.run: on PostgreSQL in the store's thread, the
+        loop goes on with clicks and posts), so no other task's writes join it. If the batch cannot be stored
+        together, each mail is stored on its own, so one bad row holds back nobody else."""
         parsed = [self.parse(m) for m in mails]
         if self.authenticator.required:
             if self.authenticator.dkim_verify:  # DNS lookups: off the event loop
                 await asyncio.to_thread(self._authenticate, parsed, mails)
             else:
                 self._authenticate(parsed, mails)
+        pairs = list(zip(parsed, mails, strict=True))
         try:
-            with self.store.transaction():
-                results = [self._ingest(p, m) for p, m in zip(parsed, mails, strict=True)]
+            results = await self.store.run(self._store_batch, pairs)
         except Exception:
             if len(mails) == 1:
                 raise
             log.warning(
                 "%d mails could not be stored together; storing them one by one", len(mails), exc_info=True
             )
-            return self._one_by_one(parsed, mails)
+            return await self._one_by_one(pairs)
         for p, result in zip(parsed, results, strict=True):
             self._started(p, result)
         await asyncio.sleep(0)  # between batches of a backlog, let Slack's clicks and the poster run
@@ -130,22 +133,29 @@ class Intake:
             location=mail.location,
         )
 
-    def _one_by_one(self, parsed: list[ParsedMail], mails: Sequence[IncomingMail]) -> list[IngestResult]:
+    def _store_batch(self, pairs: Pairs) -> list[IngestResult]:
+        with self.store.transaction():
+            return [self._ingest(p, m) for p, m in pairs]
+
+    async def _one_by_one(self, pairs: Pairs) -> list[IngestResult]:
         """Store each mail in its own transaction; the first failure is raised after the others were stored."""
-        results: list[IngestResult] = []
+        stored: Stored = []
+        failure: Exception | None = await self.store.run(self._store_each, pairs, stored)
+        for p, result in stored:
+            self._started(p, result)
+        if failure is not None:
+            raise failure  # the source keeps its checkpoint and reads the batch again; the stored ones are duplicates
+        return [result for _, result in stored]
+
+    def _store_each(self, pairs: Pairs, stored: Stored) -> Exception | None:
         failure: Exception | None = None
-        for p, m in zip(parsed, mails, strict=True):
+        for p, m in pairs:
             try:
-                result = self._ingest(p, m)
+                stored.append((p, self._ingest(p, m)))
             except Exception as e:
                 log.exception("mail %s (%s) could not be stored: %s", p.dedupe_key, m.source_ref, e)
                 failure = failure or e
-                continue
-            self._started(p, result)
-            results.append(result)
-        if failure is not None:
-            raise failure  # the source keeps its checkpoint and reads the batch again; the stored ones are duplicates
-        return results
+        return failure
 
     def _started(self, parsed: ParsedMail, result: IngestResult) -> None:
         """Log a stored mail and start what follows from it: its order lookup and its Slack post."""
@@ -278,22 +288,14 @@ class Intake:
             self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
             self._queue_continuations(parsed, conv_id, row, deadline)
             self._queue_photos(parsed, conv_id, row, deadline)
-            link_buyer(
-                store,
-                buyer_id=conv_id,
-                order_id=parsed.order_id,
-                channel=self._channel(conv_id),
-                due=deadline,
-            )
+            link_buyer(store, conv_id, parsed.order_id, self._channel(conv_id), deadline)
             store.audit(
                 actor="intake",
                 action="conversation_opened",
                 conversation_id=conv_id,
                 message=parsed.dedupe_key,
             )
-            return IngestResult(
-                message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
-            )
+            return IngestResult(parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
 
         conv_id = int(conv["id"])
         changes: dict[str, object] = {
@@ -366,9 +368,7 @@ class Intake:
                 channel=self._channel(conv_id),
                 due=due,
             )
-        return IngestResult(
-            message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
-        )
+        return IngestResult(parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
 
     def _confirmation(self, parsed: ParsedMail, message: dict[str, Any], received: datetime) -> IngestResult:
         """Amazon's copy of a reply the seller sent: never a buyer message; marks the order's conversation answered."""
@@ -393,9 +393,7 @@ class Intake:
         due = parse_iso(conv["deadline"]) or received
         self._queue(PostKind.THREAD, f"thread:{parsed.dedupe_key}", conv_id, row, due)
         self._queue(PostKind.UPDATE, f"update:{conv_id}:{row}", conv_id, row, due)
-        return IngestResult(
-            message_id=parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True
-        )
+        return IngestResult(parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
 
     def _queue(
         self, kind: PostKind, dedupe_key: str, conv_id: int, row: int, due: datetime, **extra: object

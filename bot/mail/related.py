@@ -29,7 +29,7 @@ def link_notice(store: Store, *, notice_id: int, order_id: str | None, channel: 
     return _link(store, notice_id, int(buyer["id"]), order_id, channel, due)
 
 
-def link_buyer(store: Store, *, buyer_id: int, order_id: str | None, channel: str, due: datetime) -> int:
+def link_buyer(store: Store, buyer_id: int, order_id: str | None, channel: str, due: datetime) -> int:
     """Queue the notes between a buyer conversation that has just started and the notices already about its order
     (a claim or a request that came before the buyer wrote); how many."""
     if not order_id:

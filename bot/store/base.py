@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ParamSpec, Self, TypeVar
 
 import sqlite_utils
 
@@ -31,6 +34,8 @@ from bot.store.url import DatabaseUrl
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Who answered when the seller replied in Seller Central (Amazon's copy of the reply arrived), not from Slack.
 ANSWERED_OUTSIDE_SLACK = "seller_central"
@@ -86,6 +91,7 @@ class StoreBase:
     # the leader's lease epoch (PostgreSQL; None: no lease), and until when (time.monotonic()) the lease surely holds
     fence_epoch: int | None = field(default=None, init=False)
     fence_deadline: float | None = field(default=None, init=False)
+    _thread: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)  # see run()
 
     @classmethod
     def open(cls, path: Path | str, *, clock: Clock) -> Self:
@@ -134,8 +140,38 @@ class StoreBase:
         return self.conn.dialect
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the store's thread, once its work is done)."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
         self.conn.close()
+
+    async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`work(*args, **kwargs)`, synchronous store work, without holding the event loop on PostgreSQL.
+
+        On PostgreSQL each statement is a round trip to the server: the work runs in the store's own thread, holding
+        the connection's lock throughout (its transactions are whole; a statement from the loop meanwhile waits), in
+        the order it was asked for, with the caller's log context, and to its end even when the caller is cancelled.
+        On SQLite (a local file, a connection bound to the loop's thread) it runs here and now, as before. `work` must
+        not touch the loop but through what may be used from another thread (bot/workers/wake.py): no task, no await."""
+        if not self.conn.threaded:
+            return work(*args, **kwargs)
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        context = contextvars.copy_context()
+
+        def locked() -> T:
+            with self.conn.lock:
+                return context.run(work, *args, **kwargs)
+
+        done = asyncio.get_running_loop().run_in_executor(self._thread, locked)
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            # as a synchronous call cannot be stopped half-way, asked-for work is done whole (a task stopping at
+            # shutdown leaves no mail unstored or send unrecorded behind it), then the caller stops
+            await asyncio.wait([done])
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -166,18 +202,20 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit of work; nested use joins the outer transaction."""
+        """One atomic unit of work; nested use joins the outer transaction. The connection is held from BEGIN to
+        COMMIT (PostgreSQL: no statement of another thread can fall into it)."""
         conn = self.conn
-        if conn.in_transaction:
-            yield
-            return
-        conn.begin()
-        try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with conn.lock:
+            if conn.in_transaction:
+                yield
+                return
+            conn.begin()
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def ping(self) -> None:
         """Make sure the connection works now, connecting again if it was lost (PostgreSQL)."""

@@ -11,6 +11,8 @@ import os
 import re
 import socket
 import sqlite3
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -60,6 +62,10 @@ class Engine:
 
     dialect = ""
     greatest = "max"  # the function giving the greatest of several values
+    # store work in the store's own thread (StoreBase.run)? SQLite: no (a local call); PostgreSQL: yes (round trips)
+    threaded = False
+    # held by whoever uses the connection: each statement, and a transaction from BEGIN to COMMIT (PostgreSQL)
+    lock: AbstractContextManager[Any] = nullcontext()
 
     def execute(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Cursor:
         """Run one statement (with `?` placeholders)."""
@@ -242,7 +248,11 @@ class PostgresEngine(Engine):
     dialect = "postgresql"
     greatest = "greatest"
 
+    threaded = True
+
     def __init__(self, conn: psycopg.Connection[Any], url: str, *, read_only: bool = False) -> None:
+        # the loop's thread and the store's thread share the connection: one at a time, a transaction whole
+        self.lock = threading.RLock()
         self.raw = conn
         self.url = url
         self.read_only = read_only
@@ -271,12 +281,13 @@ class PostgresEngine(Engine):
             conn.execute("SET default_transaction_read_only = on")
 
     def execute(self, sql: str, args: list[Any] | tuple[Any, ...] = ()) -> Cursor:
-        """Run one statement."""
-        return self._live().execute(to_pyformat(sql), [_plain(a) for a in args])
+        """Run one statement (its rows are fetched with it: the cursor is read after the lock is let go)."""
+        with self.lock:
+            return self._live().execute(to_pyformat(sql), [_plain(a) for a in args])
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """psycopg's executemany (pipelined)."""
-        with self._live().cursor() as cur:
+        with self.lock, self._live().cursor() as cur:
             cur.executemany(to_pyformat(sql), [[_plain(v) for v in row] for row in rows])
 
     def _live(self) -> psycopg.Connection[Any]:
@@ -292,10 +303,11 @@ class PostgresEngine(Engine):
         """Make sure the connection works now (a standby's may have idled for days), connecting again if not."""
         import psycopg
 
-        try:
-            self._live().execute("SELECT 1")
-        except psycopg.OperationalError:
-            self._live().execute("SELECT 1")  # the failed statement closed the lost connection: a new one
+        with self.lock:
+            try:
+                self._live().execute("SELECT 1")
+            except psycopg.OperationalError:
+                self._live().execute("SELECT 1")  # the failed statement closed the lost connection: a new one
 
     def insert(self, sql: str, args: list[Any] | tuple[Any, ...], *, returning_id: bool) -> int:
         """Run an INSERT … RETURNING id."""

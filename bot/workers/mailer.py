@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from bot.services.messaging import MaybeSent
 from bot.settings import Settings
 from bot.store.store import Row, Store, iso
 from bot.workers.loop import work_forever
+from bot.workers.wake import Wake
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Mailer:
         self.clock = clock
         self.sender = sender
         self.notify = notify
-        self.wake = asyncio.Event()
+        self.wake = Wake()  # also set by store work in the store's thread (PostgreSQL)
 
     def recover(self) -> int:
         """At start: a send caught mid-way by a crash may or may not have gone out; a person decides, never a re-send."""
@@ -98,7 +98,7 @@ class Mailer:
 
     async def drain(self) -> bool:
         """Send what is due once; True if anything was handled."""
-        rows = self.store.due_sends()
+        rows = await self.store.run(self.store.due_sends)
         for row in rows:
             await self.process(row)
         return bool(rows)
@@ -129,29 +129,35 @@ class Mailer:
             try:
                 await self._attempt(row)
             except Exception as e:  # whatever it is, the thread must hear of it
-                self._unexpected(row, e)
+                await self.store.run(self._unexpected, row, e)
 
     async def _attempt(self, row: Row) -> None:
         """Try to send once; an error after the relay took the mail is raised as _AfterDelivery."""
         send_id = int(row["id"])
-        conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
+        conv = (
+            await self.store.run(self.store.conversation, conversation_id=int(row["conversation_id"])) or {}
+        )
         problem = self.accounts.sending_problem(conv.get("account"))
         if problem is not None:  # never from another account's address or grant
-            self.store.update_send(send_id=send_id, state="failed", error=problem)
+            await self.store.run(self.store.update_send, send_id=send_id, state="failed", error=problem)
             self._tell(send_id, "failed")
             return
         if str(row.get("channel") or "email") != "email":
             await self._attempt_amazon(row)
             return
         if self.sender is None:
-            self.store.update_send(
-                send_id=send_id, state="failed", error="sending is not set up (INBOX_BOT_SMTP_HOST)"
+            await self.store.run(
+                self.store.update_send,
+                send_id=send_id,
+                state="failed",
+                error="sending is not set up (INBOX_BOT_SMTP_HOST)",
             )
             self._tell(send_id, "failed")
             return
-        reply = self.outgoing(row)
+        reply = await self.store.run(self.outgoing, row)
         if not reply.to:
-            self.store.update_send(
+            await self.store.run(
+                self.store.update_send,
                 send_id=send_id,
                 state="failed",
                 error="this conversation has no buyer message from Amazon's relay to answer",
@@ -159,8 +165,12 @@ class Mailer:
             self._tell(send_id, "failed")
             return
         attempt = int(row.get("attempts") or 0) + 1
-        self.store.update_send(
-            send_id=send_id, state="sending", attempts=attempt, message_id=reply.message_id
+        await self.store.run(
+            self.store.update_send,
+            send_id=send_id,
+            state="sending",
+            attempts=attempt,
+            message_id=reply.message_id,
         )
         try:
             message = build_message(
@@ -169,10 +179,10 @@ class Mailer:
             self.store.assert_leading()  # after a pause that outlived the lease, a new leader owns this send
             await self.sender.send(message)
         except (SendError, OSError) as e:
-            self._failed(row, attempt, e)
+            await self.store.run(self._failed, row, attempt, e)
             return
         try:
-            self._sent(row, reply)
+            await self.store.run(self._sent, row, reply)
         except Exception as e:
             raise _AfterDelivery(e) from e
 
@@ -181,17 +191,26 @@ class Mailer:
         that says the message may exist makes it uncertain too (a person checks Seller Central, never a re-send)."""
         send_id = int(row["id"])
         action = str(row["channel"]).split(":", 1)[1]
-        conv = self.store.conversation(conversation_id=int(row["conversation_id"])) or {}
+        conv = (
+            await self.store.run(self.store.conversation, conversation_id=int(row["conversation_id"])) or {}
+        )
         if self.messaging is None or not conv.get("order_id"):
             why = "SP-API is not set up" if self.messaging is None else "the conversation has no order"
-            self.store.update_send(send_id=send_id, state="failed", error=f"{why}: Amazon's messages need it")
+            await self.store.run(
+                self.store.update_send,
+                send_id=send_id,
+                state="failed",
+                error=f"{why}: Amazon's messages need it",
+            )
             self._tell(send_id, "failed")
             return
         attempt = int(row.get("attempts") or 0) + 1
         message_id = row.get("message_id") or new_message_id(
             send_id, self.settings.smtp_from or "inbox-bot@localhost"
         )
-        self.store.update_send(send_id=send_id, state="sending", attempts=attempt, message_id=message_id)
+        await self.store.run(
+            self.store.update_send, send_id=send_id, state="sending", attempts=attempt, message_id=message_id
+        )
         files = [Path(a["path"]) for a in json.loads(row.get("attachments") or "[]")]
         try:
             self.store.assert_leading()
@@ -203,15 +222,19 @@ class Mailer:
                 marketplace=conv.get("marketplace"),
             )
         except MaybeSent as e:
-            self.store.update_send(send_id=send_id, state="uncertain", error=str(e))
-            self.store.audit(
-                actor="mailer", action="send_uncertain", conversation_id=int(conv["id"]), send=send_id
+            await self.store.run(self.store.update_send, send_id=send_id, state="uncertain", error=str(e))
+            await self.store.run(
+                self.store.audit,
+                actor="mailer",
+                action="send_uncertain",
+                conversation_id=int(conv["id"]),
+                send=send_id,
             )
             log.error("send %d: %s", send_id, e)
             self._tell(send_id, "uncertain")
             return
         except (UpstreamError, OSError) as e:
-            self._failed(row, attempt, e)
+            await self.store.run(self._failed, row, attempt, e)
             return
         reply = OutgoingReply(
             to="",
@@ -223,7 +246,7 @@ class Mailer:
             message_id=message_id,
         )
         try:
-            self._sent(row, reply)
+            await self.store.run(self._sent, row, reply)
         except Exception as e:
             raise _AfterDelivery(e) from e
 

@@ -6,7 +6,6 @@ write plus a wake-up, so none of them needs the poster (and the poster needs non
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -15,6 +14,7 @@ from bot.accounts import Accounts
 from bot.cards.card import PostKind
 from bot.settings import Settings
 from bot.store.store import Row, Store
+from bot.workers.wake import Wake
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class Outbox:
         self.settings = settings
         self.store = store
         self.accounts = accounts or Accounts.from_settings(settings)
-        self.wake = asyncio.Event()
+        self.wake = Wake()  # also set by store work in the store's thread (PostgreSQL)
 
     def channel_of(self, conv: Row) -> str:
         """Where a conversation's posts go: its card's channel, or (before the card is posted) its account's."""

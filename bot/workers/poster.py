@@ -78,7 +78,7 @@ class Poster:
     async def drain(self, *, limit: int = 50) -> bool:
         """Process the due items once; True if any item was handled."""
         self.wake.clear()
-        items = self.store.due_outbox(limit=limit)
+        items = await self.store.run(self.store.due_outbox, limit=limit)
         for item in items:
             await self.process(item)
             if self.wake.is_set():
@@ -93,13 +93,17 @@ class Poster:
     async def _process(self, item: Row) -> None:
         outbox_id = int(item["id"])
         conv = (
-            self.store.conversation(conversation_id=item["conversation_id"])
+            await self.store.run(self.store.conversation, conversation_id=item["conversation_id"])
             if item["conversation_id"]
             else None
         )
         if conv is not None:
             bind(order_id=conv.get("order_id"), slack_ts=conv.get("slack_ts"))
-        message = self.store.message(row_id=item["message_row"]) if item["message_row"] else None
+        message = (
+            await self.store.run(self.store.message, row_id=item["message_row"])
+            if item["message_row"]
+            else None
+        )
         if message is None and conv is not None and item["kind"] != PostKind.CARD:
             message = {}  # thread notes about sends and card updates need no message of their own
         channel = item["channel"] or self.outbox.channel_of(conv or {})
@@ -107,24 +111,30 @@ class Poster:
             try:
                 await self._post(item, conv or {}, message or {}, channel)
             except SlackError as e:
-                self._retry_later(item, e)
+                await self.store.run(self._retry_later, item, e)
             return
         if conv is None or message is None:
             log.error("outbox %d refers to a missing conversation or message; dropped", outbox_id)
-            self.store.defer_outbox(
-                outbox_id=outbox_id, until=self.clock.now(), error="missing rows", failed=True
+            await self.store.run(
+                self.store.defer_outbox,
+                outbox_id=outbox_id,
+                until=self.clock.now(),
+                error="missing rows",
+                failed=True,
             )
             return
         try:
             if item["kind"] in (PostKind.PHOTO, PostKind.FILE):
                 await self.photos.process(item, conv, message, channel)
             elif item["kind"] == PostKind.UPDATE:
-                self.store.mark_in_flight(outbox_id=outbox_id)  # a change from now on queues its own redraw
+                await self.store.run(
+                    self.store.mark_in_flight, outbox_id=outbox_id
+                )  # a change from now on queues its own redraw
                 await self._update(item, conv, channel)
             else:
                 await self._post(item, conv, message, channel)
         except SlackError as e:
-            self._retry_later(item, e)
+            await self.store.run(self._retry_later, item, e)
 
     def render(self, item: Row, conv: Row, message: Row) -> B.Message:
         """The Slack message an outbox item stands for, drawn from the current stored state."""
@@ -249,7 +259,8 @@ class Poster:
         if item["kind"] == PostKind.THREAD:
             thread_ts = conv.get("slack_ts")
             if not thread_ts:  # the parent card is not posted yet
-                self.store.defer_outbox(
+                await self.store.run(
+                    self.store.defer_outbox,
                     outbox_id=outbox_id,
                     until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                     error="waiting for the parent card",
@@ -263,8 +274,9 @@ class Poster:
             item = related
         if item["kind"] == PostKind.CARD and conv.get("order_id"):
             await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
-            conv = self.store.conversation(conversation_id=int(conv["id"])) or conv
-        attempt = self.store.mark_in_flight(outbox_id=outbox_id)
+            fresh = await self.store.run(self.store.conversation, conversation_id=int(conv["id"]))
+            conv = fresh or conv
+        attempt = await self.store.run(self.store.mark_in_flight, outbox_id=outbox_id)
         direct = item["kind"] == PostKind.NOTE and not channel.startswith("C")
         if (
             attempt > 1 and not direct
@@ -278,9 +290,9 @@ class Poster:
                     key,
                     found,
                 )
-                self._complete(item, channel, found, thread_ts)
+                await self.store.run(self._complete, item, channel, found, thread_ts)
                 return
-        rendered = self.render(item, conv, message)
+        rendered = await self.store.run(self.render, item, conv, message)
         try:
             ts = await self.slack.post(
                 channel=channel,
@@ -296,14 +308,15 @@ class Poster:
             ts = await self.slack.post(
                 channel=channel, text=plain_text(rendered), thread_ts=thread_ts, key=key
             )
-        self._complete(item, channel, ts, thread_ts)
+        await self.store.run(self._complete, item, channel, ts, thread_ts)
 
     async def _related(self, item: Row) -> Row | None:
         """The item with a link to the other card about the same order; None (deferred) until that card is posted."""
         payload = json.loads(item["payload"])
-        other = self.store.conversation(conversation_id=int(payload["related"])) or {}
+        other = await self.store.run(self.store.conversation, conversation_id=int(payload["related"])) or {}
         if not other.get("slack_ts"):
-            self.store.defer_outbox(
+            await self.store.run(
+                self.store.defer_outbox,
                 outbox_id=int(item["id"]),
                 until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                 error="waiting for the other card",
@@ -328,30 +341,31 @@ class Poster:
 
     async def _update(self, item: Row, conv: Row, channel: str) -> None:
         if not conv.get("slack_ts"):
-            self.store.defer_outbox(
+            await self.store.run(
+                self.store.defer_outbox,
                 outbox_id=int(item["id"]),
                 until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                 error="waiting for the parent card",
             )
             return
         message = (
-            self.store.latest_buyer_message(conversation_id=int(conv["id"]))
+            await self.store.run(self.store.latest_buyer_message, conversation_id=int(conv["id"]))
             if conv["kind"] == "buyer"
             else None
         )
         if message is None and item.get("message_row"):
-            message = self.store.message(row_id=int(item["message_row"]))
+            message = await self.store.run(self.store.message, row_id=int(item["message_row"]))
         if message is None:
-            self.store.complete_outbox(outbox_id=int(item["id"]))
+            await self.store.run(self.store.complete_outbox, outbox_id=int(item["id"]))
             return
-        rendered = self.render(item, conv, message)
+        rendered = await self.store.run(self.render, item, conv, message)
         await self.slack.update(
             channel=conv.get("slack_channel") or channel,
             ts=conv["slack_ts"],
             text=rendered["text"],
             blocks=rendered["blocks"],
         )
-        self.store.complete_outbox(outbox_id=int(item["id"]))
+        await self.store.run(self.store.complete_outbox, outbox_id=int(item["id"]))
 
     def _retry_later(self, item: Row, error: SlackError) -> None:
         attempts = int(item.get("attempts") or 0) + 1

@@ -212,7 +212,7 @@ async def test_what_only_responders_may_do_on_a_card_is_refused_saying_who_may(
         )
         await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
         notice = desk.slack.posts("C0INBOX", top_level=True)[1]
-        notice_id = int(desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"])["id"])
+        notice_id = int((await desk.stored_card(notice["ts"]))["id"])
         await desk.click("U0ONCALL", "notice_handled", ts=notice["ts"])
         assert await desk.told("U0ONCALL", 5) == (
             f":warning: {who} mark an Amazon notice handled. You can discuss it in the thread."
@@ -343,7 +343,7 @@ async def test_a_notice_is_marked_handled_with_how_it_ended(desk: Desk) -> None:
     await desk.deps.intake.handle(IncomingMail(fixture_mail("notice_atoz.eml"), "t2", desk.deps.clock.now()))
     await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
     notice = desk.slack.posts("C0INBOX", top_level=True)[1]
-    conv_id = int(desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"])["id"])
+    conv_id = int((await desk.stored_card(notice["ts"]))["id"])
     await desk.click("U0LEAD", "notice_handled_as", ts=notice["ts"], selected="appealed")
     await eventually(
         lambda: (desk.deps.store.conversation(conversation_id=conv_id) or {}).get("state") == "closed",
@@ -358,6 +358,6 @@ async def test_an_outcome_slack_should_not_have_sent_is_not_stored(desk: Desk) -
     await desk.deps.intake.handle(IncomingMail(fixture_mail("notice_atoz.eml"), "t2", desk.deps.clock.now()))
     await desk.slack.wait_for(lambda: len(desk.slack.posts("C0INBOX", top_level=True)) == 2)
     notice = desk.slack.posts("C0INBOX", top_level=True)[1]
-    conv = desk.deps.store.conversation_by_card(channel="C0INBOX", ts=notice["ts"]) or {}
+    conv = await desk.stored_card(notice["ts"])
     desk.deps.replies.handled(conv, user="U0LEAD", outcome="<script>")
     assert (desk.deps.store.conversation(conversation_id=int(conv["id"])) or {})["outcome"] is None

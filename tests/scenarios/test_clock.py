@@ -50,28 +50,34 @@ async def test_urgent_reminder_mentions_on_call_once_even_after_a_restart(
 
     async with running_bot(settings, clock=clock) as deps:  # a restart: nothing is sent twice
         await deps.ready.wait()
-        await fake_slack.wait_for(lambda: deps.store.pending_outbox_count() == 0, timeout=5)
+        # the store, not Slack: the last post's outbox row is completed a moment after Slack shows it
+        await eventually(lambda: deps.store.pending_outbox_count() == 0, timeout=10, what="an empty outbox")
     assert len(reminders()) == 2
 
 
 async def test_the_clocks_sweep_runs_in_the_bots_event_loop(
     tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """APScheduler would run a plain function in a worker thread, beside the loop, on the store's one SQLite
-    connection: the sweep (and the daily jobs' transactions) must run in the loop's own thread."""
+    """APScheduler would run a plain function in a worker thread of its own pool, beside the loop, on the store's
+    connection: the sweep (and the daily jobs' transactions) must run in the loop's own thread on SQLite, and in the
+    store's own thread on PostgreSQL (Store.run, holding the connection), never in APScheduler's pool."""
     import threading
 
     from bot.clock.escalation import Escalator
 
-    threads: list[int] = []
+    threads: list[str] = []
     real_tick = Escalator.tick
 
     def watched(self: Escalator) -> int:
-        threads.append(threading.get_ident())
+        threads.append(threading.current_thread().name)
         return real_tick(self)
 
     monkeypatch.setattr(Escalator, "tick", watched)
     settings = make_settings(tmp_path, fake_slack, sla_sweep_seconds=0.05)
-    async with running_bot(settings):
+    async with running_bot(settings) as deps:
         await eventually(lambda: len(threads) >= 3, what="three sweeps")
-    assert set(threads) == {threading.get_ident()}
+        threaded = deps.store.conn.threaded
+    # the first sweep runs at start, in the loop's thread; the scheduled ones as the store's engine wants
+    assert threads[0] == threading.current_thread().name
+    expected = {"store_0"} if threaded else {threading.current_thread().name}
+    assert set(threads[1:]) == expected

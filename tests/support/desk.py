@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.mail.source import IncomingMail
 from bot.sandbox.people import People
 from bot.sandbox.slack_api import FakeSlack
-from tests.conftest import fixture_mail, make_settings, running_bot
+from tests.conftest import eventually, fixture_mail, make_settings, running_bot
 from tests.support.clock import pinned_clock
 from tests.support.smtp import SmtpServer
 
@@ -48,6 +48,18 @@ class Desk:
         return await self.people.click(
             user=user, channel="C0INBOX", message_ts=ts or self.card["ts"], action_id=action_id, **kw
         )
+
+    async def stored_card(self, ts: str) -> dict[str, Any]:
+        """The conversation of the card posted as `ts`, once the poster has recorded it (Slack shows a post a moment
+        before the bot has its answer and stores where it went)."""
+        found: list[dict[str, Any]] = []
+
+        def known() -> bool:
+            found[:] = [c for c in [self.deps.store.conversation_by_card(channel="C0INBOX", ts=ts)] if c]
+            return bool(found)
+
+        await eventually(known, what=f"the card {ts} recorded")
+        return found[0]
 
     async def told(self, user: str, count: int = 1) -> str:
         """Wait for the `count`th note only `user` sees and return its text."""
@@ -104,4 +116,6 @@ async def open_desk(
             IncomingMail(fixture_mail("de_invoice.eml"), "t1", (clock or pinned_clock()).now())
         )
         await slack.wait_for(lambda: len(slack.posts()) == 1)
-        yield Desk(deps, slack, smtp)
+        desk = Desk(deps, slack, smtp)
+        await desk.stored_card(desk.card["ts"])  # clicks on it find its conversation
+        yield desk

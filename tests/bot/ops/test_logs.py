@@ -219,6 +219,13 @@ async def test_a_whole_run_logs_json_lines_with_context_and_without_secrets_or_b
             user="U0AGENT", channel="C0INBOX", message_ts=card["ts"], action_id="refresh_order"
         )
         await eventually(lambda: "refreshed by U0AGENT" in (tmp_path / "bot.log").read_text(), what="refresh")
+
+        def poster_logged() -> bool:  # the redraw the refresh asked for, logged with the card it redraws
+            text = (tmp_path / "bot.log").read_text()
+            lines = [json.loads(line) for line in text.splitlines() if line.strip().endswith("}")]
+            return any(line.get("slack_ts") == card["ts"] and line.get("conversation_id") for line in lines)
+
+        await eventually(poster_logged, what="the poster's lines about the card")
     finally:
         bot.terminate()
         await asyncio.to_thread(bot.wait, 15)

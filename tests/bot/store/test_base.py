@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.clock.clocks import FakeClock
+from bot.ops.logs import current, log_context
+from bot.store.base import LeaseLost
 from bot.store.schema import MIGRATIONS
 from bot.store.store import Store, iso, parse_iso
 from tests.support.clock import TEAM_TIME
+from tests.support.postgres import Postgres
 
 
 def test_open_creates_owner_only_wal_database_at_current_schema(tmp_path: Path) -> None:
@@ -133,3 +139,83 @@ def test_a_write_probe_says_why_the_database_takes_no_write(tmp_path: Path) -> N
     assert store.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
     store.close()
     assert store.write_problem() is not None  # a closed connection is a problem too, never an exception
+
+
+async def test_store_work_runs_whole_with_the_callers_log_context_and_its_errors(store: Store) -> None:
+    """Store.run on both engines: SQLite in the caller's thread, PostgreSQL in the store's own (always the same one,
+    in the order asked); the result, the caller's log context and what the work raises come back."""
+    loop_thread = threading.get_ident()
+
+    def work(n: int, *, key: str) -> tuple[int, int, dict[str, str | int]]:
+        store.enqueue(kind="post_card", dedupe_key=key, due_by=None)
+        return n * 2, threading.get_ident(), current()
+
+    with log_context(order_id="302-1234567-1234567"):
+        results = await asyncio.gather(*(store.run(work, n, key=f"k{n}") for n in range(5)))
+    assert [r[0] for r in results] == [0, 2, 4, 6, 8]
+    assert all(r[2] == {"order_id": "302-1234567-1234567"} for r in results)
+    threads = {r[1] for r in results}
+    if store.dialect == "sqlite":
+        assert threads == {loop_thread}
+    else:
+        assert len(threads) == 1 and loop_thread not in threads
+    ids = [row["dedupe_key"] for row in store.query("SELECT dedupe_key FROM outbox ORDER BY id")]
+    assert ids == ["k0", "k1", "k2", "k3", "k4"]  # in the order asked
+
+    def refuse() -> None:
+        raise LeaseLost("deposed")  # a BaseException reaches the caller as it is
+
+    with pytest.raises(LeaseLost):
+        await store.run(refuse)
+
+
+async def test_on_postgresql_a_transaction_in_the_stores_thread_is_whole(postgres_server: Postgres) -> None:
+    """A statement from another thread (the loop's) while store work holds a transaction waits for it and never
+    falls into it: here the work's transaction rolls back and the other thread's row stays."""
+    store = Store.connect(postgres_server.fresh_url(), clock=FakeClock(TEAM_TIME))
+    inside, other_started = threading.Event(), threading.Event()
+
+    def work() -> None:
+        with store.transaction():
+            store.enqueue(kind="post_card", dedupe_key="in-the-transaction", due_by=None)
+            inside.set()
+            other_started.wait(10)
+            time.sleep(
+                0.2
+            )  # the other thread is at its statement by now (if it were not held, it would join)
+            raise RuntimeError("rolled back")
+
+    def other() -> None:
+        inside.wait(10)
+        other_started.set()
+        store.enqueue(kind="post_card", dedupe_key="from-the-loop", due_by=None)
+
+    beside = threading.Thread(target=other)
+    beside.start()
+    with pytest.raises(RuntimeError):
+        await store.run(work)
+    await asyncio.to_thread(beside.join, 10)
+    assert [r["dedupe_key"] for r in store.query("SELECT dedupe_key FROM outbox")] == ["from-the-loop"]
+    store.close()
+
+
+async def test_store_work_asked_for_is_done_whole_when_its_caller_is_cancelled(store: Store) -> None:
+    """A task stopped at shutdown while its store work waits or runs: the work is done (as a synchronous call could
+    not be stopped half-way) before the task ends."""
+    started = threading.Event()
+
+    def slow(key: str) -> None:
+        started.set()
+        time.sleep(0.1)
+        store.enqueue(kind="post_card", dedupe_key=key, due_by=None)
+
+    first = asyncio.create_task(store.run(slow, "running"))
+    queued = asyncio.create_task(store.run(slow, "queued behind it"))
+    await asyncio.sleep(0)
+    if store.dialect == "postgresql":
+        await asyncio.to_thread(started.wait, 10)
+    for task in (first, queued):
+        task.cancel()
+    await asyncio.gather(first, queued, return_exceptions=True)
+    keys = [r["dedupe_key"] for r in store.query("SELECT dedupe_key FROM outbox ORDER BY id")]
+    assert keys == ["running", "queued behind it"]
