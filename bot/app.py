@@ -292,6 +292,7 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     except AlreadyRunning as e:
         raise StartupError(str(e)) from e
     finally:
+        await asyncio.to_thread(deps.store.finish)  # store work asked for is done before the lease is let go
         leadership.release()
 
 

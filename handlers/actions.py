@@ -53,7 +53,7 @@ async def refresh_order(ack: AsyncAck, body: dict[str, Any], context: dict[str, 
     )
     changed = await deps.enricher.enrich(order_id, conv.get("marketplace"), refresh=True, notify=False)
     # Always redraw: the person asked, and "checked just now" is news even when nothing moved.
-    deps.enricher.announce(order_id)
+    await deps.store.run(deps.enricher.announce, order_id)
     log.info("order %s refreshed by %s (%s)", order_id, user, "changed" if changed else "unchanged")
 
 

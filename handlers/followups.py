@@ -43,16 +43,22 @@ async def _on_reminder(
     user = str((body.get("user") or {}).get("id") or "")
     value, action_id = str(action.get("value") or ""), str(action.get("action_id") or "")
     m = VALUE.match(value)
-    if m is None or not await deps.store.run(_in_its_thread, deps, body, int(m.group(1))):
+
+    def checked() -> str | None:  # the check and the act in one piece of store work: on the state as it is
+        if m is None or not _in_its_thread(deps, body, int(m.group(1))):
+            return None
+        return act(int(m.group(1)), m.group(2), user, action_id)
+
+    try:
+        text = await deps.store.run(checked)
+    except FollowUpRefused as e:
+        await respond(text=str(e), replace_original=False, response_type="ephemeral")
+        return
+    if text is None:
         log.warning("follow-up button %s from %s with a value not of this thread: %r", action_id, user, value)
         await respond(
             text="This button does not belong here.", replace_original=False, response_type="ephemeral"
         )
-        return
-    try:
-        text = await deps.store.run(act, int(m.group(1)), m.group(2), user, action_id)
-    except FollowUpRefused as e:
-        await respond(text=str(e), replace_original=False, response_type="ephemeral")
         return
     await respond(text=text, replace_original=True)
 

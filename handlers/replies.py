@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -39,6 +40,14 @@ def card_of(deps: Deps, body: dict[str, Any]) -> Row | None:
             if conv:
                 return conv
     return None
+
+
+def _on_card(deps: Deps, body: dict[str, Any], act: Callable[..., None], **kwargs: Any) -> None:
+    """`act(conversation, **kwargs)` on the card the click came from, read in the same piece of store work (so it
+    acts on the state as it is, not as it was a moment before)."""
+    conv = card_of(deps, body)
+    if conv is not None:
+        act(conv, **kwargs)
 
 
 def send_of_card(deps: Deps, body: dict[str, Any], send_id: int) -> bool:
@@ -136,34 +145,29 @@ async def claim(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) ->
     await ack()
     deps: Deps = context["deps"]
     release = action_of(body).get("value") == "release"
-
-    def claim_it() -> None:
-        conv = card_of(deps, body)
-        if conv is not None:
-            deps.replies.claim(conv, user=body["user"]["id"], release=release)
-
-    await deps.store.run(claim_it)
+    await deps.store.run(_on_card, deps, body, deps.replies.claim, user=body["user"]["id"], release=release)
 
 
 async def no_response(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'No response needed': Amazon's page opens in the browser; the conversation is closed here."""
     await ack()
     deps: Deps = context["deps"]
-    conv = await deps.store.run(card_of, deps, body)
-    if conv is not None:
-        await deps.store.run(deps.replies.no_response, conv, user=body["user"]["id"])
+    await deps.store.run(_on_card, deps, body, deps.replies.no_response, user=body["user"]["id"])
 
 
 async def notice_handled(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     """'Mark handled' on an Amazon notice."""
     await ack()
     deps: Deps = context["deps"]
-    conv = await deps.store.run(card_of, deps, body)
     outcome = (action_of(body).get("selected_option") or {}).get("value")  # "Handled: how it ended…"
-    if conv is not None:
-        await deps.store.run(
-            deps.replies.handled, conv, user=body["user"]["id"], outcome=str(outcome) if outcome else None
-        )
+    await deps.store.run(
+        _on_card,
+        deps,
+        body,
+        deps.replies.handled,
+        user=body["user"]["id"],
+        outcome=str(outcome) if outcome else None,
+    )
 
 
 async def retry_send(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ async def weekly_report(deps: Deps) -> bool:
     request every three minutes); if they cannot be had the report says why and goes without them. A report that
     fails to be queued is tried again at the next run, and told in the channel after the second failure."""
     now = deps.clock.now()
-    due = weekly_due(deps, now)
+    due = await deps.store.run(weekly_due, deps, now)
     if due is None:
         return False
     key, start, end = due
@@ -47,7 +47,9 @@ async def weekly_report(deps: Deps) -> bool:
 
     failed: dict[str, object] = {}
     try:  # built before it is queued: a report that cannot be built is said once, not rebuilt (and searched) all day
-        weekly: dict[str, object] | None = report(deps.store, start, end, deps.settings.tz, orders=window)
+        weekly: dict[str, object] | None = await deps.store.run(
+            report, deps.store, start, end, deps.settings.tz, orders=window
+        )
     except Exception as e:
         log.exception("the weekly report %s could not be built", week)
         weekly = None
@@ -61,7 +63,7 @@ async def weekly_report(deps: Deps) -> bool:
             return
         deps.escalator.post("note", None, deps.settings.slack_channel, f"weekly:{week}", {"weekly": weekly})
 
-    sent = deps.escalator.daily(key, now, post)
+    sent = await deps.store.run(deps.escalator.daily, key, now, post)
     if sent:
         log.info("weekly report %s queued", week)
     return sent

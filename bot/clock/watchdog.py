@@ -14,6 +14,7 @@ business-hours rule above decides instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from bot.accounts import Accounts
 from bot.clock.clocks import Clock
 from bot.clock.escalation import Post
+from bot.clock.health import marketplaces_for
 from bot.clock.sla import BusinessHours
 from bot.errors import UpstreamError
 from bot.services.amazon_search import OrderSearch
@@ -29,6 +31,11 @@ from bot.store.store import Store, iso
 
 log = logging.getLogger(__name__)
 
+ORDER_GRACE = timedelta(hours=1)  # orders this new do not count yet: their buyers may not have written
+MARKETS_SEEN = timedelta(days=90)  # mail from a marketplace this recent says the shop sells there
+SEARCH_WAIT = (
+    300.0  # seconds the order search may take (waiting for Amazon's rate) before business hours decide
+)
 SHOP_HOURS = "mon-fri 08:00-18:00"  # when no business hours are set: mail is expected on weekdays
 QUOTA_WARN = 0.9  # a mailbox this full is said: when it is full, the server refuses Amazon's mails
 
@@ -68,27 +75,41 @@ class MailboxWatch:
 
     async def tick_orders(self) -> bool:
         """The first account's mailbox against its orders: quiet for the whole stretch (real hours) while orders were
-        created in it warns once per stretch; whether it warned. A failed search falls back to business hours."""
+        created in it (but for its last hour, whose buyers may not have written yet) warns once per stretch; whether
+        it warned. A search that fails or takes too long (Amazon's rate is shared with the weekly report) falls back
+        to business hours."""
         if self.settings.quiet_hours <= 0 or self.orders is None:
             return False
-        stretch = self._stretch(None)
+        stretch = await self.store.run(self._stretch, None)
         if stretch is None:
             return False
-        since, last_mail, key = stretch
-        if self.clock.now() - since < timedelta(hours=self.settings.quiet_hours):
+        since, _, _ = stretch
+        now = self.clock.now()
+        if now - since < timedelta(hours=self.settings.quiet_hours):
             return False
+        # the account's marketplaces, and those Amazon's mail came from lately (a pan-EU seller's amazon.fr)
+        seen = await self.store.run(marketplaces_for, self.settings, self.store, now - MARKETS_SEEN, now)
+        markets = list(dict.fromkeys([*self.accounts.marketplaces.get(None, ()), *seen]))
         try:
-            created, more = await self.orders.created_since(since, [self.settings.sp_api_marketplace_id])
-        except UpstreamError as e:
-            log.warning("the mailbox watchdog cannot ask SP-API for orders (%s): business hours decide", e)
-            return self._tick(None)
+            created, more = await asyncio.wait_for(
+                self.orders.created_between(since, now - ORDER_GRACE, markets), SEARCH_WAIT
+            )
+        except (UpstreamError, TimeoutError) as e:
+            log.warning("the mailbox watchdog cannot ask SP-API for orders (%r): business hours decide", e)
+            return await self.store.run(self._tick, None)
         if not created:
             log.info(
                 "no Amazon mail since %s, and no orders either: a quiet shop, not told", since.isoformat()
             )
             return False
-        orders = f"{created}+" if more else str(created)
-        return self._warn(None, since, last_mail, key, orders=orders)
+        return await self.store.run(self._warn_if_still_quiet, since, f"{created}+" if more else str(created))
+
+    def _warn_if_still_quiet(self, since: datetime, orders: str) -> bool:
+        """Warn about the first mailbox's stretch from `since`, unless Amazon mail came while the orders were asked."""
+        stretch = self._stretch(None)
+        if stretch is None or stretch[0] != since:
+            return False  # a mail came meanwhile (a new stretch), or the stretch was told already
+        return self._warn(None, *stretch, orders=orders)
 
     def _stretch(self, owner: str | None) -> tuple[datetime, datetime | None, str] | None:
         """The mailbox's quiet stretch: since when, the last Amazon mail, its once-key; None once it was told."""

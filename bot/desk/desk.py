@@ -95,11 +95,11 @@ class Desk:
             raise Refusal(
                 f"Amazon did not answer for order `{order_id}` ({e}). Try again in a minute."
             ) from e
-        row = self.store.order_row(order_id=order_id) or {}
+        row = await self.store.run(self.store.order_row, order_id=order_id) or {}
         if row.get("not_found"):
             raise Refusal(f"Amazon knows no order `{order_id}` in this seller account: check the number.")
         at = CardTime(now=self.clock.now(), tz=self.settings.tz)
-        convs = self.store.conversations_for_order(order_id=order_id)
+        convs = await self.store.run(self.store.conversations_for_order, order_id=order_id)
         view = self.enricher.order_view(
             {"order_id": order_id, "marketplace": convs[0].get("marketplace") if convs else None}
         )
@@ -190,7 +190,7 @@ class Desk:
     async def inbox(self, text: str, user: str) -> Answer:
         """The open queue as a message."""
         filter_ = (text or "").strip().lower()
-        rows = self.queue(filter_=filter_, user=user)
+        rows = await self.store.run(self.queue, filter_=filter_, user=user)
         at = CardTime(now=self.clock.now(), tz=self.settings.tz)
         title = f"Open conversations{f' ({filter_})' if filter_ else ''}: {len(rows)}"
         lines = []
@@ -205,7 +205,7 @@ class Desk:
             lines.append("_Nothing open. Well done._")
         mine = [
             c
-            for c in self.store.waiting()
+            for c in await self.store.run(self.store.waiting)
             if filter_ != "mine" or user in (c.get("claimed_by"), c.get("follow_up_by"))
         ]
         if mine and filter_ in ("", "mine"):

@@ -288,7 +288,7 @@ class Intake:
             self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, deadline)
             self._queue_continuations(parsed, conv_id, row, deadline)
             self._queue_photos(parsed, conv_id, row, deadline)
-            link_buyer(store, conv_id, parsed.order_id, self._channel(conv_id), deadline)
+            link_buyer(store, conv_id, parsed.order_id, self._channel, deadline)
             store.audit(
                 actor="intake",
                 action="conversation_opened",
@@ -362,11 +362,7 @@ class Intake:
         self._queue(PostKind.CARD, f"card:{parsed.dedupe_key}", conv_id, row, due)
         if kind == "notice":
             link_notice(
-                self.store,
-                notice_id=conv_id,
-                order_id=parsed.order_id,
-                channel=self._channel(conv_id),
-                due=due,
+                self.store, notice_id=conv_id, order_id=parsed.order_id, channel_of=self._channel, due=due
             )
         return IngestResult(parsed.dedupe_key, conversation_id=conv_id, message_row=row, posted=True)
 

@@ -223,7 +223,7 @@ class ImapSource:
             log.exception("mailbox %s: telling the quota failed", self.name)
 
     async def _new_uids(self, client: aioimaplib.IMAP4, validity: int) -> list[int]:
-        stored_validity, last_uid = self.store.mailbox_state(source=self.name)
+        stored_validity, last_uid = await self.store.run(self.store.mailbox_state, source=self.name)
         if stored_validity != validity:
             # First run, or the folder was re-created: read the recent past; Message-IDs dedupe the rest.
             since = (self.clock.now() - timedelta(days=3)).strftime("%d-%b-%Y")
@@ -237,7 +237,9 @@ class ImapSource:
                 )
             response = await client.uid_search("SINCE", since, charset=None)
             last_uid = 0
-            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=0)
+            await self.store.run(
+                self.store.set_mailbox_state, source=self.name, uidvalidity=validity, last_uid=0
+            )
         else:
             response = await client.uid_search("UID", f"{last_uid + 1}:*", charset=None)
         if response.result != "OK":
@@ -326,7 +328,9 @@ class ImapSource:
             if not fetched:
                 continue
             await handle([mail for _, mail in mails])
-            self.store.set_mailbox_state(source=self.name, uidvalidity=validity, last_uid=fetched[-1])
+            await self.store.run(
+                self.store.set_mailbox_state, source=self.name, uidvalidity=validity, last_uid=fetched[-1]
+            )
             for uid in fetched:
                 if self.settings.imap_move_to:
                     moved = await client.uid("move", str(uid), self.settings.imap_move_to)
@@ -405,7 +409,7 @@ class DirectorySource:
                 batch: list[IncomingMail] = []
                 for file in self._files():
                     ref = f"{self.name}/{file.name}"
-                    if ref in seen or self.store.has_source_ref(source_ref=ref):
+                    if ref in seen or await self.store.run(self.store.has_source_ref, source_ref=ref):
                         seen.add(ref)
                         continue
                     batch.append(self.read(file, ref))

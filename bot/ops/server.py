@@ -242,7 +242,7 @@ class OpsServer:
     async def metrics(self, request: web.Request) -> web.Response:
         """Every metric in Prometheus' text format."""
         try:
-            body = self.deps.metrics.exposition()
+            body = await self.deps.store.run(self.deps.metrics.exposition)  # the gauges read the store
         except Exception as e:
             log.exception("the metrics could not be read")
             return web.Response(status=500, text=f"the metrics could not be read: {type(e).__name__}: {e}\n")

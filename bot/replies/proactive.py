@@ -113,7 +113,7 @@ class Proactive:
                         ":no_entry: Amazon allows no message for this order now (more than 30 days old, or "
                         "cancelled)."
                     )
-        if self.email_target(conv) is not None:
+        if await self.store.run(self.email_target, conv) is not None:
             channels.append(EMAIL)
         if not channels:
             raise TemplateProblem(
@@ -133,10 +133,11 @@ class Proactive:
             channels.insert(0, AMAZON + INVOICE)
         if template:
             library = self.replies.accounts.library(conv.get("account"))
-            rendered = library.render(template, language, self.replies.context(conv))
+            rendered = library.render(template, language, await self.store.run(self.replies.context, conv))
             text, chosen, language = rendered.text, rendered.template, rendered.template.language
-        buyers = self.buyer_conversation(conv)
-        key = self.store.create_draft(
+        buyers = await self.store.run(self.buyer_conversation, conv)
+        key = await self.store.run(
+            self.store.create_draft,
             conversation_id=int(conv["id"]),
             user=user,
             # windows opened (on any card of the order) before anyone answered the buyer send one message
@@ -147,8 +148,12 @@ class Proactive:
             attachments=attachments,
             channels=channels,
         )
-        self.store.audit(
-            actor=user, action="message_drafted", conversation_id=int(conv["id"]), channels=channels
+        await self.store.run(
+            self.store.audit,
+            actor=user,
+            action="message_drafted",
+            conversation_id=int(conv["id"]),
+            channels=channels,
         )
         draft = Draft(text, key, int(conv["id"]), None, language, attachments, [], chosen)
         return ProactiveDraft(draft, channels, notes)

@@ -151,11 +151,15 @@ class OrderSearch:
             retryable=False,
         )
 
-    async def created_since(self, since: datetime, marketplace_ids: Sequence[str]) -> tuple[int, bool]:
-        """How many orders of these marketplaces were created since `since`, from one page (one request): the count
-        and whether there are more than it holds (the mailbox watchdog asks whether the shop is selling)."""
+    async def created_between(
+        self, since: datetime, until: datetime, marketplace_ids: Sequence[str]
+    ) -> tuple[int, bool]:
+        """How many orders of these marketplaces were created in [since, until] (until at least two minutes ago, as
+        Amazon wants), from one page (one request): the count and whether there are more than it holds (the mailbox
+        watchdog asks whether the shop is selling)."""
         params: dict[str, Any] = {
             "createdAfter": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdBefore": until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "marketplaceIds": list(marketplace_ids),
             "maxResultsPerPage": self.page_size,
         }

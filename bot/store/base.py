@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -141,10 +142,15 @@ class StoreBase:
 
     def close(self) -> None:
         """Close the connection (and the store's thread, once its work is done)."""
+        self.finish()
+        self.conn.close()
+
+    def finish(self) -> None:
+        """Wait for the store work asked for (Store.run) to be done, and end the store's thread (a later run starts
+        another): a stopping leader lets its lease go only after it."""
         if self._thread is not None:
             self._thread.shutdown(wait=True)
             self._thread = None
-        self.conn.close()
 
     async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`work(*args, **kwargs)`, synchronous store work, without holding the event loop on PostgreSQL.
@@ -169,8 +175,11 @@ class StoreBase:
             return await asyncio.shield(done)
         except asyncio.CancelledError:
             # as a synchronous call cannot be stopped half-way, asked-for work is done whole (a task stopping at
-            # shutdown leaves no mail unstored or send unrecorded behind it), then the caller stops
-            await asyncio.wait([done])
+            # shutdown leaves no mail unstored or send unrecorded behind it), then the caller stops: cancelled
+            # again meanwhile (bot.app cancels a stopping task every few seconds), it still waits
+            while not done.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([done])
             raise
 
     @property

@@ -154,7 +154,7 @@ class Enricher:
             del self._tasks[order_id]
             self._started.pop(order_id, None)
         if (drawn_pending or (shown and changed)) and self.on_change:
-            self.on_change(order_id)
+            await self.store.run(self.on_change, order_id)
         return changed
 
     async def wait(self, order_id: str, deadline: float) -> bool:
@@ -231,17 +231,17 @@ class Enricher:
 
     async def _enrich(self, order_id: str, marketplace: str | None, *, refresh: bool, notify: bool) -> bool:
         async with self._order_lock(order_id):
-            before = self._snapshot(order_id)
+            before = await self.store.run(self._snapshot, order_id)
             order = await self.order(order_id, refresh=refresh)
             if order is not None:
-                self._sync_packages(order)
-            rows = self.store.packages(order_id=order_id)
+                await self.store.run(self._sync_packages, order)
+            rows = await self.store.run(self.store.packages, order_id=order_id)
             country = marketplace_country((order.marketplace if order else None) or marketplace)
             due = [r for r in rows if refresh or r.get("checked_at") is None]
             await asyncio.gather(*(self.track_package(r, country=country) for r in due))
-            changed = bool(self._snapshot(order_id) != before)
+            changed = bool(await self.store.run(self._snapshot, order_id) != before)
         if changed and notify and self.on_change:
-            self.on_change(order_id)
+            await self.store.run(self.on_change, order_id)
         return changed
 
     def _snapshot(self, order_id: str) -> Any:
@@ -260,7 +260,7 @@ class Enricher:
 
     async def order(self, order_id: str, *, refresh: bool = False) -> Order | None:
         """The order from the cache if fresh, else from SP-API; None when unknown or SP-API is not set up."""
-        row = self.store.order_row(order_id=order_id)
+        row = await self.store.run(self.store.order_row, order_id=order_id)
         cached = Order.from_json(json.loads(row["data"])) if row and row.get("data") else None
         fetched = parse_iso(row.get("fetched_at")) if row else None
         fresh = fetched is not None and self.clock.now() - fetched < timedelta(
@@ -274,17 +274,25 @@ class Enricher:
         try:
             order = await self.amazon.get_order(order_id)
         except NotFoundError as e:
-            self.store.order_failed(order_id=order_id, error=str(e), not_found=True, next_attempt_at=None)
+            await self.store.run(
+                self.store.order_failed, order_id=order_id, error=str(e), not_found=True, next_attempt_at=None
+            )
             return None
         except UpstreamError as e:
             failures = 1 + int(bool(row and row.get("error")))
             retry = self.clock.now() + retry_delay(failures)
-            self.store.order_failed(order_id=order_id, error=str(e), not_found=False, next_attempt_at=retry)
+            await self.store.run(
+                self.store.order_failed,
+                order_id=order_id,
+                error=str(e),
+                not_found=False,
+                next_attempt_at=retry,
+            )
             log.warning("order %s could not be fetched: %s; retrying at %s", order_id, e, iso(retry))
             return cached
         finally:
             self._timed("order", started)
-        self.store.save_order(order_id=order_id, data=order.to_json())
+        await self.store.run(self.store.save_order, order_id=order_id, data=order.to_json())
         return order
 
     def _sync_packages(self, order: Order) -> None:
@@ -341,7 +349,12 @@ class Enricher:
             )
             if result.status.value != row.get("status"):
                 fields["changed_at"] = iso(now)
-        self.store.upsert_package(order_id=row["order_id"], tracking_number=row["tracking_number"], **fields)
+        await self.store.run(
+            self.store.upsert_package,
+            order_id=row["order_id"],
+            tracking_number=row["tracking_number"],
+            **fields,
+        )
         return result
 
     def _timed(self, kind: str, started: float) -> None:
@@ -351,12 +364,12 @@ class Enricher:
     async def refresh_due(self) -> int:
         """Look up every package whose check is due and retry failed orders; returns how many were looked at."""
         touched: set[str] = set()
-        for order_id in self.store.orders_to_retry() if self.amazon is not None else []:
+        for order_id in await self.store.run(self.store.orders_to_retry) if self.amazon is not None else []:
             if self.running(order_id):
                 continue  # its lookup is under way (or waits its turn in a backlog)
             await self.enrich(order_id)
             touched.add(order_id)
-        rows = [r for r in self.store.due_packages() if r["order_id"] not in touched]
+        rows = [r for r in await self.store.run(self.store.due_packages) if r["order_id"] not in touched]
         by_order: dict[str, list[Row]] = {}
         for row in rows:
             by_order.setdefault(row["order_id"], []).append(row)
@@ -364,11 +377,12 @@ class Enricher:
             if self.running(order_id):
                 continue  # its lookup is under way and tracks these packages itself
             async with self._order_lock(order_id):
-                packages = self._still_due(candidates)  # a lookup that held the lock may have done them
+                # a lookup that held the lock may have done them
+                packages = await self.store.run(self._still_due, candidates)
                 if not packages:
                     continue
-                before = self._snapshot(order_id)
-                order_row = self.store.order_row(order_id=order_id)
+                before = await self.store.run(self._snapshot, order_id)
+                order_row = await self.store.run(self.store.order_row, order_id=order_id)
                 site = (
                     json.loads(order_row["data"]).get("marketplace")
                     if order_row and order_row.get("data")
@@ -377,9 +391,9 @@ class Enricher:
                 await asyncio.gather(
                     *(self.track_package(r, country=marketplace_country(site)) for r in packages)
                 )
-                changed = self._snapshot(order_id) != before
+                changed = await self.store.run(self._snapshot, order_id) != before
             if changed and self.on_change:
-                self.on_change(order_id)
+                await self.store.run(self.on_change, order_id)
         return len(touched) + len(rows)
 
     def _still_due(self, rows: list[Row]) -> list[Row]:

@@ -61,7 +61,7 @@ class Evidence:
         if conv.get("kind") != "notice" or conv.get("notice_type") not in CLAIM_TYPES:
             raise Refusal("Evidence is gathered for A-to-z claims and chargebacks only.")
         conv_id = int(conv["id"])
-        last = self.store.latest_evidence(conversation_id=conv_id)
+        last = await self.store.run(self.store.latest_evidence, conversation_id=conv_id)
         since = parse_iso(last["created_at"]) if last else None
         if conv_id in self._gathering or (since is not None and self.clock.now() - since < COOLDOWN):
             raise Refusal(
@@ -73,6 +73,16 @@ class Evidence:
             text = await self.gather(conv, user=user)
         finally:
             self._gathering.discard(conv_id)
+        evidence_id = await self.store.run(self._keep, conv, text, user)
+        self.wake()
+        log.info(
+            "claim %d: evidence %d gathered by %s (%d characters)", conv_id, evidence_id, user, len(text)
+        )
+        return evidence_id
+
+    def _keep(self, conv: Row, text: str, user: str) -> int:
+        """The evidence kept, its thread note and file queued, in one transaction; its id."""
+        conv_id = int(conv["id"])
         filename = evidence_filename(conv.get("order_id"), conv_id)
         channel = conv.get("slack_channel") or self.settings.slack_channel
         with self.store.transaction():
@@ -97,16 +107,12 @@ class Evidence:
                     channel=channel,
                     payload=payload,
                 )
-        self.wake()
-        log.info(
-            "claim %d: evidence %d gathered by %s (%d characters)", conv_id, evidence_id, user, len(text)
-        )
         return evidence_id
 
     async def gather(self, conv: Row, *, user: str) -> str:
         """The evidence as one plain text, times in the team's timezone."""
         order_id = conv.get("order_id")
-        order = self._order(order_id)
+        order = await self.store.run(self._order, order_id)
         title = NOTICE_TITLES.get(str(conv.get("notice_type")), "Notice from Amazon")
         head = [
             f"{evidence_label(conv.get('notice_type'))}: {title}, order {order_id or '(not named in the notice)'}",
@@ -119,7 +125,7 @@ class Evidence:
             head,
             self._order_lines(order_id, order),
             await self._shipping_lines(order_id, order),
-            self._message_lines(conv),
+            await self.store.run(self._message_lines, conv),
         ]
         return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
@@ -165,9 +171,8 @@ class Evidence:
         return lines
 
     async def _shipping_lines(self, order_id: str | None, order: Order | None) -> list[str]:
-        rows = (
-            {str(r["tracking_number"]): r for r in self.store.packages(order_id=order_id)} if order_id else {}
-        )
+        packages = await self.store.run(self.store.packages, order_id=order_id) if order_id else []
+        rows = {str(r["tracking_number"]): r for r in packages}
         shipped = {p.tracking_number: p for p in (order.packages if order else []) if p.tracking_number}
         numbers = list(dict.fromkeys([*shipped, *rows]))
         lines = ["SHIPPING AND TRACKING"]

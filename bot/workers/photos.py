@@ -50,14 +50,15 @@ class PhotoPoster:
         thread_ts = conv.get("slack_ts")
         channel = conv.get("slack_channel") or channel
         if not thread_ts:
-            self.store.defer_outbox(
+            await self.store.run(
+                self.store.defer_outbox,
                 outbox_id=outbox_id,
                 until=self.clock.now() + timedelta(seconds=WAIT_FOR_PARENT),
                 error="waiting for the parent card",
             )
             return
         payload: dict[str, Any] = json.loads(item.get("payload") or "{}")
-        self.store.mark_in_flight(outbox_id=outbox_id)
+        await self.store.run(self.store.mark_in_flight, outbox_id=outbox_id)
         file_id = payload.get("file_id")
         if file_id and await self._finish_earlier(item, payload, channel, thread_ts):
             return
@@ -68,7 +69,9 @@ class PhotoPoster:
         filename, data, alt_text = upload
         file_id, url = await self.slack.upload_url(filename=filename, length=len(data), alt_text=alt_text)
         payload["file_id"] = file_id
-        self.store.set_outbox_payload(outbox_id=outbox_id, payload=payload)  # before the bytes go: see above
+        await self.store.run(
+            self.store.set_outbox_payload, outbox_id=outbox_id, payload=payload
+        )  # before the bytes go: see above
         await self.slack.upload_bytes(url=url, data=data)
         await self._share(item, payload, channel, thread_ts)
 
@@ -104,14 +107,20 @@ class PhotoPoster:
                 item["dedupe_key"],
                 file_id,
             )
-            self.store.complete_outbox(
-                outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role="photo"
+            await self.store.run(
+                self.store.complete_outbox,
+                outbox_id=int(item["id"]),
+                channel=channel,
+                ts=ts,
+                thread_ts=thread_ts,
+                role="photo",
             )
             return True
         if payload.get("completing") and int(item.get("attempts") or 0) < SHARE_CHECKS:
             # the share was asked for and no answer came: Slack may show it a little later, so look again
             # before asking again (asking twice could show the picture twice)
-            self.store.defer_outbox(
+            await self.store.run(
+                self.store.defer_outbox,
                 outbox_id=int(item["id"]),
                 until=self.clock.now() + timedelta(seconds=SHARE_CHECK_SECONDS),
                 error="waiting to see whether Slack shared the photo",
@@ -130,12 +139,14 @@ class PhotoPoster:
                 e.code,
             )
             payload.pop("file_id", None)
-            self.store.set_outbox_payload(outbox_id=int(item["id"]), payload=payload)
+            await self.store.run(self.store.set_outbox_payload, outbox_id=int(item["id"]), payload=payload)
             return False
 
     async def _share(self, item: Row, payload: dict[str, Any], channel: str, thread_ts: str) -> None:
         file_id = str(payload["file_id"])
-        self.store.set_outbox_payload(outbox_id=int(item["id"]), payload={**payload, "completing": True})
+        await self.store.run(
+            self.store.set_outbox_payload, outbox_id=int(item["id"]), payload={**payload, "completing": True}
+        )
         try:
             await self.slack.complete_upload(
                 channel=channel,
@@ -147,10 +158,13 @@ class PhotoPoster:
             )
         except SlackError as e:
             if e.code != "connection":  # Slack answered no: nothing was shared, asking again is safe
-                self.store.set_outbox_payload(outbox_id=int(item["id"]), payload=payload)
+                await self.store.run(
+                    self.store.set_outbox_payload, outbox_id=int(item["id"]), payload=payload
+                )
             raise
         ts = await self.slack.find_file(channel=channel, thread_ts=thread_ts, file_id=file_id)
-        self.store.complete_outbox(
+        await self.store.run(
+            self.store.complete_outbox,
             outbox_id=int(item["id"]),
             channel=channel,
             ts=ts,
@@ -167,12 +181,22 @@ class PhotoPoster:
             created = parse_iso(item["created_at"]) or self.clock.now()
             found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
             if found:
-                self.store.complete_outbox(
-                    outbox_id=int(item["id"]), channel=channel, ts=found, thread_ts=thread_ts, role="thread"
+                await self.store.run(
+                    self.store.complete_outbox,
+                    outbox_id=int(item["id"]),
+                    channel=channel,
+                    ts=found,
+                    thread_ts=thread_ts,
+                    role="thread",
                 )
                 return
         icon = ":page_facing_up:" if item["kind"] == PostKind.FILE else ":frame_with_picture:"
         ts = await self.slack.post(channel=channel, text=f"{icon} {text}", thread_ts=thread_ts, key=key)
-        self.store.complete_outbox(
-            outbox_id=int(item["id"]), channel=channel, ts=ts, thread_ts=thread_ts, role="thread"
+        await self.store.run(
+            self.store.complete_outbox,
+            outbox_id=int(item["id"]),
+            channel=channel,
+            ts=ts,
+            thread_ts=thread_ts,
+            role="thread",
         )

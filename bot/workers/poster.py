@@ -292,7 +292,7 @@ class Poster:
                 )
                 await self.store.run(self._complete, item, channel, found, thread_ts)
                 return
-        rendered = await self.store.run(self.render, item, conv, message)
+        rendered = await self.store.run(self._render_now, item, conv, message)
         try:
             ts = await self.slack.post(
                 channel=channel,
@@ -329,6 +329,12 @@ class Poster:
         facts = {k: other.get(k) for k in ("kind", "notice_type", "buyer_name", "order_id")}
         return {**item, "payload": json.dumps({**payload, **facts, "link": link})}
 
+    def _render_now(self, item: Row, conv: Row, message: Row) -> B.Message:
+        """`render` from the conversation as stored now (after the item was marked in flight, so a change made
+        before shows here and one made later queues its own redraw), in one piece of store work."""
+        fresh = self.store.conversation(conversation_id=int(conv["id"])) if conv.get("id") else None
+        return self.render(item, fresh or conv, message)
+
     def _complete(self, item: Row, channel: str, ts: str, thread_ts: str | None) -> None:
         role = {PostKind.CARD: "card", PostKind.THREAD: "thread", PostKind.NOTE: "note"}[
             PostKind(item["kind"])
@@ -358,7 +364,7 @@ class Poster:
         if message is None:
             await self.store.run(self.store.complete_outbox, outbox_id=int(item["id"]))
             return
-        rendered = await self.store.run(self.render, item, conv, message)
+        rendered = await self.store.run(self._render_now, item, conv, message)
         await self.slack.update(
             channel=conv.get("slack_channel") or channel,
             ts=conv["slack_ts"],

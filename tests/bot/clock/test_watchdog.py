@@ -48,8 +48,8 @@ class Rig:
         self.store.enqueue(kind="post_note", dedupe_key=key, due_by=None, channel=channel, payload=payload)
         self.posts.append((kind, conv, channel, key, payload))
 
-    async def mail(self) -> None:
-        raw = fixture_mail("de_invoice.eml").replace(
+    async def mail(self, name: str = "de_invoice.eml") -> None:
+        raw = fixture_mail(name).replace(
             b"de-invoice-0002", f"m{len(self.posts)}{self.clock.now().timestamp()}".encode()
         )
         await Intake(self.settings, self.store).handle(
@@ -185,3 +185,41 @@ async def test_with_sp_api_failing_business_hours_decide(tmp_path: Path, fake_se
     [(_, _, _, _, payload)] = rig.posts
     assert "orders" not in payload
     await rig.search.api.aclose()  # type: ignore[union-attr]
+
+
+async def test_with_sp_api_a_mail_arriving_during_the_order_search_warns_nobody(
+    tmp_path: Path, fake_services: FakeServices
+) -> None:
+    rig = Rig(tmp_path, start=datetime(2026, 11, 28, 23, 0, tzinfo=BERLIN), services=fake_services)
+    sell(fake_services, datetime(2026, 11, 29, 2, 0, tzinfo=BERLIN))
+    assert rig.search is not None
+    asked = rig.search.created_between
+
+    async def slow_answer(since: datetime, until: datetime, markets: Any) -> tuple[int, bool]:
+        found = await asked(since, until, markets)
+        await rig.mail()  # Amazon's mail comes while Amazon's rate kept the search waiting
+        return found
+
+    rig.search.created_between = slow_answer  # type: ignore[method-assign]
+    rig.clock.advance(hours=12)
+    assert not await rig.watch.tick_orders() and rig.posts == []
+    await rig.search.api.aclose()
+
+
+async def test_with_sp_api_orders_of_every_marketplace_seen_count_but_not_the_newest_hour(
+    tmp_path: Path, fake_services: FakeServices
+) -> None:
+    rig = Rig(tmp_path, start=datetime(2026, 11, 28, 23, 0, tzinfo=BERLIN), services=fake_services)
+    await rig.mail("fr_damaged.eml")  # amazon.fr mail: the shop sells there too
+    rig.clock.advance(hours=12)  # Sunday 11:00, twelve hours after it
+    french = "402-1234567-0000001"
+    fake_services.orders[french] = StoredOrder(
+        french, "A13V1IB3VIYZZH", rig.clock.now() - timedelta(hours=7), [("Item", "B0X", 1, "9")], "EUR"
+    )
+    sell(
+        fake_services, rig.clock.now() - timedelta(minutes=30)
+    )  # too new: its buyer may not have written yet
+    assert await rig.watch.tick_orders()
+    assert rig.posts[-1][4]["orders"] == "1"  # the amazon.fr order; not the one of the last half hour
+    assert rig.search is not None
+    await rig.search.api.aclose()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.mail.related import link_notice
+from bot.mail.related import link_buyer, link_notice
 from bot.sandbox.slack_api import FakeSlack
 from tests.bot.workers.conftest import NOW, Rig
 
@@ -39,7 +39,7 @@ async def test_nothing_to_link_without_a_buyer_conversation_or_an_order(rig: Rig
     await rig.poster.drain()
     [card] = rig.slack.posts("C0INBOX", top_level=True)
     assert rig.slack.posts("C0INBOX", thread_ts=card["ts"]) == []
-    assert link_notice(rig.store, notice_id=1, order_id=None, channel="C0INBOX", due=NOW) == 0
+    assert link_notice(rig.store, notice_id=1, order_id=None, channel_of=lambda _: "C0INBOX", due=NOW) == 0
 
 
 async def test_a_buyer_who_writes_after_the_notice_is_linked_to_it_both_ways(rig: Rig) -> None:
@@ -55,3 +55,19 @@ async def test_a_buyer_who_writes_after_the_notice_is_linked_to_it_both_ways(rig
     await rig.mail("notice_return.eml")  # the same notice again (a redelivery): nothing linked twice
     await rig.poster.drain()
     assert len(rig.slack.posts("C0INBOX", thread_ts=notice_card["ts"])) == 1
+
+
+async def test_each_note_goes_to_the_channel_of_the_card_it_is_under(rig: Rig) -> None:
+    """Accounts may post to different channels: a note is queued where its own card is, not where the other's is."""
+    order = "111-7366207-0755439"
+    notice = rig.store.create_conversation(
+        key="mail:n", kind="notice", order_id=order, notice_type="return_request"
+    )
+    buyer = rig.store.create_conversation(key="alias:b", kind="buyer", order_id=order)
+    channels = {notice: "C0NOTICES", buyer: "C0BUYERS"}
+    assert link_buyer(rig.store, buyer, order, channels.__getitem__, NOW) == 2
+    queued = rig.store.query("SELECT conversation_id, channel FROM outbox WHERE dedupe_key LIKE 'related:%'")
+    assert sorted((r["conversation_id"], r["channel"]) for r in queued) == [
+        (notice, "C0NOTICES"),
+        (buyer, "C0BUYERS"),
+    ]

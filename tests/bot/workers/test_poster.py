@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
+from bot.sandbox.slack_api import FakeSlack
 from tests.bot.workers.conftest import Rig
 from tests.conftest import fixture_mail
 
@@ -159,3 +161,35 @@ async def test_slack_outage_is_retried_with_backoff_and_logged(
     assert "channel_not_found" in caplog.text
     await rig.poster.drain()
     assert len(rig.slack.posts()) == 1
+
+
+async def test_a_claim_while_a_redraw_is_under_way_is_on_the_card(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """A click's store work may run between the poster reading a conversation and marking its redraw in flight (on
+    PostgreSQL it runs in the store's thread): the redraw draws the state as stored once it is in flight, so a claim
+    merged into it is shown (a change after that queues its own redraw)."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.app import build_deps
+
+    rig = Rig(tmp_path, fake_slack)
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
+    deps = build_deps(rig.settings, clock=rig.clock, client=client, store=rig.store)
+    store = rig.store
+    await rig.mail("de_invoice.eml")
+    await deps.poster.drain()
+    [card] = fake_slack.posts("C0INBOX", top_level=True)
+    conv = store.conversation_by_card(channel="C0INBOX", ts=card["ts"])
+    assert conv is not None
+    deps.outbox.conversation_changed(int(conv["id"]))  # a redraw queued (the order was refreshed, say)
+    [item] = [i for i in store.due_outbox() if i["kind"] == "update_card"]
+
+    def claim_it() -> None:  # "I'll take it", as the listener does after its ack
+        deps.replies.claim(store.conversation(conversation_id=int(conv["id"])) or {}, user="U0AGENT")
+
+    await asyncio.gather(deps.poster.process(item), store.run(claim_it))
+    while await deps.poster.drain():
+        pass
+    [card] = fake_slack.posts("C0INBOX", top_level=True)
+    assert "U0AGENT" in json.dumps(card["blocks"])

@@ -1,4 +1,4 @@
-"""Waking the loop's workers from the store's thread: the event is set by the loop."""
+"""Waking the loop's workers from the store's thread: the event is set by its loop, which is woken to do so."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import threading
 from bot.workers.wake import Wake
 
 
-async def test_a_wake_set_from_another_thread_wakes_its_waiter_on_the_loop() -> None:
+async def test_a_wake_set_from_another_thread_is_set_by_the_loop_and_wakes_its_waiter() -> None:
     wake = Wake()
     waiter = asyncio.create_task(wake.wait())
     await asyncio.sleep(0)
     setter = threading.Thread(target=wake.set)
     setter.start()
     setter.join()
-    await asyncio.wait_for(waiter, 5)  # without the loop being told, the waiter would sleep on
+    # not set by the other thread itself (asyncio.Event is not thread-safe): handed to the loop, which sets it
+    assert not wake.is_set() and not waiter.done()
+    await asyncio.wait_for(waiter, 5)
     assert wake.is_set()
     wake.clear()
     wake.set()  # on the loop itself: at once
@@ -28,3 +30,10 @@ async def test_a_wake_made_outside_a_loop_binds_to_the_loop_that_waits() -> None
     await asyncio.sleep(0)
     await asyncio.to_thread(wake.set)
     await asyncio.wait_for(waiter, 5)
+    assert wake.is_set()
+
+
+async def test_a_wake_nobody_waited_on_is_set_at_once_from_anywhere() -> None:
+    wake = await asyncio.to_thread(Wake)
+    await asyncio.to_thread(wake.set)  # no loop bound yet: nothing to hand over, no waiter to wake
+    assert wake.is_set()
