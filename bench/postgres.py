@@ -185,7 +185,7 @@ async def figures(
     figure: Any, mails: list[bytes], quick: bool, acks: Callable[[str], Awaitable[list[Any]]] | None = None
 ) -> list[Any]:
     """Every PostgreSQL figure, on a throwaway cluster; `acks` measures the click acks of a bot on a given URL (the
-    store is synchronous: on PostgreSQL each statement holds the event loop for a round trip)."""
+    store's work runs in its own thread there, Store.run, while the loop acks)."""
     server = Postgres().start()
     try:
         found = await intake_on_both(figure, mails, server, rounds=2 if quick else 3)
