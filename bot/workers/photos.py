@@ -97,6 +97,17 @@ class PhotoPoster:
             return f"{name} is no longer kept (personal data is removed after the retention period)"
         return name, str(evidence["text"]).encode("utf-8"), f"Text file: {name}"
 
+    async def _done(self, item: Row, channel: str, ts: str | None, thread_ts: str, role: str | None) -> None:
+        """The item recorded as done, with where its message is (PostgreSQL: in the store's thread)."""
+        await self.store.run(
+            self.store.complete_outbox,
+            outbox_id=int(item["id"]),
+            channel=channel,
+            ts=ts,
+            thread_ts=thread_ts,
+            role=role,
+        )
+
     async def _finish_earlier(self, item: Row, payload: dict[str, Any], channel: str, thread_ts: str) -> bool:
         """An earlier attempt reserved a file: done if it is in the thread, shared now if uploaded; False: start over."""
         file_id = str(payload["file_id"])
@@ -107,14 +118,7 @@ class PhotoPoster:
                 item["dedupe_key"],
                 file_id,
             )
-            await self.store.run(
-                self.store.complete_outbox,
-                outbox_id=int(item["id"]),
-                channel=channel,
-                ts=ts,
-                thread_ts=thread_ts,
-                role="photo",
-            )
+            await self._done(item, channel, ts, thread_ts, "photo")
             return True
         if payload.get("completing") and int(item.get("attempts") or 0) < SHARE_CHECKS:
             # the share was asked for and no answer came: Slack may show it a little later, so look again
@@ -163,14 +167,7 @@ class PhotoPoster:
                 )
             raise
         ts = await self.slack.find_file(channel=channel, thread_ts=thread_ts, file_id=file_id)
-        await self.store.run(
-            self.store.complete_outbox,
-            outbox_id=int(item["id"]),
-            channel=channel,
-            ts=ts,
-            thread_ts=thread_ts,
-            role="photo" if ts else None,
-        )
+        await self._done(item, channel, ts, thread_ts, "photo" if ts else None)
 
     async def _note(self, item: Row, channel: str, thread_ts: str, text: str) -> None:
         """One line in the thread instead of the picture (found again after a crash by its key)."""
@@ -181,22 +178,8 @@ class PhotoPoster:
             created = parse_iso(item["created_at"]) or self.clock.now()
             found = await self.slack.find_post(channel=channel, key=key, oldest=created, thread_ts=thread_ts)
             if found:
-                await self.store.run(
-                    self.store.complete_outbox,
-                    outbox_id=int(item["id"]),
-                    channel=channel,
-                    ts=found,
-                    thread_ts=thread_ts,
-                    role="thread",
-                )
+                await self._done(item, channel, found, thread_ts, "thread")
                 return
         icon = ":page_facing_up:" if item["kind"] == PostKind.FILE else ":frame_with_picture:"
         ts = await self.slack.post(channel=channel, text=f"{icon} {text}", thread_ts=thread_ts, key=key)
-        await self.store.run(
-            self.store.complete_outbox,
-            outbox_id=int(item["id"]),
-            channel=channel,
-            ts=ts,
-            thread_ts=thread_ts,
-            role="thread",
-        )
+        await self._done(item, channel, ts, thread_ts, "thread")
