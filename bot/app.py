@@ -292,8 +292,12 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
     except AlreadyRunning as e:
         raise StartupError(str(e)) from e
     finally:
-        await asyncio.to_thread(deps.store.finish)  # store work asked for is done before the lease is let go
-        leadership.release()
+        try:
+            await asyncio.to_thread(
+                deps.store.finish
+            )  # store work asked for is done before the lease is let go
+        finally:
+            leadership.release()
 
 
 @contextlib.asynccontextmanager

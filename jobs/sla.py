@@ -55,17 +55,22 @@ async def sla_job(deps: Deps, scheduler: Any | None = None) -> int:
     due notification is set back on the loop."""
     sent = await deps.store.run(sla_tick, deps)
     if scheduler is not None:
-        schedule_next(deps, scheduler)
+        schedule_next(deps, scheduler, await deps.store.run(next_due, deps))
     return sent
 
 
-def schedule_next(deps: Deps, scheduler: Any) -> None:
-    """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock)."""
+def next_due(deps: Deps) -> datetime | None:
+    """When the earliest planned notification, follow-up or claim window is due (store work)."""
     planned = (deps.escalator.next_due(), deps.followups.next_due(), deps.claims.next_due())
-    due = [when for when in planned if when is not None]
-    if not due:
+    return min((when for when in planned if when is not None), default=None)
+
+
+def schedule_next(deps: Deps, scheduler: Any, nxt: datetime | None = None) -> None:
+    """Fire exactly when the earliest planned notification is due (in real time, whatever the bot's clock); `nxt`
+    when it was read already."""
+    nxt = nxt or next_due(deps)
+    if nxt is None:
         return
-    nxt = min(due)
     # a time already past (a check that keeps failing) waits a little: never a tight loop of timers
     wait = max(1.0, deps.clock.real_seconds((nxt - deps.clock.now()).total_seconds()))
     run_at = datetime.now(UTC) + timedelta(seconds=wait + 0.05)

@@ -87,12 +87,19 @@ class MailboxWatch:
         now = self.clock.now()
         if now - since < timedelta(hours=self.settings.quiet_hours):
             return False
-        # the account's marketplaces, and those Amazon's mail came from lately (a pan-EU seller's amazon.fr)
-        seen = await self.store.run(marketplaces_for, self.settings, self.store, now - MARKETS_SEEN, now)
-        markets = list(dict.fromkeys([*self.accounts.marketplaces.get(None, ()), *seen]))
+        # orders this new do not count (their buyers may not have written yet); Amazon wants 2 minutes at least
+        until = now - max(min(ORDER_GRACE, (now - since) / 2), timedelta(minutes=3))
+        if until <= since:
+            return False  # a stretch of minutes (a tiny INBOX_BOT_QUIET_HOURS): too short to ask Amazon about
+        # the account's marketplaces; with one account also those Amazon's mail came from lately (a pan-EU seller's
+        # amazon.fr), which with several may be another account's, whose orders this grant cannot search
+        markets = list(self.accounts.marketplaces.get(None, ()))
+        if not self.accounts.several:
+            seen = await self.store.run(marketplaces_for, self.settings, self.store, now - MARKETS_SEEN, now)
+            markets = list(dict.fromkeys([*markets, *seen]))
         try:
             created, more = await asyncio.wait_for(
-                self.orders.created_between(since, now - ORDER_GRACE, markets), SEARCH_WAIT
+                self.orders.created_between(since, until, markets), SEARCH_WAIT
             )
         except (UpstreamError, TimeoutError) as e:
             log.warning("the mailbox watchdog cannot ask SP-API for orders (%r): business hours decide", e)

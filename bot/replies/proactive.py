@@ -135,26 +135,26 @@ class Proactive:
             library = self.replies.accounts.library(conv.get("account"))
             rendered = library.render(template, language, await self.store.run(self.replies.context, conv))
             text, chosen, language = rendered.text, rendered.template, rendered.template.language
-        buyers = await self.store.run(self.buyer_conversation, conv)
-        key = await self.store.run(
-            self.store.create_draft,
-            conversation_id=int(conv["id"]),
-            user=user,
-            # windows opened (on any card of the order) before anyone answered the buyer send one message
-            reply_to_row=self._answering(buyers) if buyers else None,
-            text=text,
-            template=chosen.key if chosen else None,
-            language=language,
-            attachments=attachments,
-            channels=channels,
-        )
-        await self.store.run(
-            self.store.audit,
-            actor=user,
-            action="message_drafted",
-            conversation_id=int(conv["id"]),
-            channels=channels,
-        )
+
+        def keep_draft() -> str:  # one piece of store work: what the window answers is read where it is kept
+            buyers = self.buyer_conversation(conv)
+            key = self.store.create_draft(
+                conversation_id=int(conv["id"]),
+                user=user,
+                # windows opened (on any card of the order) before anyone answered the buyer send one message
+                reply_to_row=self._answering(buyers) if buyers else None,
+                text=text,
+                template=chosen.key if chosen else None,
+                language=language,
+                attachments=attachments,
+                channels=channels,
+            )
+            self.store.audit(
+                actor=user, action="message_drafted", conversation_id=int(conv["id"]), channels=channels
+            )
+            return key
+
+        key = await self.store.run(keep_draft)
         draft = Draft(text, key, int(conv["id"]), None, language, attachments, [], chosen)
         return ProactiveDraft(draft, channels, notes)
 

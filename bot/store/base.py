@@ -142,15 +142,16 @@ class StoreBase:
 
     def close(self) -> None:
         """Close the connection (and the store's thread, once its work is done)."""
-        self.finish()
-        self.conn.close()
-
-    def finish(self) -> None:
-        """Wait for the store work asked for (Store.run) to be done, and end the store's thread (a later run starts
-        another): a stopping leader lets its lease go only after it."""
         if self._thread is not None:
             self._thread.shutdown(wait=True)
             self._thread = None
+        self.conn.close()
+
+    def finish(self) -> None:
+        """Wait until the store work asked for so far (Store.run) is done: a stopping leader lets its lease go only
+        after it. The thread stays for work asked for later (a listener still under way); close() ends it."""
+        if self._thread is not None:
+            self._thread.submit(lambda: None).result()  # one thread, in order: all before it is done
 
     async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`work(*args, **kwargs)`, synchronous store work, without holding the event loop on PostgreSQL.

@@ -100,8 +100,6 @@ class Enricher:
         if self.running(order_id):
             return
         self._started[order_id] = asyncio.get_running_loop().time()
-        if any(c.get("slack_ts") for c in self.store.conversations_for_order(order_id=order_id)):
-            self._shown.add(order_id)  # a card shows this order already: it must learn of any change
         self._tasks[order_id] = asyncio.create_task(
             self._run(order_id, marketplace), name=f"enrich {order_id}"
         )
@@ -134,6 +132,9 @@ class Enricher:
 
     async def _run(self, order_id: str, marketplace: str | None) -> bool:
         changed = False
+        convs = await self.store.run(self.store.conversations_for_order, order_id=order_id)
+        if any(c.get("slack_ts") for c in convs):
+            self._shown.add(order_id)  # a card shows this order already: it must learn of any change
         try:
             self.waiting += 1
             try:

@@ -223,3 +223,17 @@ async def test_with_sp_api_orders_of_every_marketplace_seen_count_but_not_the_ne
     assert rig.posts[-1][4]["orders"] == "1"  # the amazon.fr order; not the one of the last half hour
     assert rig.search is not None
     await rig.search.api.aclose()
+
+
+async def test_with_sp_api_a_stretch_of_minutes_asks_amazon_nothing(
+    tmp_path: Path, fake_services: FakeServices
+) -> None:
+    rig = Rig(
+        tmp_path, services=fake_services, quiet_hours=0.04
+    )  # 2.4 minutes: shorter than Amazon's own margin
+    rig.clock.advance(minutes=3)
+    assert not await rig.watch.tick_orders() and fake_services.count("sp-api") == 0
+    rig.clock.advance(minutes=10)  # long enough to leave the newest minutes out: asked, nothing sold
+    assert not await rig.watch.tick_orders() and fake_services.count("sp-api") == 1
+    assert rig.search is not None
+    await rig.search.api.aclose()

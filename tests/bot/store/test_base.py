@@ -219,3 +219,47 @@ async def test_store_work_asked_for_is_done_whole_when_its_caller_is_cancelled(s
     await asyncio.gather(first, queued, return_exceptions=True)
     keys = [r["dedupe_key"] for r in store.query("SELECT dedupe_key FROM outbox ORDER BY id")]
     assert keys == ["running", "queued behind it"]
+
+
+async def test_on_postgresql_a_caller_cancelled_again_still_waits_for_its_work(
+    postgres_server: Postgres,
+) -> None:
+    """A stopping task is cancelled again every few seconds (bot.app): it still ends only after its store work."""
+    store = Store.connect(postgres_server.fresh_url(), clock=FakeClock(TEAM_TIME))
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    def work() -> None:
+        started.set()
+        release.wait(10)
+        store.enqueue(kind="post_card", dedupe_key="done", due_by=None)
+        finished.append(True)
+
+    task = asyncio.create_task(store.run(work))
+    await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    await asyncio.sleep(0)
+    task.cancel()  # again, while it waits for its work
+    await asyncio.sleep(0)
+    assert not task.done()  # still waiting: the work is not done
+    release.set()
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled() and finished == [True]
+    store.close()
+
+
+async def test_finish_waits_for_the_work_asked_for_and_later_work_still_runs(store: Store) -> None:
+    """A stopping leader lets its lease go after the store work asked for; a listener still under way may ask for
+    more afterwards (it runs, no error)."""
+
+    def slow(key: str) -> None:
+        time.sleep(0.05)
+        store.enqueue(kind="post_card", dedupe_key=key, due_by=None)
+
+    asked = [asyncio.create_task(store.run(slow, f"k{n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    await asyncio.to_thread(store.finish)
+    assert len(store.query("SELECT id FROM outbox")) == 3
+    await store.run(slow, "after")
+    await asyncio.gather(*asked)
+    assert len(store.query("SELECT id FROM outbox")) == 4

@@ -31,9 +31,3 @@ async def test_a_wake_made_outside_a_loop_binds_to_the_loop_that_waits() -> None
     await asyncio.to_thread(wake.set)
     await asyncio.wait_for(waiter, 5)
     assert wake.is_set()
-
-
-async def test_a_wake_nobody_waited_on_is_set_at_once_from_anywhere() -> None:
-    wake = await asyncio.to_thread(Wake)
-    await asyncio.to_thread(wake.set)  # no loop bound yet: nothing to hand over, no waiter to wake
-    assert wake.is_set()
