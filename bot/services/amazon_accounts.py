@@ -101,7 +101,7 @@ class AccountsSpApi:
     async def get_order(self, order_id: str) -> Order:
         """getOrder with the order's account's credentials, in its region. An order no conversation names (`/order`
         for any order id) is asked of each account with a grant in turn, until one knows it."""
-        if self._unnamed(order_id):
+        if await self.store.run(self._unnamed, order_id):
             failures: list[UpstreamError] = []
             for api in self.apis.values():  # another seller's order may answer 404, 403 or an empty payload
                 try:
@@ -113,7 +113,7 @@ class AccountsSpApi:
                 if failures
                 else NotFoundError("SP-API", f"order {order_id} is not known to any account")
             )
-        return await self.api_for(order_id).get_order(order_id)
+        return await self.apis[await self.store.run(self._granted, order_id)].get_order(order_id)
 
     def _unnamed(self, order_id: str) -> bool:
         """Whether no conversation names the order (so its account is not known)."""
@@ -121,7 +121,9 @@ class AccountsSpApi:
 
     async def actions(self, order_id: str, marketplace: str | None = None) -> Allowed:
         """getMessagingActionsForOrder as the order's account."""
-        return await self.messaging[self._granted(order_id)].actions(order_id, marketplace)
+        return await self.messaging[await self.store.run(self._granted, order_id)].actions(
+            order_id, marketplace
+        )
 
     async def send(
         self,
@@ -133,7 +135,7 @@ class AccountsSpApi:
         marketplace: str | None = None,
     ) -> None:
         """One message to the buyer, sent as the order's account."""
-        messaging = self.messaging[self._granted(order_id)]
+        messaging = self.messaging[await self.store.run(self._granted, order_id)]
         await messaging.send(order_id, action, text=text, files=files, marketplace=marketplace)
 
     async def aclose(self) -> None:

@@ -269,7 +269,7 @@ class Enricher:
         )
         if cached is not None and fresh and not refresh:
             return cached
-        if self.amazon is None or not self.amazon.configured(order_id):
+        if self.amazon is None or not await self.store.run(self.amazon.configured, order_id):
             return cached  # no SP-API (for this order's account): the card says so, nobody is asked
         started = asyncio.get_running_loop().time()
         try:

@@ -17,7 +17,7 @@ async def work_forever(
     name: str,
     *,
     drain: Callable[[], Awaitable[bool]],
-    next_due: Callable[[], datetime | None],
+    next_due: Callable[[], Awaitable[datetime | None]],
     wake: asyncio.Event,
     clock: Clock,
     idle: float,
@@ -38,7 +38,7 @@ async def work_forever(
             continue
         wake.clear()
         delay = idle
-        nxt = next_due()
+        nxt = await next_due()  # a wake set meanwhile is kept: the wait below returns at once
         if nxt is not None:
             delay = max(0.05, min(delay, clock.real_seconds((nxt - clock.now()).total_seconds())))
         with contextlib.suppress(TimeoutError):

@@ -86,11 +86,11 @@ class Mailer:
 
     async def run(self) -> None:
         """Send forever; sleeps until woken or until the next retry is due."""
-        self.recover()
+        await self.store.run(self.recover)
         await work_forever(
             "mail",
             drain=self.drain,
-            next_due=self.store.next_send_time,
+            next_due=lambda: self.store.run(self.store.next_send_time),
             wake=self.wake,
             clock=self.clock,
             idle=30.0,

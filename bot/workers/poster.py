@@ -69,7 +69,7 @@ class Poster:
         await work_forever(
             "outbox",
             drain=self.drain,
-            next_due=self.store.next_outbox_time,
+            next_due=lambda: self.store.run(self.store.next_outbox_time),
             wake=self.wake,
             clock=self.clock,
             idle=5.0,

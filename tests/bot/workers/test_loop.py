@@ -33,7 +33,7 @@ class Queue:
             return True
         return False
 
-    def next_due(self) -> datetime | None:
+    async def next_due(self) -> datetime | None:
         return self.due
 
 
