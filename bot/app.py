@@ -293,9 +293,8 @@ async def run_bot(deps: Deps, app: AsyncApp, *, stop: asyncio.Event | None = Non
         raise StartupError(str(e)) from e
     finally:
         try:
-            await asyncio.to_thread(
-                deps.store.finish
-            )  # store work asked for is done before the lease is let go
+            # the store work asked for is done before the lease is let go
+            await asyncio.to_thread(deps.store.finish)
         finally:
             leadership.release()
 

@@ -33,9 +33,8 @@ log = logging.getLogger(__name__)
 
 ORDER_GRACE = timedelta(hours=1)  # orders this new do not count yet: their buyers may not have written
 MARKETS_SEEN = timedelta(days=90)  # mail from a marketplace this recent says the shop sells there
-SEARCH_WAIT = (
-    300.0  # seconds the order search may take (waiting for Amazon's rate) before business hours decide
-)
+# seconds the order search may take (waiting for Amazon's rate) before business hours decide
+SEARCH_WAIT = 300.0
 SHOP_HOURS = "mon-fri 08:00-18:00"  # when no business hours are set: mail is expected on weekdays
 QUOTA_WARN = 0.9  # a mailbox this full is said: when it is full, the server refuses Amazon's mails
 

@@ -113,7 +113,8 @@ class AccountsSpApi:
                 if failures
                 else NotFoundError("SP-API", f"order {order_id} is not known to any account")
             )
-        return await self.apis[await self.store.run(self._granted, order_id)].get_order(order_id)
+        api = await self.store.run(self.api_for, order_id)
+        return await api.get_order(order_id)
 
     def _unnamed(self, order_id: str) -> bool:
         """Whether no conversation names the order (so its account is not known)."""

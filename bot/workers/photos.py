@@ -69,9 +69,8 @@ class PhotoPoster:
         filename, data, alt_text = upload
         file_id, url = await self.slack.upload_url(filename=filename, length=len(data), alt_text=alt_text)
         payload["file_id"] = file_id
-        await self.store.run(
-            self.store.set_outbox_payload, outbox_id=outbox_id, payload=payload
-        )  # before the bytes go: see above
+        # before the bytes go: see above
+        await self.store.run(self.store.set_outbox_payload, outbox_id=outbox_id, payload=payload)
         await self.slack.upload_bytes(url=url, data=data)
         await self._share(item, payload, channel, thread_ts)
 

@@ -127,9 +127,8 @@ class Poster:
             if item["kind"] in (PostKind.PHOTO, PostKind.FILE):
                 await self.photos.process(item, conv, message, channel)
             elif item["kind"] == PostKind.UPDATE:
-                await self.store.run(
-                    self.store.mark_in_flight, outbox_id=outbox_id
-                )  # a change from now on queues its own redraw
+                # a change from now on queues its own redraw
+                await self.store.run(self.store.mark_in_flight, outbox_id=outbox_id)
                 await self._update(item, conv, channel)
             else:
                 await self._post(item, conv, message, channel)
@@ -273,9 +272,8 @@ class Poster:
                 return  # the other card is not posted yet: deferred
             item = related
         if item["kind"] == PostKind.CARD and conv.get("order_id"):
+            # the card is drawn from the conversation as stored after the wait (_render_now)
             await self.enricher.wait(conv["order_id"], self.settings.enrich_deadline)
-            fresh = await self.store.run(self.store.conversation, conversation_id=int(conv["id"]))
-            conv = fresh or conv
         attempt = await self.store.run(self.store.mark_in_flight, outbox_id=outbox_id)
         direct = item["kind"] == PostKind.NOTE and not channel.startswith("C")
         if (
